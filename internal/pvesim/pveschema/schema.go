@@ -1,0 +1,139 @@
+// Package pveschema holds the part of the official Proxmox VE 8.4.2 API schema
+// that the simulator serves, and validates request parameters against it the
+// way PVE's JSONSchema module does, with PVE's own messages.
+package pveschema
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+//go:generate go run ./gen -in ../../../../shared/pve-api/pve-api-schema-8.4.2.json -out pve-8.4.2-subset.json
+
+//go:embed pve-8.4.2-subset.json
+var subsetJSON []byte
+
+// Prop is one parameter's schema.
+type Prop struct {
+	Type                 string           `json:"type"`
+	Optional             flag             `json:"optional"`
+	Minimum              *float64         `json:"minimum"`
+	Maximum              *float64         `json:"maximum"`
+	MinLength            *int             `json:"minLength"`
+	MaxLength            *int             `json:"maxLength"`
+	Enum                 []string         `json:"enum"`
+	Pattern              string           `json:"pattern"`
+	Default              any              `json:"default"`
+	DefaultKey           flag             `json:"default_key"`
+	Alias                string           `json:"alias"`
+	FormatName           string           `json:"-"`
+	FormatDict           map[string]*Prop `json:"-"`
+	RawFormat            json.RawMessage  `json:"format"`
+	AdditionalProperties *flag            `json:"additionalProperties"`
+	Properties           map[string]*Prop `json:"properties"`
+
+	re *regexp.Regexp
+}
+
+// flag reads PVE's 0/1 integers (and JSON booleans) as a bool.
+type flag bool
+
+func (f *flag) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	*f = flag(s == "1" || s == "true")
+	return nil
+}
+
+// Method is one HTTP method of one path.
+type Method struct {
+	Parameters Prop   `json:"parameters"`
+	Protected  flag   `json:"protected"`
+	AllowToken flag   `json:"allowtoken"`
+	ProxyTo    string `json:"proxyto"`
+}
+
+// Schema maps path templates ("/nodes/{node}/lxc") to their methods.
+type Schema map[string]map[string]*Method
+
+// Load parses the embedded schema subset.
+func Load() (Schema, error) {
+	var s Schema
+	if err := json.Unmarshal(subsetJSON, &s); err != nil {
+		return nil, fmt.Errorf("embedded PVE schema: %w", err)
+	}
+	for path, methods := range s {
+		for m, meth := range methods {
+			if err := meth.Parameters.prepare(); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", m, path, err)
+			}
+		}
+	}
+	return s, nil
+}
+
+// MustLoad is Load for package initialisation; the embedded file is fixed at build time.
+func MustLoad() Schema {
+	s, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// prepare decodes the format (a name or a property-string dictionary) and
+// compiles patterns, recursively.
+func (p *Prop) prepare() error {
+	if len(p.RawFormat) > 0 {
+		if p.RawFormat[0] == '"' {
+			if err := json.Unmarshal(p.RawFormat, &p.FormatName); err != nil {
+				return err
+			}
+		} else if err := json.Unmarshal(p.RawFormat, &p.FormatDict); err != nil {
+			return err
+		}
+	}
+	if p.Pattern != "" {
+		// PVE anchors patterns (m/^$pattern$/) and dumps them in Perl syntax.
+		goPattern := strings.ReplaceAll(p.Pattern, "(?^:", "(?:")
+		re, err := regexp.Compile("^(?:" + goPattern + ")$")
+		if err != nil {
+			return fmt.Errorf("pattern %q: %w", p.Pattern, err)
+		}
+		p.re = re
+	}
+	for _, sub := range p.Properties {
+		if err := sub.prepare(); err != nil {
+			return err
+		}
+	}
+	for _, sub := range p.FormatDict {
+		if err := sub.prepare(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexed matches collapsed parameter names such as "net[n]" against "net0".
+var indexedLimits = map[string]int{"net": 31, "mp": 255, "unused": 255, "dev": 255}
+
+// Lookup finds the schema of a parameter, expanding indexed names (net0 -> net[n]).
+func (p *Prop) Lookup(name string) (*Prop, bool) {
+	if sub, ok := p.Properties[name]; ok {
+		return sub, true
+	}
+	base := strings.TrimRight(name, "0123456789")
+	if base == name || base == "" {
+		return nil, false
+	}
+	idx, err := strconv.Atoi(name[len(base):])
+	if err != nil || idx > indexedLimits[base] || strconv.Itoa(idx) != name[len(base):] {
+		return nil, false
+	}
+	sub, ok := p.Properties[base+"[n]"]
+	return sub, ok
+}
