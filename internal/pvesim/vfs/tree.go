@@ -353,3 +353,12 @@ func (i info) Mode() fs.FileMode  { return i.n.mode }
 func (i info) ModTime() time.Time { return i.n.modTime }
 func (i info) IsDir() bool        { return i.n.mode.IsDir() }
 func (i info) Sys() any           { return nil }
+
+// StatLocked is Stat for hooks that already hold the tree lock.
+func (t *Tree) StatLocked(p string) (fs.FileInfo, error) {
+	n, err := t.lookup(p)
+	if err != nil {
+		return nil, pathErr("stat", p, err)
+	}
+	return info{name: path.Base(Clean(p)), n: n, size: int64(len(n.data))}, nil
+}

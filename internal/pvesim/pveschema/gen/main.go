@@ -35,6 +35,7 @@ var servedPaths = []string{
 	"/nodes/{node}/lxc/{vmid}/status/shutdown",
 	"/nodes/{node}/lxc/{vmid}/status/reboot",
 	"/nodes/{node}/lxc/{vmid}/interfaces",
+	"/nodes/{node}/lxc/{vmid}/resize",
 	"/nodes/{node}/tasks",
 	"/nodes/{node}/tasks/{upid}",
 	"/nodes/{node}/tasks/{upid}/status",

@@ -1,0 +1,284 @@
+package pvesim
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
+)
+
+// vzdumpLocks is vzdump's global lock: one backup job per node at a time.
+var vzdumpLocks sync.Map // node name -> *sync.Mutex
+
+var archiveExt = map[string]string{"zstd": ".tar.zst", "gzip": ".tar.gz", "1": ".tar.lzo", "lzo": ".tar.lzo", "0": ".tar", "": ".tar"}
+
+func (s *Simulator) vzdump(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodeByName(r.node())
+	if r.params["vmid"] == "" && !r.bool("all") {
+		return nil, paramFail("vmid", "property is missing and it is not optional")
+	}
+	storageID := r.params["storage"]
+	if storageID == "" {
+		storageID = "local"
+	}
+	st, ok := n.Storages[storageID]
+	if !ok {
+		return nil, fail("storage '%s' does not exist", storageID)
+	}
+	if !contains(st.Content, "backup") {
+		return nil, fail("storage '%s' does not support backups", storageID)
+	}
+	var ids []int
+	for _, f := range strings.FieldsFunc(r.params["vmid"], func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		id, _ := strconv.Atoi(f)
+		ids = append(ids, id)
+	}
+	if r.bool("all") {
+		ids = nil
+		for _, g := range s.sortedGuests() {
+			if g.Node == n.Name {
+				ids = append(ids, g.VMID)
+			}
+		}
+	}
+	taskID := ""
+	if len(ids) == 1 {
+		taskID = strconv.Itoa(ids[0])
+	}
+	mode := r.params["mode"]
+	if mode == "" {
+		mode = "snapshot"
+	}
+	compress := r.params["compress"]
+	opts := backupOptions{
+		storage: st, mode: mode, compress: compress, notesTemplate: r.params["notes-template"],
+		protected: r.bool("protected"), cmdline: vzdumpCmdline(r),
+	}
+	tk := s.startTask(n, "vzdump", taskID, r.userForTask(), func(t *taskCtx) error {
+		t.logf("INFO: starting new backup job: %s", opts.cmdline)
+		mu, _ := vzdumpLocks.LoadOrStore(n.Name, &sync.Mutex{})
+		lock := mu.(*sync.Mutex)
+		if !lock.TryLock() {
+			t.logf("INFO: trying to get global lock - waiting...")
+			lock.Lock()
+			t.logf("INFO: got global lock")
+		}
+		defer lock.Unlock()
+		failed := 0
+		for _, id := range ids {
+			if err := s.backupGuest(t, n, id, opts); err != nil {
+				t.logf("ERROR: Backup of VM %d failed - %v", id, err)
+				failed++
+			}
+		}
+		if failed > 0 {
+			return fmt.Errorf("job errors")
+		}
+		t.logf("INFO: Backup job finished successfully")
+		return nil
+	})
+	return tk.UPID, nil
+}
+
+func vzdumpCmdline(r *request) string {
+	parts := []string{"vzdump", strings.ReplaceAll(r.params["vmid"], ",", " ")}
+	for _, k := range []string{"storage", "mode", "compress", "notes-template", "protected", "remove"} {
+		if v, ok := r.params[k]; ok {
+			parts = append(parts, "--"+k, strconv.Quote(v))
+		}
+	}
+	return strings.Join(append(parts, "--node", r.node()), " ")
+}
+
+type backupOptions struct {
+	storage       *storage
+	mode          string
+	compress      string
+	notesTemplate string
+	protected     bool
+	cmdline       string
+}
+
+// backupGuest archives one guest: lock backup, copy config and files, unlock.
+func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) error {
+	s.mu.Lock()
+	g, ok := s.guests[vmid]
+	if !ok || g.Node != n.Name {
+		s.mu.Unlock()
+		return fmt.Errorf("unable to find VM %d on node '%s'", vmid, n.Name)
+	}
+	if g.Lock != "" {
+		s.mu.Unlock()
+		return fmt.Errorf("CT is locked (%s)", g.Lock)
+	}
+	g.Lock = "backup"
+	s.writeGuestConf(g)
+	wasRunning := g.Running
+	started := time.Now()
+	name := fmt.Sprintf("vzdump-lxc-%d-%s%s", vmid, started.Local().Format("2006_01_02-15_04_05"), archiveExt[o.compress])
+	volid := o.storage.ID + ":backup/" + name
+	guestName := g.name()
+	s.mu.Unlock()
+
+	t.logf("INFO: Starting Backup of VM %d (lxc)", vmid)
+	t.logf("INFO: Backup started at %s", started.Local().Format("2006-01-02 15:04:05"))
+	t.logf("INFO: status = %s", map[bool]string{true: "running", false: "stopped"}[wasRunning])
+	t.logf("INFO: CT Name: %s", guestName)
+	t.logf("INFO: including mount point rootfs ('/') in backup")
+	switch {
+	case o.mode == "stop" && wasRunning:
+		t.logf("INFO: stopping virtual guest")
+		s.mu.Lock()
+		s.powerOff(g)
+		s.mu.Unlock()
+	case o.mode == "suspend" && wasRunning:
+		t.logf("INFO: starting first sync /proc/%d/root/ to /var/tmp/vzdumptmp", g.PID)
+		t.logf("INFO: suspending guest")
+	case o.mode == "snapshot":
+		t.logf("INFO: create storage snapshot 'vzdump'")
+	}
+	t.logf("INFO: creating vzdump archive '/var/lib/vz/dump/%s'", name)
+	err := t.sleep(3 * time.Second)
+	if err == nil {
+		err = s.faults.taskFailure("vzdump")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o.mode == "stop" && wasRunning && !g.Running {
+		t.logf("INFO: restarting vm")
+		s.powerOn(g)
+	}
+	if o.mode == "suspend" && wasRunning {
+		t.logf("INFO: resume vm")
+	}
+	g.Lock = ""
+	s.writeGuestConf(g)
+	if err != nil {
+		return err
+	}
+	files := g.RootFS.Export("/")
+	var raw int64
+	for _, f := range files {
+		raw += int64(len(f.Data))
+	}
+	size := 180*mib + raw/2
+	if s.storageFree(n, o.storage) < size {
+		return fmt.Errorf("vma_queue_write: write error - No space left on device")
+	}
+	notes := expandNotes(o.notesTemplate, guestName, n.Name, vmid, s.clusterName)
+	o.storage.Volumes[volid] = &volume{
+		VolID: volid, Content: "backup", Format: strings.TrimPrefix(archiveExt[o.compress], "."), Size: size,
+		CTime: started.Unix(), VMID: vmid, Notes: notes, Protected: o.protected,
+		Archive: &archive{Config: maps.Clone(g.Config), Files: files},
+	}
+	t.logf("INFO: Total bytes written: %d (%dMiB, %dMiB/s)", raw+400*mib, (raw+400*mib)/mib, 130)
+	t.logf("INFO: archive file size: %dMB", size/mib)
+	if notes != "" {
+		t.logf("INFO: adding notes to backup")
+	}
+	if o.protected {
+		t.logf("INFO: marking backup as protected")
+	}
+	t.logf("INFO: Finished Backup of VM %d (00:00:03)", vmid)
+	t.logf("INFO: Backup finished at %s", time.Now().Local().Format("2006-01-02 15:04:05"))
+	return nil
+}
+
+func expandNotes(template, guestName, node string, vmid int, cluster string) string {
+	return strings.NewReplacer("{{guestname}}", guestName, "{{node}}", node, "{{vmid}}", strconv.Itoa(vmid), "{{cluster}}", cluster, `\n`, "\n").Replace(template)
+}
+
+// restoreGuest is POST /nodes/{node}/lxc with restore=1: the guest is
+// recreated from a vzdump archive, over a stopped one when force=1.
+func (s *Simulator) restoreGuest(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodeByName(r.node())
+	vmid := r.vmid()
+	backup, aerr := s.findVolume(n, r.params["ostemplate"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	if backup.Content != "backup" || backup.Archive == nil {
+		return nil, fail("unable to restore CT %d - volume '%s' is not a container backup", vmid, backup.VolID)
+	}
+	old, exists := s.guests[vmid]
+	if exists {
+		switch {
+		case old.Node != n.Name || !r.bool("force"):
+			return nil, fail("CT %d already exists on node '%s'", vmid, old.Node)
+		case old.Lock != "":
+			return nil, fail("CT is locked (%s)", old.Lock)
+		case old.Running:
+			return nil, fail("can't overwrite running container")
+		}
+	}
+	cfg := maps.Clone(backup.Archive.Config)
+	delete(cfg, "lock")
+	for k, v := range r.params {
+		if !creationOnly[k] {
+			cfg[k] = v
+		}
+	}
+	if r.bool("unique") {
+		for k, v := range cfg {
+			if strings.HasPrefix(k, "net") {
+				cfg[k] = removeProperty(v, "hwaddr")
+			}
+		}
+	}
+	if err := s.prepareConfig(cfg); err != nil {
+		return nil, err
+	}
+	oldRoot := backup.Archive.Config["rootfs"]
+	storageID := r.params["storage"]
+	if storageID == "" {
+		storageID = storageOf(propertyDefault(oldRoot))
+	}
+	if exists {
+		s.dropGuestLocked(old)
+	}
+	sizeGB := float64(parseSize(propertyValue(oldRoot, "size"))) / float64(gib)
+	rootfs, _, aerr := s.allocateRootfs(n, vmid, fmt.Sprintf("%s:%g", storageID, max(sizeGB, 1)))
+	if aerr != nil {
+		return nil, aerr
+	}
+	cfg["rootfs"] = rootfs
+	tree := vfs.New()
+	tree.Import(backup.Archive.Files)
+	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: tree, CreatedAt: time.Now()}
+	s.guests[vmid] = g
+	s.writeGuestConf(g)
+	startAfter := r.bool("start")
+	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
+		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
+		t.logf("restoring '%s' now..", backup.VolID)
+		t.logf("extracting archive '%s'", volumePath(backup))
+		if err := t.sleep(3 * time.Second); err != nil {
+			s.dropGuest(g)
+			return err
+		}
+		if err := s.faults.taskFailure("vzrestore"); err != nil {
+			s.dropGuest(g)
+			return fmt.Errorf("unable to restore CT %d - %w", vmid, err)
+		}
+		t.logf("Total bytes read: %d (%dMiB, %dMiB/s)", backup.Size*2, backup.Size*2/mib, 150)
+		t.logf("merging backed-up and given configuration..")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		g.Lock = ""
+		s.writeGuestConf(g)
+		if startAfter {
+			s.powerOn(g)
+		}
+		return nil
+	})
+	return tk.UPID, nil
+}

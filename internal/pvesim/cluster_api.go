@@ -1,0 +1,294 @@
+package pvesim
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	pveVersion  = "8.4.1"
+	pveRepoID   = "2a5fa54a8503f96d"
+	nodeBaseMem = 2 * gib
+)
+
+var bootTime = time.Now()
+
+func (s *Simulator) getVersion(*request) (any, error) {
+	return map[string]any{"version": pveVersion, "release": "8.4", "repoid": pveRepoID}, nil
+}
+
+// nodeUsage is what a node's guests take: memory of running guests, disk of all.
+func (s *Simulator) nodeUsage(n *node) (mem int64, cpu float64, disk int64) {
+	mem = nodeBaseMem
+	for _, g := range s.guests {
+		if g.Node != n.Name {
+			continue
+		}
+		disk += g.diskBytes()
+		if g.Running {
+			mem += g.memoryMB() * mib
+			cpu += 0.01 * float64(g.cores())
+		}
+	}
+	return mem, cpu / float64(n.MaxCPU), disk
+}
+
+func (s *Simulator) nodeJSON(n *node) map[string]any {
+	mem, cpu, _ := s.nodeUsage(n)
+	status := "online"
+	if !n.Online {
+		status = "offline"
+	}
+	return map[string]any{
+		"node": n.Name, "status": status, "cpu": cpu, "maxcpu": n.MaxCPU, "mem": mem, "maxmem": n.MaxMem,
+		"disk": 12 * gib, "maxdisk": 94 * gib, "uptime": int64(time.Since(bootTime).Seconds()) + 86400,
+		"level": "", "id": "node/" + n.Name, "type": "node",
+		"ssl_fingerprint": "5E:3A:6C:1F:0B:9D:44:21:7A:C3:8E:52:90:AB:CD:EF:10:32:54:76:98:BA:DC:FE:01:23:45:67:89:AB:CD:EF",
+	}
+}
+
+func (s *Simulator) listNodes(*request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]any, 0, len(s.nodes))
+	for _, n := range s.nodes {
+		out = append(out, s.nodeJSON(n))
+	}
+	return out, nil
+}
+
+func (s *Simulator) nodeStatus(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodeByName(r.node())
+	mem, cpu, _ := s.nodeUsage(n)
+	return map[string]any{
+		"cpu": cpu, "wait": 0.0002, "idle": 0,
+		"cpuinfo":    map[string]any{"cpus": n.MaxCPU, "cores": n.MaxCPU, "sockets": 1, "model": "QEMU Virtual CPU version 2.5+", "mhz": "2999.998", "hvm": "1", "flags": "fpu vme de pse tsc msr pae"},
+		"memory":     map[string]any{"total": n.MaxMem, "used": mem, "free": n.MaxMem - mem},
+		"swap":       map[string]any{"total": 8 * gib, "used": 0, "free": 8 * gib},
+		"rootfs":     map[string]any{"total": 94 * gib, "used": 12 * gib, "free": 82 * gib, "avail": 77 * gib},
+		"ksm":        map[string]any{"shared": 0},
+		"uptime":     int64(time.Since(bootTime).Seconds()) + 86400,
+		"loadavg":    []string{"0.12", "0.18", "0.15"},
+		"kversion":   "Linux 6.8.12-9-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 (2025-03-16T19:18Z)",
+		"pveversion": "pve-manager/" + pveVersion + "/" + pveRepoID,
+		"current-kernel": map[string]any{
+			"sysname": "Linux", "release": "6.8.12-9-pve", "machine": "x86_64",
+			"version": "#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 (2025-03-16T19:18Z)",
+		},
+		"boot-info": map[string]any{"mode": "efi", "secureboot": 0},
+	}, nil
+}
+
+func (s *Simulator) clusterStatus(*request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []any{map[string]any{
+		"type": "cluster", "id": "cluster", "name": s.clusterName, "nodes": len(s.nodes), "quorate": 1, "version": len(s.nodes) + 2,
+	}}
+	for i, n := range s.nodes {
+		online := 0
+		if n.Online {
+			online = 1
+		}
+		local := 0
+		if i == 0 {
+			local = 1
+		}
+		out = append(out, map[string]any{
+			"type": "node", "id": "node/" + n.Name, "name": n.Name, "ip": n.IP, "nodeid": i + 1,
+			"online": online, "local": local, "level": "",
+		})
+	}
+	return out, nil
+}
+
+// nextID answers like PVE: the lowest free id as a string, or the asked id
+// when free. Nothing is reserved, so two callers can get the same id.
+func (s *Simulator) nextID(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.has("vmid") {
+		id := r.vmid()
+		if _, taken := s.guests[id]; taken {
+			return nil, paramFail("vmid", fmt.Sprintf("VM %d already exists", id))
+		}
+		return strconv.Itoa(id), nil
+	}
+	for id := 100; id < 1000000; id++ {
+		if _, taken := s.guests[id]; !taken {
+			return strconv.Itoa(id), nil
+		}
+	}
+	return nil, fail("unable to get any free VMID in range [100, 999999]")
+}
+
+func (s *Simulator) clusterResources(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	typ := r.params["type"]
+	out := []any{}
+	if typ == "" || typ == "vm" {
+		for _, g := range s.sortedGuests() {
+			item := s.guestStatusJSON(g)
+			item["id"] = "lxc/" + strconv.Itoa(g.VMID)
+			item["node"] = g.Node
+			item["type"] = "lxc"
+			item["maxcpu"] = item["cpus"]
+			delete(item, "cpus")
+			for _, k := range []string{"maxswap", "swap", "pid", "ha"} {
+				delete(item, k)
+			}
+			if s.clock.simulatedAge(g.CreatedAt) < 10*time.Second {
+				item["status"] = "unknown"
+			}
+			out = append(out, item)
+		}
+	}
+	if typ == "" || typ == "node" {
+		for _, n := range s.nodes {
+			out = append(out, s.nodeJSON(n))
+		}
+	}
+	if typ == "" || typ == "storage" {
+		for _, n := range s.nodes {
+			for _, st := range sortedStorages(n) {
+				used := s.storageUsed(n, st)
+				out = append(out, map[string]any{
+					"id": "storage/" + n.Name + "/" + st.ID, "storage": st.ID, "node": n.Name, "type": "storage",
+					"status": "available", "plugintype": st.Type, "content": strings.Join(st.Content, ","),
+					"disk": used, "maxdisk": st.Total, "shared": 0,
+				})
+			}
+		}
+	}
+	if typ == "sdn" || typ == "" {
+		for _, n := range s.nodes {
+			out = append(out, map[string]any{"id": "sdn/" + n.Name + "/localnetwork", "sdn": "localnetwork", "node": n.Name, "type": "sdn", "status": "ok"})
+		}
+	}
+	return out, nil
+}
+
+func (s *Simulator) sortedGuests() []*guest {
+	out := make([]*guest, 0, len(s.guests))
+	for _, g := range s.guests {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].VMID < out[j].VMID })
+	return out
+}
+
+func (s *Simulator) clusterTasks(*request) (any, error) {
+	s.mu.Lock()
+	var all []*task
+	for _, n := range s.nodes {
+		all = append(all, n.Tasks...)
+	}
+	s.mu.Unlock()
+	sort.SliceStable(all, func(i, j int) bool { return all[i].StartTime > all[j].StartTime })
+	out := make([]any, 0, len(all))
+	for _, tk := range all {
+		item := tk.listJSON()
+		item["saved"] = "1"
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+func (s *Simulator) findTask(nodeName, upid string) (*task, error) {
+	if _, err := parseUPID(upid); err != nil {
+		return nil, paramFail("upid", err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodeByName(nodeName)
+	for i := len(n.Tasks) - 1; i >= 0; i-- {
+		if n.Tasks[i].UPID == upid {
+			return n.Tasks[i], nil
+		}
+	}
+	return nil, &apiError{Status: http.StatusInternalServerError, Message: "no such task"}
+}
+
+func (s *Simulator) taskIndex(r *request) (any, error) {
+	if _, err := s.findTask(r.node(), r.params["upid"]); err != nil {
+		return nil, err
+	}
+	return []any{map[string]any{"name": "log"}, map[string]any{"name": "status"}}, nil
+}
+
+func (s *Simulator) taskStatus(r *request) (any, error) {
+	tk, err := s.findTask(r.node(), r.params["upid"])
+	if err != nil {
+		return nil, err
+	}
+	return tk.statusJSON(), nil
+}
+
+// taskLog pages the log: start (0-based line), limit (default 50), total.
+func (s *Simulator) taskLog(r *request) (any, error) {
+	tk, err := s.findTask(r.node(), r.params["upid"])
+	if err != nil {
+		return nil, err
+	}
+	lines := tk.logLines()
+	start := atoiDefault(r.params["start"], 0)
+	limit := atoiDefault(r.params["limit"], 50)
+	out := []any{}
+	for i := start; i < len(lines) && len(out) < limit; i++ {
+		out = append(out, map[string]any{"n": i + 1, "t": lines[i]})
+	}
+	return withTotal{data: out, total: len(lines)}, nil
+}
+
+// withTotal makes the handler's answer carry "total" beside "data".
+type withTotal struct {
+	data  any
+	total int
+}
+
+func (s *Simulator) stopTask(r *request) (any, error) {
+	tk, err := s.findTask(r.node(), r.params["upid"])
+	if err != nil {
+		return nil, err
+	}
+	if tk.cancel != nil {
+		tk.cancel()
+	}
+	return nil, nil
+}
+
+func (s *Simulator) listTasks(r *request) (any, error) {
+	s.mu.Lock()
+	tasks := append([]*task(nil), s.nodeByName(r.node()).Tasks...)
+	s.mu.Unlock()
+	vmid, typ, source := r.params["vmid"], r.params["typefilter"], r.params["source"]
+	var matched []any
+	for i := len(tasks) - 1; i >= 0; i-- {
+		tk := tasks[i]
+		item := tk.listJSON()
+		running := item["status"] == nil
+		switch {
+		case vmid != "" && tk.ID != vmid,
+			typ != "" && tk.Type != typ,
+			source == "active" && !running,
+			(source == "" || source == "archive") && running,
+			r.bool("errors") && (running || item["status"] == "OK"):
+			continue
+		}
+		matched = append(matched, item)
+	}
+	start := atoiDefault(r.params["start"], 0)
+	limit := atoiDefault(r.params["limit"], 50)
+	out := []any{}
+	for i := start; i < len(matched) && len(out) < limit; i++ {
+		out = append(out, matched[i])
+	}
+	return withTotal{data: out, total: len(matched)}, nil
+}

@@ -1,0 +1,121 @@
+package pvesim
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
+)
+
+const (
+	gib = int64(1) << 30
+	mib = int64(1) << 20
+)
+
+// node is one cluster member with its own storages, file tree and task list.
+type node struct {
+	Name     string
+	IP       string
+	MaxMem   int64
+	MaxCPU   int
+	Storages map[string]*storage
+	FS       *vfs.Tree
+	Tasks    []*task
+	Online   bool
+	pidSeq   int
+}
+
+// storage is one storage as seen from one node.
+type storage struct {
+	ID      string
+	Type    string
+	Content []string
+	Total   int64
+	Volumes map[string]*volume
+}
+
+// volume is one item of storage content: a template, a backup archive or a disk.
+type volume struct {
+	VolID     string    `json:"volid"`
+	Content   string    `json:"content"`
+	Format    string    `json:"format"`
+	Size      int64     `json:"size"`
+	CTime     int64     `json:"ctime"`
+	VMID      int       `json:"vmid,omitempty"`
+	Notes     string    `json:"notes,omitempty"`
+	Protected bool      `json:"protected,omitempty"`
+	Archive   *archive  `json:"archive,omitempty"`
+	Created   time.Time `json:"-"`
+}
+
+// archive is what a vzdump backup holds: the guest config and its files.
+type archive struct {
+	Config map[string]string `json:"config"`
+	Files  []vfs.Entry       `json:"files"`
+}
+
+// guest is one LXC container.
+type guest struct {
+	VMID      int
+	Node      string
+	Config    map[string]string
+	Running   bool
+	Lock      string
+	RootFS    *vfs.Tree
+	IP        string
+	StartedAt time.Time
+	PID       int
+	// CreatedAt drives the ~10 s "unknown" status of brand-new guests in /cluster/resources.
+	CreatedAt time.Time
+}
+
+// configText renders the guest config file as PVE writes it, so the digest
+// changes exactly when the file would.
+func configText(cfg map[string]string) string {
+	var b strings.Builder
+	if d, ok := cfg["description"]; ok {
+		for _, line := range strings.Split(strings.TrimSuffix(d, "\n"), "\n") {
+			b.WriteString("#" + line + "\n")
+		}
+	}
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		if k != "description" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(k + ": " + cfg[k] + "\n")
+	}
+	return b.String()
+}
+
+func configDigest(cfg map[string]string) string {
+	sum := sha1.Sum([]byte(configText(cfg)))
+	return hex.EncodeToString(sum[:])
+}
+
+// memoryMB reads the configured memory (MiB) of a guest.
+func (g *guest) memoryMB() int64 {
+	return int64(atoiDefault(g.Config["memory"], 512))
+}
+
+func (g *guest) cores() int {
+	return atoiDefault(g.Config["cores"], 1)
+}
+
+// diskBytes reads the size= of the rootfs.
+func (g *guest) diskBytes() int64 {
+	return parseSize(propertyValue(g.Config["rootfs"], "size"))
+}
+
+func (g *guest) name() string {
+	if h := g.Config["hostname"]; h != "" {
+		return h
+	}
+	return "CT" + itoa(g.VMID)
+}

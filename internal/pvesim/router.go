@@ -1,0 +1,99 @@
+package pvesim
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pveschema"
+)
+
+// route is one schema path with the methods the simulator implements.
+type route struct {
+	template string
+	segments []string // "{node}" marks a variable segment
+	methods  map[string]*pveschema.Method
+	handlers map[string]handlerFunc
+}
+
+type router struct {
+	routes []*route
+}
+
+// match finds the route of a request path; literal segments win over variables.
+func (rt *router) match(segments []string) (*route, map[string]string) {
+	for _, r := range rt.routes {
+		if len(r.segments) != len(segments) {
+			continue
+		}
+		vars := map[string]string{}
+		ok := true
+		for i, seg := range r.segments {
+			if strings.HasPrefix(seg, "{") {
+				vars[strings.Trim(seg, "{}")] = segments[i]
+			} else if seg != segments[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return r, vars
+		}
+	}
+	return nil, nil
+}
+
+// buildRoutes joins the schema with the handlers; every handled path must be
+// in the schema, so the simulator never serves a path PVE does not have.
+func (s *Simulator) buildRoutes() *router {
+	handlers := map[string]map[string]handlerFunc{
+		"/version":                                 {"GET": s.getVersion},
+		"/access/ticket":                           {"GET": s.getTicketDummy, "POST": s.postTicket},
+		"/nodes":                                   {"GET": s.listNodes},
+		"/nodes/{node}/status":                     {"GET": s.nodeStatus},
+		"/cluster/status":                          {"GET": s.clusterStatus},
+		"/cluster/nextid":                          {"GET": s.nextID},
+		"/cluster/resources":                       {"GET": s.clusterResources},
+		"/cluster/tasks":                           {"GET": s.clusterTasks},
+		"/nodes/{node}/lxc":                        {"GET": s.listGuests, "POST": s.createGuest},
+		"/nodes/{node}/lxc/{vmid}":                 {"GET": s.guestIndex, "DELETE": s.deleteGuest},
+		"/nodes/{node}/lxc/{vmid}/config":          {"GET": s.getGuestConfig, "PUT": s.putGuestConfig},
+		"/nodes/{node}/lxc/{vmid}/status/current":  {"GET": s.guestStatus},
+		"/nodes/{node}/lxc/{vmid}/status/start":    {"POST": s.startGuest},
+		"/nodes/{node}/lxc/{vmid}/status/stop":     {"POST": s.stopGuest},
+		"/nodes/{node}/lxc/{vmid}/status/shutdown": {"POST": s.shutdownGuest},
+		"/nodes/{node}/lxc/{vmid}/status/reboot":   {"POST": s.rebootGuest},
+		"/nodes/{node}/lxc/{vmid}/interfaces":      {"GET": s.guestInterfaces},
+		"/nodes/{node}/lxc/{vmid}/resize":          {"PUT": s.resizeGuest},
+		"/nodes/{node}/tasks":                      {"GET": s.listTasks},
+		"/nodes/{node}/tasks/{upid}":               {"GET": s.taskIndex, "DELETE": s.stopTask},
+		"/nodes/{node}/tasks/{upid}/status":        {"GET": s.taskStatus},
+		"/nodes/{node}/tasks/{upid}/log":           {"GET": s.taskLog},
+		"/nodes/{node}/storage":                    {"GET": s.listStorages},
+		"/nodes/{node}/storage/{storage}/content":  {"GET": s.listContent},
+		"/nodes/{node}/storage/{storage}/content/{volume}": {
+			"GET": s.getVolume, "PUT": s.putVolume, "DELETE": s.deleteVolume,
+		},
+		"/nodes/{node}/aplinfo": {"GET": s.listAplinfo, "POST": s.downloadTemplate},
+		"/nodes/{node}/vzdump":  {"POST": s.vzdump},
+	}
+	rt := &router{}
+	for template, hs := range handlers {
+		methods, ok := s.schema[template]
+		if !ok {
+			panic("pvesim: route not in schema: " + template)
+		}
+		r := &route{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), methods: map[string]*pveschema.Method{}, handlers: hs}
+		for m := range hs {
+			if methods[m] == nil {
+				panic("pvesim: method not in schema: " + m + " " + template)
+			}
+			r.methods[m] = methods[m]
+		}
+		rt.routes = append(rt.routes, r)
+	}
+	// Literal paths before variable ones of the same length.
+	sort.SliceStable(rt.routes, func(i, j int) bool {
+		return strings.Count(rt.routes[i].template, "{") < strings.Count(rt.routes[j].template, "{")
+	})
+	return rt
+}

@@ -1,0 +1,310 @@
+package pvesim
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pveschema"
+)
+
+const apiPrefix = "/api2/json"
+
+func nullLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+func (s *Simulator) tlsConfig() (*tls.Config, error) {
+	cert, err := tls.X509KeyPair([]byte(s.sec.ServerCertPEM+s.sec.CACertPEM), []byte(s.sec.ServerKeyPEM))
+	if err != nil {
+		return nil, fmt.Errorf("server certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}, nil
+}
+
+// request is one API call after routing, authentication and validation.
+type request struct {
+	method string
+	route  string // schema path template
+	params pveschema.Params
+	user   string // root@pam or the token's user
+	token  string // token id when authenticated by token
+}
+
+func (r *request) vmid() int    { n, _ := strconv.Atoi(r.params["vmid"]); return n }
+func (r *request) node() string { return r.params["node"] }
+func (r *request) bool(name string) bool {
+	return r.params[name] == "1"
+}
+func (r *request) has(name string) bool { _, ok := r.params[name]; return ok }
+
+type handlerFunc func(r *request) (any, error)
+
+// ServeHTTP answers as pveproxy does: auth, route, validate, handle, with
+// PVE's envelope and its messages as reason phrases.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	if strings.HasPrefix(hr.URL.Path, "/_sim/") {
+		s.serveAdmin(w, hr)
+		return
+	}
+	rel, ok := strings.CutPrefix(hr.URL.EscapedPath(), apiPrefix)
+	if !ok || rel == "" {
+		rel = hr.URL.EscapedPath()
+		s.writeError(w, hr, notImplemented(hr.Method, rel))
+		return
+	}
+	segments, err := splitPath(rel)
+	if err != nil {
+		s.writeError(w, hr, notImplemented(hr.Method, rel))
+		return
+	}
+	route, vars := s.routes.match(segments)
+	routeName := rel
+	if route != nil {
+		routeName = route.template
+	}
+	s.stats.countRequest(hr.Method, routeName)
+
+	delay, fault := s.faults.request(hr.Method, "/"+strings.Join(segments, "/"))
+	if delay > 0 {
+		time.Sleep(s.clock.real(delay))
+	}
+	if fault != nil {
+		s.stats.countFault()
+		if s.applyFault(w, hr, fault, vars) {
+			return
+		}
+	}
+
+	user, tokenID, authErr := s.authenticate(hr, rel)
+	if authErr != nil {
+		if authErr.Status == http.StatusUnauthorized {
+			time.Sleep(s.clock.real(3 * time.Second))
+		}
+		s.writeError(w, hr, authErr)
+		return
+	}
+	if route == nil {
+		s.writeError(w, hr, notImplemented(hr.Method, "/"+strings.Join(segments, "/")))
+		return
+	}
+	meth, handler := route.methods[hr.Method], route.handlers[hr.Method]
+	if meth == nil || handler == nil {
+		s.writeError(w, hr, notImplemented(hr.Method, "/"+strings.Join(segments, "/")))
+		return
+	}
+	if tokenID != "" && !bool(meth.AllowToken) {
+		s.writeError(w, hr, permissionError(route.template, "API token not allowed"))
+		return
+	}
+	params, perr := readParams(hr)
+	if perr != nil {
+		s.writeError(w, hr, perr)
+		return
+	}
+	for k, v := range vars {
+		params[k] = v
+	}
+	if errs := meth.Validate(params); len(errs) > 0 {
+		s.writeError(w, hr, paramError(errs))
+		return
+	}
+	req := &request{method: hr.Method, route: route.template, params: params, user: user, token: tokenID}
+	if n, ok := params["node"]; ok && meth.ProxyTo == "node" {
+		if aerr := s.checkNodeReachable(n); aerr != nil {
+			s.writeError(w, hr, aerr)
+			return
+		}
+	}
+	data, herr := handler(req)
+	if herr != nil {
+		ae, ok := herr.(*apiError)
+		if !ok {
+			ae = fail("%s", herr.Error())
+		}
+		s.writeError(w, hr, ae)
+		return
+	}
+	if wt, ok := data.(withTotal); ok {
+		s.writeData(w, wt.data, map[string]any{"total": wt.total})
+		return
+	}
+	s.writeData(w, data, nil)
+}
+
+func (s *Simulator) checkNodeReachable(name string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodeByName(name)
+	if n == nil {
+		return noSuchNode(name)
+	}
+	if !n.Online {
+		return &apiError{Status: 595, Message: fmt.Sprintf("Connection refused (node '%s' is offline)", name)}
+	}
+	return nil
+}
+
+func splitPath(rel string) ([]string, error) {
+	rel = strings.Trim(rel, "/")
+	if rel == "" {
+		return nil, nil
+	}
+	parts := strings.Split(rel, "/")
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = u
+	}
+	return parts, nil
+}
+
+// readParams collects the query string (GET, DELETE) or the body (POST, PUT),
+// form-encoded or JSON, as PVE does. JSON booleans become 1/0 here; form
+// values stay as sent, so "true" fails the boolean type check.
+func readParams(hr *http.Request) (pveschema.Params, *apiError) {
+	params := pveschema.Params{}
+	if hr.Method == http.MethodGet || hr.Method == http.MethodDelete {
+		for k, v := range hr.URL.Query() {
+			params[k] = v[len(v)-1]
+		}
+		return params, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(hr.Body, 16<<20))
+	if err != nil {
+		return nil, &apiError{Status: http.StatusBadRequest, Message: "unable to read request body"}
+	}
+	ctype, _, _ := mime.ParseMediaType(hr.Header.Get("Content-Type"))
+	if ctype == "application/json" {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return params, nil
+		}
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil {
+			return nil, &apiError{Status: http.StatusBadRequest, Message: "malformed JSON string"}
+		}
+		for k, v := range obj {
+			switch t := v.(type) {
+			case bool:
+				params[k] = map[bool]string{true: "1", false: "0"}[t]
+			case string:
+				params[k] = t
+			case json.Number:
+				params[k] = t.String()
+			case nil:
+			default:
+				raw, _ := json.Marshal(t)
+				params[k] = string(raw)
+			}
+		}
+		return params, nil
+	}
+	values, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, &apiError{Status: http.StatusBadRequest, Message: "unable to parse request body"}
+	}
+	for k, v := range values {
+		params[k] = v[len(v)-1]
+	}
+	return params, nil
+}
+
+func (s *Simulator) writeData(w http.ResponseWriter, data any, extra map[string]any) {
+	body := map[string]any{"data": data}
+	for k, v := range extra {
+		body[k] = v
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		raw = []byte(`{"data":null}`)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(raw)
+}
+
+// writeError sends PVE's failure envelope. Go's server cannot set a custom
+// reason phrase, so the connection is hijacked and the status line written by
+// hand: clients that only read the status line (go-proxmox does) must see the
+// message, as they do with pveproxy.
+func (s *Simulator) writeError(w http.ResponseWriter, hr *http.Request, e *apiError) {
+	body := map[string]any{"data": nil, "message": e.Message + "\n"}
+	if len(e.Errors) > 0 {
+		body["errors"] = e.Errors
+	}
+	raw, _ := json.Marshal(body)
+	reason := firstLine(e.Message)
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.WriteHeader(e.Status)
+		_, _ = w.Write(raw)
+		return
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", e.Status, reason)
+	fmt.Fprintf(buf, "Cache-Control: max-age=0\r\nConnection: close\r\nContent-Type: application/json;charset=UTF-8\r\n")
+	fmt.Fprintf(buf, "Date: %s\r\nPragma: no-cache\r\nServer: pve-api-daemon/3.0\r\n", time.Now().UTC().Format(http.TimeFormat))
+	fmt.Fprintf(buf, "Content-Length: %d\r\n\r\n", len(raw))
+	_, _ = buf.Write(raw)
+	_ = buf.Flush()
+	_ = hr
+}
+
+// applyFault answers with an injected fault; it reports false when the rule
+// does not end the request.
+func (s *Simulator) applyFault(w http.ResponseWriter, hr *http.Request, r *faultRule, vars map[string]string) bool {
+	msg := r.Message
+	switch r.Kind {
+	case faultDrop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}
+		return true
+	case faultStatus595:
+		if msg == "" {
+			msg = "Connection refused"
+		}
+		s.writeError(w, hr, &apiError{Status: 595, Message: msg})
+	case faultStatus596:
+		if msg == "" {
+			msg = "Connection timed out"
+		}
+		s.writeError(w, hr, &apiError{Status: 596, Message: msg})
+	case faultLock:
+		target := "/run/lock/lxc/pve-config-" + vars["vmid"] + ".lock"
+		if vars["vmid"] == "" {
+			target = "/var/lock/pve-manager/pve-storage-local"
+		}
+		s.writeError(w, hr, fail("can't lock file '%s' - got timeout", target))
+	case faultLocked:
+		if msg == "" {
+			msg = "backup"
+		}
+		s.writeError(w, hr, fail("CT is locked (%s)", msg))
+	default:
+		if msg == "" {
+			msg = "got timeout"
+		}
+		s.writeError(w, hr, fail("%s", msg))
+	}
+	return true
+}

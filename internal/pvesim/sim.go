@@ -1,0 +1,249 @@
+// Package pvesim simulates a small Proxmox VE 8.4 cluster: the HTTPS API under
+// /api2/json as PVE answers it (schema validation, envelope, messages, tasks,
+// locks), one SSH server per node whose commands run in a POSIX shell
+// interpreter over the node's file tree, and the cluster file system /etc/pve
+// shared by all nodes. It imports none of the provider's code: an independent
+// implementation cannot mirror a client bug.
+package pvesim
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pveschema"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
+)
+
+// Options configure a simulator. The zero value is a three-node cluster on
+// random loopback ports, in memory, at full simulated durations.
+type Options struct {
+	Listen    string // API address; default 127.0.0.1:0
+	SSHListen string // first node's SSH address; node i listens on port+i (port 0: random ports)
+	Nodes     int    // default 3: pve1, pve2, pve3
+
+	TokenID     string // default root@pam!proximity
+	TokenSecret string // default random (or the state file's)
+	Password    string // root@pam's password; default random (or the state file's)
+
+	StatePath string  // keep the cluster across restarts; empty: in memory
+	Seed      int64   // seeds fault injection and generated values
+	Faults    string  // fault spec, see FaultSpecHelp
+	TimeScale float64 // multiplies every simulated duration; default 1
+
+	// LockLifetime is how old a pmxcfs lock must be before a requester may
+	// break it; default 120 s as on PVE. It is not scaled.
+	LockLifetime time.Duration
+
+	Logf func(format string, args ...any)
+}
+
+// Simulator is a running simulated cluster.
+type Simulator struct {
+	opts   Options
+	schema pveschema.Schema
+	routes *router
+	clock  clock
+	faults *faults
+	stats  *stats
+	sec    *secrets
+
+	mu          sync.Mutex // guards everything below
+	clusterName string
+	nodes       []*node
+	guests      map[int]*guest
+	cfs         *vfs.Tree
+	ipSeq       int
+
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	httpSrv   *http.Server
+	endpoint  string
+	sshAddrs  map[string]string
+	listeners []net.Listener
+	persistCh chan struct{}
+	closeOnce sync.Once
+}
+
+// New builds the cluster, loading it from opts.StatePath when that file exists.
+// A corrupt state file is an error and is left untouched.
+func New(opts Options) (*Simulator, error) {
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.SSHListen == "" {
+		opts.SSHListen = "127.0.0.1:0"
+	}
+	if opts.Nodes == 0 {
+		opts.Nodes = 3
+	}
+	if opts.Nodes < 1 || opts.Nodes > 32 {
+		return nil, fmt.Errorf("nodes must be between 1 and 32, got %d", opts.Nodes)
+	}
+	if opts.TimeScale == 0 {
+		opts.TimeScale = 1
+	}
+	if opts.TimeScale < 0 {
+		return nil, fmt.Errorf("time scale must be positive, got %g", opts.TimeScale)
+	}
+	if opts.TokenID == "" {
+		opts.TokenID = "root@pam!proximity"
+	}
+	if opts.LockLifetime == 0 {
+		opts.LockLifetime = 120 * time.Second
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	schema, err := pveschema.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Simulator{
+		opts: opts, schema: schema, clock: clock{scale: opts.TimeScale},
+		faults: newFaults(opts.Seed), stats: newStats(), guests: map[int]*guest{},
+		persistCh: make(chan struct{}, 1),
+	}
+	if err := s.faults.set(opts.Faults); err != nil {
+		return nil, err
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	loaded, err := s.loadState()
+	if err != nil {
+		return nil, err
+	}
+	if !loaded {
+		if err := s.initCluster(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.TokenSecret != "" {
+		s.sec.TokenSecret = opts.TokenSecret
+	}
+	if opts.Password != "" {
+		s.sec.Password = opts.Password
+	}
+	s.sec.TokenID = opts.TokenID
+	s.routes = s.buildRoutes()
+	return s, nil
+}
+
+// Start listens on the API and SSH addresses and serves until Close.
+func (s *Simulator) Start() error {
+	tlsCfg, err := s.tlsConfig()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("API listen %s: %w", s.opts.Listen, err)
+	}
+	s.listeners = append(s.listeners, ln)
+	s.endpoint = "https://" + ln.Addr().String()
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		TLSConfig:         tlsCfg,
+		ReadHeaderTimeout: 10 * time.Second,
+		// PVE's API server speaks HTTP/1.1 only; disabling HTTP/2 also lets
+		// error answers carry PVE's message as the reason phrase.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ErrorLog:     nullLogger(),
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.httpSrv.ServeTLS(ln, "", "")
+	}()
+	if err := s.startSSH(); err != nil {
+		s.Close()
+		return err
+	}
+	if s.opts.StatePath != "" {
+		s.wg.Add(1)
+		go s.persistLoop()
+	}
+	return nil
+}
+
+// Close stops serving, ends running tasks and saves the state file.
+func (s *Simulator) Close() error {
+	var saveErr error
+	s.closeOnce.Do(func() {
+		if s.httpSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = s.httpSrv.Shutdown(ctx)
+			cancel()
+		}
+		for _, ln := range s.listeners {
+			_ = ln.Close()
+		}
+		s.cancel()
+		s.wg.Wait()
+		if s.opts.StatePath != "" {
+			saveErr = s.saveState()
+		}
+	})
+	return saveErr
+}
+
+// Endpoint is the API base URL (https://127.0.0.1:PORT).
+func (s *Simulator) Endpoint() string { return s.endpoint }
+
+// Info is what scripts and tests need to connect; the -info file holds it.
+type Info struct {
+	Endpoint      string            `json:"endpoint"`
+	APIToken      string            `json:"api_token"`
+	Username      string            `json:"username"`
+	Password      string            `json:"password"`
+	CACertPEM     string            `json:"ca_cert_pem"`
+	SSHUser       string            `json:"ssh_user"`
+	SSHPrivateKey string            `json:"ssh_private_key"`
+	SSHHostKey    string            `json:"ssh_host_key"`
+	SSHNodes      map[string]string `json:"ssh_nodes"`
+	Nodes         []string          `json:"nodes"`
+}
+
+// Info describes the running simulator.
+func (s *Simulator) Info() Info {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, len(s.nodes))
+	for i, n := range s.nodes {
+		names[i] = n.Name
+	}
+	return Info{
+		Endpoint: s.endpoint, APIToken: s.sec.TokenID + "=" + s.sec.TokenSecret,
+		Username: "root@pam", Password: s.sec.Password, CACertPEM: s.sec.CACertPEM,
+		SSHUser: "root", SSHPrivateKey: s.sec.SSHUserKeyPEM, SSHHostKey: s.sshHostKeyLine(),
+		SSHNodes: s.sshAddrs, Nodes: names,
+	}
+}
+
+// Stats returns the request, task and command counters.
+func (s *Simulator) Stats() Stats { return s.stats.snapshot() }
+
+// ResetStats zeroes the counters.
+func (s *Simulator) ResetStats() { s.stats.reset() }
+
+// SetFaults replaces the fault rules at runtime.
+func (s *Simulator) SetFaults(spec string) error { return s.faults.set(spec) }
+
+func (s *Simulator) nodeByName(name string) *node {
+	for _, n := range s.nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+func nodeName(i int) string { return "pve" + strconv.Itoa(i+1) }
+
+var errClosed = errors.New("simulator closed")

@@ -1,0 +1,63 @@
+package pvesim
+
+import (
+	"maps"
+	"sync"
+)
+
+// Stats are the simulator's counters: requests per "METHOD /route" (route
+// templates, so /nodes/{node}/lxc/{vmid}/config counts every guest), tasks
+// per type, and in-container commands per program.
+type Stats struct {
+	Requests map[string]int `json:"requests"`
+	Tasks    map[string]int `json:"tasks"`
+	Commands map[string]int `json:"commands"`
+	Faults   int            `json:"faults_injected"`
+}
+
+type stats struct {
+	mu sync.Mutex
+	s  Stats
+}
+
+func newStats() *stats {
+	st := &stats{}
+	st.reset()
+	return st
+}
+
+func (st *stats) reset() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.s = Stats{Requests: map[string]int{}, Tasks: map[string]int{}, Commands: map[string]int{}}
+}
+
+func (st *stats) countRequest(method, route string) {
+	st.mu.Lock()
+	st.s.Requests[method+" "+route]++
+	st.mu.Unlock()
+}
+
+func (st *stats) countTask(typ string) {
+	st.mu.Lock()
+	st.s.Tasks[typ]++
+	st.mu.Unlock()
+}
+
+func (st *stats) countCommand(name string) {
+	st.mu.Lock()
+	st.s.Commands[name]++
+	st.mu.Unlock()
+}
+
+func (st *stats) countFault() {
+	st.mu.Lock()
+	st.s.Faults++
+	st.mu.Unlock()
+}
+
+func (st *stats) snapshot() Stats {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return Stats{Requests: maps.Clone(st.s.Requests), Tasks: maps.Clone(st.s.Tasks), Commands: maps.Clone(st.s.Commands), Faults: st.s.Faults}
+}

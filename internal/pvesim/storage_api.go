@@ -1,0 +1,289 @@
+package pvesim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+func sortedStorages(n *node) []*storage {
+	out := make([]*storage, 0, len(n.Storages))
+	for _, st := range n.Storages {
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (s *Simulator) storageUsed(n *node, st *storage) int64 {
+	var used int64
+	for _, v := range st.Volumes {
+		used += v.Size
+	}
+	if st.Type == "dir" {
+		used += 3 * gib // the node's own files on the root file system
+	}
+	return used
+}
+
+func (s *Simulator) storageFree(n *node, st *storage) int64 {
+	if st == nil {
+		return 0
+	}
+	return st.Total - s.storageUsed(n, st)
+}
+
+func (s *Simulator) nodeStorage(r *request) (*node, *storage, *apiError) {
+	n := s.nodeByName(r.node())
+	st, ok := n.Storages[r.params["storage"]]
+	if !ok {
+		return nil, nil, fail("storage '%s' does not exist", r.params["storage"])
+	}
+	return n, st, nil
+}
+
+// findVolume resolves a volid ("local:vztmpl/x.tar.zst") on a node.
+func (s *Simulator) findVolume(n *node, volid string) (*volume, *apiError) {
+	storageID, _, ok := strings.Cut(volid, ":")
+	if !ok {
+		return nil, fail("unable to parse volume ID '%s'", volid)
+	}
+	st, ok := n.Storages[storageID]
+	if !ok {
+		return nil, fail("storage '%s' does not exist", storageID)
+	}
+	v, ok := st.Volumes[volid]
+	if !ok {
+		return nil, fail("volume '%s' does not exist", volid)
+	}
+	return v, nil
+}
+
+func (s *Simulator) listStorages(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodeByName(r.node())
+	out := []any{}
+	for _, st := range sortedStorages(n) {
+		if c := r.params["content"]; c != "" && !containsAny(st.Content, strings.Split(c, ",")) {
+			continue
+		}
+		if id := r.params["storage"]; id != "" && id != st.ID {
+			continue
+		}
+		used := s.storageUsed(n, st)
+		out = append(out, map[string]any{
+			"storage": st.ID, "type": st.Type, "content": strings.Join(st.Content, ","),
+			"active": 1, "enabled": 1, "shared": 0, "total": st.Total, "used": used,
+			"avail": st.Total - used, "used_fraction": float64(used) / float64(st.Total),
+		})
+	}
+	return out, nil
+}
+
+func containsAny(list, wanted []string) bool {
+	for _, w := range wanted {
+		if contains(list, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func volumeJSON(v *volume) map[string]any {
+	item := map[string]any{"volid": v.VolID, "content": v.Content, "format": v.Format, "size": v.Size, "ctime": v.CTime}
+	if v.VMID != 0 {
+		item["vmid"] = v.VMID
+	}
+	if v.Content == "backup" {
+		item["subtype"] = "lxc"
+		if v.Notes != "" {
+			item["notes"] = firstLine(v.Notes)
+		}
+		if v.Protected {
+			item["protected"] = 1
+		}
+	}
+	return item
+}
+
+func (s *Simulator) listContent(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, st, err := s.nodeStorage(r)
+	if err != nil {
+		return nil, err
+	}
+	content, vmid := r.params["content"], r.vmid()
+	if content != "" && !contains(st.Content, content) {
+		return []any{}, nil
+	}
+	vols := make([]*volume, 0, len(st.Volumes))
+	for _, v := range st.Volumes {
+		if (content == "" || v.Content == content) && (vmid == 0 || v.VMID == vmid) {
+			vols = append(vols, v)
+		}
+	}
+	sort.Slice(vols, func(i, j int) bool { return vols[i].VolID < vols[j].VolID })
+	out := make([]any, 0, len(vols))
+	for _, v := range vols {
+		out = append(out, volumeJSON(v))
+	}
+	return out, nil
+}
+
+// volumeParam accepts "local:backup/x" or "backup/x" relative to the storage.
+func volumeParam(r *request) string {
+	vol := r.params["volume"]
+	if !strings.Contains(vol, ":") {
+		vol = r.params["storage"] + ":" + vol
+	}
+	return vol
+}
+
+func (s *Simulator) storageVolume(r *request) (*node, *storage, *volume, *apiError) {
+	n, st, err := s.nodeStorage(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	volid := volumeParam(r)
+	v, ok := st.Volumes[volid]
+	if !ok {
+		return nil, nil, nil, fail("volume '%s' does not exist", volid)
+	}
+	return n, st, v, nil
+}
+
+func volumePath(v *volume) string {
+	_, name, _ := strings.Cut(v.VolID, ":")
+	switch v.Content {
+	case "backup":
+		return "/var/lib/vz/dump/" + strings.TrimPrefix(name, "backup/")
+	case "vztmpl":
+		return "/var/lib/vz/template/cache/" + strings.TrimPrefix(name, "vztmpl/")
+	}
+	return "/dev/pve/" + name
+}
+
+func (s *Simulator) getVolume(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _, v, err := s.storageVolume(r)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"path": volumePath(v), "size": v.Size, "used": v.Size, "format": v.Format}
+	if v.Notes != "" {
+		out["notes"] = v.Notes
+	}
+	out["protected"] = map[bool]int{true: 1, false: 0}[v.Protected]
+	return out, nil
+}
+
+func (s *Simulator) putVolume(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _, v, err := s.storageVolume(r)
+	if err != nil {
+		return nil, err
+	}
+	if v.Content != "backup" && (r.has("notes") || r.has("protected")) {
+		return nil, fail("volume notes and protection are only supported for backups")
+	}
+	if r.has("notes") {
+		v.Notes = r.params["notes"]
+	}
+	if r.has("protected") {
+		v.Protected = r.bool("protected")
+	}
+	s.persistSoon()
+	return nil, nil
+}
+
+func (s *Simulator) deleteVolume(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, st, v, err := s.storageVolume(r)
+	if err != nil {
+		return nil, err
+	}
+	if v.Content == "rootdir" || v.Content == "images" {
+		if g, ok := s.guests[v.VMID]; ok && g.Node == n.Name {
+			return nil, fail("unable to delete volume '%s' - volume is used by CT %d", v.VolID, v.VMID)
+		}
+	}
+	tk := s.startTask(n, "imgdel", v.VolID, r.userForTask(), func(t *taskCtx) error {
+		if err := t.sleep(300 * time.Millisecond); err != nil {
+			return err
+		}
+		if err := s.faults.taskFailure("imgdel"); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if v.Protected {
+			return fmt.Errorf("cannot remove protected archive '%s'", volumePath(v))
+		}
+		t.logf("Removed volume '%s'", v.VolID)
+		delete(st.Volumes, v.VolID)
+		return nil
+	})
+	return tk.UPID, nil
+}
+
+func (s *Simulator) listAplinfo(*request) (any, error) {
+	out := make([]any, 0, len(applianceIndex))
+	for _, a := range applianceIndex {
+		out = append(out, map[string]any{
+			"template": a.template, "package": a.pkg, "version": a.version, "os": a.os,
+			"section": "system", "type": "lxc", "headline": a.headline, "architecture": "amd64",
+			"description": a.headline + " LXC template image.", "infopage": "https://pve.proxmox.com/wiki/Linux_Container",
+			"location":   "http://download.proxmox.com/images/system/" + a.template,
+			"maintainer": "Proxmox Support Team <support@proxmox.com>", "source": "http://download.proxmox.com/images/system/" + a.template,
+			"md5sum": fmt.Sprintf("%032x", len(a.template)), "sha512sum": fmt.Sprintf("%0128x", len(a.template)),
+		})
+	}
+	return out, nil
+}
+
+func (s *Simulator) downloadTemplate(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, st, err := s.nodeStorage(r)
+	if err != nil {
+		return nil, err
+	}
+	name := r.params["template"]
+	var app *appliance
+	for i := range applianceIndex {
+		if applianceIndex[i].template == name {
+			app = &applianceIndex[i]
+		}
+	}
+	if app == nil {
+		return nil, fail("no such template - %s", name)
+	}
+	if !contains(st.Content, "vztmpl") {
+		return nil, fail("storage '%s' does not support templates", st.ID)
+	}
+	tk := s.startTask(n, "download", "", r.userForTask(), func(t *taskCtx) error {
+		t.logf("starting template download from: http://download.proxmox.com/images/system/%s", app.template)
+		t.logf("target file: /var/lib/vz/template/cache/%s", app.template)
+		if err := t.sleep(3 * time.Second); err != nil {
+			return err
+		}
+		if err := s.faults.taskFailure("download"); err != nil {
+			return fmt.Errorf("download failed: %w", err)
+		}
+		t.logf("%d (%dMiB) downloaded", app.size, app.size/mib)
+		t.logf("calculating checksum...OK, checksum verified")
+		t.logf("download of 'http://download.proxmox.com/images/system/%s' to '/var/lib/vz/template/cache/%s' finished", app.template, app.template)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		volid := st.ID + ":vztmpl/" + app.template
+		st.Volumes[volid] = &volume{VolID: volid, Content: "vztmpl", Format: templateFormat(app.template), Size: app.size, CTime: time.Now().Unix()}
+		return nil
+	})
+	return tk.UPID, nil
+}
