@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
@@ -26,6 +27,7 @@ type node struct {
 	Tasks    []*task
 	Online   bool
 	pidSeq   int
+	flocks   *shell.LockTable
 }
 
 // storage is one storage as seen from one node.

@@ -1,6 +1,7 @@
 package pvesim
 
 import (
+	"io/fs"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -91,3 +92,5 @@ func removeProperty(s, key string) string {
 	}
 	return strings.Join(kept, ",")
 }
+
+func fsMode(perm uint64) fs.FileMode { return fs.FileMode(perm).Perm() }

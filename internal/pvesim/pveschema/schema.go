@@ -21,10 +21,10 @@ var subsetJSON []byte
 type Prop struct {
 	Type                 string           `json:"type"`
 	Optional             flag             `json:"optional"`
-	Minimum              *float64         `json:"minimum"`
-	Maximum              *float64         `json:"maximum"`
-	MinLength            *int             `json:"minLength"`
-	MaxLength            *int             `json:"maxLength"`
+	Minimum              *number          `json:"minimum"`
+	Maximum              *number          `json:"maximum"`
+	MinLength            *number          `json:"minLength"`
+	MaxLength            *number          `json:"maxLength"`
 	Enum                 []string         `json:"enum"`
 	Pattern              string           `json:"pattern"`
 	Default              any              `json:"default"`
@@ -45,6 +45,18 @@ type flag bool
 func (f *flag) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	*f = flag(s == "1" || s == "true")
+	return nil
+}
+
+// number reads schema numbers, which the dump sometimes writes as strings.
+type number float64
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(strings.Trim(string(b), `"`), 64)
+	if err != nil {
+		return fmt.Errorf("schema number %s: %w", b, err)
+	}
+	*n = number(f)
 	return nil
 }
 

@@ -81,22 +81,22 @@ func checkProp(path string, p *Prop, value string, errs map[string]string) {
 			return
 		}
 	}
-	if p.MaxLength != nil && len(value) > *p.MaxLength {
-		errs[path] = fmt.Sprintf("value may only be %d characters long", *p.MaxLength)
+	if p.MaxLength != nil && len(value) > int(*p.MaxLength) {
+		errs[path] = fmt.Sprintf("value may only be %d characters long", int(*p.MaxLength))
 		return
 	}
-	if p.MinLength != nil && len(value) < *p.MinLength {
-		errs[path] = fmt.Sprintf("value must be at least %d characters long", *p.MinLength)
+	if p.MinLength != nil && len(value) < int(*p.MinLength) {
+		errs[path] = fmt.Sprintf("value must be at least %d characters long", int(*p.MinLength))
 		return
 	}
 	if numberRe.MatchString(value) {
 		n, _ := strconv.ParseFloat(value, 64)
-		if p.Minimum != nil && n < *p.Minimum {
-			errs[path] = "value must have a minimum value of " + formatNumber(*p.Minimum)
+		if p.Minimum != nil && n < float64(*p.Minimum) {
+			errs[path] = "value must have a minimum value of " + formatNumber(float64(*p.Minimum))
 			return
 		}
-		if p.Maximum != nil && n > *p.Maximum {
-			errs[path] = "value must have a maximum value of " + formatNumber(*p.Maximum)
+		if p.Maximum != nil && n > float64(*p.Maximum) {
+			errs[path] = "value must have a maximum value of " + formatNumber(float64(*p.Maximum))
 			return
 		}
 	}

@@ -1,0 +1,133 @@
+// Command pvesim runs the Proxmox VE simulator: a small PVE 8.4 cluster with
+// its HTTPS API and one SSH server per node, for trying the provider and for
+// testing Terraform configurations without a Proxmox host.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run returns the exit status: 0 after a clean stop, 2 for bad input
+// (flags, fault spec, state file), 1 when the simulator cannot start.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("pvesim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8006", "API address (HTTPS)")
+	sshListen := fs.String("ssh-listen", "127.0.0.1:2222", "first node's SSH address; node i listens on port+i")
+	nodes := fs.Int("nodes", 3, "number of nodes (pve1, pve2, ...)")
+	token := fs.String("token", "", "API token as ID=SECRET (default root@pam!proximity=<random>)")
+	password := fs.String("password", "", "password of root@pam (default random)")
+	state := fs.String("state", "", "file that keeps the cluster across restarts (default: in memory)")
+	seed := fs.Int64("seed", 1, "seed for fault injection")
+	faults := fs.String("faults", "", "fault injection rules:\n"+pvesim.FaultSpecHelp)
+	timeScale := fs.Float64("time-scale", 1, "multiplies every simulated duration (0.01: a 2 s task takes 20 ms)")
+	info := fs.String("info", "", "write connection details as JSON to this file once listening")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "pvesim: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	opts := pvesim.Options{
+		Listen: *listen, SSHListen: *sshListen, Nodes: *nodes, Password: *password,
+		StatePath: *state, Seed: *seed, Faults: *faults, TimeScale: *timeScale,
+		Logf: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) },
+	}
+	if *token != "" {
+		id, secret, ok := strings.Cut(*token, "=")
+		if !ok || !strings.Contains(id, "!") || !strings.Contains(id, "@") || secret == "" {
+			fmt.Fprintf(stderr, "pvesim: -token must look like USER@REALM!TOKENID=SECRET, got %q\n", *token)
+			return 2
+		}
+		opts.TokenID, opts.TokenSecret = id, secret
+	}
+	if _, err := pvesim.ParseFaults(*faults); err != nil {
+		fmt.Fprintf(stderr, "pvesim: invalid -faults: %v\n", err)
+		return 2
+	}
+	if *timeScale <= 0 {
+		fmt.Fprintf(stderr, "pvesim: -time-scale must be greater than 0, got %g\n", *timeScale)
+		return 2
+	}
+	sim, err := pvesim.New(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "pvesim: %v\n", err)
+		return 2
+	}
+	if err := sim.Start(); err != nil {
+		fmt.Fprintf(stderr, "pvesim: %v\n", err)
+		return 1
+	}
+	details := sim.Info()
+	if *info != "" {
+		if err := writeInfo(*info, details); err != nil {
+			fmt.Fprintf(stderr, "pvesim: %v\n", err)
+			_ = sim.Close()
+			return 1
+		}
+	}
+	printSummary(stdout, details, *state)
+
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	<-signals
+	fmt.Fprintln(stdout, "pvesim: stopping")
+	if err := sim.Close(); err != nil {
+		fmt.Fprintf(stderr, "pvesim: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// writeInfo writes the connection details atomically with mode 0600: they hold secrets.
+func writeInfo(path string, details pvesim.Info) error {
+	raw, err := json.MarshalIndent(details, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".pvesim-info-*")
+	if err != nil {
+		return fmt.Errorf("writing -info file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(raw, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing -info file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing -info file: %w", err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func printSummary(w io.Writer, d pvesim.Info, state string) {
+	fmt.Fprintf(w, "pvesim: Proxmox VE 8.4 simulator with %d nodes (%s)\n", len(d.Nodes), strings.Join(d.Nodes, ", "))
+	fmt.Fprintf(w, "  API       %s/api2/json (self-signed CA, see ca_cert_pem in -info)\n", d.Endpoint)
+	fmt.Fprintf(w, "  token     %s\n", strings.SplitN(d.APIToken, "=", 2)[0]+"=<secret in -info>")
+	for _, n := range d.Nodes {
+		fmt.Fprintf(w, "  ssh       %s -> %s (user root)\n", n, d.SSHNodes[n])
+	}
+	if state != "" {
+		fmt.Fprintf(w, "  state     %s\n", state)
+	}
+	fmt.Fprintln(w, "  stop with Ctrl-C")
+}

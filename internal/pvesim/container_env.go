@@ -1,0 +1,167 @@
+package pvesim
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
+)
+
+// containerEnv is the shell world inside a guest: its own file tree, the
+// template's package and service managers, and docker once installed.
+func (s *Simulator) containerEnv(g *guest) *shell.Env {
+	family := osFamily(g.Config["ostype"])
+	progs := shell.CoreUtils()
+	progs["hostname"] = func(c *shell.Call) int {
+		data, _ := g.RootFS.ReadFile("/etc/hostname")
+		fmt.Fprintln(c.Stdout, strings.TrimSpace(string(data)))
+		return 0
+	}
+	progs["uname"] = unameProgram(g.Config["hostname"])
+	progs["ip"] = s.ipProgram(g)
+	progs["docker"] = requireBinary("/usr/bin/docker", s.dockerProgram(g))
+	progs["docker-compose"] = requireBinary("/usr/bin/docker-compose", s.composeStandalone(g))
+	progs["dockerd"] = requireBinary("/usr/bin/dockerd", func(c *shell.Call) int { return c.Errorf("dockerd must be started by the service manager") })
+	if family == "alpine" {
+		progs["apk"] = s.apkProgram(g)
+		progs["rc-update"] = rcUpdateProgram(g)
+		progs["rc-service"] = s.rcServiceProgram(g)
+		progs["service"] = s.rcServiceProgram(g)
+	} else {
+		progs["apt-get"] = s.aptProgram(g)
+		progs["apt"] = s.aptProgram(g)
+		progs["systemctl"] = s.systemctlProgram(g)
+		progs["service"] = s.sysvServiceProgram(g)
+	}
+	return &shell.Env{
+		FS: g.RootFS, Programs: progs, Home: "/root", Locks: shell.NewLockTable(),
+		Vars:  []string{"HOSTNAME=" + g.Config["hostname"], "container=lxc", "LANG=C.UTF-8"},
+		Sleep: s.clock.sleep,
+		OnCommand: func(name string) shell.Program {
+			s.stats.countCommand(name)
+			if r := s.faults.execFailure(name); r != nil {
+				s.stats.countFault()
+				msg := r.Message
+				if msg == "" {
+					msg = "simulated failure (fault injection)"
+				}
+				return func(c *shell.Call) int { return c.Errorf("%s", msg) }
+			}
+			return nil
+		},
+	}
+}
+
+// requireBinary makes a program exist only once its package put it on disk.
+func requireBinary(file string, prog shell.Program) shell.Program {
+	return func(c *shell.Call) int {
+		if _, err := c.Env.FS.Stat(file); err != nil {
+			fmt.Fprintf(c.Stderr, "sh: 1: %s: not found\n", c.Args[0])
+			return 127
+		}
+		return prog(c)
+	}
+}
+
+func unameProgram(hostname string) shell.Program {
+	return func(c *shell.Call) int {
+		switch {
+		case len(c.Args) > 1 && c.Args[1] == "-a":
+			fmt.Fprintf(c.Stdout, "Linux %s 6.8.12-9-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 x86_64 GNU/Linux\n", hostname)
+		case len(c.Args) > 1 && c.Args[1] == "-r":
+			fmt.Fprintln(c.Stdout, "6.8.12-9-pve")
+		case len(c.Args) > 1 && c.Args[1] == "-m":
+			fmt.Fprintln(c.Stdout, "x86_64")
+		case len(c.Args) > 1 && c.Args[1] == "-n":
+			fmt.Fprintln(c.Stdout, hostname)
+		default:
+			fmt.Fprintln(c.Stdout, "Linux")
+		}
+		return 0
+	}
+}
+
+// ipProgram answers `ip -4 addr show eth0`, `ip addr`, `ip -o ...` and `ip route`.
+func (s *Simulator) ipProgram(g *guest) shell.Program {
+	return func(c *shell.Call) int {
+		var words []string
+		oneLine, only4 := false, false
+		for _, a := range c.Args[1:] {
+			switch a {
+			case "-4":
+				only4 = true
+			case "-o", "-oneline":
+				oneLine = true
+			case "-6", "-br", "-j":
+			default:
+				words = append(words, a)
+			}
+		}
+		s.mu.Lock()
+		addr := g.IP
+		hw := strings.ToLower(propertyValue(g.Config["net0"], "hwaddr"))
+		s.mu.Unlock()
+		if len(words) > 0 && (words[0] == "route" || words[0] == "r") {
+			if addr != "" {
+				fmt.Fprintln(c.Stdout, "default via 10.10.0.1 dev eth0")
+				fmt.Fprintln(c.Stdout, "10.10.0.0/16 dev eth0 proto kernel scope link src "+strings.Split(addr, "/")[0])
+			}
+			return 0
+		}
+		if len(words) == 0 || !(words[0] == "addr" || words[0] == "a" || words[0] == "address") {
+			fmt.Fprintln(c.Stderr, `Object "`+strings.Join(words, " ")+`" is unknown, try "ip help".`)
+			return 1
+		}
+		dev := ""
+		if len(words) >= 3 && (words[1] == "show" || words[1] == "list") {
+			dev = words[2]
+		}
+		if dev != "" && dev != "eth0" && dev != "lo" {
+			fmt.Fprintf(c.Stderr, "Device \"%s\" does not exist.\n", dev)
+			return 1
+		}
+		if dev == "" || dev == "lo" {
+			printIface(c, oneLine, only4, 1, "lo", "LOOPBACK,UP,LOWER_UP", "00:00:00:00:00:00", "127.0.0.1/8", "host")
+		}
+		if dev == "" || dev == "eth0" {
+			printIface(c, oneLine, only4, 2, "eth0@if12", "BROADCAST,MULTICAST,UP,LOWER_UP", hw, addr, "global")
+		}
+		return 0
+	}
+}
+
+func printIface(c *shell.Call, oneLine, only4 bool, idx int, name, flags, hw, addr, scope string) {
+	short, _, _ := strings.Cut(name, "@")
+	if oneLine {
+		if addr != "" {
+			fmt.Fprintf(c.Stdout, "%d: %s    inet %s brd %s scope %s %s\\       valid_lft forever preferred_lft forever\n", idx, short, addr, broadcast(addr), scope, short)
+		}
+		return
+	}
+	fmt.Fprintf(c.Stdout, "%d: %s: <%s> mtu 1500 qdisc noqueue state UP group default qlen 1000\n", idx, name, flags)
+	if !only4 {
+		fmt.Fprintf(c.Stdout, "    link/ether %s brd ff:ff:ff:ff:ff:ff link-netnsid 0\n", hw)
+	}
+	if addr != "" {
+		fmt.Fprintf(c.Stdout, "    inet %s brd %s scope %s %s\n       valid_lft forever preferred_lft forever\n", addr, broadcast(addr), scope, short)
+	}
+}
+
+func broadcast(cidr string) string {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || !p.Addr().Is4() {
+		return "0.0.0.0"
+	}
+	a := p.Masked().Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]) | host
+	return fmt.Sprintf("%d.%d.%d.%d", v>>24, v>>16&0xff, v>>8&0xff, v&0xff)
+}
+
+// runInContainer is pct exec's core: argv in the guest's environment.
+func (s *Simulator) runInContainer(ctx context.Context, g *guest, argv []string, c *shell.Call) int {
+	env := s.containerEnv(g)
+	return env.Run(ctx, shell.QuoteArgs(argv), c.Stdin, c.Stdout, c.Stderr, "/root")
+}
