@@ -55,7 +55,10 @@ func (t *taskCtx) sleep(d time.Duration) error {
 	return t.sim.clock.sleep(t, d)
 }
 
+// formatUPID writes PVE's task id; a ':' inside the id (a volid) is escaped
+// as \x3a, as PVE does, so the UPID still splits into nine fields.
 func formatUPID(node string, pid int, pstart, start int64, typ, id, user string) string {
+	id = strings.ReplaceAll(id, ":", `\x3a`)
 	return fmt.Sprintf("UPID:%s:%08X:%08X:%08X:%s:%s:%s:", node, pid, pstart, start, typ, id, user)
 }
 
