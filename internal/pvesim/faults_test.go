@@ -20,14 +20,14 @@ func TestParseFaults(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"boom:GET /x=1":        "unknown kind",
-		"500:/x=1":             "METHOD /path",
-		"500:GET /x":           "missing '=VALUE'",
-		"500:GET /x=2":         "probability",
-		"latency:GET /x=fast":  "duration",
-		"taskfail:vzdump=1x0":  "positive integer",
-		"500:GET /x[=1":        "bad path pattern",
-		"taskfail=1":           "KIND:TARGET",
+		"boom:GET /x=1":       "unknown kind",
+		"500:/x=1":            "METHOD /path",
+		"500:GET /x":          "missing '=VALUE'",
+		"500:GET /x=2":        "probability",
+		"latency:GET /x=fast": "duration",
+		"taskfail:vzdump=1x0": "positive integer",
+		"500:GET /x[=1":       "bad path pattern",
+		"taskfail=1":          "KIND:TARGET",
 	}
 	for spec, want := range bad {
 		_, err := ParseFaults(spec)

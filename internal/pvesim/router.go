@@ -69,6 +69,7 @@ func (s *Simulator) buildRoutes() *router {
 		"/nodes/{node}/tasks/{upid}/status":        {"GET": s.taskStatus},
 		"/nodes/{node}/tasks/{upid}/log":           {"GET": s.taskLog},
 		"/nodes/{node}/storage":                    {"GET": s.listStorages},
+		"/nodes/{node}/storage/{storage}/status":   {"GET": s.storageStatus},
 		"/nodes/{node}/storage/{storage}/content":  {"GET": s.listContent},
 		"/nodes/{node}/storage/{storage}/content/{volume}": {
 			"GET": s.getVolume, "PUT": s.putVolume, "DELETE": s.deleteVolume,

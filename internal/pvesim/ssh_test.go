@@ -167,10 +167,10 @@ func TestAppInstallInContainer(t *testing.T) {
 	}
 	// Broken compose files fail with compose's messages.
 	bad := map[string]string{
-		"services:\n  web:\n    imag: nginx\n":                            "additional properties 'imag' not allowed",
+		"services:\n  web:\n    imag: nginx\n":                              "additional properties 'imag' not allowed",
 		"services:\n  web:\n    image: nginx\n    volumes: [\"data:/x\"]\n": "refers to undefined volume data",
-		"services:\n  web:\n    ports: [\"80\"]\n":                         "has neither an image nor a build context",
-		"services: [\n":                                                      "yaml:",
+		"services:\n  web:\n    ports: [\"80\"]\n":                          "has neither an image nor a build context",
+		"services: [\n": "yaml:",
 	}
 	for doc, want := range bad {
 		code, _, stderr := sshRun(t, sim, "pve1", "cat > /tmp/bad.yaml && pct exec 101 -- mkdir -p /opt/bad && pct push 101 /tmp/bad.yaml /opt/bad/compose.yaml && pct exec 101 -- docker compose -f /opt/bad/compose.yaml up -d", doc)

@@ -16,24 +16,24 @@ const stateVersion = 1
 
 // stateFile is the -state file: everything needed to bring the same cluster back.
 type stateFile struct {
-	Version     int            `json:"version"`
-	ClusterName string         `json:"cluster_name"`
-	Secrets     *secrets       `json:"secrets"`
-	IPSeq       int            `json:"ip_seq"`
-	Nodes       []nodeState    `json:"nodes"`
-	Guests      []guestState   `json:"guests"`
-	ClusterFS   []vfs.Entry    `json:"cluster_fs"`
+	Version     int          `json:"version"`
+	ClusterName string       `json:"cluster_name"`
+	Secrets     *secrets     `json:"secrets"`
+	IPSeq       int          `json:"ip_seq"`
+	Nodes       []nodeState  `json:"nodes"`
+	Guests      []guestState `json:"guests"`
+	ClusterFS   []vfs.Entry  `json:"cluster_fs"`
 }
 
 type nodeState struct {
-	Name     string                `json:"name"`
-	IP       string                `json:"ip"`
-	MaxMem   int64                 `json:"maxmem"`
-	MaxCPU   int                   `json:"maxcpu"`
-	Storages []storageState        `json:"storages"`
-	Files    []vfs.Entry           `json:"files"`
-	PIDSeq   int                   `json:"pid_seq"`
-	Tasks    []taskState           `json:"tasks"`
+	Name     string         `json:"name"`
+	IP       string         `json:"ip"`
+	MaxMem   int64          `json:"maxmem"`
+	MaxCPU   int            `json:"maxcpu"`
+	Storages []storageState `json:"storages"`
+	Files    []vfs.Entry    `json:"files"`
+	PIDSeq   int            `json:"pid_seq"`
+	Tasks    []taskState    `json:"tasks"`
 }
 
 type storageState struct {

@@ -82,6 +82,20 @@ func (s *Simulator) listStorages(r *request) (any, error) {
 	return out, nil
 }
 
+func (s *Simulator) storageStatus(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, st, err := s.nodeStorage(r)
+	if err != nil {
+		return nil, err
+	}
+	used := s.storageUsed(n, st)
+	return map[string]any{
+		"type": st.Type, "content": strings.Join(st.Content, ","), "active": 1, "enabled": 1, "shared": 0,
+		"total": st.Total, "used": used, "avail": st.Total - used,
+	}, nil
+}
+
 func containsAny(list, wanted []string) bool {
 	for _, w := range wanted {
 		if contains(list, w) {

@@ -1,8 +1,8 @@
 package pvesim
 
 import (
-	"io/fs"
 	"encoding/base64"
+	"io/fs"
 	"strconv"
 	"strings"
 )

@@ -52,7 +52,10 @@ func (m *Mounts) Stat(p string) (fs.FileInfo, error) {
 	f, rel, _ := m.resolve(p)
 	return f.Stat(rel)
 }
-func (m *Mounts) ReadFile(p string) ([]byte, error) { f, rel, _ := m.resolve(p); return f.ReadFile(rel) }
+func (m *Mounts) ReadFile(p string) ([]byte, error) {
+	f, rel, _ := m.resolve(p)
+	return f.ReadFile(rel)
+}
 func (m *Mounts) WriteFile(p string, d []byte, perm fs.FileMode) error {
 	f, rel, _ := m.resolve(p)
 	return f.WriteFile(rel, d, perm)

@@ -41,6 +41,7 @@ var servedPaths = []string{
 	"/nodes/{node}/tasks/{upid}/status",
 	"/nodes/{node}/tasks/{upid}/log",
 	"/nodes/{node}/storage",
+	"/nodes/{node}/storage/{storage}/status",
 	"/nodes/{node}/storage/{storage}/content",
 	"/nodes/{node}/storage/{storage}/content/{volume}",
 	"/nodes/{node}/aplinfo",

@@ -1,0 +1,68 @@
+package pveschema
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSchemaCoversServedPaths(t *testing.T) {
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, method := range map[string]string{
+		"/nodes/{node}/lxc": "POST", "/nodes/{node}/lxc/{vmid}/config": "PUT", "/nodes/{node}/vzdump": "POST",
+		"/cluster/nextid": "GET", "/access/ticket": "POST", "/nodes/{node}/storage/{storage}/content/{volume}": "DELETE",
+	} {
+		if s[path][method] == nil {
+			t.Errorf("%s %s missing from the embedded schema", method, path)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	s := MustLoad()
+	create := s["/nodes/{node}/lxc"]["POST"]
+	base := func(extra Params) Params {
+		p := Params{"node": "pve1", "vmid": "100", "ostemplate": "local:vztmpl/x.tar.zst"}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return p
+	}
+	tests := []struct {
+		name  string
+		extra Params
+		field string
+		want  string
+	}{
+		{"valid", Params{"memory": "1024", "net0": "name=eth0,bridge=vmbr0,ip=dhcp", "tags": "a;b", "unprivileged": "1"}, "", ""},
+		{"indexed name beyond range", Params{"net32": "name=eth0"}, "net32", "property is not defined in schema"},
+		{"indexed name with leading zero", Params{"net01": "name=eth0"}, "net01", "property is not defined in schema"},
+		{"number as boolean", Params{"unprivileged": "2"}, "unprivileged", "type check ('boolean') failed - got '2'"},
+		{"maximum", Params{"cores": "9000"}, "cores", "value must have a maximum value of 8192"},
+		{"min length", Params{"password": "abc"}, "password", "value must be at least 5 characters long"},
+		{"max length", Params{"ostemplate": strings.Repeat("x", 256)}, "ostemplate", "value may only be 255 characters long"},
+		{"dns name", Params{"hostname": "bad_name"}, "hostname", "invalid format - value does not look like a valid DNS name"},
+		{"ip config", Params{"net0": "name=eth0,ip=10.0.0.5"}, "net0", "net0.ip: invalid format - value does not look like a valid IPv4 network configuration"},
+		{"mac", Params{"net0": "name=eth0,hwaddr=01:00:00:00:00:01"}, "net0", "net0.hwaddr: invalid format - value does not look like a valid unicast MAC address"},
+		{"duplicate key", Params{"features": "nesting=1,nesting=0"}, "features", "invalid format - duplicate key in comma-separated list property: nesting"},
+		{"tag", Params{"tags": "ok;not ok!"}, "tags", "invalid format - invalid tag 'ok!'"},
+		{"rootfs default key", Params{"rootfs": "local-lvm:8,size=8G"}, "", ""},
+		{"node format", Params{"node": "-bad"}, "node", "invalid format - value does not look like a valid node name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := create.Validate(base(tc.extra))
+			if tc.field == "" {
+				if len(errs) != 0 {
+					t.Fatalf("unexpected errors %v", errs)
+				}
+				return
+			}
+			if !strings.Contains(errs[tc.field], tc.want) {
+				t.Fatalf("errors %v, want %s: %q", errs, tc.field, tc.want)
+			}
+		})
+	}
+}
