@@ -1,6 +1,13 @@
 module github.com/proximity-project/terraform-provider-proximity
 
-go 1.26.8
+go 1.26.0
+
+require (
+	github.com/luthermonson/go-proxmox v0.8.2
+	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/crypto v0.59.0
+	mvdan.cc/sh/v3 v3.14.1
+)
 
 require (
 	github.com/buger/goterm v1.0.4 // indirect
@@ -8,11 +15,7 @@ require (
 	github.com/djherbis/times v1.6.0 // indirect
 	github.com/gorilla/websocket v1.4.2 // indirect
 	github.com/jinzhu/copier v0.3.4 // indirect
-	github.com/luthermonson/go-proxmox v0.8.2 // indirect
 	github.com/magefile/mage v1.14.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/term v0.48.0 // indirect
-	mvdan.cc/sh/v3 v3.14.1 // indirect
 )

@@ -12,16 +12,19 @@ import (
 // containerEnv is the shell world inside a guest: its own file tree, the
 // template's package and service managers, and docker once installed.
 func (s *Simulator) containerEnv(g *guest) *shell.Env {
-	family := osFamily(g.Config["ostype"])
+	// The config map changes under s.mu; programs get copies of what they need.
+	s.mu.Lock()
+	family, hostname := osFamily(g.Config["ostype"]), g.Config["hostname"]
+	s.mu.Unlock()
 	progs := shell.CoreUtils()
 	progs["hostname"] = func(c *shell.Call) int {
 		data, _ := g.RootFS.ReadFile("/etc/hostname")
 		fmt.Fprintln(c.Stdout, strings.TrimSpace(string(data)))
 		return 0
 	}
-	progs["uname"] = unameProgram(g.Config["hostname"])
+	progs["uname"] = unameProgram(hostname)
 	progs["ip"] = s.ipProgram(g)
-	progs["docker"] = requireBinary("/usr/bin/docker", s.dockerProgram(g))
+	progs["docker"] = requireBinary("/usr/bin/docker", s.dockerProgram(g, family))
 	progs["docker-compose"] = requireBinary("/usr/bin/docker-compose", s.composeStandalone(g))
 	progs["dockerd"] = requireBinary("/usr/bin/dockerd", func(c *shell.Call) int { return c.Errorf("dockerd must be started by the service manager") })
 	if family == "alpine" {
@@ -30,14 +33,14 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 		progs["rc-service"] = s.rcServiceProgram(g)
 		progs["service"] = s.rcServiceProgram(g)
 	} else {
-		progs["apt-get"] = s.aptProgram(g)
-		progs["apt"] = s.aptProgram(g)
+		progs["apt-get"] = s.aptProgram(g, family)
+		progs["apt"] = s.aptProgram(g, family)
 		progs["systemctl"] = s.systemctlProgram(g)
 		progs["service"] = s.sysvServiceProgram(g)
 	}
 	return &shell.Env{
 		FS: g.RootFS, Programs: progs, Home: "/root", Locks: shell.NewLockTable(),
-		Vars:  []string{"HOSTNAME=" + g.Config["hostname"], "container=lxc", "LANG=C.UTF-8"},
+		Vars:  []string{"HOSTNAME=" + hostname, "container=lxc", "LANG=C.UTF-8"},
 		Sleep: s.clock.sleep,
 		OnCommand: func(name string) shell.Program {
 			s.stats.countCommand(name)

@@ -138,7 +138,7 @@ func deleteProject(g *guest, name string) {
 }
 
 // dockerProgram is the docker CLI: info, version, ps, compose.
-func (s *Simulator) dockerProgram(g *guest) shell.Program {
+func (s *Simulator) dockerProgram(g *guest, family string) shell.Program {
 	return func(c *shell.Call) int {
 		args := c.Args[1:]
 		if len(args) == 0 {
@@ -175,7 +175,7 @@ func (s *Simulator) dockerProgram(g *guest) shell.Program {
 				}
 			}
 			fmt.Fprintf(c.Stdout, "Client:\n Version:    %s\n Context:    default\n\nServer:\n Containers: %d\n  Running: %d\n  Stopped: %d\n Server Version: %s\n Storage Driver: overlay2\n Cgroup Driver: cgroupfs\n Kernel Version: 6.8.12-9-pve\n Operating System: %s\n",
-				dockerVersion, total, running, total-running, dockerVersion, osFamily(g.Config["ostype"]))
+				dockerVersion, total, running, total-running, dockerVersion, family)
 		case "version":
 			fmt.Fprintf(c.Stdout, "Client:\n Version:           %s\n\nServer: Docker Engine - Community\n Engine:\n  Version:          %s\n", dockerVersion, dockerVersion)
 		case "ps":

@@ -130,7 +130,7 @@ func (s *Simulator) apkProgram(g *guest) shell.Program {
 	}
 }
 
-func (s *Simulator) aptProgram(g *guest) shell.Program {
+func (s *Simulator) aptProgram(g *guest, family string) shell.Program {
 	return func(c *shell.Call) int {
 		yes := false
 		var words []string
@@ -157,7 +157,7 @@ func (s *Simulator) aptProgram(g *guest) shell.Program {
 			fmt.Fprintln(c.Stdout, "Reading package lists... Done")
 			return 0
 		case "install":
-			available := s.aptAvailable(g)
+			available := aptAvailable(g, family)
 			pkgs := words[1:]
 			for _, p := range pkgs {
 				if _, ok := available[p]; !ok {
@@ -193,12 +193,12 @@ func (s *Simulator) aptProgram(g *guest) shell.Program {
 	}
 }
 
-func (s *Simulator) aptAvailable(g *guest) map[string]pkgFiles {
+func aptAvailable(g *guest, family string) map[string]pkgFiles {
 	out := map[string]pkgFiles{}
 	for k, v := range debianPackages {
 		out[k] = v
 	}
-	if osFamily(g.Config["ostype"]) == "ubuntu" {
+	if family == "ubuntu" {
 		for k, v := range ubuntuExtra {
 			out[k] = v
 		}
