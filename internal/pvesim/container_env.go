@@ -61,7 +61,7 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 func requireBinary(file string, prog shell.Program) shell.Program {
 	return func(c *shell.Call) int {
 		if _, err := c.Env.FS.Stat(file); err != nil {
-			fmt.Fprintf(c.Stderr, "sh: 1: %s: not found\n", c.Args[0])
+			fmt.Fprintf(c.Stderr, "bash: line 1: %s: command not found\n", c.Args[0])
 			return 127
 		}
 		return prog(c)

@@ -19,9 +19,18 @@ type router struct {
 	routes []*route
 }
 
-// match finds the route of a request path; literal segments win over variables.
+// match finds the route of a request path; literal segments win over
+// variables. A trailing {volume} takes the rest of the path, because volume
+// ids contain '/' and clients (go-proxmox, pvesh) send them unescaped.
 func (rt *router) match(segments []string) (*route, map[string]string) {
 	for _, r := range rt.routes {
+		last := len(r.segments) - 1
+		if r.segments[last] == "{volume}" && len(segments) > len(r.segments) {
+			joined := append(append([]string(nil), segments[:last]...), strings.Join(segments[last:], "/"))
+			if route, vars := (&router{routes: []*route{r}}).match(joined); route != nil {
+				return route, vars
+			}
+		}
 		if len(r.segments) != len(segments) {
 			continue
 		}

@@ -58,7 +58,7 @@ func TestSSHNodeShell(t *testing.T) {
 		t.Fatalf("hostname: %d %q", code, out)
 	}
 	code, _, stderr := sshRun(t, sim, "pve1", "curl https://example.com", "")
-	if code != 127 || !strings.Contains(stderr, "not found") {
+	if code != 127 || !strings.Contains(stderr, "curl: command not found") {
 		t.Errorf("unknown program: %d %q", code, stderr)
 	}
 	// Files written through stdin land on the node; /etc/pve is shared by all nodes.

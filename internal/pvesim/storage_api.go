@@ -227,7 +227,12 @@ func (s *Simulator) deleteVolume(r *request) (any, error) {
 			return nil, fail("unable to delete volume '%s' - volume is used by CT %d", v.VolID, v.VMID)
 		}
 	}
-	tk := s.startTask(n, "imgdel", v.VolID, r.userForTask(), func(t *taskCtx) error {
+	// PVE names the task after the owner and the storage: "100@local".
+	taskID := st.ID
+	if v.VMID != 0 {
+		taskID = itoa(v.VMID) + "@" + st.ID
+	}
+	tk := s.startTask(n, "imgdel", taskID, r.userForTask(), func(t *taskCtx) error {
 		if err := t.sleep(300 * time.Millisecond); err != nil {
 			return err
 		}

@@ -159,7 +159,8 @@ func (e *Env) exec(ctx context.Context, args []string) error {
 		}
 	}
 	if !ok {
-		fmt.Fprintf(hc.Stderr, "sh: 1: %s: not found\n", args[0])
+		// Root's shell on a PVE node is bash; say what bash says.
+		fmt.Fprintf(hc.Stderr, "bash: line %d: %s: command not found\n", max(1, hc.Pos.Line()), args[0])
 		return interp.NewExitStatus(127)
 	}
 	stdin := hc.Stdin

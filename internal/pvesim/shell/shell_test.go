@@ -43,7 +43,7 @@ func TestCoreUtils(t *testing.T) {
 		{script: "rmdir nothere", code: 1, errContains: "No such file or directory"},
 		{script: "touch -d @0 t && stat -c %Y t", out: "0\n"},
 		{script: "echo x > /tmp/s && mv /tmp/s /etc/pve/s && cat /etc/pve/s && test ! -e /tmp/s", out: "x\n"},
-		{script: "frobnicate", code: 127, errContains: "frobnicate: not found"},
+		{script: "frobnicate", code: 127, errContains: "bash: line 1: frobnicate: command not found"},
 		{script: "sh -c 'exit 3'", code: 3},
 		{script: "flock /tmp/l echo locked", out: "locked\n"},
 		{script: "f=$(mktemp -p /tmp) && test -f $f && echo ok", out: "ok\n"},
