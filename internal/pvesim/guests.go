@@ -351,11 +351,8 @@ func (s *Simulator) dropGuestLocked(g *guest) {
 func (s *Simulator) putGuestConfig(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, err := s.guestOn(r.node(), r.vmid())
+	g, _, err := s.unlockedGuest(r)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkUnlocked(g); err != nil {
 		return nil, err
 	}
 	if d := r.params["digest"]; d != "" && d != configDigest(g.Config) {
@@ -414,11 +411,8 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 func (s *Simulator) resizeGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, err := s.guestOn(r.node(), r.vmid())
+	g, _, err := s.unlockedGuest(r)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkUnlocked(g); err != nil {
 		return nil, err
 	}
 	disk := r.params["disk"]

@@ -44,8 +44,8 @@ func (s *Simulator) powerOff(g *guest) {
 	containerHalted(g)
 }
 
-// guestForPower finds an unlocked guest for a power action.
-func (s *Simulator) guestForPower(r *request) (*guest, *node, *apiError) {
+// unlockedGuest finds an unlocked guest for an action (skiplock=1 skips the lock check).
+func (s *Simulator) unlockedGuest(r *request) (*guest, *node, *apiError) {
 	g, err := s.guestOn(r.node(), r.vmid())
 	if err != nil {
 		return nil, nil, err
@@ -58,74 +58,102 @@ func (s *Simulator) guestForPower(r *request) (*guest, *node, *apiError) {
 	return g, s.nodeByName(g.Node), nil
 }
 
-func (s *Simulator) startGuest(r *request) (any, error) {
+// powerTask is the shape of start, stop and reboot: find an unlocked guest,
+// check its state synchronously (PVE's 500s), then run a task that waits,
+// may fail by fault injection, and changes the guest under the lock.
+type powerTask struct {
+	typ      string
+	duration time.Duration
+	check    func(g *guest) *apiError
+	failWith func(g *guest, injected error) error
+	apply    func(g *guest) error
+}
+
+func (s *Simulator) runPowerTask(r *request, p powerTask) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, n, err := s.guestForPower(r)
+	g, n, err := s.unlockedGuest(r)
 	if err != nil {
 		return nil, err
 	}
-	if g.Running {
-		return nil, fail("CT %d already running", g.VMID)
+	if err := p.check(g); err != nil {
+		return nil, err
 	}
-	tk := s.startTask(n, "vzstart", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		if err := t.sleep(time.Second); err != nil {
+	tk := s.startTask(n, p.typ, strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
+		if err := t.sleep(p.duration); err != nil {
 			return err
 		}
-		if err := s.faults.taskFailure("vzstart"); err != nil {
-			return fmt.Errorf("startup for container '%d' failed", g.VMID)
+		if err := s.faults.taskFailure(p.typ); err != nil {
+			if p.failWith != nil {
+				return p.failWith(g, err)
+			}
+			return err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if g.Running {
-			return fmt.Errorf("CT %d already running", g.VMID)
-		}
-		s.powerOn(g)
-		return nil
+		return p.apply(g)
 	})
 	return tk.UPID, nil
+}
+
+func mustBeRunning(format string) func(g *guest) *apiError {
+	return func(g *guest) *apiError {
+		if !g.Running {
+			return fail(format, g.VMID)
+		}
+		return nil
+	}
+}
+
+func (s *Simulator) startGuest(r *request) (any, error) {
+	return s.runPowerTask(r, powerTask{
+		typ: "vzstart", duration: time.Second,
+		check: func(g *guest) *apiError {
+			if g.Running {
+				return fail("CT %d already running", g.VMID)
+			}
+			return nil
+		},
+		failWith: func(g *guest, _ error) error { return fmt.Errorf("startup for container '%d' failed", g.VMID) },
+		apply: func(g *guest) error {
+			if g.Running {
+				return fmt.Errorf("CT %d already running", g.VMID)
+			}
+			s.powerOn(g)
+			return nil
+		},
+	})
 }
 
 func (s *Simulator) stopGuest(r *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, n, err := s.guestForPower(r)
-	if err != nil {
-		return nil, err
-	}
-	if !g.Running {
-		return nil, fail("CT %d not running", g.VMID)
-	}
-	tk := s.startTask(n, "vzstop", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		if err := t.sleep(500 * time.Millisecond); err != nil {
-			return err
-		}
-		if err := s.faults.taskFailure("vzstop"); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.powerOff(g)
-		return nil
+	return s.runPowerTask(r, powerTask{
+		typ: "vzstop", duration: 500 * time.Millisecond, check: mustBeRunning("CT %d not running"),
+		apply: func(g *guest) error { s.powerOff(g); return nil },
 	})
-	return tk.UPID, nil
 }
 
+func (s *Simulator) rebootGuest(r *request) (any, error) {
+	return s.runPowerTask(r, powerTask{
+		typ: "vzreboot", duration: 2 * time.Second, check: mustBeRunning("VM %d not running"),
+		apply: func(g *guest) error { s.powerOff(g); s.powerOn(g); return nil },
+	})
+}
+
+// shutdownGuest differs from the others: a guest that ignores the request
+// hangs until the timeout, then fails unless forceStop is set.
 func (s *Simulator) shutdownGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, n, err := s.guestForPower(r)
+	g, n, err := s.unlockedGuest(r)
 	if err != nil {
 		return nil, err
 	}
-	if !g.Running {
-		return nil, fail("CT %d not running", g.VMID)
+	if err := mustBeRunning("CT %d not running")(g); err != nil {
+		return nil, err
 	}
 	timeout := time.Duration(atoiDefault(r.params["timeout"], 60)) * time.Second
 	force := r.bool("forceStop")
 	tk := s.startTask(n, "vzshutdown", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		// A clean shutdown takes 2 s; a shutdown fault makes the guest hang
-		// until the timeout, as a container ignoring SIGPWR does.
 		hang := s.faults.taskFailure("vzshutdown") != nil
 		wait := 2 * time.Second
 		if hang {
@@ -140,32 +168,6 @@ func (s *Simulator) shutdownGuest(r *request) (any, error) {
 			return fmt.Errorf("command 'lxc-stop -n %d --nokill --timeout %d' failed: exit code 1", g.VMID, int(timeout.Seconds()))
 		}
 		s.powerOff(g)
-		return nil
-	})
-	return tk.UPID, nil
-}
-
-func (s *Simulator) rebootGuest(r *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, n, err := s.guestForPower(r)
-	if err != nil {
-		return nil, err
-	}
-	if !g.Running {
-		return nil, fail("VM %d not running", g.VMID)
-	}
-	tk := s.startTask(n, "vzreboot", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		if err := t.sleep(2 * time.Second); err != nil {
-			return err
-		}
-		if err := s.faults.taskFailure("vzreboot"); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.powerOff(g)
-		s.powerOn(g)
 		return nil
 	})
 	return tk.UPID, nil
