@@ -1,0 +1,135 @@
+package pveclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	proxmox "github.com/luthermonson/go-proxmox"
+)
+
+// Config is what the provider configuration resolves to.
+type Config struct {
+	Endpoint  string // https://host:8006
+	APIToken  string // USER@REALM!ID=SECRET; or Username and Password
+	Username  string
+	Password  string
+	OTP       string
+	Insecure  bool
+	CACertPEM string
+	Retry     RetryConfig
+}
+
+// RetryConfig bounds the retries of transient and locked errors.
+type RetryConfig struct {
+	MaxAttempts int
+	MinBackoff  time.Duration
+	MaxBackoff  time.Duration
+}
+
+// DefaultRetry is used where the provider configuration says nothing.
+var DefaultRetry = RetryConfig{MaxAttempts: 6, MinBackoff: 500 * time.Millisecond, MaxBackoff: 10 * time.Second}
+
+// Client is the provider's connection to one cluster.
+type Client struct {
+	api      *proxmox.Client
+	endpoint string
+	auth     authenticator
+	retry    RetryConfig
+	secrets  []string
+}
+
+// New builds a client; it makes no network call.
+func New(cfg Config) (*Client, error) {
+	endpoint := strings.TrimRight(cfg.Endpoint, "/")
+	endpoint = strings.TrimSuffix(endpoint, "/api2/json")
+	httpTr, err := newHTTPTransport(cfg.CACertPEM, cfg.Insecure)
+	if err != nil {
+		return nil, err
+	}
+	var auth authenticator
+	switch {
+	case cfg.APIToken != "":
+		auth = tokenAuth{token: cfg.APIToken}
+	case cfg.Username != "" && cfg.Password != "":
+		auth = &ticketAuth{endpoint: endpoint, username: cfg.Username, password: cfg.Password, otp: cfg.OTP, now: time.Now}
+	default:
+		return nil, errors.New("no credentials: set api_token, or username and password")
+	}
+	retry := cfg.Retry
+	if retry.MaxAttempts == 0 {
+		retry = DefaultRetry
+	}
+	tr := &transport{base: httpTr, endpoint: endpoint, auth: auth}
+	c := &Client{
+		api:      proxmox.NewClient(endpoint+"/api2/json", proxmox.WithHTTPClient(&http.Client{Transport: tr, Timeout: 2 * time.Minute})),
+		endpoint: endpoint, auth: auth, retry: retry,
+	}
+	for _, s := range []string{cfg.APIToken, cfg.Password, cfg.OTP} {
+		if s != "" {
+			c.secrets = append(c.secrets, s)
+		}
+	}
+	if _, secret, ok := strings.Cut(cfg.APIToken, "="); ok {
+		c.secrets = append(c.secrets, secret)
+	}
+	return c, nil
+}
+
+// Endpoint is the cluster's API address.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// logContext opens the proxmox log subsystem with every secret masked, so
+// that no log line, whatever it carries, can show a token or a password.
+func (c *Client) logContext(ctx context.Context) context.Context {
+	ctx = tflog.NewSubsystem(ctx, logSubsystem)
+	ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, c.secrets...)
+	ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, c.secrets...)
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, c.secrets...)
+	return tflog.MaskMessageStrings(ctx, c.secrets...)
+}
+
+// do runs one idempotent call, retrying transient and locked errors with
+// exponential backoff and jitter until the attempts or ctx run out.
+func (c *Client) do(ctx context.Context, what string, call func(ctx context.Context) error) error {
+	ctx = c.logContext(ctx)
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval = c.retry.MinBackoff, c.retry.MaxBackoff
+	attempt := 0
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		attempt++
+		err := call(ctx)
+		if err == nil {
+			return struct{}{}, nil
+		}
+		switch KindOf(err) {
+		case KindTransient, KindLocked:
+			tflog.SubsystemDebug(ctx, logSubsystem, "retrying Proxmox call", map[string]any{"call": what, "attempt": attempt, "error": err.Error()})
+			return struct{}{}, err
+		}
+		return struct{}{}, backoff.Permanent(err)
+	}, backoff.WithBackOff(b), backoff.WithMaxTries(uint(c.retry.MaxAttempts)), backoff.WithMaxElapsedTime(0))
+	if err != nil {
+		return c.explain(what, attempt, err)
+	}
+	return nil
+}
+
+// explain turns an error into one that names the endpoint and what to do.
+func (c *Client) explain(what string, attempts int, err error) error {
+	var certErr *CertificateError
+	switch {
+	case errors.As(err, &certErr):
+		return fmt.Errorf("%s: %w", what, err)
+	case KindOf(err) == KindUnauthorized:
+		return fmt.Errorf("%s: the Proxmox API at %s refused the %s (%w); check the credentials and that the user or token exists", what, c.endpoint, c.auth.method(), err)
+	case errors.Is(err, errConnection):
+		return fmt.Errorf("%s: cannot reach the Proxmox API at %s after %d attempts: %w", what, c.endpoint, attempts, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

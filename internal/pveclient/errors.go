@@ -1,0 +1,113 @@
+// Package pveclient is the provider's small domain API over Proxmox VE,
+// built on go-proxmox: typed errors, authentication, retries with backoff,
+// task waiting and request logging with secrets masked.
+package pveclient
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Kind classifies a failed call by what the caller should do about it.
+type Kind int
+
+const (
+	KindPermanent     Kind = iota // parameter errors, 403, anything a retry cannot fix
+	KindNotFound                  // the object does not exist
+	KindAlreadyExists             // a create found the id taken
+	KindLocked                    // CT is locked (...), can't lock file ... got timeout
+	KindTransient                 // 5xx, 595/596, connection refused or reset, timeouts
+	KindUnauthorized              // 401: wrong credentials; never retried
+)
+
+func (k Kind) String() string {
+	return [...]string{"permanent", "not found", "already exists", "locked", "transient", "unauthorized"}[k]
+}
+
+// APIError is a non-2xx answer of the PVE API.
+type APIError struct {
+	Method  string
+	Path    string
+	Status  int
+	Message string            // PVE's message (the reason phrase)
+	Errors  map[string]string // per-parameter errors of a 400
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.Status, e.Message)
+	for k, v := range e.Errors {
+		msg += fmt.Sprintf("; %s: %s", k, v)
+	}
+	return msg
+}
+
+// Kind classifies the error by PVE's status and message.
+func (e *APIError) Kind() Kind {
+	m := e.Message
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return KindUnauthorized
+	case strings.Contains(m, "does not exist") || e.Status == http.StatusNotFound:
+		return KindNotFound
+	case strings.Contains(m, "already exists"):
+		return KindAlreadyExists
+	case strings.HasPrefix(m, "CT is locked") || strings.HasPrefix(m, "VM is locked") ||
+		(strings.HasPrefix(m, "can't lock file") && strings.HasSuffix(m, "got timeout")):
+		return KindLocked
+	case e.Status >= 500:
+		return KindTransient
+	}
+	if e.Status == http.StatusBadRequest {
+		for _, v := range e.Errors {
+			if strings.Contains(v, "already exists") {
+				return KindAlreadyExists
+			}
+		}
+	}
+	return KindPermanent
+}
+
+// KindOf classifies any error a call returns.
+func KindOf(err error) Kind {
+	var api *APIError
+	if errors.As(err, &api) {
+		return api.Kind()
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return KindTransient
+	}
+	var certErr *CertificateError
+	if errors.As(err, &certErr) {
+		return KindPermanent
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return KindTransient
+	}
+	if errors.Is(err, errConnection) {
+		return KindTransient
+	}
+	return KindPermanent
+}
+
+// IsNotFound reports whether the object of a call does not exist.
+func IsNotFound(err error) bool { return err != nil && KindOf(err) == KindNotFound }
+
+// CertificateError says the server's certificate is not trusted, with what to do.
+type CertificateError struct {
+	Endpoint string
+	Err      error
+}
+
+func (e *CertificateError) Error() string {
+	return fmt.Sprintf("the TLS certificate of %s is not trusted (%v): set ca_cert_pem to the cluster's CA certificate (/etc/pve/pve-root-ca.pem on a node), or insecure = true for a lab", e.Endpoint, e.Err)
+}
+
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+var errConnection = errors.New("connection failed")

@@ -1,0 +1,66 @@
+package pveclient
+
+import (
+	"context"
+	"sort"
+)
+
+// Node is one cluster member as the resources see it.
+type Node struct {
+	Name        string
+	Online      bool
+	CPUUsage    float64 // 0..1
+	CPUs        int
+	MemoryUsed  int64
+	MemoryTotal int64
+	DiskUsed    int64
+	DiskTotal   int64
+	Uptime      int64
+}
+
+// MemoryFree is what a new guest could still take.
+func (n Node) MemoryFree() int64 { return max(0, n.MemoryTotal-n.MemoryUsed) }
+
+type nodeItem struct {
+	Node    string  `json:"node"`
+	Status  string  `json:"status"`
+	CPU     float64 `json:"cpu"`
+	MaxCPU  int     `json:"maxcpu"`
+	Mem     int64   `json:"mem"`
+	MaxMem  int64   `json:"maxmem"`
+	Disk    int64   `json:"disk"`
+	MaxDisk int64   `json:"maxdisk"`
+	Uptime  int64   `json:"uptime"`
+}
+
+// Nodes lists the cluster's nodes sorted by name.
+func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
+	var items []nodeItem
+	err := c.do(ctx, "listing nodes", func(ctx context.Context) error {
+		items = nil
+		return c.api.Get(ctx, "/nodes", &items)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Node, 0, len(items))
+	for _, it := range items {
+		out = append(out, Node{
+			Name: it.Node, Online: it.Status == "online", CPUUsage: it.CPU, CPUs: it.MaxCPU,
+			MemoryUsed: it.Mem, MemoryTotal: it.MaxMem, DiskUsed: it.Disk, DiskTotal: it.MaxDisk, Uptime: it.Uptime,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Version is the PVE version string ("8.4.1"); it also proves the credentials work.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var v struct {
+		Version string `json:"version"`
+	}
+	err := c.do(ctx, "reading the Proxmox version", func(ctx context.Context) error {
+		return c.api.Get(ctx, "/version", &v)
+	})
+	return v.Version, err
+}
