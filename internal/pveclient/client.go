@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -122,6 +123,12 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 
 // explain turns an error into one that names the endpoint and what to do.
 func (c *Client) explain(what string, attempts int, err error) error {
+	// net/http wraps transport errors as `Get "<url>": ...`; the transport's
+	// own error already names the call, so drop the wrapper.
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
 	var certErr *CertificateError
 	switch {
 	case errors.As(err, &certErr):

@@ -1,0 +1,19 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+)
+
+// Reusable diagnostics, so every object words the same failures the same way.
+
+func unexpectedConfigureType(diags *diag.Diagnostics, got any) {
+	diags.AddError("Unexpected provider data",
+		fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", got))
+}
+
+func notConfigured(diags *diag.Diagnostics, object string) {
+	diags.AddError("Provider not configured",
+		"The provider has no Proxmox connection yet, so "+object+" cannot be read. Check the provider block and the plan output above.")
+}

@@ -1,0 +1,121 @@
+// Package provider maps Terraform configuration and state onto the layers
+// below (the Proxmox client, the deployment pipeline, the allocation store).
+// It builds no HTTP request and no shell command itself.
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+var (
+	_ provider.Provider                     = (*proximityProvider)(nil)
+	_ provider.ProviderWithConfigValidators = (*proximityProvider)(nil)
+)
+
+// proximityProvider is the provider; version is set by the release build.
+type proximityProvider struct {
+	version string
+}
+
+// New returns a provider factory for providerserver.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &proximityProvider{version: version} }
+}
+
+// providerData is what resources and data sources receive from Configure.
+type providerData struct {
+	client   *pveclient.Client
+	settings settings
+}
+
+func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "proximity"
+	resp.Version = p.version
+}
+
+func (p *proximityProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = providerSchema()
+}
+
+func (p *proximityProvider) ConfigValidators(context.Context) []provider.ConfigValidator {
+	return []provider.ConfigValidator{disjointPortRanges{}}
+}
+
+func (p *proximityProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	set, diags := resolveSettings(cfg, osEnv)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := pveclient.New(set.client)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to configure the Proxmox client", err.Error())
+		return
+	}
+	ctx = tflog.SetField(ctx, "endpoint", set.client.Endpoint)
+	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
+	data := &providerData{client: client, settings: set}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *proximityProvider) Resources(context.Context) []func() resource.Resource {
+	return nil
+}
+
+func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{newNodesDataSource}
+}
+
+// disjointPortRanges rejects public and internal ranges that overlap, with
+// the defaults in place of an omitted range.
+type disjointPortRanges struct{}
+
+func (disjointPortRanges) Description(context.Context) string {
+	return "public_port_range and internal_port_range must not overlap"
+}
+func (v disjointPortRanges) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (disjointPortRanges) ValidateProvider(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	pub, okPub := configRange(ctx, req, "public_port_range", defaultPublicRange)
+	inn, okIn := configRange(ctx, req, "internal_port_range", defaultInternalRange)
+	if !okPub || !okIn {
+		return
+	}
+	if pub[0] <= inn[1] && inn[0] <= pub[1] {
+		resp.Diagnostics.AddAttributeError(path.Root("internal_port_range"), "Overlapping port ranges",
+			fmt.Sprintf("public ports %d-%d and internal ports %d-%d overlap; every app gets one of each, so the ranges must be disjoint (defaults: 8100-8999 and 9100-9999)",
+				pub[0], pub[1], inn[0], inn[1]))
+	}
+}
+
+func configRange(ctx context.Context, req provider.ValidateConfigRequest, name string, def [2]int) ([2]int, bool) {
+	var obj types.Object
+	if diags := req.Config.GetAttribute(ctx, path.Root(name), &obj); diags.HasError() || obj.IsUnknown() {
+		return def, false
+	}
+	if obj.IsNull() {
+		return def, true
+	}
+	attrs := obj.Attributes()
+	from, ok1 := knownInt(attrs["from"])
+	to, ok2 := knownInt(attrs["to"])
+	return [2]int{int(from), int(to)}, ok1 && ok2
+}

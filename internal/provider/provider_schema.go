@@ -1,0 +1,135 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+func portRangeAttribute(name string, from, to int) schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		Optional: true,
+		MarkdownDescription: "Range of " + name + " ports to allocate from, inclusive. Defaults to `{ from = " +
+			itoa(from) + ", to = " + itoa(to) + " }`.",
+		Attributes: map[string]schema.Attribute{
+			"from": schema.Int64Attribute{Required: true, MarkdownDescription: "First port of the range.", Validators: []validator.Int64{int64validator.Between(1, 65535)}},
+			"to":   schema.Int64Attribute{Required: true, MarkdownDescription: "Last port of the range.", Validators: []validator.Int64{int64validator.Between(1, 65535)}},
+		},
+		Validators: []validator.Object{portRangeOrder{}},
+	}
+}
+
+func providerSchema() schema.Schema {
+	return schema.Schema{
+		MarkdownDescription: "Proximity deploys self-hosted apps from a catalog into LXC containers on Proxmox VE. " +
+			"Every argument can also come from the environment (`PROXIMITY_*`, with the `PROXMOX_VE_*` names of the " +
+			"most used Proxmox provider as a fallback).",
+		Attributes: map[string]schema.Attribute{
+			"endpoint": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Address of the Proxmox VE API, for example `https://pve.example.com:8006`. Env: `PROXIMITY_ENDPOINT`, `PROXMOX_VE_ENDPOINT`.",
+				Validators:          []validator.String{endpointValidator()},
+			},
+			"api_token": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "API token as `USER@REALM!TOKENID=SECRET`. Env: `PROXIMITY_API_TOKEN`, `PROXMOX_VE_API_TOKEN`.",
+				Validators: []validator.String{
+					apiTokenValidator(),
+					stringvalidator.ConflictsWith(path.MatchRoot("username"), path.MatchRoot("password")),
+				},
+			},
+			"username": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "User with realm for password login, for example `root@pam`; the provider keeps its ticket renewed. Env: `PROXIMITY_USERNAME`, `PROXMOX_VE_USERNAME`.",
+				Validators:          []validator.String{usernameValidator(), stringvalidator.AlsoRequires(path.MatchRoot("password"))},
+			},
+			"password": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "Password of `username`. Env: `PROXIMITY_PASSWORD`, `PROXMOX_VE_PASSWORD`.",
+				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
+			},
+			"otp": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "One-time password for a user with two-factor authentication. Env: `PROXIMITY_OTP`.",
+				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
+			},
+			"insecure": schema.BoolAttribute{
+				Optional:            true,
+				MarkdownDescription: "Skip TLS certificate verification. For labs only; prefer `ca_cert_pem`. Default `false`. Env: `PROXIMITY_INSECURE`, `PROXMOX_VE_INSECURE`.",
+			},
+			"ca_cert_pem": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "PEM certificate of the CA that signed the API certificate (a node's `/etc/pve/pve-root-ca.pem`). Env: `PROXIMITY_CA_CERT_PEM`.",
+				Validators:          []validator.String{stringCheck{"a PEM certificate", checkCertificatePEM}},
+			},
+			"ssh": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "SSH access to the nodes, which deploying apps needs (`pct exec` and `pct push` have no API) " +
+					"and which the cluster-wide port allocation store uses. Host keys are always verified.",
+				Attributes: sshAttributes(),
+			},
+			"default_node": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Node for objects that do not name one. Default: the online node with the most free memory. Env: `PROXIMITY_DEFAULT_NODE`.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(nodeNamePattern, "must be a node name such as pve1")},
+			},
+			"allocation_store": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Where port allocations are kept: `host` (the cluster file system `/etc/pve`, shared by every Terraform run; " +
+					"the default when `ssh` is set) or `local` (a file on this machine under an OS file lock). Env: `PROXIMITY_ALLOCATION_STORE`.",
+				Validators: []validator.String{stringvalidator.OneOf("host", "local")},
+			},
+			"allocation_file": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Path of the allocation file of the `local` store. Default `$HOME/.proximity/allocations.json`. Env: `PROXIMITY_ALLOCATION_FILE`.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"public_port_range":   portRangeAttribute("public", 8100, 8999),
+			"internal_port_range": portRangeAttribute("internal", 9100, 9999),
+			"retry": schema.SingleNestedAttribute{
+				Optional:            true,
+				MarkdownDescription: "Retries of transient Proxmox errors (5xx, 595/596, lost connections) and guest locks, with exponential backoff and jitter, always bounded by the resource timeouts.",
+				Attributes: map[string]schema.Attribute{
+					"max_attempts": schema.Int64Attribute{Optional: true, MarkdownDescription: "Attempts per call, including the first. Default 6.", Validators: []validator.Int64{int64validator.Between(1, 100)}},
+					"min_backoff":  schema.StringAttribute{Optional: true, MarkdownDescription: "First wait, for example `500ms` (the default).", Validators: []validator.String{durationValidator()}},
+					"max_backoff":  schema.StringAttribute{Optional: true, MarkdownDescription: "Longest wait, for example `10s` (the default).", Validators: []validator.String{durationValidator()}},
+				},
+				Validators: []validator.Object{backoffOrder{}},
+			},
+		},
+	}
+}
+
+func sshAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"username": schema.StringAttribute{Optional: true, MarkdownDescription: "SSH user. Default `root` (`pct` needs root). Env: `PROXIMITY_SSH_USERNAME`."},
+		"private_key": schema.StringAttribute{
+			Optional: true, Sensitive: true,
+			MarkdownDescription: "Private key (OpenSSH or PEM, unencrypted), for example `file(\"~/.ssh/id_ed25519\")`. Env: `PROXIMITY_SSH_PRIVATE_KEY`.",
+			Validators:          []validator.String{privateKeyValidator()},
+		},
+		"password": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "SSH password, when no key is used. Env: `PROXIMITY_SSH_PASSWORD`."},
+		"agent":    schema.BoolAttribute{Optional: true, MarkdownDescription: "Use the keys of the running ssh-agent (`SSH_AUTH_SOCK`). Default `false`."},
+		"port":     schema.Int64Attribute{Optional: true, MarkdownDescription: "SSH port of the nodes. Default 22.", Validators: []validator.Int64{int64validator.Between(1, 65535)}},
+		"host_key": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Expected host key of the nodes, one `authorized_keys` line (`ssh-ed25519 AAAA...`).",
+			Validators: []validator.String{hostKeyValidator(),
+				stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("known_hosts_file"), path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
+		},
+		"known_hosts_file": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "`known_hosts` file to verify host keys against. Default `~/.ssh/known_hosts` when `host_key` is not set.",
+			Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
+		},
+		"insecure_ignore_host_key": schema.BoolAttribute{Optional: true, MarkdownDescription: "Accept any host key. For throwaway labs only. Default `false`."},
+		"nodes": schema.MapAttribute{
+			Optional: true, ElementType: stringType,
+			MarkdownDescription: "SSH address (`host:port`) per node name, overriding the address read from `/cluster/status`.",
+			Validators:          []validator.Map{mapvalidator.ValueStringsAre(hostPortValidator())},
+		},
+	}
+}

@@ -1,0 +1,210 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+var (
+	defaultPublicRange   = [2]int{8100, 8999}
+	defaultInternalRange = [2]int{9100, 9999}
+)
+
+// settings is the provider configuration with environment fallbacks and
+// defaults applied: what the layers below are built from.
+type settings struct {
+	client          pveclient.Config
+	authMethod      string
+	ssh             *sshSettings
+	defaultNode     string
+	allocationStore string
+	allocationFile  string
+	publicRange     [2]int
+	internalRange   [2]int
+}
+
+type sshSettings struct {
+	username, privateKey, password, hostKey, knownHostsFile string
+	agent, insecureIgnoreHostKey                            bool
+	port                                                    int
+	nodes                                                   map[string]string
+}
+
+// envLookup is os.LookupEnv, replaceable in tests.
+type envLookup func(string) (string, bool)
+
+var osEnv envLookup = os.LookupEnv
+
+// pick returns the configured value, else the first environment variable set.
+func pick(v types.String, env envLookup, names ...string) (string, string) {
+	if !v.IsNull() && !v.IsUnknown() {
+		return v.ValueString(), ""
+	}
+	for _, n := range names {
+		if s, ok := env(n); ok && s != "" {
+			return s, n
+		}
+	}
+	return "", ""
+}
+
+// resolveSettings applies environment fallbacks and defaults and checks what
+// only Configure can check: values from the environment, and required values.
+func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var s settings
+	var from string
+
+	// checkEnv validates a value that came from the environment, naming the variable.
+	checkEnv := func(attr, value, envName string, check func(string) string) {
+		if envName == "" || value == "" {
+			return
+		}
+		if problem := check(value); problem != "" {
+			diags.AddAttributeError(path.Root(attr), "Invalid "+envName, "from the environment variable "+envName+": "+problem)
+		}
+	}
+
+	s.client.Endpoint, from = pick(cfg.Endpoint, env, "PROXIMITY_ENDPOINT", "PROXMOX_VE_ENDPOINT")
+	checkEnv("endpoint", s.client.Endpoint, from, checkEndpoint)
+	if s.client.Endpoint == "" {
+		diags.AddAttributeError(path.Root("endpoint"), "Missing Proxmox endpoint",
+			"Set endpoint in the provider block (for example https://pve.example.com:8006) or the PROXIMITY_ENDPOINT environment variable.")
+	}
+	s.client.APIToken, from = pick(cfg.APIToken, env, "PROXIMITY_API_TOKEN", "PROXMOX_VE_API_TOKEN")
+	checkEnv("api_token", s.client.APIToken, from, checkAPIToken)
+	s.client.Username, _ = pick(cfg.Username, env, "PROXIMITY_USERNAME", "PROXMOX_VE_USERNAME")
+	s.client.Password, _ = pick(cfg.Password, env, "PROXIMITY_PASSWORD", "PROXMOX_VE_PASSWORD")
+	s.client.OTP, _ = pick(cfg.OTP, env, "PROXIMITY_OTP")
+	switch {
+	case s.client.APIToken != "":
+		// A token wins over a password from the environment, but not over one in the configuration.
+		if !cfg.Password.IsNull() {
+			diags.AddAttributeError(path.Root("password"), "Conflicting credentials",
+				"Both an API token and a password are set; use one. Remove password, or unset PROXIMITY_API_TOKEN.")
+		}
+		s.client.Username, s.client.Password = "", ""
+		id, _, _ := strings.Cut(s.client.APIToken, "=")
+		s.authMethod = "API token " + id
+	case s.client.Username != "" && s.client.Password != "":
+		s.authMethod = "password login of " + s.client.Username
+	default:
+		diags.AddAttributeError(path.Root("api_token"), "Missing Proxmox credentials",
+			"Set api_token (USER@REALM!TOKENID=SECRET, recommended) or username and password, in the provider block or as PROXIMITY_API_TOKEN / PROXIMITY_USERNAME and PROXIMITY_PASSWORD.")
+	}
+	insecure, from := pick(boolAsString(cfg.Insecure), env, "PROXIMITY_INSECURE", "PROXMOX_VE_INSECURE")
+	if insecure != "" {
+		b, err := strconv.ParseBool(insecure)
+		if err != nil {
+			diags.AddAttributeError(path.Root("insecure"), "Invalid "+from, fmt.Sprintf("%s=%q is not a boolean; write true or false", from, insecure))
+		}
+		s.client.Insecure = b
+	}
+	s.client.CACertPEM, from = pick(cfg.CACertPEM, env, "PROXIMITY_CA_CERT_PEM")
+	checkEnv("ca_cert_pem", s.client.CACertPEM, from, checkCertificatePEM)
+
+	s.client.Retry = pveclient.DefaultRetry
+	if r := cfg.Retry; r != nil {
+		if !r.MaxAttempts.IsNull() {
+			s.client.Retry.MaxAttempts = int(r.MaxAttempts.ValueInt64())
+		}
+		if d, err := time.ParseDuration(r.MinBackoff.ValueString()); err == nil {
+			s.client.Retry.MinBackoff = d
+		}
+		if d, err := time.ParseDuration(r.MaxBackoff.ValueString()); err == nil {
+			s.client.Retry.MaxBackoff = d
+		}
+		if s.client.Retry.MinBackoff > s.client.Retry.MaxBackoff {
+			s.client.Retry.MaxBackoff = s.client.Retry.MinBackoff
+		}
+	}
+
+	s.ssh = resolveSSH(cfg.SSH, env, &diags)
+	s.defaultNode, _ = pick(cfg.DefaultNode, env, "PROXIMITY_DEFAULT_NODE")
+	s.allocationStore, from = pick(cfg.AllocationStore, env, "PROXIMITY_ALLOCATION_STORE")
+	switch {
+	case s.allocationStore == "" && s.ssh != nil:
+		s.allocationStore = "host"
+	case s.allocationStore == "":
+		s.allocationStore = "local"
+	case s.allocationStore != "host" && s.allocationStore != "local":
+		diags.AddAttributeError(path.Root("allocation_store"), "Invalid "+from, fmt.Sprintf("%s=%q must be host or local", from, s.allocationStore))
+	case s.allocationStore == "host" && s.ssh == nil:
+		diags.AddAttributeError(path.Root("allocation_store"), "The host allocation store needs SSH",
+			"allocation_store = \"host\" keeps the allocation file on the cluster file system over SSH; configure the ssh block, or use allocation_store = \"local\".")
+	}
+	s.allocationFile, _ = pick(cfg.AllocationFile, env, "PROXIMITY_ALLOCATION_FILE")
+	if s.allocationFile == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			s.allocationFile = filepath.Join(home, ".proximity", "allocations.json")
+		}
+	}
+	s.publicRange, s.internalRange = rangeOr(cfg.PublicPortRange, defaultPublicRange), rangeOr(cfg.InternalPortRange, defaultInternalRange)
+	return s, diags
+}
+
+func resolveSSH(m *sshModel, env envLookup, diags *diag.Diagnostics) *sshSettings {
+	key, keyFrom := "", ""
+	if m != nil {
+		key, keyFrom = pick(m.PrivateKey, env, "PROXIMITY_SSH_PRIVATE_KEY")
+	} else if k, ok := env("PROXIMITY_SSH_PRIVATE_KEY"); ok && k != "" {
+		key, keyFrom = k, "PROXIMITY_SSH_PRIVATE_KEY"
+	}
+	if m == nil && key == "" {
+		return nil
+	}
+	if keyFrom != "" {
+		if problem := checkPrivateKey(key); problem != "" {
+			diags.AddAttributeError(path.Root("ssh").AtName("private_key"), "Invalid "+keyFrom, "from the environment variable "+keyFrom+": "+problem)
+		}
+	}
+	s := &sshSettings{privateKey: key, username: "root", port: 22, nodes: map[string]string{}}
+	if m == nil {
+		return s
+	}
+	if u, _ := pick(m.Username, env, "PROXIMITY_SSH_USERNAME"); u != "" {
+		s.username = u
+	}
+	s.password, _ = pick(m.Password, env, "PROXIMITY_SSH_PASSWORD")
+	s.agent = m.Agent.ValueBool()
+	if !m.Port.IsNull() {
+		s.port = int(m.Port.ValueInt64())
+	}
+	s.hostKey = m.HostKey.ValueString()
+	s.knownHostsFile = m.KnownHostsFile.ValueString()
+	s.insecureIgnoreHostKey = m.InsecureIgnoreHostKey.ValueBool()
+	for name, v := range m.Nodes.Elements() {
+		if str, ok := v.(types.String); ok {
+			s.nodes[name] = str.ValueString()
+		}
+	}
+	if s.privateKey == "" && s.password == "" && !s.agent {
+		diags.AddAttributeError(path.Root("ssh"), "Missing SSH credentials",
+			"The ssh block needs private_key, password or agent = true (or PROXIMITY_SSH_PRIVATE_KEY).")
+	}
+	return s
+}
+
+func boolAsString(b types.Bool) types.String {
+	if b.IsNull() || b.IsUnknown() {
+		return types.StringNull()
+	}
+	return types.StringValue(strconv.FormatBool(b.ValueBool()))
+}
+
+func rangeOr(r *portRange, def [2]int) [2]int {
+	if r == nil {
+		return def
+	}
+	return [2]int{int(r.From.ValueInt64()), int(r.To.ValueInt64())}
+}
