@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // authenticator adds credentials to a request.
@@ -95,11 +97,16 @@ func (a *ticketAuth) login(orig *http.Request, base http.RoundTripper, password 
 		return "", "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	start := time.Now()
 	resp, err := base.RoundTrip(req)
 	if err != nil {
 		return "", "", (&transport{endpoint: a.endpoint}).connectionError(err)
 	}
 	defer resp.Body.Close()
+	// Never the form: it holds the password or the ticket.
+	tflog.SubsystemTrace(req.Context(), logSubsystem, "Proxmox login", map[string]any{
+		"path": "/access/ticket", "user": a.username, "status": resp.StatusCode, "duration_ms": time.Since(start).Milliseconds(),
+	})
 	if resp.StatusCode != http.StatusOK {
 		return "", "", decodeAPIError(req, resp)
 	}
