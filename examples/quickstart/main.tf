@@ -1,0 +1,34 @@
+# Quickstart: run `make demo` to apply this against the built-in simulator,
+# or set PROXIMITY_ENDPOINT, PROXIMITY_API_TOKEN (and PROXIMITY_CA_CERT_PEM)
+# to point it at a real Proxmox VE cluster.
+terraform {
+  required_providers {
+    proximity = {
+      source = "registry.terraform.io/proximity-project/proximity"
+    }
+  }
+}
+
+# Everything comes from the PROXIMITY_* environment variables.
+provider "proximity" {}
+
+data "proximity_nodes" "cluster" {}
+
+output "nodes" {
+  description = "Every node with its free memory in MiB."
+  value = {
+    for n in data.proximity_nodes.cluster.nodes : n.name => {
+      online          = n.online
+      cpus            = n.cpus
+      memory_free_mib = floor(n.memory_free / 1048576)
+    }
+  }
+}
+
+output "roomiest_node" {
+  description = "Where a new app would go by default."
+  value = one([
+    for n in data.proximity_nodes.cluster.nodes : n.name
+    if n.memory_free == max([for m in data.proximity_nodes.cluster.nodes : m.memory_free if m.online]...)
+  ])
+}
