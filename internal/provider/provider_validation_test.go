@@ -43,7 +43,7 @@ func TestAccProviderValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: providerFactories,
 				Steps:                    []resource.TestStep{{Config: block(tc.body), PlanOnly: true, ExpectError: errorLike(tc.want)}},
 			})
