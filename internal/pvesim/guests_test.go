@@ -17,7 +17,7 @@ var upidRe = regexp.MustCompile(`^UPID:pve[0-9]+:[0-9A-F]{8}:[0-9A-F]{8,9}:[0-9A
 // delete through go-proxmox v0.8.2, the client our provider is built on.
 func TestContainerLifecycleWithGoProxmox(t *testing.T) {
 	// Slow enough that the create task is still running when we look.
-	sim := startSim(t, Options{TimeScale: 0.05})
+	sim := startSim(t, Options{TimeScale: 0.2})
 	c := pveClient(t, sim)
 	node, err := c.Node(ctx(t), "pve2")
 	if err != nil {

@@ -98,7 +98,7 @@ func TestSSHAuth(t *testing.T) {
 // TestPmxcfsLock checks the cluster-wide lock the allocation store relies on:
 // mkdir is atomic across nodes, a fresh lock survives a break request, an old one does not.
 func TestPmxcfsLock(t *testing.T) {
-	sim := startSim(t, Options{LockLifetime: 300 * time.Millisecond})
+	sim := startSim(t, Options{LockLifetime: time.Second})
 	const lock = "/etc/pve/priv/lock/proximity-ports"
 	if code, _, _ := sshRun(t, sim, "pve1", "mkdir "+lock, ""); code != 0 {
 		t.Fatal("first mkdir failed")
@@ -111,7 +111,7 @@ func TestPmxcfsLock(t *testing.T) {
 	if code, _, _ := sshRun(t, sim, "pve2", "mkdir "+lock, ""); code == 0 {
 		t.Fatal("a fresh lock was broken")
 	}
-	time.Sleep(350 * time.Millisecond)
+	time.Sleep(1100 * time.Millisecond)
 	sshRun(t, sim, "pve2", "touch -d @0 "+lock, "")
 	if code, _, stderr := sshRun(t, sim, "pve2", "mkdir "+lock+" && rmdir "+lock, ""); code != 0 {
 		t.Fatalf("an expired lock was not released on request: %s", stderr)

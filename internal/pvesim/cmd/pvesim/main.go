@@ -68,6 +68,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pvesim: -time-scale must be greater than 0, got %g\n", *timeScale)
 		return 2
 	}
+	// Listen for signals before anything is announced: a script may send
+	// SIGTERM as soon as the -info file appears.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
+
 	sim, err := pvesim.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "pvesim: %v\n", err)
@@ -86,9 +92,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	printSummary(stdout, details, *state)
-
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	<-signals
 	fmt.Fprintln(stdout, "pvesim: stopping")
 	if err := sim.Close(); err != nil {
