@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
@@ -35,6 +36,7 @@ func New(version string) func() provider.Provider {
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
 	client   *pveclient.Client
+	nodes    *nodeshell.Runner // nil without an ssh block
 	settings settings
 }
 
@@ -67,9 +69,21 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("Unable to configure the Proxmox client", err.Error())
 		return
 	}
+	var runner *nodeshell.Runner
+	if s := set.ssh; s != nil {
+		runner, err = nodeshell.New(nodeshell.Config{
+			User: s.username, PrivateKey: s.privateKey, Password: s.password, Agent: s.agent, Port: s.port,
+			HostKey: s.hostKey, KnownHostsFile: s.knownHostsFile, InsecureIgnoreHostKey: s.insecureIgnoreHostKey,
+			Nodes: s.nodes, Resolve: client.NodeAddress,
+		})
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("ssh"), "Invalid SSH settings", err.Error())
+			return
+		}
+	}
 	ctx = tflog.SetField(ctx, "endpoint", set.client.Endpoint)
 	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
-	data := &providerData{client: client, settings: set}
+	data := &providerData{client: client, nodes: runner, settings: set}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }

@@ -76,3 +76,19 @@ func TestAccEnvironmentFallback(t *testing.T) {
 		Steps:                    []resource.TestStep{{Config: `provider "proximity" {}` + nodesConfig, ExpectError: errorLike(`Invalid PROXIMITY_API_TOKEN .* from the environment variable PROXIMITY_API_TOKEN: the API token must look like`)}},
 	})
 }
+
+// TestAccSSHSettingsAreChecked: a known_hosts file that does not exist is
+// reported at plan time, before any command would need it.
+func TestAccSSHSettingsAreChecked(t *testing.T) {
+	sim := newSim(t, "")
+	info := sim.Info()
+	good := fmt.Sprintf("ssh = {\n  private_key = <<-EOT\n%s\nEOT\n  host_key = %q\n  nodes = { pve1 = %q }\n}\n", info.SSHPrivateKey, info.SSHHostKey, info.SSHNodes["pve1"])
+	missing := fmt.Sprintf("ssh = {\n  password = \"x\"\n  known_hosts_file = %q\n}\n", "/nonexistent/known_hosts")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{Config: providerBlock(sim, missing) + nodesConfig, PlanOnly: true, ExpectError: errorLike(`Invalid SSH settings .* reading known hosts /nonexistent/known_hosts`)},
+			{Config: providerBlock(sim, good) + nodesConfig},
+		},
+	})
+}

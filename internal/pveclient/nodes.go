@@ -2,6 +2,7 @@ package pveclient
 
 import (
 	"context"
+	"fmt"
 	"sort"
 )
 
@@ -75,4 +76,28 @@ func (c *Client) RawPost(ctx context.Context, path string, body map[string]any) 
 		return "", c.explain("POST "+path, 1, err)
 	}
 	return out, nil
+}
+
+// NodeAddress returns a node's IP from /cluster/status, where SSH reaches it.
+func (c *Client) NodeAddress(ctx context.Context, node string) (string, error) {
+	var items []struct {
+		Type string `json:"type"`
+		Name string `json:"name"`
+		IP   string `json:"ip"`
+	}
+	if err := c.do(ctx, "reading the cluster status", func(ctx context.Context) error {
+		items = nil
+		return c.api.Get(ctx, "/cluster/status", &items)
+	}); err != nil {
+		return "", err
+	}
+	for _, it := range items {
+		if it.Type == "node" && it.Name == node {
+			if it.IP == "" {
+				return "", fmt.Errorf("the cluster status lists node %s without an address; set it in ssh.nodes", node)
+			}
+			return it.IP, nil
+		}
+	}
+	return "", fmt.Errorf("node %s is not in the cluster", node)
 }

@@ -1,0 +1,265 @@
+// Package nodeshell runs shell commands on Proxmox VE nodes over SSH
+// (golang.org/x/crypto/ssh), for what the API cannot do: pct exec and
+// pct push into containers, and the cluster-wide lock on /etc/pve.
+// Host keys are always verified unless the user opted out explicitly.
+package nodeshell
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+const logSubsystem = "ssh"
+
+// Config is the provider's ssh block, resolved.
+type Config struct {
+	User                  string
+	PrivateKey            string
+	Password              string
+	Agent                 bool
+	Port                  int
+	HostKey               string // one authorized_keys line
+	KnownHostsFile        string // default ~/.ssh/known_hosts when HostKey is empty
+	InsecureIgnoreHostKey bool
+	Nodes                 map[string]string // node name -> host:port, overriding Resolve
+	// Resolve returns a node's address from the cluster (/cluster/status).
+	Resolve     func(ctx context.Context, node string) (string, error)
+	DialTimeout time.Duration
+}
+
+// Result is a finished command.
+type Result struct {
+	Stdout   string
+	Stderr   string
+	ExitCode int
+}
+
+// Runner keeps one SSH connection per node.
+type Runner struct {
+	cfg     Config
+	auth    []ssh.AuthMethod
+	hostKey ssh.HostKeyCallback
+	mu      sync.Mutex
+	clients map[string]*ssh.Client
+}
+
+// New checks the configuration and prepares authentication; it does not connect.
+func New(cfg Config) (*Runner, error) {
+	if cfg.User == "" {
+		cfg.User = "root"
+	}
+	if cfg.Port == 0 {
+		cfg.Port = 22
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = 15 * time.Second
+	}
+	r := &Runner{cfg: cfg, clients: map[string]*ssh.Client{}}
+	if cfg.PrivateKey != "" {
+		signer, err := ssh.ParsePrivateKey([]byte(cfg.PrivateKey))
+		if err != nil {
+			return nil, fmt.Errorf("ssh.private_key does not parse: %w", err)
+		}
+		r.auth = append(r.auth, ssh.PublicKeys(signer))
+	}
+	if cfg.Agent {
+		sock := os.Getenv("SSH_AUTH_SOCK")
+		if sock == "" {
+			return nil, errors.New("ssh.agent is true but SSH_AUTH_SOCK is not set; start ssh-agent or give ssh.private_key")
+		}
+		r.auth = append(r.auth, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+			conn, err := net.Dial("unix", sock)
+			if err != nil {
+				return nil, fmt.Errorf("ssh-agent at %s: %w", sock, err)
+			}
+			return agent.NewClient(conn).Signers()
+		}))
+	}
+	if cfg.Password != "" {
+		r.auth = append(r.auth, ssh.Password(cfg.Password))
+	}
+	if len(r.auth) == 0 {
+		return nil, errors.New("no SSH credentials: set ssh.private_key, ssh.password or ssh.agent")
+	}
+	callback, err := hostKeyCallback(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.hostKey = callback
+	return r, nil
+}
+
+func hostKeyCallback(cfg Config) (ssh.HostKeyCallback, error) {
+	switch {
+	case cfg.InsecureIgnoreHostKey:
+		return ssh.InsecureIgnoreHostKey(), nil //nolint:gosec // the user set insecure_ignore_host_key = true
+	case cfg.HostKey != "":
+		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(cfg.HostKey))
+		if err != nil {
+			return nil, fmt.Errorf("ssh.host_key does not parse: %w", err)
+		}
+		return ssh.FixedHostKey(key), nil
+	}
+	file := cfg.KnownHostsFile
+	if file == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("finding ~/.ssh/known_hosts: %w", err)
+		}
+		file = filepath.Join(home, ".ssh", "known_hosts")
+	} else if strings.HasPrefix(file, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			file = filepath.Join(home, file[2:])
+		}
+	}
+	callback, err := knownhosts.New(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading known hosts %s: %w (set ssh.known_hosts_file or ssh.host_key)", file, err)
+	}
+	return callback, nil
+}
+
+// address finds where a node's SSH server listens.
+func (r *Runner) address(ctx context.Context, node string) (string, error) {
+	if addr, ok := r.cfg.Nodes[node]; ok {
+		return addr, nil
+	}
+	if r.cfg.Resolve == nil {
+		return "", fmt.Errorf("no SSH address for node %s: add it to ssh.nodes", node)
+	}
+	host, err := r.cfg.Resolve(ctx, node)
+	if err != nil {
+		return "", fmt.Errorf("finding the address of node %s: %w", node, err)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(r.cfg.Port)), nil
+}
+
+func (r *Runner) client(ctx context.Context, node string) (*ssh.Client, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.clients[node]; ok {
+		return c, nil
+	}
+	addr, err := r.address(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	dialer := net.Dialer{Timeout: r.cfg.DialTimeout}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("ssh to node %s (%s): %w", node, addr, err)
+	}
+	cc, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{
+		User: r.cfg.User, Auth: r.auth, HostKeyCallback: r.hostKey, Timeout: r.cfg.DialTimeout,
+	})
+	if err != nil {
+		conn.Close()
+		return nil, explainHandshake(node, addr, r.cfg.User, err)
+	}
+	c := ssh.NewClient(cc, chans, reqs)
+	r.clients[node] = c
+	return c, nil
+}
+
+func explainHandshake(node, addr, user string, err error) error {
+	var keyErr *knownhosts.KeyError
+	switch {
+	case errors.As(err, &keyErr) && len(keyErr.Want) == 0:
+		return fmt.Errorf("ssh to node %s (%s): its host key is not in the known hosts file; add it (ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts) or set ssh.host_key", node, addr)
+	case errors.As(err, &keyErr):
+		return fmt.Errorf("ssh to node %s (%s): the host key does not match the known hosts file; if the node was reinstalled, update the entry, otherwise someone may be intercepting the connection", node, addr)
+	case strings.Contains(err.Error(), "host key mismatch"):
+		return fmt.Errorf("ssh to node %s (%s): the host key does not match ssh.host_key", node, addr)
+	case strings.Contains(err.Error(), "unable to authenticate"):
+		return fmt.Errorf("ssh to node %s (%s) as %s: authentication failed; check ssh.private_key or ssh.password", node, addr, user)
+	}
+	return fmt.Errorf("ssh to node %s (%s): %w", node, addr, err)
+}
+
+// Run runs a shell script on a node. A non-zero exit status is a Result, not
+// an error; errors are for connections and sessions. The script is never
+// logged: it may carry an app's secrets.
+func (r *Runner) Run(ctx context.Context, node, script string, stdin io.Reader) (Result, error) {
+	start := time.Now()
+	res, err := r.run(ctx, node, script, stdin)
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// A dropped connection is reopened once.
+		r.forget(node)
+		res, err = r.run(ctx, node, script, stdin)
+	}
+	program, _, _ := strings.Cut(strings.TrimSpace(script), " ")
+	tflog.SubsystemTrace(tflog.NewSubsystem(ctx, logSubsystem), logSubsystem, "node command", map[string]any{
+		"node": node, "program": program, "exit_code": res.ExitCode, "duration_ms": time.Since(start).Milliseconds(),
+	})
+	return res, err
+}
+
+func (r *Runner) run(ctx context.Context, node, script string, stdin io.Reader) (Result, error) {
+	c, err := r.client(ctx, node)
+	if err != nil {
+		return Result{}, err
+	}
+	sess, err := c.NewSession()
+	if err != nil {
+		return Result{}, fmt.Errorf("ssh session on node %s: %w", node, err)
+	}
+	defer sess.Close()
+	var stdout, stderr bytes.Buffer
+	sess.Stdout, sess.Stderr = &stdout, &stderr
+	if stdin != nil {
+		sess.Stdin = stdin
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Run(script) }()
+	select {
+	case <-ctx.Done():
+		_ = sess.Signal(ssh.SIGKILL)
+		_ = sess.Close()
+		return Result{}, fmt.Errorf("command on node %s: %w", node, ctx.Err())
+	case err := <-done:
+		res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+		var exit *ssh.ExitError
+		switch {
+		case err == nil:
+			return res, nil
+		case errors.As(err, &exit):
+			res.ExitCode = exit.ExitStatus()
+			return res, nil
+		}
+		return res, fmt.Errorf("command on node %s: %w", node, err)
+	}
+}
+
+func (r *Runner) forget(node string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.clients[node]; ok {
+		c.Close()
+		delete(r.clients, node)
+	}
+}
+
+// Close ends every connection.
+func (r *Runner) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for node, c := range r.clients {
+		c.Close()
+		delete(r.clients, node)
+	}
+}
