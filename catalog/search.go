@@ -120,3 +120,19 @@ func (a *App) ComposeYAML() (string, error) {
 	out, err := yaml.Marshal(a.DockerCompose)
 	return string(out), err
 }
+
+// ServiceNames lists the compose services, the app's main service first.
+func (a *App) ServiceNames() []string {
+	services, _ := a.DockerCompose["services"].(map[string]any)
+	names := make([]string, 0, len(services))
+	for name := range services {
+		if name != a.ID {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	if _, ok := services[a.ID]; ok {
+		names = append([]string{a.ID}, names...)
+	}
+	return names
+}

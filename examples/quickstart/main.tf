@@ -14,6 +14,12 @@ provider "proximity" {}
 
 data "proximity_nodes" "cluster" {}
 
+data "proximity_catalog" "store" {}
+
+data "proximity_catalog_app" "wordpress" {
+  id = "wordpress"
+}
+
 output "nodes" {
   description = "Every node with its free memory in MiB."
   value = {
@@ -31,4 +37,18 @@ output "roomiest_node" {
     for n in data.proximity_nodes.cluster.nodes : n.name
     if n.memory_free == max([for m in data.proximity_nodes.cluster.nodes : m.memory_free if m.online]...)
   ])
+}
+
+output "catalog" {
+  description = "Apps per category in the catalog."
+  value       = { for c in data.proximity_catalog.store.categories : c.name => c.count }
+}
+
+output "wordpress" {
+  description = "What deploying WordPress would take."
+  value = {
+    version   = data.proximity_catalog_app.wordpress.version
+    services  = data.proximity_catalog_app.wordpress.services
+    memory_mb = data.proximity_catalog_app.wordpress.min_memory
+  }
 }

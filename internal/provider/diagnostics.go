@@ -17,3 +17,18 @@ func notConfigured(diags *diag.Diagnostics, object string) {
 	diags.AddError("Provider not configured",
 		"The provider has no Proxmox connection yet, so "+object+" cannot be read. Check the provider block and the plan output above.")
 }
+
+type diagnostics = diag.Diagnostics
+
+// configureData reads the provider data handed to a data source or resource.
+func configureData(given any, diags *diag.Diagnostics) *providerData {
+	if given == nil {
+		return nil
+	}
+	data, ok := given.(*providerData)
+	if !ok {
+		unexpectedConfigureType(diags, given)
+		return nil
+	}
+	return data
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -36,6 +37,7 @@ func New(version string) func() provider.Provider {
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
 	client   *pveclient.Client
+	catalog  *catalog.Catalog
 	nodes    *nodeshell.Runner // nil without an ssh block
 	settings settings
 }
@@ -69,6 +71,14 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("Unable to configure the Proxmox client", err.Error())
 		return
 	}
+	apps, err := loadCatalog(set.catalogPaths)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("catalog_paths"), "Unable to load the app catalog", err.Error())
+		return
+	}
+	for _, w := range apps.Warnings {
+		resp.Diagnostics.AddAttributeWarning(path.Root("catalog_paths"), "Catalog app overridden", w)
+	}
 	var runner *nodeshell.Runner
 	if s := set.ssh; s != nil {
 		runner, err = nodeshell.New(nodeshell.Config{
@@ -83,7 +93,7 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	ctx = tflog.SetField(ctx, "endpoint", set.client.Endpoint)
 	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
-	data := &providerData{client: client, nodes: runner, settings: set}
+	data := &providerData{client: client, catalog: apps, nodes: runner, settings: set}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -93,7 +103,7 @@ func (p *proximityProvider) Resources(context.Context) []func() resource.Resourc
 }
 
 func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newNodesDataSource}
+	return []func() datasource.DataSource{newNodesDataSource, newCatalogAppDataSource, newCatalogDataSource}
 }
 
 // disjointPortRanges rejects public and internal ranges that overlap, with

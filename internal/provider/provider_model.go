@@ -35,6 +35,7 @@ type providerModel struct {
 	DefaultNode       types.String `tfsdk:"default_node"`
 	AllocationStore   types.String `tfsdk:"allocation_store"`
 	AllocationFile    types.String `tfsdk:"allocation_file"`
+	CatalogPaths      types.List   `tfsdk:"catalog_paths"`
 	PublicPortRange   *portRange   `tfsdk:"public_port_range"`
 	InternalPortRange *portRange   `tfsdk:"internal_port_range"`
 	Retry             *retryModel  `tfsdk:"retry"`

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -86,6 +87,13 @@ func providerSchema() schema.Schema {
 				Optional:            true,
 				MarkdownDescription: "Path of the allocation file of the `local` store. Default `$HOME/.proximity/allocations.json`. Env: `PROXIMITY_ALLOCATION_FILE`.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"catalog_paths": schema.ListAttribute{
+				Optional: true, ElementType: stringType,
+				MarkdownDescription: "User catalogs added on top of the embedded one, in order: folders of app JSON files (optionally with a Proximity 1.0 " +
+					"`index.json`) or single files `{\"items\": [...]}`. A later app with the same id overrides an earlier one, with a warning. " +
+					"Env: `PROXIMITY_CATALOG_PATHS` (separated by `:`).",
+				Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
 			"public_port_range":   portRangeAttribute("public", 8100, 8999),
 			"internal_port_range": portRangeAttribute("internal", 9100, 9999),

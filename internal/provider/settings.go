@@ -29,6 +29,7 @@ type settings struct {
 	defaultNode     string
 	allocationStore string
 	allocationFile  string
+	catalogPaths    []string
 	publicRange     [2]int
 	internalRange   [2]int
 }
@@ -147,6 +148,16 @@ func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnosti
 	if s.allocationFile == "" {
 		if home, err := os.UserHomeDir(); err == nil {
 			s.allocationFile = filepath.Join(home, ".proximity", "allocations.json")
+		}
+	}
+	for _, p := range cfg.CatalogPaths.Elements() {
+		if str, ok := p.(types.String); ok && !str.IsNull() && !str.IsUnknown() {
+			s.catalogPaths = append(s.catalogPaths, str.ValueString())
+		}
+	}
+	if cfg.CatalogPaths.IsNull() {
+		if v, ok := env("PROXIMITY_CATALOG_PATHS"); ok && v != "" {
+			s.catalogPaths = filepath.SplitList(v)
 		}
 	}
 	s.publicRange, s.internalRange = rangeOr(cfg.PublicPortRange, defaultPublicRange), rangeOr(cfg.InternalPortRange, defaultInternalRange)

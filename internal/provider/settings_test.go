@@ -15,7 +15,7 @@ func emptyModel() providerModel {
 	return providerModel{
 		Endpoint: types.StringNull(), APIToken: types.StringNull(), Username: types.StringNull(), Password: types.StringNull(),
 		OTP: types.StringNull(), Insecure: types.BoolNull(), CACertPEM: types.StringNull(), DefaultNode: types.StringNull(),
-		AllocationStore: types.StringNull(), AllocationFile: types.StringNull(),
+		AllocationStore: types.StringNull(), AllocationFile: types.StringNull(), CatalogPaths: types.ListNull(types.StringType),
 	}
 }
 
@@ -76,5 +76,17 @@ func TestSSHDefaultsToHostStore(t *testing.T) {
 	}
 	if s.allocationStore != "host" || s.ssh.username != "root" || s.ssh.port != 22 {
 		t.Errorf("ssh defaults: store %q %+v", s.allocationStore, s.ssh)
+	}
+}
+
+func TestCatalogPathsFromEnvironment(t *testing.T) {
+	s, diags := resolveSettings(emptyModel(), fakeEnv(map[string]string{
+		"PROXIMITY_ENDPOINT": "https://x", "PROXIMITY_API_TOKEN": "a@pam!t=1", "PROXIMITY_CATALOG_PATHS": "/a:/b/c",
+	}))
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if len(s.catalogPaths) != 2 || s.catalogPaths[0] != "/a" || s.catalogPaths[1] != "/b/c" {
+		t.Errorf("catalog paths %v", s.catalogPaths)
 	}
 }

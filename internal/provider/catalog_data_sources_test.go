@@ -1,0 +1,128 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+func TestAccCatalogApp(t *testing.T) {
+	sim := newSim(t, "")
+	const app = "data.proximity_catalog_app.nc"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: providerBlock(sim, "") + `data "proximity_catalog_app" "nc" { id = "nextclod" }`,
+				ExpectError: errorLike(`Unknown catalog app .* The catalog has no app "nextclod". Closest ids: nextcloud`),
+			},
+			{
+				Config: providerBlock(sim, "") + `
+data "proximity_catalog_app" "nc" { id = "nextcloud" }
+output "compose_has_image" { value = strcontains(data.proximity_catalog_app.nc.docker_compose, "image: nextcloud:31.0.2-apache") }
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("name"), knownvalue.StringExact("Nextcloud")),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("category"), knownvalue.StringExact("Productivity")),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("version"), knownvalue.StringExact("31.0.2-apache")),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("main_port"), knownvalue.Int64Exact(80)),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("min_memory"), knownvalue.Int64Exact(2048)),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("min_cpu"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("min_disk"), knownvalue.Int64Exact(20)),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("services"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact("nextcloud"), knownvalue.StringExact("db"), knownvalue.StringExact("redis"),
+					})),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("environment").AtMapKey("DB_PASSWORD"), knownvalue.StringExact("change-me-db")),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("source"), knownvalue.StringExact("embedded:apps/nextcloud.json")),
+					statecheck.ExpectKnownOutputValue("compose_has_image", knownvalue.Bool(true)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccCatalogSearch(t *testing.T) {
+	sim := newSim(t, "")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(sim, "") + `
+data "proximity_catalog" "all" {}
+data "proximity_catalog" "db" { category = "database" }
+data "proximity_catalog" "sso" { tag = "sso" }
+data "proximity_catalog" "pw" { query = "Bitwarden" }
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.proximity_catalog.all", tfjsonpath.New("categories"), knownvalue.ListSizeExact(16)),
+				statecheck.ExpectKnownValue("data.proximity_catalog.all", tfjsonpath.New("categories").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"name": knownvalue.StringExact("Media"), "count": knownvalue.Int64Exact(5),
+				})),
+				statecheck.ExpectKnownValue("data.proximity_catalog.db", tfjsonpath.New("apps"), knownvalue.ListSizeExact(7)),
+				statecheck.ExpectKnownValue("data.proximity_catalog.db", tfjsonpath.New("categories"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{"name": knownvalue.StringExact("Database"), "count": knownvalue.Int64Exact(7)}),
+				})),
+				statecheck.ExpectKnownValue("data.proximity_catalog.sso", tfjsonpath.New("apps"), knownvalue.ListSizeExact(2)),
+				statecheck.ExpectKnownValue("data.proximity_catalog.pw", tfjsonpath.New("apps").AtSliceIndex(0).AtMapKey("id"), knownvalue.StringExact("vaultwarden")),
+			},
+		}},
+	})
+}
+
+func TestAccUserCatalog(t *testing.T) {
+	sim := newSim(t, "")
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mine")
+	mustWrite(t, filepath.Join(mine, "nginx.json"), `{"id": "nginx", "name": "Our NGINX", "category": "Web Server", "version": "1.27.4",
+  "docker_compose": {"services": {"nginx": {"image": "nginx:1.27.4", "ports": ["80:80"]}}}, "ports": [80]}`)
+	mustWrite(t, filepath.Join(mine, "whoami.json"), `{"id": "whoami", "name": "Whoami", "category": "Utilities", "version": "latest",
+  "docker_compose": {"services": {"whoami": {"image": "traefik/whoami", "network_mode": "host"}}}, "ports": [80]}`)
+	broken := filepath.Join(dir, "broken")
+	mustWrite(t, filepath.Join(broken, "game.json"), `{"id": "game", "name": "Game", "category": "Games",
+  "docker_compose": {"services": {"game": {"image": "minetest/minetest:5.9"}}}, "ports": [30000]}`)
+
+	config := func(paths ...string) string {
+		list := ""
+		for _, p := range paths {
+			list += fmt.Sprintf("%q, ", p)
+		}
+		return providerBlock(sim, "catalog_paths = ["+list+"]") + `
+data "proximity_catalog_app" "nginx" { id = "nginx" }
+data "proximity_catalog_app" "whoami" { id = "whoami" }
+`
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config(mine, broken),
+				ExpectError: errorLike(`Unable to load the app catalog .* catalog file ` + filepath.Join(broken, "game.json") + `: field "category": unknown category "Games"`),
+			},
+			{
+				Config: config(mine),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.nginx", tfjsonpath.New("name"), knownvalue.StringExact("Our NGINX")),
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.nginx", tfjsonpath.New("source"), knownvalue.StringExact(filepath.Join(mine, "nginx.json"))),
+					// A Proximity 1.0 file without minimums gets the 1.0 defaults.
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.whoami", tfjsonpath.New("min_memory"), knownvalue.Int64Exact(1024)),
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.whoami", tfjsonpath.New("min_cpu"), knownvalue.Int64Exact(1)),
+				},
+			},
+		},
+	})
+}
+
+func mustWrite(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
