@@ -19,7 +19,7 @@ func TestAccCatalogApp(t *testing.T) {
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: providerBlock(sim, "") + `data "proximity_catalog_app" "nc" { id = "nextclod" }`,
+				Config:      providerBlock(sim, "") + `data "proximity_catalog_app" "nc" { id = "nextclod" }`,
 				ExpectError: errorLike(`Unknown catalog app .* The catalog has no app "nextclod". Closest ids: nextcloud`),
 			},
 			{
