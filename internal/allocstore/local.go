@@ -1,0 +1,100 @@
+package allocstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Store is a place for the allocation file.
+type Store interface {
+	// Update runs fn on the table under the store's lock and writes the
+	// result if fn changed it; when fn fails nothing is written.
+	Update(ctx context.Context, fn func(t *Table) error) error
+	// Location names the file for messages.
+	Location() string
+}
+
+// LocalStore keeps the file on the machine running Terraform, under an
+// exclusive OS file lock (flock) on a lock file beside it. The kernel drops
+// the lock of a process that dies, so a killed run never blocks the next.
+type LocalStore struct {
+	Path string
+}
+
+func (s *LocalStore) Location() string { return s.Path }
+
+func (s *LocalStore) Update(ctx context.Context, fn func(t *Table) error) error {
+	dir := filepath.Dir(s.Path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating the folder of the allocation file %s: %w", s.Path, err)
+	}
+	lock := flock.New(s.Path + ".lock")
+	locked, err := lock.TryLockContext(ctx, 5*time.Millisecond)
+	if err != nil || !locked {
+		return fmt.Errorf("locking the allocation file %s: %w", s.Path, orCtx(err, ctx))
+	}
+	defer lock.Unlock()
+
+	before, err := os.ReadFile(s.Path)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("reading the allocation file %s: %w", s.Path, err)
+	}
+	t, err := parseTable(before, s.Path)
+	if err != nil {
+		return err
+	}
+	if err := fn(t); err != nil {
+		return err
+	}
+	after := t.marshal()
+	if bytes.Equal(before, after) {
+		return nil
+	}
+	return writeAtomic(s.Path, after)
+}
+
+func orCtx(err error, ctx context.Context) error {
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// writeAtomic replaces a file by a synced temporary file in the same folder,
+// so a crash leaves either the old or the new content, never a mix.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing the allocation file %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the allocation file %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the allocation file %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replacing the allocation file %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

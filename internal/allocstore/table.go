@@ -1,0 +1,251 @@
+// Package allocstore keeps the table of port pairs handed to apps, in a
+// lock-protected allocation file: on the Proxmox cluster file system (shared
+// by every Terraform run against the cluster) or on the machine running
+// Terraform. Every change is a read-modify-write under the lock, and the file
+// is replaced atomically; a file that does not parse is never overwritten.
+package allocstore
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// FileVersion is the version of the allocation file format this code writes.
+const FileVersion = 1
+
+// Allocation is one port pair.
+type Allocation struct {
+	ID           string    `json:"id"`
+	PublicPort   int       `json:"public_port"`
+	InternalPort int       `json:"internal_port"`
+	Owner        string    `json:"owner"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Table is the allocation file's content.
+type Table struct {
+	Version     int          `json:"version"`
+	Allocations []Allocation `json:"allocations"`
+}
+
+// Range is an inclusive port range.
+type Range struct{ From, To int }
+
+// Size is the number of ports in the range.
+func (r Range) Size() int { return r.To - r.From + 1 }
+
+func (r Range) contains(p int) bool { return p >= r.From && p <= r.To }
+
+// CorruptError is an allocation file that cannot be read; it is left as it is.
+type CorruptError struct {
+	File string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("the allocation file %s is unreadable (%v); it was not changed. Fix it, or move it aside to start a new one "+
+		"(ports of existing apps are then re-learned from their containers' tags)", e.File, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// parseTable reads a file's content; empty content is a new table.
+func parseTable(data []byte, file string) (*Table, error) {
+	if len(trimSpace(data)) == 0 {
+		return &Table{Version: FileVersion}, nil
+	}
+	t := &Table{}
+	if err := json.Unmarshal(data, t); err != nil {
+		return nil, &CorruptError{File: file, Err: err}
+	}
+	if t.Version == 0 {
+		return nil, &CorruptError{File: file, Err: fmt.Errorf("no version field")}
+	}
+	if t.Version > FileVersion {
+		return nil, fmt.Errorf("the allocation file %s has format version %d, newer than this provider's %d; upgrade the provider", file, t.Version, FileVersion)
+	}
+	return t, nil
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func (t *Table) marshal() []byte {
+	sort.Slice(t.Allocations, func(i, j int) bool { return t.Allocations[i].PublicPort < t.Allocations[j].PublicPort })
+	data, _ := json.MarshalIndent(t, "", "  ")
+	return append(data, '\n')
+}
+
+// Holders are ports recorded elsewhere (on containers in the cluster), with who holds them.
+type Holders map[int]string
+
+// Request asks for a pair: any free one, or a given public port.
+type Request struct {
+	Owner            string
+	PublicPort       int // 0: the lowest free
+	Public, Internal Range
+	// ClusterPublic and ClusterInternal are ports containers record on
+	// themselves, so that applies from machines with another file are seen.
+	ClusterPublic, ClusterInternal Holders
+}
+
+// PortTakenError says who holds a requested port.
+type PortTakenError struct {
+	Port   int
+	Holder string
+}
+
+func (e *PortTakenError) Error() string {
+	return fmt.Sprintf("public port %d is already allocated to %s; request another port or release that allocation", e.Port, e.Holder)
+}
+
+// ExhaustedError says a range has no free port left.
+type ExhaustedError struct {
+	Kind  string // public or internal
+	Range Range
+	Used  int
+}
+
+func (e *ExhaustedError) Error() string {
+	return fmt.Sprintf("all %d %s ports in %d-%d are in use (%d allocated); widen %s_port_range in the provider configuration or release unused allocations",
+		e.Range.Size(), e.Kind, e.Range.From, e.Range.To, e.Used, e.Kind)
+}
+
+// Allocate adds a pair: the requested public port or the lowest free one,
+// and the lowest free internal port, neither in the file nor in the cluster.
+func (t *Table) Allocate(req Request) (Allocation, error) {
+	usedPublic, usedInternal := Holders{}, Holders{}
+	for _, a := range t.Allocations {
+		usedPublic[a.PublicPort] = holderName(a)
+		usedInternal[a.InternalPort] = holderName(a)
+	}
+	for p, h := range req.ClusterPublic {
+		if _, ok := usedPublic[p]; !ok {
+			usedPublic[p] = h
+		}
+	}
+	for p, h := range req.ClusterInternal {
+		if _, ok := usedInternal[p]; !ok {
+			usedInternal[p] = h
+		}
+	}
+	var public int
+	if req.PublicPort != 0 {
+		if !req.Public.contains(req.PublicPort) {
+			return Allocation{}, fmt.Errorf("public port %d is outside public_port_range %d-%d", req.PublicPort, req.Public.From, req.Public.To)
+		}
+		if holder, taken := usedPublic[req.PublicPort]; taken {
+			return Allocation{}, &PortTakenError{Port: req.PublicPort, Holder: holder}
+		}
+		public = req.PublicPort
+	} else if public = lowestFree(req.Public, usedPublic); public == 0 {
+		return Allocation{}, &ExhaustedError{Kind: "public", Range: req.Public, Used: countIn(req.Public, usedPublic)}
+	}
+	internal := lowestFree(req.Internal, usedInternal)
+	if internal == 0 {
+		return Allocation{}, &ExhaustedError{Kind: "internal", Range: req.Internal, Used: countIn(req.Internal, usedInternal)}
+	}
+	a := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: req.Owner, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+	t.Allocations = append(t.Allocations, a)
+	return a, nil
+}
+
+func holderName(a Allocation) string {
+	if a.Owner != "" {
+		return fmt.Sprintf("%q (allocation %s)", a.Owner, a.ID)
+	}
+	return "allocation " + a.ID
+}
+
+func lowestFree(r Range, used Holders) int {
+	for p := r.From; p <= r.To; p++ {
+		if _, taken := used[p]; !taken {
+			return p
+		}
+	}
+	return 0
+}
+
+func countIn(r Range, used Holders) int {
+	n := 0
+	for p := range used {
+		if r.contains(p) {
+			n++
+		}
+	}
+	return n
+}
+
+func newID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "pa-" + hex.EncodeToString(b)
+}
+
+// Get finds an allocation by id.
+func (t *Table) Get(id string) (Allocation, bool) {
+	for _, a := range t.Allocations {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return Allocation{}, false
+}
+
+// ByPublicPort finds the allocation holding a public port.
+func (t *Table) ByPublicPort(port int) (Allocation, bool) {
+	for _, a := range t.Allocations {
+		if a.PublicPort == port {
+			return a, true
+		}
+	}
+	return Allocation{}, false
+}
+
+// Release removes an allocation; releasing one that is gone is not an error.
+func (t *Table) Release(id string) bool {
+	for i, a := range t.Allocations {
+		if a.ID == id {
+			t.Allocations = append(t.Allocations[:i], t.Allocations[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Restore puts an allocation known from Terraform state back into the file,
+// unless its ports are held by another allocation (returned as the conflict).
+func (t *Table) Restore(a Allocation) (conflict *Allocation) {
+	if _, ok := t.Get(a.ID); ok {
+		return nil
+	}
+	for i, other := range t.Allocations {
+		if other.PublicPort == a.PublicPort || other.InternalPort == a.InternalPort {
+			return &t.Allocations[i]
+		}
+	}
+	t.Allocations = append(t.Allocations, a)
+	return nil
+}
+
+// SetOwner changes an allocation's owner in place.
+func (t *Table) SetOwner(id, owner string) bool {
+	for i := range t.Allocations {
+		if t.Allocations[i].ID == id {
+			t.Allocations[i].Owner = owner
+			return true
+		}
+	}
+	return false
+}
