@@ -81,10 +81,24 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
+// marshal writes one allocation per line: readable and diffable, and much
+// cheaper than indenting the whole document on every allocation.
 func (t *Table) marshal() []byte {
 	sort.Slice(t.Allocations, func(i, j int) bool { return t.Allocations[i].PublicPort < t.Allocations[j].PublicPort })
-	data, _ := json.MarshalIndent(t, "", "  ")
-	return append(data, '\n')
+	buf := make([]byte, 0, 64+len(t.Allocations)*128)
+	buf = fmt.Appendf(buf, "{\"version\": %d, \"allocations\": [", t.Version)
+	for i, a := range t.Allocations {
+		line, _ := json.Marshal(a)
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, "\n  "...)
+		buf = append(buf, line...)
+	}
+	if len(t.Allocations) > 0 {
+		buf = append(buf, '\n')
+	}
+	return append(buf, "]}\n"...)
 }
 
 // Holders are ports recorded elsewhere (on containers in the cluster), with who holds them.
