@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -38,6 +39,7 @@ func New(version string) func() provider.Provider {
 type providerData struct {
 	client   *pveclient.Client
 	catalog  *catalog.Catalog
+	ports    *allocstore.Allocator
 	nodes    *nodeshell.Runner // nil without an ssh block
 	settings settings
 }
@@ -93,17 +95,17 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	ctx = tflog.SetField(ctx, "endpoint", set.client.Endpoint)
 	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
-	data := &providerData{client: client, catalog: apps, nodes: runner, settings: set}
+	data := &providerData{client: client, catalog: apps, nodes: runner, settings: set, ports: newAllocator(set, client, runner)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
 
 func (p *proximityProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{newPortAllocationResource}
 }
 
 func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newNodesDataSource, newCatalogAppDataSource, newCatalogDataSource}
+	return []func() datasource.DataSource{newNodesDataSource, newCatalogAppDataSource, newCatalogDataSource, newPortUsageDataSource}
 }
 
 // disjointPortRanges rejects public and internal ranges that overlap, with
@@ -142,4 +144,26 @@ func configRange(ctx context.Context, req provider.ValidateConfigRequest, name s
 	from, ok1 := knownInt(attrs["from"])
 	to, ok2 := knownInt(attrs["to"])
 	return [2]int{int(from), int(to)}, ok1 && ok2
+}
+
+// newAllocator picks the allocation store: the cluster file system over SSH
+// (host) or a file on this machine (local).
+func newAllocator(set settings, client *pveclient.Client, runner *nodeshell.Runner) *allocstore.Allocator {
+	var store allocstore.Store = &allocstore.LocalStore{Path: set.allocationFile}
+	if set.allocationStore == "host" && runner != nil {
+		store = &allocstore.HostStore{Runner: runner, Nodes: client.OnlineNodes}
+	}
+	return &allocstore.Allocator{
+		Store:    store,
+		Public:   allocstore.Range{From: set.publicRange[0], To: set.publicRange[1]},
+		Internal: allocstore.Range{From: set.internalRange[0], To: set.internalRange[1]},
+		Cluster: func(ctx context.Context) ([]allocstore.TaggedGuest, error) {
+			guests, err := client.GuestTags(ctx)
+			out := make([]allocstore.TaggedGuest, len(guests))
+			for i, g := range guests {
+				out[i] = allocstore.TaggedGuest{VMID: g.VMID, Node: g.Node, Tags: g.Tags}
+			}
+			return out, err
+		},
+	}
 }

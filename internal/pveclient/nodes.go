@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Node is one cluster member as the resources see it.
@@ -100,4 +101,52 @@ func (c *Client) NodeAddress(ctx context.Context, node string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("node %s is not in the cluster", node)
+}
+
+// TaggedGuest is a guest with its tags, from /cluster/resources.
+type TaggedGuest struct {
+	VMID int
+	Node string
+	Tags []string
+}
+
+// GuestTags lists every guest of the cluster with its tags, in one call.
+func (c *Client) GuestTags(ctx context.Context) ([]TaggedGuest, error) {
+	var items []struct {
+		VMID int    `json:"vmid"`
+		Node string `json:"node"`
+		Type string `json:"type"`
+		Tags string `json:"tags"`
+	}
+	if err := c.do(ctx, "listing the cluster's guests", func(ctx context.Context) error {
+		items = nil
+		return c.api.Get(ctx, "/cluster/resources?type=vm", &items)
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]TaggedGuest, 0, len(items))
+	for _, it := range items {
+		g := TaggedGuest{VMID: it.VMID, Node: it.Node}
+		for _, t := range strings.FieldsFunc(it.Tags, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
+			g.Tags = append(g.Tags, t)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// OnlineNodes lists the names of the online nodes, most free memory first.
+func (c *Client) OnlineNodes(ctx context.Context) ([]string, error) {
+	nodes, err := c.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].MemoryFree() > nodes[j].MemoryFree() })
+	var out []string
+	for _, n := range nodes {
+		if n.Online {
+			out = append(out, n.Name)
+		}
+	}
+	return out, nil
 }

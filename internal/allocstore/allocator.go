@@ -1,0 +1,153 @@
+package allocstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Tag prefixes with which containers record their ports on themselves; tags
+// appear in /cluster/resources, so one call shows every container's ports.
+const (
+	PublicTagPrefix   = "px-pub-"
+	InternalTagPrefix = "px-int-"
+)
+
+// TaggedGuest is a container with its tags, as the cluster lists it.
+type TaggedGuest struct {
+	VMID int
+	Node string
+	Tags []string
+}
+
+// HoldersFromTags reads the ports containers record in their tags.
+func HoldersFromTags(guests []TaggedGuest) (public, internal Holders) {
+	public, internal = Holders{}, Holders{}
+	for _, g := range guests {
+		holder := fmt.Sprintf("CT %d on %s", g.VMID, g.Node)
+		for _, tag := range g.Tags {
+			if p, ok := strings.CutPrefix(tag, PublicTagPrefix); ok {
+				if n, err := strconv.Atoi(p); err == nil {
+					public[n] = holder
+				}
+			}
+			if p, ok := strings.CutPrefix(tag, InternalTagPrefix); ok {
+				if n, err := strconv.Atoi(p); err == nil {
+					internal[n] = holder
+				}
+			}
+		}
+	}
+	return public, internal
+}
+
+// Allocator hands out port pairs from a store, checking the cluster's tags.
+type Allocator struct {
+	Store            Store
+	Public, Internal Range
+	// Cluster lists the containers with their tags; nil means none are checked.
+	Cluster func(ctx context.Context) ([]TaggedGuest, error)
+}
+
+func (a *Allocator) holders(ctx context.Context) (Holders, Holders, error) {
+	if a.Cluster == nil {
+		return Holders{}, Holders{}, nil
+	}
+	guests, err := a.Cluster(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the ports recorded on containers: %w", err)
+	}
+	pub, in := HoldersFromTags(guests)
+	return pub, in, nil
+}
+
+// Allocate takes a new pair (publicPort 0: the lowest free one).
+func (a *Allocator) Allocate(ctx context.Context, owner string, publicPort int) (Allocation, error) {
+	pub, in, err := a.holders(ctx)
+	if err != nil {
+		return Allocation{}, err
+	}
+	var out Allocation
+	err = a.Store.Update(ctx, func(t *Table) error {
+		var err error
+		out, err = t.Allocate(Request{Owner: owner, PublicPort: publicPort, Public: a.Public, Internal: a.Internal, ClusterPublic: pub, ClusterInternal: in})
+		return err
+	})
+	return out, err
+}
+
+// Refresh reads an allocation; one missing from the file is put back from
+// what the caller knows (Terraform state), reported by restored. A conflict
+// means its ports are now held by another allocation.
+func (a *Allocator) Refresh(ctx context.Context, known Allocation) (current Allocation, restored bool, err error) {
+	err = a.Store.Update(ctx, func(t *Table) error {
+		if got, ok := t.Get(known.ID); ok {
+			current = got
+			return nil
+		}
+		if conflict := t.Restore(known); conflict != nil {
+			return fmt.Errorf("allocation %s (public port %d, internal port %d) is gone from %s, and its ports are now held by %s",
+				known.ID, known.PublicPort, known.InternalPort, a.Store.Location(), holderName(*conflict))
+		}
+		current, restored = known, true
+		return nil
+	})
+	return current, restored, err
+}
+
+// SetOwner changes the owner, putting the allocation back first if it is gone.
+func (a *Allocator) SetOwner(ctx context.Context, known Allocation, owner string) (Allocation, error) {
+	var out Allocation
+	err := a.Store.Update(ctx, func(t *Table) error {
+		if _, ok := t.Get(known.ID); !ok {
+			if conflict := t.Restore(known); conflict != nil {
+				return fmt.Errorf("allocation %s is gone from %s and its ports are held by %s", known.ID, a.Store.Location(), holderName(*conflict))
+			}
+		}
+		t.SetOwner(known.ID, owner)
+		out, _ = t.Get(known.ID)
+		return nil
+	})
+	return out, err
+}
+
+// Release frees a pair; releasing one that is gone is not an error.
+func (a *Allocator) Release(ctx context.Context, id string) error {
+	return a.Store.Update(ctx, func(t *Table) error { t.Release(id); return nil })
+}
+
+// Find returns the allocation holding a public port.
+func (a *Allocator) Find(ctx context.Context, publicPort int) (Allocation, bool, error) {
+	var out Allocation
+	var ok bool
+	err := a.Store.Update(ctx, func(t *Table) error { out, ok = t.ByPublicPort(publicPort); return nil })
+	return out, ok, err
+}
+
+// Usage describes one range's use.
+type Usage struct {
+	Range      Range
+	Used, Free int
+}
+
+// Usage lists every allocation with the use of both ranges, counting ports
+// that containers record on themselves too.
+func (a *Allocator) Usage(ctx context.Context) (public, internal Usage, all []Allocation, err error) {
+	pub, in, err := a.holders(ctx)
+	if err != nil {
+		return Usage{}, Usage{}, nil, err
+	}
+	err = a.Store.Update(ctx, func(t *Table) error {
+		all = append(all, t.Allocations...)
+		for _, al := range t.Allocations {
+			pub[al.PublicPort], in[al.InternalPort] = al.ID, al.ID
+		}
+		return nil
+	})
+	public = Usage{Range: a.Public, Used: countIn(a.Public, pub)}
+	public.Free = a.Public.Size() - public.Used
+	internal = Usage{Range: a.Internal, Used: countIn(a.Internal, in)}
+	internal.Free = a.Internal.Size() - internal.Used
+	return public, internal, all, err
+}

@@ -1,0 +1,199 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*portAllocationResource)(nil)
+	_ resource.ResourceWithImportState = (*portAllocationResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*portAllocationResource)(nil)
+)
+
+func newPortAllocationResource() resource.Resource { return &portAllocationResource{} }
+
+// portAllocationResource is one unique public/internal port pair.
+type portAllocationResource struct {
+	data *providerData
+}
+
+type portAllocationModel struct {
+	ID           types.String `tfsdk:"id"`
+	PublicPort   types.Int64  `tfsdk:"public_port"`
+	InternalPort types.Int64  `tfsdk:"internal_port"`
+	Owner        types.String `tfsdk:"owner"`
+	CreatedAt    types.String `tfsdk:"created_at"`
+}
+
+func (r *portAllocationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_port_allocation"
+}
+
+func (r *portAllocationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A unique pair of ports, one public (default range 8100-8999) and one internal (default 9100-9999). " +
+			"Pairs are kept in the allocation file under a lock (see the provider's `allocation_store`), so concurrent applies, " +
+			"from this or other configurations, never get the same pair.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "Allocation id in the allocation file.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"public_port": schema.Int64Attribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Public port. Leave it out for the lowest free one, or request one (`public_port = 8123`); " +
+					"a requested port must be free and inside `public_port_range`. Changing it allocates a new pair.",
+				Validators:    []validator.Int64{int64validator.Between(1, 65535)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()},
+			},
+			"internal_port": schema.Int64Attribute{
+				Computed: true, MarkdownDescription: "Internal port, the lowest free one in `internal_port_range`.",
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"owner": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(""),
+				MarkdownDescription: "Free text naming what the pair is for; shown to whoever finds the port taken. Changes in place.",
+			},
+			"created_at": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "When the pair was allocated (RFC 3339).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *portAllocationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan rejects a requested port outside the provider's range at plan time.
+func (r *portAllocationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || req.Plan.Raw.IsNull() {
+		return
+	}
+	var port types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("public_port"), &port)...)
+	if port.IsNull() || port.IsUnknown() {
+		return
+	}
+	rng := r.data.ports.Public
+	if p := int(port.ValueInt64()); p < rng.From || p > rng.To {
+		resp.Diagnostics.AddAttributeError(path.Root("public_port"), "Port outside the public range",
+			fmt.Sprintf("public_port %d is outside public_port_range %d-%d; request a port in the range or widen public_port_range in the provider block", p, rng.From, rng.To))
+	}
+}
+
+func (r *portAllocationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan portAllocationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	requested := 0
+	if !plan.PublicPort.IsUnknown() && !plan.PublicPort.IsNull() {
+		requested = int(plan.PublicPort.ValueInt64())
+	}
+	a, err := r.data.ports.Allocate(ctx, plan.Owner.ValueString(), requested)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to allocate ports", fmt.Sprintf("allocating in %s: %v", r.data.ports.Store.Location(), err))
+		return
+	}
+	tflog.Info(ctx, "allocated port pair", map[string]any{"id": a.ID, "public_port": a.PublicPort, "internal_port": a.InternalPort})
+	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(a))...)
+}
+
+func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state portAllocationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	current, restored, err := r.data.ports.Refresh(ctx, allocationFromModel(state))
+	if err != nil {
+		resp.Diagnostics.AddError("Port allocation lost", err.Error())
+		return
+	}
+	if restored {
+		resp.Diagnostics.AddWarning("Port allocation restored",
+			fmt.Sprintf("Allocation %s (ports %d/%d) was missing from %s and has been put back from the Terraform state.",
+				current.ID, current.PublicPort, current.InternalPort, r.data.ports.Store.Location()))
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(current))...)
+}
+
+func (r *portAllocationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state portAllocationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	a, err := r.data.ports.SetOwner(ctx, allocationFromModel(state), plan.Owner.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to update the port allocation", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(a))...)
+}
+
+func (r *portAllocationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state portAllocationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := r.data.ports.Release(ctx, state.ID.ValueString()); err != nil {
+		resp.Diagnostics.AddError("Unable to release the port allocation", fmt.Sprintf("releasing %s in %s: %v", state.ID.ValueString(), r.data.ports.Store.Location(), err))
+	}
+}
+
+// ImportState takes the public port: terraform import proximity_port_allocation.web 8105.
+func (r *portAllocationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	port, err := strconv.Atoi(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import a port allocation by its public port, for example 8105; got %q", req.ID))
+		return
+	}
+	a, ok, err := r.data.ports.Find(ctx, port)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read the allocation file", err.Error())
+		return
+	}
+	if !ok {
+		resp.Diagnostics.AddError("No such port allocation", fmt.Sprintf("no allocation holds public port %d in %s", port, r.data.ports.Store.Location()))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(a))...)
+}
+
+func allocationModel(a allocstore.Allocation) *portAllocationModel {
+	return &portAllocationModel{
+		ID: types.StringValue(a.ID), PublicPort: types.Int64Value(int64(a.PublicPort)), InternalPort: types.Int64Value(int64(a.InternalPort)),
+		Owner: types.StringValue(a.Owner), CreatedAt: types.StringValue(a.CreatedAt.UTC().Format(time.RFC3339)),
+	}
+}
+
+func allocationFromModel(m portAllocationModel) allocstore.Allocation {
+	created, _ := time.Parse(time.RFC3339, m.CreatedAt.ValueString())
+	return allocstore.Allocation{
+		ID: m.ID.ValueString(), PublicPort: int(m.PublicPort.ValueInt64()), InternalPort: int(m.InternalPort.ValueInt64()),
+		Owner: m.Owner.ValueString(), CreatedAt: created,
+	}
+}

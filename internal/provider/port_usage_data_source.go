@@ -1,0 +1,108 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+)
+
+var _ datasource.DataSourceWithConfigure = (*portUsageDataSource)(nil)
+
+func newPortUsageDataSource() datasource.DataSource { return &portUsageDataSource{} }
+
+// portUsageDataSource reports how full the port ranges are.
+type portUsageDataSource struct {
+	data *providerData
+}
+
+type portUsageModel struct {
+	ID          types.String      `tfsdk:"id"`
+	Public      rangeUsageModel   `tfsdk:"public"`
+	Internal    rangeUsageModel   `tfsdk:"internal"`
+	Allocations []allocationEntry `tfsdk:"allocations"`
+}
+
+type rangeUsageModel struct {
+	From types.Int64 `tfsdk:"from"`
+	To   types.Int64 `tfsdk:"to"`
+	Used types.Int64 `tfsdk:"used"`
+	Free types.Int64 `tfsdk:"free"`
+}
+
+type allocationEntry struct {
+	ID           types.String `tfsdk:"id"`
+	PublicPort   types.Int64  `tfsdk:"public_port"`
+	InternalPort types.Int64  `tfsdk:"internal_port"`
+	Owner        types.String `tfsdk:"owner"`
+	CreatedAt    types.String `tfsdk:"created_at"`
+}
+
+func (d *portUsageDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_port_usage"
+}
+
+func (d *portUsageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	num := func(desc string) schema.Int64Attribute {
+		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
+	}
+	usage := func(which string) schema.SingleNestedAttribute {
+		return schema.SingleNestedAttribute{
+			Computed: true, MarkdownDescription: "Use of the " + which + " port range.",
+			Attributes: map[string]schema.Attribute{
+				"from": num("First port of the range."), "to": num("Last port of the range."),
+				"used": num("Ports in use: allocated, or recorded on a container."), "free": num("Ports still free."),
+			},
+		}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "How full the public and internal port ranges are, and every allocation in the allocation file.",
+		Attributes: map[string]schema.Attribute{
+			"id":       schema.StringAttribute{Computed: true, MarkdownDescription: "Where the allocation file is."},
+			"public":   usage("public"),
+			"internal": usage("internal"),
+			"allocations": schema.ListNestedAttribute{
+				Computed: true, MarkdownDescription: "Every allocation, by public port.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"id":            schema.StringAttribute{Computed: true, MarkdownDescription: "Allocation id."},
+					"public_port":   num("Public port."),
+					"internal_port": num("Internal port."),
+					"owner":         schema.StringAttribute{Computed: true, MarkdownDescription: "What it is for."},
+					"created_at":    schema.StringAttribute{Computed: true, MarkdownDescription: "When it was allocated."},
+				}},
+			},
+		},
+	}
+}
+
+func (d *portUsageDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *portUsageDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if d.data == nil {
+		notConfigured(&resp.Diagnostics, "proximity_port_usage")
+		return
+	}
+	pub, in, all, err := d.data.ports.Usage(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read port usage", err.Error())
+		return
+	}
+	m := portUsageModel{ID: types.StringValue(d.data.ports.Store.Location()), Public: usageModel(pub), Internal: usageModel(in), Allocations: []allocationEntry{}}
+	for _, a := range all {
+		m.Allocations = append(m.Allocations, allocationEntry{
+			ID: types.StringValue(a.ID), PublicPort: types.Int64Value(int64(a.PublicPort)), InternalPort: types.Int64Value(int64(a.InternalPort)),
+			Owner: types.StringValue(a.Owner), CreatedAt: types.StringValue(a.CreatedAt.UTC().Format(time.RFC3339)),
+		})
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func usageModel(u allocstore.Usage) rangeUsageModel {
+	return rangeUsageModel{From: types.Int64Value(int64(u.Range.From)), To: types.Int64Value(int64(u.Range.To)), Used: types.Int64Value(int64(u.Used)), Free: types.Int64Value(int64(u.Free))}
+}
