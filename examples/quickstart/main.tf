@@ -20,6 +20,11 @@ data "proximity_catalog_app" "wordpress" {
   id = "wordpress"
 }
 
+# A unique public/internal port pair for the app, safe across concurrent applies.
+resource "proximity_port_allocation" "wordpress" {
+  owner = "wordpress"
+}
+
 output "nodes" {
   description = "Every node with its free memory in MiB."
   value = {
@@ -50,5 +55,6 @@ output "wordpress" {
     version   = data.proximity_catalog_app.wordpress.version
     services  = data.proximity_catalog_app.wordpress.services
     memory_mb = data.proximity_catalog_app.wordpress.min_memory
+    ports     = "${proximity_port_allocation.wordpress.public_port}/${proximity_port_allocation.wordpress.internal_port}"
   }
 }

@@ -80,6 +80,7 @@ func run() error {
 	env := append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		"PROXIMITY_ENDPOINT="+info.Endpoint, "PROXIMITY_API_TOKEN="+info.APIToken, "PROXIMITY_CA_CERT_PEM="+info.CACertPEM,
+		"PROXIMITY_ALLOCATION_FILE="+filepath.Join(work, "allocations.json"),
 	)
 	tf := func(args ...string) (int, error) {
 		cmd := exec.Command(cli, args...)
