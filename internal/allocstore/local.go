@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -25,6 +26,12 @@ type Store interface {
 // the lock of a process that dies, so a killed run never blocks the next.
 type LocalStore struct {
 	Path string
+
+	// The last content this store read or wrote, and its table: a file that
+	// still holds exactly these bytes need not be parsed again.
+	cacheMu    sync.Mutex
+	cacheBytes []byte
+	cacheTable *Table
 }
 
 func (s *LocalStore) Location() string { return s.Path }
@@ -45,7 +52,7 @@ func (s *LocalStore) Update(ctx context.Context, fn func(t *Table) error) error 
 	if err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("reading the allocation file %s: %w", s.Path, err)
 	}
-	t, err := parseTable(before, s.Path)
+	t, err := s.parse(before)
 	if err != nil {
 		return err
 	}
@@ -56,7 +63,34 @@ func (s *LocalStore) Update(ctx context.Context, fn func(t *Table) error) error 
 	if bytes.Equal(before, after) {
 		return nil
 	}
-	return writeAtomic(s.Path, after)
+	if err := writeAtomic(s.Path, after); err != nil {
+		return err
+	}
+	s.remember(after, t)
+	return nil
+}
+
+// parse reads the table, reusing the cached one when the bytes are the same.
+func (s *LocalStore) parse(data []byte) (*Table, error) {
+	s.cacheMu.Lock()
+	if s.cacheTable != nil && bytes.Equal(data, s.cacheBytes) {
+		t := &Table{Version: s.cacheTable.Version, Allocations: append([]Allocation(nil), s.cacheTable.Allocations...)}
+		s.cacheMu.Unlock()
+		return t, nil
+	}
+	s.cacheMu.Unlock()
+	t, err := parseTable(data, s.Path)
+	if err == nil {
+		s.remember(data, t)
+	}
+	return t, err
+}
+
+func (s *LocalStore) remember(data []byte, t *Table) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	s.cacheBytes = append(s.cacheBytes[:0], data...)
+	s.cacheTable = &Table{Version: t.Version, Allocations: append([]Allocation(nil), t.Allocations...)}
 }
 
 func orCtx(err error, ctx context.Context) error {

@@ -108,6 +108,25 @@ resource "proximity_port_allocation" "db" {
 				},
 			},
 			{
+				// Someone edits the owner in the file: the plan puts it back in place.
+				PreConfig: func() {
+					raw, _ := os.ReadFile(file)
+					if err := os.WriteFile(file, []byte(strings.Replace(string(raw), `"owner":"website"`, `"owner":"edited by hand"`, 1)), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: two("website"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(web, plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					if raw, _ := os.ReadFile(file); !strings.Contains(string(raw), `"owner":"website"`) {
+						return fmt.Errorf("owner not restored: %s", raw)
+					}
+					return nil
+				},
+			},
+			{
 				ResourceName: web, ImportState: true, ImportStateId: "8999",
 				ExpectError: errorLike(`no allocation holds public port 8999 in ` + file),
 			},
