@@ -5,14 +5,10 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
-
-// vzdumpLocks is vzdump's global lock: one backup job per node at a time.
-var vzdumpLocks sync.Map // node name -> *sync.Mutex
 
 var archiveExt = map[string]string{"zstd": ".tar.zst", "gzip": ".tar.gz", "1": ".tar.lzo", "lzo": ".tar.lzo", "0": ".tar", "": ".tar"}
 
@@ -62,8 +58,7 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	}
 	tk := s.startTask(n, "vzdump", taskID, r.userForTask(), func(t *taskCtx) error {
 		t.logf("INFO: starting new backup job: %s", opts.cmdline)
-		mu, _ := vzdumpLocks.LoadOrStore(n.Name, &sync.Mutex{})
-		lock := mu.(*sync.Mutex)
+		lock := &n.vzdumpLock
 		if !lock.TryLock() {
 			t.logf("INFO: trying to get global lock - waiting...")
 			lock.Lock()

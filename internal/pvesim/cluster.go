@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
@@ -40,7 +41,7 @@ func (s *Simulator) initCluster() error {
 	for i, name := range names {
 		n := &node{
 			Name: name, IP: "127.0.0.1", MaxMem: (16 * gib) << i, MaxCPU: 4 << i,
-			FS: vfs.New(), Online: true, Storages: map[string]*storage{},
+			FS: vfs.New(), Online: true, Storages: map[string]*storage{}, flocks: shell.NewLockTable(),
 		}
 		n.Storages["local"] = &storage{ID: "local", Type: "dir", Content: []string{"backup", "iso", "vztmpl"}, Total: 100 * gib, Volumes: map[string]*volume{}}
 		n.Storages["local-lvm"] = &storage{ID: "local-lvm", Type: "lvmthin", Content: []string{"images", "rootdir"}, Total: 200 * gib, Volumes: map[string]*volume{}}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
@@ -28,6 +29,8 @@ type node struct {
 	Online   bool
 	pidSeq   int
 	flocks   *shell.LockTable
+	// vzdumpLock is vzdump's global lock: one backup job per node at a time.
+	vzdumpLock sync.Mutex
 }
 
 // storage is one storage as seen from one node.

@@ -31,11 +31,9 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	}
 }
 
-// locks is the node's flock table; kernel locks do not survive a restart, so it is not saved.
+// locks is the node's flock table, made with the node; kernel locks do not
+// survive a restart, so it is not saved.
 func (n *node) locks() *shell.LockTable {
-	if n.flocks == nil {
-		n.flocks = shell.NewLockTable()
-	}
 	return n.flocks
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
@@ -89,7 +90,7 @@ func (s *Simulator) loadState() (bool, error) {
 	s.cfs.Import(st.ClusterFS)
 	s.installCFSLockHook()
 	for _, ns := range st.Nodes {
-		n := &node{Name: ns.Name, IP: ns.IP, MaxMem: ns.MaxMem, MaxCPU: ns.MaxCPU, FS: vfs.New(), Online: true, Storages: map[string]*storage{}, pidSeq: ns.PIDSeq}
+		n := &node{Name: ns.Name, IP: ns.IP, MaxMem: ns.MaxMem, MaxCPU: ns.MaxCPU, FS: vfs.New(), Online: true, Storages: map[string]*storage{}, pidSeq: ns.PIDSeq, flocks: shell.NewLockTable()}
 		n.FS.Import(ns.Files)
 		for _, ss := range ns.Storages {
 			stg := &storage{ID: ss.ID, Type: ss.Type, Content: ss.Content, Total: ss.Total, Volumes: map[string]*volume{}}
