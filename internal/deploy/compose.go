@@ -1,0 +1,73 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
+)
+
+// envName is what docker compose accepts as a variable name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// CheckEnvironment rejects names compose cannot use, naming the first one.
+func CheckEnvironment(env map[string]string) error {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !envName.MatchString(k) {
+			return fmt.Errorf("environment key %q is not a variable name: use letters, digits and underscores, not starting with a digit", k)
+		}
+	}
+	return nil
+}
+
+// MergeEnvironment lays the application's values over the catalog defaults.
+func MergeEnvironment(app *catalog.App, user map[string]string) map[string]string {
+	merged := make(map[string]string, len(app.Environment)+len(user))
+	for k, v := range app.Environment {
+		merged[k] = v
+	}
+	for k, v := range user {
+		merged[k] = v
+	}
+	return merged
+}
+
+// RenderCompose is the compose file written into the container: the
+// catalog's document with ${VAR} interpolated from the merged environment,
+// which is also given to every service (as Proximity 1.0 did) where the
+// service does not set the variable itself. compose-go loads and validates
+// it the way docker compose will.
+func RenderCompose(ctx context.Context, app *catalog.App, user map[string]string) ([]byte, error) {
+	if err := CheckEnvironment(user); err != nil {
+		return nil, err
+	}
+	merged := MergeEnvironment(app, user)
+	project, err := app.Project(ctx, merged)
+	if err != nil {
+		return nil, err
+	}
+	for name, svc := range project.Services {
+		if svc.Environment == nil {
+			svc.Environment = map[string]*string{}
+		}
+		for k, v := range merged {
+			if _, set := svc.Environment[k]; !set {
+				value := v
+				svc.Environment[k] = &value
+			}
+		}
+		project.Services[name] = svc
+	}
+	out, err := project.MarshalYAML()
+	if err != nil {
+		return nil, fmt.Errorf("rendering the compose file of %s: %w", app.ID, err)
+	}
+	return out, nil
+}

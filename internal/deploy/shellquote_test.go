@@ -1,0 +1,69 @@
+package deploy
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+)
+
+// hostile are values an app's environment may hold.
+var hostile = []string{
+	"plain", "two words", `it's`, `"double"`, "$HOME", "${PATH}", "`id`", "$(id)", `back\slash`, "new\nline",
+	"tab\there", "semi;colon", "a&b|c", "glob*?[x]", "~user", "#comment", "", "'", `'\''`, "ünïcödé ✓", "-n",
+}
+
+func TestQuoteRoundTripsThroughAShell(t *testing.T) {
+	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	info := sim.Info()
+	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	upid, err := client.RawPost(context.Background(), "/nodes/pve1/lxc", map[string]any{
+		"vmid": 101, "ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2",
+		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "start": 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.WaitTask(context.Background(), upid); err != nil {
+		t.Fatal(err)
+	}
+	r, err := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, v := range hostile {
+		// Through SSH to the node's shell, pct, and the container's shell: printf prints the argument as is.
+		res, err := r.Run(context.Background(), "pve1", PctExec(101, "printf", "%s", v), nil)
+		if err != nil || res.ExitCode != 0 || res.Stdout != v {
+			t.Errorf("%q came back as %q (exit %d, %v, %s)", v, res.Stdout, res.ExitCode, err, res.Stderr)
+		}
+		// And as an argument of a script run by sh -c inside the container.
+		res, err = r.Run(context.Background(), "pve1", PctExecScript(101, "printf %s "+Quote(v)), nil)
+		if err != nil || res.Stdout != v {
+			t.Errorf("script: %q came back as %q (%v, %s)", v, res.Stdout, err, res.Stderr)
+		}
+	}
+}
+
+func TestQuoteLeavesSafeWordsAlone(t *testing.T) {
+	if got := Command("pct", "exec", "101", "--", "docker", "compose", "-f", "/opt/app/compose.yaml", "up", "-d"); got != "pct exec 101 -- docker compose -f /opt/app/compose.yaml up -d" {
+		t.Errorf("got %q", got)
+	}
+	if got := Quote("a b"); got != "'a b'" {
+		t.Errorf("got %q", got)
+	}
+	if !strings.HasPrefix(Quote(""), "'") {
+		t.Error("the empty string must be quoted")
+	}
+}
