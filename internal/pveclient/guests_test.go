@@ -1,0 +1,159 @@
+package pveclient
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+const alpine = "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"
+
+func TestGuestLifecycle(t *testing.T) {
+	sim := startSim(t, "")
+	c := tokenClient(t, sim)
+	ctx := context.Background()
+	vmid, err := c.NextID(ctx)
+	if err != nil || vmid != 100 {
+		t.Fatalf("NextID %d %v", vmid, err)
+	}
+	if free, err := c.VMIDFree(ctx, vmid); err != nil || !free {
+		t.Fatalf("VMIDFree before create: %v %v", free, err)
+	}
+	ours := func(cfg GuestConfig) bool { return strings.Contains(cfg.String("tags"), "proximity") }
+	opts := map[string]any{"ostemplate": alpine, "hostname": "web", "rootfs": "local-lvm:4", "memory": 1024,
+		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "tags": "proximity", "unprivileged": 1}
+	if err := c.CreateGuest(ctx, "pve1", vmid, opts, ours); err != nil {
+		t.Fatal(err)
+	}
+	if free, _ := c.VMIDFree(ctx, vmid); free {
+		t.Error("VMID still free after create")
+	}
+	err = c.CreateGuest(ctx, "pve2", vmid, opts, ours)
+	if err == nil || KindOf(err) != KindAlreadyExists {
+		t.Errorf("second create: %v (%v)", err, KindOf(err))
+	}
+	cfg, err := c.GuestConfig(ctx, "pve1", vmid)
+	if err != nil || cfg.Int("memory") != 1024 || cfg.String("hostname") != "web" || len(cfg.Digest()) != 40 {
+		t.Fatalf("config %v %v", cfg, err)
+	}
+	if err := c.UpdateGuestConfig(ctx, "pve1", vmid, map[string]any{"memory": 2048, "description": "app"}, nil, cfg.Digest()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpdateGuestConfig(ctx, "pve1", vmid, map[string]any{"memory": 512}, nil, cfg.Digest()); err == nil {
+		t.Error("a stale digest was accepted")
+	}
+	for i := 0; i < 2; i++ { // starting a running guest is not an error
+		if err := c.StartGuest(ctx, "pve1", vmid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := c.GuestStatus(ctx, "pve1", vmid)
+	ip, err := c.GuestIPv4(ctx, "pve1", vmid)
+	if st.Status != "running" || st.MaxMem != 2048<<20 || !strings.HasPrefix(ip, "10.10.") || err != nil {
+		t.Errorf("status %+v ip %q %v", st, ip, err)
+	}
+	if err := c.GrowDisk(ctx, "pve1", vmid, "rootfs", "+2G"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RebootGuest(ctx, "pve1", vmid); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ShutdownGuest(ctx, "pve1", vmid, 30); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StopGuest(ctx, "pve1", vmid); err != nil {
+		t.Errorf("stopping a stopped guest: %v", err)
+	}
+	for i := 0; i < 2; i++ { // deleting a deleted guest is not an error
+		if err := c.DeleteGuest(ctx, "pve1", vmid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.GuestStatus(ctx, "pve1", vmid); !IsNotFound(err) {
+		t.Errorf("after delete: %v", err)
+	}
+}
+
+// TestCreateIsNotRepeatedBlindly: after a transient failure the client
+// checks whether the guest exists and is ours before posting again.
+func TestCreateAfterTransientFailure(t *testing.T) {
+	sim := startSim(t, "595:POST /nodes/{node}/lxc=1x1")
+	c := tokenClient(t, sim)
+	opts := map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2", "tags": "proximity"}
+	if err := c.CreateGuest(context.Background(), "pve1", 101, opts, func(GuestConfig) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	st := sim.Stats()
+	if st.Requests["POST /nodes/{node}/lxc"] != 2 || st.Requests["GET /nodes/{node}/lxc/{vmid}/config"] < 1 {
+		t.Errorf("requests %v", st.Requests)
+	}
+	if st.Tasks["vzcreate"] != 1 {
+		t.Errorf("%d create tasks", st.Tasks["vzcreate"])
+	}
+}
+
+func TestStorageTemplatesAndBackups(t *testing.T) {
+	sim := startSim(t, "")
+	c := tokenClient(t, sim)
+	ctx := context.Background()
+	storages, err := c.Storages(ctx, "pve2")
+	if err != nil || len(storages) != 2 || !storages[0].Holds("rootdir") || storages[0].ID != "local-lvm" {
+		t.Fatalf("storages %+v %v", storages, err)
+	}
+	apps, err := c.Appliances(ctx, "pve2")
+	if err != nil || len(apps) < 5 {
+		t.Fatalf("appliances %v %v", apps, err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := c.DownloadTemplate(ctx, "pve2", "local", "debian-11-standard_11.7-1_amd64.tar.zst"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmpls, _ := c.Content(ctx, "pve2", "local", "vztmpl", 0)
+	if len(tmpls) != 3 {
+		t.Errorf("%d templates after the download", len(tmpls))
+	}
+	if err := c.CreateGuest(ctx, "pve2", 150, map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	vol, err := c.Backup(ctx, "pve2", 150, BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd", Notes: "{{guestname}}", Protected: true})
+	if err != nil || !strings.HasPrefix(vol.VolID, "local:backup/vzdump-lxc-150-") || vol.Protected != 1 || vol.Notes != "CT150" {
+		t.Fatalf("backup %+v %v", vol, err)
+	}
+	err = c.DeleteVolume(ctx, "pve2", "local", vol.VolID)
+	var te *TaskError
+	if !errors.As(err, &te) || !strings.Contains(te.ExitStatus, "cannot remove protected archive") {
+		t.Errorf("deleting a protected backup: %v", err)
+	}
+	if err := c.UpdateVolume(ctx, "pve2", "local", vol.VolID, "kept", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteVolume(ctx, "pve2", "local", vol.VolID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteVolume(ctx, "pve2", "local", vol.VolID); err != nil {
+		t.Errorf("deleting a deleted backup: %v", err)
+	}
+}
+
+func TestGuestTagsAndOnlineNodes(t *testing.T) {
+	sim := startSim(t, "")
+	c := tokenClient(t, sim)
+	ctx := context.Background()
+	if err := c.CreateGuest(ctx, "pve3", 120, map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2", "tags": "px-pub-8100;Proximity;px-int-9100"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	guests, err := c.GuestTags(ctx)
+	if err != nil || len(guests) != 1 || guests[0].Node != "pve3" || strings.Join(guests[0].Tags, ",") != "proximity,px-int-9100,px-pub-8100" {
+		t.Fatalf("guest tags %+v %v", guests, err)
+	}
+	nodes, err := c.OnlineNodes(ctx)
+	if err != nil || strings.Join(nodes, ",") != "pve3,pve2,pve1" {
+		t.Errorf("online nodes %v %v", nodes, err)
+	}
+	addr, err := c.NodeAddress(ctx, "pve2")
+	if err != nil || addr != "127.0.0.1" {
+		t.Errorf("address %q %v", addr, err)
+	}
+}

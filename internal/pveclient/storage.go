@@ -1,0 +1,194 @@
+package pveclient
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Storage is one storage as a node sees it.
+type Storage struct {
+	ID      string `json:"storage"`
+	Type    string `json:"type"`
+	Content string `json:"content"`
+	Total   int64  `json:"total"`
+	Used    int64  `json:"used"`
+	Avail   int64  `json:"avail"`
+	Active  int    `json:"active"`
+	Enabled int    `json:"enabled"`
+}
+
+// Holds reports whether the storage takes a content type (rootdir, vztmpl, backup).
+func (s Storage) Holds(content string) bool {
+	for _, c := range strings.Split(s.Content, ",") {
+		if c == content {
+			return true
+		}
+	}
+	return false
+}
+
+// Volume is one item of storage content.
+type Volume struct {
+	VolID     string `json:"volid"`
+	Content   string `json:"content"`
+	Format    string `json:"format"`
+	Size      int64  `json:"size"`
+	CTime     int64  `json:"ctime"`
+	VMID      int    `json:"vmid"`
+	Notes     string `json:"notes"`
+	Protected int    `json:"protected"`
+}
+
+func storagePath(node, storage string) string {
+	return "/nodes/" + url.PathEscape(node) + "/storage/" + url.PathEscape(storage)
+}
+
+// Storages lists a node's storages, the most free space first.
+func (c *Client) Storages(ctx context.Context, node string) ([]Storage, error) {
+	var out []Storage
+	err := c.do(ctx, "listing the storages of "+node, func(ctx context.Context) error {
+		out = nil
+		return c.api.Get(ctx, "/nodes/"+url.PathEscape(node)+"/storage", &out)
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Avail > out[j].Avail })
+	return out, err
+}
+
+// Content lists a storage's volumes of one content type, optionally of one guest.
+func (c *Client) Content(ctx context.Context, node, storage, content string, vmid int) ([]Volume, error) {
+	q := url.Values{}
+	if content != "" {
+		q.Set("content", content)
+	}
+	if vmid != 0 {
+		q.Set("vmid", strconv.Itoa(vmid))
+	}
+	var out []Volume
+	err := c.do(ctx, fmt.Sprintf("listing %s on %s/%s", content, node, storage), func(ctx context.Context) error {
+		out = nil
+		return c.api.Get(ctx, storagePath(node, storage)+"/content?"+q.Encode(), &out)
+	})
+	return out, err
+}
+
+// DownloadTemplate fetches an appliance template into a storage and waits.
+func (c *Client) DownloadTemplate(ctx context.Context, node, storage, template string) error {
+	volid := storage + ":vztmpl/" + template
+	present := func(ctx context.Context) (bool, error) {
+		vols, err := c.Content(ctx, node, storage, "vztmpl", 0)
+		for _, v := range vols {
+			if v.VolID == volid {
+				return true, nil
+			}
+		}
+		return false, err
+	}
+	return c.startAndWait(ctx, fmt.Sprintf("downloading %s to %s on %s", template, storage, node), "/nodes/"+url.PathEscape(node)+"/aplinfo",
+		map[string]any{"storage": storage, "template": template}, present)
+}
+
+// Appliances lists the templates the node can download (pveam available).
+func (c *Client) Appliances(ctx context.Context, node string) ([]string, error) {
+	var items []struct {
+		Template string `json:"template"`
+		Type     string `json:"type"`
+	}
+	if err := c.do(ctx, "listing downloadable templates on "+node, func(ctx context.Context) error {
+		items = nil
+		return c.api.Get(ctx, "/nodes/"+url.PathEscape(node)+"/aplinfo", &items)
+	}); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, it := range items {
+		if it.Type == "lxc" {
+			out = append(out, it.Template)
+		}
+	}
+	return out, nil
+}
+
+// BackupOptions are the vzdump settings of one backup.
+type BackupOptions struct {
+	Storage   string
+	Mode      string // snapshot, suspend or stop
+	Compress  string // zstd, gzip, lzo or 0
+	Notes     string
+	Protected bool
+}
+
+var archiveLine = regexp.MustCompile(`creating vzdump archive '([^']+)'`)
+
+// Backup runs vzdump for one container and returns the archive's volid,
+// read from the task log and confirmed in the storage content, never guessed
+// from the clock.
+func (c *Client) Backup(ctx context.Context, node string, vmid int, o BackupOptions) (Volume, error) {
+	body := map[string]any{"vmid": strconv.Itoa(vmid), "storage": o.Storage, "mode": o.Mode, "compress": o.Compress}
+	if o.Notes != "" {
+		body["notes-template"] = o.Notes
+	}
+	if o.Protected {
+		body["protected"] = 1
+	}
+	var upid string
+	what := fmt.Sprintf("backing up CT %d on %s", vmid, node)
+	if err := c.do(ctx, what, func(ctx context.Context) error {
+		return c.api.Post(ctx, "/nodes/"+url.PathEscape(node)+"/vzdump", body, &upid)
+	}); err != nil {
+		return Volume{}, err
+	}
+	if _, err := c.WaitTask(ctx, upid); err != nil {
+		return Volume{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var file string
+	for _, line := range c.taskLogTail(ctx, node, upid, 1000) {
+		if m := archiveLine.FindStringSubmatch(line); m != nil {
+			file = m[1][strings.LastIndex(m[1], "/")+1:]
+		}
+	}
+	if file == "" {
+		return Volume{}, fmt.Errorf("%s: the task log of %s names no archive", what, upid)
+	}
+	vols, err := c.Content(ctx, node, o.Storage, "backup", vmid)
+	if err != nil {
+		return Volume{}, err
+	}
+	for _, v := range vols {
+		if strings.HasSuffix(v.VolID, "/"+file) {
+			return v, nil
+		}
+	}
+	return Volume{}, fmt.Errorf("%s: archive %s is not in storage %s", what, file, o.Storage)
+}
+
+// DeleteVolume removes a volume and waits; a missing one is fine.
+func (c *Client) DeleteVolume(ctx context.Context, node, storage, volid string) error {
+	var upid string
+	err := c.do(ctx, "deleting "+volid, func(ctx context.Context) error {
+		return c.api.Delete(ctx, storagePath(node, storage)+"/content/"+url.PathEscape(volid), &upid)
+	})
+	if IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.WaitTask(ctx, upid)
+	return err
+}
+
+// UpdateVolume sets a backup's notes and protection.
+func (c *Client) UpdateVolume(ctx context.Context, node, storage, volid, notes string, protected bool) error {
+	body := map[string]any{"notes": notes, "protected": 0}
+	if protected {
+		body["protected"] = 1
+	}
+	return c.do(ctx, "updating "+volid, func(ctx context.Context) error {
+		return c.api.Put(ctx, storagePath(node, storage)+"/content/"+url.PathEscape(volid), body, nil)
+	})
+}
