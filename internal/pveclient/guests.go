@@ -134,6 +134,24 @@ func (c *Client) CreateGuest(ctx context.Context, node string, vmid int, options
 		})
 }
 
+// StartCreateGuest posts the create and returns its task without waiting:
+// PVE registers the VMID before answering, so a caller holding a lock for the
+// VMID choice can release it before the long part. A guest already existing
+// with that VMID is a KindAlreadyExists error.
+func (c *Client) StartCreateGuest(ctx context.Context, node string, vmid int, options map[string]any) (string, error) {
+	body := map[string]any{"vmid": vmid}
+	for k, v := range options {
+		body[k] = v
+	}
+	var upid string
+	// Not retried: a lost answer must be checked by the caller, who knows what "ours" means.
+	err := c.api.Post(c.logContext(ctx), "/nodes/"+url.PathEscape(node)+"/lxc", body, &upid)
+	if err != nil {
+		return "", c.explain(fmt.Sprintf("creating CT %d on %s", vmid, node), 1, err)
+	}
+	return upid, nil
+}
+
 // startAndWait posts a task-starting call and waits for the task. When the
 // POST fails transiently, tookEffect says whether to stop (true) or retry.
 func (c *Client) startAndWait(ctx context.Context, what, path string, body map[string]any, tookEffect func(ctx context.Context) (bool, error)) error {

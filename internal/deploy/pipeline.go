@@ -1,0 +1,456 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// Tags with which Proximity marks its containers; PVE lists tags cluster-wide.
+const (
+	TagProximity = "proximity"
+	TagApp       = "px-app-"      // + catalog id
+	TagDeploying = "px-deploying" // set until the app runs: an unfinished deployment
+)
+
+// Preferred templates, in order; the first present or downloadable is used.
+var defaultTemplates = []string{"alpine-3.22-default_20250617_amd64.tar.xz", "debian-12-standard_12.7-1_amd64.tar.zst"}
+
+// Deps are the layers the pipeline drives.
+type Deps struct {
+	Client      *pveclient.Client
+	Nodes       *nodeshell.Runner
+	Ports       *allocstore.Allocator
+	Catalog     *catalog.Catalog
+	DefaultNode string
+}
+
+// Spec is what an application asks for.
+type Spec struct {
+	CatalogID, Hostname              string
+	Node, Template, Storage, Bridge  string
+	IPConfig, Gateway, SSHPublicKeys string
+	Password, Description            string
+	Memory, Cores, DiskGB            int // 0: the catalog minimum
+	Environment                      map[string]string
+	Tags                             []string
+	Stopped                          bool
+}
+
+// App is a deployed application.
+type App struct {
+	VMID                     int
+	Node                     string
+	IP                       string
+	URL                      string
+	PublicPort, InternalPort int
+	AllocationID             string
+	Memory, Cores, DiskGB    int
+	Template                 string
+	Log                      []Step
+}
+
+// Create deploys an app. Once the container exists, saved is called with
+// what is known so far, so that a later failure leaves a resource Terraform
+// tracks (and replaces) instead of an orphan. Before that point a failure
+// releases the ports it took.
+func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
+	var log stepLog
+	defer func() { app.Log = log.steps }()
+
+	entry, ok := d.Catalog.Get(spec.CatalogID)
+	if !ok {
+		return app, fmt.Errorf("the catalog has no app %q; closest ids: %s", spec.CatalogID, strings.Join(d.Catalog.Closest(spec.CatalogID, 3), ", "))
+	}
+	app.Memory, app.Cores, app.DiskGB = max(spec.Memory, entry.MinMemory), max(spec.Cores, entry.MinCPU), max(spec.DiskGB, entry.MinDisk)
+	compose, err := RenderCompose(ctx, entry, spec.Environment)
+	if err != nil {
+		return app, err
+	}
+
+	if err := log.run(ctx, "allocate ports", func() (string, error) {
+		a, err := d.Ports.Allocate(ctx, spec.Hostname, 0)
+		app.PublicPort, app.InternalPort, app.AllocationID = a.PublicPort, a.InternalPort, a.ID
+		return fmt.Sprintf("public %d, internal %d", a.PublicPort, a.InternalPort), err
+	}); err != nil {
+		return app, err
+	}
+	created := false
+	defer func() {
+		if err != nil && !created && app.AllocationID != "" {
+			_ = d.Ports.Release(context.WithoutCancel(ctx), app.AllocationID)
+			app.AllocationID = ""
+		}
+	}()
+
+	if err := log.run(ctx, "choose node", func() (string, error) {
+		app.Node, err = d.chooseNode(ctx, spec.Node, app.Memory)
+		return app.Node, err
+	}); err != nil {
+		return app, err
+	}
+	if err := log.run(ctx, "ensure template", func() (string, error) {
+		app.Template, err = d.ensureTemplate(ctx, app.Node, spec.Template)
+		return app.Template, err
+	}); err != nil {
+		return app, err
+	}
+	storage := spec.Storage
+	if err := log.run(ctx, "choose storage", func() (string, error) {
+		if storage == "" {
+			storage, err = d.rootStorage(ctx, app.Node)
+		}
+		return storage, err
+	}); err != nil {
+		return app, err
+	}
+
+	options := containerOptions(spec, entry, app, storage)
+	var upid string
+	if err := log.run(ctx, "create container", func() (string, error) {
+		app.VMID, upid, err = d.createWithFreshVMID(ctx, app.Node, options)
+		return fmt.Sprintf("CT %d on %s", app.VMID, app.Node), err
+	}); err != nil {
+		return app, err
+	}
+	created = true
+	saved(app)
+	if err := log.run(ctx, "wait for create", func() (string, error) {
+		_, err := d.Client.WaitTask(ctx, upid)
+		return "", err
+	}); err != nil {
+		return app, err
+	}
+	if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartGuest(ctx, app.Node, app.VMID) }); err != nil {
+		return app, err
+	}
+	if err := log.run(ctx, "wait for address", func() (string, error) {
+		app.IP, err = d.waitAddress(ctx, app.Node, app.VMID)
+		return app.IP, err
+	}); err != nil {
+		return app, err
+	}
+	var composeCmd []string
+	if err := log.run(ctx, "install container runtime", func() (string, error) {
+		composeCmd, err = d.installRuntime(ctx, app.Node, app.VMID)
+		return strings.Join(composeCmd, " "), err
+	}); err != nil {
+		return app, err
+	}
+	dir := "/opt/proximity/" + entry.ID
+	if err := log.run(ctx, "write compose file", func() (string, error) {
+		return dir + "/compose.yaml", d.pushFile(ctx, app.Node, app.VMID, dir, "compose.yaml", compose)
+	}); err != nil {
+		return app, err
+	}
+	if err := log.run(ctx, "compose up", func() (string, error) {
+		return "", d.inContainer(ctx, app.Node, app.VMID, append(composeCmd, "-f", dir+"/compose.yaml", "-p", entry.ID, "up", "-d")...)
+	}); err != nil {
+		return app, err
+	}
+	if err := log.run(ctx, "check services", func() (string, error) {
+		return d.checkServices(ctx, app.Node, app.VMID, composeCmd, entry)
+	}); err != nil {
+		return app, err
+	}
+	if err := log.run(ctx, "finish", func() (string, error) {
+		return "", d.Client.UpdateGuestConfig(ctx, app.Node, app.VMID, map[string]any{"tags": strings.Join(tags(spec, entry, app, false), ";")}, nil, "")
+	}); err != nil {
+		return app, err
+	}
+	if spec.Stopped {
+		if err := log.run(ctx, "stop", func() (string, error) { return "", d.Client.ShutdownGuest(ctx, app.Node, app.VMID, 60) }); err != nil {
+			return app, err
+		}
+	}
+	app.URL = fmt.Sprintf("http://%s:%d", app.IP, entry.MainPort())
+	return app, nil
+}
+
+// tags are the user's tags plus Proximity's own, which record the app and
+// its ports on the container so that any machine can see them.
+func tags(spec Spec, entry *catalog.App, app App, deploying bool) []string {
+	out := append([]string{}, spec.Tags...)
+	out = append(out, TagProximity, TagApp+entry.ID, allocstore.PublicTagPrefix+strconv.Itoa(app.PublicPort), allocstore.InternalTagPrefix+strconv.Itoa(app.InternalPort))
+	if deploying {
+		out = append(out, TagDeploying)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func containerOptions(spec Spec, entry *catalog.App, app App, storage string) map[string]any {
+	bridge := spec.Bridge
+	if bridge == "" {
+		bridge = "vmbr0"
+	}
+	ip := spec.IPConfig
+	if ip == "" {
+		ip = "dhcp"
+	}
+	net := "name=eth0,bridge=" + bridge + ",ip=" + ip
+	if spec.Gateway != "" {
+		net += ",gw=" + spec.Gateway
+	}
+	opts := map[string]any{
+		"ostemplate": app.Template, "hostname": spec.Hostname, "memory": app.Memory, "cores": app.Cores, "swap": 512,
+		"rootfs": fmt.Sprintf("%s:%d", storage, app.DiskGB), "net0": net, "unprivileged": 1, "features": "nesting=1,keyctl=1",
+		"onboot": 1, "tags": strings.Join(tags(spec, entry, app, true), ";"),
+	}
+	if spec.Description != "" {
+		opts["description"] = spec.Description
+	}
+	if spec.Password != "" {
+		opts["password"] = spec.Password
+	}
+	if spec.SSHPublicKeys != "" {
+		opts["ssh-public-keys"] = spec.SSHPublicKeys
+	}
+	return opts
+}
+
+// chooseNode takes the asked node, the default one, or the online node with
+// the most free memory that fits the app.
+func (d *Deps) chooseNode(ctx context.Context, asked string, memoryMB int) (string, error) {
+	nodes, err := d.Client.Nodes(ctx)
+	if err != nil {
+		return "", err
+	}
+	want := asked
+	if want == "" {
+		want = d.DefaultNode
+	}
+	var names []string
+	best, bestFree := "", int64(-1)
+	for _, n := range nodes {
+		names = append(names, n.Name)
+		if want != "" && n.Name == want {
+			if !n.Online {
+				return "", fmt.Errorf("node %s is offline", want)
+			}
+			return want, nil
+		}
+		if n.Online && n.MemoryFree() >= int64(memoryMB)<<20 && n.MemoryFree() > bestFree {
+			best, bestFree = n.Name, n.MemoryFree()
+		}
+	}
+	if want != "" {
+		return "", fmt.Errorf("node %q is not in the cluster (nodes: %s)", want, strings.Join(names, ", "))
+	}
+	if best == "" {
+		return "", fmt.Errorf("no online node has %d MB of memory free", memoryMB)
+	}
+	return best, nil
+}
+
+// ensureTemplate returns the template volid, downloading it when missing.
+func (d *Deps) ensureTemplate(ctx context.Context, node, asked string) (string, error) {
+	storages, err := d.Client.Storages(ctx, node)
+	if err != nil {
+		return "", err
+	}
+	var store string
+	for _, s := range storages {
+		if s.Holds("vztmpl") {
+			store = s.ID
+			break
+		}
+	}
+	if store == "" {
+		return "", fmt.Errorf("node %s has no storage for templates", node)
+	}
+	present, err := d.Client.Content(ctx, node, store, "vztmpl", 0)
+	if err != nil {
+		return "", err
+	}
+	have := map[string]bool{}
+	for _, v := range present {
+		have[v.VolID] = true
+	}
+	candidates := defaultTemplates
+	if asked != "" {
+		if strings.Contains(asked, ":") {
+			if have[asked] {
+				return asked, nil
+			}
+			asked = asked[strings.LastIndex(asked, "/")+1:]
+		}
+		candidates = []string{asked}
+	}
+	for _, name := range candidates {
+		if have[store+":vztmpl/"+name] {
+			return store + ":vztmpl/" + name, nil
+		}
+	}
+	if err := d.Client.DownloadTemplate(ctx, node, store, candidates[0]); err != nil {
+		return "", fmt.Errorf("template %s is not on %s and could not be downloaded: %w", candidates[0], node, err)
+	}
+	return store + ":vztmpl/" + candidates[0], nil
+}
+
+func (d *Deps) rootStorage(ctx context.Context, node string) (string, error) {
+	storages, err := d.Client.Storages(ctx, node)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range storages { // most free space first
+		if s.Holds("rootdir") {
+			return s.ID, nil
+		}
+	}
+	return "", fmt.Errorf("node %s has no storage for container disks", node)
+}
+
+// createWithFreshVMID picks a VMID and posts the create under the allocation
+// store's lock, so that concurrent runs never pick the same one; a VMID taken
+// meanwhile by something else is retried with a new one.
+func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map[string]any) (int, string, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		var vmid int
+		var upid string
+		err := d.Ports.Store.Update(ctx, func(*allocstore.Table) error {
+			var err error
+			if vmid, err = d.Client.NextID(ctx); err != nil {
+				return err
+			}
+			free, err := d.Client.VMIDFree(ctx, vmid)
+			if err != nil {
+				return err
+			}
+			if !free {
+				return errVMIDTaken
+			}
+			upid, err = d.Client.StartCreateGuest(ctx, node, vmid, options)
+			return err
+		})
+		if errors.Is(err, errVMIDTaken) || pveclient.KindOf(err) == pveclient.KindAlreadyExists {
+			continue
+		}
+		return vmid, upid, err
+	}
+	return 0, "", errors.New("every VMID tried was taken meanwhile; try again")
+}
+
+var errVMIDTaken = errors.New("VMID taken")
+
+func (d *Deps) waitAddress(ctx context.Context, node string, vmid int) (string, error) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		ip, err := d.Client.GuestIPv4(ctx, node, vmid)
+		if err != nil {
+			return "", err
+		}
+		if ip != "" {
+			return ip, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("CT %d got no IPv4 address on eth0: %w", vmid, ctx.Err())
+		case <-time.After(delay):
+		}
+	}
+}
+
+// inContainer runs argv in the container and fails with its output.
+func (d *Deps) inContainer(ctx context.Context, node string, vmid int, argv ...string) error {
+	res, err := d.Nodes.Run(ctx, node, PctExec(vmid, argv...), nil)
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("%s exited %d: %s", argv[0], res.ExitCode, strings.TrimSpace(res.Stderr+"\n"+res.Stdout))
+	}
+	return nil
+}
+
+// installRuntime installs Docker and compose unless present, and returns the
+// compose command to use.
+func (d *Deps) installRuntime(ctx context.Context, node string, vmid int) ([]string, error) {
+	if d.inContainer(ctx, node, vmid, "docker", "compose", "version") == nil && d.inContainer(ctx, node, vmid, "docker", "info") == nil {
+		return []string{"docker", "compose"}, nil
+	}
+	res, err := d.Nodes.Run(ctx, node, PctExec(vmid, "cat", "/etc/os-release"), nil)
+	if err != nil {
+		return nil, err
+	}
+	script := "apt-get update && apt-get install -y docker.io docker-compose"
+	compose := []string{"docker-compose"}
+	if strings.Contains(res.Stdout, "ID=alpine") {
+		script = "apk add --no-cache docker docker-cli-compose && rc-update add docker default && service docker start"
+		compose = []string{"docker", "compose"}
+	}
+	if err := d.inContainer(ctx, node, vmid, "sh", "-c", script); err != nil {
+		return nil, fmt.Errorf("installing Docker: %w", err)
+	}
+	return compose, d.inContainer(ctx, node, vmid, "docker", "info")
+}
+
+// pushFile writes a file into the container through the node: the content
+// travels on stdin, never on a command line.
+func (d *Deps) pushFile(ctx context.Context, node string, vmid int, dir, name string, content []byte) error {
+	if err := d.inContainer(ctx, node, vmid, "mkdir", "-p", dir); err != nil {
+		return err
+	}
+	tmp := fmt.Sprintf("/tmp/proximity-%d-%s", vmid, name)
+	script := "cat > " + Quote(tmp) + " && " + Command("pct", "push", strconv.Itoa(vmid), tmp, dir+"/"+name, "--perms", "0600") + "; status=$?; rm -f " + Quote(tmp) + "; exit $status"
+	res, err := d.Nodes.Run(ctx, node, script, strings.NewReader(string(content)))
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("pct push exited %d: %s", res.ExitCode, strings.TrimSpace(res.Stderr))
+	}
+	return nil
+}
+
+func (d *Deps) checkServices(ctx context.Context, node string, vmid int, compose []string, entry *catalog.App) (string, error) {
+	res, err := d.Nodes.Run(ctx, node, PctExec(vmid, append(compose, "-p", entry.ID, "ps", "--format", "json")...), nil)
+	if err != nil {
+		return "", err
+	}
+	running := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
+		var svc struct{ Service, State string }
+		if json.Unmarshal([]byte(line), &svc) == nil && svc.State == "running" {
+			running[svc.Service] = true
+		}
+	}
+	var missing []string
+	for _, name := range entry.ServiceNames() {
+		if !running[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("services not running after compose up: %s", strings.Join(missing, ", "))
+	}
+	return strings.Join(entry.ServiceNames(), ", ") + " running", nil
+}
+
+// Destroy stops (gracefully, then by force) and destroys a container, and
+// releases its ports; a container already gone is fine.
+func (d *Deps) Destroy(ctx context.Context, node string, vmid int, allocationID string) error {
+	if vmid != 0 {
+		if err := d.Client.ShutdownGuest(ctx, node, vmid, 30); err != nil && !pveclient.IsNotFound(err) {
+			if err := d.Client.StopGuest(ctx, node, vmid); err != nil && !pveclient.IsNotFound(err) {
+				return err
+			}
+		}
+		if err := d.Client.DeleteGuest(ctx, node, vmid); err != nil {
+			return err
+		}
+	}
+	if allocationID != "" {
+		return d.Ports.Release(ctx, allocationID)
+	}
+	return nil
+}
