@@ -151,3 +151,25 @@ func (a *Allocator) Usage(ctx context.Context) (public, internal Usage, all []Al
 	internal.Free = a.Internal.Size() - internal.Used
 	return public, internal, all, err
 }
+
+// Adopt records a pair found on an imported container: the existing entry
+// for its public port when there is one, else a new entry for the pair.
+func (a *Allocator) Adopt(ctx context.Context, owner string, public, internal int) (Allocation, error) {
+	var out Allocation
+	err := a.Store.Update(ctx, func(t *Table) error {
+		if got, ok := t.ByPublicPort(public); ok {
+			if got.InternalPort != internal {
+				return fmt.Errorf("public port %d is allocated with internal port %d, not %d", public, got.InternalPort, internal)
+			}
+			out = got
+			return nil
+		}
+		entry := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: owner, CreatedAt: nowUTC()}
+		if conflict := t.Restore(entry); conflict != nil {
+			return fmt.Errorf("internal port %d is held by %s", internal, holderName(*conflict))
+		}
+		out = entry
+		return nil
+	})
+	return out, err
+}

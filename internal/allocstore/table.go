@@ -170,7 +170,7 @@ func (t *Table) Allocate(req Request) (Allocation, error) {
 	if internal == 0 {
 		return Allocation{}, &ExhaustedError{Kind: "internal", Range: req.Internal, Used: countIn(req.Internal, usedInternal)}
 	}
-	a := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: req.Owner, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+	a := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: req.Owner, CreatedAt: nowUTC()}
 	t.Allocations = append(t.Allocations, a)
 	return a, nil
 }
@@ -200,6 +200,8 @@ func countIn(r Range, used Holders) int {
 	}
 	return n
 }
+
+func nowUTC() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
 func newID() string {
 	b := make([]byte, 6)

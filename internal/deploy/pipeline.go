@@ -454,3 +454,179 @@ func (d *Deps) Destroy(ctx context.Context, node string, vmid int, allocationID 
 	}
 	return nil
 }
+
+// Observed is what a read of an existing container finds.
+type Observed struct {
+	Gone                     bool
+	Running                  bool
+	Hostname, Description    string
+	Memory, Cores, DiskGB    int
+	Tags                     []string // the user's, without Proximity's own
+	CatalogID                string
+	PublicPort, InternalPort int
+	Deploying                bool
+	IP                       string
+	Bridge                   string
+	Template                 string
+}
+
+// Observe reads a container in two calls (config and status) and one more
+// for the address of a running one.
+func (d *Deps) Observe(ctx context.Context, node string, vmid int) (Observed, error) {
+	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+	if pveclient.IsNotFound(err) {
+		return Observed{Gone: true}, nil
+	}
+	if err != nil {
+		return Observed{}, err
+	}
+	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	if pveclient.IsNotFound(err) {
+		return Observed{Gone: true}, nil
+	}
+	if err != nil {
+		return Observed{}, err
+	}
+	o := Observed{
+		Running: st.Status == "running", Hostname: cfg.String("hostname"),
+		Description: strings.TrimSuffix(cfg.String("description"), "\n"),
+		Memory:      cfg.Int("memory"), Cores: max(cfg.Int("cores"), 1), DiskGB: int(diskSize(cfg.String("rootfs")) >> 30),
+		Bridge: propertyOf(cfg.String("net0"), "bridge"),
+	}
+	for _, tag := range strings.Split(cfg.String("tags"), ";") {
+		switch {
+		case tag == "":
+		case tag == TagProximity:
+		case tag == TagDeploying:
+			o.Deploying = true
+		case strings.HasPrefix(tag, TagApp):
+			o.CatalogID = strings.TrimPrefix(tag, TagApp)
+		case strings.HasPrefix(tag, allocstore.PublicTagPrefix):
+			o.PublicPort, _ = strconv.Atoi(strings.TrimPrefix(tag, allocstore.PublicTagPrefix))
+		case strings.HasPrefix(tag, allocstore.InternalTagPrefix):
+			o.InternalPort, _ = strconv.Atoi(strings.TrimPrefix(tag, allocstore.InternalTagPrefix))
+		default:
+			o.Tags = append(o.Tags, tag)
+		}
+	}
+	if o.Running {
+		if o.IP, err = d.Client.GuestIPv4(ctx, node, vmid); err != nil {
+			return Observed{}, err
+		}
+	}
+	return o, nil
+}
+
+func propertyOf(s, key string) string {
+	for _, part := range strings.Split(s, ",") {
+		if k, v, ok := strings.Cut(part, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// diskSize reads size= of a volume property string ("local-lvm:vm-100-disk-0,size=8G").
+func diskSize(rootfs string) int64 {
+	size := propertyOf(rootfs, "size")
+	if size == "" {
+		return 0
+	}
+	unit := map[byte]int64{'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}[size[len(size)-1]]
+	if unit == 0 {
+		n, _ := strconv.ParseInt(size, 10, 64)
+		return n
+	}
+	f, _ := strconv.ParseFloat(size[:len(size)-1], 64)
+	return int64(f * float64(unit))
+}
+
+// Change is an in-place update of an application.
+type Change struct {
+	Memory, Cores, DiskGB int // 0: unchanged
+	Description           *string
+	Tags                  []string // nil: unchanged
+	Environment           map[string]string
+	Redeploy              bool // environment changed: render and compose up again
+	Restart               bool // restart triggers changed
+	Running               *bool
+	CatalogID, Hostname   string
+	PublicPort            int
+	InternalPort          int
+}
+
+// Update applies in-place changes and returns the steps it took.
+func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
+	var log stepLog
+	entry, ok := d.Catalog.Get(c.CatalogID)
+	if !ok {
+		return nil, fmt.Errorf("the catalog has no app %q", c.CatalogID)
+	}
+	set := map[string]any{}
+	if c.Memory != 0 {
+		set["memory"] = c.Memory
+	}
+	if c.Cores != 0 {
+		set["cores"] = c.Cores
+	}
+	if c.Description != nil {
+		set["description"] = *c.Description
+	}
+	if c.Tags != nil {
+		set["tags"] = strings.Join(tags(Spec{Tags: c.Tags}, entry, App{PublicPort: c.PublicPort, InternalPort: c.InternalPort}, false), ";")
+	}
+	var remove []string
+	if c.Description != nil && *c.Description == "" {
+		delete(set, "description")
+		remove = append(remove, "description")
+	}
+	if len(set) > 0 || len(remove) > 0 {
+		if err := log.run(ctx, "update config", func() (string, error) {
+			return fmt.Sprintf("%d options", len(set)+len(remove)), d.Client.UpdateGuestConfig(ctx, node, vmid, set, remove, "")
+		}); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.DiskGB != 0 {
+		if err := log.run(ctx, "grow disk", func() (string, error) {
+			return fmt.Sprintf("%dG", c.DiskGB), d.Client.GrowDisk(ctx, node, vmid, "rootfs", fmt.Sprintf("%dG", c.DiskGB))
+		}); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.Running != nil && *c.Running {
+		if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartGuest(ctx, node, vmid) }); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.Redeploy || c.Restart {
+		compose := []string{"docker", "compose"}
+		dir := "/opt/proximity/" + entry.ID
+		if c.Redeploy {
+			rendered, err := RenderCompose(ctx, entry, c.Environment)
+			if err != nil {
+				return log.steps, err
+			}
+			if err := log.run(ctx, "write compose file", func() (string, error) {
+				return dir + "/compose.yaml", d.pushFile(ctx, node, vmid, dir, "compose.yaml", rendered)
+			}); err != nil {
+				return log.steps, err
+			}
+		}
+		action := []string{"up", "-d"}
+		if !c.Redeploy {
+			action = []string{"restart"}
+		}
+		if err := log.run(ctx, "compose "+action[0], func() (string, error) {
+			return "", d.inContainer(ctx, node, vmid, append(append(compose, "-f", dir+"/compose.yaml", "-p", entry.ID), action...)...)
+		}); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.Running != nil && !*c.Running {
+		if err := log.run(ctx, "stop", func() (string, error) { return "", d.Client.ShutdownGuest(ctx, node, vmid, 60) }); err != nil {
+			return log.steps, err
+		}
+	}
+	return log.steps, nil
+}

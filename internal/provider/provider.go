@@ -101,7 +101,7 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 func (p *proximityProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newPortAllocationResource}
+	return []func() resource.Resource{newPortAllocationResource, newApplicationResource}
 }
 
 func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {

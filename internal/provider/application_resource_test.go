@@ -1,0 +1,131 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+)
+
+func simClient(t *testing.T, sim *pvesim.Simulator) *pveclient.Client {
+	t.Helper()
+	info := sim.Info()
+	c, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestAccApplicationLifecycle(t *testing.T) {
+	sim := newSim(t, "")
+	file := filepath.Join(t.TempDir(), "allocations.json")
+	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	app := func(extra string) string {
+		return block + `
+resource "proximity_application" "web" {
+  catalog_id  = "nginx"
+  hostname    = "web"
+` + extra + `
+}
+`
+	}
+	const res = "proximity_application.web"
+	client := simClient(t, sim)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if guests, _ := client.GuestTags(context.Background()); len(guests) != 0 {
+				return fmt.Errorf("%d containers left", len(guests))
+			}
+			if left := readAllocations(t, file); len(left) != 0 {
+				return fmt.Errorf("%d allocations left", len(left))
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nginx"` + "\n" + `hostname = "x"` + "\n" + `memory = 64` + "\n}",
+				ExpectError: regexp.MustCompile(`NGINX needs at least 128 MB of memory`),
+			},
+			{
+				Config: app(`tags = ["web", "blue"]` + "\n" + `description = "front page"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve3")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("memory"), knownvalue.Int64Exact(128)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("running")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log"), knownvalue.ListSizeExact(13)),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config: app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("memory"), knownvalue.Int64Exact(256)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100)),
+				},
+			},
+			{
+				Config: app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("stopped")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// Started out of band: the plan stops it again.
+				PreConfig: func() {
+					if err := client.StartGuest(context.Background(), "pve3", 100); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)}},
+			},
+			{
+				ResourceName: res, ImportState: true, ImportStateVerify: true, ImportStateId: "pve3/100",
+				ImportStateVerifyIgnore: []string{"environment", "password", "deployment_log", "ip_address", "url", "template", "storage", "status", "tags", "description", "memory", "cores", "disk_gb", "timeouts", "restart_triggers", "ssh_public_keys"},
+			},
+			{
+				// Deleted out of band: the plan creates it again.
+				PreConfig: func() {
+					if err := client.DeleteGuest(context.Background(), "pve3", 100); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// Removing it from the configuration now deletes nothing (it is
+				// gone); the refresh that found it gone released its ports.
+				Config: block,
+				Check: func(*terraform.State) error {
+					if left := readAllocations(t, file); len(left) != 0 {
+						return fmt.Errorf("the deleted application's ports are still allocated: %+v", left)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
