@@ -97,7 +97,7 @@ resource "proximity_application" "web" {
 						t.Fatal(err)
 					}
 				},
-				Config: app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
+				Config:           app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)}},
 			},
 			{
