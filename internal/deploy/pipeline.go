@@ -126,6 +126,9 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	created = true
 	saved(app)
 	if err := log.run(ctx, "wait for create", func() (string, error) {
+		if upid == "" {
+			return "task id lost; waited for the create lock", d.waitCreated(ctx, app.Node, app.VMID)
+		}
 		_, err := d.Client.WaitTask(ctx, upid)
 		return "", err
 	}); err != nil {
@@ -333,15 +336,60 @@ func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map
 			upid, err = d.Client.StartCreateGuest(ctx, node, vmid, options)
 			return err
 		})
-		if errors.Is(err, errVMIDTaken) || pveclient.KindOf(err) == pveclient.KindAlreadyExists {
+		switch kind := pveclient.KindOf(err); {
+		case err == nil:
+			return vmid, upid, nil
+		case errors.Is(err, errVMIDTaken), kind == pveclient.KindAlreadyExists:
+			continue
+		case kind == pveclient.KindTransient || kind == pveclient.KindLocked:
+			// The answer was lost: the create may or may not have happened.
+			ours, checkErr := d.isOurs(ctx, node, vmid, options)
+			if checkErr != nil {
+				return 0, "", checkErr
+			}
+			if ours {
+				return vmid, "", nil
+			}
 			continue
 		}
-		return vmid, upid, err
+		return 0, "", err
 	}
 	return 0, "", errors.New("every VMID tried was taken meanwhile; try again")
 }
 
 var errVMIDTaken = errors.New("VMID taken")
+
+// isOurs reports whether a container now under vmid is the one these
+// options create: same hostname, and still marked as being deployed.
+func (d *Deps) isOurs(ctx context.Context, node string, vmid int, options map[string]any) (bool, error) {
+	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+	if pveclient.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return cfg.String("hostname") == fmt.Sprint(options["hostname"]) && strings.Contains(cfg.String("tags"), TagDeploying), nil
+}
+
+// waitCreated waits for a create whose task id was lost: until the config
+// no longer holds the create lock.
+func (d *Deps) waitCreated(ctx context.Context, node string, vmid int) error {
+	for delay := 200 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		st, err := d.Client.GuestStatus(ctx, node, vmid)
+		if err != nil {
+			return err
+		}
+		if st.Lock != "create" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
 
 func (d *Deps) waitAddress(ctx context.Context, node string, vmid int) (string, error) {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
@@ -360,16 +408,55 @@ func (d *Deps) waitAddress(ctx context.Context, node string, vmid int) (string, 
 	}
 }
 
-// inContainer runs argv in the container and fails with its output.
+// commandAttempts bounds the retries of a failing in-container command:
+// every command the pipeline runs is safe to repeat (package installs,
+// mkdir -p, pct push, compose up -d), and mirrors and registries fail now and then.
+const commandAttempts = 4
+
+// inContainer runs argv in the container, retrying a failure a few times,
+// and fails with the command's output.
 func (d *Deps) inContainer(ctx context.Context, node string, vmid int, argv ...string) error {
-	res, err := d.Nodes.Run(ctx, node, PctExec(vmid, argv...), nil)
-	if err != nil {
-		return err
+	return retryCommand(ctx, func() error {
+		res, err := d.Nodes.Run(ctx, node, PctExec(vmid, argv...), nil)
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 {
+			return fmt.Errorf("%s exited %d: %s", argv[0], res.ExitCode, strings.TrimSpace(res.Stderr+"\n"+res.Stdout))
+		}
+		return nil
+	})
+}
+
+// output runs argv in the container and returns its stdout, retrying failures.
+func (d *Deps) output(ctx context.Context, node string, vmid int, argv ...string) (string, error) {
+	var out string
+	err := retryCommand(ctx, func() error {
+		res, err := d.Nodes.Run(ctx, node, PctExec(vmid, argv...), nil)
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 {
+			return fmt.Errorf("%s exited %d: %s", argv[0], res.ExitCode, strings.TrimSpace(res.Stderr+"\n"+res.Stdout))
+		}
+		out = res.Stdout
+		return nil
+	})
+	return out, err
+}
+
+func retryCommand(ctx context.Context, fn func() error) error {
+	var err error
+	for attempt, delay := 1, 200*time.Millisecond; ; attempt, delay = attempt+1, 2*delay {
+		if err = fn(); err == nil || attempt == commandAttempts || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
 	}
-	if res.ExitCode != 0 {
-		return fmt.Errorf("%s exited %d: %s", argv[0], res.ExitCode, strings.TrimSpace(res.Stderr+"\n"+res.Stdout))
-	}
-	return nil
 }
 
 // installRuntime installs Docker and compose unless present, and returns the
@@ -378,13 +465,13 @@ func (d *Deps) installRuntime(ctx context.Context, node string, vmid int) ([]str
 	if d.inContainer(ctx, node, vmid, "docker", "compose", "version") == nil && d.inContainer(ctx, node, vmid, "docker", "info") == nil {
 		return []string{"docker", "compose"}, nil
 	}
-	res, err := d.Nodes.Run(ctx, node, PctExec(vmid, "cat", "/etc/os-release"), nil)
+	osRelease, err := d.output(ctx, node, vmid, "cat", "/etc/os-release")
 	if err != nil {
 		return nil, err
 	}
 	script := "apt-get update && apt-get install -y docker.io docker-compose"
 	compose := []string{"docker-compose"}
-	if strings.Contains(res.Stdout, "ID=alpine") {
+	if strings.Contains(osRelease, "ID=alpine") {
 		script = "apk add --no-cache docker docker-cli-compose && rc-update add docker default && service docker start"
 		compose = []string{"docker", "compose"}
 	}
@@ -402,23 +489,25 @@ func (d *Deps) pushFile(ctx context.Context, node string, vmid int, dir, name st
 	}
 	tmp := fmt.Sprintf("/tmp/proximity-%d-%s", vmid, name)
 	script := "cat > " + Quote(tmp) + " && " + Command("pct", "push", strconv.Itoa(vmid), tmp, dir+"/"+name, "--perms", "0600") + "; status=$?; rm -f " + Quote(tmp) + "; exit $status"
-	res, err := d.Nodes.Run(ctx, node, script, strings.NewReader(string(content)))
-	if err != nil {
-		return err
-	}
-	if res.ExitCode != 0 {
-		return fmt.Errorf("pct push exited %d: %s", res.ExitCode, strings.TrimSpace(res.Stderr))
-	}
-	return nil
+	return retryCommand(ctx, func() error {
+		res, err := d.Nodes.Run(ctx, node, script, strings.NewReader(string(content)))
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 {
+			return fmt.Errorf("pct push exited %d: %s", res.ExitCode, strings.TrimSpace(res.Stderr))
+		}
+		return nil
+	})
 }
 
 func (d *Deps) checkServices(ctx context.Context, node string, vmid int, compose []string, entry *catalog.App) (string, error) {
-	res, err := d.Nodes.Run(ctx, node, PctExec(vmid, append(compose, "-p", entry.ID, "ps", "--format", "json")...), nil)
+	ps, err := d.output(ctx, node, vmid, append(compose, "-p", entry.ID, "ps", "--format", "json")...)
 	if err != nil {
 		return "", err
 	}
 	running := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(ps), "\n") {
 		var svc struct{ Service, State string }
 		if json.Unmarshal([]byte(line), &svc) == nil && svc.State == "running" {
 			running[svc.Service] = true

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,5 +142,51 @@ func TestFailureAfterTheContainerIsSaved(t *testing.T) {
 	}
 	if n := allocations(t, d); n != 0 {
 		t.Errorf("%d allocations left after destroy", n)
+	}
+}
+
+// TestCreateUnderFaults deploys 10 apps at once while the simulator fails 10%
+// of all API calls, times out 5% on locks and fails 10% of in-container
+// commands (seeded): every deployment succeeds, nothing leaks.
+func TestCreateUnderFaults(t *testing.T) {
+	d, sim, _ := newDeps(t, "")
+	d.Client, _ = pveclient.New(pveclient.Config{Endpoint: sim.Info().Endpoint, APIToken: sim.Info().APIToken, CACertPEM: sim.Info().CACertPEM,
+		Retry: pveclient.RetryConfig{MaxAttempts: 8, MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}})
+	if err := sim.SetFaults("500:* /*=0.1;500:* /*/*=0.1;500:* /*/*/*=0.1;500:* /*/*/*/*=0.1;500:* /*/*/*/*/*=0.1;500:* /*/*/*/*/*/*=0.1;" +
+		"lock:* /nodes/*/lxc/*/config=0.05;lock:* /nodes/*/lxc/*/status/*=0.05;exec:*=0.1"); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		app App
+		err error
+	}
+	results := make(chan result, 10)
+	for i := 0; i < 10; i++ {
+		go func() {
+			app, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: fmt.Sprintf("app%d", i)}, func(App) {})
+			results <- result{app, err}
+		}()
+	}
+	vmids := map[int]bool{}
+	for i := 0; i < 10; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("deployment failed: %v", r.err)
+			continue
+		}
+		vmids[r.app.VMID] = true
+	}
+	if err := sim.SetFaults(""); err != nil {
+		t.Fatal(err)
+	}
+	guests, _ := d.Client.GuestTags(context.Background())
+	if len(guests) != 10 || len(vmids) != 10 {
+		t.Errorf("%d containers for %d distinct deployments", len(guests), len(vmids))
+	}
+	if n := allocations(t, d); n != 10 {
+		t.Errorf("%d allocations for 10 apps", n)
+	}
+	if sim.Stats().Faults == 0 {
+		t.Error("no fault was injected; the test proves nothing")
 	}
 }
