@@ -1,6 +1,7 @@
 # Quickstart: run `make demo` to apply this against the built-in simulator,
-# or set PROXIMITY_ENDPOINT, PROXIMITY_API_TOKEN (and PROXIMITY_CA_CERT_PEM)
-# to point it at a real Proxmox VE cluster.
+# or set PROXIMITY_ENDPOINT, PROXIMITY_API_TOKEN (and PROXIMITY_CA_CERT_PEM),
+# PROXIMITY_SSH_PRIVATE_KEY and the variables below to point it at a real
+# Proxmox VE cluster.
 terraform {
   required_providers {
     proximity = {
@@ -9,39 +10,53 @@ terraform {
   }
 }
 
-# Everything comes from the PROXIMITY_* environment variables.
-provider "proximity" {}
+variable "ssh_host_key" {
+  description = "The nodes' SSH host key (authorized_keys line); null to use ~/.ssh/known_hosts."
+  type        = string
+  default     = null
+}
+
+variable "ssh_nodes" {
+  description = "SSH address per node, when /cluster/status does not give the right one."
+  type        = map(string)
+  default     = {}
+}
+
+# Credentials come from the PROXIMITY_* environment variables.
+provider "proximity" {
+  ssh = {
+    host_key = var.ssh_host_key
+    nodes    = var.ssh_nodes
+  }
+}
 
 data "proximity_nodes" "cluster" {}
 
 data "proximity_catalog" "store" {}
 
-data "proximity_catalog_app" "wordpress" {
-  id = "wordpress"
+# A single-service app and a multi-service one (WordPress with MariaDB).
+resource "proximity_application" "tools" {
+  catalog_id = "it-tools"
+  hostname   = "tools"
 }
 
-# A unique public/internal port pair for the app, safe across concurrent applies.
-resource "proximity_port_allocation" "wordpress" {
-  owner = "wordpress"
-}
-
-output "nodes" {
-  description = "Every node with its free memory in MiB."
-  value = {
-    for n in data.proximity_nodes.cluster.nodes : n.name => {
-      online          = n.online
-      cpus            = n.cpus
-      memory_free_mib = floor(n.memory_free / 1048576)
-    }
+resource "proximity_application" "blog" {
+  catalog_id = "wordpress"
+  hostname   = "blog"
+  environment = {
+    DB_PASSWORD = "demo-only-password"
   }
 }
 
-output "roomiest_node" {
-  description = "Where a new app would go by default."
-  value = one([
-    for n in data.proximity_nodes.cluster.nodes : n.name
-    if n.memory_free == max([for m in data.proximity_nodes.cluster.nodes : m.memory_free if m.online]...)
-  ])
+output "nodes" {
+  description = "Every node with its size."
+  value = {
+    for n in data.proximity_nodes.cluster.nodes : n.name => {
+      online     = n.online
+      cpus       = n.cpus
+      memory_gib = floor(n.memory_total / 1073741824)
+    }
+  }
 }
 
 output "catalog" {
@@ -49,12 +64,14 @@ output "catalog" {
   value       = { for c in data.proximity_catalog.store.categories : c.name => c.count }
 }
 
-output "wordpress" {
-  description = "What deploying WordPress would take."
+output "apps" {
+  description = "Where the apps run."
   value = {
-    version   = data.proximity_catalog_app.wordpress.version
-    services  = data.proximity_catalog_app.wordpress.services
-    memory_mb = data.proximity_catalog_app.wordpress.min_memory
-    ports     = "${proximity_port_allocation.wordpress.public_port}/${proximity_port_allocation.wordpress.internal_port}"
+    for a in [proximity_application.tools, proximity_application.blog] : a.hostname => {
+      url   = a.url
+      node  = a.node
+      vmid  = a.vmid
+      ports = "${a.public_port}/${a.internal_port}"
+    }
   }
 }

@@ -1,12 +1,14 @@
 // Command demo is `make demo`: it starts the Proxmox VE simulator (keeping its
 // state in .demo/), builds the provider, points the Terraform or OpenTofu CLI
 // at it with dev_overrides in a CLI config file of its own, applies
-// examples/quickstart, prints the outputs, and checks that a second plan is
-// empty. Running it again finds the same cluster and plans no changes.
+// examples/quickstart (two apps from the catalog), prints the outputs, and
+// checks that a second plan is empty. Running it again finds the same cluster
+// and plans no changes.
 package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -80,7 +82,8 @@ func run() error {
 	env := append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		"PROXIMITY_ENDPOINT="+info.Endpoint, "PROXIMITY_API_TOKEN="+info.APIToken, "PROXIMITY_CA_CERT_PEM="+info.CACertPEM,
-		"PROXIMITY_ALLOCATION_FILE="+filepath.Join(work, "allocations.json"),
+		"PROXIMITY_ALLOCATION_STORE=local", "PROXIMITY_ALLOCATION_FILE="+filepath.Join(work, "allocations.json"),
+		"PROXIMITY_SSH_PRIVATE_KEY="+info.SSHPrivateKey, "TF_VAR_ssh_host_key="+info.SSHHostKey, "TF_VAR_ssh_nodes="+mustJSON(info.SSHNodes),
 	)
 	tf := func(args ...string) (int, error) {
 		cmd := exec.Command(cli, args...)
@@ -113,6 +116,11 @@ func run() error {
 	}
 	step("done: no changes pending; run `make demo` again to see the same cluster")
 	return nil
+}
+
+func mustJSON(v any) string {
+	raw, _ := json.Marshal(v)
+	return string(raw)
 }
 
 func step(msg string) { fmt.Println("==> " + msg) }
