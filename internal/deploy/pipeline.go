@@ -411,7 +411,7 @@ func (d *Deps) waitAddress(ctx context.Context, node string, vmid int) (string, 
 // commandAttempts bounds the retries of a failing in-container command:
 // every command the pipeline runs is safe to repeat (package installs,
 // mkdir -p, pct push, compose up -d), and mirrors and registries fail now and then.
-const commandAttempts = 4
+const commandAttempts = 5
 
 // inContainer runs argv in the container, retrying a failure a few times,
 // and fails with the command's output.
@@ -469,14 +469,17 @@ func (d *Deps) installRuntime(ctx context.Context, node string, vmid int) ([]str
 	if err != nil {
 		return nil, err
 	}
-	script := "apt-get update && apt-get install -y docker.io docker-compose"
+	// One command at a time, so that a retry repeats only what failed.
+	steps := [][]string{{"apt-get", "update"}, {"apt-get", "install", "-y", "docker.io", "docker-compose"}}
 	compose := []string{"docker-compose"}
 	if strings.Contains(osRelease, "ID=alpine") {
-		script = "apk add --no-cache docker docker-cli-compose && rc-update add docker default && service docker start"
+		steps = [][]string{{"apk", "add", "--no-cache", "docker", "docker-cli-compose"}, {"rc-update", "add", "docker", "default"}, {"service", "docker", "start"}}
 		compose = []string{"docker", "compose"}
 	}
-	if err := d.inContainer(ctx, node, vmid, "sh", "-c", script); err != nil {
-		return nil, fmt.Errorf("installing Docker: %w", err)
+	for _, argv := range steps {
+		if err := d.inContainer(ctx, node, vmid, argv...); err != nil {
+			return nil, fmt.Errorf("installing Docker: %w", err)
+		}
 	}
 	return compose, d.inContainer(ctx, node, vmid, "docker", "info")
 }
