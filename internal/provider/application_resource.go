@@ -191,6 +191,27 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 				fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", entry.Name, min, unit, attr, v.ValueInt64()))
 		}
 	}
+	if node := plan.Node; !node.IsNull() && !node.IsUnknown() && req.State.Raw.IsNull() {
+		nodes, err := r.data.client.Nodes(ctx)
+		if err == nil {
+			found := false
+			for _, n := range nodes {
+				if n.Name == node.ValueString() {
+					found = true
+					if !n.Online {
+						resp.Diagnostics.AddAttributeError(path.Root("node"), "Node offline", fmt.Sprintf("node %s is offline; choose another node or leave node out", n.Name))
+					}
+				}
+			}
+			if !found {
+				var names []string
+				for _, n := range nodes {
+					names = append(names, n.Name)
+				}
+				resp.Diagnostics.AddAttributeError(path.Root("node"), "Unknown node", fmt.Sprintf("node %q is not in the cluster; nodes: %s", node.ValueString(), strings.Join(names, ", ")))
+			}
+		}
+	}
 	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
 	minimum("cores", plan.Cores, entry.MinCPU, "cores")
 	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")

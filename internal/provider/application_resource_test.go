@@ -129,3 +129,60 @@ resource "proximity_application" "web" {
 		},
 	})
 }
+
+// TestAccApplicationMultiService deploys WordPress with MariaDB, restarts it
+// through restart_triggers and grows its disk, all in place.
+func TestAccApplicationMultiService(t *testing.T) {
+	sim := newSim(t, "")
+	file := filepath.Join(t.TempDir(), "allocations.json")
+	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	app := func(extra string) string {
+		return block + `
+resource "proximity_application" "blog" {
+  catalog_id  = "wordpress"
+  hostname    = "blog"
+  node        = "pve2"
+  environment = { DB_PASSWORD = "it's a $ecret" }
+` + extra + `
+}
+`
+	}
+	const res = "proximity_application.blog"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nginx"` + "\n" + `hostname = "x"` + "\n" + `node = "pve7"` + "\n}",
+				ExpectError: regexp.MustCompile(`node "pve7" is not in the cluster; nodes: pve1, pve2, pve3`),
+			},
+			{
+				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nextclod"` + "\n" + `hostname = "x"` + "\n}",
+				ExpectError: regexp.MustCompile(`The catalog has no app "nextclod". Closest ids: nextcloud`),
+			},
+			{
+				Config: app(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve2")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(11).AtMapKey("message"), knownvalue.StringExact("wordpress, db running")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("disk_gb"), knownvalue.Int64Exact(8)),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config: app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 12`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("disk_gb"), knownvalue.Int64Exact(12)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(1).AtMapKey("step"), knownvalue.StringExact("compose restart")),
+				},
+			},
+			{
+				Config:      app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 10`),
+				ExpectError: regexp.MustCompile(`disk_gb is 12 GB and cannot go down to 10`),
+			},
+		},
+	})
+}
