@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -185,4 +187,58 @@ resource "proximity_application" "blog" {
 			},
 		},
 	})
+}
+
+// TestAccApplicationsConcurrentApplies: 4 working directories apply 10
+// applications each at the same time against one simulator: no VMID or port
+// collision, all succeed.
+func TestAccApplicationsConcurrentApplies(t *testing.T) {
+	sim := newSim(t, "")
+	file := filepath.Join(t.TempDir(), "allocations.json")
+	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	const workdirs, apps = 4, 10
+	var mu sync.Mutex
+	vmids, ports := map[string]string{}, map[string]string{}
+	var applied sync.WaitGroup
+	applied.Add(workdirs)
+	var started sync.WaitGroup
+	for w := 0; w < workdirs; w++ {
+		name := fmt.Sprintf("workdir-%d", w)
+		config := block + fmt.Sprintf(`
+resource "proximity_application" "a" {
+  count      = %d
+  catalog_id = "nginx"
+  hostname   = "w%d-app${count.index}"
+}
+`, apps, w)
+		started.Add(1)
+		go func() {
+			defer started.Done()
+			t.Run(name, func(t *testing.T) {
+				resource.Test(t, resource.TestCase{
+					ProtoV6ProviderFactories: providerFactories,
+					Steps: []resource.TestStep{{Config: config, Check: func(s *terraform.State) error {
+						defer func() { applied.Done(); waitGroupWithin(&applied, 3*time.Minute) }()
+						mu.Lock()
+						defer mu.Unlock()
+						for addr, rs := range s.RootModule().Resources {
+							who := name + "/" + addr
+							for key, seen := range map[string]map[string]string{"vmid": vmids, "public_port": ports, "internal_port": ports} {
+								v := rs.Primary.Attributes[key]
+								if other, dup := seen[v]; dup {
+									return fmt.Errorf("%s %s given to %s and %s", key, v, other, who)
+								}
+								seen[v] = who
+							}
+						}
+						return nil
+					}}},
+				})
+			})
+		}()
+	}
+	started.Wait()
+	if len(vmids) != workdirs*apps || len(ports) != 2*workdirs*apps {
+		t.Errorf("%d VMIDs and %d ports for %d applications", len(vmids), len(ports), workdirs*apps)
+	}
 }
