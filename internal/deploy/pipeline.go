@@ -99,8 +99,12 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	}); err != nil {
 		return app, err
 	}
+	var storages []pveclient.Storage
 	if err := log.run(ctx, "ensure template", func() (string, error) {
-		app.Template, err = d.ensureTemplate(ctx, app.Node, spec.Template)
+		if storages, err = d.Client.Storages(ctx, app.Node); err != nil {
+			return "", err
+		}
+		app.Template, err = d.ensureTemplate(ctx, app.Node, storages, spec.Template)
 		return app.Template, err
 	}); err != nil {
 		return app, err
@@ -108,7 +112,7 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	storage := spec.Storage
 	if err := log.run(ctx, "choose storage", func() (string, error) {
 		if storage == "" {
-			storage, err = d.rootStorage(ctx, app.Node)
+			storage, err = rootStorage(app.Node, storages)
 		}
 		return storage, err
 	}); err != nil {
@@ -134,7 +138,7 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	}); err != nil {
 		return app, err
 	}
-	if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartGuest(ctx, app.Node, app.VMID) }); err != nil {
+	if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartNewGuest(ctx, app.Node, app.VMID) }); err != nil {
 		return app, err
 	}
 	if err := log.run(ctx, "wait for address", func() (string, error) {
@@ -257,11 +261,7 @@ func (d *Deps) chooseNode(ctx context.Context, asked string, memoryMB int) (stri
 }
 
 // ensureTemplate returns the template volid, downloading it when missing.
-func (d *Deps) ensureTemplate(ctx context.Context, node, asked string) (string, error) {
-	storages, err := d.Client.Storages(ctx, node)
-	if err != nil {
-		return "", err
-	}
+func (d *Deps) ensureTemplate(ctx context.Context, node string, storages []pveclient.Storage, asked string) (string, error) {
 	var store string
 	for _, s := range storages {
 		if s.Holds("vztmpl") {
@@ -301,11 +301,7 @@ func (d *Deps) ensureTemplate(ctx context.Context, node, asked string) (string, 
 	return store + ":vztmpl/" + candidates[0], nil
 }
 
-func (d *Deps) rootStorage(ctx context.Context, node string) (string, error) {
-	storages, err := d.Client.Storages(ctx, node)
-	if err != nil {
-		return "", err
-	}
+func rootStorage(node string, storages []pveclient.Storage) (string, error) {
 	for _, s := range storages { // most free space first
 		if s.Holds("rootdir") {
 			return s.ID, nil
@@ -462,7 +458,12 @@ func retryCommand(ctx context.Context, fn func() error) error {
 // installRuntime installs Docker and compose unless present, and returns the
 // compose command to use.
 func (d *Deps) installRuntime(ctx context.Context, node string, vmid int) ([]string, error) {
-	if d.inContainer(ctx, node, vmid, "docker", "compose", "version") == nil && d.inContainer(ctx, node, vmid, "docker", "info") == nil {
+	// A probe, not retried: failing is its usual answer on a new container.
+	probe, err := d.Nodes.Run(ctx, node, PctExec(vmid, "sh", "-c", "docker compose version && docker info"), nil)
+	if err != nil {
+		return nil, err
+	}
+	if probe.ExitCode == 0 {
 		return []string{"docker", "compose"}, nil
 	}
 	osRelease, err := d.output(ctx, node, vmid, "cat", "/etc/os-release")
@@ -565,6 +566,15 @@ type Observed struct {
 // Observe reads a container in two calls (config and status) and one more
 // for the address of a running one.
 func (d *Deps) Observe(ctx context.Context, node string, vmid int) (Observed, error) {
+	return d.observe(ctx, node, vmid, true)
+}
+
+// ObserveCheap is Observe in two calls: config and status, without the address.
+func (d *Deps) ObserveCheap(ctx context.Context, node string, vmid int) (Observed, error) {
+	return d.observe(ctx, node, vmid, false)
+}
+
+func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress bool) (Observed, error) {
 	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
 	if pveclient.IsNotFound(err) {
 		return Observed{Gone: true}, nil
@@ -601,7 +611,7 @@ func (d *Deps) Observe(ctx context.Context, node string, vmid int) (Observed, er
 			o.Tags = append(o.Tags, tag)
 		}
 	}
-	if o.Running {
+	if o.Running && withAddress {
 		if o.IP, err = d.Client.GuestIPv4(ctx, node, vmid); err != nil {
 			return Observed{}, err
 		}

@@ -313,7 +313,12 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	o, err := r.deps().Observe(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
+	// Two calls when the address is known; a third only to learn it.
+	observe := r.deps().ObserveCheap
+	if state.IPAddress.ValueString() == "" || state.Status.ValueString() != "running" {
+		observe = r.deps().Observe
+	}
+	o, err := observe(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
 		return
@@ -340,6 +345,9 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	if len(o.Tags) > 0 || !state.Tags.IsNull() {
 		state.Tags, _ = types.SetValueFrom(ctx, types.StringType, nonNil(o.Tags))
+	}
+	if !o.Running {
+		state.IPAddress, state.URL = types.StringValue(""), types.StringValue("")
 	}
 	if o.Running && o.IP != "" {
 		state.IPAddress = types.StringValue(o.IP)

@@ -185,6 +185,16 @@ func (c *Client) StartGuest(ctx context.Context, node string, vmid int) error {
 	return c.power(ctx, node, vmid, "start", nil, "running")
 }
 
+// StartNewGuest starts a container just created, which cannot be running
+// yet, without first asking for its status.
+func (c *Client) StartNewGuest(ctx context.Context, node string, vmid int) error {
+	running := func(ctx context.Context) (bool, error) {
+		st, err := c.GuestStatus(ctx, node, vmid)
+		return err == nil && st.Status == "running", err
+	}
+	return c.startAndWait(ctx, fmt.Sprintf("start of CT %d on %s", vmid, node), guestPath(node, vmid)+"/status/start", nil, running)
+}
+
 // ShutdownGuest asks a container to shut down cleanly, forcing it off after timeout seconds.
 func (c *Client) ShutdownGuest(ctx context.Context, node string, vmid int, timeoutSeconds int) error {
 	return c.power(ctx, node, vmid, "shutdown", map[string]any{"timeout": timeoutSeconds, "forceStop": 1}, "stopped")

@@ -41,7 +41,7 @@ func taskNode(upid string) (string, error) {
 	return parts[1], nil
 }
 
-// Poll intervals: start near 100 ms, grow to at most 1 s.
+// Poll intervals: start near 100 ms, doubling to at most 1 s.
 const (
 	pollStart = 100 * time.Millisecond
 	pollMax   = time.Second
@@ -80,7 +80,7 @@ func (c *Client) WaitTask(ctx context.Context, upid string) (TaskResult, error) 
 			return TaskResult{}, fmt.Errorf("waiting for task %s: %w", upid, ctx.Err())
 		case <-time.After(interval):
 		}
-		interval = min(pollMax, interval*3/2)
+		interval = min(pollMax, interval*2)
 	}
 }
 
