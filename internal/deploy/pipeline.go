@@ -56,7 +56,7 @@ type App struct {
 	PublicPort, InternalPort int
 	AllocationID             string
 	Memory, Cores, DiskGB    int
-	Template                 string
+	Template, Storage        string
 	Log                      []Step
 }
 
@@ -119,6 +119,7 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 		return app, err
 	}
 
+	app.Storage = storage
 	options := containerOptions(spec, entry, app, storage)
 	var upid string
 	if err := log.run(ctx, "create container", func() (string, error) {

@@ -284,7 +284,9 @@ func applyApp(ctx context.Context, m *applicationModel, a deploy.App) {
 		m.Node = types.StringValue(a.Node)
 	}
 	m.Template = types.StringValue(a.Template)
-	if m.Storage.IsUnknown() {
+	if a.Storage != "" {
+		m.Storage = types.StringValue(a.Storage)
+	} else if m.Storage.IsUnknown() {
 		m.Storage = types.StringNull()
 	}
 	m.Memory, m.Cores, m.DiskGB = types.Int64Value(int64(a.Memory)), types.Int64Value(int64(a.Cores)), types.Int64Value(int64(a.DiskGB))
