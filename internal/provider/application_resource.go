@@ -254,8 +254,8 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		plan.Password = types.StringValue(randomPassword())
 	}
 	spec := deploy.Spec{
-		CatalogID: plan.CatalogID.ValueString(), Hostname: plan.Hostname.ValueString(), Node: knownString2(plan.Node),
-		Template: knownString2(plan.Template), Storage: knownString2(plan.Storage), Bridge: plan.Bridge.ValueString(),
+		CatalogID: plan.CatalogID.ValueString(), Hostname: plan.Hostname.ValueString(), Node: stringOrEmpty(plan.Node),
+		Template: stringOrEmpty(plan.Template), Storage: stringOrEmpty(plan.Storage), Bridge: plan.Bridge.ValueString(),
 		SSHPublicKeys: plan.SSHPublicKeys.ValueString(), Password: plan.Password.ValueString(), Description: plan.Description.ValueString(),
 		Memory: int(plan.Memory.ValueInt64()), Cores: int(plan.Cores.ValueInt64()), DiskGB: int(plan.DiskGB.ValueInt64()),
 		Environment: stringMap(ctx, plan.Environment), Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
@@ -467,7 +467,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	set("deployment_log", types.ListValueMust(stepType, nil))
 }
 
-func knownString2(v types.String) string {
+func stringOrEmpty(v types.String) string {
 	if v.IsNull() || v.IsUnknown() {
 		return ""
 	}
