@@ -173,3 +173,11 @@ func (a *Allocator) Adopt(ctx context.Context, owner string, public, internal in
 	})
 	return out, err
 }
+
+// Get returns an allocation by id.
+func (a *Allocator) Get(ctx context.Context, id string) (Allocation, bool, error) {
+	var out Allocation
+	var ok bool
+	err := a.Store.Update(ctx, func(t *Table) error { out, ok = t.Get(id); return nil })
+	return out, ok, err
+}

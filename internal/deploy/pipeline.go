@@ -45,6 +45,9 @@ type Spec struct {
 	Environment                      map[string]string
 	Tags                             []string
 	Stopped                          bool
+	// PortAllocationID uses a pair held by a proximity_port_allocation
+	// instead of allocating one; the pair then stays allocated on destroy.
+	PortAllocationID string
 }
 
 // App is a deployed application.
@@ -78,7 +81,18 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 		return app, err
 	}
 
-	if err := log.run(ctx, "allocate ports", func() (string, error) {
+	if spec.PortAllocationID != "" {
+		if err := log.run(ctx, "use port allocation", func() (string, error) {
+			a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
+			if err == nil && !ok {
+				err = fmt.Errorf("port allocation %s is not in %s", spec.PortAllocationID, d.Ports.Store.Location())
+			}
+			app.PublicPort, app.InternalPort = a.PublicPort, a.InternalPort
+			return fmt.Sprintf("public %d, internal %d from %s", a.PublicPort, a.InternalPort, spec.PortAllocationID), err
+		}); err != nil {
+			return app, err
+		}
+	} else if err := log.run(ctx, "allocate ports", func() (string, error) {
 		a, err := d.Ports.Allocate(ctx, spec.Hostname, 0)
 		app.PublicPort, app.InternalPort, app.AllocationID = a.PublicPort, a.InternalPort, a.ID
 		return fmt.Sprintf("public %d, internal %d", a.PublicPort, a.InternalPort), err

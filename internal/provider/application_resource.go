@@ -69,6 +69,7 @@ type applicationModel struct {
 	PublicPort      types.Int64    `tfsdk:"public_port"`
 	InternalPort    types.Int64    `tfsdk:"internal_port"`
 	AllocationID    types.String   `tfsdk:"allocation_id"`
+	PortAllocation  types.String   `tfsdk:"port_allocation_id"`
 	IPAddress       types.String   `tfsdk:"ip_address"`
 	URL             types.String   `tfsdk:"url"`
 	DeploymentLog   types.List     `tfsdk:"deployment_log"`
@@ -145,11 +146,15 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Your tags on the container (lower case, as PVE stores them). Proximity's own tags are kept apart and never show here.",
 				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(userTagPattern, "must be lower case: letters, digits, _ + . - (PVE lower-cases tags)"))},
 			},
-			"description":    schema.StringAttribute{Optional: true, MarkdownDescription: "Description shown in the PVE web interface. Changes in place."},
-			"vmid":           computedInt("VMID of the container."),
-			"public_port":    computedInt("Public port of the app, unique in the cluster."),
-			"internal_port":  computedInt("Internal port of the app, unique in the cluster."),
-			"allocation_id":  schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the port pair in the allocation file.", PlanModifiers: keep},
+			"description":   schema.StringAttribute{Optional: true, MarkdownDescription: "Description shown in the PVE web interface. Changes in place."},
+			"vmid":          computedInt("VMID of the container."),
+			"public_port":   computedInt("Public port of the app, unique in the cluster."),
+			"internal_port": computedInt("Internal port of the app, unique in the cluster."),
+			"allocation_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the port pair the application allocated itself (empty with `port_allocation_id`); released on destroy.", PlanModifiers: keep},
+			"port_allocation_id": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Use the pair of a `proximity_port_allocation` (its `id`) instead of allocating one; the pair stays allocated when the application is destroyed.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
 			"ip_address":     schema.StringAttribute{Computed: true, MarkdownDescription: "IPv4 address of the container."},
 			"url":            schema.StringAttribute{Computed: true, MarkdownDescription: "`http://<ip>:<main port>`."},
 			"deployment_log": schema.ListAttribute{Computed: true, ElementType: stepType, MarkdownDescription: "Steps of the last create or update: step, status, message, started_at, duration_ms.", PlanModifiers: nil},
@@ -259,6 +264,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		SSHPublicKeys: plan.SSHPublicKeys.ValueString(), Password: plan.Password.ValueString(), Description: plan.Description.ValueString(),
 		Memory: int(plan.Memory.ValueInt64()), Cores: int(plan.Cores.ValueInt64()), DiskGB: int(plan.DiskGB.ValueInt64()),
 		Environment: stringMap(ctx, plan.Environment), Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
+		PortAllocationID: plan.PortAllocation.ValueString(),
 	}
 	app, err := r.deps().Create(ctx, spec, func(a deploy.App) {
 		// The container exists: save it now, so a failure later taints it
