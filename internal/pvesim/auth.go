@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -89,8 +90,9 @@ func (s *Simulator) authenticate(hr *http.Request, rel string) (user, tokenID st
 	if cerr != nil || cookie.Value == "" {
 		return "", "", errNoTicket
 	}
+	// Browsers and some clients send the ticket URL-encoded (%3A for ':').
 	ticket := cookie.Value
-	if unescaped, uerr := unescapeCookie(ticket); uerr == nil {
+	if unescaped, uerr := url.PathUnescape(ticket); uerr == nil {
 		ticket = unescaped
 	}
 	user, ok := s.checkTicket(ticket)
@@ -101,10 +103,6 @@ func (s *Simulator) authenticate(hr *http.Request, rel string) (user, tokenID st
 		return "", "", errBadCSRF
 	}
 	return user, "", nil
-}
-
-func unescapeCookie(v string) (string, error) {
-	return strings.NewReplacer("%3A", ":", "%3a", ":", "%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/", "%3D", "=", "%3d", "=").Replace(v), nil
 }
 
 func (s *Simulator) getTicketDummy(*request) (any, error) { return nil, nil }

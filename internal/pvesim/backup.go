@@ -3,6 +3,7 @@ package pvesim
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,7 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	if !ok {
 		return nil, fail("storage '%s' does not exist", storageID)
 	}
-	if !contains(st.Content, "backup") {
+	if !slices.Contains(st.Content, "backup") {
 		return nil, fail("storage '%s' does not support backups", storageID)
 	}
 	var ids []int

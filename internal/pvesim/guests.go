@@ -2,6 +2,7 @@ package pvesim
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -285,7 +286,7 @@ func (s *Simulator) allocateRootfs(n *node, vmid int, spec string) (string, int6
 	if !exists {
 		return "", 0, fail("storage '%s' does not exist", storageID)
 	}
-	if !contains(st.Content, "rootdir") {
+	if !slices.Contains(st.Content, "rootdir") {
 		return "", 0, fail("storage '%s' does not support container directories", storageID)
 	}
 	gb, err := strconv.ParseFloat(sizeText, 64)
@@ -314,15 +315,6 @@ func formatSize(b int64) string {
 		return strconv.FormatInt(b/mib, 10) + "M"
 	}
 	return strconv.FormatInt(b/1024, 10) + "K"
-}
-
-func contains(list []string, v string) bool {
-	for _, e := range list {
-		if e == v {
-			return true
-		}
-	}
-	return false
 }
 
 // dropGuest removes a guest whose creation failed, with its disk, as PVE does.

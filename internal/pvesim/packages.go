@@ -3,6 +3,7 @@ package pvesim
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func (s *Simulator) apkProgram(g *guest) shell.Program {
 			for i, p := range pkgs {
 				fmt.Fprintf(c.Stdout, "(%d/%d) Installing %s\n", i+1, len(pkgs), p)
 				installFiles(g.RootFS, alpinePackages[p])
-				if !contains(have, p) {
+				if !slices.Contains(have, p) {
 					have = append(have, p)
 				}
 			}

@@ -9,7 +9,6 @@ package pvesim
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -245,5 +244,3 @@ func (s *Simulator) nodeByName(name string) *node {
 }
 
 func nodeName(i int) string { return "pve" + strconv.Itoa(i+1) }
-
-var errClosed = errors.New("simulator closed")

@@ -2,6 +2,7 @@ package pvesim
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -98,7 +99,7 @@ func (s *Simulator) storageStatus(r *request) (any, error) {
 
 func containsAny(list, wanted []string) bool {
 	for _, w := range wanted {
-		if contains(list, w) {
+		if slices.Contains(list, w) {
 			return true
 		}
 	}
@@ -130,7 +131,7 @@ func (s *Simulator) listContent(r *request) (any, error) {
 		return nil, err
 	}
 	content, vmid := r.params["content"], r.vmid()
-	if content != "" && !contains(st.Content, content) {
+	if content != "" && !slices.Contains(st.Content, content) {
 		return []any{}, nil
 	}
 	vols := make([]*volume, 0, len(st.Volumes))
@@ -283,7 +284,7 @@ func (s *Simulator) downloadTemplate(r *request) (any, error) {
 	if app == nil {
 		return nil, fail("no such template - %s", name)
 	}
-	if !contains(st.Content, "vztmpl") {
+	if !slices.Contains(st.Content, "vztmpl") {
 		return nil, fail("storage '%s' does not support templates", st.ID)
 	}
 	tk := s.startTask(n, "download", "", r.userForTask(), func(t *taskCtx) error {

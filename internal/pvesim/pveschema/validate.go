@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,7 +101,7 @@ func checkProp(path string, p *Prop, value string, errs map[string]string) {
 			return
 		}
 	}
-	if len(p.Enum) > 0 && !contains(p.Enum, value) {
+	if len(p.Enum) > 0 && !slices.Contains(p.Enum, value) {
 		errs[path] = fmt.Sprintf("value '%s' does not have a value in the enumeration '%s'", value, strings.Join(p.Enum, ", "))
 		return
 	}
@@ -123,15 +124,6 @@ func checkProp(path string, p *Prop, value string, errs map[string]string) {
 
 func formatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-func contains(list []string, v string) bool {
-	for _, e := range list {
-		if e == v {
-			return true
-		}
-	}
-	return false
 }
 
 // ParsePropertyString splits "key=value,..." as PVE's parse_property_string
@@ -293,7 +285,7 @@ func CheckFormat(format, value string) string {
 			}
 		}
 	case "pve-storage-content":
-		if !contains(storageContents, value) {
+		if !slices.Contains(storageContents, value) {
 			return fmt.Sprintf("invalid content type '%s'", value)
 		}
 	case "pve-realm":
