@@ -17,6 +17,7 @@ import (
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 // Wide ranges so that many processes can allocate without exhausting them.
@@ -173,15 +174,7 @@ func TestLocalLockOfAKilledProcess(t *testing.T) {
 
 func startSim(t testing.TB, lockLifetime time.Duration) *pvesim.Simulator {
 	t.Helper()
-	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.2, LockLifetime: lockLifetime})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	return sim
+	return pvesimtest.Start(t, pvesim.Options{TimeScale: 0.2, LockLifetime: lockLifetime})
 }
 
 func hostWorkers(sim *pvesim.Simulator, t testing.TB, processes, n int) []*exec.Cmd {

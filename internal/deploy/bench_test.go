@@ -10,6 +10,7 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 func total(s pvesim.Stats) int {
@@ -25,14 +26,7 @@ func total(s pvesim.Stats) int {
 // one delete. Run it with -benchtime=1x: a create takes about 20 simulated
 // seconds, in real time.
 func BenchmarkRequestsPerApplication(b *testing.B) {
-	sim, err := pvesim.New(pvesim.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer sim.Close()
+	sim := pvesimtest.Start(b, pvesim.Options{TimeScale: 1})
 	info := sim.Info()
 	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
 	runner, _ := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})

@@ -11,30 +11,20 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 // TestRenderedComposeRunsInAContainer deploys the rendered compose file of a
 // multi-service app the way the pipeline will: install Docker with pct exec,
 // push the file, compose up, and check every service runs.
 func TestRenderedComposeRunsInAContainer(t *testing.T) {
-	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.001})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := pvesimtest.Start(t, pvesim.Options{})
 	info := sim.Info()
 	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
-	upid, err := client.RawPost(context.Background(), "/nodes/pve2/lxc", map[string]any{
-		"vmid": 120, "ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:8",
+	if err := client.CreateGuest(context.Background(), "pve2", 120, map[string]any{
+		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:8",
 		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "features": "nesting=1,keyctl=1", "unprivileged": 1, "start": 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.WaitTask(context.Background(), upid); err != nil {
+	}, nil); err != nil {
 		t.Fatal(err)
 	}
 	r, _ := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})

@@ -13,18 +13,12 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 func newDeps(t *testing.T, faults string) (*Deps, *pvesim.Simulator, string) {
 	t.Helper()
-	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.001, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := pvesimtest.Start(t, pvesim.Options{Faults: faults})
 	info := sim.Info()
 	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM,
 		Retry: pveclient.RetryConfig{MaxAttempts: 3, MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}})

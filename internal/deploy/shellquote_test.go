@@ -8,6 +8,7 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 // hostile are values an app's environment may hold.
@@ -17,24 +18,13 @@ var hostile = []string{
 }
 
 func TestQuoteRoundTripsThroughAShell(t *testing.T) {
-	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.001})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := pvesimtest.Start(t, pvesim.Options{})
 	info := sim.Info()
 	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
-	upid, err := client.RawPost(context.Background(), "/nodes/pve1/lxc", map[string]any{
-		"vmid": 101, "ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2",
+	if err := client.CreateGuest(context.Background(), "pve1", 101, map[string]any{
+		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2",
 		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "start": 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.WaitTask(context.Background(), upid); err != nil {
+	}, nil); err != nil {
 		t.Fatal(err)
 	}
 	r, err := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})

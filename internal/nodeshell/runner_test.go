@@ -13,19 +13,12 @@ import (
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 func startSim(t *testing.T) *pvesim.Simulator {
 	t.Helper()
-	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.001, Password: "node-pass"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	return sim
+	return pvesimtest.Start(t, pvesim.Options{Password: "node-pass"})
 }
 
 func TestRunWithKeyAndPinnedHostKey(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 // TestMain smooths over the environment quirks of the CI machines (see the
@@ -41,15 +42,7 @@ var providerFactories = map[string]func() (tfprotov6.ProviderServer, error){
 // newSim starts a simulated cluster for one test, on random ports.
 func newSim(t *testing.T, faults string) *pvesim.Simulator {
 	t.Helper()
-	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.01, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	return sim
+	return pvesimtest.Start(t, pvesim.Options{TimeScale: 0.01, Faults: faults})
 }
 
 // providerBlock connects to the simulator with its token and CA; extra is

@@ -67,14 +67,10 @@ func startGuestOutOfBand(t *testing.T, sim *pvesim.Simulator, node string, memor
 	if err != nil {
 		t.Fatal(err)
 	}
-	upid, err := c.RawPost(context.Background(), "/nodes/"+node+"/lxc", map[string]any{
-		"vmid": 900, "ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
-		"rootfs": "local-lvm:2", "memory": memoryMB, "start": 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.WaitTask(context.Background(), upid); err != nil {
+	if err := c.CreateGuest(context.Background(), node, 900, map[string]any{
+		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
+		"rootfs":     "local-lvm:2", "memory": memoryMB, "start": 1,
+	}, nil); err != nil {
 		t.Fatal(err)
 	}
 }

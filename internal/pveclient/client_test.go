@@ -8,19 +8,12 @@ import (
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 func startSim(t *testing.T, faults string) *pvesim.Simulator {
 	t.Helper()
-	sim, err := pvesim.New(pvesim.Options{TimeScale: 0.001, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	return sim
+	return pvesimtest.Start(t, pvesim.Options{Faults: faults})
 }
 
 var fastRetry = RetryConfig{MaxAttempts: 4, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}

@@ -67,18 +67,6 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	return v.Version, err
 }
 
-// RawPost posts to an API path and returns the answer's data as a string
-// (a UPID for task-starting calls). It is for tests that change the cluster
-// out of band, and does not retry: a POST is not idempotent.
-func (c *Client) RawPost(ctx context.Context, path string, body map[string]any) (string, error) {
-	var out string
-	err := c.api.Post(c.logContext(ctx), path, body, &out)
-	if err != nil {
-		return "", c.explain("POST "+path, 1, err)
-	}
-	return out, nil
-}
-
 // NodeAddress returns a node's IP from /cluster/status, where SSH reaches it.
 func (c *Client) NodeAddress(ctx context.Context, node string) (string, error) {
 	var items []struct {

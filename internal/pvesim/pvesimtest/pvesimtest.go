@@ -1,0 +1,30 @@
+// Package pvesimtest starts a simulated cluster for one test, so that every
+// package's tests get the same one-line setup and cleanup.
+package pvesimtest
+
+import (
+	"testing"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+)
+
+// FastTimeScale makes a 2 s task take 2 ms.
+const FastTimeScale = 0.001
+
+// Start runs a simulator on random loopback ports until the test ends. A zero
+// TimeScale means FastTimeScale.
+func Start(t testing.TB, opts pvesim.Options) *pvesim.Simulator {
+	t.Helper()
+	if opts.TimeScale == 0 {
+		opts.TimeScale = FastTimeScale
+	}
+	sim, err := pvesim.New(opts)
+	if err != nil {
+		t.Fatalf("simulator: %v", err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatalf("simulator: %v", err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	return sim
+}
