@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -38,6 +39,7 @@ var (
 var (
 	hostnamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	userTagPattern  = regexp.MustCompile(`^[a-z0-9_][a-z0-9_+.-]*$`)
+	envKeyPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 func newApplicationResource() resource.Resource { return &applicationResource{} }
@@ -126,11 +128,13 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"environment": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType, Sensitive: true,
 				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project in place.",
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(envKeyPattern,
+					"must be a variable name: letters, digits and underscores, not starting with a digit"))},
 			},
 			"password": schema.StringAttribute{
 				Optional: true, Computed: true, Sensitive: true,
-				MarkdownDescription: "Root password of the container; generated when not given.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(5)}, PlanModifiers: replaceIfSet,
+				MarkdownDescription: "Root password of the container, set at creation; generated when not given. It cannot be changed on an existing application yet.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(5)}, PlanModifiers: keep,
 			},
 			"status": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("running"),
@@ -223,6 +227,13 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if !req.State.Raw.IsNull() {
 		var state applicationModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		// Replacing the container to change a password would destroy the app's
+		// data; until the password can be set in place, say so at plan time.
+		if !plan.Password.IsUnknown() && !plan.Password.Equal(state.Password) {
+			resp.Diagnostics.AddAttributeError(path.Root("password"), "Password cannot change yet",
+				"Changing the root password of an existing application is not supported yet (a replacement would lose its data). "+
+					"Keep the previous value, or set it inside the container with pct exec.")
+		}
 		if !plan.DiskGB.IsUnknown() && !state.DiskGB.IsNull() && plan.DiskGB.ValueInt64() < state.DiskGB.ValueInt64() {
 			resp.Diagnostics.AddAttributeError(path.Root("disk_gb"), "Disks cannot shrink",
 				fmt.Sprintf("disk_gb is %d GB and cannot go down to %d; PVE only grows container disks", state.DiskGB.ValueInt64(), plan.DiskGB.ValueInt64()))

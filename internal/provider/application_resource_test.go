@@ -62,6 +62,10 @@ resource "proximity_application" "web" {
 				ExpectError: regexp.MustCompile(`NGINX needs at least 128 MB of memory`),
 			},
 			{
+				Config:      app(`environment = { "1BAD" = "x" }`),
+				ExpectError: regexp.MustCompile(`must be a variable name`),
+			},
+			{
 				Config: app(`tags = ["web", "blue"]` + "\n" + `description = "front page"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100)),
@@ -180,6 +184,10 @@ resource "proximity_application" "blog" {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("disk_gb"), knownvalue.Int64Exact(12)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(1).AtMapKey("step"), knownvalue.StringExact("compose restart")),
 				},
+			},
+			{
+				Config:      app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 12` + "\n" + `password = "another-one"`),
+				ExpectError: regexp.MustCompile(`Changing the root password of an existing application is not supported yet`),
 			},
 			{
 				Config:      app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 10`),
