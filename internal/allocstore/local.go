@@ -74,7 +74,7 @@ func (s *LocalStore) Update(ctx context.Context, fn func(t *Table) error) error 
 func (s *LocalStore) parse(data []byte) (*Table, error) {
 	s.cacheMu.Lock()
 	if s.cacheTable != nil && bytes.Equal(data, s.cacheBytes) {
-		t := &Table{Version: s.cacheTable.Version, Allocations: append([]Allocation(nil), s.cacheTable.Allocations...)}
+		t := s.cacheTable.clone()
 		s.cacheMu.Unlock()
 		return t, nil
 	}
@@ -90,7 +90,7 @@ func (s *LocalStore) remember(data []byte, t *Table) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	s.cacheBytes = append(s.cacheBytes[:0], data...)
-	s.cacheTable = &Table{Version: t.Version, Allocations: append([]Allocation(nil), t.Allocations...)}
+	s.cacheTable = t.clone()
 }
 
 func orCtx(err error, ctx context.Context) error {

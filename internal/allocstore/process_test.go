@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -266,6 +268,46 @@ func BenchmarkLocalAllocate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "allocs/s")
+}
+
+// BenchmarkLocalAllocateParallel: allocations per second in one process
+// when changes come from ten goroutines at once, as from a Terraform apply
+// at its default parallelism, sharing writes through GroupCommit.
+func BenchmarkLocalAllocateParallel(b *testing.B) {
+	benchParallel(b, &GroupCommit{Store: &LocalStore{Path: filepath.Join(b.TempDir(), "a.json")}})
+}
+
+// BenchmarkHostAllocateParallel: the same through SSH and the cluster lock.
+func BenchmarkHostAllocateParallel(b *testing.B) {
+	sim := startSim(b, 120*time.Second)
+	benchParallel(b, &GroupCommit{Store: hostStore(b, sim, "pve1")})
+}
+
+func benchParallel(b *testing.B, s Store) {
+	big := Range{1, 60000}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for w := 0; w < 10; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				if err := s.Update(context.Background(), func(tb *Table) error {
+					if len(tb.Allocations) > 100 { // keep the file at a homelab's size
+						tb.Allocations = tb.Allocations[:0]
+					}
+					_, err := tb.Allocate(Request{Public: big, Internal: big})
+					return err
+				}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "allocs/s")
 }
 

@@ -32,6 +32,11 @@ type Table struct {
 	Allocations []Allocation `json:"allocations"`
 }
 
+// clone is a copy whose changes leave t as it is.
+func (t *Table) clone() *Table {
+	return &Table{Version: t.Version, Allocations: append([]Allocation(nil), t.Allocations...)}
+}
+
 // Range is an inclusive port range.
 type Range struct{ From, To int }
 

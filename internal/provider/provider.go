@@ -154,7 +154,9 @@ func newAllocator(set settings, client *pveclient.Client, runner *nodeshell.Runn
 		store = &allocstore.HostStore{Runner: runner, Nodes: client.OnlineNodes}
 	}
 	return &allocstore.Allocator{
-		Store:    store,
+		// Resources apply in parallel in this one process: their changes to
+		// the table share read-modify-writes.
+		Store:    &allocstore.GroupCommit{Store: store},
 		Public:   allocstore.Range{From: set.publicRange[0], To: set.publicRange[1]},
 		Internal: allocstore.Range{From: set.internalRange[0], To: set.internalRange[1]},
 		Cluster: func(ctx context.Context) ([]allocstore.TaggedGuest, error) {
