@@ -1,0 +1,151 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// tags are the user's tags plus Proximity's own, which record the app and
+// its ports on the container so that any machine can see them.
+func tags(spec Spec, entry *catalog.App, app App, deploying bool) []string {
+	out := append([]string{}, spec.Tags...)
+	out = append(out, TagProximity, TagApp+entry.ID, allocstore.PublicTagPrefix+strconv.Itoa(app.PublicPort), allocstore.InternalTagPrefix+strconv.Itoa(app.InternalPort))
+	if deploying {
+		out = append(out, TagDeploying)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func containerOptions(spec Spec, entry *catalog.App, app App, storage string) map[string]any {
+	bridge := spec.Bridge
+	if bridge == "" {
+		bridge = "vmbr0"
+	}
+	ip := spec.IPConfig
+	if ip == "" {
+		ip = "dhcp"
+	}
+	net := "name=eth0,bridge=" + bridge + ",ip=" + ip
+	if spec.Gateway != "" {
+		net += ",gw=" + spec.Gateway
+	}
+	opts := map[string]any{
+		"ostemplate": app.Template, "hostname": spec.Hostname, "memory": app.Memory, "cores": app.Cores, "swap": 512,
+		"rootfs": fmt.Sprintf("%s:%d", storage, app.DiskGB), "net0": net, "unprivileged": 1, "features": "nesting=1,keyctl=1",
+		"onboot": 1, "tags": strings.Join(tags(spec, entry, app, true), ";"),
+	}
+	if spec.Description != "" {
+		opts["description"] = spec.Description
+	}
+	if spec.Password != "" {
+		opts["password"] = spec.Password
+	}
+	if spec.SSHPublicKeys != "" {
+		opts["ssh-public-keys"] = spec.SSHPublicKeys
+	}
+	return opts
+}
+
+// createWithFreshVMID picks a VMID and posts the create under the allocation
+// store's lock, so that concurrent runs never pick the same one; a VMID taken
+// meanwhile by something else is retried with a new one.
+func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map[string]any) (int, string, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		var vmid int
+		var upid string
+		err := d.Ports.Store.Update(ctx, func(*allocstore.Table) error {
+			var err error
+			if vmid, err = d.Client.NextID(ctx); err != nil {
+				return err
+			}
+			free, err := d.Client.VMIDFree(ctx, vmid)
+			if err != nil {
+				return err
+			}
+			if !free {
+				return errVMIDTaken
+			}
+			upid, err = d.Client.StartCreateGuest(ctx, node, vmid, options)
+			return err
+		})
+		switch kind := pveclient.KindOf(err); {
+		case err == nil:
+			return vmid, upid, nil
+		case errors.Is(err, errVMIDTaken), kind == pveclient.KindAlreadyExists:
+			continue
+		case kind == pveclient.KindTransient || kind == pveclient.KindLocked:
+			// The answer was lost: the create may or may not have happened.
+			ours, checkErr := d.isOurs(ctx, node, vmid, options)
+			if checkErr != nil {
+				return 0, "", checkErr
+			}
+			if ours {
+				return vmid, "", nil
+			}
+			continue
+		}
+		return 0, "", err
+	}
+	return 0, "", errors.New("every VMID tried was taken meanwhile; try again")
+}
+
+var errVMIDTaken = errors.New("VMID taken")
+
+// isOurs reports whether a container now under vmid is the one these
+// options create: same hostname, and still marked as being deployed.
+func (d *Deps) isOurs(ctx context.Context, node string, vmid int, options map[string]any) (bool, error) {
+	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+	if pveclient.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return cfg.String("hostname") == fmt.Sprint(options["hostname"]) && strings.Contains(cfg.String("tags"), TagDeploying), nil
+}
+
+// waitCreated waits for a create whose task id was lost: until the config
+// no longer holds the create lock.
+func (d *Deps) waitCreated(ctx context.Context, node string, vmid int) error {
+	for delay := 200 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		st, err := d.Client.GuestStatus(ctx, node, vmid)
+		if err != nil {
+			return err
+		}
+		if st.Lock != "create" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
+
+func (d *Deps) waitAddress(ctx context.Context, node string, vmid int) (string, error) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		ip, err := d.Client.GuestIPv4(ctx, node, vmid)
+		if err != nil {
+			return "", err
+		}
+		if ip != "" {
+			return ip, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("CT %d got no IPv4 address on eth0: %w", vmid, ctx.Err())
+		case <-time.After(delay):
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package deploy
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// Observed is what a read of an existing container finds.
+type Observed struct {
+	Gone                     bool
+	Running                  bool
+	Hostname, Description    string
+	Memory, Cores, DiskGB    int
+	Tags                     []string // the user's, without Proximity's own
+	CatalogID                string
+	PublicPort, InternalPort int
+	Deploying                bool
+	IP                       string
+	Bridge                   string
+	Template                 string
+}
+
+// Observe reads a container in two calls (config and status) and one more
+// for the address of a running one.
+func (d *Deps) Observe(ctx context.Context, node string, vmid int) (Observed, error) {
+	return d.observe(ctx, node, vmid, true)
+}
+
+// ObserveCheap is Observe in two calls: config and status, without the address.
+func (d *Deps) ObserveCheap(ctx context.Context, node string, vmid int) (Observed, error) {
+	return d.observe(ctx, node, vmid, false)
+}
+
+func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress bool) (Observed, error) {
+	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+	if pveclient.IsNotFound(err) {
+		return Observed{Gone: true}, nil
+	}
+	if err != nil {
+		return Observed{}, err
+	}
+	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	if pveclient.IsNotFound(err) {
+		return Observed{Gone: true}, nil
+	}
+	if err != nil {
+		return Observed{}, err
+	}
+	o := Observed{
+		Running: st.Status == "running", Hostname: cfg.String("hostname"),
+		Description: strings.TrimSuffix(cfg.String("description"), "\n"),
+		Memory:      cfg.Int("memory"), Cores: max(cfg.Int("cores"), 1), DiskGB: int(diskSize(cfg.String("rootfs")) >> 30),
+		Bridge: propertyOf(cfg.String("net0"), "bridge"),
+	}
+	for _, tag := range strings.Split(cfg.String("tags"), ";") {
+		switch {
+		case tag == "":
+		case tag == TagProximity:
+		case tag == TagDeploying:
+			o.Deploying = true
+		case strings.HasPrefix(tag, TagApp):
+			o.CatalogID = strings.TrimPrefix(tag, TagApp)
+		case strings.HasPrefix(tag, allocstore.PublicTagPrefix):
+			o.PublicPort, _ = strconv.Atoi(strings.TrimPrefix(tag, allocstore.PublicTagPrefix))
+		case strings.HasPrefix(tag, allocstore.InternalTagPrefix):
+			o.InternalPort, _ = strconv.Atoi(strings.TrimPrefix(tag, allocstore.InternalTagPrefix))
+		default:
+			o.Tags = append(o.Tags, tag)
+		}
+	}
+	if o.Running && withAddress {
+		if o.IP, err = d.Client.GuestIPv4(ctx, node, vmid); err != nil {
+			return Observed{}, err
+		}
+	}
+	return o, nil
+}
+
+func propertyOf(s, key string) string {
+	for _, part := range strings.Split(s, ",") {
+		if k, v, ok := strings.Cut(part, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// diskSize reads size= of a volume property string ("local-lvm:vm-100-disk-0,size=8G").
+func diskSize(rootfs string) int64 {
+	size := propertyOf(rootfs, "size")
+	if size == "" {
+		return 0
+	}
+	unit := map[byte]int64{'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}[size[len(size)-1]]
+	if unit == 0 {
+		n, _ := strconv.ParseInt(size, 10, 64)
+		return n
+	}
+	f, _ := strconv.ParseFloat(size[:len(size)-1], 64)
+	return int64(f * float64(unit))
+}

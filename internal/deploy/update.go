@@ -1,0 +1,118 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// Destroy stops (gracefully, then by force) and destroys a container, and
+// releases its ports; a container already gone is fine.
+func (d *Deps) Destroy(ctx context.Context, node string, vmid int, allocationID string) error {
+	if vmid != 0 {
+		if err := d.Client.ShutdownGuest(ctx, node, vmid, 30); err != nil && !pveclient.IsNotFound(err) {
+			if err := d.Client.StopGuest(ctx, node, vmid); err != nil && !pveclient.IsNotFound(err) {
+				return err
+			}
+		}
+		if err := d.Client.DeleteGuest(ctx, node, vmid); err != nil {
+			return err
+		}
+	}
+	if allocationID != "" {
+		return d.Ports.Release(ctx, allocationID)
+	}
+	return nil
+}
+
+// Change is an in-place update of an application.
+type Change struct {
+	Memory, Cores, DiskGB int // 0: unchanged
+	Description           *string
+	Tags                  []string // nil: unchanged
+	Environment           map[string]string
+	Redeploy              bool // environment changed: render and compose up again
+	Restart               bool // restart triggers changed
+	Running               *bool
+	CatalogID, Hostname   string
+	PublicPort            int
+	InternalPort          int
+}
+
+// Update applies in-place changes and returns the steps it took.
+func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
+	var log stepLog
+	entry, ok := d.Catalog.Get(c.CatalogID)
+	if !ok {
+		return nil, fmt.Errorf("the catalog has no app %q", c.CatalogID)
+	}
+	set := map[string]any{}
+	if c.Memory != 0 {
+		set["memory"] = c.Memory
+	}
+	if c.Cores != 0 {
+		set["cores"] = c.Cores
+	}
+	if c.Description != nil {
+		set["description"] = *c.Description
+	}
+	if c.Tags != nil {
+		set["tags"] = strings.Join(tags(Spec{Tags: c.Tags}, entry, App{PublicPort: c.PublicPort, InternalPort: c.InternalPort}, false), ";")
+	}
+	var remove []string
+	if c.Description != nil && *c.Description == "" {
+		delete(set, "description")
+		remove = append(remove, "description")
+	}
+	if len(set) > 0 || len(remove) > 0 {
+		if err := log.run(ctx, "update config", func() (string, error) {
+			return fmt.Sprintf("%d options", len(set)+len(remove)), d.Client.UpdateGuestConfig(ctx, node, vmid, set, remove, "")
+		}); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.DiskGB != 0 {
+		if err := log.run(ctx, "grow disk", func() (string, error) {
+			return fmt.Sprintf("%dG", c.DiskGB), d.Client.GrowDisk(ctx, node, vmid, "rootfs", fmt.Sprintf("%dG", c.DiskGB))
+		}); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.Running != nil && *c.Running {
+		if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartGuest(ctx, node, vmid) }); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.Redeploy || c.Restart {
+		compose := []string{"docker", "compose"}
+		dir := "/opt/proximity/" + entry.ID
+		if c.Redeploy {
+			rendered, err := RenderCompose(ctx, entry, c.Environment)
+			if err != nil {
+				return log.steps, err
+			}
+			if err := log.run(ctx, "write compose file", func() (string, error) {
+				return dir + "/compose.yaml", d.pushFile(ctx, node, vmid, dir, "compose.yaml", rendered)
+			}); err != nil {
+				return log.steps, err
+			}
+		}
+		action := []string{"up", "-d"}
+		if !c.Redeploy {
+			action = []string{"restart"}
+		}
+		if err := log.run(ctx, "compose "+action[0], func() (string, error) {
+			return "", d.inContainer(ctx, node, vmid, append(append(compose, "-f", dir+"/compose.yaml", "-p", entry.ID), action...)...)
+		}); err != nil {
+			return log.steps, err
+		}
+	}
+	if c.Running != nil && !*c.Running {
+		if err := log.run(ctx, "stop", func() (string, error) { return "", d.Client.ShutdownGuest(ctx, node, vmid, 60) }); err != nil {
+			return log.steps, err
+		}
+	}
+	return log.steps, nil
+}

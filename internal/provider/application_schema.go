@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	hostnamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	userTagPattern  = regexp.MustCompile(`^[a-z0-9_][a-z0-9_+.-]*$`)
+	envKeyPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+var stepType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"step": types.StringType, "status": types.StringType, "message": types.StringType,
+	"started_at": types.StringType, "duration_ms": types.Int64Type,
+}}
+
+func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	replaceIfSet := []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()}
+	computedInt := func(desc string) schema.Int64Attribute {
+		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A catalog app running in its own LXC container: the container is created, started, given Docker and the " +
+			"app's compose project, and checked until every service runs. Needs the provider's `ssh` block.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`node/vmid`.", PlanModifiers: keep},
+			"catalog_id": schema.StringAttribute{
+				Required: true, MarkdownDescription: "Catalog id of the app, for example `nextcloud`. Changing it replaces the application.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"hostname": schema.StringAttribute{
+				Required: true, MarkdownDescription: "Container hostname: one RFC 1123 label (lower-case letters, digits, dashes). Changing it replaces the application.",
+				Validators:    []validator.String{stringvalidator.RegexMatches(hostnamePattern, "must be one DNS label: lower-case letters, digits and dashes, at most 63, not starting or ending with a dash")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"node":            schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app.", PlanModifiers: replaceIfSet},
+			"template":        schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.", PlanModifiers: replaceIfSet},
+			"storage":         schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.", PlanModifiers: replaceIfSet},
+			"bridge":          schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("vmbr0"), MarkdownDescription: "Network bridge. Default `vmbr0`.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"ssh_public_keys": schema.StringAttribute{Optional: true, MarkdownDescription: "Public keys for root in the container (one per line), set at creation.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"memory": schema.Int64Attribute{
+				Optional: true, Computed: true, MarkdownDescription: "Memory in MB. Default: the catalog minimum; it cannot be lower. Changes in place.",
+				Validators: []validator.Int64{int64validator.AtLeast(16)}, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"cores": schema.Int64Attribute{
+				Optional: true, Computed: true, MarkdownDescription: "CPU cores. Default: the catalog minimum. Changes in place.",
+				Validators: []validator.Int64{int64validator.Between(1, 8192)}, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"disk_gb": schema.Int64Attribute{
+				Optional: true, Computed: true, MarkdownDescription: "Root disk in GB. Default: the catalog minimum. Grows in place; it cannot shrink.",
+				Validators: []validator.Int64{int64validator.AtLeast(1)}, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"environment": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType, Sensitive: true,
+				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project in place.",
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(envKeyPattern,
+					"must be a variable name: letters, digits and underscores, not starting with a digit"))},
+			},
+			"password": schema.StringAttribute{
+				Optional: true, Computed: true, Sensitive: true,
+				MarkdownDescription: "Root password of the container, set at creation; generated when not given. It cannot be changed on an existing application yet.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(5)}, PlanModifiers: keep,
+			},
+			"status": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("running"),
+				MarkdownDescription: "`running` (default) or `stopped`. Changes in place.",
+				Validators:          []validator.String{stringvalidator.OneOf("running", "stopped")},
+			},
+			"restart_triggers": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Any change to these values restarts the app's services without recreating anything.",
+			},
+			"tags": schema.SetAttribute{
+				Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Your tags on the container (lower case, as PVE stores them). Proximity's own tags are kept apart and never show here.",
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(userTagPattern, "must be lower case: letters, digits, _ + . - (PVE lower-cases tags)"))},
+			},
+			"description":   schema.StringAttribute{Optional: true, MarkdownDescription: "Description shown in the PVE web interface. Changes in place."},
+			"vmid":          computedInt("VMID of the container."),
+			"public_port":   computedInt("Public port of the app, unique in the cluster."),
+			"internal_port": computedInt("Internal port of the app, unique in the cluster."),
+			"allocation_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the port pair the application allocated itself (empty with `port_allocation_id`); released on destroy.", PlanModifiers: keep},
+			"port_allocation_id": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Use the pair of a `proximity_port_allocation` (its `id`) instead of allocating one; the pair stays allocated when the application is destroyed.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"ip_address":     schema.StringAttribute{Computed: true, MarkdownDescription: "IPv4 address of the container."},
+			"url":            schema.StringAttribute{Computed: true, MarkdownDescription: "`http://<ip>:<main port>`."},
+			"deployment_log": schema.ListAttribute{Computed: true, ElementType: stepType, MarkdownDescription: "Steps of the last create or update: step, status, message, started_at, duration_ms.", PlanModifiers: nil},
+			"timeouts":       timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
