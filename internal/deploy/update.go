@@ -36,6 +36,7 @@ type Change struct {
 	Redeploy              bool // environment changed: render and compose up again
 	Restart               bool // restart triggers changed
 	Running               *bool
+	Password              *string // new root password, set with chpasswd
 	CatalogID, Hostname   string
 	PublicPort            int
 	InternalPort          int
@@ -85,6 +86,13 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 			return log.steps, err
 		}
 	}
+	if c.Password != nil {
+		if err := log.run(ctx, "set password", func() (string, error) {
+			return "root", d.setRootPassword(ctx, node, vmid, *c.Password)
+		}); err != nil {
+			return log.steps, err
+		}
+	}
 	if c.Redeploy || c.Restart {
 		compose := []string{"docker", "compose"}
 		dir := "/opt/proximity/" + entry.ID
@@ -115,4 +123,19 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 		}
 	}
 	return log.steps, nil
+}
+
+// setRootPassword changes root's password inside the container; the
+// password travels on stdin, never on a command line or in a log.
+func (d *Deps) setRootPassword(ctx context.Context, node string, vmid int, password string) error {
+	return retryCommand(ctx, func() error {
+		res, err := d.Nodes.Run(ctx, node, PctExec(vmid, "chpasswd"), strings.NewReader("root:"+password+"\n"))
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 {
+			return fmt.Errorf("chpasswd exited %d: %s", res.ExitCode, strings.TrimSpace(res.Stderr))
+		}
+		return nil
+	})
 }

@@ -196,11 +196,20 @@ func explainHandshake(node, addr, user string, err error) error {
 // logged: it may carry an app's secrets.
 func (r *Runner) Run(ctx context.Context, node, script string, stdin io.Reader) (Result, error) {
 	start := time.Now()
-	res, err := r.run(ctx, node, script, stdin)
+	// Kept whole so that a retry sends the same input again, not what a
+	// failed attempt left unread.
+	var input []byte
+	if stdin != nil {
+		var err error
+		if input, err = io.ReadAll(stdin); err != nil {
+			return Result{}, fmt.Errorf("reading the input for node %s: %w", node, err)
+		}
+	}
+	res, err := r.run(ctx, node, script, input)
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		// A dropped connection is reopened once.
 		r.forget(node)
-		res, err = r.run(ctx, node, script, stdin)
+		res, err = r.run(ctx, node, script, input)
 	}
 	program, _, _ := strings.Cut(strings.TrimSpace(script), " ")
 	tflog.SubsystemTrace(tflog.NewSubsystem(ctx, logSubsystem), logSubsystem, "node command", map[string]any{
@@ -209,7 +218,7 @@ func (r *Runner) Run(ctx context.Context, node, script string, stdin io.Reader) 
 	return res, err
 }
 
-func (r *Runner) run(ctx context.Context, node, script string, stdin io.Reader) (Result, error) {
+func (r *Runner) run(ctx context.Context, node, script string, stdin []byte) (Result, error) {
 	c, err := r.client(ctx, node)
 	if err != nil {
 		return Result{}, err
@@ -222,7 +231,7 @@ func (r *Runner) run(ctx context.Context, node, script string, stdin io.Reader) 
 	var stdout, stderr bytes.Buffer
 	sess.Stdout, sess.Stderr = &stdout, &stderr
 	if stdin != nil {
-		sess.Stdin = stdin
+		sess.Stdin = bytes.NewReader(stdin)
 	}
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(script) }()

@@ -29,6 +29,8 @@ type applicationModel struct {
 	DiskGB          types.Int64    `tfsdk:"disk_gb"`
 	Environment     types.Map      `tfsdk:"environment"`
 	Password        types.String   `tfsdk:"password"`
+	PasswordWO      types.String   `tfsdk:"password_wo"`
+	PasswordVersion types.Int64    `tfsdk:"password_wo_version"`
 	Status          types.String   `tfsdk:"status"`
 	RestartTriggers types.Map      `tfsdk:"restart_triggers"`
 	Tags            types.Set      `tfsdk:"tags"`

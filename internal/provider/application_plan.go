@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -63,22 +64,25 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
 	minimum("cores", plan.Cores, entry.MinCPU, "cores")
 	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")
+	if writeOnlyPassword(ctx, req.Config) {
+		// The password is not stored: password_wo takes its place.
+		resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())
+	}
 	if !req.State.Raw.IsNull() {
 		var state applicationModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		// Replacing the container to change a password would destroy the app's
-		// data; until the password can be set in place, say so at plan time.
-		if !plan.Password.IsUnknown() && !plan.Password.Equal(state.Password) {
-			resp.Diagnostics.AddAttributeError(path.Root("password"), "Password cannot change yet",
-				"Changing the root password of an existing application is not supported yet (a replacement would lose its data). "+
-					"Keep the previous value, or set it inside the container with pct exec.")
+		if passwordChanges(ctx, req.Config, plan, state) && plan.Status.ValueString() == "stopped" {
+			resp.Diagnostics.AddAttributeError(path.Root("status"), "A stopped application cannot change its password",
+				"The root password is set with chpasswd inside the running container. Apply with status = \"running\" first, "+
+					"or keep the previous password until the application runs.")
 		}
 		if !plan.DiskGB.IsUnknown() && !state.DiskGB.IsNull() && plan.DiskGB.ValueInt64() < state.DiskGB.ValueInt64() {
 			resp.Diagnostics.AddAttributeError(path.Root("disk_gb"), "Disks cannot shrink",
 				fmt.Sprintf("disk_gb is %d GB and cannot go down to %d; PVE only grows container disks", state.DiskGB.ValueInt64(), plan.DiskGB.ValueInt64()))
 		}
 		// A redeploy or a status change rewrites the log and the address.
-		if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) {
+		if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
+			passwordChanges(ctx, req.Config, plan, state) {
 			resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
 			resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
 			resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
@@ -88,4 +92,20 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			resp.Plan.SetAttribute(ctx, path.Root("url"), state.URL)
 		}
 	}
+}
+
+// writeOnlyPassword reports whether the configuration sets password_wo.
+func writeOnlyPassword(ctx context.Context, config tfsdk.Config) bool {
+	var wo types.String
+	config.GetAttribute(ctx, path.Root("password_wo"), &wo)
+	return !wo.IsNull() && !wo.IsUnknown()
+}
+
+// passwordChanges reports whether an update sets root's password: a new
+// password, or a new password_wo_version with password_wo set.
+func passwordChanges(ctx context.Context, config tfsdk.Config, plan, state applicationModel) bool {
+	if !plan.Password.IsNull() && !plan.Password.IsUnknown() && !plan.Password.Equal(state.Password) {
+		return true
+	}
+	return !plan.PasswordVersion.Equal(state.PasswordVersion) && writeOnlyPassword(ctx, config)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -47,13 +48,19 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	if plan.Password.IsUnknown() || plan.Password.IsNull() {
-		plan.Password = types.StringValue(randomPassword())
+	password := plan.Password.ValueString()
+	if writeOnlyPassword(ctx, req.Config) {
+		var wo types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
+		password, plan.Password = wo.ValueString(), types.StringNull()
+	} else if plan.Password.IsUnknown() || plan.Password.IsNull() {
+		password = randomPassword()
+		plan.Password = types.StringValue(password)
 	}
 	spec := deploy.Spec{
 		CatalogID: plan.CatalogID.ValueString(), Hostname: plan.Hostname.ValueString(), Node: stringOrEmpty(plan.Node),
 		Template: stringOrEmpty(plan.Template), Storage: stringOrEmpty(plan.Storage), Bridge: plan.Bridge.ValueString(),
-		SSHPublicKeys: plan.SSHPublicKeys.ValueString(), Password: plan.Password.ValueString(), Description: plan.Description.ValueString(),
+		SSHPublicKeys: plan.SSHPublicKeys.ValueString(), Password: password, Description: plan.Description.ValueString(),
 		Memory: int(plan.Memory.ValueInt64()), Cores: int(plan.Cores.ValueInt64()), DiskGB: int(plan.DiskGB.ValueInt64()),
 		Environment: stringMap(ctx, plan.Environment), Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
 		PortAllocationID: plan.PortAllocation.ValueString(),
@@ -163,13 +170,22 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		running := plan.Status.ValueString() == "running"
 		c.Running = &running
 	}
+	if passwordChanges(ctx, req.Config, plan, state) {
+		password := plan.Password.ValueString()
+		if plan.Password.IsNull() {
+			var wo types.String
+			resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
+			password = wo.ValueString()
+		}
+		c.Password = &password
+	}
 	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
 	steps, err := r.deps().Update(ctx, node, vmid, c)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("updating %s: %v", state.ID.ValueString(), err))
 		return
 	}
-	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil) {
+	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil) {
 		plan.DeploymentLog = stepList(ctx, steps)
 		o, err := r.deps().Observe(ctx, node, vmid)
 		if err == nil {

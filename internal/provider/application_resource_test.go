@@ -186,10 +186,6 @@ resource "proximity_application" "blog" {
 				},
 			},
 			{
-				Config:      app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 12` + "\n" + `password = "another-one"`),
-				ExpectError: regexp.MustCompile(`Changing the root password of an existing application is not supported yet`),
-			},
-			{
 				Config:      app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 10`),
 				ExpectError: regexp.MustCompile(`disk_gb is 12 GB and cannot go down to 10`),
 			},

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
@@ -77,8 +78,23 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"password": schema.StringAttribute{
 				Optional: true, Computed: true, Sensitive: true,
-				MarkdownDescription: "Root password of the container, set at creation; generated when not given. It cannot be changed on an existing application yet.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(5)}, PlanModifiers: keep,
+				MarkdownDescription: "Root password of the container; generated when neither this nor `password_wo` is given. A change sets it in place " +
+					"(with `chpasswd` in the running container). It is kept in the state; use `password_wo` to keep it out.",
+				Validators: []validator.String{
+					stringvalidator.LengthAtLeast(5),
+					stringvalidator.ConflictsWith(path.MatchRoot("password_wo")),
+				},
+				PlanModifiers: keep,
+			},
+			"password_wo": schema.StringAttribute{
+				Optional: true, WriteOnly: true, Sensitive: true,
+				MarkdownDescription: "Root password, write-only: used and never stored (Terraform 1.11+, OpenTofu 1.11+). " +
+					"Bump `password_wo_version` to set a new value on an existing application.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(5)},
+			},
+			"password_wo_version": schema.Int64Attribute{
+				Optional: true, MarkdownDescription: "Any change sets `password_wo` again as root's password, in place.",
+				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
 			},
 			"status": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("running"),

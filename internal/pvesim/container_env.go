@@ -23,6 +23,7 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 		return 0
 	}
 	progs["uname"] = unameProgram(hostname)
+	progs["chpasswd"] = chpasswdProgram
 	progs["ip"] = s.ipProgram(g)
 	progs["docker"] = requireBinary("/usr/bin/docker", s.dockerProgram(g, family))
 	progs["docker-compose"] = requireBinary("/usr/bin/docker-compose", s.composeStandalone(g))

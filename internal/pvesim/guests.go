@@ -203,7 +203,7 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
 	startAfter := r.bool("start")
-	keys := r.params["ssh-public-keys"]
+	keys, password := r.params["ssh-public-keys"], r.params["password"]
 	tk := s.startTask(n, "vzcreate", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		t.logf("extracting archive '/var/lib/vz/template/cache/%s'", tmpl.VolID[strings.Index(tmpl.VolID, "/")+1:])
 		if err := t.sleep(2 * time.Second); err != nil {
@@ -225,6 +225,9 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 		if keys != "" {
 			_ = g.RootFS.MkdirAll("/root/.ssh", 0o700)
 			_ = g.RootFS.WriteFile("/root/.ssh/authorized_keys", []byte(strings.TrimSuffix(keys, "\n")+"\n"), 0o600)
+		}
+		if password != "" {
+			_ = setPassword(g.RootFS, "root", password)
 		}
 		t.logf("Creating SSH host key 'ssh_host_ed25519_key' - this may take some time ...")
 		t.logf("done: SHA256:%s root@%s", base64URL(randomBytes(32)), cfg["hostname"])

@@ -73,6 +73,7 @@ func newRootFS(family, hostname string) *vfs.Tree {
 	}[family]
 	_ = t.WriteFile("/etc/os-release", []byte(osRelease), 0o644)
 	_ = t.WriteFile("/etc/hostname", []byte(hostname+"\n"), 0o644)
+	_ = t.WriteFile("/etc/shadow", []byte(lockedShadow), 0o640)
 	if family == "alpine" {
 		_ = t.MkdirAll("/etc/apk", 0o755)
 		_ = t.WriteFile("/etc/apk/world", []byte("alpine-base\n"), 0o644)

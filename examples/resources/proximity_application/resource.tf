@@ -10,8 +10,19 @@ resource "proximity_application" "cloud" {
     NEXTCLOUD_ADMIN_PASSWORD = var.admin_password
   }
 
+  # Root's password in the container, kept out of the state (Terraform or
+  # OpenTofu 1.11+); bump the version to set a new one in place.
+  password_wo         = var.root_password
+  password_wo_version = 1
+
   tags        = ["files"]
   description = "Family files and calendars"
+}
+
+variable "root_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
 }
 
 variable "db_password" {
