@@ -77,6 +77,22 @@ func (a *Allocator) Allocate(ctx context.Context, owner string, publicPort int) 
 	return out, err
 }
 
+// AllocateForApplication takes a pair for an application's own use: the
+// pair a killed run of the same application left unclaimed, else a new one.
+// The caller passes the cluster's containers, which it has just listed.
+func (a *Allocator) AllocateForApplication(ctx context.Context, hostname string, cluster []TaggedGuest) (alloc Allocation, reused bool, err error) {
+	pub, in := HoldersFromTags(cluster)
+	err = a.Store.Update(ctx, func(t *Table) error {
+		if alloc, reused = t.Unclaimed(hostname, pub, in); reused {
+			return nil
+		}
+		var err error
+		alloc, err = t.Allocate(Request{Owner: hostname, Application: hostname, Public: a.Public, Internal: a.Internal, ClusterPublic: pub, ClusterInternal: in})
+		return err
+	})
+	return alloc, reused, err
+}
+
 // Refresh reads an allocation; one missing from the file is put back from
 // what the caller knows (Terraform state), reported by restored. A conflict
 // means its ports are now held by another allocation.
@@ -152,8 +168,8 @@ func (a *Allocator) Usage(ctx context.Context) (public, internal Usage, all []Al
 	return public, internal, all, err
 }
 
-// Adopt records a pair found on an imported container: the existing entry
-// for its public port when there is one, else a new entry for the pair.
+// Adopt records a pair found on an application's container: the existing
+// entry for its public port when there is one, else a new entry for the pair.
 func (a *Allocator) Adopt(ctx context.Context, owner string, public, internal int) (Allocation, error) {
 	var out Allocation
 	err := a.Store.Update(ctx, func(t *Table) error {
@@ -164,7 +180,7 @@ func (a *Allocator) Adopt(ctx context.Context, owner string, public, internal in
 			out = got
 			return nil
 		}
-		entry := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: owner, CreatedAt: nowUTC()}
+		entry := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: owner, CreatedAt: nowUTC(), Application: owner}
 		if conflict := t.Restore(entry); conflict != nil {
 			return fmt.Errorf("internal port %d is held by %s", internal, holderName(*conflict))
 		}

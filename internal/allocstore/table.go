@@ -24,6 +24,11 @@ type Allocation struct {
 	InternalPort int       `json:"internal_port"`
 	Owner        string    `json:"owner"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Application is the hostname of the application that took the pair for
+	// itself (empty for a proximity_port_allocation): a run killed before its
+	// container recorded the pair leaves the entry, which the next deployment
+	// of that application takes back instead of leaking it.
+	Application string `json:"application,omitempty"`
 }
 
 // Table is the allocation file's content.
@@ -112,6 +117,7 @@ type Holders map[int]string
 // Request asks for a pair: any free one, or a given public port.
 type Request struct {
 	Owner            string
+	Application      string // see Allocation.Application
 	PublicPort       int // 0: the lowest free
 	Public, Internal Range
 	// ClusterPublic and ClusterInternal are ports containers record on
@@ -175,7 +181,7 @@ func (t *Table) Allocate(req Request) (Allocation, error) {
 	if internal == 0 {
 		return Allocation{}, &ExhaustedError{Kind: "internal", Range: req.Internal, Used: countIn(req.Internal, usedInternal)}
 	}
-	a := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: req.Owner, CreatedAt: nowUTC()}
+	a := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: req.Owner, CreatedAt: nowUTC(), Application: req.Application}
 	t.Allocations = append(t.Allocations, a)
 	return a, nil
 }
@@ -212,6 +218,19 @@ func newID() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return "pa-" + hex.EncodeToString(b)
+}
+
+// Unclaimed finds a pair an application took for itself that no container
+// records: what a deployment killed before creating its container left.
+func (t *Table) Unclaimed(application string, clusterPublic, clusterInternal Holders) (Allocation, bool) {
+	for _, a := range t.Allocations {
+		_, pubHeld := clusterPublic[a.PublicPort]
+		_, inHeld := clusterInternal[a.InternalPort]
+		if a.Application == application && !pubHeld && !inHeld {
+			return a, true
+		}
+	}
+	return Allocation{}, false
 }
 
 // Get finds an allocation by id.

@@ -2,8 +2,11 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
@@ -27,14 +30,7 @@ func total(s pvesim.Stats) int {
 // seconds, in real time.
 func BenchmarkRequestsPerApplication(b *testing.B) {
 	sim := pvesimtest.Start(b, pvesim.Options{TimeScale: 1})
-	info := sim.Info()
-	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
-	runner, _ := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})
-	defer runner.Close()
-	cat, _ := catalog.Embedded()
-	d := &Deps{Client: client, Nodes: runner, Catalog: cat, Ports: &allocstore.Allocator{
-		Store: &allocstore.LocalStore{Path: filepath.Join(b.TempDir(), "a.json")}, Public: allocstore.Range{From: 8100, To: 8999}, Internal: allocstore.Range{From: 9100, To: 9999},
-	}}
+	d := benchDeps(b, sim)
 	var creates, reads, deletes int
 	for i := 0; i < b.N; i++ {
 		before := total(sim.Stats())
@@ -43,7 +39,7 @@ func BenchmarkRequestsPerApplication(b *testing.B) {
 			b.Fatal(err)
 		}
 		afterCreate := total(sim.Stats())
-		if _, err := d.ObserveCheap(context.Background(), app.Node, app.VMID); err != nil {
+		if _, err := d.ObserveCheap(context.Background(), app.Node, app.VMID, true); err != nil {
 			b.Fatal(err)
 		}
 		afterRead := total(sim.Stats())
@@ -57,4 +53,68 @@ func BenchmarkRequestsPerApplication(b *testing.B) {
 	b.ReportMetric(float64(creates)/float64(b.N), "requests/create")
 	b.ReportMetric(float64(reads)/float64(b.N), "requests/read")
 	b.ReportMetric(float64(deletes)/float64(b.N), "requests/delete")
+}
+
+// BenchmarkRefresh100 counts the API requests of refreshing 100 running
+// applications the way Terraform does, ten at a time, sharing one cluster
+// listing (goal: at most 1.1 per application).
+func BenchmarkRefresh100(b *testing.B) {
+	sim := pvesimtest.Start(b, pvesim.Options{TimeScale: 0.001})
+	d := benchDeps(b, sim)
+	const apps = 100
+	created := make([]App, apps)
+	parallel(b, apps, func(i int) error {
+		var err error
+		created[i], err = d.Create(context.Background(), Spec{CatalogID: "it-tools", Hostname: fmt.Sprintf("app%d", i)}, func(App) {})
+		return err
+	})
+	b.ResetTimer()
+	var requests int
+	for n := 0; n < b.N; n++ {
+		d.Snapshot = &pveclient.GuestSnapshot{Client: d.Client, MaxAge: 10 * time.Second}
+		before := total(sim.Stats())
+		parallel(b, apps, func(i int) error {
+			o, err := d.ObserveCheap(context.Background(), created[i].Node, created[i].VMID, true)
+			if err == nil && (!o.Running || o.Gone) {
+				err = fmt.Errorf("CT %d read as %+v", created[i].VMID, o)
+			}
+			return err
+		})
+		requests += total(sim.Stats()) - before
+	}
+	b.ReportMetric(float64(requests)/float64(b.N*apps), "requests/app")
+}
+
+func benchDeps(b *testing.B, sim *pvesim.Simulator) *Deps {
+	info := sim.Info()
+	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	runner, _ := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})
+	b.Cleanup(func() { runner.Close() })
+	cat, _ := catalog.Embedded()
+	return &Deps{Client: client, Nodes: runner, Catalog: cat, Ports: &allocstore.Allocator{
+		Store:  &allocstore.GroupCommit{Store: &allocstore.LocalStore{Path: filepath.Join(b.TempDir(), "a.json")}},
+		Public: allocstore.Range{From: 8100, To: 8999}, Internal: allocstore.Range{From: 9100, To: 9999},
+	}}
+}
+
+// parallel runs fn for 0..n-1, ten at a time, as terraform -parallelism=10.
+func parallel(b *testing.B, n int, fn func(i int) error) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 10; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(i); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }

@@ -27,15 +27,18 @@ type Observed struct {
 // Observe reads a container in two calls (config and status) and one more
 // for the address of a running one.
 func (d *Deps) Observe(ctx context.Context, node string, vmid int) (Observed, error) {
-	return d.observe(ctx, node, vmid, true)
+	return d.observe(ctx, node, vmid, true, nil)
 }
 
-// ObserveCheap is Observe in two calls: config and status, without the address.
-func (d *Deps) ObserveCheap(ctx context.Context, node string, vmid int) (Observed, error) {
-	return d.observe(ctx, node, vmid, false)
+// ObserveCheap reads a container without its address. With a Snapshot it
+// costs one call (the config) plus a share of the cluster listing; the
+// status is asked for only when the listing does not confirm what the
+// caller believes, since pvestatd's list can trail a start or a stop.
+func (d *Deps) ObserveCheap(ctx context.Context, node string, vmid int, believedRunning bool) (Observed, error) {
+	return d.observe(ctx, node, vmid, false, &believedRunning)
 }
 
-func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress bool) (Observed, error) {
+func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress bool, believedRunning *bool) (Observed, error) {
 	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
 	if pveclient.IsNotFound(err) {
 		return Observed{Gone: true}, nil
@@ -43,7 +46,7 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 	if err != nil {
 		return Observed{}, err
 	}
-	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	status, err := d.status(ctx, node, vmid, believedRunning)
 	if pveclient.IsNotFound(err) {
 		return Observed{Gone: true}, nil
 	}
@@ -51,7 +54,7 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 		return Observed{}, err
 	}
 	o := Observed{
-		Running: st.Status == "running", Hostname: cfg.String("hostname"),
+		Running: status == "running", Hostname: cfg.String("hostname"),
 		Description: strings.TrimSuffix(cfg.String("description"), "\n"),
 		Memory:      cfg.Int("memory"), Cores: max(cfg.Int("cores"), 1), DiskGB: int(diskSize(cfg.String("rootfs")) >> 30),
 		Bridge: propertyOf(cfg.String("net0"), "bridge"),
@@ -102,4 +105,17 @@ func diskSize(rootfs string) int64 {
 	}
 	f, _ := strconv.ParseFloat(size[:len(size)-1], 64)
 	return int64(f * float64(unit))
+}
+
+// status is the container's status: from the shared snapshot when it agrees
+// with what the caller believes, else from the node.
+func (d *Deps) status(ctx context.Context, node string, vmid int, believedRunning *bool) (string, error) {
+	if d.Snapshot != nil && believedRunning != nil {
+		g, ok, err := d.Snapshot.Guest(ctx, vmid)
+		if err == nil && ok && g.Node == node && (g.Status == "running") == *believedRunning && g.Status != "unknown" {
+			return g.Status, nil
+		}
+	}
+	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	return st.Status, err
 }

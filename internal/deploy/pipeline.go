@@ -25,6 +25,15 @@ type Deps struct {
 	Ports       *allocstore.Allocator
 	Catalog     *catalog.Catalog
 	DefaultNode string
+	// Snapshot, when set, shares one cluster listing between cheap reads;
+	// every change this process makes drops it.
+	Snapshot *pveclient.GuestSnapshot
+}
+
+func (d *Deps) invalidate() {
+	if d.Snapshot != nil {
+		d.Snapshot.Invalidate()
+	}
 }
 
 // Spec is what an application asks for.
@@ -58,10 +67,12 @@ type App struct {
 // Create deploys an app. Once the container exists, saved is called with
 // what is known so far, so that a later failure leaves a resource Terraform
 // tracks (and replaces) instead of an orphan. Before that point a failure
-// releases the ports it took.
+// releases the ports it took. A deployment of the same app and hostname that
+// a killed run left unfinished is taken over instead of starting another.
 func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
 	var log stepLog
 	defer func() { app.Log = log.steps }()
+	defer d.invalidate()
 
 	entry, ok := d.Catalog.Get(spec.CatalogID)
 	if !ok {
@@ -73,22 +84,25 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 		return app, err
 	}
 
-	if spec.PortAllocationID != "" {
-		if err := log.run(ctx, "use port allocation", func() (string, error) {
-			a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
-			if err == nil && !ok {
-				err = fmt.Errorf("port allocation %s is not in %s", spec.PortAllocationID, d.Ports.Store.Location())
-			}
-			app.PublicPort, app.InternalPort = a.PublicPort, a.InternalPort
-			return fmt.Sprintf("public %d, internal %d from %s", a.PublicPort, a.InternalPort, spec.PortAllocationID), err
-		}); err != nil {
-			return app, err
+	var guests []pveclient.ClusterGuest
+	if err := log.run(ctx, "look for an unfinished deployment", func() (string, error) {
+		guests, err = d.Client.ClusterGuests(ctx)
+		if err != nil {
+			return "", err
 		}
-	} else if err := log.run(ctx, "allocate ports", func() (string, error) {
-		a, err := d.Ports.Allocate(ctx, spec.Hostname, 0)
-		app.PublicPort, app.InternalPort, app.AllocationID = a.PublicPort, a.InternalPort, a.ID
-		return fmt.Sprintf("public %d, internal %d", a.PublicPort, a.InternalPort), err
+		if g := unfinished(guests, spec, entry); g != nil {
+			app.VMID, app.Node, app.Template, app.Storage = g.VMID, g.Node, spec.Template, spec.Storage
+			app.PublicPort, app.InternalPort = portsOf(g.Tags)
+			return fmt.Sprintf("CT %d on %s, left by an interrupted run: taking it over", g.VMID, g.Node), nil
+		}
+		return "none", nil
 	}); err != nil {
+		return app, err
+	}
+	if app.VMID != 0 {
+		return d.resume(ctx, spec, entry, compose, app, &log, saved)
+	}
+	if err := d.takePorts(ctx, spec, guests, &app, &log); err != nil {
 		return app, err
 	}
 	created := false
@@ -145,7 +159,71 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	}); err != nil {
 		return app, err
 	}
-	if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartNewGuest(ctx, app.Node, app.VMID) }); err != nil {
+	return d.finish(ctx, spec, entry, compose, app, &log, true)
+}
+
+// takePorts uses the pair of a proximity_port_allocation, or takes one for
+// the application: the one a killed run of it left unclaimed, else a new one.
+func (d *Deps) takePorts(ctx context.Context, spec Spec, guests []pveclient.ClusterGuest, app *App, log *stepLog) error {
+	if spec.PortAllocationID != "" {
+		return log.run(ctx, "use port allocation", func() (string, error) {
+			a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
+			if err == nil && !ok {
+				err = fmt.Errorf("port allocation %s is not in %s", spec.PortAllocationID, d.Ports.Store.Location())
+			}
+			app.PublicPort, app.InternalPort = a.PublicPort, a.InternalPort
+			return fmt.Sprintf("public %d, internal %d from %s", a.PublicPort, a.InternalPort, spec.PortAllocationID), err
+		})
+	}
+	return log.run(ctx, "allocate ports", func() (string, error) {
+		a, reused, err := d.Ports.AllocateForApplication(ctx, spec.Hostname, taggedGuests(guests))
+		app.PublicPort, app.InternalPort, app.AllocationID = a.PublicPort, a.InternalPort, a.ID
+		msg := fmt.Sprintf("public %d, internal %d", a.PublicPort, a.InternalPort)
+		if reused {
+			msg += " (taken back from an interrupted run)"
+		}
+		return msg, err
+	})
+}
+
+// resume takes over a container whose deployment a killed run left
+// unfinished: it records the pair from the container's tags, and goes on
+// from waiting for its creation. Every later step is safe to repeat.
+func (d *Deps) resume(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, saved func(App)) (App, error) {
+	if err := log.run(ctx, "adopt ports", func() (string, error) {
+		msg := fmt.Sprintf("public %d, internal %d", app.PublicPort, app.InternalPort)
+		if spec.PortAllocationID != "" {
+			a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
+			if err == nil && (!ok || a.PublicPort != app.PublicPort || a.InternalPort != app.InternalPort) {
+				err = fmt.Errorf("CT %d records ports %d and %d, which are not those of port allocation %s", app.VMID, app.PublicPort, app.InternalPort, spec.PortAllocationID)
+			}
+			return msg + " from " + spec.PortAllocationID, err
+		}
+		a, err := d.Ports.Adopt(ctx, spec.Hostname, app.PublicPort, app.InternalPort)
+		app.AllocationID = a.ID
+		return msg, err
+	}); err != nil {
+		return app, err
+	}
+	saved(app)
+	if err := log.run(ctx, "wait for create", func() (string, error) {
+		return "", d.waitCreated(ctx, app.Node, app.VMID)
+	}); err != nil {
+		return app, err
+	}
+	return d.finish(ctx, spec, entry, compose, app, log, false)
+}
+
+// finish takes a created container to a running app: start, address,
+// runtime, compose file, compose up, service check, and the end of the
+// deploying mark. A fresh container cannot be running yet; one taken over
+// may be.
+func (d *Deps) finish(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, fresh bool) (_ App, err error) {
+	start := d.Client.StartGuest
+	if fresh {
+		start = d.Client.StartNewGuest
+	}
+	if err := log.run(ctx, "start", func() (string, error) { return "", start(ctx, app.Node, app.VMID) }); err != nil {
 		return app, err
 	}
 	if err := log.run(ctx, "wait for address", func() (string, error) {

@@ -71,7 +71,7 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 		}
 		names = append(names, s.Name)
 	}
-	if got := strings.Join(names, ","); got != "allocate ports,choose node,ensure template,choose storage,create container,wait for create,start,wait for address,install container runtime,write compose file,compose up,check services,finish" {
+	if got := strings.Join(names, ","); got != "look for an unfinished deployment,allocate ports,choose node,ensure template,choose storage,create container,wait for create,start,wait for address,install container runtime,write compose file,compose up,check services,finish" {
 		t.Errorf("steps %s", got)
 	}
 	cfg, _ := d.Client.GuestConfig(ctx, app.Node, app.VMID)
@@ -173,7 +173,7 @@ func TestCreateUnderFaults(t *testing.T) {
 	if err := sim.SetFaults(""); err != nil {
 		t.Fatal(err)
 	}
-	guests, _ := d.Client.GuestTags(context.Background())
+	guests, _ := d.Client.ClusterGuests(context.Background())
 	if len(guests) != 10 || len(vmids) != 10 {
 		t.Errorf("%d containers for %d distinct deployments", len(guests), len(vmids))
 	}

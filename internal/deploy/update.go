@@ -11,6 +11,7 @@ import (
 // Destroy stops (gracefully, then by force) and destroys a container, and
 // releases its ports; a container already gone is fine.
 func (d *Deps) Destroy(ctx context.Context, node string, vmid int, allocationID string) error {
+	defer d.invalidate()
 	if vmid != 0 {
 		if err := d.Client.ShutdownGuest(ctx, node, vmid, 30); err != nil && !pveclient.IsNotFound(err) {
 			if err := d.Client.StopGuest(ctx, node, vmid); err != nil && !pveclient.IsNotFound(err) {
@@ -45,6 +46,7 @@ type Change struct {
 // Update applies in-place changes and returns the steps it took.
 func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
 	var log stepLog
+	defer d.invalidate()
 	entry, ok := d.Catalog.Get(c.CatalogID)
 	if !ok {
 		return nil, fmt.Errorf("the catalog has no app %q", c.CatalogID)

@@ -34,7 +34,7 @@ func (r *applicationResource) Configure(_ context.Context, req resource.Configur
 }
 
 func (r *applicationResource) deps() *deploy.Deps {
-	return &deploy.Deps{Client: r.data.client, Nodes: r.data.nodes, Ports: r.data.ports, Catalog: r.data.catalog, DefaultNode: r.data.settings.defaultNode}
+	return &deploy.Deps{Client: r.data.client, Nodes: r.data.nodes, Ports: r.data.ports, Catalog: r.data.catalog, DefaultNode: r.data.settings.defaultNode, Snapshot: r.data.guests}
 }
 
 func (r *applicationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -88,12 +88,16 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Two calls when the address is known; a third only to learn it.
-	observe := r.deps().ObserveCheap
-	if state.IPAddress.ValueString() == "" || state.Status.ValueString() != "running" {
-		observe = r.deps().Observe
+	// One call and a share of the cluster listing when the address is
+	// known; the status and the address only when they are needed.
+	node, vmid, running := state.Node.ValueString(), int(state.VMID.ValueInt64()), state.Status.ValueString() == "running"
+	var o deploy.Observed
+	var err error
+	if state.IPAddress.ValueString() == "" || !running {
+		o, err = r.deps().Observe(ctx, node, vmid)
+	} else {
+		o, err = r.deps().ObserveCheap(ctx, node, vmid, running)
 	}
-	o, err := observe(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
 		return

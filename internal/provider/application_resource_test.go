@@ -48,7 +48,7 @@ resource "proximity_application" "web" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		CheckDestroy: func(*terraform.State) error {
-			if guests, _ := client.GuestTags(context.Background()); len(guests) != 0 {
+			if guests, _ := client.ClusterGuests(context.Background()); len(guests) != 0 {
 				return fmt.Errorf("%d containers left", len(guests))
 			}
 			if left := readAllocations(t, file); len(left) != 0 {
@@ -74,7 +74,7 @@ resource "proximity_application" "web" {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("memory"), knownvalue.Int64Exact(128)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("running")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log"), knownvalue.ListSizeExact(13)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log"), knownvalue.ListSizeExact(14)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
@@ -169,7 +169,7 @@ resource "proximity_application" "blog" {
 				Config: app(""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve2")),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(11).AtMapKey("message"), knownvalue.StringExact("wordpress, db running")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(12).AtMapKey("message"), knownvalue.StringExact("wordpress, db running")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("disk_gb"), knownvalue.Int64Exact(8)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},

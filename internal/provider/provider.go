@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -35,6 +36,10 @@ func New(version string) func() provider.Provider {
 	return func() provider.Provider { return &proximityProvider{version: version} }
 }
 
+// guestSnapshotAge bounds how long reads share one cluster listing: about
+// as long as a refresh of many applications takes.
+const guestSnapshotAge = 10 * time.Second
+
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
 	client   *pveclient.Client
@@ -42,6 +47,8 @@ type providerData struct {
 	ports    *allocstore.Allocator
 	nodes    *nodeshell.Runner // nil without an ssh block
 	settings settings
+	// guests is one cluster listing shared by the reads of a refresh.
+	guests *pveclient.GuestSnapshot
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -95,7 +102,10 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	ctx = tflog.SetField(ctx, "endpoint", set.client.Endpoint)
 	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
-	data := &providerData{client: client, catalog: apps, nodes: runner, settings: set, ports: newAllocator(set, client, runner)}
+	data := &providerData{
+		client: client, catalog: apps, nodes: runner, settings: set, ports: newAllocator(set, client, runner),
+		guests: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge},
+	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -160,7 +170,7 @@ func newAllocator(set settings, client *pveclient.Client, runner *nodeshell.Runn
 		Public:   allocstore.Range{From: set.publicRange[0], To: set.publicRange[1]},
 		Internal: allocstore.Range{From: set.internalRange[0], To: set.internalRange[1]},
 		Cluster: func(ctx context.Context) ([]allocstore.TaggedGuest, error) {
-			guests, err := client.GuestTags(ctx)
+			guests, err := client.ClusterGuests(ctx)
 			out := make([]allocstore.TaggedGuest, len(guests))
 			for i, g := range guests {
 				out[i] = allocstore.TaggedGuest{VMID: g.VMID, Node: g.Node, Tags: g.Tags}

@@ -137,15 +137,16 @@ func TestStorageTemplatesAndBackups(t *testing.T) {
 	}
 }
 
-func TestGuestTagsAndOnlineNodes(t *testing.T) {
+func TestClusterGuestsAndOnlineNodes(t *testing.T) {
 	sim := startSim(t, "")
 	c := tokenClient(t, sim)
 	ctx := context.Background()
 	if err := c.CreateGuest(ctx, "pve3", 120, map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2", "tags": "px-pub-8100;Proximity;px-int-9100"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	guests, err := c.GuestTags(ctx)
-	if err != nil || len(guests) != 1 || guests[0].Node != "pve3" || strings.Join(guests[0].Tags, ",") != "proximity,px-int-9100,px-pub-8100" {
+	guests, err := c.ClusterGuests(ctx)
+	if err != nil || len(guests) != 1 || guests[0].Node != "pve3" || guests[0].Type != "lxc" || guests[0].Name != "CT120" ||
+		strings.Join(guests[0].Tags, ",") != "proximity,px-int-9100,px-pub-8100" {
 		t.Fatalf("guest tags %+v %v", guests, err)
 	}
 	nodes, err := c.OnlineNodes(ctx)

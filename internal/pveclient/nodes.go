@@ -91,20 +91,27 @@ func (c *Client) NodeAddress(ctx context.Context, node string) (string, error) {
 	return "", fmt.Errorf("node %s is not in the cluster", node)
 }
 
-// TaggedGuest is a guest with its tags, from /cluster/resources.
-type TaggedGuest struct {
-	VMID int
-	Node string
-	Tags []string
+// ClusterGuest is a guest as /cluster/resources lists it. pvestatd feeds
+// that list, so it can lag a few seconds behind the guest: its status is
+// "unknown" at first and may trail a start or a stop.
+type ClusterGuest struct {
+	VMID   int
+	Node   string
+	Type   string // lxc or qemu
+	Name   string
+	Status string
+	Tags   []string
 }
 
-// GuestTags lists every guest of the cluster with its tags, in one call.
-func (c *Client) GuestTags(ctx context.Context) ([]TaggedGuest, error) {
+// ClusterGuests lists every guest of the cluster, in one call.
+func (c *Client) ClusterGuests(ctx context.Context) ([]ClusterGuest, error) {
 	var items []struct {
-		VMID int    `json:"vmid"`
-		Node string `json:"node"`
-		Type string `json:"type"`
-		Tags string `json:"tags"`
+		VMID   int    `json:"vmid"`
+		Node   string `json:"node"`
+		Type   string `json:"type"`
+		Name   string `json:"name"`
+		Status string `json:"status"`
+		Tags   string `json:"tags"`
 	}
 	if err := c.do(ctx, "listing the cluster's guests", func(ctx context.Context) error {
 		items = nil
@@ -112,12 +119,10 @@ func (c *Client) GuestTags(ctx context.Context) ([]TaggedGuest, error) {
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]TaggedGuest, 0, len(items))
+	out := make([]ClusterGuest, 0, len(items))
 	for _, it := range items {
-		g := TaggedGuest{VMID: it.VMID, Node: it.Node}
-		for _, t := range strings.FieldsFunc(it.Tags, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-			g.Tags = append(g.Tags, t)
-		}
+		g := ClusterGuest{VMID: it.VMID, Node: it.Node, Type: it.Type, Name: it.Name, Status: it.Status}
+		g.Tags = strings.FieldsFunc(it.Tags, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 		out = append(out, g)
 	}
 	return out, nil

@@ -60,6 +60,14 @@ func (c *Client) WaitTask(ctx context.Context, upid string) (TaskResult, error) 
 	interval := pollStart
 	started := time.Now()
 	for {
+		// No task is done the moment it starts: wait before every poll,
+		// the first included.
+		select {
+		case <-ctx.Done():
+			return TaskResult{}, fmt.Errorf("waiting for task %s: %w", upid, ctx.Err())
+		case <-time.After(interval):
+		}
+		interval = min(pollMax, interval*2)
 		var st struct {
 			Status     string `json:"status"`
 			ExitStatus string `json:"exitstatus"`
@@ -75,12 +83,6 @@ func (c *Client) WaitTask(ctx context.Context, upid string) (TaskResult, error) 
 		case st.Status == "stopped":
 			return c.taskOutcome(ctx, node, upid, st.ExitStatus)
 		}
-		select {
-		case <-ctx.Done():
-			return TaskResult{}, fmt.Errorf("waiting for task %s: %w", upid, ctx.Err())
-		case <-time.After(interval):
-		}
-		interval = min(pollMax, interval*2)
 	}
 }
 

@@ -1,0 +1,85 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// A run killed after creating its container: the next create of the same
+// app and hostname takes the container over instead of creating another.
+func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
+	d, _, _ := newDeps(t, "")
+	killed := errors.New("killed")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) { cancel(killed) })
+	if err == nil || first.VMID == 0 {
+		t.Fatalf("the first run was not interrupted after creating its container: %+v %v", first, err)
+	}
+	o, err := d.Observe(context.Background(), first.Node, first.VMID)
+	if err != nil || !o.Deploying {
+		t.Fatalf("the interrupted container must still carry the deploying mark: %+v %v", o, err)
+	}
+
+	app, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.VMID != first.VMID || app.Node != first.Node || app.PublicPort != first.PublicPort || app.InternalPort != first.InternalPort {
+		t.Errorf("took over %+v, want the container and ports of %+v", app, first)
+	}
+	if app.AllocationID != first.AllocationID {
+		t.Errorf("allocation %s, want the interrupted run's %s", app.AllocationID, first.AllocationID)
+	}
+	if !strings.Contains(app.Log[0].Message, "taking it over") {
+		t.Errorf("first step %+v", app.Log[0])
+	}
+	guests, _ := d.Client.ClusterGuests(context.Background())
+	if len(guests) != 1 {
+		t.Errorf("%d containers, want 1", len(guests))
+	}
+	if n := allocations(t, d); n != 1 {
+		t.Errorf("%d allocations, want 1", n)
+	}
+	if o, _ := d.Observe(context.Background(), app.Node, app.VMID); o.Deploying || !o.Running || o.IP == "" {
+		t.Errorf("the app did not finish: %+v", o)
+	}
+
+	// A finished app of the same hostname is not an unfinished deployment.
+	other, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
+	if err != nil || other.VMID == app.VMID || other.PublicPort == app.PublicPort {
+		t.Errorf("a second app was not created beside the finished one: %+v %v", other, err)
+	}
+}
+
+// A run killed after taking its ports and before creating its container:
+// the next create takes the same pair back instead of leaking it.
+func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
+	d, _, _ := newDeps(t, "")
+	left, _, err := d.Ports.AllocateForApplication(context.Background(), "web", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Ports.Allocate(context.Background(), "web", 0); err != nil { // a port allocation of the same name is not the app's
+		t.Fatal(err)
+	}
+	app, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.AllocationID != left.ID || app.PublicPort != left.PublicPort {
+		t.Errorf("allocated %d (%s), want the left pair %d (%s)", app.PublicPort, app.AllocationID, left.PublicPort, left.ID)
+	}
+	if !strings.Contains(app.Log[1].Message, "taken back from an interrupted run") {
+		t.Errorf("ports step %+v", app.Log[1])
+	}
+	if n := allocations(t, d); n != 2 {
+		t.Errorf("%d allocations, want 2", n)
+	}
+	// Now that its container records it, the pair is no longer unclaimed.
+	again, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
+	if err != nil || again.PublicPort == app.PublicPort {
+		t.Errorf("a claimed pair was handed out again: %+v %v", again, err)
+	}
+}
