@@ -118,7 +118,7 @@ type Holders map[int]string
 type Request struct {
 	Owner            string
 	Application      string // see Allocation.Application
-	PublicPort       int // 0: the lowest free
+	PublicPort       int    // 0: the lowest free
 	Public, Internal Range
 	// ClusterPublic and ClusterInternal are ports containers record on
 	// themselves, so that applies from machines with another file are seen.

@@ -14,9 +14,9 @@ type GuestSnapshot struct {
 	Client *Client
 	MaxAge time.Duration
 
-	mu      sync.Mutex // held while listing, so concurrent readers share one call
-	taken   time.Time
-	byVMID  map[int]ClusterGuest
+	mu     sync.Mutex // held while listing, so concurrent readers share one call
+	taken  time.Time
+	byVMID map[int]ClusterGuest
 }
 
 // Guest returns a guest as the snapshot saw it; ok is false when the
