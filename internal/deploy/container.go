@@ -14,16 +14,17 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
-// tags are the user's tags plus Proximity's own, which record the app and
-// its ports on the container so that any machine can see them.
-func tags(spec Spec, entry *catalog.App, app App, deploying bool) []string {
-	out := append([]string{}, spec.Tags...)
-	out = append(out, TagProximity, TagApp+entry.ID, allocstore.PublicTagPrefix+strconv.Itoa(app.PublicPort), allocstore.InternalTagPrefix+strconv.Itoa(app.InternalPort))
+// ownTags are the user's tags plus Proximity's own, which record the app and
+// its ports on the container so that any machine can see them. deploying
+// marks a container that no Terraform state is known to hold yet.
+func ownTags(userTags []string, catalogID string, publicPort, internalPort int, deploying bool) string {
+	out := append([]string{}, userTags...)
+	out = append(out, TagProximity, TagApp+catalogID, allocstore.PublicTagPrefix+strconv.Itoa(publicPort), allocstore.InternalTagPrefix+strconv.Itoa(internalPort))
 	if deploying {
 		out = append(out, TagDeploying)
 	}
 	sort.Strings(out)
-	return out
+	return strings.Join(out, ";")
 }
 
 func containerOptions(spec Spec, entry *catalog.App, app App, storage string) map[string]any {
@@ -42,7 +43,7 @@ func containerOptions(spec Spec, entry *catalog.App, app App, storage string) ma
 	opts := map[string]any{
 		"ostemplate": app.Template, "hostname": spec.Hostname, "memory": app.Memory, "cores": app.Cores, "swap": 512,
 		"rootfs": fmt.Sprintf("%s:%d", storage, app.DiskGB), "net0": net, "unprivileged": 1, "features": "nesting=1,keyctl=1",
-		"onboot": 1, "tags": strings.Join(tags(spec, entry, app, true), ";"),
+		"onboot": 1, "tags": ownTags(spec.Tags, entry.ID, app.PublicPort, app.InternalPort, true),
 	}
 	if spec.Description != "" {
 		opts["description"] = spec.Description

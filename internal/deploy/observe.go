@@ -119,3 +119,10 @@ func (d *Deps) status(ctx context.Context, node string, vmid int, believedRunnin
 	st, err := d.Client.GuestStatus(ctx, node, vmid)
 	return st.Status, err
 }
+
+// Confirm removes the deploying mark from a container that a Terraform state
+// now holds, so that no later deployment of the same hostname takes it over.
+func (d *Deps) Confirm(ctx context.Context, node string, vmid int, o Observed) error {
+	defer d.invalidate()
+	return d.Client.UpdateGuestConfig(ctx, node, vmid, map[string]any{"tags": ownTags(o.Tags, o.CatalogID, o.PublicPort, o.InternalPort, false)}, nil, "")
+}

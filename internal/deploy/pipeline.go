@@ -215,9 +215,11 @@ func (d *Deps) resume(ctx context.Context, spec Spec, entry *catalog.App, compos
 }
 
 // finish takes a created container to a running app: start, address,
-// runtime, compose file, compose up, service check, and the end of the
-// deploying mark. A fresh container cannot be running yet; one taken over
-// may be.
+// runtime, compose file, compose up and the service check. The deploying
+// mark stays: Terraform records the app only after Create returns, and a run
+// killed in between must still find the container as its own. The first
+// read from a state that holds the app removes it (Confirm). A fresh
+// container cannot be running yet; one taken over may be.
 func (d *Deps) finish(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, fresh bool) (_ App, err error) {
 	start := d.Client.StartGuest
 	if fresh {
@@ -252,11 +254,6 @@ func (d *Deps) finish(ctx context.Context, spec Spec, entry *catalog.App, compos
 	}
 	if err := log.run(ctx, "check services", func() (string, error) {
 		return d.checkServices(ctx, app.Node, app.VMID, composeCmd, entry)
-	}); err != nil {
-		return app, err
-	}
-	if err := log.run(ctx, "finish", func() (string, error) {
-		return "", d.Client.UpdateGuestConfig(ctx, app.Node, app.VMID, map[string]any{"tags": strings.Join(tags(spec, entry, app, false), ";")}, nil, "")
 	}); err != nil {
 		return app, err
 	}

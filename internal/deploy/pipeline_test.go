@@ -71,11 +71,12 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 		}
 		names = append(names, s.Name)
 	}
-	if got := strings.Join(names, ","); got != "look for an unfinished deployment,allocate ports,choose node,ensure template,choose storage,create container,wait for create,start,wait for address,install container runtime,write compose file,compose up,check services,finish" {
+	if got := strings.Join(names, ","); got != "look for an unfinished deployment,allocate ports,choose node,ensure template,choose storage,create container,wait for create,start,wait for address,install container runtime,write compose file,compose up,check services" {
 		t.Errorf("steps %s", got)
 	}
 	cfg, _ := d.Client.GuestConfig(ctx, app.Node, app.VMID)
-	if cfg.String("tags") != "proximity;px-app-wordpress;px-int-9100;px-pub-8100" || cfg.String("hostname") != "blog" {
+	// The deploying mark stays until a state is known to hold the app (Confirm).
+	if cfg.String("tags") != "proximity;px-app-wordpress;px-deploying;px-int-9100;px-pub-8100" || cfg.String("hostname") != "blog" {
 		t.Errorf("tags %q hostname %q", cfg.String("tags"), cfg.String("hostname"))
 	}
 	// A second app skips the first one's ports and VMID.

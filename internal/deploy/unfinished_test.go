@@ -42,11 +42,23 @@ func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
 	if n := allocations(t, d); n != 1 {
 		t.Errorf("%d allocations, want 1", n)
 	}
-	if o, _ := d.Observe(context.Background(), app.Node, app.VMID); o.Deploying || !o.Running || o.IP == "" {
+	o, _ = d.Observe(context.Background(), app.Node, app.VMID)
+	if !o.Running || o.IP == "" {
 		t.Errorf("the app did not finish: %+v", o)
 	}
+	// Until a state is known to hold it, it stays marked: a run killed after
+	// the deployment and before Terraform recorded it must find it too.
+	if !o.Deploying {
+		t.Error("the deploying mark went before Terraform recorded the app")
+	}
+	if err := d.Confirm(context.Background(), app.Node, app.VMID, o); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := d.Observe(context.Background(), app.Node, app.VMID); o.Deploying || o.CatalogID != "nginx" || o.PublicPort != app.PublicPort {
+		t.Errorf("after Confirm: %+v", o)
+	}
 
-	// A finished app of the same hostname is not an unfinished deployment.
+	// A confirmed app of the same hostname is not an unfinished deployment.
 	other, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
 	if err != nil || other.VMID == app.VMID || other.PublicPort == app.PublicPort {
 		t.Errorf("a second app was not created beside the finished one: %+v %v", other, err)
@@ -78,6 +90,10 @@ func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
 		t.Errorf("%d allocations, want 2", n)
 	}
 	// Now that its container records it, the pair is no longer unclaimed.
+	o, _ := d.Observe(context.Background(), app.Node, app.VMID)
+	if err := d.Confirm(context.Background(), app.Node, app.VMID, o); err != nil {
+		t.Fatal(err)
+	}
 	again, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
 	if err != nil || again.PublicPort == app.PublicPort {
 		t.Errorf("a claimed pair was handed out again: %+v %v", again, err)

@@ -62,7 +62,7 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 		set["description"] = *c.Description
 	}
 	if c.Tags != nil {
-		set["tags"] = strings.Join(tags(Spec{Tags: c.Tags}, entry, App{PublicPort: c.PublicPort, InternalPort: c.InternalPort}, false), ";")
+		set["tags"] = ownTags(c.Tags, entry.ID, c.PublicPort, c.InternalPort, false)
 	}
 	var remove []string
 	if c.Description != nil && *c.Description == "" {

@@ -113,6 +113,13 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	if o.Deploying {
+		// This state holds the app now: no later deployment of the same
+		// hostname may take the container over.
+		if err := r.deps().Confirm(ctx, node, vmid, o); err != nil {
+			resp.Diagnostics.AddWarning("Deployment mark not removed", fmt.Sprintf("%s keeps its %s tag until the next refresh: %v", state.ID.ValueString(), deploy.TagDeploying, err))
+		}
+	}
 	state.Memory, state.Cores = types.Int64Value(int64(o.Memory)), types.Int64Value(int64(o.Cores))
 	if o.DiskGB > 0 {
 		state.DiskGB = types.Int64Value(int64(o.DiskGB))

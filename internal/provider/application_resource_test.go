@@ -74,7 +74,7 @@ resource "proximity_application" "web" {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("memory"), knownvalue.Int64Exact(128)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("running")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log"), knownvalue.ListSizeExact(14)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log"), knownvalue.ListSizeExact(13)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
 )
@@ -41,8 +42,11 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	}
 	return &shell.Env{
 		FS: g.RootFS, Programs: progs, Home: "/root", Locks: shell.NewLockTable(),
-		Vars:  []string{"HOSTNAME=" + hostname, "container=lxc", "LANG=C.UTF-8"},
-		Sleep: s.clock.sleep,
+		Vars: []string{"HOSTNAME=" + hostname, "container=lxc", "LANG=C.UTF-8"},
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			s.stats.countBusy(g.VMID, d)
+			return s.clock.sleep(ctx, d)
+		},
 		OnCommand: func(name string) shell.Program {
 			s.stats.countCommand(name)
 			if r := s.faults.execFailure(name); r != nil {

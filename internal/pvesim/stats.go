@@ -3,6 +3,7 @@ package pvesim
 import (
 	"maps"
 	"sync"
+	"time"
 )
 
 // Stats are the simulator's counters: requests per "METHOD /route" (route
@@ -13,6 +14,10 @@ type Stats struct {
 	Tasks    map[string]int `json:"tasks"`
 	Commands map[string]int `json:"commands"`
 	Faults   int            `json:"faults_injected"`
+	// GuestBusy is the simulated time, in seconds, spent in tasks on each
+	// guest and in commands inside it: the length of that guest's critical
+	// path, against which a deployment's wall time can be judged.
+	GuestBusy map[int]float64 `json:"guest_busy_seconds"`
 }
 
 type stats struct {
@@ -29,7 +34,7 @@ func newStats() *stats {
 func (st *stats) reset() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.s = Stats{Requests: map[string]int{}, Tasks: map[string]int{}, Commands: map[string]int{}}
+	st.s = Stats{Requests: map[string]int{}, Tasks: map[string]int{}, Commands: map[string]int{}, GuestBusy: map[int]float64{}}
 }
 
 func (st *stats) countRequest(method, route string) {
@@ -50,6 +55,12 @@ func (st *stats) countCommand(name string) {
 	st.mu.Unlock()
 }
 
+func (st *stats) countBusy(vmid int, d time.Duration) {
+	st.mu.Lock()
+	st.s.GuestBusy[vmid] += d.Seconds()
+	st.mu.Unlock()
+}
+
 func (st *stats) countFault() {
 	st.mu.Lock()
 	st.s.Faults++
@@ -59,5 +70,6 @@ func (st *stats) countFault() {
 func (st *stats) snapshot() Stats {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return Stats{Requests: maps.Clone(st.s.Requests), Tasks: maps.Clone(st.s.Tasks), Commands: maps.Clone(st.s.Commands), Faults: st.s.Faults}
+	return Stats{Requests: maps.Clone(st.s.Requests), Tasks: maps.Clone(st.s.Tasks), Commands: maps.Clone(st.s.Commands), Faults: st.s.Faults,
+		GuestBusy: maps.Clone(st.s.GuestBusy)}
 }

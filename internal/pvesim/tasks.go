@@ -52,6 +52,9 @@ func (t *taskCtx) warnf(format string, args ...any) {
 
 // sleep waits a simulated duration, stretched by any slow-task fault.
 func (t *taskCtx) sleep(d time.Duration) error {
+	if vmid, err := strconv.Atoi(t.task.ID); err == nil {
+		t.sim.stats.countBusy(vmid, d)
+	}
 	return t.sim.clock.sleep(t, d)
 }
 

@@ -1,0 +1,95 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
+)
+
+// TestKilledApplyConverges kills an apply of 5 applications (the CLI and the
+// provider process, with SIGKILL) in the middle of the deployments, then
+// applies again: 5 containers, all in the state, no orphan, no leaked
+// allocation, and an empty plan.
+func TestKilledApplyConverges(t *testing.T) {
+	sim := pvesimtest.Start(t, pvesim.Options{TimeScale: 0.1})
+	c := newCLI(t, sim, `
+resource "proximity_application" "app" {
+  count      = 5
+  catalog_id = "nginx"
+  hostname   = "app${count.index}"
+}
+`)
+	client := simClient(t, sim)
+	containers := func() []pveclient.ClusterGuest {
+		guests, err := client.ClusterGuests(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return guests
+	}
+
+	apply, out := c.command("apply", "-auto-approve", "-input=false", "-no-color")
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Killed once one application is recorded and the others are somewhere
+	// in their deployment (or finished, and not yet recorded).
+	waitFor(t, 2*time.Minute, "the first application to be recorded", func() bool { return strings.Contains(out.String(), "Creation complete") })
+	if err := syscall.Kill(-apply.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = apply.Wait()
+	t.Logf("killed with %d containers in the cluster; output so far:\n%s", len(containers()), out)
+
+	c.apply()
+	if got := c.stateList(); len(got) != 5 {
+		t.Errorf("state holds %v, want 5 applications", got)
+	}
+	if got := containers(); len(got) != 5 {
+		t.Errorf("%d containers after the second apply, want 5 (no orphan): %+v", len(got), got)
+	}
+	if got := allocations(t, filepath.Join(c.dir, "allocations.json")); len(got) != 5 {
+		t.Errorf("%d allocations, want 5 (none leaked): %+v", len(got), got)
+	}
+	c.planIsEmpty()
+	c.must("destroy", "-auto-approve", "-input=false", "-no-color")
+	if got := containers(); len(got) != 0 {
+		t.Errorf("%d containers after destroy", len(got))
+	}
+	if got := allocations(t, filepath.Join(c.dir, "allocations.json")); len(got) != 0 {
+		t.Errorf("%d allocations after destroy", len(got))
+	}
+}
+
+func simClient(t testing.TB, sim *pvesim.Simulator) *pveclient.Client {
+	t.Helper()
+	info := sim.Info()
+	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+func allocations(t testing.TB, file string) []allocstore.Allocation {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table allocstore.Table
+	if err := json.Unmarshal(data, &table); err != nil {
+		t.Fatal(err)
+	}
+	return table.Allocations
+}
