@@ -21,6 +21,7 @@ type Observed struct {
 	Deploying                bool
 	IP                       string
 	Bridge                   string
+	IPConfig, Gateway        string // net0's ip= (dhcp or a CIDR) and gw=
 	Template                 string
 }
 
@@ -57,7 +58,7 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 		Running: status == "running", Hostname: cfg.String("hostname"),
 		Description: strings.TrimSuffix(cfg.String("description"), "\n"),
 		Memory:      cfg.Int("memory"), Cores: max(cfg.Int("cores"), 1), DiskGB: int(diskSize(cfg.String("rootfs")) >> 30),
-		Bridge: propertyOf(cfg.String("net0"), "bridge"),
+		Bridge: propertyOf(cfg.String("net0"), "bridge"), IPConfig: propertyOf(cfg.String("net0"), "ip"), Gateway: propertyOf(cfg.String("net0"), "gw"),
 	}
 	for _, tag := range strings.Split(cfg.String("tags"), ";") {
 		switch {

@@ -38,10 +38,14 @@ type Change struct {
 	Restart               bool // restart triggers changed
 	Running               *bool
 	Password              *string // new root password, set with chpasswd
+	Network               *Network
 	CatalogID, Hostname   string
 	PublicPort            int
 	InternalPort          int
 }
+
+// Network is a new address for the container: ip= dhcp or a CIDR, and gw=.
+type Network struct{ IP, Gateway string }
 
 // Update applies in-place changes and returns the steps it took.
 func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
@@ -63,6 +67,14 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 	}
 	if c.Tags != nil {
 		set["tags"] = ownTags(c.Tags, entry.ID, c.PublicPort, c.InternalPort, false)
+	}
+	if c.Network != nil {
+		// net0 is rewritten whole: keep its MAC address, name and bridge.
+		cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+		if err != nil {
+			return nil, err
+		}
+		set["net0"] = withAddress(cfg.String("net0"), c.Network.IP, c.Network.Gateway)
 	}
 	var remove []string
 	if c.Description != nil && *c.Description == "" {
@@ -140,4 +152,22 @@ func (d *Deps) setRootPassword(ctx context.Context, node string, vmid int, passw
 		}
 		return nil
 	})
+}
+
+// withAddress sets ip= and gw= in a net0 value, keeping everything else.
+func withAddress(net0, ip, gateway string) string {
+	if ip == "" {
+		ip = "dhcp"
+	}
+	var parts []string
+	for _, part := range strings.Split(net0, ",") {
+		if k, _, _ := strings.Cut(part, "="); k != "ip" && k != "gw" && part != "" {
+			parts = append(parts, part)
+		}
+	}
+	parts = append(parts, "ip="+ip)
+	if gateway != "" {
+		parts = append(parts, "gw="+gateway)
+	}
+	return strings.Join(parts, ",")
 }

@@ -23,6 +23,7 @@ type applicationModel struct {
 	Template        types.String   `tfsdk:"template"`
 	Storage         types.String   `tfsdk:"storage"`
 	Bridge          types.String   `tfsdk:"bridge"`
+	IPConfig        types.Object   `tfsdk:"ip_config"`
 	SSHPublicKeys   types.String   `tfsdk:"ssh_public_keys"`
 	Memory          types.Int64    `tfsdk:"memory"`
 	Cores           types.Int64    `tfsdk:"cores"`
@@ -108,4 +109,34 @@ func randomPassword() string {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+var ipConfigType = map[string]attr.Type{"address": types.StringType, "gateway": types.StringType}
+
+// ipConfigOf reads ip_config: empty strings for DHCP.
+func ipConfigOf(o types.Object) (address, gateway string) {
+	if o.IsNull() || o.IsUnknown() {
+		return "", ""
+	}
+	a := o.Attributes()
+	if v, ok := a["address"].(types.String); ok {
+		address = v.ValueString()
+	}
+	if v, ok := a["gateway"].(types.String); ok {
+		gateway = v.ValueString()
+	}
+	return address, gateway
+}
+
+// ipConfigValue is what a container's net0 says, kept null while it says
+// DHCP and the configuration leaves ip_config out.
+func ipConfigValue(known types.Object, address, gateway string) types.Object {
+	if (address == "dhcp" || address == "") && gateway == "" && known.IsNull() {
+		return known
+	}
+	gw := types.StringNull()
+	if gateway != "" {
+		gw = types.StringValue(gateway)
+	}
+	return types.ObjectValueMust(ipConfigType, map[string]attr.Value{"address": types.StringValue(address), "gateway": gw})
 }

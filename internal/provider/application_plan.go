@@ -61,9 +61,22 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			}
 		}
 	}
+	// Left out, memory and cores are the catalog minimum: a container
+	// resized out of band shows as a change back to it.
+	for name, min := range map[string]int{"memory": entry.MinMemory, "cores": entry.MinCPU} {
+		var configured types.Int64
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &configured)...)
+		if configured.IsNull() {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), int64(min))...)
+		}
+	}
 	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
 	minimum("cores", plan.Cores, entry.MinCPU, "cores")
 	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")
+	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
+			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")
+	}
 	if writeOnlyPassword(ctx, req.Config) {
 		// The password is not stored: password_wo takes its place.
 		resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())
@@ -82,7 +95,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		}
 		// A redeploy or a status change rewrites the log and the address.
 		if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
-			passwordChanges(ctx, req.Config, plan, state) {
+			passwordChanges(ctx, req.Config, plan, state) || !plan.IPConfig.Equal(state.IPConfig) {
 			resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
 			resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
 			resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())

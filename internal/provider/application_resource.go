@@ -57,7 +57,9 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		password = randomPassword()
 		plan.Password = types.StringValue(password)
 	}
+	address, gateway := ipConfigOf(plan.IPConfig)
 	spec := deploy.Spec{
+		IPConfig: address, Gateway: gateway,
 		CatalogID: plan.CatalogID.ValueString(), Hostname: plan.Hostname.ValueString(), Node: stringOrEmpty(plan.Node),
 		Template: stringOrEmpty(plan.Template), Storage: stringOrEmpty(plan.Storage), Bridge: plan.Bridge.ValueString(),
 		SSHPublicKeys: plan.SSHPublicKeys.ValueString(), Password: password, Description: plan.Description.ValueString(),
@@ -126,6 +128,7 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	state.Status = types.StringValue(map[bool]string{true: "running", false: "stopped"}[o.Running])
 	state.Hostname = types.StringValue(o.Hostname)
+	state.IPConfig = ipConfigValue(state.IPConfig, o.IPConfig, o.Gateway)
 	if o.Description != "" || !state.Description.IsNull() {
 		state.Description = types.StringValue(o.Description)
 	}
@@ -181,6 +184,10 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		running := plan.Status.ValueString() == "running"
 		c.Running = &running
 	}
+	if !plan.IPConfig.Equal(state.IPConfig) {
+		address, gateway := ipConfigOf(plan.IPConfig)
+		c.Network = &deploy.Network{IP: address, Gateway: gateway}
+	}
 	if passwordChanges(ctx, req.Config, plan, state) {
 		password := plan.Password.ValueString()
 		if plan.Password.IsNull() {
@@ -196,10 +203,13 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("updating %s: %v", state.ID.ValueString(), err))
 		return
 	}
-	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil) {
+	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil) {
 		plan.DeploymentLog = stepList(ctx, steps)
 		o, err := r.deps().Observe(ctx, node, vmid)
-		if err == nil {
+		plan.IPAddress, plan.URL = state.IPAddress, state.URL
+		if err != nil {
+			resp.Diagnostics.AddWarning("Address not read", fmt.Sprintf("reading the address of %s after the update: %v; the next refresh reads it", state.ID.ValueString(), err))
+		} else {
 			plan.IPAddress, plan.URL = types.StringValue(o.IP), types.StringValue("")
 			if entry, ok := r.data.catalog.Get(state.CatalogID.ValueString()); ok && o.IP != "" {
 				plan.URL = types.StringValue(fmt.Sprintf("http://%s:%d", o.IP, entry.MainPort()))

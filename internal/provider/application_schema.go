@@ -57,6 +57,13 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"template":        schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.", PlanModifiers: replaceIfSet},
 			"storage":         schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.", PlanModifiers: replaceIfSet},
 			"bridge":          schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("vmbr0"), MarkdownDescription: "Network bridge. Default `vmbr0`.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"ip_config": schema.SingleNestedAttribute{
+				Optional: true, MarkdownDescription: "Address of the container on `bridge`. Default: DHCP. Changes in place (the app keeps its container and data).",
+				Attributes: map[string]schema.Attribute{
+					"address": schema.StringAttribute{Required: true, MarkdownDescription: "`dhcp`, or a static IPv4 address with its prefix length, such as `192.168.1.50/24`.", Validators: []validator.String{ipAddressValidator()}},
+					"gateway": schema.StringAttribute{Optional: true, MarkdownDescription: "Default gateway for a static address, such as `192.168.1.1`.", Validators: []validator.String{gatewayValidator()}},
+				},
+			},
 			"ssh_public_keys": schema.StringAttribute{Optional: true, MarkdownDescription: "Public keys for root in the container (one per line), set at creation.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"memory": schema.Int64Attribute{
 				Optional: true, Computed: true, MarkdownDescription: "Memory in MB. Default: the catalog minimum; it cannot be lower. Changes in place.",

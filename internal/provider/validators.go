@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -113,6 +114,27 @@ func durationValidator() validator.String {
 	return stringCheck{"a duration such as 500ms or 10s", func(v string) string {
 		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
 			return fmt.Sprintf("%q is not a positive duration; write for example 500ms, 2s or 1m", v)
+		}
+		return ""
+	}}
+}
+
+func ipAddressValidator() validator.String {
+	return stringCheck{"`dhcp`, or an IPv4 address with its prefix length, such as 192.168.1.50/24", func(v string) string {
+		if v == "dhcp" {
+			return ""
+		}
+		if p, err := netip.ParsePrefix(v); err != nil || !p.Addr().Is4() {
+			return fmt.Sprintf("%q is neither dhcp nor an IPv4 address with its prefix length; write for example 192.168.1.50/24", v)
+		}
+		return ""
+	}}
+}
+
+func gatewayValidator() validator.String {
+	return stringCheck{"an IPv4 address, such as 192.168.1.1", func(v string) string {
+		if a, err := netip.ParseAddr(v); err != nil || !a.Is4() {
+			return fmt.Sprintf("%q is not an IPv4 address; write for example 192.168.1.1", v)
 		}
 		return ""
 	}}
