@@ -53,10 +53,10 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Validators:    []validator.String{stringvalidator.RegexMatches(hostnamePattern, "must be one DNS label: lower-case letters, digits and dashes, at most 63, not starting or ending with a dash")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"node":            schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app.", PlanModifiers: replaceIfSet},
-			"template":        schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.", PlanModifiers: replaceIfSet},
-			"storage":         schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.", PlanModifiers: replaceIfSet},
-			"bridge":          schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("vmbr0"), MarkdownDescription: "Network bridge. Default `vmbr0`.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"node":     schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app.", PlanModifiers: replaceIfSet},
+			"template": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.", PlanModifiers: replaceIfSet},
+			"storage":  schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.", PlanModifiers: replaceIfSet},
+			"bridge":   schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("vmbr0"), MarkdownDescription: "Network bridge. Default `vmbr0`.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"ip_config": schema.SingleNestedAttribute{
 				Optional: true, MarkdownDescription: "Address of the container on `bridge`. Default: DHCP. Changes in place (the app keeps its container and data).",
 				Attributes: map[string]schema.Attribute{
