@@ -22,6 +22,7 @@ type Observed struct {
 	IP                       string
 	Bridge                   string
 	IPConfig, Gateway        string // net0's ip= (dhcp or a CIDR) and gw=
+	Storage                  string // of the root disk
 	Template                 string
 }
 
@@ -58,7 +59,8 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 		Running: status == "running", Hostname: cfg.String("hostname"),
 		Description: strings.TrimSuffix(cfg.String("description"), "\n"),
 		Memory:      cfg.Int("memory"), Cores: max(cfg.Int("cores"), 1), DiskGB: int(diskSize(cfg.String("rootfs")) >> 30),
-		Bridge: propertyOf(cfg.String("net0"), "bridge"), IPConfig: propertyOf(cfg.String("net0"), "ip"), Gateway: propertyOf(cfg.String("net0"), "gw"),
+		Storage: strings.SplitN(cfg.String("rootfs"), ":", 2)[0],
+		Bridge:  propertyOf(cfg.String("net0"), "bridge"), IPConfig: propertyOf(cfg.String("net0"), "ip"), Gateway: propertyOf(cfg.String("net0"), "gw"),
 	}
 	for _, tag := range strings.Split(cfg.String("tags"), ";") {
 		switch {

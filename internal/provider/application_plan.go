@@ -63,11 +63,15 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	// Left out, memory and cores are the catalog minimum: a container
 	// resized out of band shows as a change back to it.
-	for name, min := range map[string]int{"memory": entry.MinMemory, "cores": entry.MinCPU} {
+	for name, v := range map[string]struct {
+		planned *types.Int64
+		min     int
+	}{"memory": {&plan.Memory, entry.MinMemory}, "cores": {&plan.Cores, entry.MinCPU}} {
 		var configured types.Int64
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &configured)...)
 		if configured.IsNull() {
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), int64(min))...)
+			*v.planned = types.Int64Value(int64(v.min))
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), *v.planned)...)
 		}
 	}
 	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
@@ -92,6 +96,17 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		if !plan.DiskGB.IsUnknown() && !state.DiskGB.IsNull() && plan.DiskGB.ValueInt64() < state.DiskGB.ValueInt64() {
 			resp.Diagnostics.AddAttributeError(path.Root("disk_gb"), "Disks cannot shrink",
 				fmt.Sprintf("disk_gb is %d GB and cannot go down to %d; PVE only grows container disks", state.DiskGB.ValueInt64(), plan.DiskGB.ValueInt64()))
+		}
+		if state.CatalogID.ValueString() == "" {
+			// An imported container without an app: the apply deploys it.
+			for _, name := range []string{"public_port", "internal_port"} {
+				resp.Plan.SetAttribute(ctx, path.Root(name), types.Int64Unknown())
+			}
+			resp.Plan.SetAttribute(ctx, path.Root("allocation_id"), types.StringUnknown())
+			resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
+			resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
+			resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
+			return
 		}
 		// A redeploy or a status change rewrites the log and the address.
 		if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||

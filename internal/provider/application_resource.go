@@ -159,6 +159,26 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
+	var takenOver []deploy.Step
+	if state.CatalogID.ValueString() == "" {
+		// An imported container without an app: deploy the app into it.
+		app, err := r.deps().TakeOver(ctx, node, vmid, deploy.Spec{
+			CatalogID: plan.CatalogID.ValueString(), Hostname: plan.Hostname.ValueString(), Environment: stringMap(ctx, plan.Environment),
+			Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
+		})
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to deploy the application into the imported container", fmt.Sprintf("deploying %s into %s: %v", plan.CatalogID.ValueString(), state.ID.ValueString(), err))
+			return
+		}
+		takenOver = app.Log
+		plan.PublicPort, plan.InternalPort = types.Int64Value(int64(app.PublicPort)), types.Int64Value(int64(app.InternalPort))
+		plan.AllocationID = types.StringValue(app.AllocationID)
+		plan.IPAddress, plan.URL = types.StringValue(app.IP), types.StringValue(app.URL)
+		// The app now runs as configured: what remains are the container's settings.
+		state.CatalogID, state.PublicPort, state.InternalPort = plan.CatalogID, plan.PublicPort, plan.InternalPort
+		state.Tags, state.Environment, state.Status, state.RestartTriggers = plan.Tags, plan.Environment, plan.Status, plan.RestartTriggers
+	}
 	c := deploy.Change{CatalogID: state.CatalogID.ValueString(), PublicPort: int(state.PublicPort.ValueInt64()), InternalPort: int(state.InternalPort.ValueInt64())}
 	if !plan.Memory.IsUnknown() && !plan.Memory.Equal(state.Memory) {
 		c.Memory = int(plan.Memory.ValueInt64())
@@ -197,11 +217,14 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 		c.Password = &password
 	}
-	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
 	steps, err := r.deps().Update(ctx, node, vmid, c)
+	steps = append(takenOver, steps...)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("updating %s: %v", state.ID.ValueString(), err))
 		return
+	}
+	if takenOver != nil {
+		plan.DeploymentLog = stepList(ctx, steps)
 	}
 	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil) {
 		plan.DeploymentLog = stepList(ctx, steps)

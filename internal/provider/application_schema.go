@@ -44,9 +44,15 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`node/vmid`.", PlanModifiers: keep},
 			"catalog_id": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Catalog id of the app, for example `nextcloud`. Changing it replaces the application.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required: true, MarkdownDescription: "Catalog id of the app, for example `nextcloud`. Changing it replaces the application; " +
+					"on a container imported without an app, setting it deploys the app into that container in place.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
+					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+						resp.RequiresReplace = req.StateValue.ValueString() != ""
+					},
+					"Replaces the application, unless it is an imported container without an app yet.",
+					"Replaces the application, unless it is an imported container without an app yet.")},
 			},
 			"hostname": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Container hostname: one RFC 1123 label (lower-case letters, digits, dashes). Changing it replaces the application.",
