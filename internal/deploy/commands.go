@@ -135,3 +135,18 @@ func (d *Deps) checkServices(ctx context.Context, node string, vmid int, compose
 	}
 	return strings.Join(entry.ServiceNames(), ", ") + " running", nil
 }
+
+// composeCommand finds how the container runs compose: the docker plugin
+// (Alpine's docker-cli-compose) or the standalone docker-compose (Debian's).
+// Neither answering is a failure, retried like any command.
+func (d *Deps) composeCommand(ctx context.Context, node string, vmid int) ([]string, error) {
+	out, err := d.output(ctx, node, vmid, "sh", "-c",
+		"if docker compose version >/dev/null 2>&1; then echo plugin; elif docker-compose version >/dev/null 2>&1; then echo standalone; else exit 1; fi")
+	if err != nil {
+		return nil, fmt.Errorf("finding docker compose in CT %d: %w", vmid, err)
+	}
+	if strings.TrimSpace(out) == "standalone" {
+		return []string{"docker-compose"}, nil
+	}
+	return []string{"docker", "compose"}, nil
+}

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -93,4 +94,51 @@ func rootStorage(node string, storages []pveclient.Storage) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("node %s has no storage for container disks", node)
+}
+
+// CheckTemplate tells at plan time whether an asked template can be used on
+// a node (any online node when node is empty): present on its template
+// storage, or offered for download by aplinfo.
+func (d *Deps) CheckTemplate(ctx context.Context, node, asked string) error {
+	name := asked[strings.LastIndex(asked, "/")+1:]
+	nodes := []string{node}
+	if node == "" {
+		online, err := d.Client.OnlineNodes(ctx)
+		if err != nil {
+			return err
+		}
+		nodes = online
+	}
+	for _, n := range nodes {
+		storages, err := d.Client.Storages(ctx, n)
+		if err != nil {
+			return err
+		}
+		for _, s := range storages {
+			if !s.Holds("vztmpl") {
+				continue
+			}
+			present, err := d.Client.Content(ctx, n, s.ID, "vztmpl", 0)
+			if err != nil {
+				return err
+			}
+			for _, v := range present {
+				if v.VolID == asked || strings.HasSuffix(v.VolID, "/"+name) {
+					return nil
+				}
+			}
+		}
+	}
+	if len(nodes) == 0 {
+		return fmt.Errorf("no node is online to look for template %s", asked)
+	}
+	offered, err := d.Client.Appliances(ctx, nodes[0])
+	if err != nil {
+		return err
+	}
+	if slices.Contains(offered, name) {
+		return nil
+	}
+	return fmt.Errorf("template %s is on no template storage of %s and aplinfo does not offer it for download; "+
+		"upload it, or choose one that `pveam available --section system` lists", asked, strings.Join(nodes, ", "))
 }

@@ -108,7 +108,10 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 		}
 	}
 	if c.Redeploy || c.Restart {
-		compose := []string{"docker", "compose"}
+		compose, err := d.composeCommand(ctx, node, vmid)
+		if err != nil {
+			return log.steps, err
+		}
 		dir := "/opt/proximity/" + entry.ID
 		if c.Redeploy {
 			rendered, err := RenderCompose(ctx, entry, c.Environment)

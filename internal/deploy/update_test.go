@@ -1,6 +1,9 @@
 package deploy
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestWithAddressKeepsTheRestOfNet0(t *testing.T) {
 	for _, c := range []struct{ net0, ip, gw, want string }{
@@ -11,5 +14,24 @@ func TestWithAddressKeepsTheRestOfNet0(t *testing.T) {
 		if got := withAddress(c.net0, c.ip, c.gw); got != c.want {
 			t.Errorf("withAddress(%q, %q, %q) = %q, want %q", c.net0, c.ip, c.gw, got, c.want)
 		}
+	}
+}
+
+// On Debian the runtime is docker.io with the standalone docker-compose:
+// a redeploy and a restart must use it as the create did.
+func TestUpdateOnDebianUsesItsComposeCommand(t *testing.T) {
+	d, _, _ := newDeps(t, "")
+	ctx := context.Background()
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "deb", Template: "debian-12-standard_12.7-1_amd64.tar.zst"}, func(App) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime := app.Log[9]; runtime.Name != "install container runtime" || runtime.Message != "docker-compose" {
+		t.Fatalf("runtime step %+v", runtime)
+	}
+	steps, err := d.Update(ctx, app.Node, app.VMID, Change{CatalogID: "nginx", PublicPort: app.PublicPort, InternalPort: app.InternalPort,
+		Redeploy: true, Restart: true, Environment: map[string]string{"NGINX_HOST": "example.org"}})
+	if err != nil {
+		t.Fatalf("update: %v (%+v)", err, steps)
 	}
 }

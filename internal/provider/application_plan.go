@@ -74,6 +74,11 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), *v.planned)...)
 		}
 	}
+	if tmpl := plan.Template; !tmpl.IsNull() && !tmpl.IsUnknown() && req.State.Raw.IsNull() {
+		if err := r.deps().CheckTemplate(ctx, stringOrEmpty(plan.Node), tmpl.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("template"), "Template not available", err.Error())
+		}
+	}
 	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
 	minimum("cores", plan.Cores, entry.MinCPU, "cores")
 	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")

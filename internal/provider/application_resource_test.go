@@ -167,6 +167,10 @@ resource "proximity_application" "blog" {
 				ExpectError: regexp.MustCompile(`The catalog has no app "nextclod". Closest ids: nextcloud`),
 			},
 			{
+				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nginx"` + "\n" + `hostname = "x"` + "\n" + `template = "local:vztmpl/nosuch_1.0_amd64.tar.zst"` + "\n}",
+				ExpectError: errorLike(`template local:vztmpl/nosuch_1.0_amd64.tar.zst is on no template storage of pve3, pve2, pve1 and aplinfo does not offer it`),
+			},
+			{
 				Config: app(""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve2")),
