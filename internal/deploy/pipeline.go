@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
@@ -83,6 +85,13 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	if err != nil {
 		return app, err
 	}
+	defer func() {
+		if err != nil && app.VMID != 0 {
+			// The caller records the container (Terraform taints it): it is
+			// no longer an unfinished deployment for another run to take.
+			d.unmark(ctx, spec, entry, app)
+		}
+	}()
 
 	var guests []pveclient.ClusterGuest
 	if err := log.run(ctx, "look for an unfinished deployment", func() (string, error) {
@@ -264,4 +273,16 @@ func (d *Deps) finish(ctx context.Context, spec Spec, entry *catalog.App, compos
 	}
 	app.URL = fmt.Sprintf("http://%s:%d", app.IP, entry.MainPort())
 	return app, nil
+}
+
+// unmark removes the deploying mark from a container whose failed deployment
+// the caller records, best effort: a run killed meanwhile leaves the mark,
+// which is what a later run must then find.
+func (d *Deps) unmark(ctx context.Context, spec Spec, entry *catalog.App, app App) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	tags := ownTags(spec.Tags, entry.ID, app.PublicPort, app.InternalPort, false)
+	if err := d.Client.UpdateGuestConfig(ctx, app.Node, app.VMID, map[string]any{"tags": tags}, nil, ""); err != nil {
+		tflog.Warn(ctx, "the deploying mark of a failed deployment stays", map[string]any{"vmid": app.VMID, "error": err.Error()})
+	}
 }

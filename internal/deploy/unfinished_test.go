@@ -18,8 +18,13 @@ func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
 		t.Fatalf("the first run was not interrupted after creating its container: %+v %v", first, err)
 	}
 	o, err := d.Observe(context.Background(), first.Node, first.VMID)
-	if err != nil || !o.Deploying {
-		t.Fatalf("the interrupted container must still carry the deploying mark: %+v %v", o, err)
+	if err != nil || o.Deploying {
+		t.Fatalf("a failed create that returns hands its container to the caller, unmarked: %+v %v", o, err)
+	}
+	// A run killed there never returns: its container keeps the mark.
+	if err := d.Client.UpdateGuestConfig(context.Background(), first.Node, first.VMID,
+		map[string]any{"tags": ownTags(nil, "nginx", first.PublicPort, first.InternalPort, true)}, nil, ""); err != nil {
+		t.Fatal(err)
 	}
 
 	app, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})

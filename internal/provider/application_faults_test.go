@@ -78,3 +78,50 @@ resource "proximity_application" "app" {
 		}},
 	})
 }
+
+// TestAccApplicationFailedDeploymentIsReplaced: a deployment that fails for
+// good after its container exists leaves it in the state, tainted; the next
+// apply replaces it, and no container or allocation is left over.
+func TestAccApplicationFailedDeploymentIsReplaced(t *testing.T) {
+	sim := newSim(t, "exec:apk=1|ERROR: unable to fetch https://dl-cdn.alpinelinux.org/alpine/v3.22/main")
+	file := filepath.Join(t.TempDir(), "allocations.json")
+	config := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file)) + `
+resource "proximity_application" "web" {
+  catalog_id = "nginx"
+  hostname   = "web"
+}
+`
+	client := simClient(t, sim)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: errorLike(`unable to fetch`),
+			},
+			{
+				PreConfig: func() {
+					if err := sim.SetFaults(""); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("proximity_application.web", plancheck.ResourceActionReplace)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: func(*terraform.State) error {
+					guests, err := client.ClusterGuests(context.Background())
+					// Destroyed first, so the new container may take the same VMID.
+					if err != nil || len(guests) != 1 || guests[0].Status == "stopped" {
+						return fmt.Errorf("containers after the replacement: %+v %v", guests, err)
+					}
+					if left := readAllocations(t, file); len(left) != 1 {
+						return fmt.Errorf("%d allocations for one application", len(left))
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
