@@ -113,6 +113,23 @@ func (c *Client) Appliances(ctx context.Context, node string) ([]string, error) 
 	return out, nil
 }
 
+// vzdumpTasks lists the UPIDs of a node's vzdump tasks for one guest,
+// running or finished.
+func (c *Client) vzdumpTasks(ctx context.Context, node string, vmid int) (map[string]bool, error) {
+	var items []struct {
+		UPID string `json:"upid"`
+	}
+	err := c.do(ctx, "listing the backup tasks of CT "+strconv.Itoa(vmid), func(ctx context.Context) error {
+		items = nil
+		return c.api.Get(ctx, "/nodes/"+url.PathEscape(node)+"/tasks?typefilter=vzdump&source=all&limit=500&vmid="+strconv.Itoa(vmid), &items)
+	})
+	out := make(map[string]bool, len(items))
+	for _, it := range items {
+		out[it.UPID] = true
+	}
+	return out, err
+}
+
 // BackupOptions are the vzdump settings of one backup.
 type BackupOptions struct {
 	Storage   string
@@ -137,7 +154,27 @@ func (c *Client) Backup(ctx context.Context, node string, vmid int, o BackupOpti
 	}
 	var upid string
 	what := fmt.Sprintf("backing up CT %d on %s", vmid, node)
+	// A repeated POST whose first answer was lost would make a second
+	// archive: the vzdump tasks known before the first attempt tell a task
+	// that attempt started from older ones.
+	before, err := c.vzdumpTasks(ctx, node, vmid)
+	if err != nil {
+		return Volume{}, err
+	}
+	attempts := 0
 	if err := c.do(ctx, what, func(ctx context.Context) error {
+		if attempts++; attempts > 1 {
+			now, err := c.vzdumpTasks(ctx, node, vmid)
+			if err != nil {
+				return err
+			}
+			for id := range now {
+				if !before[id] {
+					upid = id
+					return nil
+				}
+			}
+		}
 		return c.api.Post(ctx, "/nodes/"+url.PathEscape(node)+"/vzdump", body, &upid)
 	}); err != nil {
 		return Volume{}, err

@@ -191,6 +191,21 @@ func expandNotes(template, guestName, node string, vmid int, cluster string) str
 	return strings.NewReplacer("{{guestname}}", guestName, "{{node}}", node, "{{vmid}}", strconv.Itoa(vmid), "{{cluster}}", cluster, `\n`, "\n").Replace(template)
 }
 
+// extractConfig is GET /nodes/{node}/vzdump/extractconfig: the guest config
+// stored in a backup archive, as the text of its .conf file.
+func (s *Simulator) extractConfig(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, aerr := s.findVolume(s.nodeByName(r.node()), r.params["volume"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	if v.Content != "backup" || v.Archive == nil {
+		return nil, fail("unable to extract configuration for '%s' - not a backup archive", v.VolID)
+	}
+	return configText(v.Archive.Config), nil
+}
+
 // restoreGuest is POST /nodes/{node}/lxc with restore=1: the guest is
 // recreated from a vzdump archive, over a stopped one when force=1.
 func (s *Simulator) restoreGuest(r *request) (any, error) {

@@ -198,3 +198,20 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 var _ = io.Discard
+
+func TestExtractConfigFromBackup(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"blog"}, "tags": {"px-pub-8100;proximity"}, "description": {"two\nlines"}})
+	if got := waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})).(string)); got != "OK" {
+		t.Fatalf("vzdump: %s", got)
+	}
+	volid := backups(t, sim, "pve1", 100)[0]["volid"].(string)
+	r := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}})
+	text, _ := data(r).(string)
+	if r.Status != 200 || !strings.HasPrefix(text, "#two\n#lines\n") || !strings.Contains(text, "\nhostname: blog\n") || !strings.Contains(text, "\ntags: proximity;px-pub-8100\n") {
+		t.Errorf("extractconfig: %d %q", r.Status, text)
+	}
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {"local:backup/nope.tar.zst"}}); r.Status != 500 {
+		t.Errorf("a missing archive: %d %s", r.Status, r.Raw)
+	}
+}

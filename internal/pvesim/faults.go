@@ -20,6 +20,7 @@ const (
 	faultLock      = "lock"     // 500 can't lock file ... got timeout
 	faultLocked    = "locked"   // 500 CT is locked (<reason>)
 	faultDrop      = "drop"     // connection closed without an answer
+	faultLost      = "lost"     // the request takes effect, then the connection closes without the answer
 	faultLatency   = "latency"  // extra simulated delay before answering
 	faultTaskFail  = "taskfail" // the task ends with TASK ERROR
 	faultTaskSlow  = "taskslow" // the task takes longer
@@ -28,12 +29,12 @@ const (
 
 var faultKinds = map[string]bool{
 	faultStatus500: true, faultStatus595: true, faultStatus596: true, faultLock: true, faultLocked: true,
-	faultDrop: true, faultLatency: true, faultTaskFail: true, faultTaskSlow: true, faultExec: true,
+	faultDrop: true, faultLost: true, faultLatency: true, faultTaskFail: true, faultTaskSlow: true, faultExec: true,
 }
 
 // FaultSpecHelp documents the -faults syntax for the command's usage text.
 const FaultSpecHelp = `rules separated by ';', each KIND:TARGET=VALUE[xCOUNT][|MESSAGE]
-  KIND 500|595|596|lock|locked|drop|latency: TARGET is "METHOD /path/glob" ({param} or * per segment)
+  KIND 500|595|596|lock|locked|drop|lost|latency: TARGET is "METHOD /path/glob" ({param} or * per segment)
   KIND taskfail|taskslow: TARGET is a task type (vzcreate, vzdump, vzstart, ... or *)
   KIND exec: TARGET is an in-container command (docker, apk, ...)
   VALUE is a probability 0..1, or a duration for latency and taskslow; xCOUNT limits how often it fires
@@ -94,7 +95,7 @@ func parseFaultRule(raw string) (*faultRule, error) {
 		return nil, errors.New("expected KIND:TARGET before '='")
 	}
 	if !faultKinds[kind] {
-		return nil, fmt.Errorf("unknown kind %q (want 500, 595, 596, lock, locked, drop, latency, taskfail, taskslow or exec)", kind)
+		return nil, fmt.Errorf("unknown kind %q (want 500, 595, 596, lock, locked, drop, lost, latency, taskfail, taskslow or exec)", kind)
 	}
 	r.Kind = kind
 	if kind == faultTaskFail || kind == faultTaskSlow || kind == faultExec {

@@ -83,8 +83,9 @@ func (s *Simulator) buildRoutes() *router {
 		"/nodes/{node}/storage/{storage}/content/{volume}": {
 			"GET": s.getVolume, "PUT": s.putVolume, "DELETE": s.deleteVolume,
 		},
-		"/nodes/{node}/aplinfo": {"GET": s.listAplinfo, "POST": s.downloadTemplate},
-		"/nodes/{node}/vzdump":  {"POST": s.vzdump},
+		"/nodes/{node}/aplinfo":              {"GET": s.listAplinfo, "POST": s.downloadTemplate},
+		"/nodes/{node}/vzdump":               {"POST": s.vzdump},
+		"/nodes/{node}/vzdump/extractconfig": {"GET": s.extractConfig},
 	}
 	rt := &router{}
 	for template, hs := range handlers {

@@ -9,6 +9,7 @@ import (
 	"log"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -78,10 +79,31 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	if fault != nil {
 		s.stats.countFault()
+		if fault.Kind == faultLost {
+			// As when pveproxy gives up on pvedaemon after it acted: the
+			// request is carried out and the client never hears of it.
+			s.serveRequest(httptest.NewRecorder(), hr, rel, segments, route, vars)
+			hangUp(w)
+			return
+		}
 		if s.applyFault(w, hr, fault, vars) {
 			return
 		}
 	}
+	s.serveRequest(w, hr, rel, segments, route, vars)
+}
+
+// hangUp closes the connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	}
+}
+
+// serveRequest authenticates, validates and runs one API request.
+func (s *Simulator) serveRequest(w http.ResponseWriter, hr *http.Request, rel string, segments []string, route *route, vars map[string]string) {
 
 	user, tokenID, authErr := s.authenticate(hr, rel)
 	if authErr != nil {
@@ -273,11 +295,7 @@ func (s *Simulator) applyFault(w http.ResponseWriter, hr *http.Request, r *fault
 	msg := r.Message
 	switch r.Kind {
 	case faultDrop:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-			}
-		}
+		hangUp(w)
 		return true
 	case faultStatus595:
 		if msg == "" {

@@ -46,6 +46,7 @@ var servedPaths = []string{
 	"/nodes/{node}/storage/{storage}/content/{volume}",
 	"/nodes/{node}/aplinfo",
 	"/nodes/{node}/vzdump",
+	"/nodes/{node}/vzdump/extractconfig",
 }
 
 type apiNode struct {

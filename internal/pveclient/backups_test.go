@@ -1,0 +1,41 @@
+package pveclient
+
+import (
+	"context"
+	"testing"
+)
+
+func TestParseConfigText(t *testing.T) {
+	cfg := parseConfigText("#two\n#lines\narch: amd64\nhostname: blog\ntags: proximity;px-pub-8100\n\n[vzdump]\nhostname: old\n")
+	if cfg.String("hostname") != "blog" || cfg.String("tags") != "proximity;px-pub-8100" || cfg.String("description") != "two\nlines\n" {
+		t.Errorf("parsed %v", cfg)
+	}
+}
+
+// A vzdump whose answer is lost after PVE started it is not started again:
+// one archive, not two.
+func TestBackupWhoseAnswerWasLost(t *testing.T) {
+	sim := startSim(t, "")
+	c := tokenClient(t, sim)
+	ctx := context.Background()
+	if err := c.CreateGuest(ctx, "pve1", 150, map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.SetFaults("lost:POST /nodes/*/vzdump=1x1"); err != nil {
+		t.Fatal(err)
+	}
+	vol, err := c.Backup(ctx, "pve1", 150, BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Stats().Faults != 1 {
+		t.Fatal("the answer was not lost; the test proves nothing")
+	}
+	if n := sim.Stats().Tasks["vzdump"]; n != 1 {
+		t.Errorf("%d vzdump tasks, want 1", n)
+	}
+	vols, err := c.Content(ctx, "pve1", "local", "backup", 150)
+	if err != nil || len(vols) != 1 || vols[0].VolID != vol.VolID {
+		t.Errorf("archives %+v (%v), want only %s", vols, err, vol.VolID)
+	}
+}
