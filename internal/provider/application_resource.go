@@ -33,9 +33,7 @@ func (r *applicationResource) Configure(_ context.Context, req resource.Configur
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *applicationResource) deps() *deploy.Deps {
-	return &deploy.Deps{Client: r.data.client, Nodes: r.data.nodes, Ports: r.data.ports, Catalog: r.data.catalog, DefaultNode: r.data.settings.defaultNode, Snapshot: r.data.guests}
-}
+func (r *applicationResource) deps() *deploy.Deps { return r.data.deps() }
 
 func (r *applicationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan applicationModel

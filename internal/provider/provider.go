@@ -17,6 +17,7 @@ import (
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -49,6 +50,11 @@ type providerData struct {
 	settings settings
 	// guests is one cluster listing shared by the reads of a refresh.
 	guests *pveclient.GuestSnapshot
+}
+
+// deps are the deployment layer's dependencies, for the resources that drive it.
+func (d *providerData) deps() *deploy.Deps {
+	return &deploy.Deps{Client: d.client, Nodes: d.nodes, Ports: d.ports, Catalog: d.catalog, DefaultNode: d.settings.defaultNode, Snapshot: d.guests}
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -111,7 +117,7 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 func (p *proximityProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newPortAllocationResource, newApplicationResource}
+	return []func() resource.Resource{newPortAllocationResource, newApplicationResource, newBackupResource}
 }
 
 func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {

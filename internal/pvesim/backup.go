@@ -119,6 +119,13 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	started := time.Now()
 	name := fmt.Sprintf("vzdump-lxc-%d-%s%s", vmid, started.Local().Format("2006_01_02-15_04_05"), archiveExt[o.compress])
 	volid := o.storage.ID + ":backup/" + name
+	for o.storage.Volumes[volid] != nil {
+		// Only a scaled clock fits two backups of one guest in one second;
+		// on PVE each takes longer, so the next starts a second later.
+		started = started.Add(time.Second)
+		name = fmt.Sprintf("vzdump-lxc-%d-%s%s", vmid, started.Local().Format("2006_01_02-15_04_05"), archiveExt[o.compress])
+		volid = o.storage.ID + ":backup/" + name
+	}
 	guestName := g.name()
 	s.mu.Unlock()
 

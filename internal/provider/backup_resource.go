@@ -1,0 +1,169 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = (*backupResource)(nil)
+	_ resource.ResourceWithImportState      = (*backupResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*backupResource)(nil)
+)
+
+func newBackupResource() resource.Resource { return &backupResource{} }
+
+// backupResource is one vzdump archive of a container.
+type backupResource struct {
+	data *providerData
+}
+
+func (r *backupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_backup"
+}
+
+func (r *backupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// target is the container to back up: from application_id, or node and vmid.
+func (m backupModel) target() (string, int) {
+	if id := m.ApplicationID.ValueString(); id != "" {
+		node, vmid, _ := strings.Cut(id, "/")
+		n, _ := strconv.Atoi(vmid)
+		return node, n
+	}
+	return m.Node.ValueString(), int(m.VMID.ValueInt64())
+}
+
+func (m *backupModel) set(b deploy.Backup) {
+	m.ID, m.VolID = types.StringValue(b.VolID), types.StringValue(b.VolID)
+	m.Node, m.VMID, m.Storage = types.StringValue(b.Node), types.Int64Value(int64(b.VMID)), types.StringValue(b.Storage)
+	m.Size, m.Format = types.Int64Value(b.Size), types.StringValue(b.Format)
+	m.CreatedAt = types.StringValue(b.CreatedAt.Format(time.RFC3339))
+	m.Protected = types.BoolValue(b.Protected)
+	if b.Notes != "" || !m.Notes.IsNull() {
+		m.Notes = types.StringValue(b.Notes)
+	}
+}
+
+func (m backupModel) backup() deploy.Backup {
+	node, vmid := m.Node.ValueString(), int(m.VMID.ValueInt64())
+	return deploy.Backup{VolID: m.VolID.ValueString(), Node: node, Storage: m.Storage.ValueString(), VMID: vmid}
+}
+
+func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan backupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, 30*time.Minute)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	node, vmid := plan.target()
+	b, err := r.data.deps().CreateBackup(ctx, deploy.BackupSpec{
+		Node: node, VMID: vmid, Storage: stringOrEmpty(plan.Storage), Mode: plan.Mode.ValueString(), Compress: plan.Compress.ValueString(),
+		Notes: plan.Notes.ValueString(), Protected: plan.Protected.ValueBool(),
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to back up the container", fmt.Sprintf("backing up CT %d on %s: %v", vmid, node, err))
+		return
+	}
+	plan.set(b)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state backupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	b, found, err := r.data.deps().ReadBackup(ctx, state.Node.ValueString(), state.VolID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read the backup", fmt.Sprintf("reading %s: %v", state.VolID.ValueString(), err))
+		return
+	}
+	if !found {
+		// Deleted out of band: the plan makes a new one.
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.set(b)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state backupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, 5*time.Minute)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if !plan.Notes.Equal(state.Notes) || !plan.Protected.Equal(state.Protected) {
+		if err := r.data.deps().UpdateBackup(ctx, state.backup(), plan.Notes.ValueString(), plan.Protected.ValueBool()); err != nil {
+			resp.Diagnostics.AddError("Unable to update the backup", fmt.Sprintf("updating %s: %v", state.VolID.ValueString(), err))
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state backupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, 10*time.Minute)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := r.data.deps().DeleteBackup(ctx, state.backup()); err != nil {
+		resp.Diagnostics.AddError("Unable to delete the backup", err.Error())
+	}
+}
+
+// ImportState takes the archive's volid and finds it on the online nodes.
+func (r *backupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !strings.Contains(req.ID, ":backup/") {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import a backup by its volid, for example local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst; got %q", req.ID))
+		return
+	}
+	b, err := r.data.deps().FindBackup(ctx, req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to import the backup", err.Error())
+		return
+	}
+	set := func(name string, v any) { resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...) }
+	set("id", b.VolID)
+	set("volid", b.VolID)
+	set("node", b.Node)
+	set("vmid", int64(b.VMID))
+	set("storage", b.Storage)
+	set("size", b.Size)
+	set("format", b.Format)
+	set("created_at", b.CreatedAt.Format(time.RFC3339))
+	set("protected", b.Protected)
+	set("compress", deploy.CompressOf(b.Format))
+	if b.Notes != "" {
+		set("notes", b.Notes)
+	}
+	// application_id and mode are not recorded in the archive: the
+	// configuration's values are taken as they are.
+}

@@ -1,0 +1,116 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// applicationIDPattern is a proximity_application id: node/vmid.
+var applicationIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9.-]*/[1-9][0-9]*$`)
+
+type backupModel struct {
+	ID            types.String   `tfsdk:"id"`
+	ApplicationID types.String   `tfsdk:"application_id"`
+	Node          types.String   `tfsdk:"node"`
+	VMID          types.Int64    `tfsdk:"vmid"`
+	Storage       types.String   `tfsdk:"storage"`
+	Mode          types.String   `tfsdk:"mode"`
+	Compress      types.String   `tfsdk:"compress"`
+	Notes         types.String   `tfsdk:"notes"`
+	Protected     types.Bool     `tfsdk:"protected"`
+	VolID         types.String   `tfsdk:"volid"`
+	Size          types.Int64    `tfsdk:"size"`
+	Format        types.String   `tfsdk:"format"`
+	CreatedAt     types.String   `tfsdk:"created_at"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+}
+
+// replaceOnceKnown replaces the backup when a value the state holds changes;
+// a value the state lacks (after an import) is only recorded.
+func replaceOnceKnown() planmodifier.String {
+	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsUnknown() && !req.StateValue.Equal(req.PlanValue)
+	}, "Replaces the backup when changed (an imported backup only records it).", "Replaces the backup when changed (an imported backup only records it).")
+}
+
+func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := stringplanmodifier.UseStateForUnknown()
+	computedString := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{keep}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A vzdump archive of an application's container (or of any container, by `node` and `vmid`). " +
+			"Restore it with `restore_from` on a `proximity_application`.",
+		Attributes: map[string]schema.Attribute{
+			"id": computedString("The archive's volid."),
+			"application_id": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "`id` of the `proximity_application` to back up (`node/vmid`). Or give `node` and `vmid`.",
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123"),
+					stringvalidator.ConflictsWith(path.MatchRoot("node"), path.MatchRoot("vmid")),
+				},
+				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
+			},
+			"node": schema.StringAttribute{
+				Optional: true, Computed: true, MarkdownDescription: "Node of the container, with `vmid`.",
+				Validators:    []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("vmid"))},
+				PlanModifiers: []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"vmid": schema.Int64Attribute{
+				Optional: true, Computed: true, MarkdownDescription: "VMID of the container, with `node`.",
+				Validators:    []validator.Int64{int64validator.AtLeast(100), int64validator.AlsoRequires(path.MatchRoot("node"))},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()},
+			},
+			"storage": schema.StringAttribute{
+				Optional: true, Computed: true, MarkdownDescription: "Storage for the archive. Default: the node's first storage (by name) that holds backups.",
+				PlanModifiers: []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"mode": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("snapshot"),
+				MarkdownDescription: "`snapshot` (default: no downtime), `suspend`, or `stop` (the app stops for the backup and starts again).",
+				Validators:          []validator.String{stringvalidator.OneOf("snapshot", "suspend", "stop")},
+				PlanModifiers:       []planmodifier.String{replaceOnceKnown()},
+			},
+			"compress": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("zstd"),
+				MarkdownDescription: "`zstd` (default), `gzip`, `lzo` or `none`.",
+				Validators:          []validator.String{stringvalidator.OneOf("zstd", "gzip", "lzo", "none")},
+				PlanModifiers:       []planmodifier.String{replaceOnceKnown()},
+			},
+			"notes": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Notes on the archive, shown in the PVE web interface. Change in place.",
+			},
+			"protected": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "A protected archive cannot be removed, by prune jobs or by destroy. Changes in place.",
+			},
+			"volid": computedString("Volume id of the archive, such as `local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst`."),
+			"size": schema.Int64Attribute{
+				Computed: true, MarkdownDescription: "Size of the archive in bytes.",
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"format":     computedString("Archive format: `tar.zst`, `tar.gz`, `tar.lzo` or `tar`."),
+			"created_at": computedString("When the backup was made (RFC 3339)."),
+			"timeouts":   timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *backupResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{resourcevalidator.AtLeastOneOf(path.MatchRoot("application_id"), path.MatchRoot("vmid"))}
+}
