@@ -121,7 +121,7 @@ func (p *proximityProvider) Resources(context.Context) []func() resource.Resourc
 }
 
 func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newNodesDataSource, newCatalogAppDataSource, newCatalogDataSource, newPortUsageDataSource}
+	return []func() datasource.DataSource{newNodesDataSource, newCatalogAppDataSource, newCatalogDataSource, newPortUsageDataSource, newBackupsDataSource}
 }
 
 // disjointPortRanges rejects public and internal ranges that overlap, with

@@ -1,0 +1,123 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure        = (*backupsDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*backupsDataSource)(nil)
+)
+
+func newBackupsDataSource() datasource.DataSource { return &backupsDataSource{} }
+
+// backupsDataSource lists a container's vzdump archives.
+type backupsDataSource struct {
+	data *providerData
+}
+
+type backupsModel struct {
+	ID            types.String  `tfsdk:"id"`
+	ApplicationID types.String  `tfsdk:"application_id"`
+	VMID          types.Int64   `tfsdk:"vmid"`
+	Storage       types.String  `tfsdk:"storage"`
+	Backups       []backupEntry `tfsdk:"backups"`
+}
+
+type backupEntry struct {
+	VolID     types.String `tfsdk:"volid"`
+	Node      types.String `tfsdk:"node"`
+	Storage   types.String `tfsdk:"storage"`
+	VMID      types.Int64  `tfsdk:"vmid"`
+	Size      types.Int64  `tfsdk:"size"`
+	Format    types.String `tfsdk:"format"`
+	CreatedAt types.String `tfsdk:"created_at"`
+	Notes     types.String `tfsdk:"notes"`
+	Protected types.Bool   `tfsdk:"protected"`
+}
+
+func (d *backupsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_backups"
+}
+
+func (d *backupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	computed := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Every vzdump archive of an application's container (or of a VMID), on every online node, newest first.",
+		Attributes: map[string]schema.Attribute{
+			"id": computed("The VMID and storage asked for."),
+			"application_id": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "`id` of a `proximity_application` (`node/vmid`). Or give `vmid`.",
+				Validators: []validator.String{stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123")},
+			},
+			"vmid":    schema.Int64Attribute{Optional: true, MarkdownDescription: "VMID whose archives to list."},
+			"storage": schema.StringAttribute{Optional: true, MarkdownDescription: "Only this storage. Default: every storage that holds backups."},
+			"backups": schema.ListNestedAttribute{
+				Computed: true, MarkdownDescription: "The archives, newest first.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"volid":      computed("Volume id, for `restore_from` or import."),
+					"node":       computed("Node the archive was listed on."),
+					"storage":    computed("Storage of the archive."),
+					"vmid":       schema.Int64Attribute{Computed: true, MarkdownDescription: "VMID the archive was made of."},
+					"size":       schema.Int64Attribute{Computed: true, MarkdownDescription: "Size in bytes."},
+					"format":     computed("`tar.zst`, `tar.gz`, `tar.lzo` or `tar`."),
+					"created_at": computed("When the backup was made (RFC 3339)."),
+					"notes":      computed("First line of the notes, as PVE lists them."),
+					"protected":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the archive is protected from removal."},
+				}},
+			},
+		},
+	}
+}
+
+func (d *backupsDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{datasourcevalidator.ExactlyOneOf(path.MatchRoot("application_id"), path.MatchRoot("vmid"))}
+}
+
+func (d *backupsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if d.data == nil {
+		notConfigured(&resp.Diagnostics, "backups")
+		return
+	}
+	var m backupsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	vmid := int(m.VMID.ValueInt64())
+	if id := m.ApplicationID.ValueString(); id != "" {
+		_, n, _ := strings.Cut(id, "/")
+		vmid, _ = strconv.Atoi(n)
+	}
+	list, err := d.data.deps().ListBackups(ctx, vmid, m.Storage.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to list backups", fmt.Sprintf("listing the backups of CT %d: %v", vmid, err))
+		return
+	}
+	m.ID = types.StringValue(fmt.Sprintf("vmid=%d;storage=%s", vmid, m.Storage.ValueString()))
+	m.Backups = make([]backupEntry, 0, len(list))
+	for _, b := range list {
+		m.Backups = append(m.Backups, backupEntry{
+			VolID: types.StringValue(b.VolID), Node: types.StringValue(b.Node), Storage: types.StringValue(b.Storage),
+			VMID: types.Int64Value(int64(b.VMID)), Size: types.Int64Value(b.Size), Format: types.StringValue(b.Format),
+			CreatedAt: types.StringValue(b.CreatedAt.Format(time.RFC3339)), Notes: types.StringValue(b.Notes), Protected: types.BoolValue(b.Protected),
+		})
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
