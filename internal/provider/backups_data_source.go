@@ -53,7 +53,9 @@ func (d *backupsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 }
 
 func (d *backupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	computed := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	computed := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Every vzdump archive of an application's container (or of a VMID), on every online node, newest first.",
 		Attributes: map[string]schema.Attribute{
