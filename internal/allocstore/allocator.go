@@ -78,16 +78,27 @@ func (a *Allocator) Allocate(ctx context.Context, owner string, publicPort int) 
 }
 
 // AllocateForApplication takes a pair for an application's own use: the
-// pair a killed run of the same application left unclaimed, else a new one.
-// The caller passes the cluster's containers, which it has just listed.
-func (a *Allocator) AllocateForApplication(ctx context.Context, hostname string, cluster []TaggedGuest) (alloc Allocation, reused bool, err error) {
+// pair a killed run of the same application left unclaimed, else the
+// preferred pair when both its ports are free (a restored app keeps its
+// backup's ports), else a new one. The caller passes the cluster's
+// containers, which it has just listed.
+func (a *Allocator) AllocateForApplication(ctx context.Context, hostname string, cluster []TaggedGuest, prefer ...int) (alloc Allocation, reused bool, err error) {
 	pub, in := HoldersFromTags(cluster)
 	err = a.Store.Update(ctx, func(t *Table) error {
 		if alloc, reused = t.Unclaimed(hostname, pub, in); reused {
 			return nil
 		}
+		req := Request{Owner: hostname, Application: hostname, Public: a.Public, Internal: a.Internal, ClusterPublic: pub, ClusterInternal: in}
+		if len(prefer) == 2 && prefer[0] != 0 && prefer[1] != 0 {
+			preferred := req
+			preferred.PublicPort, preferred.InternalPort = prefer[0], prefer[1]
+			var err error
+			if alloc, err = t.Allocate(preferred); err == nil {
+				return nil
+			}
+		}
 		var err error
-		alloc, err = t.Allocate(Request{Owner: hostname, Application: hostname, Public: a.Public, Internal: a.Internal, ClusterPublic: pub, ClusterInternal: in})
+		alloc, err = t.Allocate(req)
 		return err
 	})
 	return alloc, reused, err

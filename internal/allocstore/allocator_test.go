@@ -50,3 +50,19 @@ func TestRefreshHealsOrReportsConflict(t *testing.T) {
 		t.Errorf("conflict: %v", err)
 	}
 }
+
+// A restored app keeps its backup's pair when both ports are free, and
+// gets a new pair when either is taken.
+func TestAllocateForApplicationPrefersAFreePair(t *testing.T) {
+	a := &Allocator{Store: &LocalStore{Path: filepath.Join(t.TempDir(), "a.json")}, Public: pub, Internal: in}
+	ctx := context.Background()
+	got, _, err := a.AllocateForApplication(ctx, "blog", nil, 8150, 9150)
+	if err != nil || got.PublicPort != 8150 || got.InternalPort != 9150 {
+		t.Fatalf("preferred pair: %+v %v", got, err)
+	}
+	cluster := []TaggedGuest{{VMID: 101, Node: "pve1", Tags: []string{"px-pub-8160", "px-int-9161"}}}
+	got, _, err = a.AllocateForApplication(ctx, "wiki", cluster, 8170, 9161)
+	if err != nil || got.PublicPort != 8100 || got.InternalPort != 9100 {
+		t.Errorf("a pair whose internal port a container holds: %+v %v", got, err)
+	}
+}

@@ -119,6 +119,7 @@ type Request struct {
 	Owner            string
 	Application      string // see Allocation.Application
 	PublicPort       int    // 0: the lowest free
+	InternalPort     int    // 0: the lowest free
 	Public, Internal Range
 	// ClusterPublic and ClusterInternal are ports containers record on
 	// themselves, so that applies from machines with another file are seen.
@@ -127,12 +128,17 @@ type Request struct {
 
 // PortTakenError says who holds a requested port.
 type PortTakenError struct {
-	Port   int
-	Holder string
+	Port     int
+	Holder   string
+	Internal bool
 }
 
 func (e *PortTakenError) Error() string {
-	return fmt.Sprintf("public port %d is already allocated to %s; request another port or release that allocation", e.Port, e.Holder)
+	kind := "public"
+	if e.Internal {
+		kind = "internal"
+	}
+	return fmt.Sprintf("%s port %d is already allocated to %s; request another port or release that allocation", kind, e.Port, e.Holder)
 }
 
 // ExhaustedError says a range has no free port left.
@@ -177,8 +183,16 @@ func (t *Table) Allocate(req Request) (Allocation, error) {
 	} else if public = lowestFree(req.Public, usedPublic); public == 0 {
 		return Allocation{}, &ExhaustedError{Kind: "public", Range: req.Public, Used: countIn(req.Public, usedPublic)}
 	}
-	internal := lowestFree(req.Internal, usedInternal)
-	if internal == 0 {
+	var internal int
+	if req.InternalPort != 0 {
+		if !req.Internal.contains(req.InternalPort) {
+			return Allocation{}, fmt.Errorf("internal port %d is outside internal_port_range %d-%d", req.InternalPort, req.Internal.From, req.Internal.To)
+		}
+		if holder, taken := usedInternal[req.InternalPort]; taken {
+			return Allocation{}, &PortTakenError{Port: req.InternalPort, Holder: holder, Internal: true}
+		}
+		internal = req.InternalPort
+	} else if internal = lowestFree(req.Internal, usedInternal); internal == 0 {
 		return Allocation{}, &ExhaustedError{Kind: "internal", Range: req.Internal, Used: countIn(req.Internal, usedInternal)}
 	}
 	a := Allocation{ID: newID(), PublicPort: public, InternalPort: internal, Owner: req.Owner, CreatedAt: nowUTC(), Application: req.Application}

@@ -48,6 +48,9 @@ type Spec struct {
 	Environment                      map[string]string
 	Tags                             []string
 	Stopped                          bool
+	// RestoreFrom creates the container from this backup (a volid) instead
+	// of a template.
+	RestoreFrom string
 	// PortAllocationID uses a pair held by a proximity_port_allocation
 	// instead of allocating one; the pair then stays allocated on destroy.
 	PortAllocationID string
@@ -111,11 +114,28 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	if app.VMID != 0 {
 		return d.resume(ctx, spec, entry, compose, app, &log, saved)
 	}
-	if err := d.takePorts(ctx, spec, guests, &app, &log); err != nil {
+	var source *backupSource
+	if spec.RestoreFrom != "" {
+		if err := log.run(ctx, "find backup", func() (string, error) {
+			source, err = d.findBackupSource(ctx, spec)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("on %s, made with public port %d and internal port %d", source.Node, source.PublicPort, source.InternalPort), nil
+		}); err != nil {
+			return app, err
+		}
+	}
+	if err := d.takePorts(ctx, spec, guests, source, &app, &log); err != nil {
 		return app, err
 	}
 	created := false
 	defer func() {
+		if err != nil && created && d.gone(ctx, app) {
+			// PVE removes a container whose create or restore task failed:
+			// there is nothing to keep, so the ports go too.
+			created, app.VMID = false, 0
+		}
 		if err != nil && !created && app.AllocationID != "" {
 			_ = d.Ports.Release(context.WithoutCancel(ctx), app.AllocationID)
 			app.AllocationID = ""
@@ -123,23 +143,34 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	}()
 
 	if err := log.run(ctx, "choose node", func() (string, error) {
+		if source != nil {
+			app.Node = source.Node
+			return app.Node + ", where the backup is", nil
+		}
 		app.Node, err = d.chooseNode(ctx, spec.Node, app.Memory)
 		return app.Node, err
 	}); err != nil {
 		return app, err
 	}
 	var storages []pveclient.Storage
-	if err := log.run(ctx, "ensure template", func() (string, error) {
-		if storages, err = d.Client.Storages(ctx, app.Node); err != nil {
-			return "", err
+	if source == nil {
+		if err := log.run(ctx, "ensure template", func() (string, error) {
+			if storages, err = d.Client.Storages(ctx, app.Node); err != nil {
+				return "", err
+			}
+			app.Template, err = d.ensureTemplate(ctx, app.Node, storages, spec.Template)
+			return app.Template, err
+		}); err != nil {
+			return app, err
 		}
-		app.Template, err = d.ensureTemplate(ctx, app.Node, storages, spec.Template)
-		return app.Template, err
-	}); err != nil {
-		return app, err
 	}
 	storage := spec.Storage
 	if err := log.run(ctx, "choose storage", func() (string, error) {
+		if storage == "" && storages == nil {
+			if storages, err = d.Client.Storages(ctx, app.Node); err != nil {
+				return "", err
+			}
+		}
 		if storage == "" {
 			storage, err = rootStorage(app.Node, storages)
 		}
@@ -150,8 +181,12 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 
 	app.Storage = storage
 	options := containerOptions(spec, entry, app, storage)
+	step := "create container"
+	if source != nil {
+		step, options = "restore container", restoreOptions(options, spec.RestoreFrom, storage)
+	}
 	var upid string
-	if err := log.run(ctx, "create container", func() (string, error) {
+	if err := log.run(ctx, step, func() (string, error) {
 		app.VMID, upid, err = d.createWithFreshVMID(ctx, app.Node, options)
 		return fmt.Sprintf("CT %d on %s", app.VMID, app.Node), err
 	}); err != nil {
@@ -168,12 +203,19 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	}); err != nil {
 		return app, err
 	}
+	if source != nil && app.DiskGB > source.DiskGB {
+		if err := log.run(ctx, "grow disk", func() (string, error) {
+			return fmt.Sprintf("%dG", app.DiskGB), d.Client.GrowDisk(ctx, app.Node, app.VMID, "rootfs", fmt.Sprintf("%dG", app.DiskGB))
+		}); err != nil {
+			return app, err
+		}
+	}
 	return d.finish(ctx, spec, entry, compose, app, &log, true)
 }
 
 // takePorts uses the pair of a proximity_port_allocation, or takes one for
 // the application: the one a killed run of it left unclaimed, else a new one.
-func (d *Deps) takePorts(ctx context.Context, spec Spec, guests []pveclient.ClusterGuest, app *App, log *stepLog) error {
+func (d *Deps) takePorts(ctx context.Context, spec Spec, guests []pveclient.ClusterGuest, source *backupSource, app *App, log *stepLog) error {
 	if spec.PortAllocationID != "" {
 		return log.run(ctx, "use port allocation", func() (string, error) {
 			a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
@@ -185,7 +227,11 @@ func (d *Deps) takePorts(ctx context.Context, spec Spec, guests []pveclient.Clus
 		})
 	}
 	return log.run(ctx, "allocate ports", func() (string, error) {
-		a, reused, err := d.Ports.AllocateForApplication(ctx, spec.Hostname, taggedGuests(guests))
+		var prefer []int
+		if source != nil { // a restored app keeps its backup's pair when it is free
+			prefer = []int{source.PublicPort, source.InternalPort}
+		}
+		a, reused, err := d.Ports.AllocateForApplication(ctx, spec.Hostname, taggedGuests(guests), prefer...)
 		app.PublicPort, app.InternalPort, app.AllocationID = a.PublicPort, a.InternalPort, a.ID
 		msg := fmt.Sprintf("public %d, internal %d", a.PublicPort, a.InternalPort)
 		if reused {
@@ -285,4 +331,12 @@ func (d *Deps) unmark(ctx context.Context, spec Spec, entry *catalog.App, app Ap
 	if err := d.Client.UpdateGuestConfig(ctx, app.Node, app.VMID, map[string]any{"tags": tags}, nil, ""); err != nil {
 		tflog.Warn(ctx, "the deploying mark of a failed deployment stays", map[string]any{"vmid": app.VMID, "error": err.Error()})
 	}
+}
+
+// gone reports whether a container is known to no longer exist.
+func (d *Deps) gone(ctx context.Context, app App) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, err := d.Client.GuestStatus(ctx, app.Node, app.VMID)
+	return pveclient.IsNotFound(err)
 }

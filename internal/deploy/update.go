@@ -33,12 +33,13 @@ type Change struct {
 	Memory, Cores, DiskGB int // 0: unchanged
 	Description           *string
 	Tags                  []string // nil: unchanged
-	Environment           map[string]string
-	Redeploy              bool // environment changed: render and compose up again
+	Environment           map[string]string // the configured environment, changed or not
+	Redeploy              bool              // environment changed: render and compose up again
 	Restart               bool // restart triggers changed
 	Running               *bool
 	Password              *string // new root password, set with chpasswd
 	Network               *Network
+	RestoreFrom           string // a backup to restore over the container
 	CatalogID, Hostname   string
 	PublicPort            int
 	InternalPort          int
@@ -54,6 +55,16 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 	entry, ok := d.Catalog.Get(c.CatalogID)
 	if !ok {
 		return nil, fmt.Errorf("the catalog has no app %q", c.CatalogID)
+	}
+	if c.RestoreFrom != "" {
+		if err := d.restoreInPlace(ctx, node, vmid, c, entry, &log); err != nil {
+			return log.steps, err
+		}
+		// The restore ran the app with the configured environment, started.
+		c.Redeploy, c.Restart = false, false
+		if c.Running != nil && *c.Running {
+			c.Running = nil
+		}
 	}
 	set := map[string]any{}
 	if c.Memory != 0 {

@@ -24,6 +24,7 @@ type applicationModel struct {
 	Storage         types.String   `tfsdk:"storage"`
 	Bridge          types.String   `tfsdk:"bridge"`
 	IPConfig        types.Object   `tfsdk:"ip_config"`
+	RestoreFrom     types.String   `tfsdk:"restore_from"`
 	SSHPublicKeys   types.String   `tfsdk:"ssh_public_keys"`
 	Memory          types.Int64    `tfsdk:"memory"`
 	Cores           types.Int64    `tfsdk:"cores"`

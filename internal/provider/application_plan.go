@@ -74,6 +74,17 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), *v.planned)...)
 		}
 	}
+	if from := plan.RestoreFrom; !from.IsNull() && !from.IsUnknown() {
+		var previous types.String
+		if !req.State.Raw.IsNull() {
+			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("restore_from"), &previous)...)
+		}
+		if !from.Equal(previous) {
+			if _, err := r.deps().FindBackup(ctx, from.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("restore_from"), "Backup not found", err.Error())
+			}
+		}
+	}
 	if tmpl := plan.Template; !tmpl.IsNull() && !tmpl.IsUnknown() && req.State.Raw.IsNull() {
 		if err := r.deps().CheckTemplate(ctx, stringOrEmpty(plan.Node), tmpl.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("template"), "Template not available", err.Error())
@@ -115,7 +126,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		}
 		// A redeploy or a status change rewrites the log and the address.
 		if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
-			passwordChanges(ctx, req.Config, plan, state) || !plan.IPConfig.Equal(state.IPConfig) {
+			passwordChanges(ctx, req.Config, plan, state) || !plan.IPConfig.Equal(state.IPConfig) || restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() {
 			resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
 			resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
 			resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
@@ -141,4 +152,10 @@ func passwordChanges(ctx context.Context, config tfsdk.Config, plan, state appli
 		return true
 	}
 	return !plan.PasswordVersion.Equal(state.PasswordVersion) && writeOnlyPassword(ctx, config)
+}
+
+// restoreChanges reports whether an update restores a backup over the app:
+// a new restore_from (dropping it restores nothing).
+func restoreChanges(plan, state applicationModel) bool {
+	return !plan.RestoreFrom.IsNull() && !plan.RestoreFrom.IsUnknown() && !plan.RestoreFrom.Equal(state.RestoreFrom)
 }

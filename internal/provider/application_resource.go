@@ -63,7 +63,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		SSHPublicKeys: plan.SSHPublicKeys.ValueString(), Password: password, Description: plan.Description.ValueString(),
 		Memory: int(plan.Memory.ValueInt64()), Cores: int(plan.Cores.ValueInt64()), DiskGB: int(plan.DiskGB.ValueInt64()),
 		Environment: stringMap(ctx, plan.Environment), Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
-		PortAllocationID: plan.PortAllocation.ValueString(),
+		PortAllocationID: plan.PortAllocation.ValueString(), RestoreFrom: plan.RestoreFrom.ValueString(),
 	}
 	app, err := r.deps().Create(ctx, spec, func(a deploy.App) {
 		// The container exists: save it now, so a failure later taints it
@@ -75,6 +75,9 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	if err != nil {
 		if app.VMID != 0 {
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		} else {
+			// Saved earlier, then removed by PVE with its failed task.
+			resp.State.RemoveResource(ctx)
 		}
 		resp.Diagnostics.AddError("Unable to deploy the application", fmt.Sprintf("deploying %s as %s: %v", spec.CatalogID, spec.Hostname, err))
 		return
@@ -194,8 +197,9 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if !plan.Tags.Equal(state.Tags) {
 		c.Tags = nonNil(stringSet(ctx, plan.Tags))
 	}
-	if !plan.Environment.Equal(state.Environment) {
-		c.Redeploy, c.Environment = true, stringMap(ctx, plan.Environment)
+	c.Environment, c.Redeploy = stringMap(ctx, plan.Environment), !plan.Environment.Equal(state.Environment)
+	if restoreChanges(plan, state) {
+		c.RestoreFrom = plan.RestoreFrom.ValueString()
 	}
 	c.Restart = !plan.RestartTriggers.Equal(state.RestartTriggers)
 	if !plan.Status.Equal(state.Status) {
@@ -224,7 +228,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if takenOver != nil {
 		plan.DeploymentLog = stepList(ctx, steps)
 	}
-	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil) {
+	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil || c.RestoreFrom != "") {
 		plan.DeploymentLog = stepList(ctx, steps)
 		o, err := r.deps().Observe(ctx, node, vmid)
 		plan.IPAddress, plan.URL = state.IPAddress, state.URL

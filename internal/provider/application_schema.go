@@ -22,9 +22,10 @@ import (
 )
 
 var (
-	hostnamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	userTagPattern  = regexp.MustCompile(`^[a-z0-9_][a-z0-9_+.-]*$`)
-	envKeyPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	backupVolIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.-]*:backup/\S+$`)
+	hostnamePattern    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	userTagPattern     = regexp.MustCompile(`^[a-z0-9_][a-z0-9_+.-]*$`)
+	envKeyPattern      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 var stepType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -69,6 +70,13 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"address": schema.StringAttribute{Required: true, MarkdownDescription: "`dhcp`, or a static IPv4 address with its prefix length, such as `192.168.1.50/24`.", Validators: []validator.String{ipAddressValidator()}},
 					"gateway": schema.StringAttribute{Optional: true, MarkdownDescription: "Default gateway for a static address, such as `192.168.1.1`.", Validators: []validator.String{gatewayValidator()}},
 				},
+			},
+			"restore_from": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "A backup (volid, from `proximity_backup` or `proximity_backups`) to create the container from instead of the template; " +
+					"the app keeps the backup's ports when they are free. Changing it on an existing application restores that backup over it in place " +
+					"(graceful stop, restore, start), which replaces the container's data with the backup's.",
+				Validators: []validator.String{stringvalidator.RegexMatches(backupVolIDPattern, "must be a backup volid, such as local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst")},
 			},
 			"ssh_public_keys": schema.StringAttribute{Optional: true, MarkdownDescription: "Public keys for root in the container (one per line), set at creation.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"memory": schema.Int64Attribute{

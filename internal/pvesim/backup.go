@@ -274,7 +274,7 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: tree, CreatedAt: time.Now()}
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
-	startAfter := r.bool("start")
+	startAfter, password := r.bool("start"), r.params["password"]
 	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
 		t.logf("restoring '%s' now..", backup.VolID)
@@ -291,6 +291,9 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 		t.logf("merging backed-up and given configuration..")
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if password != "" {
+			_ = setPassword(g.RootFS, "root", password)
+		}
 		g.Lock = ""
 		s.writeGuestConf(g)
 		if startAfter {

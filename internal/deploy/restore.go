@@ -1,0 +1,89 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
+)
+
+// backupSource is the backup a new application is restored from.
+type backupSource struct {
+	Node                     string
+	PublicPort, InternalPort int // the pair the backed-up app had
+	DiskGB                   int
+}
+
+// findBackupSource finds the archive (on the asked node, or any online
+// one) and reads the pair its container recorded.
+func (d *Deps) findBackupSource(ctx context.Context, spec Spec) (*backupSource, error) {
+	node := spec.Node
+	if node == "" {
+		b, err := d.FindBackup(ctx, spec.RestoreFrom)
+		if err != nil {
+			return nil, err
+		}
+		node = b.Node
+	} else if _, found, err := d.ReadBackup(ctx, node, spec.RestoreFrom); err != nil || !found {
+		if err == nil {
+			err = fmt.Errorf("backup %s is not on node %s", spec.RestoreFrom, node)
+		}
+		return nil, err
+	}
+	cfg, err := d.Client.ExtractConfig(ctx, node, spec.RestoreFrom)
+	if err != nil {
+		return nil, err
+	}
+	src := &backupSource{Node: node, DiskGB: int(diskSize(cfg.String("rootfs")) >> 30)}
+	src.PublicPort, src.InternalPort = portsOf(strings.Split(cfg.String("tags"), ";"))
+	return src, nil
+}
+
+// restoreOptions turns the options of a create into those of a restore:
+// the archive instead of the template, its disk size on the chosen storage,
+// and a new MAC address (unique), since the backed-up app may still run.
+func restoreOptions(create map[string]any, volid, storage string) map[string]any {
+	opts := maps.Clone(create)
+	delete(opts, "rootfs")
+	opts["ostemplate"], opts["restore"], opts["storage"], opts["unique"] = volid, 1, storage, 1
+	return opts
+}
+
+// restoreInPlace restores a backup over an application's container: a
+// graceful stop, the restore (force) keeping the container's identity
+// (hostname, resources, network with its MAC, tags with the app's ports),
+// then the app run as after a create.
+func (d *Deps) restoreInPlace(ctx context.Context, node string, vmid int, c Change, entry *catalog.App, log *stepLog) error {
+	compose, err := RenderCompose(ctx, entry, c.Environment)
+	if err != nil {
+		return err
+	}
+	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+	if err != nil {
+		return err
+	}
+	if err := log.run(ctx, "stop", func() (string, error) { return "graceful, 60 s", d.Client.ShutdownGuest(ctx, node, vmid, 60) }); err != nil {
+		return err
+	}
+	opts := map[string]any{"ostemplate": c.RestoreFrom, "restore": 1, "force": 1, "storage": strings.SplitN(cfg.String("rootfs"), ":", 2)[0]}
+	for _, key := range []string{"hostname", "memory", "cores", "swap", "net0", "tags", "description", "features", "onboot"} {
+		if v := cfg.String(key); v != "" {
+			opts[key] = v
+		}
+	}
+	if err := log.run(ctx, "restore container", func() (string, error) {
+		upid, err := d.Client.StartCreateGuest(ctx, node, vmid, opts)
+		if err != nil {
+			return "", err
+		}
+		_, err = d.Client.WaitTask(ctx, upid)
+		return c.RestoreFrom, err
+	}); err != nil {
+		return err
+	}
+	app := App{Node: node, VMID: vmid, PublicPort: c.PublicPort, InternalPort: c.InternalPort}
+	_, err = d.finish(ctx, Spec{}, entry, compose, app, log, false)
+	return err
+}
