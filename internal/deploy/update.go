@@ -32,10 +32,10 @@ func (d *Deps) Destroy(ctx context.Context, node string, vmid int, allocationID 
 type Change struct {
 	Memory, Cores, DiskGB int // 0: unchanged
 	Description           *string
-	Tags                  []string // nil: unchanged
+	Tags                  []string          // nil: unchanged
 	Environment           map[string]string // the configured environment, changed or not
 	Redeploy              bool              // environment changed: render and compose up again
-	Restart               bool // restart triggers changed
+	Restart               bool              // restart triggers changed
 	Running               *bool
 	Password              *string // new root password, set with chpasswd
 	Network               *Network
