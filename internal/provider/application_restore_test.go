@@ -86,7 +86,10 @@ data "proximity_backups" "web" {
 			},
 			{
 				Config: block + fmt.Sprintf(web, ""),
-				Check:  func(*terraform.State) error { _, err := inContainer(sim, "pve1", 100, "echo v1 > /srv/marker"); return err },
+				Check: func(*terraform.State) error {
+					_, err := inContainer(sim, "pve1", 100, "echo v1 > /srv/marker")
+					return err
+				},
 			},
 			{
 				Config: block + fmt.Sprintf(web, "") + backup,
