@@ -48,6 +48,12 @@ resource "proximity_application" "blog" {
   }
 }
 
+# A backup of the blog, which could be restored with restore_from.
+resource "proximity_backup" "blog" {
+  application_id = proximity_application.blog.id
+  notes          = "made by the quickstart"
+}
+
 output "nodes" {
   description = "Every node with its size."
   value = {
@@ -74,4 +80,9 @@ output "apps" {
       ports = "${a.public_port}/${a.internal_port}"
     }
   }
+}
+
+output "blog_backup" {
+  description = "The blog's backup archive."
+  value       = "${proximity_backup.blog.volid} (${proximity_backup.blog.size} bytes)"
 }

@@ -1,7 +1,7 @@
 // Command demo is `make demo`: it starts the Proxmox VE simulator (keeping its
 // state in .demo/), builds the provider, points the Terraform or OpenTofu CLI
 // at it with dev_overrides in a CLI config file of its own, applies
-// examples/quickstart (two apps from the catalog), prints the outputs, and
+// examples/quickstart (two apps from the catalog and a backup of one), prints the outputs, and
 // checks that a second plan is empty. Running it again finds the same cluster
 // and plans no changes.
 package main
