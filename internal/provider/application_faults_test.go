@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,8 +25,7 @@ const faultyCluster = "500:* /*=0.1;500:* /*/*=0.1;500:* /*/*/*=0.1;500:* /*/*/*
 // destroy leaves no container and no allocation.
 func TestAccApplicationsUnderFaults(t *testing.T) {
 	sim := pvesimtest.Start(t, pvesim.Options{TimeScale: 0.01, Seed: 7, Faults: faultyCluster})
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, file := appProviderBlock(t, sim)
 	// The retry policy users would set for a flaky cluster.
 	block = strings.Replace(block, `retry = { max_attempts = 3, min_backoff = "10ms", max_backoff = "50ms" }`,
 		`retry = { max_attempts = 8, min_backoff = "10ms", max_backoff = "100ms" }`, 1)
@@ -84,8 +82,8 @@ resource "proximity_application" "app" {
 // apply replaces it, and no container or allocation is left over.
 func TestAccApplicationFailedDeploymentIsReplaced(t *testing.T) {
 	sim := newSim(t, "exec:apk=1|ERROR: unable to fetch https://dl-cdn.alpinelinux.org/alpine/v3.22/main")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	config := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file)) + `
+	block, file := appProviderBlock(t, sim)
+	config := block + `
 resource "proximity_application" "web" {
   catalog_id = "nginx"
   hostname   = "web"

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,8 +20,7 @@ import (
 // place, keeping its VMID, and destroy leaves nothing behind.
 func TestAccApplicationImportPlainContainer(t *testing.T) {
 	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, file := appProviderBlock(t, sim)
 	client := simClient(t, sim)
 	ctx := context.Background()
 	if err := client.CreateGuest(ctx, "pve1", 200, map[string]any{

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,8 +40,7 @@ func rootPasswordIs(sim *pvesim.Simulator, node string, vmid int, password strin
 // state.
 func TestAccApplicationPassword(t *testing.T) {
 	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, _ := appProviderBlock(t, sim)
 	app := func(extra string) string {
 		return block + `
 resource "proximity_application" "web" {

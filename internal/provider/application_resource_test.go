@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -32,8 +31,7 @@ func simClient(t *testing.T, sim *pvesim.Simulator) *pveclient.Client {
 
 func TestAccApplicationLifecycle(t *testing.T) {
 	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, file := appProviderBlock(t, sim)
 	app := func(extra string) string {
 		return block + `
 resource "proximity_application" "web" {
@@ -141,8 +139,7 @@ resource "proximity_application" "web" {
 // through restart_triggers and grows its disk, all in place.
 func TestAccApplicationMultiService(t *testing.T) {
 	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, _ := appProviderBlock(t, sim)
 	app := func(extra string) string {
 		return block + `
 resource "proximity_application" "blog" {
@@ -203,8 +200,7 @@ resource "proximity_application" "blog" {
 // collision, all succeed.
 func TestAccApplicationsConcurrentApplies(t *testing.T) {
 	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, _ := appProviderBlock(t, sim)
 	const workdirs, apps = 4, 10
 	var mu sync.Mutex
 	vmids, ports := map[string]string{}, map[string]string{}

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -42,8 +41,7 @@ func markerIs(sim *pvesim.Simulator, vmid int, want string) resource.TestCheckFu
 // the original application in place.
 func TestAccApplicationRestore(t *testing.T) {
 	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, file := appProviderBlock(t, sim)
 	web := `
 resource "proximity_application" "web" {
   catalog_id = "nginx"

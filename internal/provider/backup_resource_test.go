@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -37,8 +36,7 @@ func archives(t *testing.T, client *pveclient.Client) []pveclient.Volume {
 // one deleted out of band, imports one, and destroys the rest.
 func TestAccBackupLifecycle(t *testing.T) {
 	sim := pvesimtest.Start(t, pvesim.Options{TimeScale: 0.1})
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file))
+	block, _ := appProviderBlock(t, sim)
 	client := simClient(t, sim)
 	config := func(backups string) string {
 		return block + `

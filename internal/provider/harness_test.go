@@ -67,3 +67,10 @@ EOT
 func errorLike(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(pattern, " ", `\s+`))
 }
+
+// appProviderBlock is a provider block for applications: SSH to the
+// simulator's nodes and a local allocation file of the test's own.
+func appProviderBlock(t *testing.T, sim *pvesim.Simulator) (block, file string) {
+	file = filepath.Join(t.TempDir(), "allocations.json")
+	return providerBlock(sim, sshBlock(sim)+fmt.Sprintf("allocation_store = \"local\"\nallocation_file = %q\n", file)), file
+}
