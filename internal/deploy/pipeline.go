@@ -17,7 +17,7 @@ import (
 const (
 	TagProximity = "proximity"
 	TagApp       = "px-app-"      // + catalog id
-	TagDeploying = "px-deploying" // set until the app runs: an unfinished deployment
+	TagDeploying = "px-deploying" // no Terraform state is known to hold the container yet (see finish)
 )
 
 // Deps are the layers the pipeline drives.

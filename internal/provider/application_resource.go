@@ -241,6 +241,19 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 			}
 		}
 	}
+	// Computed values the plan left open and no step set keep what the
+	// state had (an imported container has no template or password known).
+	for _, v := range []struct{ planned, had *types.String }{
+		{&plan.Password, &state.Password}, {&plan.Template, &state.Template}, {&plan.Storage, &state.Storage},
+		{&plan.IPAddress, &state.IPAddress}, {&plan.URL, &state.URL}, {&plan.AllocationID, &state.AllocationID},
+	} {
+		if v.planned.IsUnknown() {
+			*v.planned = *v.had
+		}
+	}
+	if plan.DeploymentLog.IsUnknown() {
+		plan.DeploymentLog = stepList(ctx, steps)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
