@@ -70,6 +70,13 @@ resource "proximity_backup" "stopped" {
 }
 `
 	const nightly = "proximity_backup.nightly"
+	wrongStorage := `
+resource "proximity_backup" "x" {
+  node    = "pve1"
+  vmid    = 100
+  storage = "local-lvm"
+}
+`
 	var deletedOutOfBand string
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
@@ -83,6 +90,10 @@ resource "proximity_backup" "stopped" {
 			{
 				Config:      config(`resource "proximity_backup" "x" {` + "\n" + `mode = "snapshot"` + "\n}"),
 				ExpectError: errorLike(`At least one of these attributes must be configured: \[application_id,vmid\]`),
+			},
+			{
+				Config:      block + `resource "proximity_backup" "x" {` + "\n" + `application_id = "pve1/4242"` + "\n}",
+				ExpectError: errorLike(`node pve1 has no container 4242 to back up`),
 			},
 			{
 				Config:      config(`resource "proximity_backup" "x" {` + "\n" + `application_id = "web"` + "\n}"),
@@ -107,6 +118,10 @@ resource "proximity_backup" "stopped" {
 					return nil
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config:      config(snapshot(`notes = "before the upgrade"`) + modes + wrongStorage),
+				ExpectError: errorLike(`storage "local-lvm" on pve1 does not hold backups; storages that do: \[local\]`),
 			},
 			{
 				Config: config(snapshot("notes = \"before the upgrade\\nkeep it\"\nprotected = true") + modes),
