@@ -11,7 +11,8 @@ import (
 )
 
 // TestAccNoSecretsInTraceLog runs the provider with TF_LOG=trace, by token and
-// by password, and fails if a secret shows up anywhere in the log.
+// by password, deploys an app with a secret environment and root passwords,
+// and fails if a secret shows up anywhere in the log.
 func TestAccNoSecretsInTraceLog(t *testing.T) {
 	sim := newSim(t, "")
 	info := sim.Info()
@@ -20,11 +21,24 @@ func TestAccNoSecretsInTraceLog(t *testing.T) {
 	t.Setenv("TF_ACC_LOG_PATH", logPath)
 
 	byPassword := fmt.Sprintf("provider \"proximity\" {\n  endpoint = %q\n  username = \"root@pam\"\n  password = %q\n  ca_cert_pem = %q\n}\n", info.Endpoint, info.Password, info.CACertPEM)
+	appBlock, _ := appProviderBlock(t, sim)
+	app := func(password string) string {
+		return appBlock + `
+resource "proximity_application" "web" {
+  catalog_id  = "wordpress"
+  hostname    = "web"
+  environment = { DB_PASSWORD = "env-s3cret-value" }
+  ` + password + `
+}
+`
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{Config: providerBlock(sim, "") + nodesConfig},
 			{Config: byPassword + nodesConfig},
+			{Config: app(`password = "root-s3cret-value"`)},
+			{Config: app(`password_wo = "wo-s3cret-value"` + "\n" + `password_wo_version = 1`)},
 		},
 	})
 	raw, err := os.ReadFile(logPath)
@@ -40,13 +54,15 @@ func TestAccNoSecretsInTraceLog(t *testing.T) {
 		}
 	}
 	log := strings.Join(kept, "\n")
-	if !strings.Contains(log, "Proxmox request") || !strings.Contains(log, "path=/nodes") || !strings.Contains(log, "Proxmox login") {
-		t.Fatalf("the trace log has no Proxmox request lines; the test would prove nothing (%d bytes)", len(raw))
+	if !strings.Contains(log, "Proxmox request") || !strings.Contains(log, "path=/nodes") || !strings.Contains(log, "Proxmox login") ||
+		!strings.Contains(log, "step=\"set password\"") || !strings.Contains(log, "step=\"write compose file\"") {
+		t.Fatalf("the trace log lacks the requests or the deployment steps; the test would prove nothing (%d bytes)", len(raw))
 	}
 	_, tokenSecret, _ := strings.Cut(info.APIToken, "=")
 	for name, secret := range map[string]string{
 		"token secret": tokenSecret, "password": info.Password, "ticket": "PVE:root@pam:", "ticket cookie": "PVEAuthCookie",
 		"CSRF header": "CSRFPreventionToken:", "SSH key": "PRIVATE KEY",
+		"app environment": "env-s3cret-value", "root password": "root-s3cret-value", "write-only password": "wo-s3cret-value",
 	} {
 		if strings.Contains(log, secret) {
 			t.Errorf("the %s appears in the trace log", name)
