@@ -68,8 +68,10 @@ func (d *Deps) CreateBackup(ctx context.Context, spec BackupSpec) (Backup, error
 		if err := d.waitUnlocked(ctx, spec.Node, spec.VMID); err != nil {
 			return Backup{}, err
 		}
+		// Notes are set afterwards, word for word: vzdump's notes-template
+		// would expand {{guestname}} and \n in them.
 		vol, err := d.Client.Backup(ctx, spec.Node, spec.VMID, pveclient.BackupOptions{
-			Storage: spec.Storage, Mode: spec.Mode, Compress: compress, Notes: spec.Notes, Protected: spec.Protected,
+			Storage: spec.Storage, Mode: spec.Mode, Compress: compress, Protected: spec.Protected,
 		})
 		if lockedMeanwhile(err) {
 			continue // locked between our look and vzdump's: wait again
@@ -78,8 +80,12 @@ func (d *Deps) CreateBackup(ctx context.Context, spec BackupSpec) (Backup, error
 			return Backup{}, err
 		}
 		b := backupOf(spec.Node, spec.Storage, vol)
-		// The listing shows the notes' first line; the volume has them whole.
-		b.Notes = spec.Notes
+		if spec.Notes != "" {
+			if err := d.Client.UpdateVolume(ctx, b.Node, b.Storage, b.VolID, spec.Notes, spec.Protected); err != nil {
+				return b, fmt.Errorf("backup %s was made, but its notes were not set: %w", b.VolID, err)
+			}
+			b.Notes = spec.Notes
+		}
 		return b, nil
 	}
 }

@@ -77,6 +77,11 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 		Notes: plan.Notes.ValueString(), Protected: plan.Protected.ValueBool(),
 	})
 	if err != nil {
+		if b.VolID != "" {
+			// The archive exists: keep it in the state (tainted), not orphaned.
+			plan.set(b)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
 		resp.Diagnostics.AddError("Unable to back up the container", fmt.Sprintf("backing up CT %d on %s: %v", vmid, node, err))
 		return
 	}

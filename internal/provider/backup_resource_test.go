@@ -100,7 +100,8 @@ resource "proximity_backup" "x" {
 				ExpectError: errorLike(`must be a proximity_application id, node/vmid`),
 			},
 			{
-				Config: config(snapshot(`notes = "before the upgrade"`) + modes),
+				// Notes are kept word for word, not expanded as a vzdump notes-template.
+				Config: config(snapshot(`notes = "before the upgrade of {{guestname}}"`) + modes),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(nightly, tfjsonpath.New("volid"), knownvalue.StringRegexp(archivePattern)),
 					statecheck.ExpectKnownValue(nightly, tfjsonpath.New("format"), knownvalue.StringExact("tar.zst")),
@@ -120,7 +121,7 @@ resource "proximity_backup" "x" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
-				Config:      config(snapshot(`notes = "before the upgrade"`) + modes + wrongStorage),
+				Config:      config(snapshot(`notes = "before the upgrade of {{guestname}}"`) + modes + wrongStorage),
 				ExpectError: errorLike(`storage "local-lvm" on pve1 does not hold backups; storages that do: \[local\]`),
 			},
 			{
