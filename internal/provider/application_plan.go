@@ -40,26 +40,8 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 				fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", entry.Name, min, unit, attr, v.ValueInt64()))
 		}
 	}
-	if node := plan.Node; !node.IsNull() && !node.IsUnknown() && req.State.Raw.IsNull() {
-		nodes, err := r.data.client.Nodes(ctx)
-		if err == nil {
-			found := false
-			for _, n := range nodes {
-				if n.Name == node.ValueString() {
-					found = true
-					if !n.Online {
-						resp.Diagnostics.AddAttributeError(path.Root("node"), "Node offline", fmt.Sprintf("node %s is offline; choose another node or leave node out", n.Name))
-					}
-				}
-			}
-			if !found {
-				var names []string
-				for _, n := range nodes {
-					names = append(names, n.Name)
-				}
-				resp.Diagnostics.AddAttributeError(path.Root("node"), "Unknown node", fmt.Sprintf("node %q is not in the cluster; nodes: %s", node.ValueString(), strings.Join(names, ", ")))
-			}
-		}
+	if req.State.Raw.IsNull() {
+		r.checkNode(ctx, plan.Node, resp)
 	}
 	// Left out, memory and cores are the catalog minimum: a container
 	// resized out of band shows as a change back to it.
@@ -74,6 +56,55 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), *v.planned)...)
 		}
 	}
+	r.checkSources(ctx, req, plan, resp)
+	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
+	minimum("cores", plan.Cores, entry.MinCPU, "cores")
+	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")
+	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
+			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")
+	}
+	if writeOnlyPassword(ctx, req.Config) {
+		// The password is not stored: password_wo takes its place.
+		resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())
+	}
+	if !req.State.Raw.IsNull() {
+		var state applicationModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		planUpdate(ctx, req, plan, state, resp)
+	}
+}
+
+// checkNode reports a node that is not in the cluster or is offline.
+func (r *applicationResource) checkNode(ctx context.Context, node types.String, resp *resource.ModifyPlanResponse) {
+	if node.IsNull() || node.IsUnknown() {
+		return
+	}
+	nodes, err := r.data.client.Nodes(ctx)
+	if err == nil {
+		found := false
+		for _, n := range nodes {
+			if n.Name == node.ValueString() {
+				found = true
+				if !n.Online {
+					resp.Diagnostics.AddAttributeError(path.Root("node"), "Node offline", fmt.Sprintf("node %s is offline; choose another node or leave node out", n.Name))
+				}
+			}
+		}
+		if !found {
+			var names []string
+			for _, n := range nodes {
+				names = append(names, n.Name)
+			}
+			resp.Diagnostics.AddAttributeError(path.Root("node"), "Unknown node", fmt.Sprintf("node %q is not in the cluster; nodes: %s", node.ValueString(), strings.Join(names, ", ")))
+		}
+	}
+}
+
+// checkSources reports, for what a create or restore would read, a backup
+// that is on no online node and a template that is neither present nor
+// downloadable.
+func (r *applicationResource) checkSources(ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse) {
 	if from := plan.RestoreFrom; !from.IsNull() && !from.IsUnknown() {
 		var previous types.String
 		if !req.State.Raw.IsNull() {
@@ -90,51 +121,41 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			resp.Diagnostics.AddAttributeError(path.Root("template"), "Template not available", err.Error())
 		}
 	}
-	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
-	minimum("cores", plan.Cores, entry.MinCPU, "cores")
-	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")
-	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
-			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")
+}
+
+// planUpdate checks what an existing application cannot do, and says which
+// computed values the update will change.
+func planUpdate(ctx context.Context, req resource.ModifyPlanRequest, plan, state applicationModel, resp *resource.ModifyPlanResponse) {
+	if passwordChanges(ctx, req.Config, plan, state) && plan.Status.ValueString() == "stopped" {
+		resp.Diagnostics.AddAttributeError(path.Root("status"), "A stopped application cannot change its password",
+			"The root password is set with chpasswd inside the running container. Apply with status = \"running\" first, "+
+				"or keep the previous password until the application runs.")
 	}
-	if writeOnlyPassword(ctx, req.Config) {
-		// The password is not stored: password_wo takes its place.
-		resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())
+	if !plan.DiskGB.IsUnknown() && !state.DiskGB.IsNull() && plan.DiskGB.ValueInt64() < state.DiskGB.ValueInt64() {
+		resp.Diagnostics.AddAttributeError(path.Root("disk_gb"), "Disks cannot shrink",
+			fmt.Sprintf("disk_gb is %d GB and cannot go down to %d; PVE only grows container disks", state.DiskGB.ValueInt64(), plan.DiskGB.ValueInt64()))
 	}
-	if !req.State.Raw.IsNull() {
-		var state applicationModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if passwordChanges(ctx, req.Config, plan, state) && plan.Status.ValueString() == "stopped" {
-			resp.Diagnostics.AddAttributeError(path.Root("status"), "A stopped application cannot change its password",
-				"The root password is set with chpasswd inside the running container. Apply with status = \"running\" first, "+
-					"or keep the previous password until the application runs.")
+	if state.CatalogID.ValueString() == "" {
+		// An imported container without an app: the apply deploys it.
+		for _, name := range []string{"public_port", "internal_port"} {
+			resp.Plan.SetAttribute(ctx, path.Root(name), types.Int64Unknown())
 		}
-		if !plan.DiskGB.IsUnknown() && !state.DiskGB.IsNull() && plan.DiskGB.ValueInt64() < state.DiskGB.ValueInt64() {
-			resp.Diagnostics.AddAttributeError(path.Root("disk_gb"), "Disks cannot shrink",
-				fmt.Sprintf("disk_gb is %d GB and cannot go down to %d; PVE only grows container disks", state.DiskGB.ValueInt64(), plan.DiskGB.ValueInt64()))
-		}
-		if state.CatalogID.ValueString() == "" {
-			// An imported container without an app: the apply deploys it.
-			for _, name := range []string{"public_port", "internal_port"} {
-				resp.Plan.SetAttribute(ctx, path.Root(name), types.Int64Unknown())
-			}
-			resp.Plan.SetAttribute(ctx, path.Root("allocation_id"), types.StringUnknown())
-			resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
-			resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
-			resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
-			return
-		}
-		// A redeploy or a status change rewrites the log and the address.
-		if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
-			passwordChanges(ctx, req.Config, plan, state) || !plan.IPConfig.Equal(state.IPConfig) || restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() {
-			resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
-			resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
-			resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
-		} else {
-			resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), state.DeploymentLog)
-			resp.Plan.SetAttribute(ctx, path.Root("ip_address"), state.IPAddress)
-			resp.Plan.SetAttribute(ctx, path.Root("url"), state.URL)
-		}
+		resp.Plan.SetAttribute(ctx, path.Root("allocation_id"), types.StringUnknown())
+		resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
+		resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
+		resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
+		return
+	}
+	// A redeploy or a status change rewrites the log and the address.
+	if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
+		passwordChanges(ctx, req.Config, plan, state) || !plan.IPConfig.Equal(state.IPConfig) || restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() {
+		resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
+		resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
+		resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
+	} else {
+		resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), state.DeploymentLog)
+		resp.Plan.SetAttribute(ctx, path.Root("ip_address"), state.IPAddress)
+		resp.Plan.SetAttribute(ctx, path.Root("url"), state.URL)
 	}
 }
 
