@@ -27,8 +27,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	if os.Getenv("TF_ACC") == "" || os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		return m.Run() // every test skips itself
+	if os.Getenv("TF_ACC") == "" {
+		return m.Run() // as with terraform-plugin-testing, CLI tests run only with TF_ACC
+	}
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		fmt.Fprintln(os.Stderr, "TF_ACC is set but TF_ACC_TERRAFORM_PATH is not: set it to a terraform or tofu binary (make test does)")
+		return 1
 	}
 	dir, err := os.MkdirTemp("", "proximity-e2e-")
 	if err != nil {
@@ -58,10 +62,12 @@ type cli struct {
 
 func newCLI(t testing.TB, sim *pvesim.Simulator, config string) *cli {
 	t.Helper()
-	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if os.Getenv("TF_ACC") == "" || path == "" {
+	if os.Getenv("TF_ACC") == "" {
+		// The same rule as terraform-plugin-testing's acceptance tests:
+		// `make test` and .ci/run set TF_ACC, so these always run there.
 		t.Skip("runs the Terraform CLI: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make test does)")
 	}
+	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	dir := t.TempDir()
 	binDir := filepath.Dir(providerBin)
 	overrides := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",

@@ -41,9 +41,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
 
 	password := plan.Password.ValueString()
@@ -155,9 +153,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, 20*time.Minute)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
 
 	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
@@ -263,9 +259,7 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, 10*time.Minute)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if err := r.deps().Destroy(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), state.AllocationID.ValueString()); err != nil {
 		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("deleting %s: %v", state.ID.ValueString(), err))

@@ -67,9 +67,7 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, 30*time.Minute)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	node, vmid := plan.target()
 	b, err := r.data.deps().CreateBackup(ctx, deploy.BackupSpec{
@@ -116,9 +114,7 @@ func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, 5*time.Minute)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, 5*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !plan.Notes.Equal(state.Notes) || !plan.Protected.Equal(state.Protected) {
 		if err := r.data.deps().UpdateBackup(ctx, state.backup(), plan.Notes.ValueString(), plan.Protected.ValueBool()); err != nil {
@@ -135,9 +131,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, 10*time.Minute)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if err := r.data.deps().DeleteBackup(ctx, state.backup()); err != nil {
 		resp.Diagnostics.AddError("Unable to delete the backup", err.Error())
