@@ -23,7 +23,7 @@ func TestRenderedComposeRunsInAContainer(t *testing.T) {
 	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
 	if err := client.CreateGuest(context.Background(), "pve2", 120, map[string]any{
 		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:8",
-		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "features": "nesting=1,keyctl=1", "unprivileged": 1, "start": 1,
+		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "features": "nesting=1", "unprivileged": 1, "start": 1,
 	}, nil); err != nil {
 		t.Fatal(err)
 	}

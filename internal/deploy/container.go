@@ -42,7 +42,7 @@ func containerOptions(spec Spec, entry *catalog.App, app App, storage string) ma
 	}
 	opts := map[string]any{
 		"ostemplate": app.Template, "hostname": spec.Hostname, "memory": app.Memory, "cores": app.Cores, "swap": 512,
-		"rootfs": fmt.Sprintf("%s:%d", storage, app.DiskGB), "net0": net, "unprivileged": 1, "features": "nesting=1,keyctl=1",
+		"rootfs": fmt.Sprintf("%s:%d", storage, app.DiskGB), "net0": net, "unprivileged": 1, "features": "nesting=1",
 		"onboot": 1, "tags": ownTags(spec.Tags, entry.ID, app.PublicPort, app.InternalPort, true),
 	}
 	if spec.Description != "" {

@@ -1,6 +1,12 @@
 package pvesim
 
 import (
+	"regexp"
+
+	"github.com/GehirnInc/crypt"
+	"github.com/GehirnInc/crypt/sha256_crypt"
+	_ "github.com/GehirnInc/crypt/sha512_crypt" // $6$ hashes
+
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -68,27 +74,36 @@ func (s *Simulator) checkCSRF(token, user string) bool {
 }
 
 // authenticate checks the token header or the ticket cookie (and the CSRF
-// header for writes). /access/ticket itself needs no credentials.
-func (s *Simulator) authenticate(hr *http.Request, rel string) (user, tokenID string, err *apiError) {
+// header for writes) as pve-manager's auth_handler does, and returns the
+// authenticated identity: a user id, or a full token id for tokens. The
+// user must exist, be enabled and not have expired; so must a token, whose
+// secret is in priv/token.cfg. Every failure is the same 401.
+// /access/ticket itself needs no credentials.
+func (s *Simulator) authenticate(hr *http.Request, rel string) (authid string, isToken bool, err *apiError) {
 	if strings.TrimSuffix(rel, "/") == "/access/ticket" {
-		return "", "", nil
+		return "", false, nil
 	}
 	if h := hr.Header.Get("Authorization"); strings.HasPrefix(h, "PVEAPIToken") {
 		value := strings.TrimPrefix(strings.TrimPrefix(h, "PVEAPIToken"), "=")
 		value = strings.TrimSpace(value)
-		id, secret, ok := strings.Cut(value, "=")
-		if !ok {
-			id, secret, ok = strings.Cut(value, ":")
+		// verify_token splits at the last '=' (m/^(.*)=(.*)$/); older
+		// clients separate with ':'.
+		i := strings.LastIndex(value, "=")
+		if i < 0 {
+			i = strings.LastIndex(value, ":")
 		}
-		if !ok || id != s.sec.TokenID || subtle.ConstantTimeCompare([]byte(secret), []byte(s.sec.TokenSecret)) != 1 {
-			return "", "", errBadTicket
+		if i < 0 {
+			return "", false, errBadTicket
 		}
-		user, _, _ = strings.Cut(id, "!")
-		return user, id, nil
+		id, secret := value[:i], value[i+1:]
+		if !s.access().tokenValid(id, secret, time.Now()) {
+			return "", false, errBadTicket
+		}
+		return id, true, nil
 	}
 	cookie, cerr := hr.Cookie("PVEAuthCookie")
 	if cerr != nil || cookie.Value == "" {
-		return "", "", errNoTicket
+		return "", false, errNoTicket
 	}
 	// Browsers and some clients send the ticket URL-encoded (%3A for ':').
 	ticket := cookie.Value
@@ -96,18 +111,51 @@ func (s *Simulator) authenticate(hr *http.Request, rel string) (user, tokenID st
 		ticket = unescaped
 	}
 	user, ok := s.checkTicket(ticket)
-	if !ok {
-		return "", "", errBadTicket
+	if !ok || s.access().userEnabled(user, time.Now()) != nil {
+		return "", false, errBadTicket
 	}
 	if hr.Method != http.MethodGet && !s.checkCSRF(hr.Header.Get("CSRFPreventionToken"), user) {
-		return "", "", errBadCSRF
+		return "", false, errBadCSRF
 	}
-	return user, "", nil
+	return user, false, nil
+}
+
+// userEnabled is check_user_enabled: the user exists, is enabled and has
+// not expired.
+func (a *accessState) userEnabled(userid string, now time.Time) error {
+	u := a.cfg.Users[userid]
+	switch {
+	case u == nil:
+		return fmt.Errorf("no such user ('%s')", userid)
+	case !u.Enable:
+		return fmt.Errorf("user '%s' is disabled", userid)
+	case u.Expire != 0 && u.Expire < now.Unix():
+		return fmt.Errorf("user '%s' access expired", userid)
+	}
+	return nil
+}
+
+// tokenValid is verify_token: an enabled user, an existing token that has
+// not expired, and its secret.
+func (a *accessState) tokenValid(id, secret string, now time.Time) bool {
+	m := tokenIDRe.FindStringSubmatch(id)
+	if m == nil || a.userEnabled(m[1], now) != nil {
+		return false
+	}
+	tok := a.cfg.token(id)
+	if tok == nil || (tok.Expire != 0 && tok.Expire < now.Unix()) {
+		return false
+	}
+	want, ok := a.secrets[id]
+	return ok && subtle.ConstantTimeCompare([]byte(secret), []byte(want)) == 1
 }
 
 func (s *Simulator) getTicketDummy(*request) (any, error) { return nil, nil }
 
-// postTicket logs in with a password, or renews a valid ticket given as the password.
+// postTicket logs in with a password, or renews a valid ticket given as the
+// password. root@pam logs in with the node's root password (the pam realm:
+// other pam users have no account on the simulated nodes); pve realm users
+// with the password in priv/shadow.cfg.
 func (s *Simulator) postTicket(r *request) (any, error) {
 	username := r.params["username"]
 	if realm := r.params["realm"]; realm != "" && !strings.Contains(username, "@") {
@@ -119,9 +167,10 @@ func (s *Simulator) postTicket(r *request) (any, error) {
 		return nil, errAuthFailed
 	}
 	password := r.params["password"]
-	ok := username == "root@pam" && subtle.ConstantTimeCompare([]byte(password), []byte(s.sec.Password)) == 1
+	a := s.access()
+	ok := a.userEnabled(username, time.Now()) == nil && s.passwordMatches(a, username, password)
 	if !ok {
-		if u, valid := s.checkTicket(password); valid && u == username {
+		if u, valid := s.checkTicket(password); valid && u == username && a.userEnabled(username, time.Now()) == nil {
 			ok = true
 		}
 	}
@@ -135,27 +184,84 @@ func (s *Simulator) postTicket(r *request) (any, error) {
 		"ticket":              s.newTicket(username, now),
 		"CSRFPreventionToken": s.csrfToken(username, now),
 		"clustername":         s.clusterName,
-		"cap":                 rootCapabilities(),
+		"cap":                 a.capabilities(username),
 	}, nil
 }
 
-// rootCapabilities is the cap map PVE returns for root@pam (abridged to the
-// groups PVE sends, every privilege granted).
-func rootCapabilities() map[string]any {
-	all := func(privs ...string) map[string]int {
-		m := map[string]int{}
-		for _, p := range privs {
-			m[p] = 1
-		}
-		return m
+// passwordMatches authenticates a user by its realm.
+func (s *Simulator) passwordMatches(a *accessState, userid, password string) bool {
+	name, realm, _ := strings.Cut(userid, "@")
+	switch realm {
+	case "pam":
+		return userid == "root@pam" && subtle.ConstantTimeCompare([]byte(password), []byte(s.sec.Password)) == 1
+	case "pve":
+		hash, ok := a.shadow[name]
+		return ok && password != "" && cryptMatches(hash, password)
 	}
-	return map[string]any{
-		"vms":     all("VM.Allocate", "VM.Audit", "VM.Backup", "VM.Config.Disk", "VM.Config.Memory", "VM.Config.Network", "VM.Config.Options", "VM.Console", "VM.PowerMgmt"),
-		"storage": all("Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Audit"),
-		"nodes":   all("Sys.Audit", "Sys.Console", "Sys.Modify", "Sys.PowerMgmt"),
-		"access":  all("User.Modify", "Permissions.Modify", "Group.Allocate"),
-		"dc":      all("Sys.Audit", "Sys.Modify", "SDN.Audit"),
-		"sdn":     all("SDN.Allocate", "SDN.Audit", "SDN.Use"),
-		"mapping": all("Mapping.Audit", "Mapping.Modify", "Mapping.Use"),
-	}
+	return false
 }
+
+// cryptMatches checks a password against a crypt(3) hash ($5$ or $6$).
+func cryptMatches(hash, password string) bool {
+	if !crypt.IsHashSupported(hash) {
+		return false
+	}
+	return crypt.NewFromHash(hash).Verify(hash, []byte(password)) == nil
+}
+
+// encryptPassword is PVE::Tools::encrypt_pw: SHA-256 crypt ($5$) with an
+// eight-character salt.
+func encryptPassword(password string) (string, error) {
+	salt := "$5$" + strings.NewReplacer("+", "X", "/", ".", "=", "").Replace(base64.StdEncoding.EncodeToString(randomBytes(6))) + "$"
+	return sha256_crypt.New().Generate([]byte(password), []byte(salt))
+}
+
+// capabilities is compute_api_permission: per area of the GUI, the
+// privileges the user holds anywhere in that area.
+func (a *accessState) capabilities(authid string) map[string]map[string]int {
+	areas := map[string]*regexp.Regexp{
+		"vms":     regexp.MustCompile(`^(VM\.|Permissions\.Modify)`),
+		"access":  regexp.MustCompile(`^((User|Group)\.|Permissions\.Modify)`),
+		"storage": regexp.MustCompile(`^(Datastore\.|Permissions\.Modify)`),
+		"nodes":   regexp.MustCompile(`^(Sys\.|Permissions\.Modify)`),
+		"sdn":     regexp.MustCompile(`^(SDN\.|Permissions\.Modify)`),
+		"dc":      regexp.MustCompile(`^(Sys\.Audit|Sys\.Modify|SDN\.)`),
+		"mapping": regexp.MustCompile(`^(Mapping\.|Permissions.Modify)`),
+	}
+	res := map[string]map[string]int{}
+	for area := range areas {
+		res[area] = map[string]int{}
+	}
+	paths := []string{"/", "/nodes", "/access/groups", "/vms", "/storage", "/sdn", "/mapping"}
+	a.cfg.walkACL("/", a.cfg.ACL, func(path string, _ *aclNode) { paths = append(paths, path) })
+	seen := map[string]bool{}
+	for _, path := range paths {
+		if seen[path] {
+			continue
+		}
+		seen[path] = true
+		top := "dc"
+		if m := topLevelRe.FindStringSubmatch(path); m != nil {
+			top = m[1]
+		}
+		for priv := range a.permissions(authid, path) {
+			if top == "pool" {
+				switch {
+				case strings.HasPrefix(priv, "VM."):
+					res["vms"][priv] = 1
+				case strings.HasPrefix(priv, "Datastore."):
+					res["storage"][priv] = 1
+				case priv == "Permissions.Modify":
+					res["storage"][priv], res["vms"][priv] = 1, 1
+				}
+				continue
+			}
+			if re := areas[top]; re != nil && re.MatchString(priv) {
+				res[top][priv] = 1
+			}
+		}
+	}
+	return res
+}
+
+var topLevelRe = regexp.MustCompile(`^/(\w+)`)

@@ -24,6 +24,9 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	if storageID == "" {
 		storageID = "local"
 	}
+	if aerr := r.acc.checkVzdumpParams(r.authid, r.params, storageID); aerr != nil {
+		return nil, aerr
+	}
 	st, ok := n.Storages[storageID]
 	if !ok {
 		return nil, fail("storage '%s' does not exist", storageID)
@@ -39,11 +42,13 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	if r.bool("all") {
 		ids = nil
 		for _, g := range s.sortedGuests() {
-			if g.Node == n.Name {
+			// With all, guests without VM.Backup are left out silently.
+			if g.Node == n.Name && r.acc.has(r.authid, "/vms/"+itoa(g.VMID), "VM.Backup") {
 				ids = append(ids, g.VMID)
 			}
 		}
 	}
+	acc, authid := r.acc, r.authid
 	taskID := ""
 	if len(ids) == 1 {
 		taskID = strconv.Itoa(ids[0])
@@ -66,6 +71,13 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 			t.logf("INFO: got global lock")
 		}
 		defer lock.Unlock()
+		// Named guests are checked in the worker (PVE/VZDump.pm): the call
+		// returned a UPID, the task fails.
+		for _, id := range ids {
+			if err := acc.check(authid, "/vms/"+itoa(id), "VM.Backup"); err != nil {
+				return fmt.Errorf("%s", err.Message)
+			}
+		}
 		failed := 0
 		for _, id := range ids {
 			if err := s.backupGuest(t, n, id, opts); err != nil {
@@ -203,6 +215,16 @@ func expandNotes(template, guestName, node string, vmid int, cluster string) str
 func (s *Simulator) extractConfig(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if aerr := r.acc.checkVolumeAccess(r.authid, 0, r.params["volume"], "backup"); aerr != nil {
+		return nil, aerr
+	}
+	// VM.Backup on the archive's guest, even with Datastore.Allocate.
+	_, volname, _ := strings.Cut(r.params["volume"], ":")
+	if _, owner := volumeKind(volname); owner != 0 && r.authid != "root@pam" {
+		if aerr := r.acc.check(r.authid, "/vms/"+itoa(owner), "VM.Backup"); aerr != nil {
+			return nil, aerr
+		}
+	}
 	v, aerr := s.findVolume(s.nodeByName(r.node()), r.params["volume"])
 	if aerr != nil {
 		return nil, aerr
@@ -237,6 +259,9 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 		case old.Running:
 			return nil, fail("can't overwrite running container")
 		}
+	}
+	if aerr := s.checkCreatePerms(r, old); aerr != nil {
+		return nil, aerr
 	}
 	cfg := maps.Clone(backup.Archive.Config)
 	delete(cfg, "lock")

@@ -135,6 +135,9 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 	out := []any{}
 	if typ == "" || typ == "vm" {
 		for _, g := range s.sortedGuests() {
+			if !r.acc.has(r.authid, "/vms/"+itoa(g.VMID), "VM.Audit") {
+				continue
+			}
 			item := s.guestStatusJSON(g)
 			item["id"] = "lxc/" + strconv.Itoa(g.VMID)
 			item["node"] = g.Node
@@ -152,12 +155,22 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 	}
 	if typ == "" || typ == "node" {
 		for _, n := range s.nodes {
-			out = append(out, s.nodeJSON(n))
+			item := s.nodeJSON(n)
+			if !r.acc.has(r.authid, "/nodes/"+n.Name, "Sys.Audit") {
+				// Nodes are always listed; their usage only to auditors.
+				for _, k := range []string{"cpu", "maxcpu", "mem", "maxmem", "disk", "maxdisk", "uptime"} {
+					delete(item, k)
+				}
+			}
+			out = append(out, item)
 		}
 	}
 	if typ == "" || typ == "storage" {
 		for _, n := range s.nodes {
 			for _, st := range sortedStorages(n) {
+				if !r.acc.has(r.authid, "/storage/"+st.ID, "Datastore.Audit") {
+					continue
+				}
 				used := s.storageUsed(n, st)
 				out = append(out, map[string]any{
 					"id": "storage/" + n.Name + "/" + st.ID, "storage": st.ID, "node": n.Name, "type": "storage",
@@ -169,6 +182,9 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 	}
 	if typ == "sdn" || typ == "" {
 		for _, n := range s.nodes {
+			if !r.acc.has(r.authid, "/sdn/zones/localnetwork", "SDN.Audit") {
+				continue
+			}
 			out = append(out, map[string]any{"id": "sdn/" + n.Name + "/localnetwork", "sdn": "localnetwork", "node": n.Name, "type": "sdn", "status": "ok"})
 		}
 	}
@@ -184,7 +200,7 @@ func (s *Simulator) sortedGuests() []*guest {
 	return out
 }
 
-func (s *Simulator) clusterTasks(*request) (any, error) {
+func (s *Simulator) clusterTasks(r *request) (any, error) {
 	s.mu.Lock()
 	var all []*task
 	for _, n := range s.nodes {
@@ -193,7 +209,17 @@ func (s *Simulator) clusterTasks(*request) (any, error) {
 	s.mu.Unlock()
 	sort.SliceStable(all, func(i, j int) bool { return all[i].StartTime > all[j].StartTime })
 	out := make([]any, 0, len(all))
+	auditor := r.acc.has(r.authid, "/", "Sys.Audit")
 	for _, tk := range all {
+		// Cluster.pm compares the task's user, a token's shortened to its
+		// user, with the caller: a token sees none here without Sys.Audit.
+		owner := tk.User
+		if m := tokenIDRe.FindStringSubmatch(owner); m != nil {
+			owner = m[1]
+		}
+		if !auditor && owner != r.authid {
+			continue
+		}
 		item := tk.listJSON()
 		item["saved"] = "1"
 		out = append(out, item)
@@ -227,6 +253,21 @@ func (s *Simulator) taskStatus(r *request) (any, error) {
 	tk, err := s.findTask(r.node(), r.params["upid"])
 	if err != nil {
 		return nil, err
+	}
+	if !taskOwnedBy(tk, r.authid) {
+		if aerr := r.acc.check(r.authid, "/nodes/"+r.node(), "Sys.Modify"); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if !taskOwnedBy(tk, r.authid) {
+		if aerr := r.acc.check(r.authid, "/nodes/"+r.node(), "Sys.Audit"); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if !taskOwnedBy(tk, r.authid) {
+		if aerr := r.acc.check(r.authid, "/nodes/"+r.node(), "Sys.Audit"); aerr != nil {
+			return nil, aerr
+		}
 	}
 	return tk.statusJSON(), nil
 }
@@ -269,13 +310,15 @@ func (s *Simulator) listTasks(r *request) (any, error) {
 	tasks := append([]*task(nil), s.nodeByName(r.node()).Tasks...)
 	s.mu.Unlock()
 	vmid, typ, source := r.params["vmid"], r.params["typefilter"], r.params["source"]
+	auditor := r.acc.has(r.authid, "/nodes/"+r.node(), "Sys.Audit")
 	var matched []any
 	for i := len(tasks) - 1; i >= 0; i-- {
 		tk := tasks[i]
 		item := tk.listJSON()
 		running := item["status"] == nil
 		switch {
-		case vmid != "" && tk.ID != vmid,
+		case !auditor && !taskOwnedBy(tk, r.authid),
+			vmid != "" && tk.ID != vmid,
 			typ != "" && tk.Type != typ,
 			source == "active" && !running,
 			(source == "" || source == "archive") && running,
@@ -291,4 +334,13 @@ func (s *Simulator) listTasks(r *request) (any, error) {
 		out = append(out, matched[i])
 	}
 	return withTotal{data: out, total: len(matched)}, nil
+}
+
+// taskOwnedBy is check_task_user of pve-manager's Tasks.pm: a token owns its
+// own tasks; a user owns its tasks and those of its tokens.
+func taskOwnedBy(tk *task, authid string) bool {
+	if m := tokenIDRe.FindStringSubmatch(tk.User); m != nil {
+		return authid == tk.User || authid == m[1]
+	}
+	return authid == tk.User
 }

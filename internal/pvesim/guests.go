@@ -38,7 +38,7 @@ func (s *Simulator) listGuests(r *request) (any, error) {
 	defer s.mu.Unlock()
 	out := []any{}
 	for _, g := range s.sortedGuests() {
-		if g.Node == r.node() {
+		if g.Node == r.node() && r.acc.has(r.authid, "/vms/"+itoa(g.VMID), "VM.Audit") {
 			item := s.guestStatusJSON(g)
 			item["type"] = "lxc"
 			out = append(out, item)
@@ -170,6 +170,9 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	if existing, ok := s.guests[vmid]; ok {
 		return nil, fail("CT %d already exists on node '%s'", vmid, existing.Node)
 	}
+	if aerr := s.checkCreatePerms(r, nil); aerr != nil {
+		return nil, aerr
+	}
 	tmpl, aerr := s.findVolume(n, r.params["ostemplate"])
 	if aerr != nil {
 		return nil, aerr
@@ -243,13 +246,10 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 
 // userForTask is the user a task runs as (a token's id for token calls).
 func (r *request) userForTask() string {
-	if r.token != "" {
-		return r.token
-	}
-	if r.user == "" {
+	if r.authid == "" {
 		return "root@pam"
 	}
-	return r.user
+	return r.authid
 }
 
 // prepareConfig applies PVE's write-time normalisation and checks.
@@ -353,6 +353,9 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 	if d := r.params["digest"]; d != "" && d != configDigest(g.Config) {
 		return nil, fail("detected modified configuration - file changed by other user? Try again.")
 	}
+	if aerr := s.checkConfigUpdatePerms(r, g); aerr != nil {
+		return nil, aerr
+	}
 	next := map[string]string{}
 	for k, v := range g.Config {
 		next[k] = v
@@ -415,6 +418,14 @@ func (s *Simulator) resizeGuest(r *request) (any, error) {
 		if _, ok := g.Config[disk]; !ok {
 			return nil, fail("unable to parse config for disk '%s'", disk)
 		}
+	}
+	// resize_vm hands check_ct_modify_config_perm {disk => ...}, which
+	// falls through to VM.Config.Options; then the volume's storage.
+	if aerr := r.acc.checkVMPerm(r.authid, g.VMID, "", false, "VM.Config.Options"); r.authid != "root@pam" && aerr != nil {
+		return nil, aerr
+	}
+	if aerr := r.acc.check(r.authid, "/storage/"+storageOf(propertyDefault(g.Config[disk])), "Datastore.AllocateSpace"); r.authid != "root@pam" && aerr != nil {
+		return nil, aerr
 	}
 	cur := g.diskBytes()
 	sizeText := r.params["size"]

@@ -129,7 +129,7 @@ func createCT(t testing.TB, sim *Simulator, node string, vmid int, extra url.Val
 		"rootfs":       {"local-lvm:4"},
 		"net0":         {"name=eth0,bridge=vmbr0,ip=dhcp"},
 		"unprivileged": {"1"},
-		"features":     {"nesting=1,keyctl=1"},
+		"features":     {"nesting=1"},
 	}
 	for k, v := range extra {
 		form[k] = v

@@ -28,7 +28,10 @@ type secrets struct {
 	TicketKey     []byte `json:"ticket_key"`
 	TokenID       string `json:"token_id"`
 	TokenSecret   string `json:"token_secret"`
-	Password      string `json:"password"`
+	// PVEAdminTokenSecret is the secret of terraform@pve!proximity, made at
+	// the first start; token.cfg holds it too.
+	PVEAdminTokenSecret string `json:"pveadmin_token_secret,omitempty"`
+	Password            string `json:"password"`
 }
 
 func newSecrets(hosts []string) (*secrets, error) {

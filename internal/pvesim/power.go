@@ -211,6 +211,7 @@ func (s *Simulator) deleteGuest(r *request) (any, error) {
 		vol := propertyDefault(g.Config["rootfs"])
 		t.logf("  Logical volume \"%s\" successfully removed.", strings.TrimPrefix(vol, storageOf(vol)+":"))
 		s.dropGuestLocked(g)
+		s.removeVMAccess(g.VMID)
 		return nil
 	})
 	return tk.UPID, nil

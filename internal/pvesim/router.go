@@ -13,6 +13,7 @@ type route struct {
 	segments []string // "{node}" marks a variable segment
 	methods  map[string]*pveschema.Method
 	handlers map[string]handlerFunc
+	perms    map[string]*methodPerms
 }
 
 type router struct {
@@ -86,6 +87,21 @@ func (s *Simulator) buildRoutes() *router {
 		"/nodes/{node}/aplinfo":              {"GET": s.listAplinfo, "POST": s.downloadTemplate},
 		"/nodes/{node}/vzdump":               {"POST": s.vzdump},
 		"/nodes/{node}/vzdump/extractconfig": {"GET": s.extractConfig},
+		"/access":                            {"GET": s.accessIndex},
+		"/access/users":                      {"GET": s.listUsers, "POST": s.createUser},
+		"/access/users/{userid}":             {"GET": s.getUser, "PUT": s.updateUser, "DELETE": s.deleteUser},
+		"/access/users/{userid}/token":       {"GET": s.listTokens},
+		"/access/users/{userid}/token/{tokenid}": {
+			"GET": s.getToken, "POST": s.createToken, "PUT": s.updateToken, "DELETE": s.deleteToken,
+		},
+		"/access/groups":           {"GET": s.listGroups, "POST": s.createGroup},
+		"/access/groups/{groupid}": {"GET": s.getGroup, "PUT": s.updateGroup, "DELETE": s.deleteGroup},
+		"/access/roles":            {"GET": s.listRoles, "POST": s.createRole},
+		"/access/roles/{roleid}":   {"GET": s.getRole, "PUT": s.updateRole, "DELETE": s.deleteRole},
+		"/access/acl":              {"GET": s.readACL, "PUT": s.updateACL},
+		"/access/permissions":      {"GET": s.getPermissions},
+		"/access/password":         {"PUT": s.changePassword},
+		"/cluster/options":         {"GET": s.getClusterOptions, "PUT": s.putClusterOptions},
 	}
 	rt := &router{}
 	for template, hs := range handlers {
@@ -93,12 +109,17 @@ func (s *Simulator) buildRoutes() *router {
 		if !ok {
 			panic("pvesim: route not in schema: " + template)
 		}
-		r := &route{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), methods: map[string]*pveschema.Method{}, handlers: hs}
+		r := &route{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), methods: map[string]*pveschema.Method{}, handlers: hs, perms: map[string]*methodPerms{}}
 		for m := range hs {
 			if methods[m] == nil {
 				panic("pvesim: method not in schema: " + m + " " + template)
 			}
 			r.methods[m] = methods[m]
+			perms, err := compilePerms(methods[m].Permissions)
+			if err != nil {
+				panic("pvesim: permissions of " + m + " " + template + ": " + err.Error())
+			}
+			r.perms[m] = perms
 		}
 		rt.routes = append(rt.routes, r)
 	}

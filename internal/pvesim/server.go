@@ -35,8 +35,10 @@ type request struct {
 	method string
 	route  string // schema path template
 	params pveschema.Params
-	user   string // root@pam or the token's user
-	token  string // token id when authenticated by token
+	// authid is who is calling: a user id (root@pam, terraform@pve) or a
+	// full token id (terraform@pve!proximity), as PVE's $rpcenv->get_user.
+	authid string
+	acc    *accessState // the access control this request is checked against
 }
 
 func (r *request) vmid() int    { n, _ := strconv.Atoi(r.params["vmid"]); return n }
@@ -105,7 +107,7 @@ func hangUp(w http.ResponseWriter) {
 // serveRequest authenticates, validates and runs one API request.
 func (s *Simulator) serveRequest(w http.ResponseWriter, hr *http.Request, rel string, segments []string, route *route, vars map[string]string) {
 
-	user, tokenID, authErr := s.authenticate(hr, rel)
+	authid, isToken, authErr := s.authenticate(hr, rel)
 	if authErr != nil {
 		if authErr.Status == http.StatusUnauthorized {
 			time.Sleep(s.clock.real(3 * time.Second))
@@ -122,8 +124,8 @@ func (s *Simulator) serveRequest(w http.ResponseWriter, hr *http.Request, rel st
 		s.writeError(w, hr, notImplemented(hr.Method, "/"+strings.Join(segments, "/")))
 		return
 	}
-	if tokenID != "" && !bool(meth.AllowToken) {
-		s.writeError(w, hr, permissionError(route.template, "API token not allowed"))
+	if isToken && !bool(meth.AllowToken) {
+		s.writeError(w, hr, permDenied("URI '"+rel+"' not available with API token, need proper ticket.\n"))
 		return
 	}
 	params, perr := readParams(hr)
@@ -134,11 +136,18 @@ func (s *Simulator) serveRequest(w http.ResponseWriter, hr *http.Request, rel st
 	for k, v := range vars {
 		params[k] = v
 	}
+	// As pve-manager's rest_handler: the permission check comes before the
+	// parameters are verified (that happens in the handler, after proxying).
+	acc := s.access()
+	if aerr := acc.checkAPI2(route.perms[hr.Method], authid, params); aerr != nil {
+		s.writeError(w, hr, aerr)
+		return
+	}
 	if errs := meth.Validate(params); len(errs) > 0 {
 		s.writeError(w, hr, paramError(errs))
 		return
 	}
-	req := &request{method: hr.Method, route: route.template, params: params, user: user, token: tokenID}
+	req := &request{method: hr.Method, route: route.template, params: params, authid: authid, acc: acc}
 	if n, ok := params["node"]; ok && meth.ProxyTo == "node" {
 		if aerr := s.checkNodeReachable(n); aerr != nil {
 			s.writeError(w, hr, aerr)

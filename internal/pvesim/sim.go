@@ -53,6 +53,15 @@ type Simulator struct {
 	stats  *stats
 	sec    *secrets
 
+	// release is the PVE release answered ("8.4"); it picks the built-in roles.
+	release string
+
+	// accessMu guards accessCur, the parsed user.cfg of the last request;
+	// accessWriteMu serialises changes of the access files (lock_user_config).
+	accessMu      sync.Mutex
+	accessCur     *accessState
+	accessWriteMu sync.Mutex
+
 	mu          sync.Mutex // guards everything below
 	clusterName string
 	nodes       []*node
@@ -108,7 +117,7 @@ func New(opts Options) (*Simulator, error) {
 	s := &Simulator{
 		opts: opts, schema: schema, clock: clock{scale: opts.TimeScale},
 		faults: newFaults(opts.Seed), stats: newStats(), guests: map[int]*guest{},
-		persistCh: make(chan struct{}, 1),
+		persistCh: make(chan struct{}, 1), release: "8.4",
 	}
 	if err := s.faults.set(opts.Faults); err != nil {
 		return nil, err
@@ -130,6 +139,9 @@ func New(opts Options) (*Simulator, error) {
 		s.sec.Password = opts.Password
 	}
 	s.sec.TokenID = opts.TokenID
+	if err := s.seedAccess(); err != nil {
+		return nil, err
+	}
 	s.routes = s.buildRoutes()
 	return s, nil
 }
@@ -197,16 +209,19 @@ func (s *Simulator) Endpoint() string { return s.endpoint }
 
 // Info is what scripts and tests need to connect; the -info file holds it.
 type Info struct {
-	Endpoint      string            `json:"endpoint"`
-	APIToken      string            `json:"api_token"`
-	Username      string            `json:"username"`
-	Password      string            `json:"password"`
-	CACertPEM     string            `json:"ca_cert_pem"`
-	SSHUser       string            `json:"ssh_user"`
-	SSHPrivateKey string            `json:"ssh_private_key"`
-	SSHHostKey    string            `json:"ssh_host_key"`
-	SSHNodes      map[string]string `json:"ssh_nodes"`
-	Nodes         []string          `json:"nodes"`
+	Endpoint string `json:"endpoint"`
+	APIToken string `json:"api_token"` // root@pam!proximity, without privilege separation
+	// PVEAdminAPIToken is terraform@pve!proximity: the README's user with
+	// PVEAdmin on / and a token without privilege separation.
+	PVEAdminAPIToken string            `json:"pveadmin_api_token"`
+	Username         string            `json:"username"`
+	Password         string            `json:"password"`
+	CACertPEM        string            `json:"ca_cert_pem"`
+	SSHUser          string            `json:"ssh_user"`
+	SSHPrivateKey    string            `json:"ssh_private_key"`
+	SSHHostKey       string            `json:"ssh_host_key"`
+	SSHNodes         map[string]string `json:"ssh_nodes"`
+	Nodes            []string          `json:"nodes"`
 }
 
 // Info describes the running simulator.
@@ -219,7 +234,8 @@ func (s *Simulator) Info() Info {
 	}
 	return Info{
 		Endpoint: s.endpoint, APIToken: s.sec.TokenID + "=" + s.sec.TokenSecret,
-		Username: "root@pam", Password: s.sec.Password, CACertPEM: s.sec.CACertPEM,
+		PVEAdminAPIToken: pveAdminTokenID + "=" + s.sec.PVEAdminTokenSecret,
+		Username:         "root@pam", Password: s.sec.Password, CACertPEM: s.sec.CACertPEM,
 		SSHUser: "root", SSHPrivateKey: s.sec.SSHUserKeyPEM, SSHHostKey: s.sshHostKeyLine(),
 		SSHNodes: s.sshAddrs, Nodes: names,
 	}

@@ -73,6 +73,9 @@ func (s *Simulator) listStorages(r *request) (any, error) {
 		if id := r.params["storage"]; id != "" && id != st.ID {
 			continue
 		}
+		if !r.acc.hasAny(r.authid, "/storage/"+st.ID, "Datastore.Audit", "Datastore.AllocateSpace") {
+			continue
+		}
 		used := s.storageUsed(n, st)
 		out = append(out, map[string]any{
 			"storage": st.ID, "type": st.Type, "content": strings.Join(st.Content, ","),
@@ -136,7 +139,8 @@ func (s *Simulator) listContent(r *request) (any, error) {
 	}
 	vols := make([]*volume, 0, len(st.Volumes))
 	for _, v := range st.Volumes {
-		if (content == "" || v.Content == content) && (vmid == 0 || v.VMID == vmid) {
+		if (content == "" || v.Content == content) && (vmid == 0 || v.VMID == vmid) &&
+			r.acc.checkVolumeAccess(r.authid, 0, v.VolID, "") == nil {
 			vols = append(vols, v)
 		}
 	}
@@ -188,6 +192,9 @@ func (s *Simulator) getVolume(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if aerr := r.acc.checkVolumeAccess(r.authid, 0, v.VolID, ""); aerr != nil {
+		return nil, aerr
+	}
 	out := map[string]any{"path": volumePath(v), "size": v.Size, "used": v.Size, "format": v.Format}
 	if v.Notes != "" {
 		out["notes"] = v.Notes
@@ -202,6 +209,9 @@ func (s *Simulator) putVolume(r *request) (any, error) {
 	_, _, v, err := s.storageVolume(r)
 	if err != nil {
 		return nil, err
+	}
+	if aerr := r.acc.checkVolumeAccess(r.authid, 0, v.VolID, ""); aerr != nil {
+		return nil, aerr
 	}
 	if v.Content != "backup" && (r.has("notes") || r.has("protected")) {
 		return nil, fail("volume notes and protection are only supported for backups")
@@ -222,6 +232,9 @@ func (s *Simulator) deleteVolume(r *request) (any, error) {
 	n, st, v, err := s.storageVolume(r)
 	if err != nil {
 		return nil, err
+	}
+	if aerr := r.acc.checkVolumeDelete(r.authid, v.VolID); aerr != nil {
+		return nil, aerr
 	}
 	if v.Content == "rootdir" || v.Content == "images" {
 		if g, ok := s.guests[v.VMID]; ok && g.Node == n.Name {

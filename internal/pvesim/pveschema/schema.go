@@ -36,8 +36,11 @@ type Prop struct {
 	AdditionalProperties *flag            `json:"additionalProperties"`
 	Properties           map[string]*Prop `json:"properties"`
 
-	re *regexp.Regexp
+	re            *regexp.Regexp
+	patternMaxLen int // a repeat bound RE2 cannot express
 }
+
+var bigRepeatRe = regexp.MustCompile(`\{(\d+),(\d+)\}`)
 
 // flag reads PVE's 0/1 integers (and JSON booleans) as a bool.
 type flag bool
@@ -62,10 +65,21 @@ func (n *number) UnmarshalJSON(b []byte) error {
 
 // Method is one HTTP method of one path.
 type Method struct {
-	Parameters Prop   `json:"parameters"`
-	Protected  flag   `json:"protected"`
-	AllowToken flag   `json:"allowtoken"`
-	ProxyTo    string `json:"proxyto"`
+	Parameters  Prop         `json:"parameters"`
+	Protected   flag         `json:"protected"`
+	AllowToken  flag         `json:"allowtoken"`
+	ProxyTo     string       `json:"proxyto"`
+	Permissions *Permissions `json:"permissions"`
+}
+
+// Permissions is a method's permission object: `user` ("all": any
+// authenticated user, the handler checks for itself; "world": no login) and
+// `check`, an expression such as ["perm", "/vms/{vmid}", ["VM.Audit"]]
+// that RPCEnvironment::exec_api2_perm_check evaluates. A method without one
+// is for root@pam alone.
+type Permissions struct {
+	User  string          `json:"user"`
+	Check json.RawMessage `json:"check"`
 }
 
 // Schema maps path templates ("/nodes/{node}/lxc") to their methods.
@@ -109,8 +123,16 @@ func (p *Prop) prepare() error {
 		}
 	}
 	if p.Pattern != "" {
-		// PVE anchors patterns (m/^$pattern$/) and dumps them in Perl syntax.
-		goPattern := strings.ReplaceAll(p.Pattern, "(?^:", "(?:")
+		// PVE anchors patterns (m/^$pattern$/) and dumps them in Perl syntax:
+		// (?^i:...) groups, and repeat counts beyond RE2's limit of 1000,
+		// which are kept as a length bound instead.
+		goPattern := strings.NewReplacer("(?^:", "(?:", "(?^i:", "(?i:").Replace(p.Pattern)
+		if m := bigRepeatRe.FindStringSubmatch(goPattern); m != nil {
+			if n, _ := strconv.Atoi(m[2]); n > 1000 {
+				goPattern = strings.Replace(goPattern, m[0], "{"+m[1]+",}", 1)
+				p.patternMaxLen = n
+			}
+		}
 		re, err := regexp.Compile("^(?:" + goPattern + ")$")
 		if err != nil {
 			return fmt.Errorf("pattern %q: %w", p.Pattern, err)

@@ -105,7 +105,7 @@ func checkProp(path string, p *Prop, value string, errs map[string]string) {
 		errs[path] = fmt.Sprintf("value '%s' does not have a value in the enumeration '%s'", value, strings.Join(p.Enum, ", "))
 		return
 	}
-	if p.re != nil && !p.re.MatchString(value) {
+	if p.re != nil && (!p.re.MatchString(value) || (p.patternMaxLen > 0 && len(value) > p.patternMaxLen)) {
 		errs[path] = "value does not match the regex pattern"
 		return
 	}
@@ -292,6 +292,8 @@ func CheckFormat(format, value string) string {
 		if !realmRe.MatchString(value) {
 			return "value does not look like a valid realm"
 		}
+	default:
+		return checkAccessFormat(format, value)
 	}
 	return ""
 }

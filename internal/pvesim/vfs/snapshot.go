@@ -68,6 +68,8 @@ func (t *Tree) Import(entries []Entry) {
 			leaf.children = map[string]*node{}
 		} else {
 			leaf.data = append([]byte(nil), e.Data...)
+			t.gen++
+			leaf.gen = t.gen
 		}
 		n.children[parts[len(parts)-1]] = leaf
 	}

@@ -20,6 +20,7 @@ import (
 type Tree struct {
 	mu   sync.Mutex
 	root *node
+	gen  uint64 // last generation handed to a written file
 	// Now is the clock used for modification times.
 	Now func() time.Time
 	// ChtimesHook, when set, runs before a Chtimes of an existing path under
@@ -29,6 +30,7 @@ type Tree struct {
 }
 
 type node struct {
+	gen      uint64 // changes with every write of the file's content
 	mode     fs.FileMode
 	modTime  time.Time
 	data     []byte
@@ -89,6 +91,20 @@ func pathErr(op, p string, err error) error {
 	return &fs.PathError{Op: op, Path: p, Err: err}
 }
 
+// Version identifies a file's content: it changes whenever the file is
+// written, appended to, replaced by a rename or removed (0 when absent), so a
+// reader can cache what it parsed from the file, as PVE's cfs_file_version
+// lets the API cache user.cfg.
+func (t *Tree) Version(p string) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n, err := t.lookup(p)
+	if err != nil || n.mode.IsDir() {
+		return 0
+	}
+	return n.gen
+}
+
 // Stat describes a path.
 func (t *Tree) Stat(p string) (fs.FileInfo, error) {
 	t.mu.Lock()
@@ -133,12 +149,15 @@ func (t *Tree) writeLocked(p string, data []byte, perm fs.FileMode, appendData b
 	if ok && appendData {
 		existing.data = append(existing.data, data...)
 		existing.modTime = t.Now()
+		t.gen++
+		existing.gen = t.gen
 		return nil
 	}
 	if ok {
 		perm = existing.mode.Perm()
 	}
-	dir.children[name] = &node{mode: perm.Perm(), modTime: t.Now(), data: bytes.Clone(data)}
+	t.gen++
+	dir.children[name] = &node{gen: t.gen, mode: perm.Perm(), modTime: t.Now(), data: bytes.Clone(data)}
 	dir.modTime = t.Now()
 	return nil
 }

@@ -53,7 +53,7 @@ func TestRunWritesInfoAndStopsOnSignal(t *testing.T) {
 	var out, errOut bytes.Buffer
 	done := make(chan int)
 	go func() {
-		done <- run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-nodes", "2", "-info", infoPath, "-state", statePath, "-token", "ci@pve!t=abc", "-time-scale", "0.01"}, &out, &errOut)
+		done <- run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-nodes", "2", "-info", infoPath, "-state", statePath, "-token", "ci@pve!tk=abc", "-time-scale", "0.01"}, &out, &errOut)
 	}()
 	var info pvesim.Info
 	deadline := time.Now().Add(20 * time.Second)
@@ -67,7 +67,7 @@ func TestRunWritesInfoAndStopsOnSignal(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if info.APIToken != "ci@pve!t=abc" || len(info.Nodes) != 2 || len(info.SSHNodes) != 2 || !strings.HasPrefix(info.Endpoint, "https://127.0.0.1:") || info.SSHUser != "root" {
+	if info.APIToken != "ci@pve!tk=abc" || len(info.Nodes) != 2 || len(info.SSHNodes) != 2 || !strings.HasPrefix(info.Endpoint, "https://127.0.0.1:") || info.SSHUser != "root" {
 		t.Errorf("info %+v", info)
 	}
 	if st, _ := os.Stat(infoPath); st.Mode().Perm() != 0o600 {

@@ -94,7 +94,7 @@ func run() error {
 		proxmox.ContainerOption{Name: "memory", Value: 512},
 		proxmox.ContainerOption{Name: "net0", Value: "name=eth0,bridge=vmbr0,ip=dhcp"},
 		proxmox.ContainerOption{Name: "unprivileged", Value: true},
-		proxmox.ContainerOption{Name: "features", Value: "nesting=1,keyctl=1"},
+		proxmox.ContainerOption{Name: "features", Value: "nesting=1"},
 		proxmox.ContainerOption{Name: "tags", Value: "proximity;app-whoami"},
 		proxmox.ContainerOption{Name: "start", Value: true},
 	)

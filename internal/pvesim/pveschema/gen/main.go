@@ -1,7 +1,8 @@
 // Command gen derives the simulator's schema subset from the official Proxmox VE
 // API dump (api-viewer/apidata.js of pve-docs, without its JavaScript wrapper).
 //
-// It keeps only the paths the simulator serves and drops descriptions, so the
+// It keeps only the paths the simulator serves and drops descriptions (the
+// permission checks stay: the simulator enforces them), so the
 // committed file stays small and the project builds without the full dump:
 //
 //	go run ./internal/pvesim/pveschema/gen -in ../shared/pve-api/pve-api-schema-8.4.2.json \
@@ -47,6 +48,19 @@ var servedPaths = []string{
 	"/nodes/{node}/aplinfo",
 	"/nodes/{node}/vzdump",
 	"/nodes/{node}/vzdump/extractconfig",
+	"/access",
+	"/access/users",
+	"/access/users/{userid}",
+	"/access/users/{userid}/token",
+	"/access/users/{userid}/token/{tokenid}",
+	"/access/groups",
+	"/access/groups/{groupid}",
+	"/access/roles",
+	"/access/roles/{roleid}",
+	"/access/acl",
+	"/access/permissions",
+	"/access/password",
+	"/cluster/options",
 }
 
 type apiNode struct {
@@ -58,7 +72,7 @@ type apiNode struct {
 // droppedKeys are documentation-only keys that validation never reads.
 var droppedKeys = map[string]bool{
 	"description": true, "verbose_description": true, "typetext": true,
-	"format_description": true, "returns": true, "permissions": true, "name": true,
+	"format_description": true, "returns": true, "name": true,
 }
 
 func main() {
