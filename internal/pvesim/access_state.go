@@ -17,7 +17,7 @@ type accessState struct {
 	versions [3]uint64
 
 	mu        sync.Mutex
-	privs     map[string]privSet                      // authid + "\x00" + path
+	privs     map[string]privSet                    // authid + "\x00" + path
 	poolRoles map[string]map[string]map[string]bool // authid -> /vms/N or /storage/X -> roles
 }
 
@@ -75,15 +75,10 @@ func (s *Simulator) changeUserConfig(change func(c *userConfig) error) error {
 var errUnchanged = errors.New("unchanged")
 
 // changeTokenSecrets is TokenConfig's generate_token and delete_token.
+// token.cfg has a cluster lock of its own, taken inside user.cfg's.
 func (s *Simulator) changeTokenSecrets(change func(secrets map[string]string)) {
-	s.accessWriteMu.Lock()
-	defer s.accessWriteMu.Unlock()
-	s.changeTokenSecretsLocked(change)
-}
-
-// changeTokenSecretsLocked is changeTokenSecrets inside a change of
-// user.cfg, which holds the lock already.
-func (s *Simulator) changeTokenSecretsLocked(change func(secrets map[string]string)) {
+	s.tokenCfgMu.Lock()
+	defer s.tokenCfgMu.Unlock()
 	raw, _ := s.cfs.ReadFile(tokenCfgPath)
 	secrets := parseTokenSecrets(string(raw))
 	change(secrets)
@@ -93,8 +88,8 @@ func (s *Simulator) changeTokenSecretsLocked(change func(secrets map[string]stri
 
 // changeShadow is PVE::Auth::PVE's lock_shadow_config.
 func (s *Simulator) changeShadow(change func(shadow map[string]string)) {
-	s.accessWriteMu.Lock()
-	defer s.accessWriteMu.Unlock()
+	s.shadowCfgMu.Lock()
+	defer s.shadowCfgMu.Unlock()
 	raw, _ := s.cfs.ReadFile(shadowCfgPath)
 	shadow := parseShadow(string(raw))
 	change(shadow)

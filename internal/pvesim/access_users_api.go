@@ -297,16 +297,20 @@ func (s *Simulator) createToken(r *request) (any, error) {
 			return fmt.Errorf("Token already exists.")
 		}
 		t := &tokenEntry{Privsep: !r.has("privsep") || r.bool("privsep"), Comment: r.params["comment"]}
+		// The handler returns the parameters as it got them: strings,
+		// unless defaulted.
 		if v, ok := r.params["expire"]; ok {
 			t.Expire, _ = strconv.ParseInt(v, 10, 64)
-			info["expire"] = t.Expire
+			info["expire"] = v
 		}
-		info["privsep"] = boolInt(t.Privsep)
+		if v, ok := r.params["privsep"]; ok {
+			info["privsep"] = v
+		}
 		if t.Comment != "" {
 			info["comment"] = t.Comment
 		}
 		u.Tokens[tokenid] = t
-		s.changeTokenSecretsLocked(func(secrets map[string]string) { secrets[full] = value })
+		s.changeTokenSecrets(func(secrets map[string]string) { secrets[full] = value })
 		return nil
 	})
 	if err != nil {
@@ -353,7 +357,7 @@ func (s *Simulator) deleteToken(r *request) (any, error) {
 		if _, aerr := existingToken(c, userid, tokenid); aerr != nil {
 			return fmt.Errorf("%s", aerr.Message)
 		}
-		s.changeTokenSecretsLocked(func(secrets map[string]string) { delete(secrets, userid+"!"+tokenid) })
+		s.changeTokenSecrets(func(secrets map[string]string) { delete(secrets, userid+"!"+tokenid) })
 		delete(c.Users[userid].Tokens, tokenid)
 		return nil
 	})

@@ -22,6 +22,7 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 		return 0
 	}
 	progs["pct"] = s.pctProgram(n)
+	progs["pveum"] = s.pveumProgram()
 	return &shell.Env{
 		FS:       shell.NewMounts(n.FS).Mount("/etc/pve", s.cfs),
 		Programs: progs, Home: "/root", Locks: n.locks(),

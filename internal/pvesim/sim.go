@@ -61,6 +61,8 @@ type Simulator struct {
 	accessMu      sync.Mutex
 	accessCur     *accessState
 	accessWriteMu sync.Mutex
+	tokenCfgMu    sync.Mutex // priv/token.cfg's own lock
+	shadowCfgMu   sync.Mutex // priv/shadow.cfg's own lock
 
 	mu          sync.Mutex // guards everything below
 	clusterName string
