@@ -81,7 +81,7 @@ func run() error {
 	}
 	env := append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-		"PROXIMITY_ENDPOINT="+info.Endpoint, "PROXIMITY_API_TOKEN="+info.APIToken, "PROXIMITY_CA_CERT_PEM="+info.CACertPEM,
+		"PROXIMITY_ENDPOINT="+info.Endpoint, "PROXIMITY_API_TOKEN="+info.PVEAdminAPIToken, "PROXIMITY_CA_CERT_PEM="+info.CACertPEM,
 		"PROXIMITY_ALLOCATION_STORE=local", "PROXIMITY_ALLOCATION_FILE="+filepath.Join(work, "allocations.json"),
 		"PROXIMITY_SSH_PRIVATE_KEY="+info.SSHPrivateKey, "TF_VAR_ssh_host_key="+info.SSHHostKey, "TF_VAR_ssh_nodes="+mustJSON(info.SSHNodes),
 	)

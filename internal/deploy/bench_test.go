@@ -87,7 +87,7 @@ func BenchmarkRefresh100(b *testing.B) {
 
 func benchDeps(b *testing.B, sim *pvesim.Simulator) *Deps {
 	info := sim.Info()
-	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
 	runner, _ := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})
 	b.Cleanup(func() { runner.Close() })
 	cat, _ := catalog.Embedded()

@@ -20,7 +20,7 @@ import (
 func TestRenderedComposeRunsInAContainer(t *testing.T) {
 	sim := pvesimtest.Start(t, pvesim.Options{})
 	info := sim.Info()
-	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
 	if err := client.CreateGuest(context.Background(), "pve2", 120, map[string]any{
 		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:8",
 		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "features": "nesting=1", "unprivileged": 1, "start": 1,

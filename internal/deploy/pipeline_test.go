@@ -20,7 +20,7 @@ func newDeps(t *testing.T, faults string) (*Deps, *pvesim.Simulator, string) {
 	t.Helper()
 	sim := pvesimtest.Start(t, pvesim.Options{Faults: faults})
 	info := sim.Info()
-	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM,
+	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM,
 		Retry: pveclient.RetryConfig{MaxAttempts: 3, MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func TestFailureAfterTheContainerIsSaved(t *testing.T) {
 // commands (seeded): every deployment succeeds, nothing leaks.
 func TestCreateUnderFaults(t *testing.T) {
 	d, sim, _ := newDeps(t, "")
-	d.Client, _ = pveclient.New(pveclient.Config{Endpoint: sim.Info().Endpoint, APIToken: sim.Info().APIToken, CACertPEM: sim.Info().CACertPEM,
+	d.Client, _ = pveclient.New(pveclient.Config{Endpoint: sim.Info().Endpoint, APIToken: sim.Info().PVEAdminAPIToken, CACertPEM: sim.Info().CACertPEM,
 		Retry: pveclient.RetryConfig{MaxAttempts: 8, MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}})
 	if err := sim.SetFaults("500:* /*=0.1;500:* /*/*=0.1;500:* /*/*/*=0.1;500:* /*/*/*/*=0.1;500:* /*/*/*/*/*=0.1;500:* /*/*/*/*/*/*=0.1;" +
 		"lock:* /nodes/*/lxc/*/config=0.05;lock:* /nodes/*/lxc/*/status/*=0.05;exec:*=0.1"); err != nil {

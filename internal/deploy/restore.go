@@ -67,8 +67,11 @@ func (d *Deps) restoreInPlace(ctx context.Context, node string, vmid int, c Chan
 	if err := log.run(ctx, "stop", func() (string, error) { return "graceful, 60 s", d.Client.ShutdownGuest(ctx, node, vmid, 60) }); err != nil {
 		return err
 	}
+	// The feature flags come from the archive: a restore that names them
+	// is a feature change, which PVE allows tokens only for nesting alone
+	// and only when the container is declared unprivileged.
 	opts := map[string]any{"ostemplate": c.RestoreFrom, "restore": 1, "force": 1, "storage": strings.SplitN(cfg.String("rootfs"), ":", 2)[0]}
-	for _, key := range []string{"hostname", "memory", "cores", "swap", "net0", "tags", "description", "features", "onboot"} {
+	for _, key := range []string{"hostname", "memory", "cores", "swap", "net0", "tags", "description", "onboot", "unprivileged"} {
 		if v := cfg.String(key); v != "" {
 			opts[key] = v
 		}

@@ -20,7 +20,7 @@ var hostile = []string{
 func TestQuoteRoundTripsThroughAShell(t *testing.T) {
 	sim := pvesimtest.Start(t, pvesim.Options{})
 	info := sim.Info()
-	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
 	if err := client.CreateGuest(context.Background(), "pve1", 101, map[string]any{
 		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2",
 		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "start": 1,

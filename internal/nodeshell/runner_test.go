@@ -80,7 +80,7 @@ func TestHostKeyIsVerified(t *testing.T) {
 func TestPasswordAndResolve(t *testing.T) {
 	sim := startSim(t)
 	info := sim.Info()
-	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
 	if err != nil {
 		t.Fatal(err)
 	}

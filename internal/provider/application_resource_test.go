@@ -22,7 +22,7 @@ import (
 func simClient(t *testing.T, sim *pvesim.Simulator) *pveclient.Client {
 	t.Helper()
 	info := sim.Info()
-	c, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	c, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
 	if err != nil {
 		t.Fatal(err)
 	}

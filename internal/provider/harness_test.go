@@ -59,7 +59,7 @@ EOT
   retry = { max_attempts = 3, min_backoff = "10ms", max_backoff = "50ms" }
 %s
 }
-`, info.Endpoint, info.APIToken, info.CACertPEM, extra)
+`, info.Endpoint, info.PVEAdminAPIToken, info.CACertPEM, extra)
 }
 
 // errorLike matches an error message that the CLI may have wrapped over

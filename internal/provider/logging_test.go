@@ -58,7 +58,7 @@ resource "proximity_application" "web" {
 		!strings.Contains(log, "step=\"set password\"") || !strings.Contains(log, "step=\"write compose file\"") {
 		t.Fatalf("the trace log lacks the requests or the deployment steps; the test would prove nothing (%d bytes)", len(raw))
 	}
-	_, tokenSecret, _ := strings.Cut(info.APIToken, "=")
+	_, tokenSecret, _ := strings.Cut(info.PVEAdminAPIToken, "=")
 	for name, secret := range map[string]string{
 		"token secret": tokenSecret, "password": info.Password, "ticket": "PVE:root@pam:", "ticket cookie": "PVEAuthCookie",
 		"CSRF header": "CSRFPreventionToken:", "SSH key": "PRIVATE KEY",

@@ -63,7 +63,7 @@ func TestAccNodesDataSource(t *testing.T) {
 func startGuestOutOfBand(t *testing.T, sim *pvesim.Simulator, node string, memoryMB int) {
 	t.Helper()
 	info := sim.Info()
-	c, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
+	c, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ provider "proximity" {
 func TestAccConnectionErrors(t *testing.T) {
 	sim := newSim(t, "")
 	info := sim.Info()
-	untrusted := fmt.Sprintf("provider \"proximity\" {\n  endpoint = %q\n  api_token = %q\n  retry = { max_attempts = 2, min_backoff = \"1ms\", max_backoff = \"2ms\" }\n}\n", info.Endpoint, info.APIToken)
+	untrusted := fmt.Sprintf("provider \"proximity\" {\n  endpoint = %q\n  api_token = %q\n  retry = { max_attempts = 2, min_backoff = \"1ms\", max_backoff = \"2ms\" }\n}\n", info.Endpoint, info.PVEAdminAPIToken)
 	wrongToken := fmt.Sprintf("provider \"proximity\" {\n  endpoint = %q\n  api_token = \"root@pam!proximity=wrong\"\n  ca_cert_pem = %q\n}\n", info.Endpoint, info.CACertPEM)
 	unreachable := "provider \"proximity\" {\n  endpoint = \"https://127.0.0.1:1\"\n  api_token = \"a@pam!b=c\"\n  retry = { max_attempts = 2, min_backoff = \"1ms\", max_backoff = \"2ms\" }\n}\n"
 	resource.Test(t, resource.TestCase{

@@ -57,7 +57,7 @@ func TestAccEnvironmentFallback(t *testing.T) {
 	sim := newSim(t, "")
 	info := sim.Info()
 	t.Setenv("PROXMOX_VE_ENDPOINT", info.Endpoint)
-	t.Setenv("PROXMOX_VE_API_TOKEN", info.APIToken)
+	t.Setenv("PROXMOX_VE_API_TOKEN", info.PVEAdminAPIToken)
 	t.Setenv("PROXIMITY_CA_CERT_PEM", info.CACertPEM)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,

@@ -116,8 +116,22 @@ func (c *userConfig) roleNames(authid, path string) map[string]bool {
 	if authid == "root@pam" {
 		return map[string]bool{"Administrator": true}
 	}
-	parts := []string{""}
-	if path != "/" {
+	if m := tokenIDRe.FindStringSubmatch(authid); m != nil {
+		tok := c.token(authid)
+		if tok == nil {
+			return map[string]bool{}
+		}
+		if !tok.Privsep {
+			return c.roleNames(m[1], path)
+		}
+	}
+	// Perl's split: "/" is one empty element, "" none at all.
+	var parts []string
+	switch path {
+	case "":
+	case "/":
+		parts = []string{""}
+	default:
 		parts = strings.Split(path, "/")
 	}
 	roles := map[string]bool{}
