@@ -28,7 +28,7 @@ func tokenFor(t *testing.T, sim *Simulator, user, role string) string {
 	t.Helper()
 	pveum(t, sim, "user add "+user)
 	pveum(t, sim, "aclmod / -user "+user+" -role "+role)
-	return newToken(t, sim, user, "t", "--privsep 0")
+	return newToken(t, sim, user, "tk", "--privsep 0")
 }
 
 func newToken(t *testing.T, sim *Simulator, user, name, opts string) string {

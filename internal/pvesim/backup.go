@@ -280,6 +280,9 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	if err := s.prepareConfig(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkKeyctl(cfg); err != nil {
+		return nil, err
+	}
 	oldRoot := backup.Archive.Config["rootfs"]
 	storageID := r.params["storage"]
 	if storageID == "" {

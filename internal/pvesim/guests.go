@@ -197,6 +197,9 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	if err := s.prepareConfig(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkKeyctl(cfg); err != nil {
+		return nil, err
+	}
 	volume, sizeBytes, aerr := s.allocateRootfs(n, vmid, rootfs)
 	if aerr != nil {
 		return nil, aerr
@@ -264,7 +267,13 @@ func (s *Simulator) prepareConfig(cfg map[string]string) *apiError {
 			cfg[k] = strings.TrimSuffix(v, "\n") + "\n"
 		}
 	}
-	if cfg["features"] != "" && cfg["unprivileged"] != "1" && strings.Contains(cfg["features"], "keyctl=1") {
+	return nil
+}
+
+// checkKeyctl: keyctl exists for unprivileged containers only; cfg is the
+// whole configuration after a change.
+func checkKeyctl(cfg map[string]string) *apiError {
+	if featureMap(cfg["features"])["keyctl"] == "1" && cfg["unprivileged"] != "1" {
 		return fail("unable to create CT - 'keyctl' feature is only allowed for unprivileged containers")
 	}
 	return nil
@@ -390,6 +399,9 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 	}
 	for k, v := range changes {
 		next[k] = v
+	}
+	if err := checkKeyctl(next); err != nil {
+		return nil, err
 	}
 	g.Config = next
 	if h, ok := changes["hostname"]; ok {

@@ -1,0 +1,166 @@
+package pvesim
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// roleOutcome is what one role gets from one operation: the HTTP status and
+// message, and for a task the exit status.
+type roleOutcome struct {
+	status int
+	msg    string // the message of a failure, or the task's exit status
+}
+
+var (
+	ok200     = roleOutcome{http.StatusOK, "OK"}
+	denied    = roleOutcome{http.StatusForbidden, "Permission check failed"}
+	anyConfig = roleOutcome{http.StatusForbidden, "Permission check failed (/vms/100, VM.Config.Disk|VM.Config.CPU|VM.Config.Memory|VM.Config.Network|VM.Config.Options)"}
+	noLocal   = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local, Datastore.AllocateSpace)"}
+	noLVM     = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local-lvm, Datastore.AllocateSpace)"}
+	noPower   = roleOutcome{http.StatusForbidden, "Permission check failed (/vms/100, VM.PowerMgmt)"}
+	noTmpl    = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local, Datastore.AllocateTemplate)"}
+)
+
+func noAllocate(vmid int) roleOutcome {
+	return roleOutcome{http.StatusForbidden, fmt.Sprintf("Permission check failed (/vms/%d, VM.Allocate)", vmid)}
+}
+
+// TestEachRoleOnEachContainerOperation gives a token of each built-in role
+// (on /, without privsep, as the README sets up PVEAdmin) every operation a
+// container app store makes, and expects PVE's answer: the checks of
+// pve-container src/PVE/API2/LXC.pm (create_vm, update_vm, destroy_vm),
+// src/PVE/LXC.pm check_ct_modify_config_perm, pve-guest-common
+// check_vnet_access and assert_tag_permissions, pve-storage
+// check_volume_access, pve-manager PVE/API2/VZDump.pm and Nodes.pm aplinfo.
+func TestEachRoleOnEachContainerOperation(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	createCT(t, sim, "pve1", 101, nil)
+	backup := call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"101"}, "storage": {"local"}, "mode": {"stop"}})
+	if s := waitTask(t, sim, data(backup).(string)); s != "OK" {
+		t.Fatalf("backup: %s", s)
+	}
+	archive := ""
+	for _, v := range data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}})).([]any) {
+		archive = v.(map[string]any)["volid"].(string)
+	}
+
+	type op struct {
+		name, method, path string
+		form               func(i int) url.Values
+	}
+	ops := []op{
+		{"create", http.MethodPost, "/nodes/pve1/lxc", func(i int) url.Values {
+			return url.Values{"vmid": {fmt.Sprint(200 + i)}, "ostemplate": {"local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"},
+				"rootfs": {"local-lvm:4"}, "net0": {"name=eth0,bridge=vmbr0,ip=dhcp"}, "unprivileged": {"1"},
+				"features": {"nesting=1"}, "hostname": {"app"}, "memory": {"512"}, "tags": {"proximity"}}
+		}},
+		{"config", http.MethodPut, "/nodes/pve1/lxc/100/config", func(int) url.Values { return url.Values{"memory": {"1024"}} }},
+		{"tags", http.MethodPut, "/nodes/pve1/lxc/100/config", func(i int) url.Values { return url.Values{"tags": {fmt.Sprintf("px-pub-%d", 8100+i)}} }},
+		{"power", http.MethodPost, "/nodes/pve1/lxc/100/status/start", func(int) url.Values { return nil }},
+		{"backup", http.MethodPost, "/nodes/pve1/vzdump", func(int) url.Values { return url.Values{"vmid": {"100"}, "storage": {"local"}} }},
+		{"restore", http.MethodPost, "/nodes/pve1/lxc", func(int) url.Values {
+			return url.Values{"vmid": {"101"}, "ostemplate": {archive}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}}
+		}},
+		{"download", http.MethodPost, "/nodes/pve1/aplinfo", func(int) url.Values {
+			return url.Values{"storage": {"local"}, "template": {"ubuntu-24.04-standard_24.04-2_amd64.tar.zst"}}
+		}},
+		{"delete", http.MethodDelete, "/nodes/pve1/lxc/", nil},
+	}
+	roles := []struct {
+		role string
+		want map[string]roleOutcome
+	}{
+		{"Administrator", map[string]roleOutcome{"create": ok200, "config": ok200, "tags": ok200, "power": ok200, "backup": ok200, "restore": ok200, "download": ok200, "delete": ok200}},
+		{"PVEAdmin", map[string]roleOutcome{"create": ok200, "config": ok200, "tags": ok200, "power": ok200, "backup": ok200, "restore": ok200, "download": ok200, "delete": ok200}},
+		{"PVEVMAdmin", map[string]roleOutcome{
+			"create": {http.StatusForbidden, "Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)"},
+			"config": ok200, "tags": ok200, "power": ok200, "backup": noLocal, "restore": noLVM, "download": noTmpl, "delete": ok200}},
+		{"PVEVMUser", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": ok200, "backup": noLocal, "restore": noLVM, "download": noTmpl}},
+		{"PVEDatastoreUser", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower,
+			// The storage check passes; the guest is checked in the worker.
+			"backup": {http.StatusOK, "Permission check failed (/vms/100, VM.Backup)"}, "restore": denied, "download": noTmpl}},
+		{"PVEAuditor", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower, "backup": noLocal, "restore": denied, "download": noTmpl}},
+		{"NoAccess", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower, "backup": noLocal, "restore": denied, "download": noTmpl}},
+	}
+	for i, rc := range roles {
+		token := tokenFor(t, sim, fmt.Sprintf("r%d@pve", i), rc.role)
+		victim := 300 + i
+		createCT(t, sim, "pve2", victim, nil)
+		for _, o := range ops {
+			want, listed := rc.want[o.name]
+			if !listed {
+				want = noAllocate(victim)
+			}
+			path, form := o.path, url.Values(nil)
+			if o.form != nil {
+				form = o.form(i)
+			}
+			if o.name == "delete" {
+				path = fmt.Sprintf("/nodes/pve2/lxc/%d", victim)
+			}
+			r := callAs(t, sim, token, o.method, path, form)
+			got := roleOutcome{r.Status, ""}
+			if r.Status == http.StatusOK {
+				got.msg = "OK"
+				if upid, isTask := data(r).(string); isTask {
+					got.msg = waitTask(t, sim, upid)
+				}
+			} else {
+				got.msg = r.Reason
+			}
+			if got != want {
+				t.Errorf("%s %s: got %d %q, want %d %q", rc.role, o.name, got.status, got.msg, want.status, want.msg)
+			}
+			if o.name == "power" && r.Status == http.StatusOK {
+				waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/stop", nil)).(string))
+			}
+		}
+	}
+}
+
+// TestFeatureFlagsAreRootsAlone: no token may set keyctl, not even one of
+// root@pam, while root@pam's password login may; nesting alone is
+// VM.Allocate's.
+func TestFeatureFlagsAreRootsAlone(t *testing.T) {
+	sim := startSim(t, Options{})
+	create := func(vmid int, features string) url.Values {
+		return url.Values{"vmid": {fmt.Sprint(vmid)}, "ostemplate": {"local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"},
+			"rootfs": {"local-lvm:4"}, "unprivileged": {"1"}, "features": {features}}
+	}
+	const rootOnly = "Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)"
+	for _, token := range []string{sim.Info().APIToken, sim.Info().PVEAdminAPIToken} {
+		r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/lxc", create(150, "nesting=1,keyctl=1"))
+		if r.Status != http.StatusForbidden || r.Reason != rootOnly {
+			t.Errorf("token %s: %d %s", token[:8], r.Status, r.Reason)
+		}
+	}
+	privileged := create(151, "nesting=1")
+	privileged.Del("unprivileged")
+	if r := callAs(t, sim, sim.Info().PVEAdminAPIToken, http.MethodPost, "/nodes/pve1/lxc", privileged); r.Reason != "Permission check failed (changing feature flags for privileged container is only allowed for root@pam)" {
+		t.Errorf("privileged container: %d %s", r.Status, r.Reason)
+	}
+	login := call(t, sim, http.MethodPost, "/access/ticket", url.Values{"username": {"root@pam"}, "password": {sim.Info().Password}})
+	ticket := data(login).(map[string]any)
+	byTicket := func(r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: ticket["ticket"].(string)})
+		r.Header.Set("CSRFPreventionToken", ticket["CSRFPreventionToken"].(string))
+	}
+	r := callWith(t, sim, http.MethodPost, "/nodes/pve1/lxc", create(152, "nesting=1,keyctl=1"), byTicket)
+	if r.Status != http.StatusOK {
+		t.Fatalf("root@pam by password: %d %s", r.Status, r.Reason)
+	}
+	waitTask(t, sim, data(r).(string))
+	// Changing the flags of an existing container: nesting alone is fine
+	// for PVEAdmin, keyctl is not; over SSH, pct runs as root@pam.
+	admin := sim.Info().PVEAdminAPIToken
+	if r := callAs(t, sim, admin, http.MethodPut, "/nodes/pve1/lxc/152/config", url.Values{"features": {"nesting=0,keyctl=1"}}); r.Status != http.StatusOK {
+		t.Errorf("nesting only change: %d %s", r.Status, r.Reason)
+	}
+	if r := callAs(t, sim, admin, http.MethodPut, "/nodes/pve1/lxc/152/config", url.Values{"features": {"nesting=0"}}); r.Reason != rootOnly {
+		t.Errorf("dropping keyctl: %d %s", r.Status, r.Reason)
+	}
+}
