@@ -254,20 +254,8 @@ func (s *Simulator) taskStatus(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !taskOwnedBy(tk, r.authid) {
-		if aerr := r.acc.check(r.authid, "/nodes/"+r.node(), "Sys.Modify"); aerr != nil {
-			return nil, aerr
-		}
-	}
-	if !taskOwnedBy(tk, r.authid) {
-		if aerr := r.acc.check(r.authid, "/nodes/"+r.node(), "Sys.Audit"); aerr != nil {
-			return nil, aerr
-		}
-	}
-	if !taskOwnedBy(tk, r.authid) {
-		if aerr := r.acc.check(r.authid, "/nodes/"+r.node(), "Sys.Audit"); aerr != nil {
-			return nil, aerr
-		}
+	if aerr := r.checkTaskAccess(tk, "Sys.Audit"); aerr != nil {
+		return nil, aerr
 	}
 	return tk.statusJSON(), nil
 }
@@ -277,6 +265,9 @@ func (s *Simulator) taskLog(r *request) (any, error) {
 	tk, err := s.findTask(r.node(), r.params["upid"])
 	if err != nil {
 		return nil, err
+	}
+	if aerr := r.checkTaskAccess(tk, "Sys.Audit"); aerr != nil {
+		return nil, aerr
 	}
 	lines := tk.logLines()
 	start := atoiDefault(r.params["start"], 0)
@@ -298,6 +289,9 @@ func (s *Simulator) stopTask(r *request) (any, error) {
 	tk, err := s.findTask(r.node(), r.params["upid"])
 	if err != nil {
 		return nil, err
+	}
+	if aerr := r.checkTaskAccess(tk, "Sys.Modify"); aerr != nil {
+		return nil, aerr
 	}
 	if tk.cancel != nil {
 		tk.cancel()
@@ -343,4 +337,13 @@ func taskOwnedBy(tk *task, authid string) bool {
 		return authid == tk.User || authid == m[1]
 	}
 	return authid == tk.User
+}
+
+// checkTaskAccess: a task's owner may read and stop it; anyone else needs
+// the privilege on the task's node (pve-manager PVE/API2/Tasks.pm).
+func (r *request) checkTaskAccess(tk *task, priv string) *apiError {
+	if taskOwnedBy(tk, r.authid) {
+		return nil
+	}
+	return r.acc.check(r.authid, "/nodes/"+r.node(), priv)
 }

@@ -39,6 +39,7 @@ var pveumCommands = []*pveumCommand{
 	{words: []string{"user", "token", "add"}, method: "POST", path: "/access/users/{userid}/token/{tokenid}", args: []string{"userid", "tokenid"}, output: "result"},
 	{words: []string{"user", "token", "modify"}, method: "PUT", path: "/access/users/{userid}/token/{tokenid}", args: []string{"userid", "tokenid"}, output: "result"},
 	{words: []string{"user", "token", "delete"}, method: "DELETE", path: "/access/users/{userid}/token/{tokenid}", args: []string{"userid", "tokenid"}, output: "result"},
+	{words: []string{"user", "token", "remove"}, method: "DELETE", path: "/access/users/{userid}/token/{tokenid}", args: []string{"userid", "tokenid"}, output: "result"},
 	{words: []string{"user", "token", "list"}, method: "GET", path: "/access/users/{userid}/token", args: []string{"userid"}, output: "result",
 		columns: []string{"tokenid", "comment", "expire", "privsep"}, intCols: map[string]bool{"expire": true}},
 	{words: []string{"user", "token", "permissions"}, method: "GET", path: "/access/permissions", args: []string{"userid", "tokenid"}, output: "perm"},
