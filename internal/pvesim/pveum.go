@@ -248,7 +248,9 @@ func parsePveumArgs(cmd *pveumCommand, meth *pveschema.Method, args []string) (m
 		prop := props[full]
 		isBool := (prop != nil && prop.Type == "boolean") || full == "noheader" || full == "noborder" || full == "quiet" || full == "human-readable"
 		if !hasValue {
-			if isBool && (i+1 >= len(args) || !isBoolWord(args[i+1])) {
+			// Booleans are "name:s" for Getopt::Long: an optional value,
+			// taken from the next argument unless that looks like an option.
+			if isBool && (i+1 >= len(args) || strings.HasPrefix(args[i+1], "-")) {
 				value = "1"
 			} else if i+1 < len(args) {
 				i++
@@ -322,8 +324,6 @@ func resolveOption(names []string, given string) (string, []string) {
 	}
 	return "", matches
 }
-
-func isBoolWord(s string) bool { _, ok := parseBoolWord(s); return ok }
 
 func parseBoolWord(s string) (string, bool) {
 	switch strings.ToLower(s) {
