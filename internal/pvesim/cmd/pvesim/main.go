@@ -125,7 +125,8 @@ func writeInfo(path string, details pvesim.Info) error {
 func printSummary(w io.Writer, d pvesim.Info, state string) {
 	fmt.Fprintf(w, "pvesim: Proxmox VE 8.4 simulator with %d nodes (%s)\n", len(d.Nodes), strings.Join(d.Nodes, ", "))
 	fmt.Fprintf(w, "  API       %s/api2/json (self-signed CA, see ca_cert_pem in -info)\n", d.Endpoint)
-	fmt.Fprintf(w, "  token     %s\n", strings.SplitN(d.APIToken, "=", 2)[0]+"=<secret in -info>")
+	fmt.Fprintf(w, "  token     %s (api_token in -info)\n", strings.SplitN(d.APIToken, "=", 2)[0])
+	fmt.Fprintf(w, "  token     %s, PVEAdmin on / as the README sets up (pveadmin_api_token in -info)\n", strings.SplitN(d.PVEAdminAPIToken, "=", 2)[0])
 	for _, n := range d.Nodes {
 		fmt.Fprintf(w, "  ssh       %s -> %s (user root)\n", n, d.SSHNodes[n])
 	}

@@ -70,6 +70,9 @@ func TestRunWritesInfoAndStopsOnSignal(t *testing.T) {
 	if info.APIToken != "ci@pve!tk=abc" || len(info.Nodes) != 2 || len(info.SSHNodes) != 2 || !strings.HasPrefix(info.Endpoint, "https://127.0.0.1:") || info.SSHUser != "root" {
 		t.Errorf("info %+v", info)
 	}
+	if !strings.HasPrefix(info.PVEAdminAPIToken, "terraform@pve!proximity=") || strings.Contains(string(mustRead(t, infoPath)), `"pveadmin_api_token": ""`) {
+		t.Errorf("pveadmin_api_token %q", info.PVEAdminAPIToken)
+	}
 	if st, _ := os.Stat(infoPath); st.Mode().Perm() != 0o600 {
 		t.Errorf("info file mode %v: it holds secrets", st.Mode().Perm())
 	}
@@ -90,4 +93,13 @@ func TestRunWritesInfoAndStopsOnSignal(t *testing.T) {
 	if !strings.Contains(out.String(), "pve1 -> 127.0.0.1:") {
 		t.Errorf("summary: %s", out.String())
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
