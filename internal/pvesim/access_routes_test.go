@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -162,5 +163,21 @@ func TestFeatureFlagsAreRootsAlone(t *testing.T) {
 	}
 	if r := callAs(t, sim, admin, http.MethodPut, "/nodes/pve1/lxc/152/config", url.Values{"features": {"nesting=0"}}); r.Reason != rootOnly {
 		t.Errorf("dropping keyctl: %d %s", r.Status, r.Reason)
+	}
+}
+
+// TestPctSetRunsAsRoot: over the root SSH session, pct may set what no API
+// token may, such as keyctl.
+func TestPctSetRunsAsRoot(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	var out, errOut strings.Builder
+	code, _ := sim.RunOnNode(ctx(t), "pve1", "pct set 100 --features nesting=1,keyctl=1 && pct config 100", nil, &out, &errOut)
+	if code != 0 || !strings.Contains(out.String(), "features: nesting=1,keyctl=1\n") {
+		t.Errorf("pct set: %d %s %s", code, out.String(), errOut.String())
+	}
+	code, _ = sim.RunOnNode(ctx(t), "pve1", "pct set 100 --memory lots", nil, &out, &errOut)
+	if code != 255 || !strings.Contains(errOut.String(), "memory: type check ('integer') failed - got 'lots'") {
+		t.Errorf("pct set with a bad value: %d %s", code, errOut.String())
 	}
 }

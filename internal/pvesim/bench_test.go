@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"strings"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )

@@ -44,7 +44,7 @@ func pctError(c *shell.Call, format string, args ...any) int {
 	return 255
 }
 
-// pctProgram implements pct exec, push, pull, status, list and config.
+// pctProgram implements pct exec, push, pull, status, list, config and set.
 func (s *Simulator) pctProgram(n *node) shell.Program {
 	return func(c *shell.Call) int {
 		if len(c.Args) < 2 {
@@ -77,6 +77,8 @@ func (s *Simulator) pctProgram(n *node) shell.Program {
 		case "status":
 			fmt.Fprintf(c.Stdout, "status: %s\n", map[bool]string{true: "running", false: "stopped"}[running])
 			return 0
+		case "set":
+			return s.pctSet(c, n, vmid, rest)
 		case "config":
 			_, _ = io.WriteString(c.Stdout, cfgText)
 			return 0
@@ -167,4 +169,37 @@ func (s *Simulator) RunOnNode(ctx context.Context, nodeName, script string, stdi
 		return 0, fmt.Errorf("no node %q", nodeName)
 	}
 	return s.nodeEnv(n).Run(ctx, script, stdin, stdout, stderr, "/root"), nil
+}
+
+// pctSet is pct set: the config update of the API, run as root@pam (pct runs
+// as root on the node), so root-only options such as feature flags other
+// than nesting are allowed here and nowhere in the API for a token.
+func (s *Simulator) pctSet(c *shell.Call, n *node, vmid int, args []string) int {
+	params := map[string]string{"node": n.Name, "vmid": strconv.Itoa(vmid)}
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") {
+			return pctError(c, "400 too many arguments")
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return pctError(c, "Option %s requires an argument\n400 unable to parse option", name)
+			}
+			i++
+			value = args[i]
+		}
+		params[name] = value
+	}
+	route, _ := s.routes.match([]string{"nodes", n.Name, "lxc", strconv.Itoa(vmid), "config"})
+	if _, aerr := s.callAsRoot(route, "PUT", params); aerr != nil {
+		if aerr.Status == 400 {
+			msg := "400 " + aerr.Message
+			for _, k := range sortedKeys(aerr.Errors) {
+				msg += "\n" + k + ": " + aerr.Errors[k]
+			}
+			return pctError(c, "%s", msg)
+		}
+		return pctError(c, "%s", aerr.Message)
+	}
+	return 0
 }
