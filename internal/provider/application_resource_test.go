@@ -199,6 +199,7 @@ resource "proximity_application" "blog" {
 // applications each at the same time against one simulator: no VMID or port
 // collision, all succeed.
 func TestAccApplicationsConcurrentApplies(t *testing.T) {
+	requireAcc(t)
 	sim := newSim(t, "")
 	block, _ := appProviderBlock(t, sim)
 	const workdirs, apps = 4, 10

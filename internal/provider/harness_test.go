@@ -34,6 +34,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// requireAcc skips a test that counts what resource.Test runs produced when
+// resource.Test itself would skip (TF_ACC unset), as plugin-testing does;
+// make test and CI always set TF_ACC.
+func requireAcc(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance tests run with TF_ACC set (make test)")
+	}
+}
+
 // providerFactories serves the provider in-process to the Terraform CLI.
 var providerFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"proximity": providerserver.NewProtocol6WithError(New("test")()),

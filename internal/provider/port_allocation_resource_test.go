@@ -221,6 +221,7 @@ func sshBlock(sim *pvesim.Simulator) string {
 // TestAccConcurrentApplies: separate working directories apply at the same
 // time against one store; every pair they get is distinct. Both stores.
 func TestAccConcurrentApplies(t *testing.T) {
+	requireAcc(t)
 	for _, store := range []string{"local", "host"} {
 		t.Run(store, func(t *testing.T) {
 			sim := newSim(t, "")
