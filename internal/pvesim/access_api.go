@@ -172,10 +172,10 @@ func (s *Simulator) updateRole(r *request) (any, error) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if rolesFor(s.release).special[name] != nil {
+		return nil, fail("auto-generated role '%s' cannot be modified", name)
+	}
 	err := s.changeUserConfig(func(c *userConfig) error {
-		if c.roles.special[name] != nil {
-			return fmt.Errorf("auto-generated role '%s' cannot be modified", name)
-		}
 		if c.Roles[name] == nil {
 			return fmt.Errorf("role '%s' does not exist", name)
 		}
@@ -195,10 +195,10 @@ func (s *Simulator) updateRole(r *request) (any, error) {
 
 func (s *Simulator) deleteRole(r *request) (any, error) {
 	name := r.params["roleid"]
+	if rolesFor(s.release).special[name] != nil {
+		return nil, fail("auto-generated role '%s' cannot be deleted", name)
+	}
 	err := s.changeUserConfig(func(c *userConfig) error {
-		if c.roles.special[name] != nil {
-			return fmt.Errorf("auto-generated role '%s' cannot be deleted", name)
-		}
 		if c.Roles[name] == nil {
 			return fmt.Errorf("role '%s' does not exist", name)
 		}
@@ -269,14 +269,14 @@ func (s *Simulator) updateACL(r *request) (any, error) {
 				for p := range c.Roles[role] {
 					ownPropagates, held := own[p]
 					if !held {
-						return fmt.Errorf("Parameter verification failed.\nrole: Cannot %s role '%s' - requires 'Permissions.Modify' or superset of privileges.", verb, role)
+						return fmt.Errorf("400 Parameter verification failed.\nrole: Cannot %s role '%s' - requires 'Permissions.Modify' or superset of privileges.", verb, role)
 					}
 					if propagate && !ownPropagates && !deleting {
-						return fmt.Errorf("Parameter verification failed.\nrole: Cannot %s role '%s' with propagation - requires 'Permissions.Modify' or propagated superset of privileges.", verb, role)
+						return fmt.Errorf("400 Parameter verification failed.\nrole: Cannot %s role '%s' with propagation - requires 'Permissions.Modify' or propagated superset of privileges.", verb, role)
 					}
 				}
 				if role == "NoAccess" {
-					return fmt.Errorf("Parameter verification failed.\nrole: Cannot %s role '%s' - requires 'Permissions.Modify'", verb, role)
+					return fmt.Errorf("400 Parameter verification failed.\nrole: Cannot %s role '%s' - requires 'Permissions.Modify'", verb, role)
 				}
 			}
 			for _, g := range splitList(r.params["groups"]) {

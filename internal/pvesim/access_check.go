@@ -228,7 +228,9 @@ func (a *accessState) eval(c *permCheck, authid string, params map[string]string
 	case "perm-modify":
 		path := normalizeACLPath(templateReplace(c.path, params))
 		if path == "" {
-			return failWith(errPermDenied)
+			// The Perl returns 0 without raising: the handler's own
+			// 400 for the path is what the caller sees.
+			return true, nil
 		}
 		if err := a.checkPermModify(authid, path); err != nil {
 			return failWith(err)

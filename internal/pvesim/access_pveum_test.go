@@ -28,7 +28,7 @@ func TestPveumErrorsAsPVEPrintsThem(t *testing.T) {
 		{"user token remove exists@pve nope", "no such token 'nope' for user 'exists@pve'\n"},
 		{"user token add ghost@pve tk", "no such user ('ghost@pve')\n"},
 		{"role add Custom --privs VM.Audit,Bogus.Thing", "privs: invalid format - invalid privilege 'Bogus.Thing'\n"},
-		{"role delete PVEAdmin", "delete role failed: auto-generated role 'PVEAdmin' cannot be deleted\n"},
+		{"role delete PVEAdmin", "auto-generated role 'PVEAdmin' cannot be deleted\n"},
 		{"group delete ghosts", "delete group failed: group 'ghosts' does not exist\n"},
 		{"useradd x@pve --bogus 1", "Unknown option: bogus\n400 unable to parse option\n"},
 		{"acl modify / -p 1 -role PVEAuditor -user exists@pve", "Option p is ambiguous (path, propagate)\n"},

@@ -181,3 +181,64 @@ func TestPctSetRunsAsRoot(t *testing.T) {
 		t.Errorf("pct set with a bad value: %d %s", code, errOut.String())
 	}
 }
+
+// TestReviewFindings pins what a review found the simulator allowed and PVE
+// does not.
+func TestReviewFindings(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	admin := sim.Info().PVEAdminAPIToken
+
+	// skiplock is root@pam's (LXC/Status.pm).
+	r := callAs(t, sim, admin, http.MethodPost, "/nodes/pve1/lxc/100/status/start", url.Values{"skiplock": {"1"}})
+	if r.Status != http.StatusBadRequest || r.Body["errors"].(map[string]any)["skiplock"] != "Only root may use this option." {
+		t.Errorf("skiplock by a token: %d %s", r.Status, r.Raw)
+	}
+
+	// An email is verified, so no line can be smuggled into user.cfg.
+	r = callAs(t, sim, admin, http.MethodPost, "/access/users", url.Values{"userid": {"evil@pve"}, "email": {"a@b.c\nacl:1:/:evil@pve:Administrator:"}})
+	if r.Status != http.StatusBadRequest || r.Body["errors"].(map[string]any)["email"] != "invalid format - value does not look like a valid email address" {
+		t.Errorf("email with a newline: %d %s", r.Status, r.Raw)
+	}
+
+	// A restore checks the bridges its archive brings along.
+	waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"local"}})).(string))
+	var archive string
+	for _, v := range data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}})).([]any) {
+		archive = v.(map[string]any)["volid"].(string)
+	}
+	pveum(t, sim, "user add vm@pve")
+	pveum(t, sim, "aclmod / -user vm@pve -role PVEVMAdmin")
+	pveum(t, sim, "aclmod /storage -user vm@pve -role PVEDatastoreUser")
+	vmAdmin := newToken(t, sim, "vm@pve", "tk", "--privsep 0")
+	r = callAs(t, sim, vmAdmin, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {archive}, "restore": {"1"}, "storage": {"local-lvm"}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("restore: %d %s", r.Status, r.Reason)
+	}
+	if got := waitTask(t, sim, data(r).(string)); got != "unable to restore CT 150 - Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)" {
+		t.Errorf("restore of an archive with a bridge, without SDN.Use: %s", got)
+	}
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/150/config", nil); r.Status == http.StatusOK {
+		t.Error("the refused restore left a container")
+	}
+
+	// A node's usage is for those with Sys.Audit on it.
+	pveum(t, sim, "user add guest@pve")
+	pveum(t, sim, "aclmod /vms -user guest@pve -role PVEVMUser")
+	nodes := data(callAs(t, sim, newToken(t, sim, "guest@pve", "tk", "--privsep 0"), http.MethodGet, "/nodes", nil)).([]any)
+	if n := nodes[0].(map[string]any); n["mem"] != nil || n["node"] == nil {
+		t.Errorf("a node listed to a non-auditor: %v", n)
+	}
+
+	// A guest created into a pool joins it, so the pool's ACLs reach it.
+	if err := sim.changeUserConfig(func(c *userConfig) error {
+		c.Pools["team"] = &poolEntry{VMs: map[int]bool{}, Storage: map[string]bool{}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	createCT(t, sim, "pve1", 160, url.Values{"pool": {"team"}})
+	if cfg, _ := sim.cfs.ReadFile(userCfgPath); !strings.Contains(string(cfg), "pool:team::160::\n") {
+		t.Errorf("user.cfg after a create into a pool:\n%s", cfg)
+	}
+}

@@ -188,12 +188,20 @@ func (s *Simulator) postTicket(r *request) (any, error) {
 	}, nil
 }
 
+// rootPassword is root's password on the nodes (pam realm, SSH); pveum
+// passwd can change it.
+func (s *Simulator) rootPassword() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sec.Password
+}
+
 // passwordMatches authenticates a user by its realm.
 func (s *Simulator) passwordMatches(a *accessState, userid, password string) bool {
 	name, realm, _ := strings.Cut(userid, "@")
 	switch realm {
 	case "pam":
-		return userid == "root@pam" && subtle.ConstantTimeCompare([]byte(password), []byte(s.sec.Password)) == 1
+		return userid == "root@pam" && subtle.ConstantTimeCompare([]byte(password), []byte(s.rootPassword())) == 1
 	case "pve":
 		hash, ok := a.shadow[name]
 		return ok && password != "" && cryptMatches(hash, password)

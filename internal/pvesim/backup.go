@@ -284,9 +284,16 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 		return nil, err
 	}
 	oldRoot := backup.Archive.Config["rootfs"]
+	// create_vm's default storage, whatever the archive used.
 	storageID := r.params["storage"]
 	if storageID == "" {
-		storageID = storageOf(propertyDefault(oldRoot))
+		storageID = "local"
+	}
+	denied := s.checkArchivePerms(r, old, cfg)
+	// The storage is checked before anything is destroyed, as create_vm's
+	// check_and_activate_storage runs before the worker.
+	if aerr := checkRootdirStorage(n, storageID); aerr != nil {
+		return nil, aerr
 	}
 	if exists {
 		s.dropGuestLocked(old)
@@ -302,7 +309,7 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: tree, CreatedAt: time.Now()}
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
-	startAfter, password := r.bool("start"), r.params["password"]
+	startAfter, password, pool := r.bool("start"), r.params["password"], r.params["pool"]
 	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
 		t.logf("restoring '%s' now..", backup.VolID)
@@ -315,6 +322,10 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 			s.dropGuest(g)
 			return fmt.Errorf("unable to restore CT %d - %w", vmid, err)
 		}
+		if denied != nil {
+			s.dropGuest(g)
+			return fmt.Errorf("unable to restore CT %d - %s", vmid, denied.Message)
+		}
 		t.logf("Total bytes read: %d (%dMiB, %dMiB/s)", backup.Size*2, backup.Size*2/mib, 150)
 		t.logf("merging backed-up and given configuration..")
 		s.mu.Lock()
@@ -326,6 +337,9 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 		s.writeGuestConf(g)
 		if startAfter {
 			s.powerOn(g)
+		}
+		if pool != "" {
+			s.addToPool(vmid, pool)
 		}
 		return nil
 	})

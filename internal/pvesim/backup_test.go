@@ -113,7 +113,15 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/stop", nil)).(string))
 	runInCT(t, sim, "pve1", "true")
+	// Without storage, create_vm's default 'local' holds no container disks.
 	r = call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"100"}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}})
+	if r.Status != http.StatusBadRequest || r.Body["errors"].(map[string]any)["storage"] != "storage 'local' does not support container directories" {
+		t.Errorf("restore without storage: %d %s", r.Status, r.Raw)
+	}
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil); r.Status != http.StatusOK {
+		t.Fatalf("a refused restore destroyed the guest: %d %s", r.Status, r.Reason)
+	}
+	r = call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"100"}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
 	if got := waitTask(t, sim, data(r).(string)); got != "OK" {
 		t.Fatalf("restore over stopped: %s", got)
 	}

@@ -51,14 +51,26 @@ func (s *Simulator) nodeJSON(n *node) map[string]any {
 	}
 }
 
-func (s *Simulator) listNodes(*request) (any, error) {
+// listNodes lists every node; usage figures only where the caller holds
+// Sys.Audit (Nodes.pm, extract_node_stats).
+func (s *Simulator) listNodes(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]any, 0, len(s.nodes))
 	for _, n := range s.nodes {
-		out = append(out, s.nodeJSON(n))
+		out = append(out, s.auditedNodeJSON(r, n))
 	}
 	return out, nil
+}
+
+func (s *Simulator) auditedNodeJSON(r *request, n *node) map[string]any {
+	item := s.nodeJSON(n)
+	if !r.acc.has(r.authid, "/nodes/"+n.Name, "Sys.Audit") {
+		for _, k := range []string{"cpu", "maxcpu", "mem", "maxmem", "disk", "maxdisk", "uptime"} {
+			delete(item, k)
+		}
+	}
+	return item
 }
 
 func (s *Simulator) nodeStatus(r *request) (any, error) {
@@ -155,14 +167,7 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 	}
 	if typ == "" || typ == "node" {
 		for _, n := range s.nodes {
-			item := s.nodeJSON(n)
-			if !r.acc.has(r.authid, "/nodes/"+n.Name, "Sys.Audit") {
-				// Nodes are always listed; their usage only to auditors.
-				for _, k := range []string{"cpu", "maxcpu", "mem", "maxmem", "disk", "maxdisk", "uptime"} {
-					delete(item, k)
-				}
-			}
-			out = append(out, item)
+			out = append(out, s.auditedNodeJSON(r, n))
 		}
 	}
 	if typ == "" || typ == "storage" {

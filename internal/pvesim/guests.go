@@ -208,7 +208,7 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: newRootFS(osFamily(tmpl.VolID), cfg["hostname"]), CreatedAt: time.Now()}
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
-	startAfter := r.bool("start")
+	startAfter, pool := r.bool("start"), r.params["pool"]
 	keys, password := r.params["ssh-public-keys"], r.params["password"]
 	tk := s.startTask(n, "vzcreate", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		t.logf("extracting archive '/var/lib/vz/template/cache/%s'", tmpl.VolID[strings.Index(tmpl.VolID, "/")+1:])
@@ -242,9 +242,28 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 		if startAfter {
 			s.powerOn(g)
 		}
+		if pool != "" {
+			s.addToPool(vmid, pool)
+		}
 		return nil
 	})
 	return tk.UPID, nil
+}
+
+// addToPool is add_vm_to_pool, the last step of a successful create.
+func (s *Simulator) addToPool(vmid int, pool string) {
+	_ = s.changeUserConfig(func(c *userConfig) error {
+		p := c.Pools[pool]
+		if p == nil {
+			return errUnchanged
+		}
+		if prev := c.VMPool[vmid]; prev != "" && c.Pools[prev] != nil {
+			delete(c.Pools[prev].VMs, vmid)
+		}
+		p.VMs[vmid] = true
+		c.VMPool[vmid] = pool
+		return nil
+	})
 }
 
 // userForTask is the user a task runs as (a token's id for token calls).
@@ -294,13 +313,10 @@ func (s *Simulator) allocateRootfs(n *node, vmid int, spec string) (string, int6
 	if !ok {
 		return "", 0, paramFail("rootfs", "invalid format - unable to parse volume")
 	}
-	st, exists := n.Storages[storageID]
-	if !exists {
-		return "", 0, fail("storage '%s' does not exist", storageID)
+	if aerr := checkRootdirStorage(n, storageID); aerr != nil {
+		return "", 0, aerr
 	}
-	if !slices.Contains(st.Content, "rootdir") {
-		return "", 0, fail("storage '%s' does not support container directories", storageID)
-	}
+	st := n.Storages[storageID]
 	gb, err := strconv.ParseFloat(sizeText, 64)
 	if err != nil {
 		// An existing volume name: keep it as given.
@@ -317,6 +333,19 @@ func (s *Simulator) allocateRootfs(n *node, vmid int, spec string) (string, int6
 		}
 	}
 	return out, size, nil
+}
+
+// checkRootdirStorage: the storage exists on the node and takes container
+// disks.
+func checkRootdirStorage(n *node, storageID string) *apiError {
+	st, exists := n.Storages[storageID]
+	if !exists {
+		return fail("storage '%s' does not exist", storageID)
+	}
+	if !slices.Contains(st.Content, "rootdir") {
+		return paramFail("storage", fmt.Sprintf("storage '%s' does not support container directories", storageID))
+	}
+	return nil
 }
 
 func formatSize(b int64) string {
@@ -369,7 +398,7 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 	for k, v := range g.Config {
 		next[k] = v
 	}
-	for _, key := range strings.FieldsFunc(r.params["delete"], func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+	for _, key := range splitList(r.params["delete"]) {
 		if key == "rootfs" || key == "unprivileged" || key == "arch" {
 			return nil, fail("unable to delete required option '%s'", key)
 		}

@@ -405,13 +405,13 @@ var createExtracted = map[string]bool{
 // is allocated on. The caller holds s.mu.
 func (s *Simulator) checkCreatePerms(r *request, existing *guest) *apiError {
 	a, authid := r.acc, r.authid
-	if authid == "root@pam" {
-		return nil
-	}
 	vmid, pool := r.vmid(), r.params["pool"]
 	restore, force := r.bool("restore"), r.bool("force")
 	if pool != "" && a.cfg.Pools[pool] == nil {
 		return permDenied("pool '" + pool + "' does not exist")
+	}
+	if authid == "root@pam" {
+		return nil
 	}
 	switch {
 	case a.has(authid, "/vms/"+itoa(vmid), "VM.Allocate"):
@@ -551,6 +551,13 @@ func (a *accessState) checkVzdumpParams(authid string, params map[string]string,
 			break
 		}
 	}
+	if fleecing := params["fleecing"]; fleecing != "" {
+		if sid := propertyValue(fleecing, "storage"); sid != "" && propertyValue(fleecing, "enabled") != "0" {
+			if err := a.check(authid, "/storage/"+sid, "Datastore.AllocateSpace"); err != nil {
+				return err
+			}
+		}
+	}
 	_, maxfiles := params["maxfiles"]
 	_, prune := params["prune-backups"]
 	if maxfiles || prune {
@@ -564,4 +571,33 @@ func (a *accessState) checkVzdumpParams(authid string, params map[string]string,
 		}
 	}
 	return a.check(authid, "/storage/"+storageID, "Datastore.AllocateSpace")
+}
+
+// checkArchivePerms is what a restore's worker checks of the settings that
+// come from the archive rather than the request (pve-container LXC.pm
+// create_vm and Create.pm sanitize_and_merge_config): the bridges of its
+// network devices, and VM.Allocate to turn an unprivileged container into a
+// privileged one. Raw lxc.* keys are dropped for anyone but root@pam. The
+// failure is the task's, so it is returned for the worker to report.
+func (s *Simulator) checkArchivePerms(r *request, old *guest, cfg map[string]string) *apiError {
+	if r.authid == "root@pam" {
+		return nil
+	}
+	for k := range cfg {
+		if strings.HasPrefix(k, "lxc") {
+			delete(cfg, k)
+		}
+	}
+	for _, k := range sortedKeys(cfg) {
+		if _, given := r.params[k]; given || !isIndexed(k, "net") {
+			continue
+		}
+		if err := r.acc.checkBridgeAccess(r.authid, cfg[k]); err != nil {
+			return err
+		}
+	}
+	if old != nil && old.Config["unprivileged"] == "1" && cfg["unprivileged"] != "1" {
+		return r.acc.checkVMPerm(r.authid, old.VMID, "", false, "VM.Allocate")
+	}
+	return nil
 }

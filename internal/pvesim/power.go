@@ -50,6 +50,9 @@ func (s *Simulator) unlockedGuest(r *request) (*guest, *node, *apiError) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if r.bool("skiplock") && r.authid != "root@pam" {
+		return nil, nil, paramFail("skiplock", "Only root may use this option.")
+	}
 	if !r.bool("skiplock") {
 		if err := checkUnlocked(g); err != nil {
 			return nil, nil, err

@@ -3,6 +3,7 @@ package pvesim
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -55,7 +56,7 @@ func (s *Simulator) startSSH() error {
 func (s *Simulator) sshServerConfig(n *node, userKey ssh.PublicKey) *ssh.ServerConfig {
 	return &ssh.ServerConfig{
 		PasswordCallback: func(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
-			if meta.User() == "root" && string(password) == s.sec.Password {
+			if meta.User() == "root" && subtle.ConstantTimeCompare(password, []byte(s.rootPassword())) == 1 {
 				return nil, nil
 			}
 			return nil, fmt.Errorf("password rejected for %s", meta.User())

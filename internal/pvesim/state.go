@@ -127,7 +127,8 @@ func (s *Simulator) loadState() (bool, error) {
 func (s *Simulator) snapshot() stateFile {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := stateFile{Version: stateVersion, ClusterName: s.clusterName, Secrets: s.sec, IPSeq: s.ipSeq, ClusterFS: s.cfs.Export("/")}
+	sec := *s.sec // a copy: the file is written after the lock is released
+	st := stateFile{Version: stateVersion, ClusterName: s.clusterName, Secrets: &sec, IPSeq: s.ipSeq, ClusterFS: s.cfs.Export("/")}
 	for _, n := range s.nodes {
 		ns := nodeState{Name: n.Name, IP: n.IP, MaxMem: n.MaxMem, MaxCPU: n.MaxCPU, Files: n.FS.Export("/"), PIDSeq: n.pidSeq}
 		for _, stg := range sortedStorages(n) {

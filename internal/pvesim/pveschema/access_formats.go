@@ -13,6 +13,8 @@ var (
 	tokenIDRe = regexp.MustCompile(`^[^\s:/]+@[A-Za-z][A-Za-z0-9\.\-_]+![A-Za-z][A-Za-z0-9\.\-_]+$`)
 	groupRe   = regexp.MustCompile(`^[A-Za-z0-9\.\-_]+$`)
 	poolRe    = regexp.MustCompile(`^[A-Za-z0-9\.\-_]+(?:/[A-Za-z0-9\.\-_]+){0,2}$`)
+	// PVE::Tools::EMAIL_RE.
+	emailRe = regexp.MustCompile(`^[\w\+\-\~]+(\.[\w\+\-\~]+)*@[a-zA-Z0-9\-]+(\.[a-zA-Z0-9\-]+)*$`)
 )
 
 func checkAccessFormat(format, value string) string {
@@ -37,6 +39,10 @@ func checkAccessFormat(format, value string) string {
 	case "pve-roleid":
 		if !groupRe.MatchString(value) {
 			return fmt.Sprintf("role name '%s' contains invalid characters", value)
+		}
+	case "email":
+		if !emailRe.MatchString(value) {
+			return "value does not look like a valid email address"
 		}
 	case "pve-poolid":
 		if !poolRe.MatchString(value) {

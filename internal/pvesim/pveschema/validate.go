@@ -211,6 +211,13 @@ var storageContents = []string{"images", "rootdir", "vztmpl", "iso", "backup", "
 // returns the verifier's message, or "" when the value is valid. Formats the
 // simulator does not know are accepted.
 func CheckFormat(format, value string) string {
+	// "-opt" formats verify a value only when one is given.
+	if base, ok := strings.CutSuffix(format, "-opt"); ok {
+		if value == "" {
+			return ""
+		}
+		return CheckFormat(base, value)
+	}
 	if base, ok := strings.CutSuffix(format, "-list"); ok && format != "pve-tag-list" {
 		for _, v := range listSplitRe.Split(value, -1) {
 			if v == "" {
