@@ -3,6 +3,7 @@ package pvesim
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,5 +104,25 @@ func TestAccessSurvivesRestart(t *testing.T) {
 	}
 	if again.Info().PVEAdminAPIToken != admin {
 		t.Error("the PVEAdmin token changed across a restart")
+	}
+}
+
+// TestPveumPasswdReadsTheNewPasswordTwice: passwd prompts on a terminal and
+// reads two lines otherwise; the pve realm's hash lands in shadow.cfg.
+func TestPveumPasswdReadsTheNewPasswordTwice(t *testing.T) {
+	sim := startSim(t, Options{})
+	pveum(t, sim, "user add amy@pve")
+	var out, errOut bytes.Buffer
+	code, _ := sim.RunOnNode(ctx(t), "pve1", "printf 'first one\\nsecond one\\n' | pveum passwd amy@pve", nil, &out, &errOut)
+	if code != 255 || errOut.String() != "passwords do not match\n" {
+		t.Errorf("mismatch: %d %q", code, errOut.String())
+	}
+	code, _ = sim.RunOnNode(ctx(t), "pve1", "printf 'amy secret\\namy secret\\n' | pveum passwd amy@pve", nil, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("passwd: %d %s", code, errOut.String())
+	}
+	login := call(t, sim, http.MethodPost, "/access/ticket", url.Values{"username": {"amy"}, "realm": {"pve"}, "password": {"amy secret"}})
+	if login.Status != http.StatusOK {
+		t.Errorf("login with the new password: %d %s", login.Status, login.Reason)
 	}
 }

@@ -12,7 +12,10 @@ import (
 const FastTimeScale = 0.001
 
 // Start runs a simulator on random loopback ports until the test ends. A zero
-// TimeScale means FastTimeScale.
+// TimeScale means FastTimeScale. Its Info carries both tokens: api_token
+// (root@pam!proximity) and pveadmin_api_token (terraform@pve!proximity with
+// PVEAdmin on /, as the README tells users to set up), which tests of the
+// provider use.
 func Start(t testing.TB, opts pvesim.Options) *pvesim.Simulator {
 	t.Helper()
 	if opts.TimeScale == 0 {
