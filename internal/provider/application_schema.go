@@ -63,7 +63,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"node":     schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app.", PlanModifiers: replaceIfSet},
 			"template": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.", PlanModifiers: replaceIfSet},
 			"storage":  schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.", PlanModifiers: replaceIfSet},
-			"bridge":   schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("vmbr0"), MarkdownDescription: "Network bridge. Default `vmbr0`.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"bridge":   schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("vmbr0"), MarkdownDescription: "Network bridge. Default `vmbr0`.", Validators: []validator.String{bridgeValidator()}, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"ip_config": schema.SingleNestedAttribute{
 				Optional: true, MarkdownDescription: "Address of the container on `bridge`. Default: DHCP. Changes in place (the app keeps its container and data).",
 				Attributes: map[string]schema.Attribute{
@@ -104,6 +104,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Validators: []validator.String{
 					stringvalidator.LengthAtLeast(5),
 					stringvalidator.ConflictsWith(path.MatchRoot("password_wo")),
+					passwordValidator(),
 				},
 				PlanModifiers: keep,
 			},
@@ -111,7 +112,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional: true, WriteOnly: true, Sensitive: true,
 				MarkdownDescription: "Root password, write-only: used and never stored (Terraform 1.11+, OpenTofu 1.11+). " +
 					"Bump `password_wo_version` to set a new value on an existing application.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(5)},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(5), passwordValidator()},
 			},
 			"password_wo_version": schema.Int64Attribute{
 				Optional: true, MarkdownDescription: "Any change sets `password_wo` again as root's password, in place.",
@@ -129,7 +130,10 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"tags": schema.SetAttribute{
 				Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Your tags on the container (lower case, as PVE stores them). Proximity's own tags are kept apart and never show here.",
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(userTagPattern, "must be lower case: letters, digits, _ + . - (PVE lower-cases tags)"))},
+				Validators: []validator.Set{setvalidator.ValueStringsAre(
+					stringvalidator.RegexMatches(userTagPattern, "must be lower case: letters, digits, _ + . - (PVE lower-cases tags)"),
+					reservedTagValidator(),
+				)},
 			},
 			"description":   schema.StringAttribute{Optional: true, MarkdownDescription: "Description shown in the PVE web interface. Changes in place."},
 			"vmid":          computedInt("VMID of the container."),

@@ -30,6 +30,7 @@ type providerModel struct {
 	Password          types.String `tfsdk:"password"`
 	OTP               types.String `tfsdk:"otp"`
 	Insecure          types.Bool   `tfsdk:"insecure"`
+	InsecureHTTP      types.Bool   `tfsdk:"insecure_http"`
 	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
 	SSH               *sshModel    `tfsdk:"ssh"`
 	DefaultNode       types.String `tfsdk:"default_node"`

@@ -61,6 +61,11 @@ func providerSchema() schema.Schema {
 				Optional:            true,
 				MarkdownDescription: "Skip TLS certificate verification. For labs only; prefer `ca_cert_pem`. Default `false`. Env: `PROXIMITY_INSECURE`, `PROXMOX_VE_INSECURE`.",
 			},
+			"insecure_http": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Allow an `http://` endpoint, which sends the API token or password in cleartext. " +
+					"Only for a local proxy or a lab; without it such an endpoint is refused. Default `false`.",
+			},
 			"ca_cert_pem": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "PEM certificate of the CA that signed the API certificate (a node's `/etc/pve/pve-root-ca.pem`). Env: `PROXIMITY_CA_CERT_PEM`.",
@@ -69,7 +74,7 @@ func providerSchema() schema.Schema {
 			"ssh": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "SSH access to the nodes, which deploying apps needs (`pct exec` and `pct push` have no API) " +
-					"and which the cluster-wide port allocation store uses. Host keys are always verified.",
+					"and which the cluster-wide port allocation store uses. Host keys are verified (`host_key` or `known_hosts_file`) unless `insecure_ignore_host_key` is set.",
 				Attributes: sshAttributes(),
 			},
 			"default_node": schema.StringAttribute{

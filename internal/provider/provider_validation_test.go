@@ -40,6 +40,7 @@ func TestAccProviderValidation(t *testing.T) {
 		{"host store without ssh", ok + "\n" + `allocation_store = "host"`, `The host allocation store needs SSH`},
 		{"no credentials", `endpoint = "https://127.0.0.1:1"`, `Missing Proxmox credentials .* Set api_token`},
 		{"bad CA", ok + "\n" + `ca_cert_pem = "hello"`, `ca_cert_pem must hold a PEM certificate`},
+		{"cleartext endpoint", `endpoint = "http://127.0.0.1:1"` + "\n" + `api_token = "root@pam!tf=secret"`, `Cleartext endpoint .* http://127.0.0.1:1 is plain http, which would send the credentials in cleartext`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -111,6 +111,14 @@ func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnosti
 		}
 		s.client.Insecure = b
 	}
+	if s.client.Insecure {
+		diags.AddAttributeWarning(path.Root("insecure"), "TLS verification is off",
+			"insecure = true accepts any certificate, so anyone on the network path can read the API token. Prefer ca_cert_pem (a node's /etc/pve/pve-root-ca.pem).")
+	}
+	if strings.HasPrefix(strings.ToLower(s.client.Endpoint), "http://") && !cfg.InsecureHTTP.ValueBool() {
+		diags.AddAttributeError(path.Root("endpoint"), "Cleartext endpoint",
+			fmt.Sprintf("%s is plain http, which would send the credentials in cleartext. Use https (PVE listens on https://HOST:8006), or set insecure_http = true for a local proxy.", s.client.Endpoint))
+	}
 	s.client.CACertPEM, from = pick(cfg.CACertPEM, env, "PROXIMITY_CA_CERT_PEM")
 	checkEnv("ca_cert_pem", s.client.CACertPEM, from, checkCertificatePEM)
 
@@ -194,6 +202,10 @@ func resolveSSH(m *sshModel, env envLookup, diags *diag.Diagnostics) *sshSetting
 	s.hostKey = m.HostKey.ValueString()
 	s.knownHostsFile = m.KnownHostsFile.ValueString()
 	s.insecureIgnoreHostKey = m.InsecureIgnoreHostKey.ValueBool()
+	if s.insecureIgnoreHostKey {
+		diags.AddAttributeWarning(path.Root("ssh").AtName("insecure_ignore_host_key"), "SSH host keys are not verified",
+			"insecure_ignore_host_key = true accepts any host key, so a machine that answers in a node's place receives root's session. Set host_key or known_hosts_file.")
+	}
 	for name, v := range m.Nodes.Elements() {
 		if str, ok := v.(types.String); ok {
 			s.nodes[name] = str.ValueString()

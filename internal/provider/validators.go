@@ -14,6 +14,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
 // apiTokenPattern is USER@REALM!TOKENID=SECRET, as pveum prints it.
@@ -138,4 +140,23 @@ func gatewayValidator() validator.String {
 		}
 		return ""
 	}}
+}
+
+// The rules below are deploy's; the provider only reports them at plan time.
+
+func reservedTagValidator() validator.String {
+	return stringCheck{"not a tag of Proximity's own", func(v string) string {
+		if deploy.IsReservedTag(v) {
+			return fmt.Sprintf("%q is reserved: Proximity keeps its own metadata in the tags proximity and px-*; choose another tag", v)
+		}
+		return ""
+	}}
+}
+
+func bridgeValidator() validator.String {
+	return stringCheck{"a bridge name such as vmbr0", deploy.CheckBridge}
+}
+
+func passwordValidator() validator.String {
+	return stringCheck{"a password on one line", deploy.CheckPassword}
 }
