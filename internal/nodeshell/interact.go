@@ -20,10 +20,9 @@ func (r *Runner) Interact(ctx context.Context, node, script string, converse fun
 	if err != nil {
 		return Result{}, err
 	}
-	sess, err := c.NewSession()
+	sess, err := r.session(ctx, node, c)
 	if err != nil {
-		r.forget(node)
-		return Result{}, fmt.Errorf("ssh session on node %s: %w", node, err)
+		return Result{}, err
 	}
 	defer sess.Close()
 	stdout, err := sess.StdoutPipe()

@@ -1,7 +1,7 @@
 // Package nodeshell runs shell commands on Proxmox VE nodes over SSH
 // (golang.org/x/crypto/ssh), for what the API cannot do: pct exec and
 // pct push into containers, and the cluster-wide lock on /etc/pve.
-// Host keys are always verified unless the user opted out explicitly.
+// Host keys are verified unless the user opted out explicitly.
 package nodeshell
 
 import (
@@ -39,7 +39,11 @@ type Config struct {
 	Nodes                 map[string]string // node name -> host:port, overriding Resolve
 	// Resolve returns a node's address from the cluster (/cluster/status).
 	Resolve     func(ctx context.Context, node string) (string, error)
-	DialTimeout time.Duration
+	DialTimeout time.Duration // dial and handshake; default 15 s
+	// KeepaliveInterval is how often a connection is checked (default
+	// 15 s); a node that does not answer within two intervals is dropped,
+	// so the next command dials again instead of waiting on a dead link.
+	KeepaliveInterval time.Duration
 }
 
 // Result is a finished command.
@@ -49,13 +53,25 @@ type Result struct {
 	ExitCode int
 }
 
-// Runner keeps one SSH connection per node.
+// Runner keeps one SSH connection per node. Nodes are dialled
+// independently: a node that never answers holds up only its own callers,
+// and every step (dial, handshake, session, command) gives up when its
+// context ends.
 type Runner struct {
-	cfg     Config
-	auth    []ssh.AuthMethod
-	hostKey ssh.HostKeyCallback
-	mu      sync.Mutex
-	clients map[string]*ssh.Client
+	cfg       Config
+	auth      []ssh.AuthMethod // key and password; the agent is asked per connection
+	agentSock string
+	hostKey   ssh.HostKeyCallback
+	mu        sync.Mutex // guards nodes
+	nodes     map[string]*nodeConn
+}
+
+// nodeConn is one node's connection; dial is a one-slot semaphore, so that
+// a caller waiting for another's dial can still give up.
+type nodeConn struct {
+	dial   chan struct{}
+	mu     sync.Mutex // guards client
+	client *ssh.Client
 }
 
 // New checks the configuration and prepares authentication; it does not connect.
@@ -69,7 +85,10 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 15 * time.Second
 	}
-	r := &Runner{cfg: cfg, clients: map[string]*ssh.Client{}}
+	if cfg.KeepaliveInterval == 0 {
+		cfg.KeepaliveInterval = 15 * time.Second
+	}
+	r := &Runner{cfg: cfg, nodes: map[string]*nodeConn{}}
 	if cfg.PrivateKey != "" {
 		signer, err := ssh.ParsePrivateKey([]byte(cfg.PrivateKey))
 		if err != nil {
@@ -78,22 +97,15 @@ func New(cfg Config) (*Runner, error) {
 		r.auth = append(r.auth, ssh.PublicKeys(signer))
 	}
 	if cfg.Agent {
-		sock := os.Getenv("SSH_AUTH_SOCK")
-		if sock == "" {
+		r.agentSock = os.Getenv("SSH_AUTH_SOCK")
+		if r.agentSock == "" {
 			return nil, errors.New("ssh.agent is true but SSH_AUTH_SOCK is not set; start ssh-agent or give ssh.private_key")
 		}
-		r.auth = append(r.auth, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-			conn, err := net.Dial("unix", sock)
-			if err != nil {
-				return nil, fmt.Errorf("ssh-agent at %s: %w", sock, err)
-			}
-			return agent.NewClient(conn).Signers()
-		}))
 	}
 	if cfg.Password != "" {
 		r.auth = append(r.auth, ssh.Password(cfg.Password))
 	}
-	if len(r.auth) == 0 {
+	if len(r.auth) == 0 && r.agentSock == "" {
 		return nil, errors.New("no SSH credentials: set ssh.private_key, ssh.password or ssh.agent")
 	}
 	callback, err := hostKeyCallback(cfg)
@@ -102,6 +114,28 @@ func New(cfg Config) (*Runner, error) {
 	}
 	r.hostKey = callback
 	return r, nil
+}
+
+// authMethods are the methods of one handshake; the agent's connection is
+// opened for it and closed by done, once the handshake is over.
+func (r *Runner) authMethods() (methods []ssh.AuthMethod, done func()) {
+	if r.agentSock == "" {
+		return r.auth, func() {}
+	}
+	var conn net.Conn
+	agentAuth := ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+		c, err := net.Dial("unix", r.agentSock)
+		if err != nil {
+			return nil, fmt.Errorf("ssh-agent at %s: %w", r.agentSock, err)
+		}
+		conn = c
+		return agent.NewClient(c).Signers()
+	})
+	return append([]ssh.AuthMethod{agentAuth}, r.auth...), func() {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}
 }
 
 func hostKeyCallback(cfg Config) (ssh.HostKeyCallback, error) {
@@ -149,12 +183,52 @@ func (r *Runner) address(ctx context.Context, node string) (string, error) {
 	return net.JoinHostPort(host, strconv.Itoa(r.cfg.Port)), nil
 }
 
-func (r *Runner) client(ctx context.Context, node string) (*ssh.Client, error) {
+func (r *Runner) nodeConn(node string) *nodeConn {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c, ok := r.clients[node]; ok {
+	nc, ok := r.nodes[node]
+	if !ok {
+		nc = &nodeConn{dial: make(chan struct{}, 1)}
+		r.nodes[node] = nc
+	}
+	return nc
+}
+
+func (nc *nodeConn) current() *ssh.Client {
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	return nc.client
+}
+
+// client returns the node's connection, dialling it when there is none.
+func (r *Runner) client(ctx context.Context, node string) (*ssh.Client, error) {
+	nc := r.nodeConn(node)
+	if c := nc.current(); c != nil {
 		return c, nil
 	}
+	select {
+	case nc.dial <- struct{}{}:
+		defer func() { <-nc.dial }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("ssh to node %s: %w", node, ctx.Err())
+	}
+	if c := nc.current(); c != nil {
+		return c, nil
+	}
+	c, err := r.dial(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	nc.mu.Lock()
+	nc.client = c
+	nc.mu.Unlock()
+	go r.keepalive(nc, c)
+	return c, nil
+}
+
+// dial connects and shakes hands within DialTimeout and the context: a
+// node that accepts TCP and never speaks is given up on, not waited for.
+func (r *Runner) dial(ctx context.Context, node string) (*ssh.Client, error) {
 	addr, err := r.address(ctx, node)
 	if err != nil {
 		return nil, err
@@ -164,16 +238,92 @@ func (r *Runner) client(ctx context.Context, node string) (*ssh.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ssh to node %s (%s): %w", node, addr, err)
 	}
+	_ = conn.SetDeadline(time.Now().Add(r.cfg.DialTimeout))
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	auth, authDone := r.authMethods()
 	cc, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{
-		User: r.cfg.User, Auth: r.auth, HostKeyCallback: r.hostKey, Timeout: r.cfg.DialTimeout,
+		User: r.cfg.User, Auth: auth, HostKeyCallback: r.hostKey, Timeout: r.cfg.DialTimeout,
 	})
-	if err != nil {
-		conn.Close()
+	authDone()
+	stopped := stop()
+	if err != nil || !stopped {
+		_ = conn.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("ssh to node %s (%s): %w", node, addr, ctx.Err())
+		}
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return nil, fmt.Errorf("ssh to node %s (%s): no SSH handshake within %s; is an SSH server listening there?", node, addr, r.cfg.DialTimeout)
+		}
 		return nil, explainHandshake(node, addr, r.cfg.User, err)
 	}
-	c := ssh.NewClient(cc, chans, reqs)
-	r.clients[node] = c
-	return c, nil
+	_ = conn.SetDeadline(time.Time{})
+	return ssh.NewClient(cc, chans, reqs), nil
+}
+
+// keepalive checks a connection every KeepaliveInterval and drops it
+// when the node stops answering or the connection ends.
+func (r *Runner) keepalive(nc *nodeConn, c *ssh.Client) {
+	closed := make(chan struct{})
+	go func() { _ = c.Wait(); close(closed) }()
+	ticker := time.NewTicker(r.cfg.KeepaliveInterval)
+	defer ticker.Stop()
+	defer r.drop(nc, c)
+	for {
+		select {
+		case <-closed:
+			return
+		case <-ticker.C:
+		}
+		answered := make(chan error, 1)
+		go func() { _, _, err := c.SendRequest("keepalive@openssh.com", true, nil); answered <- err }()
+		select {
+		case err := <-answered:
+			if err == nil {
+				continue
+			}
+		case <-time.After(2 * r.cfg.KeepaliveInterval):
+		case <-closed:
+		}
+		return
+	}
+}
+
+// drop closes a connection and forgets it, unless it was replaced already.
+func (r *Runner) drop(nc *nodeConn, c *ssh.Client) {
+	nc.mu.Lock()
+	if nc.client == c {
+		nc.client = nil
+	}
+	nc.mu.Unlock()
+	_ = c.Close()
+}
+
+// session opens a session within the context; a node that never answers
+// the channel request has its connection closed, which ends the wait.
+func (r *Runner) session(ctx context.Context, node string, c *ssh.Client) (*ssh.Session, error) {
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() { s, err := c.NewSession(); ch <- opened{s, err} }()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			r.drop(r.nodeConn(node), c)
+			return nil, fmt.Errorf("ssh session on node %s: %w", node, o.err)
+		}
+		return o.s, nil
+	case <-ctx.Done():
+		r.drop(r.nodeConn(node), c)
+		go func() {
+			if o := <-ch; o.s != nil {
+				_ = o.s.Close()
+			}
+		}()
+		return nil, fmt.Errorf("ssh session on node %s: %w", node, ctx.Err())
+	}
 }
 
 func explainHandshake(node, addr, user string, err error) error {
@@ -223,9 +373,9 @@ func (r *Runner) run(ctx context.Context, node, script string, stdin []byte) (Re
 	if err != nil {
 		return Result{}, err
 	}
-	sess, err := c.NewSession()
+	sess, err := r.session(ctx, node, c)
 	if err != nil {
-		return Result{}, fmt.Errorf("ssh session on node %s: %w", node, err)
+		return Result{}, err
 	}
 	defer sess.Close()
 	var stdout, stderr bytes.Buffer
@@ -237,6 +387,8 @@ func (r *Runner) run(ctx context.Context, node, script string, stdin []byte) (Re
 	go func() { done <- sess.Run(script) }()
 	select {
 	case <-ctx.Done():
+		// OpenSSH ignores signals for sessions without a terminal; closing
+		// the channel closes the command's stdin and output, which ends it.
 		_ = sess.Signal(ssh.SIGKILL)
 		_ = sess.Close()
 		return Result{}, fmt.Errorf("command on node %s: %w", node, ctx.Err())
@@ -255,20 +407,23 @@ func (r *Runner) run(ctx context.Context, node, script string, stdin []byte) (Re
 }
 
 func (r *Runner) forget(node string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.clients[node]; ok {
-		c.Close()
-		delete(r.clients, node)
+	nc := r.nodeConn(node)
+	if c := nc.current(); c != nil {
+		r.drop(nc, c)
 	}
 }
 
 // Close ends every connection.
 func (r *Runner) Close() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for node, c := range r.clients {
-		c.Close()
-		delete(r.clients, node)
+	nodes := make([]*nodeConn, 0, len(r.nodes))
+	for _, nc := range r.nodes {
+		nodes = append(nodes, nc)
+	}
+	r.mu.Unlock()
+	for _, nc := range nodes {
+		if c := nc.current(); c != nil {
+			r.drop(nc, c)
+		}
 	}
 }
