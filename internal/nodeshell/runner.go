@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
-	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 const logSubsystem = "ssh"
@@ -61,7 +61,7 @@ type Runner struct {
 	cfg       Config
 	auth      []ssh.AuthMethod // key and password; the agent is asked per connection
 	agentSock string
-	hostKey   ssh.HostKeyCallback
+	hostKeys  *hostKeys
 	mu        sync.Mutex // guards nodes
 	nodes     map[string]*nodeConn
 }
@@ -108,11 +108,11 @@ func New(cfg Config) (*Runner, error) {
 	if len(r.auth) == 0 && r.agentSock == "" {
 		return nil, errors.New("no SSH credentials: set ssh.private_key, ssh.password or ssh.agent")
 	}
-	callback, err := hostKeyCallback(cfg)
+	keys, err := newHostKeys(cfg)
 	if err != nil {
 		return nil, err
 	}
-	r.hostKey = callback
+	r.hostKeys = keys
 	return r, nil
 }
 
@@ -138,16 +138,30 @@ func (r *Runner) authMethods() (methods []ssh.AuthMethod, done func()) {
 	}
 }
 
-func hostKeyCallback(cfg Config) (ssh.HostKeyCallback, error) {
+// hostKeys verifies a node's host key, and names the key algorithms to
+// negotiate: those of the pinned key or of the node's known_hosts entries.
+// Without that, Go's client asks for ECDSA first, a stock PVE node (which
+// has ECDSA, Ed25519 and RSA keys) presents its ECDSA key, and a correct
+// Ed25519 pin or an OpenSSH-written known_hosts line reads as a mismatch.
+type hostKeys struct {
+	callback   ssh.HostKeyCallback
+	algorithms func(addr string) []string
+}
+
+func newHostKeys(cfg Config) (*hostKeys, error) {
 	switch {
 	case cfg.InsecureIgnoreHostKey:
-		return ssh.InsecureIgnoreHostKey(), nil //nolint:gosec // the user set insecure_ignore_host_key = true
+		return &hostKeys{callback: ssh.InsecureIgnoreHostKey(), algorithms: func(string) []string { return nil }}, nil //nolint:gosec // the user set insecure_ignore_host_key = true
 	case cfg.HostKey != "":
 		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(cfg.HostKey))
 		if err != nil {
 			return nil, fmt.Errorf("ssh.host_key does not parse: %w", err)
 		}
-		return ssh.FixedHostKey(key), nil
+		algos := []string{key.Type()}
+		if key.Type() == ssh.KeyAlgoRSA {
+			algos = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		}
+		return &hostKeys{callback: ssh.FixedHostKey(key), algorithms: func(string) []string { return algos }}, nil
 	}
 	file := cfg.KnownHostsFile
 	if file == "" {
@@ -161,11 +175,11 @@ func hostKeyCallback(cfg Config) (ssh.HostKeyCallback, error) {
 			file = filepath.Join(home, file[2:])
 		}
 	}
-	callback, err := knownhosts.New(file)
+	db, err := knownhosts.NewDB(file)
 	if err != nil {
 		return nil, fmt.Errorf("reading known hosts %s: %w (set ssh.known_hosts_file or ssh.host_key)", file, err)
 	}
-	return callback, nil
+	return &hostKeys{callback: db.HostKeyCallback(), algorithms: db.HostKeyAlgorithms}, nil
 }
 
 // address finds where a node's SSH server listens.
@@ -242,7 +256,8 @@ func (r *Runner) dial(ctx context.Context, node string) (*ssh.Client, error) {
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	auth, authDone := r.authMethods()
 	cc, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{
-		User: r.cfg.User, Auth: auth, HostKeyCallback: r.hostKey, Timeout: r.cfg.DialTimeout,
+		User: r.cfg.User, Auth: auth, Timeout: r.cfg.DialTimeout,
+		HostKeyCallback: r.hostKeys.callback, HostKeyAlgorithms: r.hostKeys.algorithms(addr),
 	})
 	authDone()
 	stopped := stop()
@@ -327,11 +342,10 @@ func (r *Runner) session(ctx context.Context, node string, c *ssh.Client) (*ssh.
 }
 
 func explainHandshake(node, addr, user string, err error) error {
-	var keyErr *knownhosts.KeyError
 	switch {
-	case errors.As(err, &keyErr) && len(keyErr.Want) == 0:
+	case knownhosts.IsHostUnknown(err):
 		return fmt.Errorf("ssh to node %s (%s): its host key is not in the known hosts file; add it (ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts) or set ssh.host_key", node, addr)
-	case errors.As(err, &keyErr):
+	case knownhosts.IsHostKeyChanged(err):
 		return fmt.Errorf("ssh to node %s (%s): the host key does not match the known hosts file; if the node was reinstalled, update the entry, otherwise someone may be intercepting the connection", node, addr)
 	case strings.Contains(err.Error(), "host key mismatch"):
 		return fmt.Errorf("ssh to node %s (%s): the host key does not match ssh.host_key", node, addr)
