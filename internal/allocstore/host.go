@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,34 +23,82 @@ const HostFile = "/etc/pve/proximity/allocations.json"
 const HostLock = "/etc/pve/priv/lock/proximity-ports"
 
 const (
-	beginMarker = "@@PROXIMITY-BEGIN@@"
-	endMarker   = "@@PROXIMITY-END@@"
-	// exitLockTimeout is the script's status when the lock never came free.
-	exitLockTimeout = 75
+	lockedMarker  = "@@PROXIMITY-LOCKED@@"
+	beginMarker   = "@@PROXIMITY-BEGIN@@"
+	endMarker     = "@@PROXIMITY-END@@"
+	presentMarker = "PRESENT"
+	missingMarker = "MISSING"
+
+	// The script's exit statuses.
+	exitClientGone  = 70 // the client did not confirm: it gave up while waiting
+	exitUnreadable  = 71 // the file is not a regular file, or cat failed
+	exitIncomplete  = 72 // the new content did not arrive whole
+	exitLockLost    = 73 // held too long, or the lock is no longer ours
+	exitLockTimeout = 75 // the lock never came free
+
+	// lockBudget bounds the critical section, well inside pmxcfs's 120 s
+	// lock lifetime, after which another run may break the lock.
+	lockBudget = 60
 )
 
-// hostScript takes the cluster lock (asking pmxcfs to drop a lock older than
-// its 120 s lifetime, left by a dead holder; -c so that a lock released
-// meanwhile is not recreated as a file), prints the file, reads the new
-// content from stdin, replaces the file when there is one, and unlocks. All
-// of it is one SSH session, seconds long, well inside the lock lifetime.
-var hostScript = strings.NewReplacer("LOCK", HostLock, "FILE", HostFile, "BEGIN", beginMarker, "END", endMarker, "TIMEOUT", fmt.Sprint(exitLockTimeout)).Replace(`n=0
+// hostScript is one read-modify-write of the table under the cluster lock,
+// in one SSH session:
+//
+//   - It waits for the lock (asking pmxcfs to drop one older than its 120 s
+//     lifetime, left by a dead holder; -c so that a lock released meanwhile
+//     is not recreated as a file), printing a line a second, so that a
+//     client gone meanwhile ends it (OpenSSH closes its output).
+//   - Holding the lock, it releases it on every exit (trap), but only while
+//     the lock is still its own: the directory's inode and mtime identify it.
+//   - It says LOCKED and waits for the client's GO: a client that gave up
+//     while waiting closed its input, so the script leaves at once.
+//   - It prints the file (PRESENT) or says it is MISSING; anything else at
+//     the path, or a failed read, is an error, never an empty table.
+//   - It reads "WRITE <bytes> <sha256>" and the new content, or SKIP, and
+//     installs the content only when it arrived whole, within the lock's
+//     budget and while the lock is still its own.
+//
+// (LOCKED comes before LOCK: the replacer tries the words in this order.)
+var hostScript = strings.NewReplacer("LOCKED", lockedMarker, "LOCK", HostLock, "FILE", HostFile, "BEGIN", beginMarker, "END", endMarker, "PRESENT", presentMarker, "MISSING", missingMarker,
+	"E_GONE", fmt.Sprint(exitClientGone), "E_UNREADABLE", fmt.Sprint(exitUnreadable), "E_INCOMPLETE", fmt.Sprint(exitIncomplete),
+	"E_LOST", fmt.Sprint(exitLockLost), "E_TIMEOUT", fmt.Sprint(exitLockTimeout), "BUDGET", fmt.Sprint(lockBudget)).Replace(`n=0
 until mkdir LOCK 2>/dev/null; do
   n=$((n+1))
-  if [ "$n" -ge 1500 ]; then echo "timed out after 150 s waiting for the cluster lock LOCK" >&2; exit TIMEOUT; fi
+  if [ "$n" -ge 1500 ]; then echo "timed out after 150 s waiting for the cluster lock LOCK" >&2; exit E_TIMEOUT; fi
+  if [ $((n % 10)) -eq 0 ]; then echo waiting || exit E_GONE; fi
   touch -c -d @0 LOCK 2>/dev/null
   sleep 0.1
 done
+mine=$(stat -c %i:%Y LOCK)
+ours() { [ "$(stat -c %i:%Y LOCK 2>/dev/null)" = "$mine" ]; }
+trap 'if ours; then rmdir LOCK; fi' EXIT
+start=$(date +%s)
+echo LOCKED
+read -r go || exit E_GONE
+[ "$go" = GO ] || exit E_GONE
 mkdir -p /etc/pve/proximity
+rm -f FILE.tmp
 echo BEGIN
-if [ -f FILE ]; then cat FILE; fi
+if [ -e FILE ] && [ ! -f FILE ]; then echo "FILE is not a regular file" >&2; exit E_UNREADABLE; fi
+if [ -f FILE ]; then
+  echo PRESENT
+  cat FILE || exit E_UNREADABLE
+else
+  echo MISSING
+fi
 echo
 echo END
+read -r kw size sum || exit 0
+[ "$kw" = WRITE ] || exit 0
 cat > FILE.tmp
-status=0
-if [ -s FILE.tmp ]; then mv FILE.tmp FILE || status=1; else rm -f FILE.tmp; fi
-rmdir LOCK
-exit $status
+set -- $(sha256sum FILE.tmp)
+if [ "$(wc -c < FILE.tmp)" -ne "$size" ] || [ "$1" != "$sum" ]; then
+  rm -f FILE.tmp; echo "the new content arrived incomplete; FILE is unchanged" >&2; exit E_INCOMPLETE
+fi
+if [ $(($(date +%s) - start)) -ge BUDGET ] || ! ours; then
+  rm -f FILE.tmp; echo "the cluster lock was held too long or taken over; FILE is unchanged" >&2; exit E_LOST
+fi
+mv FILE.tmp FILE || exit 1
 `)
 
 // HostStore keeps the file on the cluster file system through SSH to any online node.
@@ -85,23 +135,39 @@ func (s *HostStore) updateVia(ctx context.Context, node string, fn func(t *Table
 	var fnErr error
 	reached := false
 	res, runErr := s.Runner.Interact(ctx, node, hostScript, func(out *bufio.Reader, in io.WriteCloser) error {
-		content, err := readBetweenMarkers(out)
+		if err := waitForLine(out, lockedMarker); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(in, "GO\n"); err != nil {
+			return err
+		}
+		present, content, err := readTable(out)
 		if err != nil {
 			return err
 		}
 		reached = true
 		where := HostFile + " (via " + node + ")"
-		t, err := parseTable(content, where)
-		if err != nil {
-			fnErr = err
-			return nil // close stdin empty: nothing is written
+		t := newTable()
+		if present {
+			if t, err = parseTable(content, where); err != nil {
+				fnErr = err
+				_, err = io.WriteString(in, "SKIP\n")
+				return err
+			}
 		}
 		if fnErr = fn(t); fnErr != nil {
-			return nil
+			_, err = io.WriteString(in, "SKIP\n")
+			return err
 		}
 		after := t.marshal()
-		if bytes.Equal(bytes.TrimSpace(content), bytes.TrimSpace(after)) {
-			return nil
+		if present && bytes.Equal(bytes.TrimSpace(content), bytes.TrimSpace(after)) {
+			_, err = io.WriteString(in, "SKIP\n")
+			return err
+		}
+		// Framed: the script installs the content only if all of it came.
+		sum := sha256.Sum256(after)
+		if _, err := fmt.Fprintf(in, "WRITE %d %s\n", len(after), hex.EncodeToString(sum[:])); err != nil {
+			return err
 		}
 		_, err = in.Write(after)
 		return err
@@ -109,6 +175,8 @@ func (s *HostStore) updateVia(ctx context.Context, node string, fn func(t *Table
 	switch {
 	case res.ExitCode == exitLockTimeout:
 		return true, fmt.Errorf("the allocation file %s: %s", HostFile, strings.TrimSpace(res.Stderr))
+	case res.ExitCode == exitUnreadable:
+		return true, &CorruptError{File: HostFile + " (via " + node + ")", Err: errors.New(strings.TrimSpace(res.Stderr))}
 	case runErr != nil:
 		return reached, fmt.Errorf("updating the allocation file through node %s: %w", node, runErr)
 	case fnErr != nil:
@@ -119,22 +187,46 @@ func (s *HostStore) updateVia(ctx context.Context, node string, fn func(t *Table
 	return true, nil
 }
 
-func readBetweenMarkers(out *bufio.Reader) ([]byte, error) {
-	var content bytes.Buffer
-	started := false
+// waitForLine reads until a line equal to want; "waiting" lines of a script
+// that waits for the lock come before it.
+func waitForLine(out *bufio.Reader, want string) error {
 	for {
 		line, err := out.ReadString('\n')
-		trimmed := strings.TrimRight(line, "\r\n")
-		switch {
-		case !started && trimmed == beginMarker:
-			started = true
-		case started && trimmed == endMarker:
-			return content.Bytes(), nil
-		case started:
-			content.WriteString(line)
+		if strings.TrimRight(line, "\r\n") == want {
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("the node closed the session before sending the allocation file: %w", err)
+			return fmt.Errorf("the node closed the session before the cluster lock was taken: %w", err)
+		}
+	}
+}
+
+// readTable reads the file between the markers: whether it exists, and its
+// content.
+func readTable(out *bufio.Reader) (present bool, content []byte, err error) {
+	if err := waitForLine(out, beginMarker); err != nil {
+		return false, nil, err
+	}
+	state, err := out.ReadString('\n')
+	if err != nil {
+		return false, nil, fmt.Errorf("the node closed the session before sending the allocation file: %w", err)
+	}
+	switch strings.TrimRight(state, "\r\n") {
+	case presentMarker:
+		present = true
+	case missingMarker:
+	default:
+		return false, nil, fmt.Errorf("unexpected answer %q before the allocation file", strings.TrimSpace(state))
+	}
+	var buf bytes.Buffer
+	for {
+		line, err := out.ReadString('\n')
+		if strings.TrimRight(line, "\r\n") == endMarker {
+			return present, buf.Bytes(), nil
+		}
+		buf.WriteString(line)
+		if err != nil {
+			return false, nil, fmt.Errorf("the node closed the session before sending the allocation file: %w", err)
 		}
 	}
 }

@@ -48,13 +48,18 @@ func (s *LocalStore) Update(ctx context.Context, fn func(t *Table) error) error 
 	}
 	defer lock.Unlock()
 
+	removeStaleTemps(s.Path)
+	var t *Table
 	before, err := os.ReadFile(s.Path)
-	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("reading the allocation file %s: %w", s.Path, err)
-	}
-	t, err := s.parse(before)
-	if err != nil {
-		return err
+	switch {
+	case os.IsNotExist(err):
+		t = newTable()
+	case err != nil:
+		return fmt.Errorf("reading the allocation file %s: %w; it was not changed", s.Path, err)
+	default:
+		if t, err = s.parse(before); err != nil {
+			return err
+		}
 	}
 	if err := fn(t); err != nil {
 		return err
@@ -98,6 +103,15 @@ func orCtx(err error, ctx context.Context) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// removeStaleTemps deletes temporary files that a writer killed between
+// creating and renaming them left; under the lock no writer is running.
+func removeStaleTemps(path string) {
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
+	for _, f := range leftovers {
+		_ = os.Remove(f)
+	}
 }
 
 // writeAtomic replaces a file by a synced temporary file in the same folder,

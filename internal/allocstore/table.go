@@ -63,10 +63,17 @@ func (e *CorruptError) Error() string {
 
 func (e *CorruptError) Unwrap() error { return e.Err }
 
-// parseTable reads a file's content; empty content is a new table.
+// newTable is the table of a file that does not exist yet: only a missing
+// file is new, never an empty or unreadable one.
+func newTable() *Table { return &Table{Version: FileVersion} }
+
+// parseTable reads an existing file's content. Empty content is an error:
+// a file cut short by a crash must not be read as "no allocations" and then
+// overwritten. So are duplicate ids and impossible ports, which only hand
+// editing makes.
 func parseTable(data []byte, file string) (*Table, error) {
 	if len(trimSpace(data)) == 0 {
-		return &Table{Version: FileVersion}, nil
+		return nil, &CorruptError{File: file, Err: fmt.Errorf("the file is empty")}
 	}
 	t := &Table{}
 	if err := json.Unmarshal(data, t); err != nil {
@@ -77,6 +84,18 @@ func parseTable(data []byte, file string) (*Table, error) {
 	}
 	if t.Version > FileVersion {
 		return nil, fmt.Errorf("the allocation file %s has format version %d, newer than this provider's %d; upgrade the provider", file, t.Version, FileVersion)
+	}
+	seen := map[string]bool{}
+	for _, a := range t.Allocations {
+		switch {
+		case a.ID == "":
+			return nil, &CorruptError{File: file, Err: fmt.Errorf("an allocation without an id (public port %d)", a.PublicPort)}
+		case seen[a.ID]:
+			return nil, &CorruptError{File: file, Err: fmt.Errorf("the id %s appears twice", a.ID)}
+		case a.PublicPort < 1 || a.PublicPort > 65535 || a.InternalPort < 1 || a.InternalPort > 65535:
+			return nil, &CorruptError{File: file, Err: fmt.Errorf("allocation %s has ports %d/%d, outside 1-65535", a.ID, a.PublicPort, a.InternalPort)}
+		}
+		seen[a.ID] = true
 	}
 	return t, nil
 }

@@ -57,32 +57,23 @@ func containerOptions(spec Spec, entry *catalog.App, app App, storage string) ma
 	return opts
 }
 
-// createWithFreshVMID picks a VMID and posts the create under the allocation
-// store's lock, so that concurrent runs never pick the same one; a VMID taken
-// meanwhile by something else is retried with a new one.
+// createWithFreshVMID picks a VMID and posts the create. No lock of ours is
+// held around the API calls: PVE refuses a create whose VMID exists ("CT 100
+// already exists") under its own config lock, so two runs that picked the
+// same VMID cannot both get it, and the one refused tries the next. Holding
+// the allocation lock here would stretch it over HTTP timeouts and retries,
+// past pmxcfs's lock lifetime.
 func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map[string]any) (int, string, error) {
-	for attempt := 0; attempt < 5; attempt++ {
-		var vmid int
-		var upid string
-		err := d.Ports.Store.Update(ctx, func(*allocstore.Table) error {
-			var err error
-			if vmid, err = d.Client.NextID(ctx); err != nil {
-				return err
-			}
-			free, err := d.Client.VMIDFree(ctx, vmid)
-			if err != nil {
-				return err
-			}
-			if !free {
-				return errVMIDTaken
-			}
-			upid, err = d.Client.StartCreateGuest(ctx, node, vmid, options)
-			return err
-		})
+	for attempt := 0; attempt < 10; attempt++ {
+		vmid, err := d.Client.NextID(ctx)
+		if err != nil {
+			return 0, "", err
+		}
+		upid, err := d.Client.StartCreateGuest(ctx, node, vmid, options)
 		switch kind := pveclient.KindOf(err); {
 		case err == nil:
 			return vmid, upid, nil
-		case errors.Is(err, errVMIDTaken), kind == pveclient.KindAlreadyExists:
+		case kind == pveclient.KindAlreadyExists:
 			continue
 		case kind == pveclient.KindTransient || kind == pveclient.KindLocked:
 			// The answer was lost: the create may or may not have happened.
@@ -99,8 +90,6 @@ func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map
 	}
 	return 0, "", errors.New("every VMID tried was taken meanwhile; try again")
 }
-
-var errVMIDTaken = errors.New("VMID taken")
 
 // isOurs reports whether a container now under vmid is the one these
 // options create: same hostname, and still marked as being deployed.

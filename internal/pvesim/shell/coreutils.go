@@ -375,7 +375,11 @@ func statProgram(c *Call) int {
 		if st.IsDir() {
 			kind = "directory"
 		}
-		fmt.Fprintln(c.Stdout, strings.NewReplacer("%n", f, "%s", strconv.FormatInt(st.Size(), 10),
+		var ino uint64
+		if s, ok := st.Sys().(interface{ Inode() uint64 }); ok {
+			ino = s.Inode()
+		}
+		fmt.Fprintln(c.Stdout, strings.NewReplacer("%n", f, "%s", strconv.FormatInt(st.Size(), 10), "%i", strconv.FormatUint(ino, 10),
 			"%Y", strconv.FormatInt(st.ModTime().Unix(), 10), "%a", strconv.FormatUint(uint64(st.Mode().Perm()), 8), "%F", kind).Replace(format))
 	}
 	return code

@@ -54,12 +54,14 @@ func (t *Tree) Import(entries []Entry) {
 		for _, part := range parts[:len(parts)-1] {
 			child, ok := n.children[part]
 			if !ok {
-				child = &node{mode: fs.ModeDir | 0o755, modTime: e.ModTime, children: map[string]*node{}}
+				t.gen++
+				child = &node{ino: t.gen, mode: fs.ModeDir | 0o755, modTime: e.ModTime, children: map[string]*node{}}
 				n.children[part] = child
 			}
 			n = child
 		}
-		leaf := &node{mode: e.Mode, modTime: e.ModTime}
+		t.gen++
+		leaf := &node{ino: t.gen, mode: e.Mode, modTime: e.ModTime}
 		if e.Mode.IsDir() {
 			if old, ok := n.children[parts[len(parts)-1]]; ok && old.mode.IsDir() {
 				old.mode, old.modTime = e.Mode, e.ModTime

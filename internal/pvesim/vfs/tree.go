@@ -30,6 +30,7 @@ type Tree struct {
 }
 
 type node struct {
+	ino      uint64 // set when the node is made, as an inode number
 	gen      uint64 // changes with every write of the file's content
 	mode     fs.FileMode
 	modTime  time.Time
@@ -157,7 +158,7 @@ func (t *Tree) writeLocked(p string, data []byte, perm fs.FileMode, appendData b
 		perm = existing.mode.Perm()
 	}
 	t.gen++
-	dir.children[name] = &node{gen: t.gen, mode: perm.Perm(), modTime: t.Now(), data: bytes.Clone(data)}
+	dir.children[name] = &node{ino: t.gen, gen: t.gen, mode: perm.Perm(), modTime: t.Now(), data: bytes.Clone(data)}
 	dir.modTime = t.Now()
 	return nil
 }
@@ -174,7 +175,8 @@ func (t *Tree) Mkdir(p string, perm fs.FileMode) error {
 	if _, ok := dir.children[name]; ok {
 		return pathErr("mkdir", p, fs.ErrExist)
 	}
-	dir.children[name] = &node{mode: fs.ModeDir | perm.Perm(), modTime: t.Now(), children: map[string]*node{}}
+	t.gen++
+	dir.children[name] = &node{ino: t.gen, mode: fs.ModeDir | perm.Perm(), modTime: t.Now(), children: map[string]*node{}}
 	dir.modTime = t.Now()
 	return nil
 }
@@ -371,7 +373,14 @@ func (i info) Size() int64        { return i.size }
 func (i info) Mode() fs.FileMode  { return i.n.mode }
 func (i info) ModTime() time.Time { return i.n.modTime }
 func (i info) IsDir() bool        { return i.n.mode.IsDir() }
-func (i info) Sys() any           { return nil }
+func (i info) Sys() any           { return Sys{Ino: i.n.ino} }
+
+// Sys is what FileInfo.Sys returns: the inode number, which tells a new
+// directory from an old one of the same name (stat -c %i).
+type Sys struct{ Ino uint64 }
+
+// Inode is the inode number.
+func (s Sys) Inode() uint64 { return s.Ino }
 
 // StatLocked is Stat for hooks that already hold the tree lock.
 func (t *Tree) StatLocked(p string) (fs.FileInfo, error) {
