@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
@@ -14,12 +16,16 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
-// ownTags are the user's tags plus Proximity's own, which record the app and
-// its ports on the container so that any machine can see them. deploying
-// marks a container that no Terraform state is known to hold yet.
-func ownTags(userTags []string, catalogID string, publicPort, internalPort int, deploying bool) string {
+// ownTags are the user's tags plus Proximity's own, which record the app,
+// its identity and its ports on the container so that any machine can see
+// them. deploying marks a container that no Terraform state is known to hold
+// yet.
+func ownTags(userTags []string, catalogID, identity string, publicPort, internalPort int, deploying bool) string {
 	out := append([]string{}, userTags...)
 	out = append(out, TagProximity, TagApp+catalogID, allocstore.PublicTagPrefix+strconv.Itoa(publicPort), allocstore.InternalTagPrefix+strconv.Itoa(internalPort))
+	if identity != "" {
+		out = append(out, TagID+identity)
+	}
 	if deploying {
 		out = append(out, TagDeploying)
 	}
@@ -43,7 +49,7 @@ func containerOptions(spec Spec, entry *catalog.App, app App, storage string) ma
 	opts := map[string]any{
 		"ostemplate": app.Template, "hostname": spec.Hostname, "memory": app.Memory, "cores": app.Cores, "swap": 512,
 		"rootfs": fmt.Sprintf("%s:%d", storage, app.DiskGB), "net0": net, "unprivileged": 1, "features": "nesting=1",
-		"onboot": 1, "tags": ownTags(spec.Tags, entry.ID, app.PublicPort, app.InternalPort, true),
+		"onboot": 1, "tags": ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, true),
 	}
 	if spec.Description != "" {
 		opts["description"] = spec.Description
@@ -64,16 +70,17 @@ func containerOptions(spec Spec, entry *catalog.App, app App, storage string) ma
 // the allocation lock here would stretch it over HTTP timeouts and retries,
 // past pmxcfs's lock lifetime.
 func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map[string]any) (int, string, error) {
-	for attempt := 0; attempt < 10; attempt++ {
-		vmid, err := d.Client.NextID(ctx)
-		if err != nil {
-			return 0, "", err
-		}
-		upid, err := d.Client.StartCreateGuest(ctx, node, vmid, options)
+	for attempt := 0; attempt < 30; attempt++ {
+		vmid, upid, err := d.pickAndCreate(ctx, node, options)
 		switch kind := pveclient.KindOf(err); {
 		case err == nil:
 			return vmid, upid, nil
 		case kind == pveclient.KindAlreadyExists:
+			// Another run took it between nextid and the create: back off
+			// a little, at random, so that racing runs spread out.
+			if err := sleepCtx(ctx, time.Duration(10+mathrand.IntN(90))*time.Millisecond); err != nil {
+				return 0, "", err
+			}
 			continue
 		case kind == pveclient.KindTransient || kind == pveclient.KindLocked:
 			// The answer was lost: the create may or may not have happened.
@@ -89,6 +96,32 @@ func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map
 		return 0, "", err
 	}
 	return 0, "", errors.New("every VMID tried was taken meanwhile; try again")
+}
+
+// vmidMu makes the applies of one provider process take VMIDs one after
+// another (nextid, then the create's synchronous part, about two requests),
+// so that they do not race each other for the same id; runs in other
+// processes are settled by PVE's already-exists check.
+var vmidMu sync.Mutex
+
+func (d *Deps) pickAndCreate(ctx context.Context, node string, options map[string]any) (int, string, error) {
+	vmidMu.Lock()
+	defer vmidMu.Unlock()
+	vmid, err := d.Client.NextID(ctx)
+	if err != nil {
+		return 0, "", err
+	}
+	upid, err := d.Client.StartCreateGuest(ctx, node, vmid, options)
+	return vmid, upid, err
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // isOurs reports whether a container now under vmid is the one these

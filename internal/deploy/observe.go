@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -17,6 +19,7 @@ type Observed struct {
 	Memory, Cores, DiskGB    int
 	Tags                     []string // the user's, without Proximity's own
 	CatalogID                string
+	Identity                 string // the px-id- tag: which create made the container
 	PublicPort, InternalPort int
 	Deploying                bool
 	IP                       string
@@ -70,6 +73,8 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 			o.Deploying = true
 		case strings.HasPrefix(tag, TagApp):
 			o.CatalogID = strings.TrimPrefix(tag, TagApp)
+		case strings.HasPrefix(tag, TagID):
+			o.Identity = strings.TrimPrefix(tag, TagID)
 		case strings.HasPrefix(tag, allocstore.PublicTagPrefix):
 			o.PublicPort, _ = strconv.Atoi(strings.TrimPrefix(tag, allocstore.PublicTagPrefix))
 		case strings.HasPrefix(tag, allocstore.InternalTagPrefix):
@@ -123,9 +128,38 @@ func (d *Deps) status(ctx context.Context, node string, vmid int, believedRunnin
 	return st.Status, err
 }
 
+// BelongsTo reports whether the observed container is the application a
+// state records. A state that knows the identity its create gave the
+// container wants exactly that identity: a VMID reused by someone else's
+// guest, even one tagged like an app of ours, is not it. A state from before
+// identities (identity "") falls back to the app and the ports.
+func (o Observed) BelongsTo(identity, catalogID string, publicPort, internalPort int) bool {
+	if identity != "" {
+		return o.Identity == identity
+	}
+	return o.CatalogID == catalogID && o.PublicPort == publicPort && o.InternalPort == internalPort
+}
+
+// NewIdentity is the id a create gives its container: 48 random bits.
+func NewIdentity() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
 // Confirm removes the deploying mark from a container that a Terraform state
 // now holds, so that no later deployment of the same hostname takes it over.
 func (d *Deps) Confirm(ctx context.Context, node string, vmid int, o Observed) error {
 	defer d.invalidate()
-	return d.Client.UpdateGuestConfig(ctx, node, vmid, map[string]any{"tags": ownTags(o.Tags, o.CatalogID, o.PublicPort, o.InternalPort, false)}, nil, "")
+	return d.Client.UpdateGuestConfig(ctx, node, vmid, map[string]any{"tags": ownTags(o.Tags, o.CatalogID, o.Identity, o.PublicPort, o.InternalPort, false)}, nil, "")
+}
+
+// identityOf reads the px-id- tag among a container's tags.
+func identityOf(tags []string) string {
+	for _, t := range tags {
+		if id, ok := strings.CutPrefix(t, TagID); ok {
+			return id
+		}
+	}
+	return ""
 }

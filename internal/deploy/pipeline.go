@@ -18,6 +18,7 @@ const (
 	TagProximity = "proximity"
 	TagApp       = "px-app-"      // + catalog id
 	TagDeploying = "px-deploying" // no Terraform state is known to hold the container yet (see finish)
+	TagID        = "px-id-"       // + the identity a create gave the container (see Observed.BelongsTo)
 )
 
 // Deps are the layers the pipeline drives.
@@ -64,9 +65,12 @@ type App struct {
 	URL                      string
 	PublicPort, InternalPort int
 	AllocationID             string
-	Memory, Cores, DiskGB    int
-	Template, Storage        string
-	Log                      []Step
+	// Identity is the container's px-id- tag; the state keeps it and every
+	// later read, update and destroy checks it.
+	Identity              string
+	Memory, Cores, DiskGB int
+	Template, Storage     string
+	Log                   []Step
 }
 
 // Create deploys an app. Once the container exists, saved is called with
@@ -105,6 +109,7 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 		if g := unfinished(guests, spec, entry); g != nil {
 			app.VMID, app.Node, app.Template, app.Storage = g.VMID, g.Node, spec.Template, spec.Storage
 			app.PublicPort, app.InternalPort = portsOf(g.Tags)
+			app.Identity = identityOf(g.Tags)
 			return fmt.Sprintf("CT %d on %s, left by an interrupted run: taking it over", g.VMID, g.Node), nil
 		}
 		return "none", nil
@@ -129,6 +134,7 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	if err := d.takePorts(ctx, spec, guests, source, &app, &log); err != nil {
 		return app, err
 	}
+	app.Identity = NewIdentity()
 	created := false
 	defer func() {
 		if err != nil && created && d.gone(ctx, app) {
@@ -327,7 +333,7 @@ func (d *Deps) finish(ctx context.Context, spec Spec, entry *catalog.App, compos
 func (d *Deps) unmark(ctx context.Context, spec Spec, entry *catalog.App, app App) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	tags := ownTags(spec.Tags, entry.ID, app.PublicPort, app.InternalPort, false)
+	tags := ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, false)
 	if err := d.Client.UpdateGuestConfig(ctx, app.Node, app.VMID, map[string]any{"tags": tags}, nil, ""); err != nil {
 		tflog.Warn(ctx, "the deploying mark of a failed deployment stays", map[string]any{"vmid": app.VMID, "error": err.Error()})
 	}

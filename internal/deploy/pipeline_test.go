@@ -76,7 +76,7 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 	}
 	cfg, _ := d.Client.GuestConfig(ctx, app.Node, app.VMID)
 	// The deploying mark stays until a state is known to hold the app (Confirm).
-	if cfg.String("tags") != "proximity;px-app-wordpress;px-deploying;px-int-9100;px-pub-8100" || cfg.String("hostname") != "blog" {
+	if cfg.String("tags") != "proximity;px-app-wordpress;px-deploying;px-id-"+app.Identity+";px-int-9100;px-pub-8100" || len(app.Identity) != 12 || cfg.String("hostname") != "blog" {
 		t.Errorf("tags %q hostname %q", cfg.String("tags"), cfg.String("hostname"))
 	}
 	// A second app skips the first one's ports and VMID.

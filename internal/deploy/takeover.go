@@ -48,7 +48,8 @@ func (d *Deps) TakeOver(ctx context.Context, node string, vmid int, spec Spec) (
 		return app, err
 	}
 	if err := log.run(ctx, "record the app on the container", func() (string, error) {
-		tags := ownTags(spec.Tags, entry.ID, app.PublicPort, app.InternalPort, false)
+		app.Identity = NewIdentity()
+		tags := ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, false)
 		return tags, d.Client.UpdateGuestConfig(ctx, node, vmid, map[string]any{"tags": tags}, nil, "")
 	}); err != nil {
 		return app, err

@@ -23,7 +23,7 @@ func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
 	}
 	// A run killed there never returns: its container keeps the mark.
 	if err := d.Client.UpdateGuestConfig(context.Background(), first.Node, first.VMID,
-		map[string]any{"tags": ownTags(nil, "nginx", first.PublicPort, first.InternalPort, true)}, nil, ""); err != nil {
+		map[string]any{"tags": ownTags(nil, "nginx", "", first.PublicPort, first.InternalPort, true)}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 

@@ -41,6 +41,7 @@ type Change struct {
 	Network               *Network
 	RestoreFrom           string // a backup to restore over the container
 	CatalogID, Hostname   string
+	Identity              string // kept on the container when the tags are rewritten
 	PublicPort            int
 	InternalPort          int
 }
@@ -77,7 +78,7 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 		set["description"] = *c.Description
 	}
 	if c.Tags != nil {
-		set["tags"] = ownTags(c.Tags, entry.ID, c.PublicPort, c.InternalPort, false)
+		set["tags"] = ownTags(c.Tags, entry.ID, c.Identity, c.PublicPort, c.InternalPort, false)
 	}
 	if c.Network != nil {
 		// net0 is rewritten whole: keep its MAC address, name and bridge.

@@ -47,6 +47,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 				"the next apply deploys that app into this container, with ports, Docker and the compose project, and the plan shows every change.", vmid, node))
 		return
 	}
+	writeIdentity(ctx, resp.Private, o.Identity, &resp.Diagnostics)
 	alloc, err := r.data.ports.Adopt(ctx, o.Hostname, o.PublicPort, o.InternalPort)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to record the application's ports", err.Error())

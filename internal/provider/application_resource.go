@@ -67,9 +67,11 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		// The container exists: save it now, so a failure later taints it
 		// instead of leaving an orphan.
 		applyApp(ctx, &plan, a)
-		resp.State.Set(ctx, &plan)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		writeIdentity(ctx, resp.Private, a.Identity, &resp.Diagnostics)
 	})
 	applyApp(ctx, &plan, app)
+	writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
 	if err != nil {
 		if app.VMID != 0 {
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -103,6 +105,12 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 		resp.Diagnostics.AddError("Unable to read the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
 		return
 	}
+	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
+	if !o.Gone && !belongs(o, identity, state) {
+		// The VMID is someone else's guest now: never touch it.
+		notOursWarning(&resp.Diagnostics, state, o)
+		o.Gone = true
+	}
 	if o.Gone {
 		// Deleted out of band: its ports are free again, and the plan will
 		// create the application anew with a fresh pair.
@@ -113,6 +121,10 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 		}
 		resp.State.RemoveResource(ctx)
 		return
+	}
+	if identity == "" && o.Identity != "" {
+		// A state from before identities learns the container's.
+		writeIdentity(ctx, resp.Private, o.Identity, &resp.Diagnostics)
 	}
 	if o.Deploying {
 		// This state holds the app now: no later deployment of the same
@@ -157,6 +169,15 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	defer cancel()
 
 	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
+	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
+	if o, err := r.deps().Observe(ctx, node, vmid); err != nil {
+		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
+		return
+	} else if o.Gone || !belongs(o, identity, state) {
+		resp.Diagnostics.AddError("The container is no longer this application",
+			fmt.Sprintf("%s is gone or is now another guest (%q); nothing was changed. Run terraform apply -refresh-only, then apply again to recreate the app.", state.ID.ValueString(), o.Hostname))
+		return
+	}
 	var takenOver []deploy.Step
 	if state.CatalogID.ValueString() == "" {
 		// An imported container without an app: deploy the app into it.
@@ -169,6 +190,8 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 			return
 		}
 		takenOver = app.Log
+		identity = app.Identity
+		writeIdentity(ctx, resp.Private, identity, &resp.Diagnostics)
 		plan.PublicPort, plan.InternalPort = types.Int64Value(int64(app.PublicPort)), types.Int64Value(int64(app.InternalPort))
 		plan.AllocationID = types.StringValue(app.AllocationID)
 		plan.IPAddress, plan.URL = types.StringValue(app.IP), types.StringValue(app.URL)
@@ -176,7 +199,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		state.CatalogID, state.PublicPort, state.InternalPort = plan.CatalogID, plan.PublicPort, plan.InternalPort
 		state.Tags, state.Environment, state.Status, state.RestartTriggers = plan.Tags, plan.Environment, plan.Status, plan.RestartTriggers
 	}
-	c := deploy.Change{CatalogID: state.CatalogID.ValueString(), PublicPort: int(state.PublicPort.ValueInt64()), InternalPort: int(state.InternalPort.ValueInt64())}
+	c := deploy.Change{CatalogID: state.CatalogID.ValueString(), Identity: identity, PublicPort: int(state.PublicPort.ValueInt64()), InternalPort: int(state.InternalPort.ValueInt64())}
 	if !plan.Memory.IsUnknown() && !plan.Memory.Equal(state.Memory) {
 		c.Memory = int(plan.Memory.ValueInt64())
 	}
@@ -261,7 +284,18 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
-	if err := r.deps().Destroy(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), state.AllocationID.ValueString()); err != nil {
+	vmid := int(state.VMID.ValueInt64())
+	o, err := r.deps().Observe(ctx, state.Node.ValueString(), vmid)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
+		return
+	}
+	if !o.Gone && !belongs(o, readIdentity(ctx, req.Private, &resp.Diagnostics), state) {
+		// Only the ports are the app's still; the guest is someone else's.
+		notOursWarning(&resp.Diagnostics, state, o)
+		vmid = 0
+	}
+	if err := r.deps().Destroy(ctx, state.Node.ValueString(), vmid, state.AllocationID.ValueString()); err != nil {
 		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("deleting %s: %v", state.ID.ValueString(), err))
 	}
 }

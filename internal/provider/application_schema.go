@@ -41,7 +41,11 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A catalog app running in its own LXC container: the container is created, started, given Docker and the " +
-			"app's compose project, and checked until every service runs. Needs the provider's `ssh` block.",
+			"app's compose project, and checked until every service runs. Needs the provider's `ssh` block.\n\n" +
+			"Each create gives its container an identity (a `px-id-` tag, kept in the resource's private state), which every refresh, " +
+			"update and destroy checks: when the app's container was deleted out of band and PVE handed its VMID to another guest, that " +
+			"guest is never changed or deleted; the app leaves the state with a warning and the next apply creates it anew. The tags " +
+			"`proximity` and `px-*` are Proximity's own and cannot be set in `tags`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`node/vmid`.", PlanModifiers: keep},
 			"catalog_id": schema.StringAttribute{

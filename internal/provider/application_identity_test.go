@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+// TestAccReusedVMIDIsNotTheApp: the app's container is deleted out of band
+// and PVE gives its VMID to the next guest, here one that even looks like
+// the app (same hostname, same Proximity tags). The plan must not take it
+// for the app: the app is created anew elsewhere, and neither that apply
+// nor the destroy touches the other guest.
+func TestAccReusedVMIDIsNotTheApp(t *testing.T) {
+	sim := newSim(t, "")
+	block, _ := appProviderBlock(t, sim)
+	client := simClient(t, sim)
+	config := block + `
+resource "proximity_application" "web" {
+  catalog_id = "nginx"
+  hostname   = "web"
+}
+`
+	const res = "proximity_application.web"
+	planted := map[string]any{
+		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
+		"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-int-9100;px-pub-8100",
+	}
+	plantedIsUntouched := func() error {
+		cfg, err := client.GuestConfig(context.Background(), "pve3", 100)
+		if err != nil {
+			return fmt.Errorf("the other guest is gone: %v", err)
+		}
+		if cfg.Int("memory") != 333 || cfg.String("tags") != "proximity;px-app-nginx;px-int-9100;px-pub-8100" {
+			return fmt.Errorf("the other guest was changed: memory %d, tags %s", cfg.Int("memory"), cfg.String("tags"))
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		CheckDestroy:             func(*terraform.State) error { return plantedIsUntouched() },
+		Steps: []resource.TestStep{
+			{
+				Config:            config,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100))},
+			},
+			{
+				PreConfig: func() {
+					ctx := context.Background()
+					if err := client.StopGuest(ctx, "pve3", 100); err != nil {
+						t.Fatal(err)
+					}
+					if err := client.DeleteGuest(ctx, "pve3", 100); err != nil {
+						t.Fatal(err)
+					}
+					upid, err := client.StartCreateGuest(ctx, "pve3", 100, planted)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := client.WaitTask(ctx, upid); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(101))},
+				Check:             func(*terraform.State) error { return plantedIsUntouched() },
+			},
+		},
+	})
+}
