@@ -151,7 +151,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"ip_address":     schema.StringAttribute{Computed: true, MarkdownDescription: "IPv4 address of the container."},
 			"url":            schema.StringAttribute{Computed: true, MarkdownDescription: "`http://<ip>:<main port>`."},
 			"deployment_log": schema.ListAttribute{Computed: true, ElementType: stepType, MarkdownDescription: "Steps of the last create or update: step, status, message, started_at, duration_ms.", PlanModifiers: nil},
-			"timeouts":       timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts":       timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
 }

@@ -93,6 +93,8 @@ func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	b, found, err := r.data.deps().ReadBackup(ctx, state.Node.ValueString(), state.VolID.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read the backup", fmt.Sprintf("reading %s: %v", state.VolID.ValueString(), err))

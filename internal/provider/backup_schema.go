@@ -106,7 +106,7 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"format":     computedString("Archive format: `tar.zst`, `tar.gz`, `tar.lzo` or `tar`."),
 			"created_at": computedString("When the backup was made (RFC 3339)."),
-			"timeouts":   timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts":   timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
 }

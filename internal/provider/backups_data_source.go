@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"strconv"
 	"strings"
 	"time"
@@ -29,11 +30,12 @@ type backupsDataSource struct {
 }
 
 type backupsModel struct {
-	ID            types.String  `tfsdk:"id"`
-	ApplicationID types.String  `tfsdk:"application_id"`
-	VMID          types.Int64   `tfsdk:"vmid"`
-	Storage       types.String  `tfsdk:"storage"`
-	Backups       []backupEntry `tfsdk:"backups"`
+	ID            types.String     `tfsdk:"id"`
+	ApplicationID types.String     `tfsdk:"application_id"`
+	VMID          types.Int64      `tfsdk:"vmid"`
+	Storage       types.String     `tfsdk:"storage"`
+	Backups       []backupEntry    `tfsdk:"backups"`
+	Timeouts      dstimeouts.Value `tfsdk:"timeouts"`
 }
 
 type backupEntry struct {
@@ -52,14 +54,15 @@ func (d *backupsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_backups"
 }
 
-func (d *backupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *backupsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computed := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Every vzdump archive of an application's container (or of a VMID), on every online node, newest first.",
 		Attributes: map[string]schema.Attribute{
-			"id": computed("The VMID and storage asked for."),
+			"timeouts": dstimeouts.Attributes(ctx),
+			"id":       computed("The VMID and storage asked for."),
 			"application_id": schema.StringAttribute{
 				Optional: true, MarkdownDescription: "`id` of a `proximity_application` (`node/vmid`). Or give `vmid`.",
 				Validators: []validator.String{stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123")},
@@ -102,6 +105,10 @@ func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	vmid := int(m.VMID.ValueInt64())
 	if id := m.ApplicationID.ValueString(); id != "" {
 		_, n, _ := strings.Cut(id, "/")

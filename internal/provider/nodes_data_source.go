@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -18,8 +19,9 @@ type nodesDataSource struct {
 }
 
 type nodesModel struct {
-	ID    types.String `tfsdk:"id"`
-	Nodes []nodeModel  `tfsdk:"nodes"`
+	ID       types.String     `tfsdk:"id"`
+	Nodes    []nodeModel      `tfsdk:"nodes"`
+	Timeouts dstimeouts.Value `tfsdk:"timeouts"`
 }
 
 type nodeModel struct {
@@ -39,7 +41,7 @@ func (d *nodesDataSource) Metadata(_ context.Context, req datasource.MetadataReq
 	resp.TypeName = req.ProviderTypeName + "_nodes"
 }
 
-func (d *nodesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *nodesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computedInt := func(desc string) schema.Int64Attribute {
 		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
 	}
@@ -47,7 +49,8 @@ func (d *nodesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 		MarkdownDescription: "The nodes of the Proxmox VE cluster with their status and free resources, sorted by name. " +
 			"Useful to choose a node for an app or to check capacity in CI.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The API endpoint of the cluster."},
+			"timeouts": dstimeouts.Attributes(ctx),
+			"id":       schema.StringAttribute{Computed: true, MarkdownDescription: "The API endpoint of the cluster."},
 			"nodes": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "One entry per node.",
@@ -72,17 +75,19 @@ func (d *nodesDataSource) Configure(_ context.Context, req datasource.ConfigureR
 	d.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *nodesDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+func (d *nodesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	if d.data == nil {
 		notConfigured(&resp.Diagnostics, "proximity_nodes")
 		return
 	}
+	ctx, cancel, configured := dataSourceTimeout(ctx, req.Config, &resp.Diagnostics)
+	defer cancel()
 	nodes, err := d.data.client.Nodes(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to list Proxmox nodes", err.Error())
 		return
 	}
-	state := nodesModel{ID: types.StringValue(d.data.client.Endpoint()), Nodes: make([]nodeModel, 0, len(nodes))}
+	state := nodesModel{ID: types.StringValue(d.data.client.Endpoint()), Nodes: make([]nodeModel, 0, len(nodes)), Timeouts: configured}
 	for _, n := range nodes {
 		state.Nodes = append(state.Nodes, nodeModel{
 			Name: types.StringValue(n.Name), Online: types.BoolValue(n.Online), CPUs: types.Int64Value(int64(n.CPUs)),

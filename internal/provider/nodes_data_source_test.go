@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -118,4 +119,21 @@ func TestAccConnectionErrors(t *testing.T) {
 		t.Errorf("the 401 was sent %d times; it must not be retried", n)
 	}
 	_ = pvesim.Info{}
+}
+
+// TestAccSilentAPIIsBoundedByTheReadTimeout: a data source whose API never
+// answers ends at its timeouts.read, not after minutes of retries.
+func TestAccSilentAPIIsBoundedByTheReadTimeout(t *testing.T) {
+	sim := newSim(t, "latency:GET /nodes=100000s")
+	start := time.Now()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{{
+			Config:      providerBlock(sim, "") + "data \"proximity_nodes\" \"all\" {\n  timeouts = { read = \"2s\" }\n}\n",
+			ExpectError: errorLike(`Unable to list Proxmox nodes .* context deadline exceeded`),
+		}},
+	})
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("the plan took %s", d)
+	}
 }

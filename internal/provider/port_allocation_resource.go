@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"strconv"
 	"time"
 
@@ -35,23 +37,32 @@ type portAllocationResource struct {
 }
 
 type portAllocationModel struct {
-	ID           types.String `tfsdk:"id"`
-	PublicPort   types.Int64  `tfsdk:"public_port"`
-	InternalPort types.Int64  `tfsdk:"internal_port"`
-	Owner        types.String `tfsdk:"owner"`
-	CreatedAt    types.String `tfsdk:"created_at"`
+	ID           types.String   `tfsdk:"id"`
+	PublicPort   types.Int64    `tfsdk:"public_port"`
+	InternalPort types.Int64    `tfsdk:"internal_port"`
+	Owner        types.String   `tfsdk:"owner"`
+	CreatedAt    types.String   `tfsdk:"created_at"`
+	Timeouts     timeouts.Value `tfsdk:"timeouts"`
+}
+
+// withTimeouts is the model of an allocation with the configured timeouts,
+// which the state repeats.
+func withTimeouts(m *portAllocationModel, t timeouts.Value) *portAllocationModel {
+	m.Timeouts = t
+	return m
 }
 
 func (r *portAllocationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_port_allocation"
 }
 
-func (r *portAllocationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *portAllocationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A unique pair of ports, one public (default range 8100-8999) and one internal (default 9100-9999). " +
 			"Pairs are kept in the allocation file under a lock (see the provider's `allocation_store`), so concurrent applies, " +
 			"from this or other configurations, never get the same pair.",
 		Attributes: map[string]schema.Attribute{
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "Allocation id in the allocation file.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -106,6 +117,8 @@ func (r *portAllocationResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	requested := 0
 	if !plan.PublicPort.IsUnknown() && !plan.PublicPort.IsNull() {
 		requested = int(plan.PublicPort.ValueInt64())
@@ -116,7 +129,7 @@ func (r *portAllocationResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	tflog.Info(ctx, "allocated port pair", map[string]any{"id": a.ID, "public_port": a.PublicPort, "internal_port": a.InternalPort})
-	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(a))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(allocationModel(a), plan.Timeouts))...)
 }
 
 func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -125,6 +138,8 @@ func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	current, restored, err := r.data.ports.Refresh(ctx, allocationFromModel(state))
 	if err != nil {
 		resp.Diagnostics.AddError("Port allocation lost", err.Error())
@@ -135,7 +150,7 @@ func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequ
 			fmt.Sprintf("Allocation %s (ports %d/%d) was missing from %s and has been put back from the Terraform state.",
 				current.ID, current.PublicPort, current.InternalPort, r.data.ports.Store.Location()))
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(current))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(allocationModel(current), state.Timeouts))...)
 }
 
 func (r *portAllocationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -145,12 +160,14 @@ func (r *portAllocationResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	a, err := r.data.ports.SetOwner(ctx, allocationFromModel(state), plan.Owner.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update the port allocation", err.Error())
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(a))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(allocationModel(a), plan.Timeouts))...)
 }
 
 func (r *portAllocationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -159,6 +176,8 @@ func (r *portAllocationResource) Delete(ctx context.Context, req resource.Delete
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	if err := r.data.ports.Release(ctx, state.ID.ValueString()); err != nil {
 		resp.Diagnostics.AddError("Unable to release the port allocation", fmt.Sprintf("releasing %s in %s: %v", state.ID.ValueString(), r.data.ports.Store.Location(), err))
 	}
@@ -183,10 +202,14 @@ func (r *portAllocationResource) ImportState(ctx context.Context, req resource.I
 	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(a))...)
 }
 
+// allocationModel is an allocation as the resource's state holds it, with
+// no timeouts configured (the CRUD functions put back the configured ones).
 func allocationModel(a allocstore.Allocation) *portAllocationModel {
+	none := types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType})
 	return &portAllocationModel{
 		ID: types.StringValue(a.ID), PublicPort: types.Int64Value(int64(a.PublicPort)), InternalPort: types.Int64Value(int64(a.InternalPort)),
 		Owner: types.StringValue(a.Owner), CreatedAt: types.StringValue(a.CreatedAt.UTC().Format(time.RFC3339)),
+		Timeouts: timeouts.Value{Object: none},
 	}
 }
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -25,6 +26,7 @@ type portUsageModel struct {
 	Public      rangeUsageModel   `tfsdk:"public"`
 	Internal    rangeUsageModel   `tfsdk:"internal"`
 	Allocations []allocationEntry `tfsdk:"allocations"`
+	Timeouts    dstimeouts.Value  `tfsdk:"timeouts"`
 }
 
 type rangeUsageModel struct {
@@ -46,7 +48,7 @@ func (d *portUsageDataSource) Metadata(_ context.Context, req datasource.Metadat
 	resp.TypeName = req.ProviderTypeName + "_port_usage"
 }
 
-func (d *portUsageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *portUsageDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	num := func(desc string) schema.Int64Attribute {
 		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
 	}
@@ -62,6 +64,7 @@ func (d *portUsageDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "How full the public and internal port ranges are, and every allocation in the allocation file.",
 		Attributes: map[string]schema.Attribute{
+			"timeouts": dstimeouts.Attributes(ctx),
 			"id":       schema.StringAttribute{Computed: true, MarkdownDescription: "Where the allocation file is."},
 			"public":   usage("public"),
 			"internal": usage("internal"),
@@ -83,17 +86,19 @@ func (d *portUsageDataSource) Configure(_ context.Context, req datasource.Config
 	d.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *portUsageDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+func (d *portUsageDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	if d.data == nil {
 		notConfigured(&resp.Diagnostics, "proximity_port_usage")
 		return
 	}
+	ctx, cancel, configured := dataSourceTimeout(ctx, req.Config, &resp.Diagnostics)
+	defer cancel()
 	pub, in, all, err := d.data.ports.Usage(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read port usage", err.Error())
 		return
 	}
-	m := portUsageModel{ID: types.StringValue(d.data.ports.Store.Location()), Public: usageModel(pub), Internal: usageModel(in), Allocations: []allocationEntry{}}
+	m := portUsageModel{ID: types.StringValue(d.data.ports.Store.Location()), Public: usageModel(pub), Internal: usageModel(in), Allocations: []allocationEntry{}, Timeouts: configured}
 	for _, a := range all {
 		m.Allocations = append(m.Allocations, allocationEntry{
 			ID: types.StringValue(a.ID), PublicPort: types.Int64Value(int64(a.PublicPort)), InternalPort: types.Int64Value(int64(a.InternalPort)),

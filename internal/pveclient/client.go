@@ -24,6 +24,12 @@ type Config struct {
 	Insecure  bool
 	CACertPEM string
 	Retry     RetryConfig
+	// RequestTimeout bounds one HTTP request, answer included (default
+	// 60 s; the first byte of the answer must come within half of it).
+	// PVE answers every call in seconds, long work runs as a task, so a
+	// silent server is given up on and retried, all within the caller's
+	// context, rather than waited for.
+	RequestTimeout time.Duration
 }
 
 // RetryConfig bounds the retries of transient and locked errors.
@@ -66,9 +72,14 @@ func New(cfg Config) (*Client, error) {
 	if retry.MaxAttempts == 0 {
 		retry = DefaultRetry
 	}
+	timeout := cfg.RequestTimeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	httpTr.ResponseHeaderTimeout = timeout / 2
 	tr := &transport{base: httpTr, endpoint: endpoint, auth: auth}
 	c := &Client{
-		api:      proxmox.NewClient(endpoint+"/api2/json", proxmox.WithHTTPClient(&http.Client{Transport: tr, Timeout: 2 * time.Minute})),
+		api:      proxmox.NewClient(endpoint+"/api2/json", proxmox.WithHTTPClient(&http.Client{Transport: tr, Timeout: timeout})),
 		endpoint: endpoint, auth: auth, retry: retry,
 	}
 	for _, s := range []string{cfg.APIToken, cfg.Password, cfg.OTP} {

@@ -168,3 +168,26 @@ func TestWaitTask(t *testing.T) {
 		t.Error("an unknown task waited forever without error")
 	}
 }
+
+// TestSilentAPIIsGivenUpOnPerRequest: a server that takes the request and
+// does not answer costs one request timeout per attempt, not minutes.
+func TestSilentAPIIsGivenUpOnPerRequest(t *testing.T) {
+	sim := startSim(t, "latency:GET /nodes=100000s") // 100 s of real time at the test's time scale
+	info := sim.Info()
+	c, err := New(Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM,
+		Retry: RetryConfig{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, RequestTimeout: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.Nodes(context.Background())
+	if err == nil {
+		t.Fatal("a silent API answered")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("two attempts at a silent API took %s: %v", d, err)
+	}
+	if !strings.Contains(err.Error(), "after 2 attempts") {
+		t.Errorf("error: %v", err)
+	}
+}
