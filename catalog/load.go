@@ -118,6 +118,9 @@ func loadFiles(files []string, extraCategories []string) ([]*App, error) {
 		if err := a.Validate(strings.TrimSuffix(filepath.Base(f), ".json"), extraCategories); err != nil {
 			return nil, err
 		}
+		if err := a.checkSelfContained(userFail(a)); err != nil {
+			return nil, err
+		}
 		// User catalogs are small; check them as docker compose would.
 		if err := a.ValidateCompose(context.Background()); err != nil {
 			return nil, err
@@ -156,6 +159,9 @@ func loadItemsFile(f string) ([]*App, error) {
 		if err := a.Validate("", nil); err != nil {
 			return nil, err
 		}
+		if err := a.checkSelfContained(userFail(a)); err != nil {
+			return nil, err
+		}
 		if err := a.ValidateCompose(context.Background()); err != nil {
 			return nil, err
 		}
@@ -166,4 +172,11 @@ func loadItemsFile(f string) ([]*App, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// userFail reports a problem of a user catalog entry, naming its file.
+func userFail(a *App) func(field, format string, args ...any) error {
+	return func(field, format string, args ...any) error {
+		return &FileError{File: a.Source, Field: field, Err: fmt.Errorf(format, args...)}
+	}
 }

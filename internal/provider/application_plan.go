@@ -34,6 +34,15 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			fmt.Sprintf("The catalog has no app %q. Closest ids: %s.", plan.CatalogID.ValueString(), strings.Join(r.data.catalog.Closest(plan.CatalogID.ValueString(), 3), ", ")))
 		return
 	}
+	if reach := entry.HostReach(); len(reach) > 0 {
+		if !r.data.settings.allowHostAccess {
+			resp.Diagnostics.AddAttributeError(path.Root("catalog_id"), "The app reaches beyond its container",
+				fmt.Sprintf("%s (%s) asks for: %s. Set allow_host_access = true in the provider block to deploy it.", entry.Name, entry.Source, strings.Join(reach, "; ")))
+			return
+		}
+		resp.Diagnostics.AddAttributeWarning(path.Root("catalog_id"), "The app reaches beyond its container",
+			fmt.Sprintf("%s (%s) asks for: %s. allow_host_access is set, so it is deployed as asked.", entry.Name, entry.Source, strings.Join(reach, "; ")))
+	}
 	minimum := func(attr string, v types.Int64, min int, unit string) {
 		if !v.IsNull() && !v.IsUnknown() && int(v.ValueInt64()) < min {
 			resp.Diagnostics.AddAttributeError(path.Root(attr), "Below the app's minimum",

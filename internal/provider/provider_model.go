@@ -37,6 +37,7 @@ type providerModel struct {
 	AllocationStore   types.String `tfsdk:"allocation_store"`
 	AllocationFile    types.String `tfsdk:"allocation_file"`
 	CatalogPaths      types.List   `tfsdk:"catalog_paths"`
+	AllowHostAccess   types.Bool   `tfsdk:"allow_host_access"`
 	PublicPortRange   *portRange   `tfsdk:"public_port_range"`
 	InternalPortRange *portRange   `tfsdk:"internal_port_range"`
 	Retry             *retryModel  `tfsdk:"retry"`

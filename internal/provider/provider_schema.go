@@ -93,6 +93,12 @@ func providerSchema() schema.Schema {
 				MarkdownDescription: "Path of the allocation file of the `local` store. Default `$HOME/.proximity/allocations.json`. Env: `PROXIMITY_ALLOCATION_FILE`.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
+			"allow_host_access": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Allow apps whose compose settings reach beyond their container: privileged services, the host's network, " +
+					"PID or IPC namespace, added capabilities, devices, or bind mounts of `/`, `/proc`, `/sys` or the Docker socket. " +
+					"Without it such an app (only user catalogs can have one) is refused at plan time; with it, the plan lists what it asks for. Default `false`.",
+			},
 			"catalog_paths": schema.ListAttribute{
 				Optional: true, ElementType: stringType,
 				MarkdownDescription: "User catalogs added on top of the embedded one, in order: folders of app JSON files (optionally with a Proximity 1.0 " +

@@ -30,6 +30,7 @@ type settings struct {
 	allocationStore string
 	allocationFile  string
 	catalogPaths    []string
+	allowHostAccess bool
 	publicRange     [2]int
 	internalRange   [2]int
 }
@@ -163,6 +164,7 @@ func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnosti
 			s.catalogPaths = append(s.catalogPaths, str.ValueString())
 		}
 	}
+	s.allowHostAccess = cfg.AllowHostAccess.ValueBool()
 	if cfg.CatalogPaths.IsNull() {
 		if v, ok := env("PROXIMITY_CATALOG_PATHS"); ok && v != "" {
 			s.catalogPaths = filepath.SplitList(v)
