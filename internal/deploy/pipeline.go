@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -31,6 +32,22 @@ type Deps struct {
 	// Snapshot, when set, shares one cluster listing between cheap reads;
 	// every change this process makes drops it.
 	Snapshot *pveclient.GuestSnapshot
+	// Claims, when set, are the hostnames the creates of this run deploy:
+	// two resources of one run never get one container or one pair.
+	Claims *Claims
+}
+
+// Claims records the hostnames this provider process deploys.
+type Claims struct{ names sync.Map }
+
+// claim takes a hostname for one create; false when another create of this
+// run has it.
+func (c *Claims) claim(hostname string) bool {
+	if c == nil {
+		return true
+	}
+	_, taken := c.names.LoadOrStore(hostname, true)
+	return !taken
 }
 
 func (d *Deps) invalidate() {
@@ -100,13 +117,24 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 		}
 	}()
 
+	if !d.Claims.claim(spec.Hostname) {
+		return app, fmt.Errorf("another application of this configuration also has the hostname %q; hostnames name applications, give each its own", spec.Hostname)
+	}
 	var guests []pveclient.ClusterGuest
 	if err := log.run(ctx, "look for an unfinished deployment", func() (string, error) {
 		guests, err = d.Client.ClusterGuests(ctx)
 		if err != nil {
 			return "", err
 		}
+		if g := appNamed(guests, spec.Hostname); g != nil {
+			return "", fmt.Errorf("the hostname %q is already the application %s of CT %d on %s; hostnames name applications: choose another, or import that one (terraform import ... %s/%d)",
+				spec.Hostname, strings.TrimPrefix(tagWithPrefix(g.Tags, TagApp), TagApp), g.VMID, g.Node, g.Node, g.VMID)
+		}
 		if g := unfinished(guests, spec, entry); g != nil {
+			if proven, why := d.provenUnfinished(ctx, spec, g); !proven {
+				tflog.Warn(ctx, "a container that looks like an unfinished deployment is left alone", map[string]any{"vmid": g.VMID, "node": g.Node, "reason": why})
+				return fmt.Sprintf("CT %d on %s looks like one but %s: left alone", g.VMID, g.Node, why), nil
+			}
 			app.VMID, app.Node, app.Template, app.Storage = g.VMID, g.Node, spec.Template, spec.Storage
 			app.PublicPort, app.InternalPort = portsOf(g.Tags)
 			app.Identity = identityOf(g.Tags)

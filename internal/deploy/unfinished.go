@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,4 +49,50 @@ func taggedGuests(guests []pveclient.ClusterGuest) []allocstore.TaggedGuest {
 		out[i] = allocstore.TaggedGuest{VMID: g.VMID, Node: g.Node, Tags: g.Tags}
 	}
 	return out
+}
+
+// appNamed finds a Proximity application that a state holds (its deploying
+// mark is gone) under this hostname: a second create of the same hostname,
+// from another workspace say, must not make a twin that the two states
+// then confuse.
+func appNamed(guests []pveclient.ClusterGuest, hostname string) *pveclient.ClusterGuest {
+	for i, g := range guests {
+		if g.Type == "lxc" && g.Name == hostname && slices.Contains(g.Tags, TagProximity) && !slices.Contains(g.Tags, TagDeploying) {
+			return &guests[i]
+		}
+	}
+	return nil
+}
+
+func tagWithPrefix(tags []string, prefix string) string {
+	for _, t := range tags {
+		if strings.HasPrefix(t, prefix) {
+			return t
+		}
+	}
+	return ""
+}
+
+// provenUnfinished decides whether an unfinished-looking container is this
+// run's to resume. Tags prove nothing (anyone who may set tags can plant a
+// look-alike, which would then receive the app's secrets); the allocation
+// table does: a killed run took the container's pair for this hostname, or
+// the configuration names the port allocation the container records.
+func (d *Deps) provenUnfinished(ctx context.Context, spec Spec, g *pveclient.ClusterGuest) (bool, string) {
+	pub, in := portsOf(g.Tags)
+	if spec.PortAllocationID != "" {
+		a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
+		if err != nil || !ok || a.PublicPort != pub || a.InternalPort != in {
+			return false, "its ports are not those of port allocation " + spec.PortAllocationID
+		}
+		return true, ""
+	}
+	a, ok, err := d.Ports.Find(ctx, pub)
+	switch {
+	case err != nil:
+		return false, "the allocation table could not be read (" + err.Error() + ")"
+	case !ok || a.Application != spec.Hostname || a.InternalPort != in:
+		return false, "the allocation table does not hold its ports for " + spec.Hostname
+	}
+	return true, ""
 }

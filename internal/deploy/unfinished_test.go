@@ -63,10 +63,14 @@ func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
 		t.Errorf("after Confirm: %+v", o)
 	}
 
-	// A confirmed app of the same hostname is not an unfinished deployment.
+	// A confirmed app of the same hostname is neither taken over nor given
+	// a twin (which two states would then confuse): the create is refused.
 	other, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
-	if err != nil || other.VMID == app.VMID || other.PublicPort == app.PublicPort {
-		t.Errorf("a second app was not created beside the finished one: %+v %v", other, err)
+	if err == nil || !strings.Contains(err.Error(), `the hostname "web" is already the application nginx of CT 100`) || other.VMID != 0 {
+		t.Errorf("a second app of the same hostname: %+v %v", other, err)
+	}
+	if guests, _ := d.Client.ClusterGuests(context.Background()); len(guests) != 1 {
+		t.Errorf("%d containers after the refused create", len(guests))
 	}
 }
 
@@ -99,8 +103,51 @@ func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
 	if err := d.Confirm(context.Background(), app.Node, app.VMID, o); err != nil {
 		t.Fatal(err)
 	}
-	again, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
+	again, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web2"}, func(App) {})
 	if err != nil || again.PublicPort == app.PublicPort {
 		t.Errorf("a claimed pair was handed out again: %+v %v", again, err)
+	}
+}
+
+// TestPlantedLookAlikeIsLeftAlone: a container that carries the tags of an
+// unfinished deployment of the app, planted by anyone who may set tags, is
+// not resumed (the allocation table does not hold its pair for the app), so
+// it receives nothing; the app is deployed into a container of its own.
+func TestPlantedLookAlikeIsLeftAlone(t *testing.T) {
+	d, _, _ := newDeps(t, "")
+	ctx := context.Background()
+	upid, err := d.Client.StartCreateGuest(ctx, "pve1", 150, map[string]any{
+		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
+		"unprivileged": 1, "tags": ownTags(nil, "nginx", "", 8100, 9100, true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Client.WaitTask(ctx, upid); err != nil {
+		t.Fatal(err)
+	}
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Environment: map[string]string{"NGINX_HOST": "secret.example"}}, func(App) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.VMID == 150 || !strings.Contains(app.Log[0].Message, "left alone") {
+		t.Errorf("the planted container was taken: %+v", app.Log[0])
+	}
+	if res, _ := d.Nodes.Run(ctx, "pve1", "pct status 150; pct exec 150 -- ls /opt 2>&1", nil); strings.Contains(res.Stdout, "status: running") || strings.Contains(res.Stdout, "nginx") {
+		t.Errorf("the planted container was used: %q", res.Stdout)
+	}
+}
+
+// TestOneRunNeverDeploysAHostnameTwice: two resources of one configuration
+// with the same hostname never share a container.
+func TestOneRunNeverDeploysAHostnameTwice(t *testing.T) {
+	d, _, _ := newDeps(t, "")
+	d.Claims = &Claims{}
+	if _, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
+	if err == nil || !strings.Contains(err.Error(), `another application of this configuration also has the hostname "web"`) {
+		t.Errorf("second create of the hostname in one run: %v", err)
 	}
 }

@@ -14,10 +14,11 @@ import (
 )
 
 // TestAccReusedVMIDIsNotTheApp: the app's container is deleted out of band
-// and PVE gives its VMID to the next guest, here one that even looks like
-// the app (same hostname, same Proximity tags). The plan must not take it
-// for the app: the app is created anew elsewhere, and neither that apply
-// nor the destroy touches the other guest.
+// and PVE gives its VMID to the next guest, here one that even carries the
+// app's Proximity tags and ports. The plan must not take it for the app: the
+// app is created anew elsewhere, and neither that apply nor the destroy
+// touches the other guest. (A guest that also took the app's hostname makes
+// the create refuse instead: TestAccOneHostnameOneApp.)
 func TestAccReusedVMIDIsNotTheApp(t *testing.T) {
 	sim := newSim(t, "")
 	block, _ := appProviderBlock(t, sim)
@@ -30,7 +31,7 @@ resource "proximity_application" "web" {
 `
 	const res = "proximity_application.web"
 	planted := map[string]any{
-		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
+		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "someone-else", "rootfs": "local-lvm:2",
 		"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-int-9100;px-pub-8100",
 	}
 	plantedIsUntouched := func() error {
@@ -78,4 +79,61 @@ resource "proximity_application" "web" {
 			},
 		},
 	})
+}
+
+// TestAccOneHostnameOneApp: two resources of one configuration with one
+// hostname, and a second workspace with the hostname of an existing app, are
+// refused; the existing app is not touched.
+func TestAccOneHostnameOneApp(t *testing.T) {
+	sim := newSim(t, "")
+	block, _ := appProviderBlock(t, sim)
+	client := simClient(t, sim)
+	twins := block + `
+resource "proximity_application" "a" {
+  catalog_id = "nginx"
+  hostname   = "same"
+}
+resource "proximity_application" "b" {
+  catalog_id = "it-tools"
+  hostname   = "same"
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{{
+			Config:      twins,
+			ExpectError: errorLike(`(another application of this configuration also has the hostname "same"|the hostname "same" is already the application)`),
+		}},
+	})
+	guests, _ := client.ClusterGuests(context.Background())
+	if len(guests) != 0 {
+		t.Errorf("%d containers left after the refused twins", len(guests))
+	}
+
+	// Another workspace's app "web" (a confirmed Proximity app: no
+	// deploying mark); this configuration asks for "web" too.
+	upid, err := client.StartCreateGuest(context.Background(), "pve1", 150, map[string]any{
+		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
+		"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-id-0123456789ab;px-int-9150;px-pub-8150",
+	})
+	if err == nil {
+		_, err = client.WaitTask(context.Background(), upid)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{{
+			Config:      block + "resource \"proximity_application\" \"web\" {\n  catalog_id = \"nginx\"\n  hostname = \"web\"\n}\n",
+			ExpectError: errorLike(`the hostname "web" is already the application nginx of CT 150 on pve1`),
+		}},
+	})
+	cfg, err := client.GuestConfig(context.Background(), "pve1", 150)
+	if err != nil || cfg.Int("memory") != 333 {
+		t.Errorf("the other workspace's app: %v %v", cfg, err)
+	}
+	if guests, _ := client.ClusterGuests(context.Background()); len(guests) != 1 {
+		t.Errorf("%d containers, want only the other workspace's", len(guests))
+	}
 }

@@ -50,11 +50,13 @@ type providerData struct {
 	settings settings
 	// guests is one cluster listing shared by the reads of a refresh.
 	guests *pveclient.GuestSnapshot
+	// claims are the hostnames this run's creates deploy.
+	claims *deploy.Claims
 }
 
 // deps are the deployment layer's dependencies, for the resources that drive it.
 func (d *providerData) deps() *deploy.Deps {
-	return &deploy.Deps{Client: d.client, Nodes: d.nodes, Ports: d.ports, Catalog: d.catalog, DefaultNode: d.settings.defaultNode, Snapshot: d.guests}
+	return &deploy.Deps{Client: d.client, Nodes: d.nodes, Ports: d.ports, Catalog: d.catalog, DefaultNode: d.settings.defaultNode, Snapshot: d.guests, Claims: d.claims}
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -110,7 +112,7 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
 	data := &providerData{
 		client: client, catalog: apps, nodes: runner, settings: set, ports: newAllocator(set, client, runner),
-		guests: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge},
+		guests: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge}, claims: &deploy.Claims{},
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
