@@ -1,9 +1,9 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -37,44 +37,79 @@ func (a *App) checkSelfContained(fail func(field, format string, args ...any) er
 	return nil
 }
 
-// sensitiveMounts are host paths whose bind mount gives a container the node.
-var sensitiveMounts = []string{"/", "/proc", "/sys", "/var/run/docker.sock", "/run/docker.sock"}
+// sensitiveMount reports whether a bind mount of this host path gives a
+// container the node: the root, the kernel's views (/proc, /sys, /dev),
+// the runtime directories where the Docker socket lives (/run, /var/run,
+// /var/lib/docker) and their parents.
+func sensitiveMount(p string) bool {
+	p = path.Clean(p)
+	for _, s := range []string{"/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/docker"} {
+		if p == s || strings.HasPrefix(p, s+"/") || strings.HasPrefix(s, p+"/") || p == "/" {
+			return true
+		}
+	}
+	return false
+}
 
 // HostReach lists the settings that widen the app's reach beyond its own
-// container: privileged mode, the host's network, PID or IPC namespace,
-// added capabilities, devices, and bind mounts of /, /proc, /sys or the
-// Docker socket. Empty for a self-contained app.
-func (a *App) HostReach() []string {
+// container, read from the compose project as docker compose would build
+// it with env (so interpolation cannot hide them): privileged mode, the
+// host's network, PID, IPC, UTS, user or cgroup namespace, unconfined
+// security options, added capabilities, devices, and bind mounts (direct
+// or through a volume's driver options) of sensitive host paths. Empty for
+// a self-contained app.
+func (a *App) HostReach(env map[string]string) []string {
+	merged := map[string]string{}
+	for k, v := range a.Environment {
+		merged[k] = v
+	}
+	for k, v := range env {
+		merged[k] = v
+	}
+	project, err := a.Project(context.Background(), merged)
+	if err != nil {
+		return []string{"the compose document does not load: " + err.Error()}
+	}
 	var out []string
-	for _, name := range sortedServiceNames(a.DockerCompose) {
-		svc, _ := a.DockerCompose["services"].(map[string]any)[name].(map[string]any)
-		if p, _ := svc["privileged"].(bool); p {
-			out = append(out, fmt.Sprintf("service %s: privileged", name))
+	add := func(svc, format string, args ...any) {
+		out = append(out, "service "+svc+": "+fmt.Sprintf(format, args...))
+	}
+	names := make([]string, 0, len(project.Services))
+	for n := range project.Services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		svc := project.Services[name]
+		if svc.Privileged {
+			add(name, "privileged")
 		}
-		for _, ns := range []string{"network_mode", "pid", "ipc"} {
-			if v, _ := svc[ns].(string); v == "host" {
-				out = append(out, fmt.Sprintf("service %s: %s host", name, ns))
+		for _, ns := range []struct{ key, value string }{{"network_mode", svc.NetworkMode}, {"pid", svc.Pid}, {"ipc", svc.Ipc}, {"uts", svc.Uts}, {"userns_mode", svc.UserNSMode}, {"cgroup", svc.Cgroup}} {
+			if ns.value == "host" {
+				add(name, "%s host", ns.key)
 			}
 		}
-		for _, list := range []string{"cap_add", "devices"} {
-			if v, ok := svc[list].([]any); ok && len(v) > 0 {
-				out = append(out, fmt.Sprintf("service %s: %s %v", name, list, v))
+		for _, opt := range svc.SecurityOpt {
+			if strings.Contains(opt, "unconfined") {
+				add(name, "security_opt %s", opt)
 			}
 		}
-		vols, _ := svc["volumes"].([]any)
-		for _, v := range vols {
-			source := ""
-			switch t := v.(type) {
-			case string:
-				source, _, _ = strings.Cut(t, ":")
-			case map[string]any:
-				source, _ = t["source"].(string)
-			}
-			if !strings.HasPrefix(source, "/") {
-				continue // a named volume, or none
-			}
-			if slices.Contains(sensitiveMounts, path.Clean(source)) {
-				out = append(out, fmt.Sprintf("service %s: bind mount of %s", name, source))
+		if len(svc.CapAdd) > 0 {
+			add(name, "cap_add %v", svc.CapAdd)
+		}
+		for _, d := range svc.Devices {
+			add(name, "device %s", d.Source)
+		}
+		for _, v := range svc.Volumes {
+			switch {
+			case v.Type == "bind" && sensitiveMount(v.Source):
+				add(name, "bind mount of %s", v.Source)
+			case v.Type == "volume" && v.Source != "":
+				if vol, ok := project.Volumes[v.Source]; ok {
+					if dev := vol.DriverOpts["device"]; dev != "" && strings.Contains(vol.DriverOpts["o"], "bind") && sensitiveMount(dev) {
+						add(name, "volume %s binds %s", v.Source, dev)
+					}
+				}
 			}
 		}
 	}

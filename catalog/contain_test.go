@@ -28,30 +28,38 @@ func TestUserCatalogsStayInsideTheirFiles(t *testing.T) {
 }
 
 func TestHostReachIsListed(t *testing.T) {
-	a := &App{DockerCompose: map[string]any{"services": map[string]any{
+	a := &App{ID: "x", DockerCompose: map[string]any{"services": map[string]any{
 		"agent": map[string]any{"image": "x:1", "privileged": true, "pid": "host", "cap_add": []any{"NET_ADMIN"},
 			"volumes": []any{"/var/run/docker.sock:/var/run/docker.sock", "data:/data", map[string]any{"type": "bind", "source": "/proc", "target": "/host/proc"}}},
-		"web": map[string]any{"image": "nginx:1.27", "network_mode": "host", "devices": []any{"/dev/dri"}},
+		"web": map[string]any{"image": "nginx:1.27", "network_mode": "host", "devices": []any{"/dev/dri:/dev/dri"}, "volumes": []any{"/etc/localtime:/etc/localtime:ro", "./conf:/etc/nginx/conf.d"}},
 		"db":  map[string]any{"image": "postgres:16", "volumes": []any{"db:/var/lib/postgresql/data"}},
-	}}}
-	got := strings.Join(a.HostReach(), "; ")
+	}, "volumes": map[string]any{"data": map[string]any{}, "db": map[string]any{}}}}
+	got := strings.Join(a.HostReach(nil), "; ")
 	want := "service agent: privileged; service agent: pid host; service agent: cap_add [NET_ADMIN]; service agent: bind mount of /var/run/docker.sock; " +
-		"service agent: bind mount of /proc; service web: network_mode host; service web: devices [/dev/dri]"
+		"service agent: bind mount of /proc; service web: network_mode host; service web: device /dev/dri"
 	if got != want {
 		t.Errorf("HostReach:\n%s\nwant:\n%s", got, want)
 	}
 	c, _ := Embedded()
 	for _, app := range c.Apps() {
-		if r := app.HostReach(); len(r) > 0 {
+		if r := app.HostReach(nil); len(r) > 0 {
 			t.Errorf("embedded app %s reaches beyond its container: %v", app.ID, r)
 		}
 	}
 }
 
-func TestHostReachIgnoresOrdinaryVolumes(t *testing.T) {
-	a := &App{DockerCompose: map[string]any{"services": map[string]any{"web": map[string]any{"image": "x:1",
-		"volumes": []any{"/data", "./conf:/etc/x", map[string]any{"type": "tmpfs", "target": "/tmp"}, "/srv/app//:/app", "//:/host"}}}}}
-	if got := strings.Join(a.HostReach(), "; "); got != "service web: bind mount of //" {
-		t.Errorf("HostReach: %q", got)
+// TestHostReachSeesThroughInterpolation: settings hidden in ${VAR:-default}
+// or in a volume's driver options count as what compose makes of them.
+func TestHostReachSeesThroughInterpolation(t *testing.T) {
+	a := &App{ID: "x", DockerCompose: map[string]any{"services": map[string]any{
+		"s": map[string]any{"image": "x:1", "privileged": "${P:-true}", "network_mode": "${M:-host}", "volumes": []any{"${S:-/}:/host", "hostroot:/r"}},
+	}, "volumes": map[string]any{"hostroot": map[string]any{"driver_opts": map[string]any{"type": "none", "o": "bind", "device": "/var"}}}}}
+	got := strings.Join(a.HostReach(nil), "; ")
+	want := "service s: privileged; service s: network_mode host; service s: bind mount of /; service s: volume hostroot binds /var"
+	if got != want {
+		t.Errorf("HostReach:\n%s\nwant:\n%s", got, want)
+	}
+	if got := a.HostReach(map[string]string{"P": "false", "M": "bridge", "S": "/srv/data"}); len(got) != 1 {
+		t.Errorf("with safe values: %v", got)
 	}
 }

@@ -182,6 +182,11 @@ func (a *Allocator) Usage(ctx context.Context) (public, internal Usage, all []Al
 // Adopt records a pair found on an application's container: the existing
 // entry for its public port when there is one, else a new entry for the pair.
 func (a *Allocator) Adopt(ctx context.Context, owner string, public, internal int) (Allocation, error) {
+	if public < 1 || public > 65535 || internal < 1 || internal > 65535 {
+		// A hand-edited tag must not put an entry into the shared table
+		// that every later reader would reject.
+		return Allocation{}, fmt.Errorf("the container records ports %d and %d; a port is between 1 and 65535: fix its px-pub-/px-int- tags", public, internal)
+	}
 	var out Allocation
 	err := a.Store.Update(ctx, func(t *Table) error {
 		if got, ok := t.ByPublicPort(public); ok {

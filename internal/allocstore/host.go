@@ -77,7 +77,8 @@ echo LOCKED
 read -r go || exit E_GONE
 [ "$go" = GO ] || exit E_GONE
 mkdir -p /etc/pve/proximity
-rm -f FILE.tmp
+for f in FILE.tmp FILE.tmp.*; do if [ -e "$f" ]; then rm -f "$f"; fi; done
+tmp=FILE.tmp.$$
 echo BEGIN
 if [ -e FILE ] && [ ! -f FILE ]; then echo "FILE is not a regular file" >&2; exit E_UNREADABLE; fi
 if [ -f FILE ]; then
@@ -90,15 +91,16 @@ echo
 echo END
 read -r kw size sum || exit 0
 [ "$kw" = WRITE ] || exit 0
-cat > FILE.tmp
-set -- $(sha256sum FILE.tmp)
-if [ "$(wc -c < FILE.tmp)" -ne "$size" ] || [ "$1" != "$sum" ]; then
-  rm -f FILE.tmp; echo "the new content arrived incomplete; FILE is unchanged" >&2; exit E_INCOMPLETE
+ours || { echo "the cluster lock was taken over; FILE is unchanged" >&2; exit E_LOST; }
+cat > "$tmp"
+set -- $(sha256sum "$tmp")
+if [ "$(wc -c < "$tmp")" -ne "$size" ] || [ "$1" != "$sum" ]; then
+  rm -f "$tmp"; echo "the new content arrived incomplete; FILE is unchanged" >&2; exit E_INCOMPLETE
 fi
 if [ $(($(date +%s) - start)) -ge BUDGET ] || ! ours; then
-  rm -f FILE.tmp; echo "the cluster lock was held too long or taken over; FILE is unchanged" >&2; exit E_LOST
+  rm -f "$tmp"; echo "the cluster lock was held too long or taken over; FILE is unchanged" >&2; exit E_LOST
 fi
-mv FILE.tmp FILE || exit 1
+mv "$tmp" FILE || exit 1
 `)
 
 // HostStore keeps the file on the cluster file system through SSH to any online node.
@@ -121,7 +123,7 @@ func (s *HostStore) Update(ctx context.Context, fn func(t *Table) error) error {
 	var lastErr error
 	for _, node := range nodes {
 		done, err := s.updateVia(ctx, node, fn)
-		if err == nil || done {
+		if err == nil || done || ctx.Err() != nil {
 			return err
 		}
 		lastErr = err

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
@@ -98,15 +98,19 @@ func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map
 	return 0, "", errors.New("every VMID tried was taken meanwhile; try again")
 }
 
-// vmidMu makes the applies of one provider process take VMIDs one after
+// vmidTurn makes the applies of one provider process take VMIDs one after
 // another (nextid, then the create's synchronous part, about two requests),
 // so that they do not race each other for the same id; runs in other
 // processes are settled by PVE's already-exists check.
-var vmidMu sync.Mutex
+var vmidTurn = make(chan struct{}, 1)
 
 func (d *Deps) pickAndCreate(ctx context.Context, node string, options map[string]any) (int, string, error) {
-	vmidMu.Lock()
-	defer vmidMu.Unlock()
+	select {
+	case vmidTurn <- struct{}{}:
+		defer func() { <-vmidTurn }()
+	case <-ctx.Done():
+		return 0, "", ctx.Err()
+	}
 	vmid, err := d.Client.NextID(ctx)
 	if err != nil {
 		return 0, "", err
@@ -134,7 +138,9 @@ func (d *Deps) isOurs(ctx context.Context, node string, vmid int, options map[st
 	if err != nil {
 		return false, err
 	}
-	return cfg.String("hostname") == fmt.Sprint(options["hostname"]) && strings.Contains(cfg.String("tags"), TagDeploying), nil
+	tags := strings.Split(cfg.String("tags"), ";")
+	want := identityOf(strings.Split(fmt.Sprint(options["tags"]), ";"))
+	return cfg.String("hostname") == fmt.Sprint(options["hostname"]) && slices.Contains(tags, TagDeploying) && identityOf(tags) == want, nil
 }
 
 // waitCreated waits for a create whose task id was lost: until the config

@@ -131,7 +131,11 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 				spec.Hostname, strings.TrimPrefix(tagWithPrefix(g.Tags, TagApp), TagApp), g.VMID, g.Node, g.Node, g.VMID)
 		}
 		if g := unfinished(guests, spec, entry); g != nil {
-			if proven, why := d.provenUnfinished(ctx, spec, g); !proven {
+			proven, why, err := d.provenUnfinished(ctx, spec, g)
+			if err != nil {
+				return "", fmt.Errorf("checking CT %d, which looks like an unfinished deployment, against the allocation table: %w", g.VMID, err)
+			}
+			if !proven {
 				tflog.Warn(ctx, "a container that looks like an unfinished deployment is left alone", map[string]any{"vmid": g.VMID, "node": g.Node, "reason": why})
 				return fmt.Sprintf("CT %d on %s looks like one but %s: left alone", g.VMID, g.Node, why), nil
 			}

@@ -78,21 +78,26 @@ func tagWithPrefix(tags []string, prefix string) string {
 // look-alike, which would then receive the app's secrets); the allocation
 // table does: a killed run took the container's pair for this hostname, or
 // the configuration names the port allocation the container records.
-func (d *Deps) provenUnfinished(ctx context.Context, spec Spec, g *pveclient.ClusterGuest) (bool, string) {
+func (d *Deps) provenUnfinished(ctx context.Context, spec Spec, g *pveclient.ClusterGuest) (bool, string, error) {
 	pub, in := portsOf(g.Tags)
 	if spec.PortAllocationID != "" {
 		a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
-		if err != nil || !ok || a.PublicPort != pub || a.InternalPort != in {
-			return false, "its ports are not those of port allocation " + spec.PortAllocationID
+		if err != nil {
+			return false, "", err
 		}
-		return true, ""
+		if !ok || a.PublicPort != pub || a.InternalPort != in {
+			return false, "its ports are not those of port allocation " + spec.PortAllocationID, nil
+		}
+		return true, "", nil
 	}
+	// An unreadable table is an error, not a "no": going on would orphan
+	// the real unfinished deployment beside a second container.
 	a, ok, err := d.Ports.Find(ctx, pub)
-	switch {
-	case err != nil:
-		return false, "the allocation table could not be read (" + err.Error() + ")"
-	case !ok || a.Application != spec.Hostname || a.InternalPort != in:
-		return false, "the allocation table does not hold its ports for " + spec.Hostname
+	if err != nil {
+		return false, "", err
 	}
-	return true, ""
+	if !ok || a.Application != spec.Hostname || a.InternalPort != in {
+		return false, "the allocation table does not hold its ports for " + spec.Hostname, nil
+	}
+	return true, "", nil
 }

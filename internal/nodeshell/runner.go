@@ -122,18 +122,22 @@ func (r *Runner) authMethods() (methods []ssh.AuthMethod, done func()) {
 	if r.agentSock == "" {
 		return r.auth, func() {}
 	}
-	var conn net.Conn
-	agentAuth := ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+	var agentAuth ssh.AuthMethod
+	// The key comes first: methods of one kind are tried once each, so an
+	// agent without the key must not stand in front of it.
+	var conns []net.Conn
+	agentAuth = ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
 		c, err := net.Dial("unix", r.agentSock)
 		if err != nil {
 			return nil, fmt.Errorf("ssh-agent at %s: %w", r.agentSock, err)
 		}
-		conn = c
+		conns = append(conns, c)
 		return agent.NewClient(c).Signers()
 	})
-	return append([]ssh.AuthMethod{agentAuth}, r.auth...), func() {
-		if conn != nil {
-			_ = conn.Close()
+	methods = append(append([]ssh.AuthMethod{}, r.auth...), agentAuth)
+	return methods, func() {
+		for _, c := range conns {
+			_ = c.Close()
 		}
 	}
 }
@@ -321,6 +325,9 @@ func (r *Runner) session(ctx context.Context, node string, c *ssh.Client) (*ssh.
 		s   *ssh.Session
 		err error
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("ssh session on node %s: %w", node, err)
+	}
 	ch := make(chan opened, 1)
 	go func() { s, err := c.NewSession(); ch <- opened{s, err} }()
 	select {
@@ -331,10 +338,18 @@ func (r *Runner) session(ctx context.Context, node string, c *ssh.Client) (*ssh.
 		}
 		return o.s, nil
 	case <-ctx.Done():
-		r.drop(r.nodeConn(node), c)
+		// The connection is shared: it is dropped only when the node does
+		// not open the session even after a grace period (a deaf node),
+		// not because this caller gave up.
+		nc := r.nodeConn(node)
 		go func() {
-			if o := <-ch; o.s != nil {
-				_ = o.s.Close()
+			select {
+			case o := <-ch:
+				if o.s != nil {
+					_ = o.s.Close()
+				}
+			case <-time.After(r.cfg.DialTimeout):
+				r.drop(nc, c)
 			}
 		}()
 		return nil, fmt.Errorf("ssh session on node %s: %w", node, ctx.Err())
@@ -369,11 +384,12 @@ func (r *Runner) Run(ctx context.Context, node, script string, stdin io.Reader) 
 			return Result{}, fmt.Errorf("reading the input for node %s: %w", node, err)
 		}
 	}
-	res, err := r.run(ctx, node, script, input)
-	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		// A dropped connection is reopened once.
-		r.forget(node)
-		res, err = r.run(ctx, node, script, input)
+	res, used, err := r.run(ctx, node, script, input)
+	if err != nil && used != nil && ctx.Err() == nil {
+		// A dropped connection is reopened once; only the connection this
+		// command used is closed, not one another caller dialled meanwhile.
+		r.drop(r.nodeConn(node), used)
+		res, _, err = r.run(ctx, node, script, input)
 	}
 	program, _, _ := strings.Cut(strings.TrimSpace(script), " ")
 	tflog.SubsystemTrace(tflog.NewSubsystem(ctx, logSubsystem), logSubsystem, "node command", map[string]any{
@@ -382,14 +398,14 @@ func (r *Runner) Run(ctx context.Context, node, script string, stdin io.Reader) 
 	return res, err
 }
 
-func (r *Runner) run(ctx context.Context, node, script string, stdin []byte) (Result, error) {
+func (r *Runner) run(ctx context.Context, node, script string, stdin []byte) (Result, *ssh.Client, error) {
 	c, err := r.client(ctx, node)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	sess, err := r.session(ctx, node, c)
 	if err != nil {
-		return Result{}, err
+		return Result{}, c, err
 	}
 	defer sess.Close()
 	var stdout, stderr bytes.Buffer
@@ -405,25 +421,18 @@ func (r *Runner) run(ctx context.Context, node, script string, stdin []byte) (Re
 		// the channel closes the command's stdin and output, which ends it.
 		_ = sess.Signal(ssh.SIGKILL)
 		_ = sess.Close()
-		return Result{}, fmt.Errorf("command on node %s: %w", node, ctx.Err())
+		return Result{}, c, fmt.Errorf("command on node %s: %w", node, ctx.Err())
 	case err := <-done:
 		res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
 		var exit *ssh.ExitError
 		switch {
 		case err == nil:
-			return res, nil
+			return res, c, nil
 		case errors.As(err, &exit):
 			res.ExitCode = exit.ExitStatus()
-			return res, nil
+			return res, c, nil
 		}
-		return res, fmt.Errorf("command on node %s: %w", node, err)
-	}
-}
-
-func (r *Runner) forget(node string) {
-	nc := r.nodeConn(node)
-	if c := nc.current(); c != nil {
-		r.drop(nc, c)
+		return res, c, fmt.Errorf("command on node %s: %w", node, err)
 	}
 }
 

@@ -34,7 +34,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			fmt.Sprintf("The catalog has no app %q. Closest ids: %s.", plan.CatalogID.ValueString(), strings.Join(r.data.catalog.Closest(plan.CatalogID.ValueString(), 3), ", ")))
 		return
 	}
-	if reach := entry.HostReach(); len(reach) > 0 {
+	if reach := entry.HostReach(stringMap(ctx, plan.Environment)); len(reach) > 0 {
 		if !r.data.settings.allowHostAccess {
 			resp.Diagnostics.AddAttributeError(path.Root("catalog_id"), "The app reaches beyond its container",
 				fmt.Sprintf("%s (%s) asks for: %s. Set allow_host_access = true in the provider block to deploy it.", entry.Name, entry.Source, strings.Join(reach, "; ")))

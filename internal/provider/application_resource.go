@@ -188,6 +188,9 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 			Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
 		})
 		if err != nil {
+			// The container may carry the app's identity already: keep it,
+			// so the next apply recognises the container and tries again.
+			writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
 			resp.Diagnostics.AddError("Unable to deploy the application into the imported container", fmt.Sprintf("deploying %s into %s: %v", plan.CatalogID.ValueString(), state.ID.ValueString(), err))
 			return
 		}
@@ -292,7 +295,11 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
 		return
 	}
-	if !o.Gone && !belongs(o, readIdentity(ctx, req.Private, &resp.Diagnostics), state) {
+	switch {
+	case o.Gone:
+		// Nothing to destroy; the VMID may be handed out again any moment.
+		vmid = 0
+	case !belongs(o, readIdentity(ctx, req.Private, &resp.Diagnostics), state):
 		// Only the ports are the app's still; the guest is someone else's.
 		notOursWarning(&resp.Diagnostics, state, o)
 		vmid = 0
