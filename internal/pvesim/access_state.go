@@ -77,22 +77,22 @@ var errUnchanged = errors.New("unchanged")
 // changeTokenSecrets is TokenConfig's generate_token and delete_token.
 // token.cfg has a cluster lock of its own, taken inside user.cfg's.
 func (s *Simulator) changeTokenSecrets(change func(secrets map[string]string)) {
-	s.tokenCfgMu.Lock()
-	defer s.tokenCfgMu.Unlock()
-	raw, _ := s.cfs.ReadFile(tokenCfgPath)
-	secrets := parseTokenSecrets(string(raw))
-	change(secrets)
-	_ = s.cfs.WriteFile(tokenCfgPath, []byte(formatTokenSecrets(secrets)), 0o600)
-	s.persistSoon()
+	s.changeMapFile(&s.tokenCfgMu, tokenCfgPath, parseTokenSecrets, formatTokenSecrets, change)
 }
 
 // changeShadow is PVE::Auth::PVE's lock_shadow_config.
 func (s *Simulator) changeShadow(change func(shadow map[string]string)) {
-	s.shadowCfgMu.Lock()
-	defer s.shadowCfgMu.Unlock()
-	raw, _ := s.cfs.ReadFile(shadowCfgPath)
-	shadow := parseShadow(string(raw))
-	change(shadow)
-	_ = s.cfs.WriteFile(shadowCfgPath, []byte(formatShadow(shadow)), 0o600)
+	s.changeMapFile(&s.shadowCfgMu, shadowCfgPath, parseShadow, formatShadow, change)
+}
+
+// changeMapFile is a read-modify-write of one of the private files (mode
+// 0600, root's alone on a node) under that file's lock.
+func (s *Simulator) changeMapFile(mu *sync.Mutex, path string, parse func(string) map[string]string, format func(map[string]string) string, change func(map[string]string)) {
+	mu.Lock()
+	defer mu.Unlock()
+	raw, _ := s.cfs.ReadFile(path)
+	entries := parse(string(raw))
+	change(entries)
+	_ = s.cfs.WriteFile(path, []byte(format(entries)), 0o600)
 	s.persistSoon()
 }

@@ -29,9 +29,11 @@ func (s *Simulator) getClusterOptions(r *request) (any, error) {
 		}
 	}
 	privileged := r.acc.has(r.authid, "/", "Sys.Modify")
-	s.mu.Lock()
-	guestTags := s.guestTagsLocked()
-	s.mu.Unlock()
+	guestTags := func() map[int]string {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.guestTagsLocked()
+	}
 	allowed, _, _ := s.allowedTags(r.acc, r.authid, privileged, guestTags)
 	out["allowed-tags"] = sortedKeys(allowed)
 	return out, nil

@@ -97,7 +97,7 @@ type ctConfigChange struct {
 	new          map[string]string
 	deletes      []string
 	unprivileged bool
-	guestTags    map[int]string // every guest's tags, for user-allow=existing
+	guestTags    func() map[int]string // every guest's tags, for user-allow=existing; asked only when needed
 }
 
 // checkCTModifyConfigPerm is check_ct_modify_config_perm: every changed or
@@ -307,7 +307,7 @@ func (a *accessState) checkBridgeAccess(authid, raw string) *apiError {
 // tags needs VM.Config.Options on the guest; without Sys.Modify on / every
 // added or removed tag must also be allowed by datacenter.cfg's
 // user-tag-access and must not be a registered tag.
-func (s *Simulator) assertTagPermissions(a *accessState, authid string, vmid int, oldTags, newTags string, guestTags map[int]string) *apiError {
+func (s *Simulator) assertTagPermissions(a *accessState, authid string, vmid int, oldTags, newTags string, guestTags func() map[int]string) *apiError {
 	if err := a.check(authid, "/vms/"+itoa(vmid), "VM.Config.Options"); err != nil {
 		return err
 	}
@@ -348,7 +348,7 @@ func (s *Simulator) assertTagPermissions(a *accessState, authid string, vmid int
 
 // allowedTags is get_allowed_tags: the tags an identity may set, the
 // registered tags, and whether any tag goes (user-allow=free).
-func (s *Simulator) allowedTags(a *accessState, authid string, privileged bool, guestTags map[int]string) (allowed, registered map[string]bool, free bool) {
+func (s *Simulator) allowedTags(a *accessState, authid string, privileged bool, guestTags func() map[int]string) (allowed, registered map[string]bool, free bool) {
 	dc := s.readDatacenterConfig()
 	allowed, registered = map[string]bool{}, map[string]bool{}
 	for _, t := range dc.registeredTags() {
@@ -362,7 +362,7 @@ func (s *Simulator) allowedTags(a *accessState, authid string, privileged bool, 
 		}
 	}
 	if ta.userAllow == "free" || ta.userAllow == "existing" || privileged {
-		for id, tags := range guestTags {
+		for id, tags := range guestTags() {
 			if !privileged && !a.has(authid, "/vms/"+itoa(id), "VM.Audit") {
 				continue
 			}
@@ -429,7 +429,7 @@ func (s *Simulator) checkCreatePerms(r *request, existing *guest) *apiError {
 			conf[k] = v
 		}
 	}
-	change := ctConfigChange{vmid: vmid, pool: pool, new: conf, unprivileged: r.bool("unprivileged"), guestTags: s.guestTagsLocked()}
+	change := ctConfigChange{vmid: vmid, pool: pool, new: conf, unprivileged: r.bool("unprivileged"), guestTags: s.guestTagsLocked}
 	if err := s.checkCTModifyConfigPerm(a, authid, change); err != nil {
 		return err
 	}
@@ -488,7 +488,7 @@ func (s *Simulator) checkConfigUpdatePerms(r *request, g *guest) *apiError {
 	change := ctConfigChange{
 		vmid: g.VMID, old: g.Config, new: conf,
 		deletes: splitList(r.params["delete"]), unprivileged: g.Config["unprivileged"] == "1",
-		guestTags: s.guestTagsLocked(),
+		guestTags: s.guestTagsLocked,
 	}
 	return s.checkCTModifyConfigPerm(r.acc, r.authid, change)
 }
