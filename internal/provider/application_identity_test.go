@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // TestAccReusedVMIDIsNotTheApp: the app's container is deleted out of band
@@ -61,13 +63,7 @@ resource "proximity_application" "web" {
 					if err := client.DeleteGuest(ctx, "pve3", 100); err != nil {
 						t.Fatal(err)
 					}
-					upid, err := client.StartCreateGuest(ctx, "pve3", 100, planted)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if _, err := client.WaitTask(ctx, upid); err != nil {
-						t.Fatal(err)
-					}
+					createGuestOutOfBand(t, client, "pve3", 100, planted)
 				},
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -112,16 +108,10 @@ resource "proximity_application" "b" {
 
 	// Another workspace's app "web" (a confirmed Proximity app: no
 	// deploying mark); this configuration asks for "web" too.
-	upid, err := client.StartCreateGuest(context.Background(), "pve1", 150, map[string]any{
+	createGuestOutOfBand(t, client, "pve1", 150, map[string]any{
 		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
 		"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-id-0123456789ab;px-int-9150;px-pub-8150",
 	})
-	if err == nil {
-		_, err = client.WaitTask(context.Background(), upid)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{{
@@ -135,5 +125,18 @@ resource "proximity_application" "b" {
 	}
 	if guests, _ := client.ClusterGuests(context.Background()); len(guests) != 1 {
 		t.Errorf("%d containers, want only the other workspace's", len(guests))
+	}
+}
+
+// createGuestOutOfBand makes a container through the API, as someone else
+// would, and waits for it.
+func createGuestOutOfBand(t *testing.T, client *pveclient.Client, node string, vmid int, options map[string]any) {
+	t.Helper()
+	upid, err := client.StartCreateGuest(context.Background(), node, vmid, options)
+	if err == nil {
+		_, err = client.WaitTask(context.Background(), upid)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
