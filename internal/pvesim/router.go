@@ -55,7 +55,54 @@ func (rt *router) match(segments []string) (*route, map[string]string) {
 // buildRoutes joins the schema with the handlers; every handled path must be
 // in the schema, so the simulator never serves a path PVE does not have.
 func (s *Simulator) buildRoutes() *router {
-	handlers := map[string]map[string]handlerFunc{
+	handlers := map[string]map[string]handlerFunc{}
+	// Each area of the API registers its paths in its own file.
+	for _, area := range []map[string]map[string]handlerFunc{
+		s.coreRoutes(), s.guestOpRoutes(), s.storageConfigRoutes(), s.downloadRoutes(), s.networkRoutes(),
+	} {
+		for template, hs := range area {
+			if handlers[template] == nil {
+				handlers[template] = map[string]handlerFunc{}
+			}
+			for m, h := range hs {
+				if handlers[template][m] != nil {
+					panic("pvesim: route registered twice: " + m + " " + template)
+				}
+				handlers[template][m] = h
+			}
+		}
+	}
+	rt := &router{}
+	for template, hs := range handlers {
+		methods, ok := s.schema[template]
+		if !ok {
+			panic("pvesim: route not in schema: " + template)
+		}
+		r := &route{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), methods: map[string]*pveschema.Method{}, handlers: hs, perms: map[string]*methodPerms{}}
+		for m := range hs {
+			if methods[m] == nil {
+				panic("pvesim: method not in schema: " + m + " " + template)
+			}
+			r.methods[m] = methods[m]
+			perms, err := compilePerms(methods[m].Permissions)
+			if err != nil {
+				panic("pvesim: permissions of " + m + " " + template + ": " + err.Error())
+			}
+			r.perms[m] = perms
+		}
+		rt.routes = append(rt.routes, r)
+	}
+	// Literal paths before variable ones of the same length.
+	sort.SliceStable(rt.routes, func(i, j int) bool {
+		return strings.Count(rt.routes[i].template, "{") < strings.Count(rt.routes[j].template, "{")
+	})
+	return rt
+}
+
+// coreRoutes are the paths of the cluster, guests, tasks, storage content,
+// backups and access control.
+func (s *Simulator) coreRoutes() map[string]map[string]handlerFunc {
+	return map[string]map[string]handlerFunc{
 		"/version":                                 {"GET": s.getVersion},
 		"/access/ticket":                           {"GET": s.getTicketDummy, "POST": s.postTicket},
 		"/nodes":                                   {"GET": s.listNodes},
@@ -103,29 +150,4 @@ func (s *Simulator) buildRoutes() *router {
 		"/access/password":         {"PUT": s.changePassword},
 		"/cluster/options":         {"GET": s.getClusterOptions, "PUT": s.putClusterOptions},
 	}
-	rt := &router{}
-	for template, hs := range handlers {
-		methods, ok := s.schema[template]
-		if !ok {
-			panic("pvesim: route not in schema: " + template)
-		}
-		r := &route{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), methods: map[string]*pveschema.Method{}, handlers: hs, perms: map[string]*methodPerms{}}
-		for m := range hs {
-			if methods[m] == nil {
-				panic("pvesim: method not in schema: " + m + " " + template)
-			}
-			r.methods[m] = methods[m]
-			perms, err := compilePerms(methods[m].Permissions)
-			if err != nil {
-				panic("pvesim: permissions of " + m + " " + template + ": " + err.Error())
-			}
-			r.perms[m] = perms
-		}
-		rt.routes = append(rt.routes, r)
-	}
-	// Literal paths before variable ones of the same length.
-	sort.SliceStable(rt.routes, func(i, j int) bool {
-		return strings.Count(rt.routes[i].template, "{") < strings.Count(rt.routes[j].template, "{")
-	})
-	return rt
 }

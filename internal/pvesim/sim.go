@@ -27,6 +27,10 @@ type Options struct {
 	SSHListen string // first node's SSH address; node i listens on port+i (port 0: random ports)
 	Nodes     int    // default 3: pve1, pve2, pve3
 
+	// PVEVersion is the release answered: "8.4" (default) or "9.1". It picks
+	// the schema, the built-in roles and the appliance index.
+	PVEVersion string
+
 	TokenID     string // default root@pam!proximity
 	TokenSecret string // default random (or the state file's)
 	Password    string // root@pam's password; default random (or the state file's)
@@ -53,7 +57,7 @@ type Simulator struct {
 	stats  *stats
 	sec    *secrets
 
-	// release is the PVE release answered ("8.4"); it picks the built-in roles.
+	// release is the PVE release answered ("8.4" or "9.1").
 	release string
 
 	// accessMu guards accessCur, the parsed user.cfg of the last request;
@@ -112,14 +116,17 @@ func New(opts Options) (*Simulator, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	schema, err := pveschema.Load()
+	if opts.PVEVersion == "" {
+		opts.PVEVersion = "8.4"
+	}
+	schema, err := pveschema.Load(opts.PVEVersion)
 	if err != nil {
 		return nil, err
 	}
 	s := &Simulator{
 		opts: opts, schema: schema, clock: clock{scale: opts.TimeScale},
 		faults: newFaults(opts.Seed), stats: newStats(), guests: map[int]*guest{},
-		persistCh: make(chan struct{}, 1), release: "8.4",
+		persistCh: make(chan struct{}, 1), release: opts.PVEVersion,
 	}
 	if err := s.faults.set(opts.Faults); err != nil {
 		return nil, err

@@ -1,5 +1,5 @@
-// Package pveschema holds the part of the official Proxmox VE 8.4.2 API schema
-// that the simulator serves, and validates request parameters against it the
+// Package pveschema holds the part of the official Proxmox VE API schemas
+// (8.4.2 and 9.1.3) that the simulator serves, and validates request parameters against it the
 // way PVE's JSONSchema module does, with PVE's own messages.
 package pveschema
 
@@ -13,9 +13,27 @@ import (
 )
 
 //go:generate go run ./gen -in ../../../../shared/pve-api/pve-api-schema-8.4.2.json -out pve-8.4.2-subset.json
+//go:generate go run ./gen -in ../../../../shared/pve-api/pve-api-schema-9.1.3.json -out pve-9.1.3-subset.json
 
-//go:embed pve-8.4.2-subset.json
-var subsetJSON []byte
+var (
+	//go:embed pve-8.4.2-subset.json
+	subset84 []byte
+	//go:embed pve-9.1.3-subset.json
+	subset91 []byte
+)
+
+// Releases are the PVE releases whose schemas are embedded, oldest first.
+var Releases = []string{"8.4", "9.1"}
+
+func subsetOf(release string) ([]byte, error) {
+	switch release {
+	case "8.4":
+		return subset84, nil
+	case "9.1":
+		return subset91, nil
+	}
+	return nil, fmt.Errorf("unknown PVE release %q (known: 8.4, 9.1)", release)
+}
 
 // Prop is one parameter's schema.
 type Prop struct {
@@ -85,11 +103,15 @@ type Permissions struct {
 // Schema maps path templates ("/nodes/{node}/lxc") to their methods.
 type Schema map[string]map[string]*Method
 
-// Load parses the embedded schema subset.
-func Load() (Schema, error) {
+// Load parses the embedded schema subset of a release ("8.4" or "9.1").
+func Load(release string) (Schema, error) {
+	raw, err := subsetOf(release)
+	if err != nil {
+		return nil, err
+	}
 	var s Schema
-	if err := json.Unmarshal(subsetJSON, &s); err != nil {
-		return nil, fmt.Errorf("embedded PVE schema: %w", err)
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("embedded PVE %s schema: %w", release, err)
 	}
 	for path, methods := range s {
 		for m, meth := range methods {
@@ -101,9 +123,9 @@ func Load() (Schema, error) {
 	return s, nil
 }
 
-// MustLoad is Load for package initialisation; the embedded file is fixed at build time.
-func MustLoad() Schema {
-	s, err := Load()
+// MustLoad is Load for package initialisation; the embedded files are fixed at build time.
+func MustLoad(release string) Schema {
+	s, err := Load(release)
 	if err != nil {
 		panic(err)
 	}

@@ -6,22 +6,33 @@ import (
 )
 
 func TestSchemaCoversServedPaths(t *testing.T) {
-	s, err := Load()
-	if err != nil {
-		t.Fatal(err)
+	for _, release := range Releases {
+		s, err := Load(release)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkServed(t, release, s)
 	}
+	if _, err := Load("7.4"); err == nil || !strings.Contains(err.Error(), "known: 8.4, 9.1") {
+		t.Errorf("an unknown release must name the known ones, got %v", err)
+	}
+}
+
+func checkServed(t *testing.T, release string, s Schema) {
+	t.Helper()
 	for path, method := range map[string]string{
 		"/nodes/{node}/lxc": "POST", "/nodes/{node}/lxc/{vmid}/config": "PUT", "/nodes/{node}/vzdump": "POST",
 		"/cluster/nextid": "GET", "/access/ticket": "POST", "/nodes/{node}/storage/{storage}/content/{volume}": "DELETE",
+		"/nodes/{node}/lxc/{vmid}/clone": "POST", "/storage": "POST", "/nodes/{node}/network": "PUT",
 	} {
 		if s[path][method] == nil {
-			t.Errorf("%s %s missing from the embedded schema", method, path)
+			t.Errorf("%s %s missing from the embedded %s schema", method, path, release)
 		}
 	}
 }
 
 func TestValidate(t *testing.T) {
-	s := MustLoad()
+	s := MustLoad("8.4")
 	create := s["/nodes/{node}/lxc"]["POST"]
 	base := func(extra Params) Params {
 		p := Params{"node": "pve1", "vmid": "100", "ostemplate": "local:vztmpl/x.tar.zst"}

@@ -61,6 +61,20 @@ var servedPaths = []string{
 	"/access/permissions",
 	"/access/password",
 	"/cluster/options",
+	"/nodes/{node}/lxc/{vmid}/clone",
+	"/nodes/{node}/lxc/{vmid}/template",
+	"/nodes/{node}/lxc/{vmid}/migrate",
+	"/nodes/{node}/lxc/{vmid}/move_volume",
+	"/nodes/{node}/lxc/{vmid}/pending",
+	"/nodes/{node}/network",
+	"/nodes/{node}/network/{iface}",
+	"/storage",
+	"/storage/{storage}",
+	"/nodes/{node}/storage/{storage}/download-url",
+	"/nodes/{node}/query-url-metadata",
+	"/nodes/{node}/lxc/{vmid}/status",
+	"/nodes/{node}/storage/{storage}",
+	"/cluster/config/nodes",
 }
 
 type apiNode struct {
