@@ -188,7 +188,7 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	if rootfs == "" {
 		rootfs = storageID + ":4"
 	}
-	cfg := map[string]string{"arch": "amd64", "memory": "512", "swap": "512", "hostname": "CT" + strconv.Itoa(vmid), "ostype": osFamily(tmpl.VolID)}
+	cfg := map[string]string{"arch": "amd64", "memory": "512", "swap": "512", "hostname": "CT" + strconv.Itoa(vmid), "ostype": templateOSType(tmpl)}
 	for k, v := range r.params {
 		if !creationOnly[k] {
 			cfg[k] = v
@@ -205,7 +205,7 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 		return nil, aerr
 	}
 	cfg["rootfs"] = volume
-	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: newRootFS(osFamily(tmpl.VolID), cfg["hostname"]), CreatedAt: time.Now()}
+	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: rootFSFromTemplate(tmpl, cfg["hostname"]), CreatedAt: time.Now()}
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
 	startAfter, pool := r.bool("start"), r.params["pool"]

@@ -44,15 +44,18 @@ type storage struct {
 
 // volume is one item of storage content: a template, a backup archive or a disk.
 type volume struct {
-	VolID     string    `json:"volid"`
-	Content   string    `json:"content"`
-	Format    string    `json:"format"`
-	Size      int64     `json:"size"`
-	CTime     int64     `json:"ctime"`
-	VMID      int       `json:"vmid,omitempty"`
-	Notes     string    `json:"notes,omitempty"`
-	Protected bool      `json:"protected,omitempty"`
-	Archive   *archive  `json:"archive,omitempty"`
+	VolID     string   `json:"volid"`
+	Content   string   `json:"content"`
+	Format    string   `json:"format"`
+	Size      int64    `json:"size"`
+	CTime     int64    `json:"ctime"`
+	VMID      int      `json:"vmid,omitempty"`
+	Notes     string   `json:"notes,omitempty"`
+	Protected bool     `json:"protected,omitempty"`
+	Archive   *archive `json:"archive,omitempty"`
+	// OSRelease is a container template's etc/os-release: what PVE's setup
+	// code reads to learn the distribution, and what decides the userland.
+	OSRelease string    `json:"os_release,omitempty"`
 	Created   time.Time `json:"-"`
 }
 

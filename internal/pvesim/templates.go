@@ -84,3 +84,11 @@ func newRootFS(family, hostname string) *vfs.Tree {
 	}
 	return t
 }
+
+// templateOSType is the ostype PVE's setup code detects in a template.
+func templateOSType(v *volume) string { return osFamily(v.VolID) }
+
+// rootFSFromTemplate unpacks a template volume for a new container.
+func rootFSFromTemplate(v *volume, hostname string) *vfs.Tree {
+	return newRootFS(osFamily(v.VolID), hostname)
+}
