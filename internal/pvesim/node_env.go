@@ -24,7 +24,7 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs["pct"] = s.pctProgram(n)
 	progs["pveum"] = s.pveumProgram()
 	return &shell.Env{
-		FS:       shell.NewMounts(n.FS).Mount("/etc/pve", s.cfs),
+		FS:       s.nodeFS(n),
 		Programs: progs, Home: "/root", Locks: n.locks(),
 		Vars:      []string{"HOSTNAME=" + n.Name, "LANG=C.UTF-8"},
 		Sleep:     s.clock.sleep,
@@ -112,7 +112,7 @@ func (s *Simulator) pctProgram(n *node) shell.Program {
 }
 
 func (s *Simulator) pctCopy(c *shell.Call, n *node, g *guest, sub string, rest []string) int {
-	nodeFS := shell.NewMounts(n.FS).Mount("/etc/pve", s.cfs)
+	nodeFS := s.nodeFS(n)
 	src, dst := rest[0], rest[1]
 	var data []byte
 	var err error

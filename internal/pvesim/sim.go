@@ -68,6 +68,8 @@ type Simulator struct {
 	tokenCfgMu    sync.Mutex // priv/token.cfg's own lock
 	shadowCfgMu   sync.Mutex // priv/shadow.cfg's own lock
 
+	cfsLocks cfsLockTable // pmxcfs's lock records (cfs_view.go)
+
 	mu          sync.Mutex // guards everything below
 	clusterName string
 	nodes       []*node

@@ -161,6 +161,24 @@ func (s *Simulator) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, n *no
 			_ = req.Reply(true, nil)
 		case "pty-req", "window-change":
 			_ = req.Reply(true, nil)
+		case "subsystem":
+			// sshd_config on PVE: Subsystem sftp /usr/lib/openssh/sftp-server.
+			var p struct{ Name string }
+			if err := ssh.Unmarshal(req.Payload, &p); err != nil || p.Name != "sftp" {
+				_ = req.Reply(false, nil)
+				continue
+			}
+			_ = req.Reply(true, nil)
+			s.stats.countCommand("sftp")
+			go ssh.DiscardRequests(reqs)
+			code := 0
+			if err := s.serveSFTP(ch, n); err != nil {
+				code = 1
+			}
+			s.persistSoon()
+			_ = ch.CloseWrite()
+			_, _ = ch.SendRequest("exit-status", false, exitStatus(code))
+			return
 		case "exec", "shell":
 			script := ""
 			if req.Type == "exec" {
@@ -181,13 +199,18 @@ func (s *Simulator) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, n *no
 			} else {
 				code = shellEnv.Run(s.ctx, "sh", ch, ch, ch.Stderr(), "/root")
 			}
-			status := make([]byte, 4)
-			binary.BigEndian.PutUint32(status, uint32(code))
 			_ = ch.CloseWrite()
-			_, _ = ch.SendRequest("exit-status", false, status)
+			_, _ = ch.SendRequest("exit-status", false, exitStatus(code))
 			return
 		default:
 			_ = req.Reply(false, nil)
 		}
 	}
+}
+
+// exitStatus is the payload of an "exit-status" request (RFC 4254 6.10).
+func exitStatus(code int) []byte {
+	status := make([]byte, 4)
+	binary.BigEndian.PutUint32(status, uint32(code))
+	return status
 }

@@ -1,0 +1,244 @@
+package pvesim
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
+)
+
+// cfsLockDir is where cfs_lock makes its lock directories (pve-cluster
+// src/PVE/Cluster.pm: my $lockdir = "/etc/pve/priv/lock"), relative to /etc/pve.
+const cfsLockDir = "/priv/lock"
+
+// cfsLockTable is pmxcfs's memory of its locks (memdb.c memdb_lock_info_t):
+// which node wrote each lock directory and when its lifetime started.
+type cfsLockTable struct {
+	mu    sync.Mutex
+	locks map[string]cfsLockInfo
+}
+
+type cfsLockInfo struct {
+	writer string    // the node whose mkdir (or renewal) made the lock (te->writer)
+	ltime  time.Time // start of the lock's lifetime (li->ltime)
+	ino    uint64    // the directory the record is about; a new one of the same name is another lock
+}
+
+// cfsView is /etc/pve as one node's pmxcfs mount shows it: the shared tree,
+// with pmxcfs's modes on every entry and its lock rules on priv/lock.
+type cfsView struct {
+	s    *Simulator
+	node string
+}
+
+var _ shell.FS = (*cfsView)(nil)
+
+// nodeFS is a node's file system as its shell and SFTP server see it.
+func (s *Simulator) nodeFS(n *node) *shell.Mounts {
+	return shell.NewMounts(n.FS).Mount("/etc/pve", &cfsView{s: s, node: n.Name})
+}
+
+// isCFSLockDir follows cfs-utils.c path_is_lockdir and memdb.c memdb_mtime:
+// a directory directly under priv/lock.
+func isCFSLockDir(p string) bool {
+	dir, base := path.Split(path.Clean("/" + p))
+	return path.Clean(dir) == cfsLockDir && base != ""
+}
+
+// isCFSPrivate follows cfs-utils.c path_is_private: priv/ and nodes/*/priv/.
+func isCFSPrivate(p string) bool {
+	parts := strings.Split(strings.TrimPrefix(path.Clean("/"+p), "/"), "/")
+	if parts[0] == "priv" {
+		return true
+	}
+	return len(parts) >= 3 && parts[0] == "nodes" && parts[2] == "priv"
+}
+
+// cfsMode is the mode pmxcfs.c cfs_fuse_getattr reports: private entries keep
+// only the owner's bits (0700 for directories, 0600 for files), others get
+// 0755 for directories and 0640 for files (cfs-plug-memdb.c answers 0777 and
+// 0666, which getattr masks).
+func cfsMode(p string, m fs.FileMode) fs.FileMode {
+	typ := m.Type()
+	switch {
+	case m.IsDir():
+		if isCFSPrivate(p) {
+			return typ | 0o700
+		}
+		return typ | 0o755
+	case isCFSPrivate(p):
+		return typ | 0o600
+	default:
+		return typ | 0o640
+	}
+}
+
+type cfsInfo struct {
+	fs.FileInfo
+	mode fs.FileMode
+}
+
+func (i cfsInfo) Mode() fs.FileMode { return i.mode }
+
+func (v *cfsView) Stat(p string) (fs.FileInfo, error) {
+	st, err := v.s.cfs.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	return cfsInfo{FileInfo: st, mode: cfsMode(p, st.Mode())}, nil
+}
+
+func (v *cfsView) ReadDir(p string) ([]fs.DirEntry, error) {
+	entries, err := v.s.cfs.ReadDir(p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fs.DirEntry, len(entries))
+	for i, e := range entries {
+		st, ierr := e.Info()
+		if ierr != nil {
+			return nil, ierr
+		}
+		out[i] = fs.FileInfoToDirEntry(cfsInfo{FileInfo: st, mode: cfsMode(path.Join(p, e.Name()), st.Mode())})
+	}
+	return out, nil
+}
+
+func (v *cfsView) ReadFile(p string) ([]byte, error) { return v.s.cfs.ReadFile(p) }
+func (v *cfsView) WriteFile(p string, data []byte, perm fs.FileMode) error {
+	return v.s.cfs.WriteFile(p, data, perm)
+}
+func (v *cfsView) MkdirAll(p string, perm fs.FileMode) error { return v.s.cfs.MkdirAll(p, perm) }
+func (v *cfsView) RemoveAll(p string) error                  { return v.s.cfs.RemoveAll(p) }
+func (v *cfsView) Rename(from, to string) error              { return v.s.cfs.Rename(from, to) }
+func (v *cfsView) Open(p string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
+	return v.s.cfs.Open(p, flag, perm)
+}
+
+// Mkdir records who made a lock directory and when, as memdb.c memdb_mkdir
+// does for entries of priv/lock (memdb_lock_expired inserts the record).
+func (v *cfsView) Mkdir(p string, perm fs.FileMode) error {
+	if err := v.s.cfs.Mkdir(p, perm); err != nil {
+		return err
+	}
+	if isCFSLockDir(p) {
+		v.s.cfsLocks.record(v.s, p, v.node)
+	}
+	return nil
+}
+
+func (v *cfsView) Remove(p string) error {
+	if err := v.s.cfs.Remove(p); err != nil {
+		return err
+	}
+	if isCFSLockDir(p) {
+		v.s.cfsLocks.forget(p)
+	}
+	return nil
+}
+
+// Chtimes is utime on pmxcfs. On a lock directory (memdb.c memdb_mtime and
+// cfs-plug-memdb.c cfs_plug_memdb_utimens):
+//   - mtime 0 is an unlock request: the lock is deleted when it is older than
+//     the lock lifetime (CFS_LOCK_TIMEOUT, 120 s); the utime itself is then
+//     refused with EACCES, as an older mtime always is;
+//   - an older mtime than the directory's is refused (EACCES);
+//   - a newer one renews the lock, but only from the node that wrote it;
+//     any other node is refused (EACCES).
+func (v *cfsView) Chtimes(p string, mtime time.Time) error {
+	if !isCFSLockDir(p) {
+		return v.s.cfs.Chtimes(p, mtime)
+	}
+	st, err := v.s.cfs.Stat(p)
+	if err != nil || !st.IsDir() {
+		return v.s.cfs.Chtimes(p, mtime)
+	}
+	denied := &fs.PathError{Op: "utime", Path: p, Err: syscall.EACCES}
+	info := v.s.cfsLocks.lookup(p, st)
+	if mtime.Unix() == 0 {
+		if time.Since(info.ltime) > v.s.opts.LockLifetime {
+			_ = v.s.cfs.RemoveAll(p)
+			v.s.cfsLocks.forget(p)
+		}
+		return denied
+	}
+	if mtime.Unix() < st.ModTime().Unix() || info.writer != v.node {
+		return denied
+	}
+	if err := v.s.cfs.Chtimes(p, mtime); err != nil {
+		return err
+	}
+	v.s.cfsLocks.record(v.s, p, v.node)
+	return nil
+}
+
+func inodeOf(st fs.FileInfo) uint64 {
+	if s, ok := st.Sys().(interface{ Inode() uint64 }); ok {
+		return s.Inode()
+	}
+	return 0
+}
+
+func (t *cfsLockTable) record(s *Simulator, p, writer string) {
+	st, err := s.cfs.Stat(p)
+	if err != nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.locks == nil {
+		t.locks = map[string]cfsLockInfo{}
+	}
+	t.locks[path.Clean(p)] = cfsLockInfo{writer: writer, ltime: time.Now(), ino: inodeOf(st)}
+}
+
+func (t *cfsLockTable) forget(p string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.locks, path.Clean(p))
+}
+
+// lookup returns the record of the lock directory st; a directory pmxcfs has
+// no record of (one made before a restart) counts from its mtime and belongs
+// to no node, as memdb_update_locks rebuilds the table without writers.
+func (t *cfsLockTable) lookup(p string, st fs.FileInfo) cfsLockInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	info, ok := t.locks[path.Clean(p)]
+	if !ok || info.ino != inodeOf(st) {
+		return cfsLockInfo{ltime: st.ModTime()}
+	}
+	return info
+}
+
+// cfsLock runs fn holding a pmxcfs lock as PVE's Cluster.pm cfs_lock does:
+// mkdir of priv/lock (when missing), then mkdir of priv/lock/<lockid>, retried
+// with an unlock request (utime 0) every 100 ms until timeout (10 s when 0);
+// the directory is removed after fn. Errors of the locking itself carry
+// "cfs-lock '<lockid>' error: ", as there.
+func (s *Simulator) cfsLock(nodeName, lockid string, timeout time.Duration, fn func() error) error {
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	view := &cfsView{s: s, node: nodeName}
+	_ = view.Mkdir(cfsLockDir, 0o755)
+	name := cfsLockDir + "/" + lockid
+	deadline := time.Now().Add(timeout)
+	for view.Mkdir(name, 0o755) != nil {
+		if !time.Now().Before(deadline) {
+			return fmt.Errorf("cfs-lock '%s' error: got lock request timeout", lockid)
+		}
+		_ = view.Chtimes(name, time.Unix(0, 0))
+		if err := s.clock.sleep(s.ctx, 100*time.Millisecond); err != nil {
+			return fmt.Errorf("cfs-lock '%s' error: %w", lockid, err)
+		}
+	}
+	defer func() { _ = view.Remove(name) }()
+	return fn()
+}
