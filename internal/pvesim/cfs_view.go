@@ -220,7 +220,7 @@ func (t *cfsLockTable) lookup(p string, st fs.FileInfo) cfsLockInfo {
 // cfsLock runs fn holding a pmxcfs lock as PVE's Cluster.pm cfs_lock does:
 // mkdir of priv/lock (when missing), then mkdir of priv/lock/<lockid>, retried
 // with an unlock request (utime 0) every 100 ms until timeout (10 s when 0);
-// the directory is removed after fn. Errors of the locking itself carry
+// the directory is removed after fn. The timeout is simulated time. Errors of the locking itself carry
 // "cfs-lock '<lockid>' error: ", as there.
 func (s *Simulator) cfsLock(nodeName, lockid string, timeout time.Duration, fn func() error) error {
 	if timeout == 0 {
@@ -229,9 +229,9 @@ func (s *Simulator) cfsLock(nodeName, lockid string, timeout time.Duration, fn f
 	view := &cfsView{s: s, node: nodeName}
 	_ = view.Mkdir(cfsLockDir, 0o755)
 	name := cfsLockDir + "/" + lockid
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
 	for view.Mkdir(name, 0o755) != nil {
-		if !time.Now().Before(deadline) {
+		if s.clock.simulatedAge(start) >= timeout {
 			return fmt.Errorf("cfs-lock '%s' error: got lock request timeout", lockid)
 		}
 		_ = view.Chtimes(name, time.Unix(0, 0))

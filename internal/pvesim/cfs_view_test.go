@@ -1,0 +1,98 @@
+package pvesim
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPmxcfsTouchOnHeldLock follows pve-cluster src/pmxcfs/memdb.c
+// memdb_mtime: on a directory in priv/lock an older mtime is refused
+// (EACCES), a newer one is taken only from the node that wrote the lock, and
+// cfs-plug-memdb.c cfs_plug_memdb_utimens: mtime 0 is an unlock request that
+// removes only an expired lock (memdb_lock_expired) and is refused itself.
+func TestPmxcfsTouchOnHeldLock(t *testing.T) {
+	sim := startSim(t, Options{LockLifetime: time.Second})
+	const lock = "/etc/pve/priv/lock/h5-test"
+	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir "+lock, ""); code != 0 {
+		t.Fatalf("mkdir: %s", stderr)
+	}
+	// The writer renews its lock: touch succeeds and sets the mtime.
+	if code, _, stderr := sshRun(t, sim, "pve1", "touch "+lock, ""); code != 0 {
+		t.Errorf("renewal by the lock's node: %d %q", code, stderr)
+	}
+	// Another node may not renew it.
+	code, _, stderr := sshRun(t, sim, "pve2", "touch "+lock, "")
+	if code != 1 || stderr != "touch: setting times of '"+lock+"': Permission denied\n" {
+		t.Errorf("renewal by another node: %d %q", code, stderr)
+	}
+	// Going back in time is refused, even for the writer.
+	if code, _, stderr := sshRun(t, sim, "pve1", "touch -d @1000 "+lock, ""); code != 1 || !strings.Contains(stderr, "Permission denied") {
+		t.Errorf("older mtime: %d %q", code, stderr)
+	}
+	// An unlock request on a live lock is refused and the lock stays.
+	if code, _, stderr := sshRun(t, sim, "pve2", "touch -c -d @0 "+lock, ""); code != 1 || !strings.Contains(stderr, "Permission denied") {
+		t.Errorf("unlock request on a live lock: %d %q", code, stderr)
+	}
+	if code, _, _ := sshRun(t, sim, "pve2", "test -d "+lock, ""); code != 0 {
+		t.Fatal("a live lock was removed by an unlock request")
+	}
+	// A renewal restarts the lifetime: 0.7 s + 0.5 s after mkdir the lock,
+	// renewed in between, is still alive.
+	time.Sleep(700 * time.Millisecond)
+	if code, _, stderr := sshRun(t, sim, "pve1", "touch "+lock, ""); code != 0 {
+		t.Fatalf("second renewal: %q", stderr)
+	}
+	time.Sleep(500 * time.Millisecond)
+	sshRun(t, sim, "pve3", "touch -c -d @0 "+lock, "")
+	if code, _, _ := sshRun(t, sim, "pve3", "test -d "+lock, ""); code != 0 {
+		t.Fatal("a renewed lock expired from its first mkdir")
+	}
+	// Past its lifetime, an unlock request removes it (and is still refused).
+	time.Sleep(1100 * time.Millisecond)
+	if code, _, _ := sshRun(t, sim, "pve3", "touch -c -d @0 "+lock, ""); code != 1 {
+		t.Errorf("unlock request on an expired lock: exit %d, want 1", code)
+	}
+	if code, _, _ := sshRun(t, sim, "pve3", "test -e "+lock, ""); code == 0 {
+		t.Error("an expired lock survived an unlock request")
+	}
+}
+
+// TestCFSLockDirectory follows pve-cluster src/PVE/Cluster.pm $cfs_lock: the
+// lock is the directory /etc/pve/priv/lock/<lockid> made with mkdir, shown
+// with mode 0700 as everything under priv (pmxcfs.c cfs_fuse_getattr), held
+// while the code runs and removed after; a second locker times out with
+// "cfs-lock '<lockid>' error: got lock request timeout".
+func TestCFSLockDirectory(t *testing.T) {
+	sim := startSim(t, Options{})
+	held := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- sim.cfsLock("pve1", "file-storage_cfg", 0, func() error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	code, out, _ := sshRun(t, sim, "pve2", "stat -c '%a %F' /etc/pve/priv/lock/file-storage_cfg", "")
+	if code != 0 || out != "700 directory\n" {
+		t.Errorf("the held lock: %d %q", code, out)
+	}
+	err := sim.cfsLock("pve2", "file-storage_cfg", 2*time.Second, func() error { return nil })
+	if err == nil || err.Error() != "cfs-lock 'file-storage_cfg' error: got lock request timeout" {
+		t.Errorf("contended lock: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := sshRun(t, sim, "pve2", "test -e /etc/pve/priv/lock/file-storage_cfg", ""); code == 0 {
+		t.Error("the lock directory is left after the code ran")
+	}
+	// A mkdir with another mode still shows 0700 under priv.
+	if code, out, _ := sshRun(t, sim, "pve1", "mkdir -m 0777 /etc/pve/priv/lock/x && stat -c %a /etc/pve/priv/lock/x", ""); code != 0 || out != "700\n" {
+		t.Errorf("mode under priv: %d %q", code, out)
+	}
+}
