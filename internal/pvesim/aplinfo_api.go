@@ -1,48 +1,89 @@
 package pvesim
 
 import (
+	"crypto/md5"
+	"crypto/sha512"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
 )
 
+// aplinfoRecord is one appliance as GET /nodes/{node}/aplinfo returns it:
+// the parsed record of the index file, with the template name and source
+// that PVE/APLInfo.pm's read_aplinfo_from_fh adds.
+type aplinfoRecord struct {
+	Template     string `json:"template"`
+	Package      string `json:"package"`
+	Version      string `json:"version"`
+	OS           string `json:"os"`
+	Type         string `json:"type"`
+	Section      string `json:"section"`
+	Headline     string `json:"headline"`
+	Description  string `json:"description"`
+	Architecture string `json:"architecture"`
+	Maintainer   string `json:"maintainer"`
+	Infopage     string `json:"infopage"`
+	Location     string `json:"location"`
+	Source       string `json:"source"`
+	MD5Sum       string `json:"md5sum"`
+	SHA512Sum    string `json:"sha512sum"`
+}
+
+func (a appliance) record() aplinfoRecord {
+	content := a.content()
+	md := md5.Sum(content)
+	sha := sha512.Sum512(content)
+	return aplinfoRecord{
+		Template: a.template, Package: a.pkg, Version: a.version, OS: a.os, Type: "lxc", Section: "system",
+		Headline: a.headline, Description: a.description, Architecture: "amd64", Maintainer: aplMaintainer,
+		Infopage: aplInfopage, Location: a.location(), Source: aplSource,
+		MD5Sum: hex.EncodeToString(md[:]), SHA512Sum: hex.EncodeToString(sha[:]),
+	}
+}
+
+// content stands for the template archive's bytes wherever the simulator
+// serves or checks them: the index's checksums are those of these bytes, so
+// a client that verifies a download against the index succeeds.
+func (a appliance) content() []byte {
+	out := []byte("pvesim template " + a.template + "\n")
+	if a.userland != nil {
+		out = append(out, a.userland.osRelease...)
+	}
+	return out
+}
+
+// listAplinfo is Nodes.pm's aplinfo GET: every record of the release's index.
 func (s *Simulator) listAplinfo(*request) (any, error) {
-	out := make([]any, 0, len(applianceIndex))
-	for _, a := range applianceIndex {
-		out = append(out, map[string]any{
-			"template": a.template, "package": a.pkg, "version": a.version, "os": a.os,
-			"section": "system", "type": "lxc", "headline": a.headline, "architecture": "amd64",
-			"description": a.headline + " LXC template image.", "infopage": "https://pve.proxmox.com/wiki/Linux_Container",
-			"location":   "http://download.proxmox.com/images/system/" + a.template,
-			"maintainer": "Proxmox Support Team <support@proxmox.com>", "source": "http://download.proxmox.com/images/system/" + a.template,
-			"md5sum": fmt.Sprintf("%032x", len(a.template)), "sha512sum": fmt.Sprintf("%0128x", len(a.template)),
-		})
+	list := appliancesFor(s.release)
+	out := make([]aplinfoRecord, 0, len(list))
+	for _, a := range list {
+		out = append(out, a.record())
 	}
 	return out, nil
 }
 
+// downloadTemplate is Nodes.pm's apl_download: an unknown template is a
+// parameter error (raise_param_exc, a 400) before any worker starts, a storage
+// without vztmpl content a plain die; the download runs as a "download" task
+// whose id is the template name.
 func (s *Simulator) downloadTemplate(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	name := r.params["template"]
+	app, ok := s.appliance(name)
+	if !ok {
+		return nil, paramFail("template", "no such template")
+	}
 	n, st, err := s.nodeStorage(r)
 	if err != nil {
 		return nil, err
 	}
-	name := r.params["template"]
-	var app *appliance
-	for i := range applianceIndex {
-		if applianceIndex[i].template == name {
-			app = &applianceIndex[i]
-		}
-	}
-	if app == nil {
-		return nil, fail("no such template - %s", name)
-	}
 	if !slices.Contains(st.Content, "vztmpl") {
 		return nil, fail("storage '%s' does not support templates", st.ID)
 	}
-	tk := s.startTask(n, "download", "", r.userForTask(), func(t *taskCtx) error {
-		t.logf("starting template download from: http://download.proxmox.com/images/system/%s", app.template)
+	tk := s.startTask(n, "download", app.template, r.userForTask(), func(t *taskCtx) error {
+		t.logf("starting template download from: %s", app.location())
 		t.logf("target file: /var/lib/vz/template/cache/%s", app.template)
 		if err := t.sleep(3 * time.Second); err != nil {
 			return err
@@ -52,11 +93,11 @@ func (s *Simulator) downloadTemplate(r *request) (any, error) {
 		}
 		t.logf("%d (%dMiB) downloaded", app.size, app.size/mib)
 		t.logf("calculating checksum...OK, checksum verified")
-		t.logf("download of 'http://download.proxmox.com/images/system/%s' to '/var/lib/vz/template/cache/%s' finished", app.template, app.template)
+		t.logf("download of '%s' to '/var/lib/vz/template/cache/%s' finished", app.location(), app.template)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		volid := st.ID + ":vztmpl/" + app.template
-		st.Volumes[volid] = &volume{VolID: volid, Content: "vztmpl", Format: templateFormat(app.template), Size: app.size, CTime: time.Now().Unix()}
+		v := templateVolume(st.ID, app)
+		st.Volumes[v.VolID] = v
 		return nil
 	})
 	return tk.UPID, nil

@@ -10,10 +10,27 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
-// Templates present on every node's local storage after a fresh start.
-var initialTemplates = []string{
-	"debian-12-standard_12.7-1_amd64.tar.zst",
-	"alpine-3.22-default_20250617_amd64.tar.xz",
+// Templates present on every node's local storage after a fresh start, per
+// release: each from that release's appliance index.
+var initialTemplates = map[string][]string{
+	release84: {"debian-12-standard_12.7-1_amd64.tar.zst", "alpine-3.22-default_20250617_amd64.tar.xz"},
+	release91: {"debian-13-standard_13.1-2_amd64.tar.zst", "debian-12-standard_12.12-1_amd64.tar.zst", "alpine-3.22-default_20250617_amd64.tar.xz"},
+}
+
+// initialTemplateVolumes are the release's initial templates as volumes of a
+// storage, downloaded at the given time.
+func (s *Simulator) initialTemplateVolumes(storageID string, at time.Time) []*volume {
+	var out []*volume
+	for _, name := range initialTemplates[s.release] {
+		a, ok := s.appliance(name)
+		if !ok {
+			panic("initial template " + name + " is not in the " + s.release + " index")
+		}
+		v := templateVolume(storageID, a)
+		v.CTime = at.Unix()
+		out = append(out, v)
+	}
+	return out
 }
 
 // initCluster builds a fresh cluster: nodes of growing size, each with local
@@ -43,15 +60,7 @@ func (s *Simulator) initCluster() error {
 			Name: name, IP: "127.0.0.1", MaxMem: (16 * gib) << i, MaxCPU: 4 << i,
 			FS: vfs.New(), Online: true, Storages: map[string]*storage{}, flocks: shell.NewLockTable(),
 		}
-		n.Storages["local"] = &storage{ID: "local", Type: "dir", Content: []string{"backup", "iso", "vztmpl"}, Total: 100 * gib, Volumes: map[string]*volume{}}
-		n.Storages["local-lvm"] = &storage{ID: "local-lvm", Type: "lvmthin", Content: []string{"images", "rootdir"}, Total: 200 * gib, Volumes: map[string]*volume{}}
-		for _, tmpl := range initialTemplates {
-			info := aplinfoByName(tmpl)
-			n.Storages["local"].Volumes["local:vztmpl/"+tmpl] = &volume{
-				VolID: "local:vztmpl/" + tmpl, Content: "vztmpl", Format: templateFormat(tmpl),
-				Size: info.size, CTime: now.Add(-30 * 24 * time.Hour).Unix(),
-			}
-		}
+		s.seedNodeStorages(n, now)
 		seedNodeFS(n)
 		s.nodes = append(s.nodes, n)
 	}
@@ -116,15 +125,6 @@ func (s *Simulator) installCFSLockHook() {
 // statLocked reads a path's info while the tree lock is already held by the hook.
 func statLocked(t *vfs.Tree, name string) (fs.FileInfo, error) {
 	return t.StatLocked(name)
-}
-
-// writeGuestConf mirrors a guest's config into /etc/pve/nodes/<node>/lxc/<vmid>.conf.
-func (s *Simulator) writeGuestConf(g *guest) {
-	_ = s.cfs.WriteFile(fmt.Sprintf("/nodes/%s/lxc/%d.conf", g.Node, g.VMID), []byte(configText(g.Config)), 0o640)
-}
-
-func (s *Simulator) removeGuestConf(g *guest) {
-	_ = s.cfs.Remove(fmt.Sprintf("/nodes/%s/lxc/%d.conf", g.Node, g.VMID))
 }
 
 func uuidLike(b []byte) string {

@@ -1,36 +1,12 @@
 package pvesim
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
-
-// appliance is one entry of the appliance index (pveam available).
-type appliance struct {
-	template, pkg, version, os, headline string
-	size                                 int64
-}
-
-// applianceIndex is a short copy of the system section of PVE's appliance index.
-var applianceIndex = []appliance{
-	{"alpine-3.21-default_20241217_amd64.tar.xz", "alpine-3.21-default", "3.21-0", "alpine", "Alpine Linux 3.21", 3 * mib},
-	{"alpine-3.22-default_20250617_amd64.tar.xz", "alpine-3.22-default", "3.22-0", "alpine", "Alpine Linux 3.22", 3 * mib},
-	{"debian-11-standard_11.7-1_amd64.tar.zst", "debian-11-standard", "11.7-1", "debian-11", "Debian 11 Bullseye (standard)", 123 * mib},
-	{"debian-12-standard_12.7-1_amd64.tar.zst", "debian-12-standard", "12.7-1", "debian-12", "Debian 12 Bookworm (standard)", 126 * mib},
-	{"ubuntu-22.04-standard_22.04-1_amd64.tar.zst", "ubuntu-22.04-standard", "22.04-1", "ubuntu-22.04", "Ubuntu 22.04 Jammy (standard)", 129 * mib},
-	{"ubuntu-24.04-standard_24.04-2_amd64.tar.zst", "ubuntu-24.04-standard", "24.04-2", "ubuntu-24.04", "Ubuntu 24.04 Noble (standard)", 141 * mib},
-	{"rockylinux-9-default_20240912_amd64.tar.xz", "rockylinux-9-default", "20240912", "rockylinux-9", "Rocky Linux 9", 95 * mib},
-}
-
-func aplinfoByName(name string) appliance {
-	for _, a := range applianceIndex {
-		if a.template == name {
-			return a
-		}
-	}
-	return appliance{template: name, size: 100 * mib}
-}
 
 func templateFormat(name string) string {
 	switch {
@@ -59,22 +35,27 @@ func osFamily(templateVolid string) string {
 	return "debian"
 }
 
-// newRootFS unpacks a template: a minimal tree with the distribution's files.
-func newRootFS(family, hostname string) *vfs.Tree {
+// rootFSFromTemplate unpacks a template volume for a new container: a
+// minimal tree with the template's own identity files (etc/os-release and
+// the release files beside it), so that what runs inside sees the real
+// distribution. A volume without an os-release (an older state file) gets
+// the files of the distribution its name suggests.
+func rootFSFromTemplate(v *volume, hostname string) *vfs.Tree {
 	t := vfs.New()
 	for _, d := range []string{"/bin", "/usr/bin", "/usr/local/bin", "/etc", "/root", "/tmp", "/var/lib", "/var/log", "/opt", "/srv", "/run"} {
 		_ = t.MkdirAll(d, 0o755)
 	}
-	osRelease := map[string]string{
-		"alpine": "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.22.0\nPRETTY_NAME=\"Alpine Linux v3.22\"\n",
-		"ubuntu": "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nID=ubuntu\nID_LIKE=debian\n",
-		"centos": "NAME=\"Rocky Linux\"\nVERSION_ID=\"9.4\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
-		"debian": "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n",
-	}[family]
-	_ = t.WriteFile("/etc/os-release", []byte(osRelease), 0o644)
+	u := userlandOf(v)
+	if u == nil {
+		u = nameUserland(osFamily(v.VolID))
+	}
+	_ = t.WriteFile("/etc/os-release", []byte(u.osRelease), 0o644)
+	for name, content := range u.files {
+		_ = t.WriteFile(name, []byte(content), 0o644)
+	}
 	_ = t.WriteFile("/etc/hostname", []byte(hostname+"\n"), 0o644)
 	_ = t.WriteFile("/etc/shadow", []byte(lockedShadow), 0o640)
-	if family == "alpine" {
+	if parseOSRelease(u.osRelease)["ID"] == "alpine" {
 		_ = t.MkdirAll("/etc/apk", 0o755)
 		_ = t.WriteFile("/etc/apk/world", []byte("alpine-base\n"), 0o644)
 	} else {
@@ -85,10 +66,202 @@ func newRootFS(family, hostname string) *vfs.Tree {
 	return t
 }
 
-// templateOSType is the ostype PVE's setup code detects in a template.
-func templateOSType(v *volume) string { return osFamily(v.VolID) }
+// nameUserland is the guess for a template known only by its name: the
+// distribution's current template of the PVE 8 index.
+func nameUserland(family string) *userland {
+	prefix := map[string]string{"alpine": "alpine-3.22", "ubuntu": "ubuntu-24.04", "centos": "rockylinux-9"}[family]
+	if prefix == "" {
+		prefix = "debian-12"
+	}
+	for _, a := range appliancesPVE8 {
+		if strings.HasPrefix(a.template, prefix) {
+			return a.userland
+		}
+	}
+	return appliancesPVE8[0].userland
+}
 
-// rootFSFromTemplate unpacks a template volume for a new container.
-func rootFSFromTemplate(v *volume, hostname string) *vfs.Tree {
-	return newRootFS(osFamily(v.VolID), hostname)
+// templateOSType is the ostype PVE's setup code detects in a template; a
+// template it refuses keeps the ostype its files point to (templateSetup
+// says why it is refused).
+func templateOSType(v *volume) string {
+	if v.OSRelease == "" && userlandOf(v) == nil {
+		return osFamily(v.VolID)
+	}
+	ostype, _ := templateSetup(v)
+	return ostype
+}
+
+// templateSetup runs what pve-container's PVE::LXC::Setup->new does with a
+// freshly unpacked template (src/PVE/LXC/Setup.pm $autodetect_type, then the
+// plugin's new in Setup/*.pm): the ostype, or the error that fails the
+// vzcreate task ("unable to create CT <vmid> - <error>").
+func templateSetup(v *volume) (string, error) {
+	u := userlandOf(v)
+	if u == nil {
+		return osFamily(v.VolID), nil
+	}
+	ostype, err := detectOSType(u)
+	if err != nil {
+		return "", err
+	}
+	return ostype, checkOSVersion(ostype, u)
+}
+
+// setupPlugins are the ostypes pve-container has a setup plugin for, and
+// setupAliases the os-release IDs it maps onto one of them.
+var (
+	setupPlugins = map[string]bool{
+		"alpine": true, "archlinux": true, "centos": true, "debian": true, "devuan": true, "fedora": true,
+		"gentoo": true, "openeuler": true, "opensuse": true, "ubuntu": true, "nixos": true, "unmanaged": true,
+	}
+	setupAliases = map[string]string{
+		"opensuse-leap": "opensuse", "opensuse-tumbleweed": "opensuse", "opensuse-slowroll": "opensuse",
+		"openEuler": "openeuler", "arch": "archlinux", "sles": "opensuse", "rocky": "centos", "almalinux": "centos",
+	}
+)
+
+// detectOSType is $autodetect_type: the os-release ID when it names a
+// plugin, else the distribution's marker files.
+func detectOSType(u *userland) (string, error) {
+	id := parseOSRelease(u.osRelease)["ID"]
+	if setupPlugins[id] {
+		return id, nil
+	}
+	if alias := setupAliases[id]; alias != "" {
+		return alias, nil
+	}
+	has := func(name string) bool { _, ok := u.files[name]; return ok }
+	switch {
+	case regexp.MustCompile(`(?im)^DISTRIB_ID=Ubuntu$`).MatchString(u.files["/etc/lsb-release"]):
+		return "ubuntu", nil
+	case has("/etc/debian_version"):
+		return "debian", nil
+	case has("/etc/devuan_version"):
+		return "devuan", nil
+	case has("/etc/SuSE-brand"), has("/etc/SuSE-release"):
+		return "opensuse", nil
+	case has("/etc/fedora-release"):
+		return "fedora", nil
+	case has("/etc/centos-release"), has("/etc/redhat-release"):
+		return "centos", nil
+	case has("/etc/arch-release"):
+		return "archlinux", nil
+	case has("/etc/alpine-release"):
+		return "alpine", nil
+	case has("/etc/gentoo-release"):
+		return "gentoo", nil
+	case has("/etc/openEuler-release"):
+		return "openeuler", nil
+	case u.osRelease != "":
+		return "", fmt.Errorf("unable to detect OS distribution")
+	}
+	return "unmanaged", nil
+}
+
+// debianTestingVersions is Setup/Debian.pm's map of testing names.
+var debianTestingVersions = map[string]string{
+	"stretch/sid": "9.1", "buster/sid": "10", "bullseye/sid": "11", "bookworm/sid": "12",
+	"trixie/sid": "13", "forky/sid": "14", "duke/sid": "15", "kali-rolling": "12",
+}
+
+var (
+	debianVersionRe = regexp.MustCompile(`^(\d+)(\.\d+)?`)
+	ubuntuReleaseRe = regexp.MustCompile(`(?im)^DISTRIB_RELEASE=(\d+\.\d+)$`)
+	centosVersionRe = regexp.MustCompile(`release\s+(\d+)`)
+)
+
+// checkOSVersion is the version check of the plugin's new: the hard limits
+// die, the soft ones only warn (which the simulator does not model).
+func checkOSVersion(ostype string, u *userland) error {
+	firstLine := func(name string) (string, bool) {
+		content, ok := u.files[name]
+		line, _, _ := strings.Cut(content, "\n")
+		return line, ok
+	}
+	switch ostype {
+	case "debian":
+		// Setup/Debian.pm new: DEBIAN_MINIMUM_RELEASE 4 is a hard limit.
+		version, ok := firstLine("/etc/debian_version")
+		if !ok {
+			return fmt.Errorf("unable to read version info")
+		}
+		if mapped, ok := debianTestingVersions[version]; ok {
+			version = mapped
+		}
+		m := debianVersionRe.FindStringSubmatch(version)
+		if m == nil {
+			return fmt.Errorf("unable to parse version info '%s'", version)
+		}
+		if major := atoiDefault(m[1], 0); major < 4 {
+			return fmt.Errorf("Container Debian version '%d' is too old", major)
+		}
+	case "ubuntu":
+		// Setup/Ubuntu.pm new: the series comes from etc/lsb-release; those
+		// before 17.04 lack a cgroup v2 ready systemd.
+		lsb := u.files["/etc/lsb-release"]
+		if !regexp.MustCompile(`(?im)^DISTRIB_ID=Ubuntu$`).MatchString(lsb) {
+			return fmt.Errorf("got unknown DISTRIB_ID")
+		}
+		m := ubuntuReleaseRe.FindStringSubmatch(lsb)
+		if m == nil {
+			return fmt.Errorf("unable to read version info")
+		}
+		major, _, _ := strings.Cut(m[1], ".")
+		if atoiDefault(major, 0) < 17 && !ubuntuKnownOld[m[1]] {
+			return fmt.Errorf("unsupported ancient Ubuntu version '%s'", m[1])
+		}
+	case "centos":
+		// Setup/CentOS.pm new: releases 5 to 10.
+		release, ok := firstLine("/etc/redhat-release")
+		if !ok {
+			return fmt.Errorf("unable to read version info")
+		}
+		m := centosVersionRe.FindStringSubmatch(release)
+		if m == nil {
+			return fmt.Errorf("unable to parse centos version '%s'", release)
+		}
+		if v := atoiDefault(m[1], 0); v < 5 || v >= 11 {
+			return fmt.Errorf("unsupported centos version '%s'", centosVersion(release))
+		}
+	}
+	return nil
+}
+
+// ubuntuKnownOld are the series before 17.04 still in Setup/Ubuntu.pm's
+// known list, which it accepts.
+var ubuntuKnownOld = map[string]bool{"16.10": true, "16.04": true, "15.10": true, "15.04": true, "14.04": true, "12.04": true}
+
+// centosVersion is get_centos_version: "9.4" from "release 9.4 (Blue Onyx)".
+func centosVersion(release string) string {
+	if m := regexp.MustCompile(`release\s+(\d+\.\d+)(\.\d+)?`).FindStringSubmatch(release); m != nil {
+		return m[1]
+	}
+	return centosVersionRe.FindStringSubmatch(release)[1]
+}
+
+// parseOSRelease reads os-release assignments as Setup.pm's
+// $parse_os_release does: single or double quoted, or a bare word.
+func parseOSRelease(text string) map[string]string {
+	out := map[string]string{}
+	line := regexp.MustCompile(`^\s*([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$`)
+	for _, l := range strings.Split(text, "\n") {
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		value := m[2]
+		switch {
+		case strings.HasPrefix(value, "'"):
+			value, _, _ = strings.Cut(value[1:], "'")
+		case strings.HasPrefix(value, `"`):
+			if q := regexp.MustCompile(`^"((?:[^"\\]|\\.)*)"`).FindStringSubmatch(value); q != nil {
+				value = regexp.MustCompile(`\\(["'`+"`"+`nt$\\])`).ReplaceAllString(q[1], "$1")
+			}
+		default:
+			value = regexp.MustCompile(`^[A-Za-z0-9]*`).FindString(value)
+		}
+		out[m[1]] = value
+	}
+	return out
 }
