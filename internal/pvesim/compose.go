@@ -1,587 +1,379 @@
 package pvesim
 
 import (
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
-	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/shell"
 )
 
-var defaultComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
-
-var topLevelKeys = map[string]bool{"version": true, "name": true, "services": true, "networks": true, "volumes": true, "configs": true, "secrets": true, "include": true}
-
-// serviceKeys are the compose-spec service attributes; anything else is
-// rejected as compose does ("Additional property ... is not allowed").
-var serviceKeys = toSet("annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs container_name cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec depends_on deploy develop device_cgroup_rules devices dns dns_opt dns_search domainname entrypoint env_file environment expose extends external_links extra_hosts gpus group_add healthcheck hostname image init ipc isolation labels label_file links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit network_mode networks oom_kill_disable oom_score_adj pid pids_limit platform ports post_start pre_stop privileged profiles pull_policy read_only restart runtime scale secrets security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits user userns_mode uts volumes volumes_from working_dir")
-
-var restartPolicies = toSet("no always on-failure unless-stopped")
-
-var projectNameRe = regexp.MustCompile(`[^a-z0-9_-]`)
-
-func toSet(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-	}
-	return m
+// composeCLI is one compose program as a package installed it: the Go
+// Compose v2 (Alpine's docker-cli-compose, Debian 13's docker-compose,
+// Ubuntu's docker-compose-v2, Docker's docker-compose-plugin) or the python
+// Compose 1.29.2 (Debian 12's and Ubuntu 24.04's docker-compose).
+type composeCLI struct {
+	g       *guest
+	pkg     distroPackage
+	v1      bool
+	plugin  bool // run as `docker compose`
+	c       *shell.Call
+	files   []string // absolute paths
+	shown   []string // the paths as given, for v1's messages
+	name    string   // -p
+	workDir string
+	envFile string
 }
 
-// compose runs `docker compose` (or docker-compose) subcommands.
-func (s *Simulator) compose(c *shell.Call, g *guest, args []string) int {
-	var files []string
-	projectName, projectDir := "", ""
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		flag := args[0]
-		value, hasValue := "", len(args) > 1
-		if k, v, ok := strings.Cut(flag, "="); ok {
-			flag, value, hasValue = k, v, true
-			args = args[1:]
-		} else if hasValue {
-			value = args[1]
-			args = args[2:]
-		} else {
-			args = args[1:]
-		}
-		switch flag {
-		case "-f", "--file":
-			files = append(files, value)
-		case "-p", "--project-name":
-			projectName = value
-		case "--project-directory":
-			projectDir = value
-		case "--env-file", "--profile", "--ansi", "--progress":
-		default:
-			fmt.Fprintf(c.Stderr, "unknown flag: %s\n", flag)
-			return 1
-		}
-		_ = hasValue
+// composeOptions are the global options before the subcommand.
+type composeOptions struct {
+	files      []string
+	name       string
+	projectDir string
+	envFile    string
+}
+
+// compose runs `docker compose` or docker-compose with the package's rules.
+func (s *Simulator) compose(c *shell.Call, g *guest, pkg distroPackage, plugin bool, args []string) int {
+	cli := &composeCLI{g: g, pkg: pkg, v1: pkg.ComposeV1, plugin: plugin, c: c}
+	opts, rest, code := cli.parseOptions(args)
+	if code >= 0 {
+		return code
 	}
-	if len(args) == 0 {
+	if len(rest) == 0 {
 		fmt.Fprintln(c.Stdout, "Usage:  docker compose [OPTIONS] COMMAND")
 		return 0
 	}
-	cmd, cmdArgs := args[0], args[1:]
+	cmd, cmdArgs := rest[0], rest[1:]
 	if cmd == "version" {
-		fmt.Fprintf(c.Stdout, "Docker Compose version %s\n", composeVersion)
-		return 0
+		return cli.version(cmdArgs)
 	}
-	if !dockerdRunning(g) {
-		fmt.Fprintln(c.Stderr, daemonDownError)
-		return 1
+	if !cli.knownCommand(cmd) {
+		return cli.unknownCommand(cmd)
 	}
-	dir := c.Dir
-	if projectDir != "" {
-		dir = c.Abs(projectDir)
-	}
-	if len(files) == 0 {
-		for _, name := range defaultComposeFiles {
-			if _, err := g.RootFS.Stat(path.Join(dir, name)); err == nil {
-				files = []string{path.Join(dir, name)}
-				break
-			}
-		}
-	}
-	for i, f := range files {
-		files[i] = c.Abs(f)
-	}
-	if projectName == "" && len(files) > 0 {
-		projectName = path.Base(path.Dir(files[0]))
-	}
-	needsFile := cmd == "up" || cmd == "config" || cmd == "pull" || cmd == "create"
-	if len(files) == 0 && needsFile {
-		fmt.Fprintln(c.Stderr, "no configuration file provided: not found")
-		return 1
+	flags, services, code := cli.parseCommandArgs(cmd, cmdArgs)
+	if code >= 0 {
+		return code
 	}
 	var spec *composeSpec
-	if len(files) > 0 {
-		var err error
-		spec, err = loadComposeSpec(g, files)
-		if err != nil {
-			fmt.Fprintln(c.Stderr, err.Error())
-			return 1
+	if !cli.v1 && opts.name != "" && len(opts.files) == 0 && projectOnly[cmd] && !cli.hasDefaultFile(opts) {
+		// Compose v2 finds a project's containers by its name alone.
+		spec = &composeSpec{Name: opts.name, Services: map[string]composeServiceSpec{}}
+		if p := loadProject(g, opts.name); p != nil {
+			for _, svc := range p.Services {
+				spec.Services[svc.Name] = composeServiceSpec{Image: svc.Image}
+				spec.Order = append(spec.Order, svc.Name)
+			}
 		}
-		if spec.Name != "" && projectName == path.Base(path.Dir(files[0])) {
-			projectName = spec.Name
+	} else {
+		if code := cli.resolveFiles(opts); code >= 0 {
+			return code
+		}
+		if spec, code = cli.load(c, opts); code >= 0 {
+			return code
 		}
 	}
-	projectName = projectNameRe.ReplaceAllString(strings.ToLower(projectName), "")
+	if cmd == "config" {
+		return cli.config(spec, flags)
+	}
+	if !dockerdRunning(g) {
+		return cli.daemonDown()
+	}
+	for _, svc := range services {
+		if _, ok := spec.Services[svc]; !ok && cmd != "ps" && cmd != "logs" {
+			return cli.noSuchService(svc)
+		}
+	}
 	switch cmd {
 	case "up", "create":
-		return s.composeUp(c, g, projectName, files, spec, cmd == "up")
-	case "down":
-		return composeDown(c, g, projectName, containsArg(cmdArgs, "-v", "--volumes"))
-	case "ps":
-		return composePS(c, g, projectName, cmdArgs)
+		return s.composeUp(cli, spec, services, flags, cmd == "up")
 	case "pull":
-		return s.composePull(c, g, spec)
-	case "config":
-		raw, _ := yaml.Marshal(spec.Raw)
-		_, _ = c.Stdout.Write(raw)
-		return 0
+		return s.composePull(cli, spec, services)
+	case "down":
+		return cli.down(spec, flags["volumes"])
+	case "ps":
+		return cli.ps(spec, services, flags)
 	case "stop", "start", "restart":
-		return composeLifecycle(c, g, projectName, cmd)
+		return cli.lifecycle(spec, cmd, services)
 	case "logs":
-		p := loadProject(g, projectName)
-		if p == nil {
-			return 0
-		}
-		for _, svc := range p.Services {
-			fmt.Fprintf(c.Stdout, "%s  | %s started\n", svc.Container, svc.Name)
-		}
-		return 0
+		return cli.logs(spec, services)
 	}
-	fmt.Fprintf(c.Stderr, "unknown docker command: \"compose %s\"\n", cmd)
-	return 1
+	return cli.unknownCommand(cmd)
 }
 
-func containsArg(args []string, names ...string) bool {
-	for _, a := range args {
-		for _, n := range names {
-			if a == n {
-				return true
-			}
+// projectOnly are the v2 commands that need no compose file with -p.
+var projectOnly = map[string]bool{"down": true, "logs": true, "ps": true, "restart": true, "start": true, "stop": true}
+
+// hasDefaultFile tells whether the project directory has a compose file.
+func (cli *composeCLI) hasDefaultFile(o composeOptions) bool {
+	dir := cli.c.Dir
+	if o.projectDir != "" {
+		dir = cli.c.Abs(o.projectDir)
+	}
+	for _, n := range []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"} {
+		if _, err := cli.g.RootFS.Stat(path.Join(dir, n)); err == nil {
+			return true
 		}
 	}
 	return false
 }
 
-// composeSpec is the part of a compose file the simulator acts on.
-type composeSpec struct {
-	Name     string
-	Raw      map[string]any
-	Services map[string]composeServiceSpec
-	Order    []string
-}
+var composeCommands = []string{"config", "create", "down", "logs", "ps", "pull", "restart", "start", "stop", "up", "version"}
 
-type composeServiceSpec struct {
-	Image         string
-	Restart       string
-	Ports         []publishPort
-	ContainerName string
-	NamedVolumes  []string
-	DependsOn     []string
-}
+func (cli *composeCLI) knownCommand(cmd string) bool { return slices.Contains(composeCommands, cmd) }
 
-// loadComposeSpec reads and validates the compose files (later files
-// override earlier ones at the service level), with compose's messages.
-func loadComposeSpec(g *guest, files []string) (*composeSpec, error) {
-	merged := map[string]any{}
-	for _, f := range files {
-		raw, err := g.RootFS.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("open %s: no such file or directory", f)
-		}
-		var doc map[string]any
-		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
-		}
-		if doc == nil {
-			return nil, fmt.Errorf("%s: empty compose file", f)
-		}
-		for k := range doc {
-			if !topLevelKeys[k] && !strings.HasPrefix(k, "x-") {
-				return nil, fmt.Errorf("validating %s: (root) additional properties '%s' not allowed", f, k)
+// parseOptions reads the global options; code is an exit status when the
+// options themselves are wrong, -1 otherwise.
+func (cli *composeCLI) parseOptions(args []string) (composeOptions, []string, int) {
+	var o composeOptions
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		flag, value, inline := strings.Cut(args[0], "=")
+		takesValue := map[string]bool{"-f": true, "--file": true, "-p": true, "--project-name": true,
+			"--project-directory": true, "--env-file": true, "--profile": true, "--ansi": true,
+			"--progress": true, "--log-level": true, "-H": true, "--host": true, "--context": true, "-c": true}[flag]
+		args = args[1:]
+		if takesValue && !inline {
+			if len(args) == 0 {
+				fmt.Fprintf(cli.c.Stderr, "flag needs an argument: %s\n", flag)
+				return o, nil, 1
 			}
+			value, args = args[0], args[1:]
 		}
-		for k, v := range doc {
-			if k == "services" || k == "volumes" || k == "networks" {
-				into, _ := merged[k].(map[string]any)
-				if into == nil {
-					into = map[string]any{}
-				}
-				m, ok := v.(map[string]any)
-				if v != nil && !ok {
-					return nil, fmt.Errorf("validating %s: %s must be a mapping", f, k)
-				}
-				for name, def := range m {
-					into[name] = def
-				}
-				merged[k] = into
-				continue
-			}
-			merged[k] = v
-		}
-	}
-	spec := &composeSpec{Raw: merged, Services: map[string]composeServiceSpec{}}
-	spec.Name, _ = merged["name"].(string)
-	services, _ := merged["services"].(map[string]any)
-	volumes, _ := merged["volumes"].(map[string]any)
-	networks, _ := merged["networks"].(map[string]any)
-	for _, name := range sortedServiceNames(services) {
-		def, ok := services[name].(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("validating %s: services.%s must be a mapping", files[0], name)
-		}
-		svc, err := parseService(files[0], name, def, services, volumes, networks)
-		if err != nil {
-			return nil, err
-		}
-		spec.Services[name] = svc
-		spec.Order = append(spec.Order, name)
-	}
-	return spec, nil
-}
-
-func parseService(file, name string, def, services, volumes, networks map[string]any) (composeServiceSpec, error) {
-	var svc composeServiceSpec
-	for k := range def {
-		if !serviceKeys[k] && !strings.HasPrefix(k, "x-") {
-			return svc, fmt.Errorf("validating %s: services.%s additional properties '%s' not allowed", file, name, k)
-		}
-	}
-	svc.Image, _ = def["image"].(string)
-	if svc.Image == "" {
-		if _, ok := def["build"]; ok {
-			return svc, fmt.Errorf("service %q: building images is not supported by the simulator; use an image", name)
-		}
-		return svc, fmt.Errorf("service %q has neither an image nor a build context specified: invalid compose project", name)
-	}
-	if !validImageRef(svc.Image) {
-		return svc, fmt.Errorf("service %q: invalid reference format: %q", name, svc.Image)
-	}
-	svc.Restart, _ = def["restart"].(string)
-	if svc.Restart != "" && !restartPolicies[strings.SplitN(svc.Restart, ":", 2)[0]] {
-		return svc, fmt.Errorf("service %q: invalid restart policy: unknown policy '%s'", name, svc.Restart)
-	}
-	svc.ContainerName, _ = def["container_name"].(string)
-	ports, _ := def["ports"].([]any)
-	for _, p := range ports {
-		pp, err := parsePort(p)
-		if err != nil {
-			return svc, fmt.Errorf("service %q: %v", name, err)
-		}
-		if pp.Published != 0 && def["network_mode"] != "host" {
-			svc.Ports = append(svc.Ports, pp)
-		}
-	}
-	vols, _ := def["volumes"].([]any)
-	for _, v := range vols {
-		source := ""
-		switch t := v.(type) {
-		case string:
-			source = strings.SplitN(t, ":", 2)[0]
-			if !strings.Contains(t, ":") {
-				source = "" // an anonymous volume
-			}
-		case map[string]any:
-			if t["type"] == "volume" || t["type"] == nil {
-				source, _ = t["source"].(string)
-			}
-		}
-		if source == "" || strings.HasPrefix(source, "/") || strings.HasPrefix(source, ".") || strings.HasPrefix(source, "~") || strings.HasPrefix(source, "$") {
-			continue
-		}
-		if _, ok := volumes[source]; !ok {
-			return svc, fmt.Errorf("service %q refers to undefined volume %s: invalid compose project", name, source)
-		}
-		svc.NamedVolumes = append(svc.NamedVolumes, source)
-	}
-	switch deps := def["depends_on"].(type) {
-	case []any:
-		for _, d := range deps {
-			svc.DependsOn = append(svc.DependsOn, fmt.Sprint(d))
-		}
-	case map[string]any:
-		for d := range deps {
-			svc.DependsOn = append(svc.DependsOn, d)
-		}
-	}
-	for _, d := range svc.DependsOn {
-		if _, ok := services[d]; !ok {
-			return svc, fmt.Errorf("service %q depends on undefined service %q: invalid compose project", name, d)
-		}
-	}
-	var netNames []string
-	switch nets := def["networks"].(type) {
-	case []any:
-		for _, n := range nets {
-			netNames = append(netNames, fmt.Sprint(n))
-		}
-	case map[string]any:
-		for n := range nets {
-			netNames = append(netNames, n)
-		}
-	}
-	for _, n := range netNames {
-		if _, ok := networks[n]; !ok && n != "default" {
-			return svc, fmt.Errorf("service %q refers to undefined network %s: invalid compose project", name, n)
-		}
-	}
-	return svc, nil
-}
-
-var imageRefRe = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
-
-func validImageRef(ref string) bool { return imageRefRe.MatchString(ref) }
-
-// parsePort reads "8080:80", "127.0.0.1:8080:80/udp", "80" or the long syntax.
-func parsePort(p any) (publishPort, error) {
-	out := publishPort{Protocol: "tcp"}
-	switch t := p.(type) {
-	case int:
-		out.Target = t
-		return out, nil
-	case string:
-		spec := t
-		if base, proto, ok := strings.Cut(spec, "/"); ok {
-			spec, out.Protocol = base, proto
-		}
-		parts := strings.Split(spec, ":")
-		var err error
-		switch len(parts) {
-		case 1:
-			out.Target, err = strconv.Atoi(parts[0])
-		case 2:
-			out.Published, err = strconv.Atoi(parts[0])
-			if err == nil {
-				out.Target, err = strconv.Atoi(parts[1])
-			}
-		case 3:
-			out.Published, err = strconv.Atoi(parts[1])
-			if err == nil {
-				out.Target, err = strconv.Atoi(parts[2])
-			}
+		switch flag {
+		case "-f", "--file":
+			o.files = append(o.files, value)
+		case "-p", "--project-name":
+			o.name = value
+		case "--project-directory":
+			o.projectDir = value
+		case "--env-file":
+			o.envFile = value
+		case "--no-ansi", "--verbose", "--compatibility", "--dry-run", "--profile", "--ansi", "--progress", "--log-level", "-H", "--host", "--context", "-c":
 		default:
-			err = fmt.Errorf("bad port")
+			if cli.v1 {
+				// docopt prints the usage and exits with status 0.
+				fmt.Fprintln(cli.c.Stderr, "Define and run multi-container applications with Docker.\n\nUsage:\n  docker-compose [-f <arg>...] [--profile <name>...] [options] [--] [COMMAND] [ARGS...]\n  docker-compose -h|--help")
+				return o, nil, 0
+			}
+			fmt.Fprintf(cli.c.Stderr, "unknown flag: %s\n", flag)
+			return o, nil, 1
 		}
-		if err != nil || out.Target < 1 || out.Target > 65535 || out.Published < 0 || out.Published > 65535 {
-			return out, fmt.Errorf("invalid port specification: %q", t)
-		}
-		return out, nil
-	case map[string]any:
-		target, _ := t["target"].(int)
-		out.Target = target
-		switch pub := t["published"].(type) {
-		case int:
-			out.Published = pub
-		case string:
-			out.Published, _ = strconv.Atoi(pub)
-		}
-		if proto, ok := t["protocol"].(string); ok {
-			out.Protocol = proto
-		}
-		if out.Target == 0 {
-			return out, fmt.Errorf("invalid port specification: target is required")
-		}
-		return out, nil
 	}
-	return out, fmt.Errorf("invalid port specification: %v", p)
+	return o, args, -1
 }
 
-func (s *Simulator) composeUp(c *shell.Call, g *guest, name string, files []string, spec *composeSpec, start bool) int {
-	if len(spec.Services) == 0 {
-		fmt.Fprintln(c.Stderr, "no service selected")
+// resolveFiles finds the compose files: -f, else the first default name in
+// the project directory (v1 also searches the parent directories).
+func (cli *composeCLI) resolveFiles(o composeOptions) int {
+	dir := cli.c.Dir
+	if o.projectDir != "" {
+		dir = cli.c.Abs(o.projectDir)
+	}
+	for _, f := range o.files {
+		cli.files = append(cli.files, cli.c.Abs(f))
+		shown := f
+		if cli.v1 && !path.IsAbs(f) {
+			shown = "./" + f
+		}
+		cli.shown = append(cli.shown, shown)
+	}
+	if len(cli.files) == 0 {
+		names := []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
+		if cli.v1 {
+			names = []string{"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"}
+		}
+		for d := dir; cli.files == nil; d = path.Dir(d) {
+			for _, n := range names {
+				if _, err := cli.g.RootFS.Stat(path.Join(d, n)); err == nil {
+					cli.files, cli.shown = []string{path.Join(d, n)}, []string{"./" + n}
+					break
+				}
+			}
+			if d == "/" || !cli.v1 {
+				break
+			}
+		}
+	}
+	if len(cli.files) == 0 {
+		if cli.v1 {
+			fmt.Fprintln(cli.c.Stderr, "\n        Can't find a suitable configuration file in this directory or any\n        parent. Are you in the right directory?\n\n        Supported filenames: docker-compose.yml, docker-compose.yaml, compose.yml, compose.yaml\n        ")
+			return 1
+		}
+		fmt.Fprintln(cli.c.Stderr, "no configuration file provided: not found")
 		return 1
 	}
-	// Published ports must be free among the other projects' running services.
-	used := map[int]string{}
-	for _, p := range loadProjects(g) {
-		if p.Name == name {
-			continue
-		}
-		for _, svc := range p.Services {
-			for _, port := range svc.Ports {
-				if svc.State == "running" {
-					used[port.Published] = svc.Container
-				}
-			}
-		}
-	}
-	for _, svcName := range spec.Order {
-		for _, port := range spec.Services[svcName].Ports {
-			if _, taken := used[port.Published]; taken {
-				fmt.Fprintf(c.Stderr, "Error response from daemon: driver failed programming external connectivity on endpoint %s-%s-1: Bind for 0.0.0.0:%d failed: port is already allocated\n", name, svcName, port.Published)
+	for i, f := range cli.files {
+		if _, err := cli.g.RootFS.Stat(f); err != nil {
+			if cli.v1 {
+				fmt.Fprintf(cli.c.Stderr, ".FileNotFoundError: [Errno 2] No such file or directory: '%s'\n", cli.shown[i])
 				return 1
 			}
-			used[port.Published] = svcName
+			fmt.Fprintf(cli.c.Stderr, "open %s: no such file or directory\n", f)
+			return 1
 		}
 	}
-	if code := s.composePull(c, g, spec); code != 0 {
-		return code
+	cli.workDir = path.Dir(cli.files[0])
+	if o.projectDir != "" {
+		cli.workDir = dir
 	}
-	old := loadProject(g, name)
-	p := &composeProject{Name: name, WorkingDir: path.Dir(files[0]), ConfigFiles: files}
-	fmt.Fprintf(c.Stderr, " Network %s_default  Creating\n Network %s_default  Created\n", name, name)
-	seenVolumes := map[string]bool{}
-	for _, svcName := range spec.Order {
-		def := spec.Services[svcName]
-		for _, v := range def.NamedVolumes {
-			if !seenVolumes[v] {
-				seenVolumes[v] = true
-				dir := "/var/lib/docker/volumes/" + name + "_" + v + "/_data"
-				if _, err := g.RootFS.Stat(dir); err != nil {
-					fmt.Fprintf(c.Stderr, " Volume \"%s_%s\"  Creating\n Volume \"%s_%s\"  Created\n", name, v, name, v)
-					_ = g.RootFS.MkdirAll(dir, 0o755)
-				}
-			}
-		}
-		container := def.ContainerName
-		if container == "" {
-			container = name + "-" + svcName + "-1"
-		}
-		svc := composeService{Name: svcName, Container: container, Image: def.Image, Restart: def.Restart, Ports: def.Ports, CreatedAt: time.Now(), ID: hex.EncodeToString(randomBytes(32))}
-		if old != nil {
-			for _, o := range old.Services {
-				if o.Name == svcName && o.Image == def.Image && o.State == "running" {
-					svc.ID, svc.CreatedAt, svc.StartedAt, svc.State = o.ID, o.CreatedAt, o.StartedAt, o.State
-				}
-			}
-		}
-		if svc.State == "running" {
-			fmt.Fprintf(c.Stderr, " Container %s  Running\n", container)
-		} else {
-			fmt.Fprintf(c.Stderr, " Container %s  Creating\n Container %s  Created\n", container, container)
-			svc.State = "created"
-			if start {
-				fmt.Fprintf(c.Stderr, " Container %s  Starting\n Container %s  Started\n", container, container)
-				svc.State, svc.StartedAt = "running", time.Now()
-			}
-		}
-		p.Services = append(p.Services, svc)
-	}
-	if old != nil {
-		for _, o := range old.Services {
-			if _, still := spec.Services[o.Name]; !still && containsArg(c.Args, "--remove-orphans") {
-				fmt.Fprintf(c.Stderr, " Container %s  Removed\n", o.Container)
-			} else if !still {
-				p.Services = append(p.Services, o)
-			}
-		}
-	}
-	if err := c.Env.Sleep(c.Ctx, 2*time.Second); err != nil {
-		return 130
-	}
-	saveProject(g, p)
-	return 0
+	cli.name, cli.envFile = o.name, o.envFile
+	return -1
 }
 
-// composePull "pulls" images not yet present, which takes simulated time.
-func (s *Simulator) composePull(c *shell.Call, g *guest, spec *composeSpec) int {
-	have, _ := g.RootFS.ReadFile(imagesFile)
-	known := toSet(string(have))
-	var pulled []string
-	for _, name := range spec.Order {
-		img := spec.Services[name].Image
-		if known[img] {
-			continue
+// load reads, interpolates and validates the files the way this compose does.
+func (cli *composeCLI) load(c *shell.Call, o composeOptions) (*composeSpec, int) {
+	env := composeEnvironment(cli.g, c.Environ, cli.workDir, cli.envFile)
+	if cli.v1 {
+		spec, warnings, err := loadComposeV1(cli.g, cli.files, cli.shown, env)
+		for _, w := range warnings {
+			fmt.Fprintf(c.Stderr, "The %s variable is not set. Defaulting to a blank string.\n", w)
 		}
-		fmt.Fprintf(c.Stderr, " %s Pulling\n", name)
-		if err := c.Env.Sleep(c.Ctx, 5*time.Second); err != nil {
-			return 130
+		if err != nil {
+			fmt.Fprintln(c.Stderr, err.Error())
+			return nil, 1
 		}
-		fmt.Fprintf(c.Stderr, " %s Pulled\n", name)
-		known[img] = true
-		pulled = append(pulled, img)
+		spec.Name = composeV1ProjectName(cli.name, env, cli.workDir)
+		return spec, -1
 	}
-	if len(pulled) > 0 {
-		_ = g.RootFS.MkdirAll(path.Dir(imagesFile), 0o700)
-		_ = g.RootFS.WriteFile(imagesFile, append(have, []byte(strings.Join(pulled, "\n")+"\n")...), 0o600)
+	spec, warnings, err := loadComposeV2(c.Ctx, cli.g, cli.files, cli.workDir, cli.name, env)
+	for _, w := range warnings {
+		// Compose v2 logs through logrus, whose text format without a
+		// terminal is logfmt.
+		fmt.Fprintf(c.Stderr, "time=%q level=warning msg=%q\n", nowRFC3339(), fmt.Sprintf("The %q variable is not set. Defaulting to a blank string.", w))
+	}
+	if err != nil {
+		fmt.Fprintln(c.Stderr, err.Error())
+		return nil, 1
+	}
+	return spec, -1
+}
+
+var v1ProjectNameRe = regexp.MustCompile(`[^-_a-z0-9]`)
+
+// composeV1ProjectName is v1's get_project_name: -p, COMPOSE_PROJECT_NAME,
+// else the project directory's name, lower-cased with other characters
+// dropped.
+func composeV1ProjectName(flag string, env map[string]string, workDir string) string {
+	name := flag
+	if name == "" {
+		name = env["COMPOSE_PROJECT_NAME"]
+	}
+	if name == "" {
+		name = path.Base(workDir)
+	}
+	name = v1ProjectNameRe.ReplaceAllString(strings.ToLower(name), "")
+	if name == "" {
+		return "default"
+	}
+	return name
+}
+
+func (cli *composeCLI) version(args []string) int {
+	v := cli.pkg.ComposeVersion
+	short := slices.Contains(args, "--short")
+	switch {
+	case cli.v1 && short:
+		fmt.Fprintln(cli.c.Stdout, v)
+	case cli.v1:
+		fmt.Fprintf(cli.c.Stdout, "docker-compose version %s, build unknown\ndocker-py version: 5.0.3\nCPython version: 3.11.2\nOpenSSL version: OpenSSL 3.0.17 1 Jul 2025\n", v)
+	case short:
+		fmt.Fprintln(cli.c.Stdout, strings.TrimPrefix(v, "v"))
+	default:
+		fmt.Fprintf(cli.c.Stdout, "Docker Compose version %s\n", v)
 	}
 	return 0
 }
 
-func composeDown(c *shell.Call, g *guest, name string, volumes bool) int {
-	p := loadProject(g, name)
-	if p == nil {
-		return 0
-	}
-	for _, svc := range p.Services {
-		fmt.Fprintf(c.Stderr, " Container %s  Stopping\n Container %s  Stopped\n Container %s  Removed\n", svc.Container, svc.Container, svc.Container)
-	}
-	fmt.Fprintf(c.Stderr, " Network %s_default  Removed\n", name)
-	if volumes {
-		entries, _ := g.RootFS.ReadDir("/var/lib/docker/volumes")
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), name+"_") {
-				_ = g.RootFS.RemoveAll("/var/lib/docker/volumes/" + e.Name())
-				fmt.Fprintf(c.Stderr, " Volume %s  Removed\n", e.Name())
-			}
+func (cli *composeCLI) unknownCommand(cmd string) int {
+	if cli.v1 {
+		fmt.Fprintf(cli.c.Stderr, "No such command: %s\n\nCommands:\n", cmd)
+		for _, name := range composeCommands {
+			fmt.Fprintf(cli.c.Stderr, "  %s\n", name)
 		}
-	}
-	deleteProject(g, name)
-	return 0
-}
-
-func composeLifecycle(c *shell.Call, g *guest, name, action string) int {
-	p := loadProject(g, name)
-	if p == nil {
-		fmt.Fprintf(c.Stderr, "no container found for project %q: not found\n", name)
 		return 1
 	}
-	for i := range p.Services {
-		svc := &p.Services[i]
-		switch action {
-		case "stop":
-			svc.State, svc.ExitCode, svc.UserStoped = "exited", 0, true
-			fmt.Fprintf(c.Stderr, " Container %s  Stopped\n", svc.Container)
-		default:
-			svc.State, svc.StartedAt, svc.UserStoped = "running", time.Now(), false
-			fmt.Fprintf(c.Stderr, " Container %s  Started\n", svc.Container)
-		}
-	}
-	saveProject(g, p)
-	return 0
+	fmt.Fprintf(cli.c.Stderr, "unknown docker command: \"compose %s\"\n", cmd)
+	return 1
 }
 
-// composePS prints the project's containers; --format json is one JSON
-// object per line, as compose v2.21+ prints it.
-func composePS(c *shell.Call, g *guest, name string, args []string) int {
-	all := containsArg(args, "-a", "--all")
-	asJSON := false
-	for i, a := range args {
-		if (a == "--format" && i+1 < len(args) && args[i+1] == "json") || a == "--format=json" {
-			asJSON = true
-		}
+func (cli *composeCLI) noSuchService(name string) int {
+	if cli.v1 {
+		fmt.Fprintf(cli.c.Stderr, "No such service: %s\n", name)
+		return 1
 	}
-	p := loadProject(g, name)
-	if !asJSON {
-		fmt.Fprintln(c.Stdout, "NAME      IMAGE     COMMAND   SERVICE   CREATED   STATUS    PORTS")
-	}
-	if p == nil {
-		return 0
-	}
-	for _, svc := range p.Services {
-		if svc.State != "running" && !all {
-			continue
-		}
-		status := "Up " + humanAge(time.Since(svc.StartedAt))
-		if svc.State != "running" {
-			status = fmt.Sprintf("Exited (%d) %s ago", svc.ExitCode, humanAge(time.Since(svc.StartedAt)))
-		}
-		if !asJSON {
-			fmt.Fprintf(c.Stdout, "%s   %s   \"/entrypoint\"   %s   %s   %s   %s\n", svc.Container, svc.Image, svc.Name, humanAge(time.Since(svc.CreatedAt))+" ago", status, portsText(svc.Ports))
-			continue
-		}
-		publishers := []map[string]any{}
-		for _, port := range svc.Ports {
-			publishers = append(publishers, map[string]any{"URL": "0.0.0.0", "TargetPort": port.Target, "PublishedPort": port.Published, "Protocol": port.Protocol})
-		}
-		line, _ := json.Marshal(map[string]any{
-			"ID": svc.ID[:12], "Name": svc.Container, "Image": svc.Image, "Command": "\"/entrypoint\"",
-			"Project": p.Name, "Service": svc.Name, "Created": svc.CreatedAt.Unix(), "State": svc.State,
-			"Status": status, "Health": "", "ExitCode": svc.ExitCode, "Publishers": publishers,
-			"Labels": "com.docker.compose.project=" + p.Name + ",com.docker.compose.service=" + svc.Name,
-		})
-		fmt.Fprintln(c.Stdout, string(line))
-	}
-	return 0
+	fmt.Fprintf(cli.c.Stderr, "no such service: %s\n", name)
+	return 1
 }
 
-func humanAge(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+// daemonDown is what each compose prints without a daemon: v2 the CLI's
+// message, Debian's v1 the traceback docker-py raises.
+func (cli *composeCLI) daemonDown() int {
+	if cli.v1 {
+		fmt.Fprintln(cli.c.Stderr, "Traceback (most recent call last):\n  File \"/usr/bin/docker-compose\", line 33, in <module>\n    sys.exit(load_entry_point('docker-compose==1.29.2', 'console_scripts', 'docker-compose')())\ndocker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
+		return 1
 	}
-	return fmt.Sprintf("%d hours", int(d.Hours()))
+	fmt.Fprintln(cli.c.Stderr, daemonDownError)
+	return 1
+}
+
+// parseCommandArgs splits a subcommand's flags from its services. Compose v1
+// (docopt) answers an option it does not know with the command's usage on
+// stderr and exit status 0; v2 (cobra) with "unknown flag" and status 1.
+func (cli *composeCLI) parseCommandArgs(cmd string, args []string) (map[string]string, []string, int) {
+	valued := map[string]string{"--format": "format", "--tail": "tail", "-t": "timeout", "--timeout": "timeout",
+		"--filter": "filter", "--status": "status", "--pull": "pull", "--wait-timeout": "wait-timeout"}
+	switches := map[string]string{"-d": "detach", "--detach": "detach", "-a": "all", "--all": "all", "-q": "quiet",
+		"--quiet": "quiet", "--services": "services", "-v": "volumes", "--volumes": "volumes",
+		"--remove-orphans": "remove-orphans", "--force-recreate": "force-recreate", "--no-deps": "no-deps",
+		"--wait": "wait", "-f": "follow", "--follow": "follow", "--no-color": "no-color", "--build": "build",
+		"--quiet-pull": "quiet-pull", "--no-start": "no-start", "--no-recreate": "no-recreate"}
+	// What v1 1.29.2 lacks that v2 has.
+	v2Only := map[string]bool{"--format": true, "--status": true, "--wait": true, "--wait-timeout": true, "--pull": true, "--dry-run": true}
+	flags := map[string]string{}
+	var services []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			services = append(services, a)
+			continue
+		}
+		name, value, inline := strings.Cut(a, "=")
+		if cli.v1 && v2Only[name] {
+			fmt.Fprint(cli.c.Stderr, composeV1Usage(cmd))
+			return nil, nil, 0
+		}
+		if key, ok := valued[name]; ok {
+			if !inline {
+				if i+1 >= len(args) {
+					fmt.Fprintf(cli.c.Stderr, "flag needs an argument: %s\n", name)
+					return nil, nil, 1
+				}
+				i++
+				value = args[i]
+			}
+			flags[key] = value
+			continue
+		}
+		if key, ok := switches[name]; ok {
+			flags[key] = "true"
+			continue
+		}
+		if cli.v1 {
+			fmt.Fprint(cli.c.Stderr, composeV1Usage(cmd))
+			return nil, nil, 0
+		}
+		fmt.Fprintf(cli.c.Stderr, "unknown flag: %s\n", name)
+		return nil, nil, 1
+	}
+	return flags, services, -1
+}
+
+// composeV1Usage is the docstring docopt prints for a v1 subcommand.
+func composeV1Usage(cmd string) string {
+	if cmd == "ps" {
+		return "List containers.\n\nUsage: ps [options] [--] [SERVICE...]\n\nOptions:\n    -q, --quiet          Only display IDs\n    --services           Display services\n    --filter KEY=VAL     Filter services by a property\n    -a, --all            Show all stopped containers (including those created by the run command)\n"
+	}
+	return fmt.Sprintf("Usage: %s [options] [--] [SERVICE...]\n", cmd)
 }

@@ -11,12 +11,14 @@ import (
 )
 
 // containerEnv is the shell world inside a guest: its own file tree, the
-// template's package and service managers, and docker once installed.
+// package and service managers of the distribution its /etc/os-release
+// names, and docker once installed.
 func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	// The config map changes under s.mu; programs get copies of what they need.
 	s.mu.Lock()
-	family, hostname := osFamily(g.Config["ostype"]), g.Config["hostname"]
+	hostname := g.Config["hostname"]
 	s.mu.Unlock()
+	d := distroOf(g.RootFS)
 	progs := shell.CoreUtils()
 	progs["hostname"] = func(c *shell.Call) int {
 		data, _ := g.RootFS.ReadFile("/etc/hostname")
@@ -26,17 +28,18 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	progs["uname"] = unameProgram(hostname)
 	progs["chpasswd"] = chpasswdProgram
 	progs["ip"] = s.ipProgram(g)
-	progs["docker"] = requireBinary("/usr/bin/docker", s.dockerProgram(g, family))
-	progs["docker-compose"] = requireBinary("/usr/bin/docker-compose", s.composeStandalone(g))
-	progs["dockerd"] = requireBinary("/usr/bin/dockerd", func(c *shell.Call) int { return c.Errorf("dockerd must be started by the service manager") })
-	if family == "alpine" {
-		progs["apk"] = s.apkProgram(g)
+	progs["docker"] = requireBinary(s.dockerProgram(g, d), "/usr/bin/docker")
+	progs["docker-compose"] = requireBinary(s.composeStandalone(g, d), "/usr/bin/docker-compose")
+	progs["dockerd"] = requireBinary(func(c *shell.Call) int { return c.Errorf("dockerd must be started by the service manager") }, "/usr/bin/dockerd", "/usr/sbin/dockerd")
+	switch {
+	case d.apk():
+		progs["apk"] = s.apkProgram(g, d)
 		progs["rc-update"] = rcUpdateProgram(g)
 		progs["rc-service"] = s.rcServiceProgram(g)
 		progs["service"] = s.rcServiceProgram(g)
-	} else {
-		progs["apt-get"] = s.aptProgram(g, family)
-		progs["apt"] = s.aptProgram(g, family)
+	case d.apt():
+		progs["apt-get"] = s.aptProgram(g, d)
+		progs["apt"] = s.aptProgram(g, d)
 		progs["systemctl"] = s.systemctlProgram(g)
 		progs["service"] = s.sysvServiceProgram(g)
 	}
@@ -62,14 +65,17 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	}
 }
 
-// requireBinary makes a program exist only once its package put it on disk.
-func requireBinary(file string, prog shell.Program) shell.Program {
+// requireBinary makes a program exist only once its package put one of
+// its files on disk.
+func requireBinary(prog shell.Program, files ...string) shell.Program {
 	return func(c *shell.Call) int {
-		if _, err := c.Env.FS.Stat(file); err != nil {
-			fmt.Fprintf(c.Stderr, "bash: line 1: %s: command not found\n", c.Args[0])
-			return 127
+		for _, f := range files {
+			if _, err := c.Env.FS.Stat(f); err == nil {
+				return prog(c)
+			}
 		}
-		return prog(c)
+		fmt.Fprintf(c.Stderr, "bash: line 1: %s: command not found\n", c.Args[0])
+		return 127
 	}
 }
 

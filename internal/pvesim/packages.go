@@ -12,60 +12,47 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
-// pkgFiles are the files a package puts on disk that the simulator acts on
-// (a program's binary, an init script, a compose plugin).
-type pkgFiles []string
-
-const composePlugin = "/usr/libexec/docker/cli-plugins/docker-compose"
-
-var alpinePackages = map[string]pkgFiles{
-	"docker":             {"/usr/bin/docker", "/usr/bin/dockerd", "/etc/init.d/docker"},
-	"docker-cli":         {"/usr/bin/docker"},
-	"docker-engine":      {"/usr/bin/dockerd", "/etc/init.d/docker"},
-	"docker-cli-compose": {composePlugin},
-	"docker-compose":     {composePlugin, "/usr/bin/docker-compose"},
-	"bash":               {"/bin/bash"},
-	"ca-certificates":    {"/etc/ssl/certs/ca-certificates.crt"},
-	"tzdata":             {"/usr/share/zoneinfo/UTC"},
-	"openrc":             {"/sbin/openrc"},
-	"iptables":           {"/sbin/iptables"},
-}
-
-// debianPackages are what Debian 12's main archive offers; Docker's own
-// packages need Docker's apt source, as on a real system.
-var debianPackages = map[string]pkgFiles{
-	"docker.io":       {"/usr/bin/docker", "/usr/sbin/dockerd", "/lib/systemd/system/docker.service"},
-	"docker-compose":  {"/usr/bin/docker-compose"},
-	"ca-certificates": {"/etc/ssl/certs/ca-certificates.crt"},
-	"gnupg":           {"/usr/bin/gpg"},
-	"iptables":        {"/usr/sbin/iptables"},
-	"tzdata":          {"/usr/share/zoneinfo/UTC"},
-}
-
-var ubuntuExtra = map[string]pkgFiles{
-	"docker-compose-v2": {composePlugin},
-}
-
-var dockerRepoPackages = map[string]pkgFiles{
-	"docker-ce":             {"/usr/bin/dockerd", "/lib/systemd/system/docker.service"},
-	"docker-ce-cli":         {"/usr/bin/docker"},
-	"containerd.io":         {"/usr/bin/containerd"},
-	"docker-buildx-plugin":  {"/usr/libexec/docker/cli-plugins/docker-buildx"},
-	"docker-compose-plugin": {composePlugin},
-}
-
-func installFiles(t *vfs.Tree, files pkgFiles) {
+func installFiles(t *vfs.Tree, files []string) {
 	for _, f := range files {
 		_ = t.MkdirAll(path.Dir(f), 0o755)
 		_ = t.WriteFile(f, []byte("#!/bin/sh\n# installed by the simulated package manager\n"), 0o755)
 	}
 }
 
-func (s *Simulator) apkProgram(g *guest) shell.Program {
+// resolvePackages is the install order of what the named packages pull in
+// (dependencies first), leaving out what is installed already.
+func resolvePackages(avail map[string]distroPackage, names []string, installed map[string]bool, recommends bool) []string {
+	var order []string
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(name string) {
+		if seen[name] || installed[name] {
+			return
+		}
+		seen[name] = true
+		p := avail[name]
+		for _, d := range p.Depends {
+			visit(d)
+		}
+		if recommends {
+			for _, d := range p.Recommends {
+				visit(d)
+			}
+		}
+		order = append(order, name)
+	}
+	for _, n := range names {
+		visit(n)
+	}
+	return order
+}
+
+// apkProgram is Alpine's apk: update, add, del-free installs with
+// dependencies, info; the branch and versions are the container's release.
+func (s *Simulator) apkProgram(g *guest, d *distro) shell.Program {
 	return func(c *shell.Call) int {
-		args := c.Args[1:]
 		var words []string
-		for _, a := range args {
+		for _, a := range c.Args[1:] {
 			if !strings.HasPrefix(a, "-") {
 				words = append(words, a)
 			}
@@ -74,56 +61,28 @@ func (s *Simulator) apkProgram(g *guest) shell.Program {
 			fmt.Fprintln(c.Stderr, "usage: apk [<OPTIONS>...] COMMAND [<ARGUMENTS>...]")
 			return 1
 		}
+		mirror := "https://dl-cdn.alpinelinux.org/alpine/" + d.Branch
 		switch words[0] {
 		case "update":
-			fmt.Fprintln(c.Stdout, "fetch https://dl-cdn.alpinelinux.org/alpine/v3.22/main/x86_64/APKINDEX.tar.gz")
-			fmt.Fprintln(c.Stdout, "fetch https://dl-cdn.alpinelinux.org/alpine/v3.22/community/x86_64/APKINDEX.tar.gz")
-			fmt.Fprintln(c.Stdout, "v3.22.0-120-g1f3a8e2b4c [https://dl-cdn.alpinelinux.org/alpine/v3.22/main]")
+			fmt.Fprintf(c.Stdout, "fetch %s/main/x86_64/APKINDEX.tar.gz\n", mirror)
+			fmt.Fprintf(c.Stdout, "fetch %s/community/x86_64/APKINDEX.tar.gz\n", mirror)
+			fmt.Fprintf(c.Stdout, "%s.0-120-g1f3a8e2b4c [%s/main]\n", d.Branch, mirror)
 			fmt.Fprintln(c.Stdout, "OK: 26312 distinct packages available")
 			return 0
 		case "add":
-			pkgs := words[1:]
-			var missing []string
-			for _, p := range pkgs {
-				if _, ok := alpinePackages[p]; !ok {
-					missing = append(missing, p)
-				}
-			}
-			if len(missing) > 0 {
-				fmt.Fprintln(c.Stderr, "ERROR: unable to select packages:")
-				for _, p := range missing {
-					fmt.Fprintf(c.Stderr, "  %s (no such package):\n    required by: world[%s]\n", p, p)
-				}
-				return len(missing)
-			}
-			if err := c.Env.Sleep(c.Ctx, time.Duration(len(pkgs))*4*time.Second); err != nil {
-				return 130
-			}
-			world, _ := g.RootFS.ReadFile("/etc/apk/world")
-			have := strings.Fields(string(world))
-			for i, p := range pkgs {
-				fmt.Fprintf(c.Stdout, "(%d/%d) Installing %s\n", i+1, len(pkgs), p)
-				installFiles(g.RootFS, alpinePackages[p])
-				if !slices.Contains(have, p) {
-					have = append(have, p)
-				}
-			}
-			sort.Strings(have)
-			_ = g.RootFS.WriteFile("/etc/apk/world", []byte(strings.Join(have, "\n")+"\n"), 0o644)
-			fmt.Fprintf(c.Stdout, "OK: %d MiB in %d packages\n", 40+30*len(have), 20+len(have))
-			return 0
+			return s.apkAdd(c, g, d, words[1:])
 		case "info":
-			world, _ := g.RootFS.ReadFile("/etc/apk/world")
+			installed := installedPackages(g, d)
 			if len(words) > 1 {
-				for _, p := range strings.Fields(string(world)) {
-					if p == words[1] {
-						fmt.Fprintln(c.Stdout, p)
-						return 0
-					}
+				if slices.Contains(installed, words[1]) {
+					fmt.Fprintln(c.Stdout, words[1])
+					return 0
 				}
 				return 1
 			}
-			_, _ = c.Stdout.Write(world)
+			for _, p := range installed {
+				fmt.Fprintln(c.Stdout, p)
+			}
 			return 0
 		}
 		fmt.Fprintf(c.Stderr, "apk: unknown command '%s'\n", words[0])
@@ -131,14 +90,71 @@ func (s *Simulator) apkProgram(g *guest) shell.Program {
 	}
 }
 
-func (s *Simulator) aptProgram(g *guest, family string) shell.Program {
+func (s *Simulator) apkAdd(c *shell.Call, g *guest, d *distro, pkgs []string) int {
+	var missing []string
+	targets := make([]string, 0, len(pkgs))
+	for _, p := range pkgs {
+		pkg, ok := d.Packages[p]
+		switch {
+		case !ok:
+			missing = append(missing, p)
+		case pkg.Virtual != "":
+			targets = append(targets, pkg.Virtual)
+		default:
+			targets = append(targets, p)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintln(c.Stderr, "ERROR: unable to select packages:")
+		for _, p := range missing {
+			fmt.Fprintf(c.Stderr, "  %s (no such package):\n    required by: world[%s]\n", p, p)
+		}
+		return len(missing)
+	}
+	have := map[string]bool{}
+	for _, p := range installedPackages(g, d) {
+		have[p] = true
+	}
+	order := resolvePackages(d.Packages, targets, have, false)
+	if err := c.Env.Sleep(c.Ctx, time.Duration(len(order))*2*time.Second); err != nil {
+		return 130
+	}
+	db, _ := g.RootFS.ReadFile(apkInstalledFile)
+	for i, p := range order {
+		pkg := d.Packages[p]
+		fmt.Fprintf(c.Stdout, "(%d/%d) Installing %s (%s)\n", i+1, len(order), p, pkg.Version)
+		installFiles(g.RootFS, pkg.Files)
+		db = append(db, []byte("P:"+p+"\nV:"+pkg.Version+"\n\n")...)
+	}
+	_ = g.RootFS.MkdirAll(path.Dir(apkInstalledFile), 0o755)
+	_ = g.RootFS.WriteFile(apkInstalledFile, db, 0o644)
+	world, _ := g.RootFS.ReadFile(apkWorldFile)
+	names := strings.Fields(string(world))
+	for _, p := range pkgs {
+		if !slices.Contains(names, p) {
+			names = append(names, p)
+		}
+	}
+	sort.Strings(names)
+	_ = g.RootFS.MkdirAll(path.Dir(apkWorldFile), 0o755)
+	_ = g.RootFS.WriteFile(apkWorldFile, []byte(strings.Join(names, "\n")+"\n"), 0o644)
+	total := len(installedPackages(g, d)) + 20
+	fmt.Fprintf(c.Stdout, "OK: %d MiB in %d packages\n", 8+3*total, total)
+	return 0
+}
+
+// aptProgram is apt-get (and apt): update and install from the release's
+// archive, with dependencies and recommends, as Debian and Ubuntu have them.
+func (s *Simulator) aptProgram(g *guest, d *distro) shell.Program {
 	return func(c *shell.Call) int {
-		yes := false
+		yes, recommends := false, true
 		var words []string
 		for _, a := range c.Args[1:] {
 			switch {
 			case a == "-y" || a == "--yes" || a == "--assume-yes" || a == "-qy" || a == "-yq":
 				yes = true
+			case a == "--no-install-recommends":
+				recommends = false
 			case strings.HasPrefix(a, "-"):
 			default:
 				words = append(words, a)
@@ -153,56 +169,75 @@ func (s *Simulator) aptProgram(g *guest, family string) shell.Program {
 			if err := c.Env.Sleep(c.Ctx, 3*time.Second); err != nil {
 				return 130
 			}
-			fmt.Fprintln(c.Stdout, "Hit:1 http://deb.debian.org/debian bookworm InRelease")
-			fmt.Fprintln(c.Stdout, "Hit:2 http://security.debian.org bookworm-security InRelease")
+			mirror, security := "http://deb.debian.org/debian", "http://security.debian.org"
+			if d.ID == "ubuntu" {
+				mirror, security = "http://archive.ubuntu.com/ubuntu", "http://security.ubuntu.com/ubuntu"
+			}
+			fmt.Fprintf(c.Stdout, "Hit:1 %s %s InRelease\n", mirror, d.Branch)
+			fmt.Fprintf(c.Stdout, "Hit:2 %s %s-security InRelease\n", security, d.Branch)
 			fmt.Fprintln(c.Stdout, "Reading package lists... Done")
 			return 0
 		case "install":
-			available := aptAvailable(g, family)
-			pkgs := words[1:]
-			for _, p := range pkgs {
-				if _, ok := available[p]; !ok {
-					fmt.Fprintln(c.Stdout, "Reading package lists...")
-					fmt.Fprintf(c.Stderr, "E: Unable to locate package %s\n", p)
-					return 100
-				}
-			}
-			fmt.Fprintln(c.Stdout, "Reading package lists...\nBuilding dependency tree...\nReading state information...")
-			fmt.Fprintf(c.Stdout, "The following NEW packages will be installed:\n  %s\n", strings.Join(pkgs, " "))
-			if !yes {
-				fmt.Fprintln(c.Stdout, "Do you want to continue? [Y/n] Abort.")
-				return 1
-			}
-			if err := c.Env.Sleep(c.Ctx, time.Duration(len(pkgs))*6*time.Second); err != nil {
-				return 130
-			}
-			for _, p := range pkgs {
-				fmt.Fprintf(c.Stdout, "Setting up %s ...\n", p)
-				installFiles(g.RootFS, available[p])
-				markInstalled(g.RootFS, p)
-				if strings.HasSuffix(available[p][len(available[p])-1], "docker.service") {
-					// Debian's postinst enables and starts the daemon.
-					_ = g.RootFS.MkdirAll("/etc/systemd/system/multi-user.target.wants", 0o755)
-					_ = g.RootFS.WriteFile("/etc/systemd/system/multi-user.target.wants/docker.service", nil, 0o644)
-					dockerdStart(g)
-				}
-			}
-			return 0
+			return s.aptInstall(c, g, d, words[1:], yes, recommends)
 		}
 		fmt.Fprintf(c.Stderr, "E: Invalid operation %s\n", words[0])
 		return 100
 	}
 }
 
-func aptAvailable(g *guest, family string) map[string]pkgFiles {
-	out := map[string]pkgFiles{}
-	for k, v := range debianPackages {
-		out[k] = v
-	}
-	if family == "ubuntu" {
-		for k, v := range ubuntuExtra {
-			out[k] = v
+func (s *Simulator) aptInstall(c *shell.Call, g *guest, d *distro, pkgs []string, yes, recommends bool) int {
+	available := aptAvailable(g, d)
+	fmt.Fprintln(c.Stdout, "Reading package lists...")
+	for _, p := range pkgs {
+		if _, ok := available[p]; !ok {
+			fmt.Fprintf(c.Stderr, "E: Unable to locate package %s\n", p)
+			return 100
 		}
+	}
+	have := map[string]bool{}
+	for _, p := range installedPackages(g, d) {
+		have[p] = true
+	}
+	order := resolvePackages(available, pkgs, have, recommends)
+	fmt.Fprintln(c.Stdout, "Building dependency tree...\nReading state information...")
+	if len(order) == 0 {
+		fmt.Fprintln(c.Stdout, "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.")
+		return 0
+	}
+	fmt.Fprintf(c.Stdout, "The following NEW packages will be installed:\n  %s\n", strings.Join(order, " "))
+	fmt.Fprintf(c.Stdout, "0 upgraded, %d newly installed, 0 to remove and 0 not upgraded.\n", len(order))
+	if !yes {
+		fmt.Fprintln(c.Stdout, "Do you want to continue? [Y/n] Abort.")
+		return 1
+	}
+	if err := c.Env.Sleep(c.Ctx, time.Duration(len(order))*3*time.Second); err != nil {
+		return 130
+	}
+	startDocker := false
+	for _, p := range order {
+		pkg := available[p]
+		fmt.Fprintf(c.Stdout, "Setting up %s (%s) ...\n", p, pkg.Version)
+		installFiles(g.RootFS, pkg.Files)
+		markInstalled(g.RootFS, p, pkg.Version)
+		if slices.Contains(pkg.Files, dockerUnit) {
+			startDocker = true
+		}
+	}
+	if startDocker {
+		// Debian's and Ubuntu's postinst enable and start the daemon.
+		_ = g.RootFS.MkdirAll("/etc/systemd/system/multi-user.target.wants", 0o755)
+		_ = g.RootFS.WriteFile("/etc/systemd/system/multi-user.target.wants/docker.service", nil, 0o644)
+		dockerdStart(g)
+	}
+	return 0
+}
+
+// aptAvailable is the release's archive, plus Docker's repository once its
+// sources file is in place, as on a real system.
+func aptAvailable(g *guest, d *distro) map[string]distroPackage {
+	out := make(map[string]distroPackage, len(d.Packages)+len(dockerRepoPackages))
+	for k, v := range d.Packages {
+		out[k] = v
 	}
 	for _, src := range []string{"/etc/apt/sources.list.d/docker.list", "/etc/apt/sources.list.d/docker.sources"} {
 		if _, err := g.RootFS.Stat(src); err == nil {
@@ -214,9 +249,10 @@ func aptAvailable(g *guest, family string) map[string]pkgFiles {
 	return out
 }
 
-func markInstalled(t *vfs.Tree, pkg string) {
-	status, _ := t.ReadFile("/var/lib/dpkg/status")
-	_ = t.WriteFile("/var/lib/dpkg/status", append(status, []byte("Package: "+pkg+"\nStatus: install ok installed\n\n")...), 0o644)
+func markInstalled(t *vfs.Tree, pkg, version string) {
+	status, _ := t.ReadFile(dpkgStatusFile)
+	_ = t.MkdirAll(path.Dir(dpkgStatusFile), 0o755)
+	_ = t.WriteFile(dpkgStatusFile, append(status, []byte("Package: "+pkg+"\nStatus: install ok installed\nVersion: "+version+"\n\n")...), 0o644)
 }
 
 func rcUpdateProgram(g *guest) shell.Program {

@@ -45,6 +45,9 @@ type Call struct {
 	Dir    string
 	Env    *Env
 	Ctx    context.Context
+	// Environ is the process environment the program gets: the shell's
+	// exported variables, NAME=value.
+	Environ []string
 }
 
 // Abs resolves a path argument against the working directory.
@@ -167,7 +170,14 @@ func (e *Env) exec(ctx context.Context, args []string) error {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	code := prog(&Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: hc.Stdout, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx})
+	var environ []string
+	hc.Env.Each(func(name string, vr expand.Variable) bool {
+		if vr.Exported && vr.IsSet() {
+			environ = append(environ, name+"="+vr.String())
+		}
+		return true
+	})
+	code := prog(&Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: hc.Stdout, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx, Environ: environ})
 	if code != 0 {
 		return interp.NewExitStatus(uint8(code))
 	}
