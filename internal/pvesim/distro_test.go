@@ -64,9 +64,9 @@ func TestDistroPackagesFollowOSRelease(t *testing.T) {
 			"apk info docker-cli-compose": "docker-cli-compose",
 		}},
 		{"debian-12", "apt-get update && apt-get install -y docker.io docker-compose", map[string]string{
-			"docker --version":       "Docker version 20.10.24+dfsg1, build 297e128",
-			"docker-compose version": "docker-compose version 1.29.2, build unknown",
-			"docker compose version": "!docker: 'compose' is not a docker command.\nSee 'docker --help'",
+			"docker --version":                         "Docker version 20.10.24+dfsg1, build 297e128",
+			"docker-compose version":                   "docker-compose version 1.29.2, build unknown",
+			"docker compose version":                   "!docker: 'compose' is not a docker command.\nSee 'docker --help'",
 			"apt-get install -y docker-compose-plugin": "!E: Unable to locate package docker-compose-plugin",
 			"apt-get install -y docker-compose-v2":     "!E: Unable to locate package docker-compose-v2",
 		}},
