@@ -122,6 +122,9 @@ func (s *Simulator) startGuest(r *request) (any, error) {
 			if g.Running {
 				return fmt.Errorf("CT %d already running", g.VMID)
 			}
+			if err := s.checkStartBridges(g); err != nil {
+				return err
+			}
 			s.powerOn(g)
 			return nil
 		},

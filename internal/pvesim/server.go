@@ -167,6 +167,10 @@ func (s *Simulator) serveRequest(w http.ResponseWriter, hr *http.Request, rel st
 		s.writeData(w, wt.data, map[string]any{"total": wt.total})
 		return
 	}
+	if wc, ok := data.(withChanges); ok {
+		s.writeData(w, wc.data, map[string]any{"changes": wc.changes})
+		return
+	}
 	s.writeData(w, data, nil)
 }
 
