@@ -1,6 +1,7 @@
 package pvesim
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -104,7 +105,10 @@ func loadComposeV2(ctx context.Context, g *guest, files []string, workDir, name 
 		spec.Services[svcName] = out
 	}
 	spec.Order = dependencyOrder(spec.Services)
-	spec.Config, _ = project.MarshalYAML()
+	// docker compose config writes every $ of the interpolated model back
+	// as $$ (escapeDollarSign in compose's cmd/compose/config.go).
+	out, _ := project.MarshalYAML()
+	spec.Config = bytes.ReplaceAll(out, []byte("$"), []byte("$$"))
 	return spec, unset, nil
 }
 
