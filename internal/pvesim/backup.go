@@ -3,7 +3,6 @@ package pvesim
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,13 +23,6 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	}
 	if aerr := r.acc.checkVzdumpParams(r.authid, r.params, storageID); aerr != nil {
 		return nil, aerr
-	}
-	st, ok := n.Storages[storageID]
-	if !ok {
-		return nil, fail("storage '%s' does not exist", storageID)
-	}
-	if !slices.Contains(st.Content, "backup") {
-		return nil, fail("storage '%s' does not support backups", storageID)
 	}
 	var ids []int
 	for _, f := range strings.FieldsFunc(r.params["vmid"], func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
@@ -57,10 +49,17 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	}
 	compress := r.params["compress"]
 	opts := backupOptions{
-		storage: st, mode: mode, compress: compress, notesTemplate: r.params["notes-template"],
+		mode: mode, compress: compress, notesTemplate: r.params["notes-template"],
 		protected: r.bool("protected"), cmdline: vzdumpCmdline(r),
 	}
 	tk := s.startTask(n, "vzdump", taskID, r.userForTask(), func(t *taskCtx) error {
+		// VZDump->new checks the storage in the worker: a bad storage
+		// fails the task, not the call.
+		st, err := s.backupStorage(n, storageID)
+		if err != nil {
+			return err
+		}
+		opts.storage = st
 		t.logf("INFO: starting new backup job: %s", opts.cmdline)
 		lock := &n.vzdumpLock
 		if !lock.TryLock() {
@@ -127,13 +126,13 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	s.writeGuestConf(g)
 	wasRunning := g.Running
 	started := time.Now()
-	name := fmt.Sprintf("vzdump-lxc-%d-%s%s", vmid, started.Local().Format("2006_01_02-15_04_05"), archiveExt[o.compress])
+	name := backupName(o, vmid, started)
 	volid := o.storage.ID + ":backup/" + name
 	for o.storage.Volumes[volid] != nil {
 		// Only a scaled clock fits two backups of one guest in one second;
 		// on PVE each takes longer, so the next starts a second later.
 		started = started.Add(time.Second)
-		name = fmt.Sprintf("vzdump-lxc-%d-%s%s", vmid, started.Local().Format("2006_01_02-15_04_05"), archiveExt[o.compress])
+		name = backupName(o, vmid, started)
 		volid = o.storage.ID + ":backup/" + name
 	}
 	guestName := g.name()
@@ -156,7 +155,13 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	case o.mode == "snapshot":
 		t.logf("INFO: create storage snapshot 'vzdump'")
 	}
-	t.logf("INFO: creating vzdump archive '/var/lib/vz/dump/%s'", name)
+	pbs := o.storage.Type == "pbs"
+	if pbs {
+		t.logf("INFO: creating Proxmox Backup Server archive '%s'", name)
+		s.logPBSUpload(t, n, o.storage, vmid, name, started)
+	} else {
+		t.logf("INFO: creating vzdump archive '%s/%s'", s.backupDir(o.storage), name)
+	}
 	err := t.sleep(3 * time.Second)
 	if err == nil {
 		err = s.faults.taskFailure("vzdump")
@@ -186,13 +191,21 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 		return fmt.Errorf("vma_queue_write: write error - No space left on device")
 	}
 	notes := expandNotes(o.notesTemplate, guestName, n.Name, vmid, s.clusterName)
+	format := strings.TrimPrefix(archiveExt[o.compress], ".")
+	if pbs {
+		format = "pbs-ct"
+	}
 	o.storage.Volumes[volid] = &volume{
-		VolID: volid, Content: "backup", Format: strings.TrimPrefix(archiveExt[o.compress], "."), Size: size,
+		VolID: volid, Content: "backup", Format: format, Size: size,
 		CTime: started.Unix(), VMID: vmid, Notes: notes, Protected: o.protected,
 		Archive: &archive{Config: maps.Clone(g.Config), Files: files},
 	}
-	t.logf("INFO: Total bytes written: %d (%dMiB, %dMiB/s)", raw+400*mib, (raw+400*mib)/mib, 130)
-	t.logf("INFO: archive file size: %dMB", size/mib)
+	if pbs {
+		logPBSFinish(t, raw+400*mib, size)
+	} else {
+		t.logf("INFO: Total bytes written: %d (%dMiB, %dMiB/s)", raw+400*mib, (raw+400*mib)/mib, 130)
+		t.logf("INFO: archive file size: %dMB", size/mib)
+	}
 	if notes != "" {
 		t.logf("INFO: adding notes to backup")
 	}

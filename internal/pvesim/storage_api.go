@@ -35,21 +35,30 @@ func (s *Simulator) storageFree(n *node, st *storage) int64 {
 	return st.Total - s.storageUsed(n, st)
 }
 
+// nodeStorage finds the storage of a request's path on its node, with the
+// messages of storage_config and storage_check_node (Storage.pm).
 func (s *Simulator) nodeStorage(r *request) (*node, *storage, *apiError) {
 	n := s.nodeByName(r.node())
-	st, ok := n.Storages[r.params["storage"]]
+	id := r.params["storage"]
+	cfg := s.storageCfg()
+	if cfg.ids[id] == nil {
+		return nil, nil, fail("storage '%s' does not exist", id)
+	}
+	st, ok := n.Storages[id]
 	if !ok {
-		return nil, nil, fail("storage '%s' does not exist", r.params["storage"])
+		return nil, nil, fail("storage '%s' is not available on node '%s'", id, n.Name)
 	}
 	return n, st, nil
 }
 
-// findVolume resolves a volid ("local:vztmpl/x.tar.zst") on a node.
+// findVolume resolves a volid ("local:vztmpl/x.tar.zst", a PBS one such as
+// "pbs:backup/ct/100/2026-11-25T10:00:00Z") on a node.
 func (s *Simulator) findVolume(n *node, volid string) (*volume, *apiError) {
 	storageID, _, ok := strings.Cut(volid, ":")
 	if !ok {
 		return nil, fail("unable to parse volume ID '%s'", volid)
 	}
+	s.syncStorages()
 	st, ok := n.Storages[storageID]
 	if !ok {
 		return nil, fail("storage '%s' does not exist", storageID)
@@ -61,43 +70,103 @@ func (s *Simulator) findVolume(n *node, volid string) (*volume, *apiError) {
 	return v, nil
 }
 
+// storageInfo is one entry of storage_info (Storage.pm) for a node: every
+// configured storage, enabled when not disabled and available on the node,
+// active and with its sizes only when enabled.
+type storageInfo struct {
+	Storage      string   `json:"storage,omitempty"`
+	Type         string   `json:"type"`
+	Content      string   `json:"content"`
+	Enabled      int      `json:"enabled"`
+	Active       int      `json:"active"`
+	Shared       int      `json:"shared"`
+	Total        int64    `json:"total"`
+	Used         int64    `json:"used"`
+	Avail        int64    `json:"avail"`
+	UsedFraction *float64 `json:"used_fraction,omitempty"`
+}
+
+func (s *Simulator) storageInfoOf(n *node, sec *storageDef) storageInfo {
+	info := storageInfo{
+		Type: sec.Type, Content: strings.Join(sec.content(), ","),
+		Shared: boolInt(sec.shared()),
+	}
+	st := n.Storages[sec.ID]
+	if sec.disabled() || st == nil {
+		return info
+	}
+	info.Enabled, info.Active = 1, 1
+	info.Used = s.storageUsed(n, st)
+	info.Total, info.Avail = st.Total, st.Total-info.Used
+	return info
+}
+
+// listStorages is GET /nodes/{node}/storage (API2/Storage/Status.pm index).
 func (s *Simulator) listStorages(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
-	out := []any{}
-	for _, st := range sortedStorages(n) {
-		if c := r.params["content"]; c != "" && !containsAny(st.Content, strings.Split(c, ",")) {
+	cfg := s.storageCfg()
+	wanted := splitList(r.params["content"])
+	target := r.params["target"]
+	if target == n.Name || target == "localhost" {
+		target = ""
+	}
+	infos := map[string]storageInfo{}
+	for _, id := range cfg.storageIDs() {
+		sec := cfg.ids[id]
+		info := s.storageInfoOf(n, sec)
+		// storage_info leaves out storages without a wanted content type,
+		// and, when content is asked for, the ones not enabled here.
+		if r.has("content") && (!containsAny(sec.content(), wanted) || info.Enabled == 0) {
 			continue
 		}
-		if id := r.params["storage"]; id != "" && id != st.ID {
+		infos[id] = info
+	}
+	if id := r.params["storage"]; id != "" {
+		if _, ok := infos[id]; !ok {
+			return nil, paramFail("storage", "No such storage.")
+		}
+	}
+	out := []storageInfo{}
+	for _, id := range cfg.storageIDs() {
+		info, ok := infos[id]
+		sec := cfg.ids[id]
+		switch {
+		case !ok:
+			continue
+		case !r.acc.hasAny(r.authid, "/storage/"+id, "Datastore.Audit", "Datastore.AllocateSpace"):
+			continue
+		case r.params["storage"] != "" && r.params["storage"] != id:
+			continue
+		// Only the disable flag counts here: a storage of other nodes is
+		// listed with enabled=0 even when enabled=1 is asked for.
+		case r.bool("enabled") && sec.disabled():
+			continue
+		case target != "" && (!sec.shared() || !sec.availableOn(n.Name) || !sec.availableOn(target)):
 			continue
 		}
-		if !r.acc.hasAny(r.authid, "/storage/"+st.ID, "Datastore.Audit", "Datastore.AllocateSpace") {
-			continue
+		info.Storage = id
+		if info.Total > 0 {
+			f := float64(info.Used) / float64(info.Total)
+			info.UsedFraction = &f
 		}
-		used := s.storageUsed(n, st)
-		out = append(out, map[string]any{
-			"storage": st.ID, "type": st.Type, "content": strings.Join(st.Content, ","),
-			"active": 1, "enabled": 1, "shared": 0, "total": st.Total, "used": used,
-			"avail": st.Total - used, "used_fraction": float64(used) / float64(st.Total),
-		})
+		out = append(out, info)
 	}
 	return out, nil
 }
 
+// storageStatus is GET /nodes/{node}/storage/{storage}/status (Status.pm read_status).
 func (s *Simulator) storageStatus(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, st, err := s.nodeStorage(r)
-	if err != nil {
-		return nil, err
+	n := s.nodeByName(r.node())
+	cfg := s.storageCfg()
+	sec := cfg.ids[r.params["storage"]]
+	if sec == nil {
+		return nil, paramFail("storage", "No such storage.")
 	}
-	used := s.storageUsed(n, st)
-	return map[string]any{
-		"type": st.Type, "content": strings.Join(st.Content, ","), "active": 1, "enabled": 1, "shared": 0,
-		"total": st.Total, "used": used, "avail": st.Total - used,
-	}, nil
+	return s.storageInfoOf(n, sec), nil
 }
 
 func containsAny(list, wanted []string) bool {
@@ -126,10 +195,17 @@ func volumeJSON(v *volume) map[string]any {
 	return item
 }
 
+// listContent is GET /nodes/{node}/storage/{storage}/content (volume_list
+// in Storage.pm): the storage must be usable here, and only volumes of the
+// content types the storage is configured for are listed.
 func (s *Simulator) listContent(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, st, err := s.nodeStorage(r)
+	n, _, err := s.nodeStorage(r)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.enabledStorage(n, r.params["storage"])
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +215,13 @@ func (s *Simulator) listContent(r *request) (any, error) {
 	}
 	vols := make([]*volume, 0, len(st.Volumes))
 	for _, v := range st.Volumes {
-		if (content == "" || v.Content == content) && (vmid == 0 || v.VMID == vmid) &&
+		listed := slices.Contains(st.Content, v.Content) || (v.Content == "rootdir" && slices.Contains(st.Content, "images"))
+		if listed && (content == "" || v.Content == content) && (vmid == 0 || v.VMID == vmid) &&
 			r.acc.checkVolumeAccess(r.authid, 0, v.VolID, "") == nil {
 			vols = append(vols, v)
 		}
 	}
-	sort.Slice(vols, func(i, j int) bool { return vols[i].VolID < vols[j].VolID })
+	sort.Slice(vols, func(i, j int) bool { return strings.ToLower(vols[i].VolID) < strings.ToLower(vols[j].VolID) })
 	out := make([]any, 0, len(vols))
 	for _, v := range vols {
 		out = append(out, volumeJSON(v))
