@@ -13,8 +13,10 @@ require (
 	github.com/hashicorp/terraform-plugin-go v0.31.0
 	github.com/hashicorp/terraform-plugin-log v0.11.0
 	github.com/hashicorp/terraform-plugin-testing v1.16.0
+	github.com/klauspost/compress v1.18.5
 	github.com/luthermonson/go-proxmox v0.8.2
 	github.com/skeema/knownhosts v1.3.3
+	github.com/ulikunitz/xz v0.5.15
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.59.0
 	mvdan.cc/sh/v3 v3.14.1

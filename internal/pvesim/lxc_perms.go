@@ -15,7 +15,7 @@ import (
 
 var (
 	newDiskRe    = regexp.MustCompile(`^([^:\s]+):(\d+(\.\d+)?)$`)
-	backupOwner  = regexp.MustCompile(`^backup/vzdump-(?:openvz|lxc|qemu)-(\d+)-.+`)
+	backupOwner  = regexp.MustCompile(`^backup/(?:vzdump-(?:openvz|lxc|qemu)-|(?:ct|vm)/)(\d+)[-/].+`)
 	imageOwnerRe = regexp.MustCompile(`^(?:vm|base|subvol)-(\d+)-\S+$`)
 )
 

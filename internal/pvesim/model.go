@@ -40,6 +40,8 @@ type storage struct {
 	Content []string
 	Total   int64
 	Volumes map[string]*volume
+	// Section is the storage's entry in storage.cfg (storage_sync.go keeps it current).
+	Section *storageDef
 }
 
 // volume is one item of storage content: a template, a backup archive or a disk.

@@ -154,6 +154,8 @@ func (s *Simulator) serveRequest(w http.ResponseWriter, hr *http.Request, rel st
 			return
 		}
 	}
+	// storage.cfg may have changed over SSH since the last request.
+	s.refreshStorages()
 	data, herr := handler(req)
 	if herr != nil {
 		ae, ok := herr.(*apiError)

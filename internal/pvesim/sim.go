@@ -76,6 +76,8 @@ type Simulator struct {
 	guests      map[int]*guest
 	cfs         *vfs.Tree
 	ipSeq       int
+	// storages ties storage.cfg to every storage's volumes (storage_sync.go).
+	storages storageRegistry
 
 	ctx       context.Context
 	cancel    context.CancelFunc
