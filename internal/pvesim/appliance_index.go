@@ -35,6 +35,9 @@ type appliance struct {
 type userland struct {
 	osRelease string
 	files     map[string]string // path inside the root -> content
+	// onlyOSRelease marks a template known by its os-release alone (one
+	// downloaded from elsewhere): its other files are not on record.
+	onlyOSRelease bool
 }
 
 // The two releases read different index files: pve-manager's stable-8

@@ -36,10 +36,7 @@ func (s *Simulator) initialTemplateVolumes(storageID string, at time.Time) []*vo
 // initCluster builds a fresh cluster: nodes of growing size, each with local
 // (templates, backups, ISOs) and local-lvm (container disks).
 func (s *Simulator) initCluster() error {
-	names := make([]string, s.opts.Nodes)
-	for i := range names {
-		names[i] = nodeName(i)
-	}
+	names := s.opts.NodeNames
 	sec, err := newSecrets(names)
 	if err != nil {
 		return fmt.Errorf("generating keys: %w", err)
@@ -57,25 +54,29 @@ func (s *Simulator) initCluster() error {
 	now := time.Now()
 	for i, name := range names {
 		n := &node{
-			Name: name, IP: "127.0.0.1", MaxMem: (16 * gib) << i, MaxCPU: 4 << i,
+			Name: name, IP: s.nodeAddress(i), MaxMem: (16 * gib) << i, MaxCPU: 4 << i,
 			FS: vfs.New(), Online: true, Storages: map[string]*storage{}, flocks: shell.NewLockTable(),
 		}
 		s.seedNodeStorages(n, now)
-		seedNodeFS(n)
+		s.seedNodeFS(n)
 		s.nodes = append(s.nodes, n)
 	}
 	s.seedClusterFS()
 	return nil
 }
 
-func seedNodeFS(n *node) {
+// seedNodeFS lays out a node's own tree: the Debian release the node's PVE
+// release runs on (bookworm for 8.4, trixie for 9.1) and its pve-manager build.
+func (s *Simulator) seedNodeFS(n *node) {
 	t := n.FS
 	for _, d := range []string{"/root", "/tmp", "/etc", "/var/lib/vz/template/cache", "/var/lib/vz/dump", "/var/log/pve/tasks", "/run/lock/lxc"} {
 		_ = t.MkdirAll(d, 0o755)
 	}
+	rel := s.rel()
 	_ = t.WriteFile("/etc/hostname", []byte(n.Name+"\n"), 0o644)
-	_ = t.WriteFile("/etc/os-release", []byte("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n"), 0o644)
-	_ = t.WriteFile("/etc/pve-release", []byte("pve-manager/8.4.1/2a5fa54a8503f96d\n"), 0o644)
+	_ = t.WriteFile("/etc/os-release", []byte(rel.osRelease), 0o644)
+	_ = t.WriteFile("/etc/debian_version", []byte(rel.debianVersion+"\n"), 0o644)
+	_ = t.WriteFile("/etc/pve-release", []byte(rel.pveversion()+"\n"), 0o644)
 }
 
 // seedClusterFS lays out /etc/pve as pmxcfs shows it.
@@ -97,6 +98,7 @@ func (s *Simulator) seedClusterFS() {
 	}
 	members.WriteString("}\n}\n")
 	_ = t.WriteFile("/.members", []byte(members.String()), 0o440)
+	_ = t.WriteFile("/corosync.conf", []byte(s.corosyncConf()), 0o640)
 	_ = t.WriteFile("/storage.cfg", []byte("dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n"), 0o640)
 	_ = t.WriteFile("/datacenter.cfg", []byte("keyboard: en-us\n"), 0o640)
 	s.installCFSLockHook()

@@ -9,16 +9,21 @@ import (
 	"time"
 )
 
-const (
-	pveVersion  = "8.4.1"
-	pveRepoID   = "2a5fa54a8503f96d"
-	nodeBaseMem = 2 * gib
-)
+const nodeBaseMem = 2 * gib
 
 var bootTime = time.Now()
 
+// versionInfo is GET /version (pve-manager PVE/API2.pm version): the
+// pve-manager build of the release answered.
+type versionInfo struct {
+	Version string `json:"version"`
+	Release string `json:"release"`
+	RepoID  string `json:"repoid"`
+}
+
 func (s *Simulator) getVersion(*request) (any, error) {
-	return map[string]any{"version": pveVersion, "release": "8.4", "repoid": pveRepoID}, nil
+	rel := s.rel()
+	return versionInfo{Version: rel.version, Release: rel.release, RepoID: rel.repoID}, nil
 }
 
 // nodeUsage is what a node's guests take: memory of running guests, disk of all.
@@ -78,20 +83,25 @@ func (s *Simulator) nodeStatus(r *request) (any, error) {
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
 	mem, cpu, _ := s.nodeUsage(n)
+	rel := s.rel()
+	memory := map[string]any{"total": n.MaxMem, "used": mem, "free": n.MaxMem - mem}
+	if s.release != release84 {
+		// PVE 9's Nodes.pm status adds MemAvailable; 8.4's has no such key.
+		memory["available"] = n.MaxMem - mem
+	}
 	return map[string]any{
 		"cpu": cpu, "wait": 0.0002, "idle": 0,
-		"cpuinfo":    map[string]any{"cpus": n.MaxCPU, "cores": n.MaxCPU, "sockets": 1, "model": "QEMU Virtual CPU version 2.5+", "mhz": "2999.998", "hvm": "1", "flags": "fpu vme de pse tsc msr pae"},
-		"memory":     map[string]any{"total": n.MaxMem, "used": mem, "free": n.MaxMem - mem},
+		"cpuinfo":    map[string]any{"cpus": n.MaxCPU, "cores": n.MaxCPU, "sockets": 1, "model": "QEMU Virtual CPU version 2.5+", "mhz": "2999.998", "hvm": "1", "user_hz": 100, "flags": "fpu vme de pse tsc msr pae"},
+		"memory":     memory,
 		"swap":       map[string]any{"total": 8 * gib, "used": 0, "free": 8 * gib},
 		"rootfs":     map[string]any{"total": 94 * gib, "used": 12 * gib, "free": 82 * gib, "avail": 77 * gib},
 		"ksm":        map[string]any{"shared": 0},
 		"uptime":     int64(time.Since(bootTime).Seconds()) + 86400,
 		"loadavg":    []string{"0.12", "0.18", "0.15"},
-		"kversion":   "Linux 6.8.12-9-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 (2025-03-16T19:18Z)",
-		"pveversion": "pve-manager/" + pveVersion + "/" + pveRepoID,
+		"kversion":   rel.kversion(),
+		"pveversion": rel.pveversion(),
 		"current-kernel": map[string]any{
-			"sysname": "Linux", "release": "6.8.12-9-pve", "machine": "x86_64",
-			"version": "#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 (2025-03-16T19:18Z)",
+			"sysname": "Linux", "release": rel.kernelRelease, "machine": "x86_64", "version": rel.kernelVersion,
 		},
 		"boot-info": map[string]any{"mode": "efi", "secureboot": 0},
 	}, nil

@@ -206,6 +206,9 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	}
 	cfg["rootfs"] = volume
 	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: rootFSFromTemplate(tmpl, cfg["hostname"]), CreatedAt: time.Now()}
+	if aerr := s.applyOCITemplate(tmpl, g); aerr != nil {
+		return nil, aerr
+	}
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
 	startAfter, pool := r.bool("start"), r.params["pool"]
@@ -218,6 +221,10 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 		}
 		t.logf("Total bytes read: %d (%dMiB, %dMiB/s)", tmpl.Size*3, tmpl.Size*3/mib, tmpl.Size/mib)
 		t.logf("Detected container architecture: amd64")
+		if _, err := templateSetup(tmpl); err != nil {
+			s.dropGuest(g)
+			return fmt.Errorf("unable to create CT %d - %w", vmid, err)
+		}
 		if err := s.faults.taskFailure("vzcreate"); err != nil {
 			s.dropGuest(g)
 			return fmt.Errorf("unable to create CT %d - %w", vmid, err)

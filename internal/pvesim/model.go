@@ -57,8 +57,11 @@ type volume struct {
 	Archive   *archive `json:"archive,omitempty"`
 	// OSRelease is a container template's etc/os-release: what PVE's setup
 	// code reads to learn the distribution, and what decides the userland.
-	OSRelease string    `json:"os_release,omitempty"`
-	Created   time.Time `json:"-"`
+	OSRelease string `json:"os_release,omitempty"`
+	// OCI is set for an OCI image archive in vztmpl content (PVE 9): its
+	// image config, which a container created from it takes (oci.go).
+	OCI     *ociImage `json:"oci,omitempty"`
+	Created time.Time `json:"-"`
 }
 
 // archive is what a vzdump backup holds: the guest config and its files.

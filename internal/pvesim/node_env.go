@@ -16,7 +16,7 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs["hostname"] = func(c *shell.Call) int { fmt.Fprintln(c.Stdout, n.Name); return 0 }
 	progs["uname"] = unameProgram(n.Name)
 	progs["pveversion"] = func(c *shell.Call) int {
-		fmt.Fprintf(c.Stdout, "pve-manager/%s/%s (running kernel: 6.8.12-9-pve)\n", pveVersion, pveRepoID)
+		fmt.Fprintf(c.Stdout, "%s (running kernel: %s)\n", s.rel().pveversion(), s.rel().kernelRelease)
 		return 0
 	}
 	progs["pct"] = s.pctProgram(n)

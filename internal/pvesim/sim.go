@@ -1,4 +1,4 @@
-// Package pvesim simulates a small Proxmox VE 8.4 cluster: the HTTPS API under
+// Package pvesim simulates a small Proxmox VE 8.4 or 9.1 cluster: the HTTPS API under
 // /api2/json as PVE answers it (schema validation, envelope, messages, tasks,
 // locks), one SSH server per node whose commands run in a POSIX shell
 // interpreter over the node's file tree, and the cluster file system /etc/pve
@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -26,6 +25,16 @@ type Options struct {
 	Listen    string // API address; default 127.0.0.1:0
 	SSHListen string // first node's SSH address; node i listens on port+i (port 0: random ports)
 	Nodes     int    // default 3: pve1, pve2, pve3
+
+	// NodeNames names the nodes (PVE node names, as pve-node validates
+	// them); when set, Nodes is its length or zero.
+	NodeNames []string
+	// NodeAddresses gives each node its own IP, one per node (127.0.0.2,
+	// 127.0.0.3: Linux routes all of 127/8 to lo). The node's SSH listens
+	// there on SSHListen's port, and /cluster/status reports it. Empty: every
+	// node is 127.0.0.1 and SSH ports count up from SSHListen's.
+	NodeAddresses []string
+	namesGiven    bool // NodeNames came from the caller, not the default
 
 	// PVEVersion is the release answered: "8.4" (default) or "9.1". It picks
 	// the schema, the built-in roles and the appliance index.
@@ -99,11 +108,8 @@ func New(opts Options) (*Simulator, error) {
 	if opts.SSHListen == "" {
 		opts.SSHListen = "127.0.0.1:0"
 	}
-	if opts.Nodes == 0 {
-		opts.Nodes = 3
-	}
-	if opts.Nodes < 1 || opts.Nodes > 32 {
-		return nil, fmt.Errorf("nodes must be between 1 and 32, got %d", opts.Nodes)
+	if err := resolveTopology(&opts); err != nil {
+		return nil, err
 	}
 	if opts.TimeScale == 0 {
 		opts.TimeScale = 1
@@ -120,15 +126,13 @@ func New(opts Options) (*Simulator, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	if opts.PVEVersion == "" {
-		opts.PVEVersion = "8.4"
-	}
-	schema, err := pveschema.Load(opts.PVEVersion)
-	if err != nil {
-		return nil, err
+	if opts.PVEVersion != "" {
+		if err := checkRelease(opts.PVEVersion); err != nil {
+			return nil, err
+		}
 	}
 	s := &Simulator{
-		opts: opts, schema: schema, clock: clock{scale: opts.TimeScale},
+		opts: opts, clock: clock{scale: opts.TimeScale},
 		faults: newFaults(opts.Seed), stats: newStats(), guests: map[int]*guest{},
 		persistCh: make(chan struct{}, 1), release: opts.PVEVersion,
 	}
@@ -136,8 +140,17 @@ func New(opts Options) (*Simulator, error) {
 		return nil, err
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	// The state file, when there is one, holds the release it was made
+	// with; an empty PVEVersion takes it (else 8.4), another one is an error.
 	loaded, err := s.loadState()
 	if err != nil {
+		return nil, err
+	}
+	if s.release == "" {
+		s.release = release84
+	}
+	s.opts.PVEVersion = s.release
+	if s.schema, err = pveschema.Load(s.release); err != nil {
 		return nil, err
 	}
 	if !loaded {
@@ -235,6 +248,12 @@ type Info struct {
 	SSHHostKey       string            `json:"ssh_host_key"`
 	SSHNodes         map[string]string `json:"ssh_nodes"`
 	Nodes            []string          `json:"nodes"`
+	// NodeAddresses is each node's IP, as /cluster/status reports it.
+	NodeAddresses map[string]string `json:"node_addresses"`
+	// PVEVersion is the release answered ("8.4" or "9.1"), PVEManager the
+	// pve-manager build (pve-manager/9.1.2/9d436f37a0ac4172).
+	PVEVersion string `json:"pve_version"`
+	PVEManager string `json:"pve_manager"`
 }
 
 // Info describes the running simulator.
@@ -242,15 +261,18 @@ func (s *Simulator) Info() Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	names := make([]string, len(s.nodes))
+	addrs := make(map[string]string, len(s.nodes))
 	for i, n := range s.nodes {
 		names[i] = n.Name
+		addrs[n.Name] = n.IP
 	}
 	return Info{
 		Endpoint: s.endpoint, APIToken: s.sec.TokenID + "=" + s.sec.TokenSecret,
 		PVEAdminAPIToken: pveAdminTokenID + "=" + s.sec.PVEAdminTokenSecret,
 		Username:         "root@pam", Password: s.sec.Password, CACertPEM: s.sec.CACertPEM,
 		SSHUser: "root", SSHPrivateKey: s.sec.SSHUserKeyPEM, SSHHostKey: s.sshHostKeyLine(),
-		SSHNodes: s.sshAddrs, Nodes: names,
+		SSHNodes: s.sshAddrs, Nodes: names, NodeAddresses: addrs,
+		PVEVersion: s.release, PVEManager: s.rel().pveversion(),
 	}
 }
 
@@ -271,5 +293,3 @@ func (s *Simulator) nodeByName(name string) *node {
 	}
 	return nil
 }
-
-func nodeName(i int) string { return "pve" + strconv.Itoa(i+1) }

@@ -35,11 +35,7 @@ func (s *Simulator) startSSH() error {
 	}
 	s.sshAddrs = map[string]string{}
 	for i, n := range s.nodes {
-		port := 0
-		if base != 0 {
-			port = base + i
-		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		ln, err := net.Listen("tcp", s.sshListenAddr(i, n, host, base))
 		if err != nil {
 			return fmt.Errorf("SSH listen for %s: %w", n.Name, err)
 		}

@@ -17,7 +17,10 @@ const stateVersion = 1
 
 // stateFile is the -state file: everything needed to bring the same cluster back.
 type stateFile struct {
-	Version     int          `json:"version"`
+	Version int `json:"version"`
+	// Release is the PVE release the cluster was made as; files written
+	// before releases existed are 8.4 clusters.
+	Release     string       `json:"release,omitempty"`
 	ClusterName string       `json:"cluster_name"`
 	Secrets     *secrets     `json:"secrets"`
 	IPSeq       int          `json:"ip_seq"`
@@ -83,6 +86,16 @@ func (s *Simulator) loadState() (bool, error) {
 	if st.Version != stateVersion || st.Secrets == nil || len(st.Nodes) == 0 {
 		return false, fmt.Errorf("state file %s is not a simulator state of version %d; remove it or pass another -state path", s.opts.StatePath, stateVersion)
 	}
+	if st.Release == "" {
+		st.Release = release84
+	}
+	if checkRelease(st.Release) != nil {
+		return false, fmt.Errorf("state file %s holds a cluster of PVE %q, which this simulator does not answer as; remove it or pass another -state path", s.opts.StatePath, st.Release)
+	}
+	if s.release != "" && s.release != st.Release {
+		return false, fmt.Errorf("state file %s holds a PVE %s cluster, not %s; start with -pve-version %s, or pass another -state path", s.opts.StatePath, st.Release, s.release, st.Release)
+	}
+	s.release = st.Release
 	s.sec = st.Secrets
 	s.clusterName = st.ClusterName
 	s.ipSeq = st.IPSeq
@@ -119,6 +132,9 @@ func (s *Simulator) loadState() (bool, error) {
 		g.RootFS.Import(gs.Files)
 		s.guests[g.VMID] = g
 	}
+	if err := s.checkStateTopology(); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 
@@ -128,7 +144,7 @@ func (s *Simulator) snapshot() stateFile {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sec := *s.sec // a copy: the file is written after the lock is released
-	st := stateFile{Version: stateVersion, ClusterName: s.clusterName, Secrets: &sec, IPSeq: s.ipSeq, ClusterFS: s.cfs.Export("/")}
+	st := stateFile{Version: stateVersion, Release: s.release, ClusterName: s.clusterName, Secrets: &sec, IPSeq: s.ipSeq, ClusterFS: s.cfs.Export("/")}
 	for _, n := range s.nodes {
 		ns := nodeState{Name: n.Name, IP: n.IP, MaxMem: n.MaxMem, MaxCPU: n.MaxCPU, Files: n.FS.Export("/"), PIDSeq: n.pidSeq}
 		for _, stg := range sortedStorages(n) {

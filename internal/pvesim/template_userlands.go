@@ -152,5 +152,5 @@ func userlandOf(v *volume) *userland {
 	if v.OSRelease == "" {
 		return nil
 	}
-	return &userland{osRelease: v.OSRelease}
+	return &userland{osRelease: v.OSRelease, onlyOSRelease: true}
 }

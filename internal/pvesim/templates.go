@@ -88,8 +88,10 @@ func templateOSType(v *volume) string {
 	if v.OSRelease == "" && userlandOf(v) == nil {
 		return osFamily(v.VolID)
 	}
-	ostype, _ := templateSetup(v)
-	return ostype
+	if ostype, _ := templateSetup(v); ostype != "" {
+		return ostype
+	}
+	return osFamily(v.VolID)
 }
 
 // templateSetup runs what pve-container's PVE::LXC::Setup->new does with a
@@ -98,12 +100,19 @@ func templateOSType(v *volume) string {
 // vzcreate task ("unable to create CT <vmid> - <error>").
 func templateSetup(v *volume) (string, error) {
 	u := userlandOf(v)
+	if u == nil && v.OCI != nil {
+		// An OCI image without os-release (a distroless one): Setup.pm's
+		// autodetection falls back to 'unmanaged'.
+		return "unmanaged", nil
+	}
 	if u == nil {
 		return osFamily(v.VolID), nil
 	}
 	ostype, err := detectOSType(u)
-	if err != nil {
-		return "", err
+	if err != nil || u.onlyOSRelease {
+		// Without the template's release files on record the version
+		// checks cannot run; the os-release ID alone decides.
+		return ostype, err
 	}
 	return ostype, checkOSVersion(ostype, u)
 }

@@ -1,4 +1,4 @@
-// Command pvesim runs the Proxmox VE simulator: a small PVE 8.4 cluster with
+// Command pvesim runs the Proxmox VE simulator: a small PVE 8.4 or 9.1 cluster with
 // its HTTPS API and one SSH server per node, for trying the provider and for
 // testing Terraform configurations without a Proxmox host.
 package main
@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -29,7 +30,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8006", "API address (HTTPS)")
 	sshListen := fs.String("ssh-listen", "127.0.0.1:2222", "first node's SSH address; node i listens on port+i")
-	nodes := fs.Int("nodes", 3, "number of nodes (pve1, pve2, ...)")
+	nodes := fs.String("nodes", "3", "number of nodes (pve1, pve2, ...) or their names as a list (pve,pve2)")
+	nodeAddresses := fs.String("node-addresses", "", "one IP per node (127.0.0.2,127.0.0.3): its SSH listens there on -ssh-listen's port,\nand /cluster/status reports it (default: all nodes on 127.0.0.1, SSH ports counting up)")
+	pveVersion := fs.String("pve-version", "", "Proxmox VE release to answer as: 8.4 or 9.1 (default 8.4, or the -state file's release)")
 	token := fs.String("token", "", "API token as ID=SECRET (default root@pam!proximity=<random>)")
 	password := fs.String("password", "", "password of root@pam (default random)")
 	state := fs.String("state", "", "file that keeps the cluster across restarts (default: in memory)")
@@ -48,9 +51,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := pvesim.Options{
-		Listen: *listen, SSHListen: *sshListen, Nodes: *nodes, Password: *password,
+		Listen: *listen, SSHListen: *sshListen, Password: *password, PVEVersion: *pveVersion,
 		StatePath: *state, Seed: *seed, Faults: *faults, TimeScale: *timeScale,
 		Logf: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) },
+	}
+	if err := parseNodes(*nodes, *nodeAddresses, &opts); err != nil {
+		fmt.Fprintf(stderr, "pvesim: %v\n", err)
+		return 2
+	}
+	if *pveVersion != "" && *pveVersion != "8.4" && *pveVersion != "9.1" {
+		fmt.Fprintf(stderr, "pvesim: -pve-version must be 8.4 or 9.1, got %q\n", *pveVersion)
+		return 2
 	}
 	if *token != "" {
 		id, secret, ok := strings.Cut(*token, "=")
@@ -101,6 +112,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// parseNodes reads -nodes (a count, or node names separated by commas) and
+// -node-addresses (one IP per node) into the options; New checks the names
+// and addresses themselves.
+func parseNodes(nodes, addresses string, opts *pvesim.Options) error {
+	if n, err := strconv.Atoi(nodes); err == nil {
+		if n < 1 {
+			return fmt.Errorf("-nodes must be at least 1, got %d", n)
+		}
+		opts.Nodes = n
+	} else {
+		for _, name := range strings.Split(nodes, ",") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				return fmt.Errorf("-nodes %q: an empty node name", nodes)
+			}
+			opts.NodeNames = append(opts.NodeNames, name)
+		}
+	}
+	if addresses != "" {
+		for _, addr := range strings.Split(addresses, ",") {
+			opts.NodeAddresses = append(opts.NodeAddresses, strings.TrimSpace(addr))
+		}
+	}
+	return nil
+}
+
 // writeInfo writes the connection details atomically with mode 0600: they hold secrets.
 func writeInfo(path string, details pvesim.Info) error {
 	raw, err := json.MarshalIndent(details, "", "  ")
@@ -123,12 +160,12 @@ func writeInfo(path string, details pvesim.Info) error {
 }
 
 func printSummary(w io.Writer, d pvesim.Info, state string) {
-	fmt.Fprintf(w, "pvesim: Proxmox VE 8.4 simulator with %d nodes (%s)\n", len(d.Nodes), strings.Join(d.Nodes, ", "))
+	fmt.Fprintf(w, "pvesim: Proxmox VE %s simulator (%s) with %d nodes (%s)\n", d.PVEVersion, d.PVEManager, len(d.Nodes), strings.Join(d.Nodes, ", "))
 	fmt.Fprintf(w, "  API       %s/api2/json (self-signed CA, see ca_cert_pem in -info)\n", d.Endpoint)
 	fmt.Fprintf(w, "  token     %s (api_token in -info)\n", strings.SplitN(d.APIToken, "=", 2)[0])
 	fmt.Fprintf(w, "  token     %s, PVEAdmin on / as the README sets up (pveadmin_api_token in -info)\n", strings.SplitN(d.PVEAdminAPIToken, "=", 2)[0])
 	for _, n := range d.Nodes {
-		fmt.Fprintf(w, "  ssh       %s -> %s (user root)\n", n, d.SSHNodes[n])
+		fmt.Fprintf(w, "  ssh       %s (%s) -> %s (user root)\n", n, d.NodeAddresses[n], d.SSHNodes[n])
 	}
 	if state != "" {
 		fmt.Fprintf(w, "  state     %s\n", state)
