@@ -217,17 +217,32 @@ func (s *Simulator) updateStorageConfig(r *request) (any, error) {
 // deleteStorageConfig is DELETE /storage/{storage} (Config.pm delete): the
 // section goes, the storage's data stays where it was.
 func (s *Simulator) deleteStorageConfig(r *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	id := r.params["storage"]
+	s.mu.Lock()
 	cfg := s.storageCfg()
 	if cfg.ids[id] == nil {
+		s.mu.Unlock()
 		return nil, fail("delete storage failed: storage '%s' does not exist", id)
 	}
 	s.storageOnDelete(id)
 	delete(cfg.ids, id)
 	cfg.order = slices.DeleteFunc(cfg.order, func(x string) bool { return x == id })
 	s.writeStorageConfig(cfg)
+	s.mu.Unlock()
+	// remove_storage_access (AccessControl.pm): the storage's ACL subtree and
+	// its pool memberships go; user.cfg has its own lock.
+	err := s.changeUserConfig(func(c *userConfig) error {
+		if st := c.ACL.Children["storage"]; st != nil {
+			delete(st.Children, id)
+		}
+		for _, p := range c.Pools {
+			delete(p.Storage, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fail("access permissions cleanup for storage %s failed: %v", id, err)
+	}
 	return nil, nil
 }
 

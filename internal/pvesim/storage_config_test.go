@@ -233,3 +233,58 @@ func TestStorageConfigPBSPassword(t *testing.T) {
 		t.Errorf("changing the server: %d %s", r.Status, r.Reason)
 	}
 }
+
+// A container cannot be made on a disabled storage: storage_check_enabled
+// runs before the content check (pve-container src/PVE/API2/LXC.pm create_vm,
+// $check_and_activate_storage).
+func TestStorageDisabledRefusesContainers(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"ct"}, "type": {"dir"}, "path": {"/mnt/ct"}, "content": {"rootdir"}, "disable": {"1"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{
+		"vmid": {"100"}, "ostemplate": {"local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"}, "rootfs": {"ct:4"},
+	})
+	if r.Status != 500 || r.Reason != "storage 'ct' is disabled" {
+		t.Errorf("create on a disabled storage: %d %s", r.Status, r.Reason)
+	}
+}
+
+// download-url and query-url-metadata probe the node's network: besides
+// Datastore.AllocateTemplate on the storage, they need Sys.Audit and
+// Sys.Modify on / or Sys.AccessNetwork on the node (pve-storage
+// Status.pm download_url permissions, pve-manager Nodes.pm
+// query_url_metadata permissions).
+func TestDownloadURLPermissions(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	token := newTokenWithACL(t, sim, "dl@pve", "acl modify /storage/local --users dl@pve --roles PVEDatastoreAdmin")
+	form := url.Values{"url": {"https://127.0.0.1:1/x.iso"}, "content": {"iso"}, "filename": {"x.iso"}}
+	if r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/storage/local/download-url", form); r.Status != http.StatusForbidden {
+		t.Errorf("without network access: %d %s", r.Status, r.Reason)
+	}
+	if r := callAs(t, sim, token, http.MethodGet, "/nodes/pve1/query-url-metadata", url.Values{"url": {"https://127.0.0.1:1/x.iso"}}); r.Status != http.StatusForbidden {
+		t.Errorf("query without network access: %d %s", r.Status, r.Reason)
+	}
+	pveum(t, sim, "role add NetProbe --privs Sys.AccessNetwork")
+	pveum(t, sim, "acl modify /nodes/pve1 --users dl@pve --roles NetProbe")
+	if r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/storage/local/download-url", form); r.Status != http.StatusOK {
+		t.Errorf("with Sys.AccessNetwork: %d %s", r.Status, r.Reason)
+	}
+}
+
+// Deleting a storage removes its ACL entries and pool memberships
+// (pve-access-control src/PVE/AccessControl.pm remove_storage_access,
+// called by Config.pm delete).
+func TestStorageDeleteRemovesAccess(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"tmp"}, "type": {"dir"}, "path": {"/mnt/tmp"}})
+	pveum(t, sim, "user add aud@pve")
+	pveum(t, sim, "acl modify /storage/tmp --users aud@pve --roles PVEAuditor")
+	if raw, _ := sim.cfs.ReadFile(userCfgPath); !strings.Contains(string(raw), "/storage/tmp") {
+		t.Fatalf("user.cfg without the ACL:\n%s", raw)
+	}
+	if r := call(t, sim, http.MethodDelete, "/storage/tmp", nil); r.Status != 200 {
+		t.Fatalf("delete: %d %s", r.Status, r.Raw)
+	}
+	if raw, _ := sim.cfs.ReadFile(userCfgPath); strings.Contains(string(raw), "/storage/tmp") {
+		t.Errorf("user.cfg still grants on the deleted storage:\n%s", raw)
+	}
+}
