@@ -349,6 +349,10 @@ func checkRootdirStorage(n *node, storageID string) *apiError {
 	if !exists {
 		return fail("storage '%s' does not exist", storageID)
 	}
+	// storage_check_enabled comes first (API2/LXC.pm check_and_activate_storage).
+	if st.disabled() {
+		return fail("storage '%s' is disabled", storageID)
+	}
 	if !slices.Contains(st.Content, "rootdir") {
 		return paramFail("storage", fmt.Sprintf("storage '%s' does not support container directories", storageID))
 	}
