@@ -51,6 +51,11 @@ func TestPBSBackupAndRestore(t *testing.T) {
 	if !pbsVolidRe.MatchString(volid) || item["format"] != "pbs-ct" || item["subtype"] != "lxc" || item["vmid"] != float64(100) {
 		t.Fatalf("pbs volume: %v", item)
 	}
+	// PBSPlugin.pm path: an artificial pbs:// URL of the repository.
+	vol := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content/"+volid, nil)).(map[string]any)
+	if want := "pbs://root@pam@10.0.0.9:store1/" + strings.TrimPrefix(volid, "pbs:backup/"); vol["path"] != want {
+		t.Errorf("path %v, want %s", vol["path"], want)
+	}
 	conf := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}})
 	if conf.Status != 200 || !strings.Contains(data(conf).(string), "hostname: web") {
 		t.Errorf("extractconfig: %d %s", conf.Status, conf.Raw)

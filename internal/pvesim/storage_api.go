@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -262,17 +263,52 @@ func volumePath(v *volume) string {
 	return "/dev/pve/" + name
 }
 
+// storageVolumePath is a volume's path as its storage's plugin names it
+// (Plugin.pm filesystem_path, LvmThinPlugin.pm and ZFSPoolPlugin.pm path,
+// PBSPlugin.pm path).
+func storageVolumePath(st *storage, v *volume) string {
+	_, name, _ := strings.Cut(v.VolID, ":")
+	sec := st.Section
+	if sec == nil {
+		return volumePath(v)
+	}
+	switch st.Type {
+	case "pbs":
+		return pbsVolumePath(sec, strings.TrimPrefix(name, "backup/"))
+	case "lvmthin":
+		return "/dev/" + sec.Opts["vgname"] + "/" + name
+	case "zfspool":
+		if strings.HasPrefix(name, "subvol-") {
+			return "/" + sec.Opts["pool"] + "/" + name
+		}
+		return "/dev/zvol/" + sec.Opts["pool"] + "/" + name
+	}
+	kind, rest, ok := strings.Cut(name, "/")
+	if !ok {
+		return storageBasePath(st) + "/images/" + strconv.Itoa(v.VMID) + "/" + name
+	}
+	switch kind {
+	case "backup":
+		return storageBasePath(st) + "/dump/" + rest
+	case "vztmpl", "iso", "import":
+		return contentDir(st, kind) + "/" + rest
+	case "snippets":
+		return storageBasePath(st) + "/snippets/" + rest
+	}
+	return storageBasePath(st) + "/images/" + name
+}
+
 func (s *Simulator) getVolume(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, _, v, err := s.storageVolume(r)
+	_, st, v, err := s.storageVolume(r)
 	if err != nil {
 		return nil, err
 	}
 	if aerr := r.acc.checkVolumeAccess(r.authid, 0, v.VolID, ""); aerr != nil {
 		return nil, aerr
 	}
-	out := map[string]any{"path": volumePath(v), "size": v.Size, "used": v.Size, "format": v.Format}
+	out := map[string]any{"path": storageVolumePath(st, v), "size": v.Size, "used": v.Size, "format": v.Format}
 	if v.Notes != "" {
 		out["notes"] = v.Notes
 	}
@@ -333,7 +369,7 @@ func (s *Simulator) deleteVolume(r *request) (any, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if v.Protected {
-			return fmt.Errorf("cannot remove protected archive '%s'", volumePath(v))
+			return fmt.Errorf("cannot remove protected archive '%s'", storageVolumePath(st, v))
 		}
 		t.logf("Removed volume '%s'", v.VolID)
 		delete(st.Volumes, v.VolID)
