@@ -21,6 +21,11 @@ import "strings"
 //     docker-compose-v2 (the plugin only) 2.40.3+ds1-0ubuntu1~24.04.1 (the
 //     version Ubuntu backports to every supported release, see
 //     wiki.ubuntu.com/DockerUpdates), docker-compose 1.29.2-6ubuntu1 (v1).
+//   - Older releases of the appliance index: Debian 11 (bullseye) docker.io
+//     20.10.5+dfsg1-1+deb11u4 and docker-compose 1.25.0-1 (a v1 older than
+//     1.29.2, modelled with 1.29.2's rules); Ubuntu 22.04 (jammy-security)
+//     docker.io 29.1.3-0ubuntu3~22.04.2, docker-compose-v2
+//     2.40.3+ds1-0ubuntu1~22.04.1, docker-compose 1.29.2-1.
 
 const composePlugin = "/usr/libexec/docker/cli-plugins/docker-compose"
 
@@ -30,11 +35,13 @@ var alpineArchives = map[string]func(string) *distro{
 }
 
 var debianArchives = map[string]func(string) *distro{
+	"11": bullseye,
 	"12": bookworm,
 	"13": trixie,
 }
 
 var ubuntuArchives = map[string]func(string) *distro{
+	"22.04": jammy,
 	"24.04": noble,
 }
 
@@ -84,6 +91,17 @@ func bookworm(versionID string) *distro {
 		Docker: "20.10.24+dfsg1", DockerBuild: "297e128", DockerServer: "Server:"}
 }
 
+func bullseye(versionID string) *distro {
+	pkgs := debianBase()
+	pkgs["docker.io"] = distroPackage{Version: "20.10.5+dfsg1-1+deb11u4", Files: []string{"/usr/bin/docker", "/usr/sbin/dockerd", dockerUnit}, Depends: []string{"containerd", "runc", "tini", "iptables"}}
+	pkgs["containerd"] = distroPackage{Version: "1.4.13~ds1-1~deb11u4", Files: []string{"/usr/bin/containerd"}}
+	pkgs["runc"] = distroPackage{Version: "1.0.0~rc93+ds1-5+deb11u5", Files: []string{"/usr/sbin/runc"}}
+	pkgs["tini"] = distroPackage{Version: "0.19.0-1", Files: []string{"/usr/bin/tini"}}
+	pkgs["docker-compose"] = distroPackage{Version: "1.25.0-1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"}, ComposeVersion: "1.25.0", ComposeV1: true}
+	return &distro{ID: "debian", VersionID: versionID, Branch: "bullseye", Packages: pkgs,
+		Docker: "20.10.5+dfsg1", DockerBuild: "55c4c88", DockerServer: "Server:"}
+}
+
 func trixie(versionID string) *distro {
 	pkgs := debianBase()
 	const v = "26.1.5+dfsg1-9+b13"
@@ -107,6 +125,19 @@ func noble(versionID string) *distro {
 	pkgs["docker-compose"] = distroPackage{Version: "1.29.2-6ubuntu1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"}, ComposeVersion: "1.29.2", ComposeV1: true}
 	return &distro{ID: "ubuntu", VersionID: versionID, Branch: "noble", Packages: pkgs,
 		Docker: "29.1.3", DockerBuild: "29.1.3-0ubuntu3~24.04.2", DockerServer: "Server:"}
+}
+
+func jammy(versionID string) *distro {
+	d := noble(versionID)
+	d.Branch = "jammy"
+	const v = "29.1.3-0ubuntu3~22.04.2"
+	d.Docker, d.DockerBuild = "29.1.3", v
+	docker := d.Packages["docker.io"]
+	docker.Version = v
+	d.Packages["docker.io"] = docker
+	d.Packages["docker-compose-v2"] = distroPackage{Version: "2.40.3+ds1-0ubuntu1~22.04.1", Files: []string{composePlugin}, Depends: []string{"docker.io"}, ComposeVersion: "2.40.3+ds1-0ubuntu1~22.04.1"}
+	d.Packages["docker-compose"] = distroPackage{Version: "1.29.2-1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"}, ComposeVersion: "1.29.2", ComposeV1: true}
+	return d
 }
 
 const dockerUnit = "/lib/systemd/system/docker.service"

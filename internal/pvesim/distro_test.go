@@ -10,10 +10,12 @@ import (
 // The os-release files of the releases the simulator has an archive for,
 // as the distributions ship them (base-files, alpine-release).
 var testOSReleases = map[string]string{
-	"alpine-3.21": "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.3\nPRETTY_NAME=\"Alpine Linux v3.21\"\n",
-	"alpine-3.22": "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.22.1\nPRETTY_NAME=\"Alpine Linux v3.22\"\n",
-	"debian-12":   "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n",
-	"debian-13":   "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\nID=debian\n",
+	"alpine-3.21":  "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.3\nPRETTY_NAME=\"Alpine Linux v3.21\"\n",
+	"alpine-3.22":  "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.22.1\nPRETTY_NAME=\"Alpine Linux v3.22\"\n",
+	"debian-12":    "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n",
+	"debian-13":    "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\nID=debian\n",
+	"ubuntu-22.04": "PRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n",
+	"rocky-9":      "NAME=\"Rocky Linux\"\nVERSION_ID=\"9.5\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
 	"ubuntu-24.04": "PRETTY_NAME=\"Ubuntu 24.04.3 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\n" +
 		"ID=ubuntu\nID_LIKE=debian\n",
 }
@@ -101,6 +103,16 @@ func TestDistroPackagesFollowOSRelease(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Ubuntu 22.04's archive has Compose v1 as docker-compose too.
+	ctWithRelease(t, sim, 121, "ubuntu-22.04")
+	if code, out, errOut := inCT(t, sim, 121, "apt-get install -y docker.io docker-compose && docker-compose version --short && docker compose version", ""); code != 1 || !strings.Contains(out, "\n1.29.2\n") || !strings.Contains(errOut, "docker: unknown command: docker compose") {
+		t.Errorf("jammy: %d %q %q", code, out, errOut)
+	}
+	// Rocky Linux has neither apt-get nor apk.
+	ctWithRelease(t, sim, 122, "rocky-9")
+	if code, _, errOut := inCT(t, sim, 122, "apt-get install -y docker.io", ""); code != 127 || !strings.Contains(errOut, "apt-get: command not found") {
+		t.Errorf("rocky: %d %q", code, errOut)
 	}
 	// apt-get answers 100 for a package the archive lacks (apt's
 	// cmdline/apt-get.cc exit status), with nothing installed.
