@@ -297,3 +297,15 @@ func TestQueryURLMetadata(t *testing.T) {
 		t.Errorf("untrusted certificate: %q, want %q", r.Reason, want)
 	}
 }
+
+// PVE 9 takes plain .tar templates (OCI images): master's $VZTMPL_EXT_RE_1
+// in Storage.pm; PVE 8 does not.
+func TestDownloadURLPlainTarPerRelease(t *testing.T) {
+	for release, want := range map[string]int{"8.4": 400, "9.1": 200} {
+		sim := startSim(t, Options{Nodes: 1, PVEVersion: release})
+		r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url", url.Values{"url": {"https://127.0.0.1:1/img.tar"}, "content": {"vztmpl"}, "filename": {"img.tar"}})
+		if r.Status != want {
+			t.Errorf("%s: %d %s, want %d", release, r.Status, r.Raw, want)
+		}
+	}
+}

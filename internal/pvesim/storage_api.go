@@ -85,6 +85,8 @@ type storageInfo struct {
 	Used         int64    `json:"used"`
 	Avail        int64    `json:"avail"`
 	UsedFraction *float64 `json:"used_fraction,omitempty"`
+	// Format is plugindata's format ([{format: 1, ...}, default]), with format=1.
+	Format []any `json:"format,omitempty"`
 }
 
 func (s *Simulator) storageInfoOf(n *node, sec *storageDef) storageInfo {
@@ -148,6 +150,13 @@ func (s *Simulator) listStorages(r *request) (any, error) {
 			continue
 		}
 		info.Storage = id
+		if p := s.storagePluginsOf()[sec.Type]; r.bool("format") && info.Enabled == 1 && p.formats != nil {
+			set := map[string]int{}
+			for _, f := range p.formats {
+				set[f] = 1
+			}
+			info.Format = []any{set, p.defaultFormat}
+		}
 		if info.Total > 0 {
 			f := float64(info.Used) / float64(info.Total)
 			info.UsedFraction = &f

@@ -49,6 +49,14 @@ func TestStorageConfigFreshInstall(t *testing.T) {
 	if r := call(t, sim, http.MethodGet, "/storage", url.Values{"type": {"lvmthin"}}); len(data(r).([]any)) != 1 {
 		t.Errorf("type=lvmthin: %v", data(r))
 	}
+	// format=1 adds plugindata's formats (Storage.pm storage_info).
+	withFormat := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", url.Values{"format": {"1"}}))
+	if f, _ := storageEntry(t, withFormat, "local")["format"].([]any); len(f) != 2 || f[1] != "raw" || f[0].(map[string]any)["qcow2"] != float64(1) {
+		t.Errorf("local with format=1: %v", storageEntry(t, withFormat, "local"))
+	}
+	if _, ok := storageEntry(t, withFormat, "local-lvm")["format"]; ok {
+		t.Errorf("lvmthin has no format in its plugindata: %v", storageEntry(t, withFormat, "local-lvm"))
+	}
 	if r := call(t, sim, http.MethodGet, "/storage/nope", nil); r.Status != 500 || r.Reason != "storage 'nope' does not exist" {
 		t.Errorf("unknown storage: %d %s", r.Status, r.Reason)
 	}

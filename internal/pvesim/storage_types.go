@@ -27,6 +27,9 @@ type storagePlugin struct {
 	fileBased bool
 	// capacity is the simulated size of one storage of this type.
 	capacity int64
+	// formats and defaultFormat are plugindata's format, when it has one.
+	formats       []string
+	defaultFormat string
 }
 
 var (
@@ -66,11 +69,13 @@ func storagePlugins(release string) map[string]*storagePlugin {
 			typ: "dir", content: append(slices.Clone(allFiles), "none"), defaultContent: []string{"images", "rootdir"},
 			options:   with(dirLike(), map[string]optionRule{"shared": ruleOptional, "is_mountpoint": ruleOptional}),
 			fileBased: true, capacity: 100 * gib,
+			formats: []string{"qcow2", "raw", "subvol", "vmdk"}, defaultFormat: "raw",
 		},
 		"nfs": {
 			typ: "nfs", content: allFiles, defaultContent: []string{"images"},
 			options:    with(dirLike(), map[string]optionRule{"server": ruleFixed, "export": ruleFixed, "options": ruleOptional}),
 			sharedType: true, fileBased: true, capacity: 1024 * gib,
+			formats: []string{"qcow2", "raw", "vmdk"}, defaultFormat: "raw",
 		},
 		"lvmthin": {
 			typ: "lvmthin", content: []string{"images", "rootdir"}, defaultContent: []string{"images", "rootdir"},
@@ -86,6 +91,7 @@ func storagePlugins(release string) map[string]*storagePlugin {
 				"content": ruleOptional, "bwlimit": ruleOptional, "mountpoint": ruleOptional,
 			},
 			capacity: 400 * gib,
+			formats:  []string{"raw", "subvol"}, defaultFormat: "raw",
 		},
 		"pbs": {
 			typ: "pbs", content: []string{"backup", "none"}, defaultContent: []string{"backup"},
