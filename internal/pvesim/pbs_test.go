@@ -92,3 +92,35 @@ func TestVzdumpStorageChecksInTask(t *testing.T) {
 		}
 	}
 }
+
+// A shared storage's volumes survive a restart of the simulator as one set
+// (the state file keeps each node's view; they are merged again).
+func TestPBSBackupsSurviveRestart(t *testing.T) {
+	path := t.TempDir() + "/cluster.json"
+	first, err := New(Options{StatePath: path, TimeScale: 0.001, Nodes: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	call(t, first, http.MethodPost, "/storage", url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}})
+	createCT(t, first, "pve2", 100, nil)
+	if got := waitTask(t, first, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})).(string)); got != "OK" {
+		t.Fatalf("vzdump: %s", got)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := startSim(t, Options{StatePath: path, Nodes: 2})
+	items := data(call(t, second, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)).([]any)
+	if len(items) != 1 || !pbsVolidRe.MatchString(items[0].(map[string]any)["volid"].(string)) {
+		t.Fatalf("pbs content after restart: %v", items)
+	}
+	second.mu.Lock()
+	same := second.nodeByName("pve1").Storages["pbs"] == second.nodeByName("pve2").Storages["pbs"]
+	second.mu.Unlock()
+	if !same {
+		t.Error("after a restart the nodes no longer share the PBS volume set")
+	}
+}
