@@ -130,7 +130,8 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 		}
 		failure := entrypointFailure(def.Image, def.Environment)
 		old := p.service(svcName)
-		if old != nil && old.Image == def.Image && old.Failure == failure && slices.Equal(old.Ports, def.Ports) && old.Restart == def.Restart && flags["force-recreate"] == "" {
+		reused := old != nil && old.Image == def.Image && old.Failure == failure && slices.Equal(old.Ports, def.Ports) && old.Restart == def.Restart && flags["force-recreate"] == ""
+		if reused {
 			if old.State == "running" || old.State == "restarting" {
 				cli.progress("Container", container, "Running", "")
 				continue
@@ -151,13 +152,13 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 			}
 		}
 		if start {
-			if !cli.v1 {
-				cli.progress("Container", container, "Starting", "")
+			v1Verb := ""
+			if reused {
+				v1Verb = "Starting" // v1 names only the start of an existing container
 			}
+			cli.progress("Container", container, "Starting", v1Verb)
 			startService(p.service(svcName))
-			if !cli.v1 {
-				cli.progress("Container", container, "Started", "")
-			}
+			cli.progress("Container", container, "Started", "")
 		}
 	}
 	if flags["remove-orphans"] != "" {
@@ -172,6 +173,16 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 		return 130
 	}
 	saveProject(g, p)
+	if flags["wait"] != "" && start {
+		// --wait watches the containers until they run; one that exits
+		// (a restarting one exits between its restarts) fails it.
+		for _, svcName := range targets {
+			if svc := p.service(svcName); svc != nil && svc.State != "running" {
+				fmt.Fprintf(cli.c.Stderr, "container %s exited (%d)\n", svc.Container, svc.ExitCode)
+				return 1
+			}
+		}
+	}
 	return 0
 }
 

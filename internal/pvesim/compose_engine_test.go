@@ -126,6 +126,10 @@ func TestComposeBrokenServices(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, `The \"DB_PASSWORD\" variable is not set`) {
 		t.Fatalf("up: %d %q", code, errOut)
 	}
+	// up --wait sees the container exit.
+	if code, _, errOut := inCT(t, sim, 142, "docker compose -f /opt/app/compose.yaml -p loop up -d --wait db", ""); code != 1 || !strings.Contains(errOut, "container loop-db-1 exited (1)") {
+		t.Errorf("up --wait: %d %q", code, errOut)
+	}
 	states := psStates(t, sim, 142, "loop")
 	if states["db"][0] != "restarting" || !strings.HasPrefix(states["db"][1], "Restarting (1) ") || states["once"][0] != "exited" || !strings.HasPrefix(states["once"][1], "Exited (1) ") {
 		t.Errorf("states %v", states)
