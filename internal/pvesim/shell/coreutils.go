@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +23,8 @@ func CoreUtils() map[string]Program {
 		"wc": wcProgram, "grep": grepProgram, "tee": teeProgram, "chmod": chmodProgram, "mktemp": mktempProgram,
 		"sync": func(*Call) int { return 0 }, "id": idProgram, "base64": base64Program, "sha256sum": sha256Program,
 		"env": envProgram, "flock": flockProgram, "basename": basenameProgram, "dirname": dirnameProgram,
-		"chown": func(*Call) int { return 0 },
+		"chown": func(*Call) int { return 0 }, "sed": sedProgram, "awk": awkProgram, "cut": cutProgram,
+		"tr": trProgram, "sort": sortProgram, "uniq": uniqProgram, "xargs": xargsProgram,
 	}
 }
 
@@ -499,47 +498,6 @@ func wcProgram(c *Call) int {
 		fmt.Fprintf(c.Stdout, "%d %d %d\n", bytes.Count(data, []byte("\n")), len(strings.Fields(string(data))), len(data))
 	}
 	return code
-}
-
-func grepProgram(c *Call) int {
-	f, args := flags(c.Args[1:])
-	if len(args) == 0 {
-		fmt.Fprintln(c.Stderr, "Usage: grep [OPTION]... PATTERNS [FILE]...")
-		return 2
-	}
-	pattern := args[0]
-	if f['F'] {
-		pattern = regexp.QuoteMeta(pattern)
-	}
-	if f['i'] {
-		pattern = "(?i)" + pattern
-	}
-	re, err := regexp.Compile(pattern)
-	if err != nil {
-		fmt.Fprintf(c.Stderr, "grep: %v\n", err)
-		return 2
-	}
-	data, code := inputOf(c, args[1:])
-	if code != 0 {
-		return 2
-	}
-	matched := 0
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if re.MatchString(sc.Text()) != f['v'] {
-			matched++
-			if !f['q'] && !f['c'] {
-				fmt.Fprintln(c.Stdout, sc.Text())
-			}
-		}
-	}
-	if f['c'] {
-		fmt.Fprintln(c.Stdout, matched)
-	}
-	if matched == 0 {
-		return 1
-	}
-	return 0
 }
 
 func teeProgram(c *Call) int {
