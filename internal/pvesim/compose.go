@@ -18,7 +18,6 @@ type composeCLI struct {
 	g       *guest
 	pkg     distroPackage
 	v1      bool
-	plugin  bool // run as `docker compose`
 	c       *shell.Call
 	files   []string // absolute paths
 	shown   []string // the paths as given, for v1's messages
@@ -37,13 +36,17 @@ type composeOptions struct {
 
 // compose runs `docker compose` or docker-compose with the package's rules.
 func (s *Simulator) compose(c *shell.Call, g *guest, pkg distroPackage, plugin bool, args []string) int {
-	cli := &composeCLI{g: g, pkg: pkg, v1: pkg.ComposeV1, plugin: plugin, c: c}
+	cli := &composeCLI{g: g, pkg: pkg, v1: pkg.ComposeV1, c: c}
 	opts, rest, code := cli.parseOptions(args)
 	if code >= 0 {
 		return code
 	}
 	if len(rest) == 0 {
-		fmt.Fprintln(c.Stdout, "Usage:  docker compose [OPTIONS] COMMAND")
+		if plugin {
+			fmt.Fprintln(c.Stdout, "Usage:  docker compose [OPTIONS] COMMAND")
+		} else {
+			fmt.Fprintln(c.Stdout, "Usage:  docker-compose [OPTIONS] COMMAND")
+		}
 		return 0
 	}
 	cmd, cmdArgs := rest[0], rest[1:]
@@ -71,7 +74,7 @@ func (s *Simulator) compose(c *shell.Call, g *guest, pkg distroPackage, plugin b
 		if code := cli.resolveFiles(opts); code >= 0 {
 			return code
 		}
-		if spec, code = cli.load(c, opts); code >= 0 {
+		if spec, code = cli.load(c); code >= 0 {
 			return code
 		}
 	}
@@ -223,7 +226,7 @@ func (cli *composeCLI) resolveFiles(o composeOptions) int {
 }
 
 // load reads, interpolates and validates the files the way this compose does.
-func (cli *composeCLI) load(c *shell.Call, o composeOptions) (*composeSpec, int) {
+func (cli *composeCLI) load(c *shell.Call) (*composeSpec, int) {
 	env := composeEnvironment(cli.g, c.Environ, cli.workDir, cli.envFile)
 	if cli.v1 {
 		spec, warnings, err := loadComposeV1(cli.g, cli.files, cli.shown, env)
