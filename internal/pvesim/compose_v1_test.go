@@ -128,6 +128,27 @@ func TestComposeV1AgainstRealDockerCompose(t *testing.T) {
 			}
 		}
 	}
+	// Command-line answers that need no daemon: the version, and ps
+	// --format, an option v1 does not have (usage on stderr, status 0).
+	for _, args := range [][]string{{"version"}, {"ps", "--format", "json"}} {
+		dir := t.TempDir()
+		_ = os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte("services:\n  web:\n    image: nginx\n"), 0o644)
+		cmd := exec.Command(real, args...)
+		cmd.Dir = dir
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		realCode := 0
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			realCode = exitErr.ExitCode()
+		}
+		simCode, simOut, simErr := inCT(t, sim, 131, "cd /opt/app && docker-compose "+strings.Join(args, " "), "")
+		realFirst, _, _ := strings.Cut(stdout.String()+stderr.String(), "\n")
+		if simCode != realCode || (stdout.Len() == 0) != (simOut == "") || !strings.Contains(simOut+simErr, realFirst) {
+			t.Errorf("docker-compose %v: real %d %q %q, simulator %d %q %q", args, realCode, stdout.String(), stderr.String(), simCode, simOut, simErr)
+		}
+	}
 }
 
 // TestComposeV1CommandLine checks what Debian 12 users meet beyond config:
