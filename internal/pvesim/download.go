@@ -237,6 +237,15 @@ func downloadFile(ctx context.Context, logf func(string, ...any), job downloadJo
 				return res, fmt.Errorf("command '%s %s' failed: exit code 1", decompressorCommand(job.compression), tmp)
 			}
 		}
+		if job.content == "import" {
+			// assert_file_validity runs on the downloaded file.
+			if r.err != nil {
+				return res, fmt.Errorf("failed to verify file: command 'tar -t -f %s' failed: exit code 2", tmp)
+			}
+			if !r.ovf {
+				return res, fmt.Errorf("failed to verify file: ova archive has no .ovf file inside")
+			}
+		}
 		res.size, res.osRelease = r.size, r.osRelease
 		if job.compression == "" {
 			res.size = n
@@ -254,7 +263,27 @@ func decompressorCommand(compression string) string {
 type inspection struct {
 	size      int64 // decompressed size (ISOs given a compression)
 	osRelease string
+	ovf       bool // an OVA holds an .ovf file
 	err       error
+}
+
+// ovaHasOVF lists an OVA (a tar archive) for its .ovf file, as
+// assert_ova_contents (Status.pm) does with tar -t.
+func ovaHasOVF(r io.Reader) (bool, error) {
+	tr := tar.NewReader(r)
+	found := false
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return found, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if strings.HasSuffix(h.Name, ".ovf") {
+			found = true
+		}
+	}
 }
 
 // archiveInspector returns a writer fed with the downloaded bytes and the
@@ -263,9 +292,10 @@ type inspection struct {
 // templates are read for etc/os-release, as PVE's setup code reads it from
 // the extracted root.
 func archiveInspector(job downloadJob) (io.WriteCloser, <-chan inspection) {
+	isOVA := job.content == "import" && strings.HasSuffix(job.dest, ".ova")
 	switch {
 	case job.content == "iso" && job.compression != "":
-	case job.content == "vztmpl":
+	case job.content == "vztmpl", isOVA:
 	default:
 		return nil, nil
 	}
@@ -278,6 +308,10 @@ func archiveInspector(job downloadJob) (io.WriteCloser, <-chan inspection) {
 			_, _ = io.Copy(io.Discard, pr)
 			out <- r
 		}()
+		if isOVA {
+			r.ovf, r.err = ovaHasOVF(pr)
+			return
+		}
 		if job.content == "iso" {
 			dec, err := decompressor(job.compression, pr)
 			if err != nil {

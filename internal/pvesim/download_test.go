@@ -309,3 +309,37 @@ func TestDownloadURLPlainTarPerRelease(t *testing.T) {
 		}
 	}
 }
+
+// An OVA must hold an .ovf file (Status.pm assert_ova_contents, run by
+// download_file_from_url's assert_file_validity).
+func TestDownloadURLOVA(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"imp"}, "type": {"dir"}, "path": {"/mnt/imp"}, "content": {"import"}})
+	ova := func(names ...string) []byte {
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		for _, n := range names {
+			_ = tw.WriteHeader(&tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o644, Size: 2})
+			_, _ = tw.Write([]byte("x\n"))
+		}
+		_ = tw.Close()
+		return b.Bytes()
+	}
+	srv := fileServer(t, map[string][]byte{"/good.ova": ova("vm.ovf", "disk1.vmdk"), "/bad.ova": ova("disk1.vmdk")})
+	for name, want := range map[string]string{"good.ova": "OK", "bad.ova": "failed to verify file: ova archive has no .ovf file inside"} {
+		r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/imp/download-url", url.Values{"url": {srv.URL + "/" + name}, "content": {"import"}, "filename": {name}, "verify-certificates": {"0"}})
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
+		}
+		if got := waitTask(t, sim, data(r).(string)); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	sim.mu.Lock()
+	vols := sim.nodeByName("pve1").Storages["imp"].Volumes
+	good, bad := vols["imp:import/good.ova"], vols["imp:import/bad.ova"]
+	sim.mu.Unlock()
+	if good == nil || good.Format != "ova" || bad != nil {
+		t.Errorf("volumes: good %+v, bad %+v", good, bad)
+	}
+}

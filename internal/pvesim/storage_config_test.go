@@ -296,3 +296,15 @@ func TestStorageDeleteRemovesAccess(t *testing.T) {
 		t.Errorf("user.cfg still grants on the deleted storage:\n%s", raw)
 	}
 }
+
+// Activating a dir storage creates its base path and one directory per
+// content type on the node (DirPlugin.pm activate_storage with
+// create-base-path and create-subdirs, Plugin.pm get_subdir).
+func TestStorageDirActivationCreatesDirectories(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"data"}, "type": {"dir"}, "path": {"/mnt/data"}, "content": {"backup,vztmpl,rootdir"}})
+	code, out := runInCTNode(t, sim, "pve1", "test -d /mnt/data/dump && test -d /mnt/data/template/cache && test -d /mnt/data/private && ! test -e /mnt/data/template/iso")
+	if code != 0 {
+		t.Errorf("directories of the dir storage: %d %s", code, out)
+	}
+}

@@ -78,8 +78,46 @@ func (s *Simulator) applyStorageConfig(cfg *storageConfig) {
 				continue
 			}
 			view[id] = s.storageObject(n, sec)
+			s.activateDirs(n, sec)
 		}
 		n.Storages = view
+	}
+}
+
+// contentSubdirs is Plugin.pm's default layout of a file-based storage.
+var contentSubdirs = map[string]string{
+	"images": "images", "rootdir": "private", "vztmpl": "template/cache", "iso": "template/iso",
+	"backup": "dump", "snippets": "snippets", "import": "import",
+}
+
+// activateDirs is what activate_storage does on a node for a file-based
+// storage (DirPlugin.pm, Plugin.pm activate_storage): the base directory and
+// one directory per content type appear, unless create-base-path or
+// create-subdirs (or the older mkdir) say no.
+func (s *Simulator) activateDirs(n *node, sec *storageDef) {
+	p := s.storagePluginsOf()[sec.Type]
+	if !p.fileBased || sec.disabled() || sec.Opts["mkdir"] == "0" {
+		return
+	}
+	base := sec.Opts["path"]
+	if sec.Type == "nfs" {
+		base = "/mnt/pve/" + sec.ID
+	}
+	if base == "" {
+		return
+	}
+	if sec.Opts["create-base-path"] != "0" {
+		_ = n.FS.MkdirAll(base, 0o755)
+	} else if _, err := n.FS.Stat(base); err != nil {
+		return
+	}
+	if sec.Opts["create-subdirs"] == "0" {
+		return
+	}
+	for _, c := range sec.content() {
+		if sub, ok := contentSubdirs[c]; ok {
+			_ = n.FS.MkdirAll(base+"/"+sub, 0o755)
+		}
 	}
 }
 
