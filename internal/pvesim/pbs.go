@@ -114,12 +114,6 @@ func humanBytes(b int64) string {
 	return fmt.Sprintf("%.3f %s", f, units[i])
 }
 
-// isPBSVolume tells whether a volid names a PBS snapshot
-// ("<storage>:backup/ct/<vmid>/<time>", PBSPlugin.pm parse_volname).
-func isPBSVolume(v *volume) bool {
-	return v.Format == "pbs-ct" || v.Format == "pbs-vm"
-}
-
 // pbsVolumePath is PBSPlugin.pm path(): an artificial pbs:// URL.
 func pbsVolumePath(sec *storageDef, snapshot string) string {
 	path := "pbs://" + pbsRepository(sec) + "/" + snapshot
