@@ -76,3 +76,19 @@ func TestStateFileKeepsItsRelease(t *testing.T) {
 		t.Error("schema not loaded for the state's release")
 	}
 }
+
+// BenchmarkStartupPVE91 is BenchmarkStartup as PVE 9.1 (goal: under 200 ms).
+func BenchmarkStartupPVE91(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sim, err := New(Options{PVEVersion: "9.1"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sim.Start(); err != nil {
+			b.Fatal(err)
+		}
+		if err := sim.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
