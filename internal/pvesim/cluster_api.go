@@ -19,11 +19,17 @@ type versionInfo struct {
 	Version string `json:"version"`
 	Release string `json:"release"`
 	RepoID  string `json:"repoid"`
+	// Console is datacenter.cfg's console, when set (kept "until the next
+	// major release" in both 8.x and 9.x).
+	Console string `json:"console,omitempty"`
 }
 
 func (s *Simulator) getVersion(*request) (any, error) {
 	rel := s.rel()
-	return versionInfo{Version: rel.version, Release: rel.release, RepoID: rel.repoID}, nil
+	return versionInfo{
+		Version: rel.version, Release: rel.release, RepoID: rel.repoID,
+		Console: s.readDatacenterConfig().values["console"],
+	}, nil
 }
 
 // nodeUsage is what a node's guests take: memory of running guests, disk of all.

@@ -92,3 +92,18 @@ func BenchmarkStartupPVE91(b *testing.B) {
 		}
 	}
 }
+
+// TestVersionReportsConsole: /version adds datacenter.cfg's console when it
+// is set (pve-manager PVE/API2.pm version, both stable-8 and master).
+func TestVersionReportsConsole(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	if v := data(call(t, sim, http.MethodGet, "/version", nil)).(map[string]any); v["console"] != nil {
+		t.Errorf("console without a setting: %v", v)
+	}
+	if code, _, errOut := sshRun(t, sim, "pve1", "echo 'console: xtermjs' >> /etc/pve/datacenter.cfg", ""); code != 0 {
+		t.Fatalf("writing datacenter.cfg: %d %s", code, errOut)
+	}
+	if v := data(call(t, sim, http.MethodGet, "/version", nil)).(map[string]any); v["console"] != "xtermjs" {
+		t.Errorf("/version = %v", v)
+	}
+}
