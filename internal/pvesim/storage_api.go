@@ -47,7 +47,7 @@ func (s *Simulator) nodeStorage(r *request) (*node, *storage, *apiError) {
 	}
 	st, ok := n.Storages[id]
 	if !ok {
-		return nil, nil, fail("storage '%s' is not available on node '%s'", id, n.Name)
+		return nil, nil, storageMissingOnNode(cfg.ids[id], n)
 	}
 	return n, st, nil
 }
@@ -95,6 +95,11 @@ func (s *Simulator) storageInfoOf(n *node, sec *storageDef) storageInfo {
 		Shared: boolInt(sec.shared()),
 	}
 	st := n.Storages[sec.ID]
+	if sec.foreign && !sec.disabled() && sec.availableOn(n.Name) {
+		// Enabled, but the simulator cannot activate it.
+		info.Enabled = 1
+		return info
+	}
 	if sec.disabled() || st == nil {
 		return info
 	}
@@ -150,7 +155,7 @@ func (s *Simulator) listStorages(r *request) (any, error) {
 			continue
 		}
 		info.Storage = id
-		if p := s.storagePluginsOf()[sec.Type]; r.bool("format") && info.Enabled == 1 && p.formats != nil {
+		if p := s.storagePluginsOf()[sec.Type]; r.bool("format") && info.Enabled == 1 && p != nil && p.formats != nil {
 			set := map[string]int{}
 			for _, f := range p.formats {
 				set[f] = 1

@@ -18,6 +18,17 @@ type storageDef struct {
 	ID   string
 	Type string
 	Opts map[string]string
+	// foreign marks a type PVE has but the simulator does not simulate
+	// (cifs, rbd, ...): its lines are kept as written so that an API write
+	// of storage.cfg does not lose it, and no node can use it.
+	foreign bool
+	lines   [][2]string
+}
+
+// foreignStorageTypes are PVE's other storage types (Plugin.pm lookup_types).
+var foreignStorageTypes = map[string]bool{
+	"btrfs": true, "cephfs": true, "cifs": true, "esxi": true, "glusterfs": true, "iscsi": true,
+	"iscsidirect": true, "lvm": true, "rbd": true, "zfs": true,
 }
 
 // storageConfig is storage.cfg parsed as PVE::Storage::Plugin->parse_config
@@ -192,17 +203,26 @@ func parseStorageConfig(raw string, plugins map[string]*storagePlugin) *storageC
 		case !storageIDRE.MatchString(id):
 			warn("(skip section '%s'): storage ID '%s' contains illegal characters", id, id)
 			skip = true
-		case plugin == nil:
+		case plugin == nil && !foreignStorageTypes[typ]:
 			warn("(skip section '%s'): unsupported type '%s'", id, typ)
 			skip = true
 		}
-		sec := &storageDef{ID: id, Type: typ, Opts: map[string]string{}}
+		sec := &storageDef{ID: id, Type: typ, Opts: map[string]string{}, foreign: plugin == nil}
 		for {
 			line, ok = next()
 			if !ok || line == "" {
 				break
 			}
 			if skip {
+				continue
+			}
+			if sec.foreign {
+				if pm := sectionPropRE.FindStringSubmatch(line); pm != nil {
+					sec.lines = append(sec.lines, [2]string{pm[1], pm[3]})
+					if _, dup := sec.Opts[pm[1]]; !dup {
+						sec.Opts[pm[1]] = pm[3]
+					}
+				}
 				continue
 			}
 			pm := sectionPropRE.FindStringSubmatch(line)
@@ -225,7 +245,11 @@ func parseStorageConfig(raw string, plugins map[string]*storagePlugin) *storageC
 		if skip {
 			continue
 		}
-		if missing := missingRequired(plugin, sec.Opts); missing != "" {
+		if sec.foreign {
+			if sec.Opts["disable"] == "" && slices.ContainsFunc(sec.lines, func(l [2]string) bool { return l[0] == "disable" }) {
+				sec.Opts["disable"] = "1"
+			}
+		} else if missing := missingRequired(plugin, sec.Opts); missing != "" {
 			warn("(skip section '%s'): missing value for required option '%s'", id, missing)
 			continue
 		}
@@ -237,6 +261,9 @@ func parseStorageConfig(raw string, plugins map[string]*storagePlugin) *storageC
 	cfg.ensureLocal()
 	for _, sec := range cfg.ids {
 		p := plugins[sec.Type]
+		if p == nil {
+			continue
+		}
 		if _, ok := sec.Opts["content"]; !ok {
 			sec.Opts["content"] = strings.Join(p.defaultContent, ",")
 		}
@@ -287,6 +314,13 @@ func (cfg *storageConfig) String(plugins map[string]*storagePlugin) string {
 		sec := cfg.ids[id]
 		p := plugins[sec.Type]
 		fmt.Fprintf(&b, "%s: %s\n", sec.Type, id)
+		if sec.foreign {
+			for _, l := range sec.lines {
+				b.WriteString(strings.TrimRight("\t"+l[0]+" "+l[1], " ") + "\n")
+			}
+			b.WriteString("\n")
+			continue
+		}
 		if sec.disabled() {
 			b.WriteString("\tdisable\n")
 		}

@@ -181,6 +181,9 @@ func (s *Simulator) updateStorageConfig(r *request) (any, error) {
 		return nil, failed("storage '%s' does not exist", id)
 	}
 	p := s.storagePluginsOf()[sec.Type]
+	if p == nil {
+		return nil, failed("storage type '%s' is not simulated (simulated types: dir, lvmthin, nfs, pbs, zfspool)", sec.Type)
+	}
 	secrets := extractSensitive(p, params, deleted)
 	opts, err := checkStorageParams(p, params, false)
 	if err != nil {

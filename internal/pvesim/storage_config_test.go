@@ -308,3 +308,22 @@ func TestStorageDirActivationCreatesDirectories(t *testing.T) {
 		t.Errorf("directories of the dir storage: %d %s", code, out)
 	}
 }
+
+// A storage of a type the simulator does not simulate (cifs here) stays in
+// storage.cfg through API writes, is listed enabled but not active, and
+// cannot be used: PVE could not activate it either without its server.
+func TestStorageConfigKeepsForeignTypes(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	runInCTNode(t, sim, "pve1", `printf '\ncifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n' >> /etc/pve/storage.cfg`)
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"more"}, "type": {"dir"}, "path": {"/mnt/more"}})
+	if got := storageCfgText(t, sim); !strings.Contains(got, "cifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n\n") {
+		t.Errorf("the cifs section did not survive an API write:\n%s", got)
+	}
+	st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", nil)), "smb")
+	if st == nil || st["enabled"] != float64(1) || st["active"] != float64(0) || st["type"] != "cifs" {
+		t.Errorf("cifs in the node's list: %v", st)
+	}
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/storage/smb/content", nil); r.Reason != "storage 'smb' is not online" {
+		t.Errorf("content of cifs: %d %s", r.Status, r.Reason)
+	}
+}

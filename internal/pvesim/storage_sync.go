@@ -74,7 +74,7 @@ func (s *Simulator) applyStorageConfig(cfg *storageConfig) {
 		view := make(map[string]*storage, len(cfg.order))
 		for _, id := range cfg.order {
 			sec := cfg.ids[id]
-			if !sec.availableOn(n.Name) {
+			if !sec.availableOn(n.Name) || sec.foreign {
 				continue
 			}
 			view[id] = s.storageObject(n, sec)
@@ -176,9 +176,19 @@ func (s *Simulator) enabledStorage(n *node, id string) (*storage, *apiError) {
 	}
 	st := n.Storages[id]
 	if st == nil {
-		return nil, fail("storage '%s' is not available on node '%s'", id, n.Name)
+		return nil, storageMissingOnNode(sec, n)
 	}
 	return st, nil
+}
+
+// storageMissingOnNode is why a configured storage has no view on a node:
+// storage_check_node says it is not there, or, for a type the simulator
+// does not simulate, activation finds it offline.
+func storageMissingOnNode(sec *storageDef, n *node) *apiError {
+	if sec.foreign && sec.availableOn(n.Name) {
+		return fail("storage '%s' is not online", sec.ID)
+	}
+	return fail("storage '%s' is not available on node '%s'", sec.ID, n.Name)
 }
 
 // disabled tells whether a storage of a node's view is disabled in storage.cfg.
