@@ -3,6 +3,7 @@ package pvesim
 import (
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -74,5 +75,28 @@ func TestNodeNamesAreValidated(t *testing.T) {
 		if err := validNodeName(good); err != nil {
 			t.Errorf("%q refused: %v", good, err)
 		}
+	}
+}
+
+// TestStateFileKeepsItsNodes: a state file's nodes and addresses come back
+// as they were; asking for other names or addresses is an error.
+func TestStateFileKeepsItsNodes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	sim := startSim(t, Options{NodeNames: []string{"alpha", "beta"}, NodeAddresses: []string{"127.0.0.4", "127.0.0.5"}, StatePath: path})
+	if err := sim.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := New(Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.nodes[1].Name != "beta" || again.nodes[1].IP != "127.0.0.5" {
+		t.Errorf("reloaded node %+v", again.nodes[1])
+	}
+	if _, err := New(Options{NodeNames: []string{"alpha", "gamma"}, StatePath: path}); err == nil || !strings.Contains(err.Error(), "holds the nodes alpha,beta, not alpha,gamma") {
+		t.Errorf("other names: %v", err)
+	}
+	if _, err := New(Options{Nodes: 2, NodeAddresses: []string{"127.0.0.4", "127.0.0.6"}, StatePath: path}); err == nil || !strings.Contains(err.Error(), "holds nodes at 127.0.0.4,127.0.0.5") {
+		t.Errorf("other addresses: %v", err)
 	}
 }
