@@ -95,6 +95,10 @@ func (c *userConfig) forceDefaults() {
 
 // splitList is PVE::Tools::split_list: commas, semicolons and blanks separate.
 func splitList(s string) []string {
+	if strings.Contains(s, "\x00") {
+		// A repeated form key arrives NUL-joined; split_list then splits on NUL only.
+		return strings.Split(s, "\x00")
+	}
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == 0 })
 }
 

@@ -42,7 +42,7 @@ var _ shell.FS = (*cfsView)(nil)
 // nodeFS is a node's file system as its shell and SFTP server see it.
 func (s *Simulator) nodeFS(n *node) *shell.Mounts {
 	s.ensureInterfaces(n)
-	return shell.NewMounts(n.FS).Mount("/etc/pve", &cfsView{s: s, node: n.Name})
+	return shell.NewMounts(n.FS).Mount("/etc/pve", &cfsView{s: s, node: n.Name}).Mount("/etc/pve/lxc", s.localLxcDir(n))
 }
 
 // isCFSLockDir follows cfs-utils.c path_is_lockdir and memdb.c memdb_mtime:

@@ -213,6 +213,7 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 }
 
 func (s *Simulator) sortedGuests() []*guest {
+	s.syncGuests()
 	out := make([]*guest, 0, len(s.guests))
 	for _, g := range s.guests {
 		out = append(out, g)

@@ -17,9 +17,10 @@ var creationOnly = map[string]bool{
 	"ignore-unpack-errors": true, "bwlimit": true,
 }
 
-// guestOn finds a guest on a node; PVE only looks at that node's config directory.
+// guestOn finds a guest on a node; PVE only looks at that node's config
+// directory, and reads the file again when it changed.
 func (s *Simulator) guestOn(nodeName string, vmid int) (*guest, *apiError) {
-	g, ok := s.guests[vmid]
+	g, ok := s.currentGuest(vmid)
 	if !ok || g.Node != nodeName {
 		return nil, noSuchGuest(nodeName, vmid)
 	}
@@ -102,7 +103,9 @@ func (s *Simulator) guestStatus(r *request) (any, error) {
 	return s.guestStatusJSON(g), nil
 }
 
-// getGuestConfig returns the config with PVE's JSON types and the digest.
+// getGuestConfig is vm_config (src/PVE/API2/LXC/Config.pm): the config with
+// PVE's JSON types and the file's digest; pending values are shown over the
+// current ones unless current=1 (load_current_config), or a snapshot's.
 func (s *Simulator) getGuestConfig(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -110,28 +113,99 @@ func (s *Simulator) getGuestConfig(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.typedConfig(g), nil
+	snapname := r.params["snapshot"]
+	if snapname != "" && r.bool("current") {
+		msg := "cannot use 'snapshot' parameter with 'current'"
+		return nil, paramError(map[string]string{"snapshot": msg, "current": msg})
+	}
+	if snapname != "" {
+		snap, ok := g.Snapshots[snapname]
+		if !ok {
+			return nil, fail("snapshot '%s' does not exist", snapname)
+		}
+		return s.typedConfig(g, snap.Config, snap.Lxc, ""), nil
+	}
+	cfg := g.Config
+	if !r.bool("current") {
+		cfg = withPending(g)
+	}
+	return s.typedConfig(g, cfg, g.Lxc, g.Lock), nil
 }
 
-func (s *Simulator) typedConfig(g *guest) map[string]any {
-	props := s.schema["/nodes/{node}/lxc/{vmid}/config"]["PUT"].Parameters
-	out := map[string]any{"digest": configDigest(g.Config)}
-	for k, v := range g.Config {
-		out[k] = v
-		if p, ok := props.Lookup(k); ok && (p.Type == "integer" || p.Type == "boolean") {
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				out[k] = n
-			}
-		} else if ok && p.Type == "number" {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				out[k] = f
-			}
-		}
+func (s *Simulator) typedConfig(g *guest, cfg map[string]string, lxc [][2]string, lock string) map[string]any {
+	out := map[string]any{"digest": g.digest()}
+	for k, v := range cfg {
+		out[k] = s.typedValue(k, v)
 	}
-	if g.Lock != "" {
-		out["lock"] = g.Lock
+	if lock != "" {
+		out["lock"] = lock
+	}
+	if len(lxc) > 0 {
+		entries := make([][]string, 0, len(lxc))
+		for _, e := range lxc {
+			entries = append(entries, []string{e[0], e[1]})
+		}
+		out["lxc"] = entries
 	}
 	return out
+}
+
+// typedValue gives a config value its schema type in JSON (integers and
+// booleans as numbers).
+func (s *Simulator) typedValue(k, v string) any {
+	props := s.schema["/nodes/{node}/lxc/{vmid}/config"]["PUT"].Parameters
+	if p, ok := props.Lookup(k); ok && (p.Type == "integer" || p.Type == "boolean") {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	} else if ok && p.Type == "number" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f
+		}
+	}
+	return v
+}
+
+// guestPending is GET .../pending (vm_pending with
+// GuestHelpers::config_with_pending_array): one item per option with its
+// current value, its pending value and delete=1 (2 when forced).
+func (s *Simulator) guestPending(r *request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.guestOn(r.node(), r.vmid())
+	if err != nil {
+		return nil, err
+	}
+	deletes := parsePendingDelete(g.Pending["delete"])
+	cfg := map[string]string{"digest": g.digest()}
+	for k, v := range g.Config {
+		cfg[k] = v
+	}
+	if g.Lock != "" {
+		cfg["lock"] = g.Lock
+	}
+	out := []any{}
+	for _, k := range sortedKeysOf(cfg) {
+		item := map[string]any{"key": k, "value": s.typedValue(k, cfg[k])}
+		if pv, ok := g.Pending[k]; ok && k != "delete" {
+			item["pending"] = s.typedValue(k, pv)
+		}
+		if force, ok := deletes[k]; ok {
+			item["delete"] = map[bool]int{false: 1, true: 2}[force]
+		}
+		out = append(out, item)
+	}
+	for _, k := range sortedKeysOf(g.Pending) {
+		if _, cur := cfg[k]; !cur && k != "delete" {
+			out = append(out, map[string]any{"key": k, "pending": s.typedValue(k, g.Pending[k])})
+		}
+	}
+	for _, k := range sortedKeysOf(deletes) {
+		if _, cur := cfg[k]; !cur {
+			out = append(out, map[string]any{"key": k, "delete": map[bool]int{false: 1, true: 2}[deletes[k]]})
+		}
+	}
+	return out, nil
 }
 
 // normalizeTags splits, lowercases, sorts and de-duplicates tags as PVE writes them.
@@ -147,16 +221,6 @@ func normalizeTags(tags string) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, ";")
-}
-
-// normalizeNet fills what pct writes for a network device: a generated
-// hwaddr with Proxmox's BC:24:11 prefix and type=veth.
-func (s *Simulator) normalizeNet(value string) string {
-	if propertyValue(value, "hwaddr") == "" {
-		b := randomBytes(3)
-		value = setProperty(value, "hwaddr", fmt.Sprintf("BC:24:11:%02X:%02X:%02X", b[0], b[1], b[2]))
-	}
-	return setProperty(value, "type", "veth")
 }
 
 func (s *Simulator) createGuest(r *request) (any, error) {
@@ -184,13 +248,13 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	if storageID == "" {
 		storageID = "local"
 	}
-	rootfs := r.params["rootfs"]
-	if rootfs == "" {
-		rootfs = storageID + ":4"
-	}
 	cfg := map[string]string{"arch": "amd64", "memory": "512", "swap": "512", "hostname": "CT" + strconv.Itoa(vmid), "ostype": templateOSType(tmpl)}
+	mpParams, aerr := s.createMountParams(n, r, storageID)
+	if aerr != nil {
+		return nil, aerr
+	}
 	for k, v := range r.params {
-		if !creationOnly[k] {
+		if !creationOnly[k] && !isMountKey(k) && !isIndexedKey(k, "unused") {
 			cfg[k] = v
 		}
 	}
@@ -200,11 +264,17 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	if err := checkKeyctl(cfg); err != nil {
 		return nil, err
 	}
-	volume, sizeBytes, aerr := s.allocateRootfs(n, vmid, rootfs)
+	made, aerr := s.createDisks(n, vmid, mpParams, cfg)
 	if aerr != nil {
 		return nil, aerr
 	}
-	cfg["rootfs"] = volume
+	volume := propertyDefault(cfg["rootfs"])
+	var sizeBytes int64
+	for _, v := range made {
+		if v.VolID == volume {
+			sizeBytes = v.Size
+		}
+	}
 	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: rootFSFromTemplate(tmpl, cfg["hostname"]), CreatedAt: time.Now()}
 	if aerr := s.applyOCITemplate(tmpl, g); aerr != nil {
 		return nil, aerr
@@ -287,8 +357,12 @@ func (s *Simulator) prepareConfig(cfg map[string]string) *apiError {
 		switch {
 		case k == "tags":
 			cfg[k] = normalizeTags(v)
-		case strings.HasPrefix(k, "net"):
-			cfg[k] = s.normalizeNet(v)
+		case isIndexedKey(k, "net"):
+			net, err := s.canonicalNet(v)
+			if err != nil {
+				return paramFail(k, "invalid format - "+err.Error())
+			}
+			cfg[k] = net
 		case k == "description":
 			cfg[k] = strings.TrimSuffix(v, "\n") + "\n"
 		}
@@ -308,38 +382,6 @@ func checkKeyctl(cfg map[string]string) *apiError {
 func storageOf(volid string) string {
 	id, _, _ := strings.Cut(volid, ":")
 	return id
-}
-
-// allocateRootfs turns "local-lvm:8" into a new volume "local-lvm:vm-101-disk-0,size=8G".
-func (s *Simulator) allocateRootfs(n *node, vmid int, spec string) (string, int64, *apiError) {
-	vol := propertyDefault(spec)
-	if vol == "" {
-		vol = propertyValue(spec, "volume")
-	}
-	storageID, sizeText, ok := strings.Cut(vol, ":")
-	if !ok {
-		return "", 0, paramFail("rootfs", "invalid format - unable to parse volume")
-	}
-	if aerr := checkRootdirStorage(n, storageID); aerr != nil {
-		return "", 0, aerr
-	}
-	st := n.Storages[storageID]
-	gb, err := strconv.ParseFloat(sizeText, 64)
-	if err != nil {
-		// An existing volume name: keep it as given.
-		return spec, parseSize(propertyValue(spec, "size")), nil
-	}
-	size := int64(gb * float64(gib))
-	name := fmt.Sprintf("vm-%d-disk-0", vmid)
-	volid := storageID + ":" + name
-	st.Volumes[volid] = &volume{VolID: volid, Content: "rootdir", Format: "raw", Size: size, CTime: time.Now().Unix(), VMID: vmid}
-	out := volid + ",size=" + formatSize(size)
-	for _, part := range strings.Split(spec, ",")[1:] {
-		if !strings.HasPrefix(part, "size=") && !strings.HasPrefix(part, "volume=") {
-			out += "," + part
-		}
-	}
-	return out, size, nil
 }
 
 // checkRootdirStorage: the storage exists on the node and takes container
@@ -392,71 +434,6 @@ func (s *Simulator) dropGuestLocked(g *guest) {
 	}
 }
 
-func (s *Simulator) putGuestConfig(r *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, _, err := s.unlockedGuest(r)
-	if err != nil {
-		return nil, err
-	}
-	if d := r.params["digest"]; d != "" && d != configDigest(g.Config) {
-		return nil, fail("detected modified configuration - file changed by other user? Try again.")
-	}
-	if aerr := s.checkConfigUpdatePerms(r, g); aerr != nil {
-		return nil, aerr
-	}
-	next := map[string]string{}
-	for k, v := range g.Config {
-		next[k] = v
-	}
-	for _, key := range splitList(r.params["delete"]) {
-		if key == "rootfs" || key == "unprivileged" || key == "arch" {
-			return nil, fail("unable to delete required option '%s'", key)
-		}
-		delete(next, key)
-	}
-	changes := map[string]string{}
-	for k, v := range r.params {
-		switch k {
-		case "node", "vmid", "digest", "delete", "revert":
-			continue
-		case "unprivileged":
-			if v != g.Config["unprivileged"] {
-				return nil, fail("unable to modify read-only option: 'unprivileged'")
-			}
-		case "rootfs":
-			if propertyDefault(v) != propertyDefault(g.Config["rootfs"]) && propertyValue(v, "volume") == "" {
-				return nil, fail("unable to modify read-only option: 'rootfs' (use move_volume or resize)")
-			}
-			if sz := propertyValue(v, "size"); sz != "" && parseSize(sz) != g.diskBytes() {
-				return nil, fail("unable to modify read-only option: 'rootfs' size (use resize)")
-			}
-		}
-		changes[k] = v
-	}
-	if err := s.prepareConfig(changes); err != nil {
-		return nil, err
-	}
-	for k, v := range changes {
-		next[k] = v
-	}
-	if err := checkKeyctl(next); err != nil {
-		return nil, err
-	}
-	g.Config = next
-	if h, ok := changes["hostname"]; ok {
-		_ = g.RootFS.WriteFile("/etc/hostname", []byte(h+"\n"), 0o644)
-	}
-	if g.Running {
-		if _, ok := changes["net0"]; ok {
-			g.IP = s.assignIP(g)
-		}
-	}
-	s.writeGuestConf(g)
-	s.persistSoon()
-	return nil, nil
-}
-
 // resizeGuest grows a disk; PVE refuses to shrink.
 func (s *Simulator) resizeGuest(r *request) (any, error) {
 	s.mu.Lock()
@@ -466,11 +443,6 @@ func (s *Simulator) resizeGuest(r *request) (any, error) {
 		return nil, err
 	}
 	disk := r.params["disk"]
-	if disk != "rootfs" {
-		if _, ok := g.Config[disk]; !ok {
-			return nil, fail("unable to parse config for disk '%s'", disk)
-		}
-	}
 	// resize_vm hands check_ct_modify_config_perm {disk => ...}, which
 	// falls through to VM.Config.Options; then the volume's storage.
 	if aerr := r.acc.checkVMPerm(r.authid, g.VMID, "", false, "VM.Config.Options"); r.authid != "root@pam" && aerr != nil {
@@ -479,29 +451,55 @@ func (s *Simulator) resizeGuest(r *request) (any, error) {
 	if aerr := r.acc.check(r.authid, "/storage/"+storageOf(propertyDefault(g.Config[disk])), "Datastore.AllocateSpace"); r.authid != "root@pam" && aerr != nil {
 		return nil, aerr
 	}
-	cur := g.diskBytes()
+	if d := r.params["digest"]; d != "" && d != g.digest() {
+		return nil, fail("detected modified configuration - file changed by other user? Try again.")
+	}
 	sizeText := r.params["size"]
-	newSize := parseSize(strings.TrimPrefix(sizeText, "+"))
-	if strings.HasPrefix(sizeText, "+") {
+	ext := strings.HasPrefix(sizeText, "+")
+	request, ok := parseSizePVE(strings.TrimPrefix(sizeText, "+"))
+	if !ok {
+		return nil, fail("invalid size string")
+	}
+	mp, perr := s.parseMountPoint(disk, g.Config[disk])
+	if perr != nil || mp.volume() == "" {
+		return nil, fail("unable to parse config for disk '%s'", disk)
+	}
+	n := s.nodeByName(g.Node)
+	volid := mp.volume()
+	vol := s.volumeOf(n, volid)
+	if vol != nil && vol.VMID != g.VMID {
+		return nil, fail("can't resize mount point owned by another container (%d)", vol.VMID)
+	}
+	cur := mp.size()
+	if vol != nil {
+		cur = vol.Size
+	}
+	newSize := request
+	if ext {
 		newSize += cur
 	}
 	if newSize < cur {
 		return nil, fail("unable to shrink disk size")
 	}
-	n := s.nodeByName(g.Node)
-	volid := propertyDefault(g.Config["rootfs"])
+	if newSize == cur {
+		return nil, fail("disk is already at specified size")
+	}
+	volname := volid[strings.Index(volid, ":")+1:]
 	tk := s.startTask(n, "resize", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		t.logf("  Size of logical volume pve/%s changed from %s to %s.", volid[strings.Index(volid, ":")+1:], formatSize(cur), formatSize(newSize))
+		t.logf("  Size of logical volume pve/%s changed from %s to %s.", volname, formatSize(cur), formatSize(newSize))
 		if err := t.sleep(500 * time.Millisecond); err != nil {
 			return err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		g.Config["rootfs"] = setProperty(g.Config["rootfs"], "size", formatSize(newSize))
-		if st := n.Storages[storageOf(volid)]; st != nil && st.Volumes[volid] != nil {
-			st.Volumes[volid].Size = newSize
+		if cmp, err := s.parseMountPoint(disk, g.Config[disk]); err == nil {
+			cmp.Values["size"] = strconv.FormatInt(newSize, 10)
+			g.Config[disk] = s.printMountPoint(cmp)
 		}
-		t.logf("  Logical volume pve/%s successfully resized.", volid[strings.Index(volid, ":")+1:])
+		if v := s.volumeOf(n, volid); v != nil {
+			v.Size = newSize
+		}
+		t.logf("  Logical volume pve/%s successfully resized.", volname)
 		s.writeGuestConf(g)
 		return nil
 	})
@@ -515,8 +513,10 @@ func (s *Simulator) guestInterfaces(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// PVE::LXC::get_interfaces returns undef for a stopped container and
+	// the API answers it as data null (API2/LXC.pm "ip").
 	if !g.Running {
-		return nil, fail("CT %d not running", g.VMID)
+		return nil, nil
 	}
 	out := []any{map[string]any{"name": "lo", "hwaddr": "00:00:00:00:00:00", "inet": "127.0.0.1/8", "inet6": "::1/128"}}
 	hw := strings.ToLower(propertyValue(g.Config["net0"], "hwaddr"))

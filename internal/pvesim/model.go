@@ -1,9 +1,6 @@
 package pvesim
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -67,7 +64,9 @@ type volume struct {
 // archive is what a vzdump backup holds: the guest config and its files.
 type archive struct {
 	Config map[string]string `json:"config"`
-	Files  []vfs.Entry       `json:"files"`
+	// Lxc is the archived config's raw lxc.* lines.
+	Lxc   [][2]string `json:"lxc,omitempty"`
+	Files []vfs.Entry `json:"files"`
 }
 
 // guest is one LXC container.
@@ -83,33 +82,23 @@ type guest struct {
 	PID       int
 	// CreatedAt drives the ~10 s "unknown" status of brand-new guests in /cluster/resources.
 	CreatedAt time.Time
+	// Lxc holds the raw lxc.* lines of the config file, in file order.
+	Lxc [][2]string
+	// Pending is the [pve:pending] section (with its "delete" list), and
+	// Snapshots the snapshot sections, kept as the file has them.
+	Pending   map[string]string
+	Snapshots map[string]*confSection
+	// confVersion is the version of the config file last parsed or
+	// written, so the file is parsed again only when it changed.
+	confVersion uint64
 }
 
-// configText renders the guest config file as PVE writes it, so the digest
-// changes exactly when the file would.
+// configText renders a config as write_pct_config writes it (description
+// lines, then the keys sorted).
 func configText(cfg map[string]string) string {
 	var b strings.Builder
-	if d, ok := cfg["description"]; ok {
-		for _, line := range strings.Split(strings.TrimSuffix(d, "\n"), "\n") {
-			b.WriteString("#" + line + "\n")
-		}
-	}
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
-		if k != "description" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b.WriteString(k + ": " + cfg[k] + "\n")
-	}
+	writeConfSection(&b, cfg, nil)
 	return b.String()
-}
-
-func configDigest(cfg map[string]string) string {
-	sum := sha1.Sum([]byte(configText(cfg)))
-	return hex.EncodeToString(sum[:])
 }
 
 // memoryMB reads the configured memory (MiB) of a guest.

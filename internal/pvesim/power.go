@@ -119,9 +119,15 @@ func (s *Simulator) startGuest(r *request) (any, error) {
 		},
 		failWith: func(g *guest, _ error) error { return fmt.Errorf("startup for container '%d' failed", g.VMID) },
 		apply: func(g *guest) error {
+			// API2/LXC/Status.pm vm_start: the worker refuses a template.
+			if g.Config["template"] == "1" {
+				return fmt.Errorf("you can't start a CT if it's a template")
+			}
 			if g.Running {
 				return fmt.Errorf("CT %d already running", g.VMID)
 			}
+			// PVE::LXC::vm_start applies pending changes first.
+			s.applyAllPending(g)
 			if err := s.checkStartBridges(g); err != nil {
 				return err
 			}
@@ -141,7 +147,7 @@ func (s *Simulator) stopGuest(r *request) (any, error) {
 func (s *Simulator) rebootGuest(r *request) (any, error) {
 	return s.runPowerTask(r, powerTask{
 		typ: "vzreboot", duration: 2 * time.Second, check: mustBeRunning("VM %d not running"),
-		apply: func(g *guest) error { s.powerOff(g); s.powerOn(g); return nil },
+		apply: func(g *guest) error { s.powerOff(g); s.applyAllPending(g); s.powerOn(g); return nil },
 	})
 }
 

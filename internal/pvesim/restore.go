@@ -2,9 +2,8 @@ package pvesim
 
 import (
 	"fmt"
-	"maps"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
@@ -24,9 +23,11 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	if backup.Content != "backup" || backup.Archive == nil {
 		return nil, fail("unable to restore CT %d - volume '%s' is not a container backup", vmid, backup.VolID)
 	}
-	old, exists := s.guests[vmid]
+	old, exists := s.currentGuest(vmid)
 	if exists {
 		switch {
+		case old.Node == n.Name && r.bool("force") && old.Config["protection"] == "1":
+			return nil, fail("unable to restore CT %d - protection mode enabled", vmid)
 		case old.Node != n.Name || !r.bool("force"):
 			return nil, fail("CT %d already exists on node '%s'", vmid, old.Node)
 		case old.Lock != "":
@@ -38,53 +39,43 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	if aerr := s.checkCreatePerms(r, old); aerr != nil {
 		return nil, aerr
 	}
-	cfg := maps.Clone(backup.Archive.Config)
-	delete(cfg, "lock")
-	for k, v := range r.params {
-		if !creationOnly[k] {
-			cfg[k] = v
-		}
+	cfg, aerr := s.mergeRestoreConfig(r, backup.Archive)
+	if aerr != nil {
+		return nil, aerr
 	}
-	if r.bool("unique") {
-		for k, v := range cfg {
-			if strings.HasPrefix(k, "net") {
-				cfg[k] = removeProperty(v, "hwaddr")
-			}
-		}
-	}
-	if err := s.prepareConfig(cfg); err != nil {
-		return nil, err
-	}
-	if err := checkKeyctl(cfg); err != nil {
-		return nil, err
-	}
-	oldRoot := backup.Archive.Config["rootfs"]
 	// create_vm's default storage, whatever the archive used.
 	storageID := r.params["storage"]
 	if storageID == "" {
 		storageID = "local"
 	}
 	denied := s.checkArchivePerms(r, old, cfg)
-	// The storage is checked before anything is destroyed, as create_vm's
-	// check_and_activate_storage runs before the worker.
-	if aerr := checkRootdirStorage(n, storageID); aerr != nil {
+	mps, delayed, aerr := s.restoreMountParams(n, r, backup.Archive.Config, storageID)
+	if aerr != nil {
 		return nil, aerr
 	}
 	if exists {
 		s.dropGuestLocked(old)
 	}
-	sizeGB := float64(parseSize(propertyValue(oldRoot, "size"))) / float64(gib)
-	rootfs, _, aerr := s.allocateRootfs(n, vmid, fmt.Sprintf("%s:%g", storageID, max(sizeGB, 1)))
-	if aerr != nil {
+	if _, aerr := s.createDisks(n, vmid, mps, cfg); aerr != nil {
 		return nil, aerr
 	}
-	cfg["rootfs"] = rootfs
+	for k, v := range delayed {
+		cfg[k] = v
+	}
 	tree := vfs.New()
 	tree.Import(backup.Archive.Files)
 	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: tree, CreatedAt: time.Now()}
+	if r.authid == "root@pam" {
+		// Only root gets the archive's raw lxc.* lines back
+		// (sanitize_and_merge_config skips them when restricted).
+		g.Lxc = slices.Clone(backup.Archive.Lxc)
+	}
+	wasTemplate := backup.Archive.Config["template"] == "1"
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
-	startAfter, password, pool := r.bool("start"), r.params["password"], r.params["pool"]
+	// password and ssh-public-keys are only used by post_create_hook,
+	// which a restore never runs (API2/LXC.pm create_vm): they are ignored.
+	startAfter, pool := r.bool("start"), r.params["pool"]
 	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
 		t.logf("restoring '%s' now..", backup.VolID)
@@ -105,8 +96,9 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 		t.logf("merging backed-up and given configuration..")
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if password != "" {
-			_ = setPassword(g.RootFS, "root", password)
+		if wasTemplate {
+			t.logf("Convert restored container to template...")
+			s.convertToTemplate(n, g)
 		}
 		g.Lock = ""
 		s.writeGuestConf(g)
@@ -119,4 +111,101 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 		return nil
 	})
 	return tk.UPID, nil
+}
+
+// mergeRestoreConfig builds the restored config as create_vm and
+// sanitize_and_merge_config (src/PVE/LXC/Create.pm) do: the given options
+// first, then the archive's for what is not given, never its rootfs, mount
+// points, unused volumes, template flag or unprivileged flag; with unique=1
+// every network device of the archive comes back with a new MAC address
+// (over a given one of the same name), without it a given device wins.
+func (s *Simulator) mergeRestoreConfig(r *request, a *archive) (map[string]string, *apiError) {
+	cfg := map[string]string{}
+	for k, v := range r.params {
+		if !creationOnly[k] && !isMountKey(k) && !isIndexedKey(k, "unused") {
+			cfg[k] = v
+		}
+	}
+	if err := s.prepareConfig(cfg); err != nil {
+		return nil, err
+	}
+	unique := r.bool("unique")
+	for k, v := range a.Config {
+		switch {
+		case k == "digest" || k == "rootfs" || k == "unprivileged" || k == "parent" || k == "template" || k == "lock":
+			continue
+		case isIndexedKey(k, "mp") || isIndexedKey(k, "unused"):
+			continue
+		case unique && isIndexedKey(k, "net"):
+			net, err := s.canonicalNet(removeProperty(v, "hwaddr"))
+			if err != nil {
+				return nil, paramFail(k, "invalid format - "+err.Error())
+			}
+			cfg[k] = net
+			continue
+		}
+		if _, given := cfg[k]; !given {
+			cfg[k] = v
+		}
+	}
+	if u, ok := a.Config["unprivileged"]; ok && !r.has("unprivileged") {
+		cfg["unprivileged"] = u
+	}
+	if cfg["hostname"] == "" {
+		cfg["hostname"] = "CT" + strconv.Itoa(r.vmid())
+	}
+	if cfg["memory"] == "" {
+		cfg["memory"] = "512"
+	}
+	if _, ok := cfg["swap"]; !ok {
+		cfg["swap"] = "512"
+	}
+	if err := checkKeyctl(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// restoreMountParams picks the restored mount points: the given rootfs and
+// mpN if a rootfs is given; otherwise the archive's, each volume recreated
+// on the target storage with its archived size, bind and device mount
+// points (root@pam's alone) put back after the extraction.
+func (s *Simulator) restoreMountParams(n *node, r *request, archived map[string]string, storageID string) (map[string]string, map[string]string, *apiError) {
+	if r.has("rootfs") {
+		mps, err := s.createMountParams(n, r, storageID)
+		return mps, nil, err
+	}
+	if aerr := checkRootdirStorage(n, storageID); aerr != nil {
+		return nil, nil, aerr
+	}
+	if archived["rootfs"] == "" {
+		return nil, nil, fail("rootfs configuration could not be recovered, please check and specify manually!")
+	}
+	mps, delayed := map[string]string{}, map[string]string{}
+	for k, v := range archived {
+		if !isMountKey(k) {
+			continue
+		}
+		mp, err := s.parseMountPoint(k, v)
+		if err != nil {
+			return nil, nil, fail("%s", err.Error())
+		}
+		if mp.kind() != "volume" {
+			if k == "rootfs" {
+				return nil, nil, fail("restoring rootfs to %s mount is only possible by specifying -rootfs manually!", mp.kind())
+			}
+			if r.authid != "root@pam" && r.authid != "" {
+				return nil, nil, fail("restoring '%s' to %s mount is only possible for root", k, mp.kind())
+			}
+			delayed[k] = s.printMountPoint(mp)
+			continue
+		}
+		if _, ok := mp.Values["size"]; !ok {
+			return nil, nil, fail("unable to detect disk size - please specify %s (size)", k)
+		}
+		mp.Values["volume"] = fmt.Sprintf("%s:%s", storageID, strconv.FormatFloat(float64(mp.size())/float64(gib), 'f', -1, 64))
+		delete(mp.Values, "size")
+		mps[k] = s.printMountPoint(mp)
+	}
+	return mps, delayed, nil
 }

@@ -210,11 +210,9 @@ func splitPath(rel string) ([]string, error) {
 // values stay as sent, so "true" fails the boolean type check.
 func readParams(hr *http.Request) (pveschema.Params, *apiError) {
 	params := pveschema.Params{}
+	query := decodeURLEncoded(hr.URL.RawQuery)
 	if hr.Method == http.MethodGet || hr.Method == http.MethodDelete {
-		for k, v := range hr.URL.Query() {
-			params[k] = v[len(v)-1]
-		}
-		return params, nil
+		return query, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(hr.Body, 16<<20))
 	if err != nil {
@@ -222,39 +220,85 @@ func readParams(hr *http.Request) (pveschema.Params, *apiError) {
 	}
 	ctype, _, _ := mime.ParseMediaType(hr.Header.Get("Content-Type"))
 	if ctype == "application/json" {
-		if len(bytes.TrimSpace(body)) == 0 {
-			return params, nil
-		}
-		var obj map[string]any
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&obj); err != nil {
-			return nil, &apiError{Status: http.StatusBadRequest, Message: "malformed JSON string"}
-		}
-		for k, v := range obj {
-			switch t := v.(type) {
-			case bool:
-				params[k] = map[bool]string{true: "1", false: "0"}[t]
-			case string:
-				params[k] = t
-			case json.Number:
-				params[k] = t.String()
-			case nil:
-			default:
-				raw, _ := json.Marshal(t)
-				params[k] = string(raw)
+		if len(bytes.TrimSpace(body)) != 0 {
+			var obj map[string]any
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			if err := dec.Decode(&obj); err != nil {
+				return nil, &apiError{Status: http.StatusBadRequest, Message: "malformed JSON string"}
+			}
+			for k, v := range obj {
+				switch t := v.(type) {
+				case bool:
+					params[k] = map[bool]string{true: "1", false: "0"}[t]
+				case string:
+					params[k] = t
+				case json.Number:
+					params[k] = t.String()
+				case nil:
+				default:
+					raw, _ := json.Marshal(t)
+					params[k] = string(raw)
+				}
 			}
 		}
-		return params, nil
+	} else {
+		params = decodeURLEncoded(string(body))
 	}
-	values, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, &apiError{Status: http.StatusBadRequest, Message: "unable to parse request body"}
-	}
-	for k, v := range values {
-		params[k] = v[len(v)-1]
+	// extract_params: the query string's parameters are added over the body's.
+	for k, v := range query {
+		params[k] = v
 	}
 	return params, nil
+}
+
+// decodeURLEncoded is pve-http-server's decode_urlencoded (APIServer/AnyEvent.pm):
+// pairs are separated by '&' or ';', '+' is a space, and a key given more
+// than once has its values joined with NUL, as CGI.pm does; split_list
+// later splits such a list on the NULs.
+func decodeURLEncoded(data string) pveschema.Params {
+	res := pveschema.Params{}
+	if data == "" {
+		return res
+	}
+	for _, kv := range strings.FieldsFunc(data, func(r rune) bool { return r == '&' || r == ';' }) {
+		k, v, hasValue := strings.Cut(kv, "=")
+		k = unescapeForm(k)
+		if !hasValue {
+			res[k] = ""
+			continue
+		}
+		v = unescapeForm(v)
+		if old, ok := res[k]; ok {
+			v = old + "\x00" + v
+		}
+		res[k] = v
+	}
+	return res
+}
+
+// unescapeForm decodes '+' and %XX; a malformed escape stays as it is, as
+// the Perl substitution leaves it.
+func unescapeForm(s string) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			n, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b.WriteByte(byte(n))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 func (s *Simulator) writeData(w http.ResponseWriter, data any, extra map[string]any) {

@@ -219,7 +219,12 @@ func CheckFormat(format, value string) string {
 		return CheckFormat(base, value)
 	}
 	if base, ok := strings.CutSuffix(format, "-list"); ok && format != "pve-tag-list" {
-		for _, v := range listSplitRe.Split(value, -1) {
+		parts := listSplitRe.Split(value, -1)
+		if strings.Contains(value, "\x00") {
+			// split_list: a NUL-joined list (a repeated form key) splits on NUL only.
+			parts = strings.Split(value, "\x00")
+		}
+		for _, v := range parts {
 			if v == "" {
 				continue
 			}
