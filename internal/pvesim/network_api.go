@@ -234,13 +234,12 @@ func (s *Simulator) updateNetwork(r *request) (any, error) {
 			d.Address, d.Netmask = "", ""
 		case "cidr6", "address6":
 			d.Address6, d.Netmask6 = "", ""
-		case "gateway", "gateway6", "netmask", "netmask6", "comments", "comments6":
+		case "gateway", "gateway6", "netmask", "netmask6":
 			d.set(k, "")
-			if k == "comments" {
-				d.Comments = ""
-			} else if k == "comments6" {
-				d.Comments6 = ""
-			}
+		case "comments":
+			d.Comments = ""
+		case "comments6":
+			d.Comments6 = ""
 		case "autostart":
 			d.Autostart = false
 		default:
