@@ -40,6 +40,7 @@ type downloadJob struct {
 	algorithm   string
 	compression string // iso only: gz, lzo, zst, bz2
 	verify      bool
+	proxy       string // datacenter.cfg's http_proxy
 }
 
 // downloadResult is what the simulator keeps of a downloaded file: its
@@ -75,12 +76,16 @@ func (e *wgetError) Error() string { return "download failed: " + e.lines[len(e.
 
 // downloadClient fetches as wget and LWP do on a PVE node: the system's trust
 // store unless certificate checks are off, no proxy from the environment
-// (PVE only uses datacenter.cfg's http_proxy), redirects followed.
-func downloadClient(verify bool) *http.Client {
+// but datacenter.cfg's http_proxy for both schemes (Status.pm download_url,
+// Nodes.pm query_url_metadata), redirects followed.
+func downloadClient(verify bool, proxy string) *http.Client {
 	tr := &http.Transport{
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: !verify, RootCAs: downloadRootCAs}, //nolint:gosec // verify-certificates=0 asks for exactly this.
 		TLSHandshakeTimeout: 30 * time.Second,
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+	}
+	if u, err := url.Parse(proxy); err == nil && proxy != "" {
+		tr.Proxy = http.ProxyURL(u)
 	}
 	return &http.Client{Transport: tr}
 }
@@ -151,7 +156,7 @@ func wgetConnectLines(u *url.URL, err error) []string {
 
 // fetch opens the URL as wget does and logs wget's lines; the caller reads
 // the body. A failure is a *wgetError.
-func fetch(ctx context.Context, logf func(string, ...any), rawURL, saveAs string, verify bool) (*http.Response, error) {
+func fetch(ctx context.Context, logf func(string, ...any), rawURL, saveAs string, verify bool, proxy string) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, &wgetError{lines: []string{rawURL + ": Invalid URL."}}
@@ -162,7 +167,12 @@ func fetch(ctx context.Context, logf func(string, ...any), rawURL, saveAs string
 		return nil, &wgetError{lines: []string{rawURL + ": Invalid URL."}}
 	}
 	req.Header.Set("User-Agent", "Wget/1.21.3")
-	resp, err := downloadClient(verify).Do(req)
+	resp, err := downloadClient(verify, proxy).Do(req)
+	// Through a proxy, wget connects to the proxy and asks it.
+	sent := "HTTP request sent"
+	if pu, perr := url.Parse(proxy); perr == nil && proxy != "" {
+		u, sent = pu, "Proxy request sent"
+	}
 	lines := wgetConnectLines(u, err)
 	for _, l := range lines {
 		logf("%s", l)
@@ -170,7 +180,7 @@ func fetch(ctx context.Context, logf func(string, ...any), rawURL, saveAs string
 	if err != nil {
 		return nil, &wgetError{lines: lines}
 	}
-	logf("HTTP request sent, awaiting response... %s", resp.Status)
+	logf("%s, awaiting response... %s", sent, resp.Status)
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
 		line := fmt.Sprintf("%s ERROR %d: %s.", time.Now().Format(wgetTime), resp.StatusCode, http.StatusText(resp.StatusCode))

@@ -119,6 +119,7 @@ func (s *Simulator) downloadURL(r *request) (any, error) {
 		url: r.params["url"], dest: contentDir(st, content) + "/" + filename, content: content,
 		checksum: r.params["checksum"], algorithm: r.params["checksum-algorithm"],
 		compression: r.params["compression"], verify: !r.has("verify-certificates") || r.bool("verify-certificates"),
+		proxy: s.readDatacenterConfig().values["http_proxy"],
 	}
 	volid := st.ID + ":" + content + "/" + filename
 	tk := s.startTask(n, "download", encodeText(filename), r.userForTask(), func(t *taskCtx) error {
@@ -157,7 +158,7 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 		if isOfficial {
 			return officialTemplateBody(t, job.url, tmp, official)
 		}
-		resp, err := fetch(t, t.logf, job.url, tmp, job.verify)
+		resp, err := fetch(t, t.logf, job.url, tmp, job.verify, job.proxy)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -234,7 +235,10 @@ func (s *Simulator) queryURLMetadata(r *request) (any, error) {
 		return nil, fail("invalid server response: '400 URL must be absolute'")
 	}
 	req.Header.Set("User-Agent", "Proxmox VE")
-	resp, err := downloadClient(verify).Do(req)
+	s.mu.Lock()
+	proxy := s.readDatacenterConfig().values["http_proxy"]
+	s.mu.Unlock()
+	resp, err := downloadClient(verify, proxy).Do(req)
 	if err != nil {
 		return nil, fail("invalid server response: '500 Can't connect to %s (%s)'", hostPort(req), lwpReason(err))
 	}

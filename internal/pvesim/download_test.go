@@ -343,3 +343,25 @@ func TestDownloadURLOVA(t *testing.T) {
 		t.Errorf("volumes: good %+v, bad %+v", good, bad)
 	}
 }
+
+// datacenter.cfg's http_proxy carries the download (Status.pm download_url
+// passes it to wget as http_proxy and https_proxy).
+func TestDownloadURLThroughProxy(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	var asked string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = r.URL.String()
+		_, _ = w.Write([]byte("iso through the proxy"))
+	}))
+	t.Cleanup(proxy.Close)
+	if err := sim.cfs.WriteFile("/datacenter.cfg", []byte("keyboard: en-us\nhttp_proxy: "+proxy.URL+"\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	r, status := postDownload(t, sim, url.Values{"url": {"http://mirror.invalid/p.iso"}, "content": {"iso"}, "filename": {"p.iso"}})
+	if status != "OK" || asked != "http://mirror.invalid/p.iso" {
+		t.Fatalf("through the proxy: %q, proxy asked for %q", status, asked)
+	}
+	if !strings.Contains(taskLog(t, sim, "pve1", data(r).(string)), "Proxy request sent, awaiting response... 200 OK") {
+		t.Error("the task log does not show the proxy request")
+	}
+}
