@@ -1,6 +1,8 @@
 package pvesim
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
@@ -50,13 +52,22 @@ func (d *distro) composeOf(g *guest, file string) (distroPackage, bool) {
 	if d == nil {
 		return distroPackage{}, false
 	}
+	owns := func(p distroPackage) bool { return p.ComposeVersion != "" && slices.Contains(p.Files, file) }
 	for _, name := range installedPackages(g, d) {
 		p, ok := d.Packages[name]
 		if !ok {
 			p = dockerRepoPackages[name]
 		}
-		for _, f := range p.Files {
-			if f == file && p.ComposeVersion != "" {
+		if owns(p) {
+			return p, true
+		}
+	}
+	// A tree from before the package database was kept (an older state
+	// file or backup) has the file but no record: the archive's package
+	// that ships it is the one.
+	if _, err := g.RootFS.Stat(file); err == nil {
+		for _, name := range slices.Sorted(maps.Keys(d.Packages)) {
+			if p := d.Packages[name]; owns(p) {
 				return p, true
 			}
 		}
