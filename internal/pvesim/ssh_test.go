@@ -159,7 +159,7 @@ func TestAppInstallInContainer(t *testing.T) {
 	upid := data(call(t, sim, "POST", "/nodes/pve1/lxc/101/status/reboot", nil)).(string)
 	waitTask(t, sim, upid)
 	_, out, _ = sshRun(t, sim, "pve1", "pct exec 101 -- docker compose -p app ps -a --format json", "")
-	if !strings.Contains(out, `"Service":"web","State":"running"`) || !strings.Contains(out, `"Service":"db","State":"exited"`) {
+	if !strings.Contains(out, `"Service":"web","Size":"0B","State":"running"`) || !strings.Contains(out, `"Service":"db","Size":"0B","State":"exited"`) {
 		t.Errorf("after reboot: %s", out)
 	}
 	if code, out, _ := sshRun(t, sim, "pve1", "pct exec 101 -- ip -4 addr show eth0", ""); code != 0 || !strings.Contains(out, "inet 10.10.") {
@@ -167,7 +167,7 @@ func TestAppInstallInContainer(t *testing.T) {
 	}
 	// Broken compose files fail with compose's messages.
 	bad := map[string]string{
-		"services:\n  web:\n    imag: nginx\n":                              "additional properties 'imag' not allowed",
+		"services:\n  web:\n    imag: nginx\n":                              "services.web.imag",
 		"services:\n  web:\n    image: nginx\n    volumes: [\"data:/x\"]\n": "refers to undefined volume data",
 		"services:\n  web:\n    ports: [\"80\"]\n":                          "has neither an image nor a build context",
 		"services: [\n": "yaml:",
