@@ -256,7 +256,7 @@ func (s *Simulator) pctExec(c *shell.Call, n *node, args []string) int {
 		return cliError(c, "container '%d' not running!", g.VMID)
 	}
 	if len(cmd) == 0 {
-		return cliError(c, "missing command at /usr/share/perl5/PVE/CLI/pct.pm line 246.")
+		return cliError(c, "missing command at /usr/share/perl5/PVE/CLI/pct.pm line %d.", s.pctLine(239, 246))
 	}
 	code = s.runInContainer(c.Ctx, g, cmd, c)
 	s.persistSoon()
@@ -306,7 +306,7 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 		return cliError(c, "can only push files to a running CT")
 	}
 	if !running {
-		return cliError(c, "can only pull files from a running VM at /usr/share/perl5/PVE/CLI/pct.pm line 664.")
+		return cliError(c, "can only pull files from a running VM at /usr/share/perl5/PVE/CLI/pct.pm line %d.", s.pctLine(657, 664))
 	}
 	perm := fs.FileMode(0o644)
 	if p, ok := opts["perms"]; ok {
@@ -359,4 +359,14 @@ func errnoText(err error) string {
 		return "Is a directory"
 	}
 	return err.Error()
+}
+
+// pctLine is the line of a die without a newline in pct.pm, which Perl
+// appends to the message: the line differs between 8.x (stable-bookworm)
+// and 9.x (master).
+func (s *Simulator) pctLine(pve8, pve9 int) int {
+	if s.release == "9.1" {
+		return pve9
+	}
+	return pve8
 }

@@ -96,6 +96,10 @@ func TestPctPushPull(t *testing.T) {
 	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- true", ""); code != 255 || stderr != "container '101' not running!\n" {
 		t.Errorf("exec on a stopped CT: %d %q", code, stderr)
 	}
+	// pct.pm pull dies without a newline: Perl adds the file and line (8.x: 657).
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct pull 101 /root/a /root/b", ""); code != 255 || stderr != "can only pull files from a running VM at /usr/share/perl5/PVE/CLI/pct.pm line 657.\n" {
+		t.Errorf("pull from a stopped CT: %d %q", code, stderr)
+	}
 }
 
 // TestPctStartStop: pct start/stop are the API's vm_start/vm_stop with the
