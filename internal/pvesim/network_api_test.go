@@ -190,3 +190,21 @@ func TestStartOnMissingBridge(t *testing.T) {
 		t.Fatalf("start after the bridge exists: %q", status)
 	}
 }
+
+// TestNetworkOnPVE9: the 9.1 schema serves the same network paths; a
+// pending bridge applies the same way (pve-manager master PVE/API2/Network.pm).
+func TestNetworkOnPVE9(t *testing.T) {
+	sim := startSim(t, Options{PVEVersion: "9.1"})
+	if v := findIface(data(call(t, sim, http.MethodGet, "/nodes/pve1/network", nil)), "vmbr0"); v == nil || v["bridge_ports"] != "eno1" {
+		t.Fatalf("vmbr0 on 9.1: %v", v)
+	}
+	if r := call(t, sim, http.MethodPost, "/nodes/pve1/network", url.Values{"iface": {"vmbr1"}, "type": {"bridge"}, "autostart": {"1"}}); r.Status != 200 {
+		t.Fatalf("POST on 9.1: %d %s", r.Status, r.Raw)
+	}
+	if status := waitTask(t, sim, data(call(t, sim, http.MethodPut, "/nodes/pve1/network", nil)).(string)); status != "OK" {
+		t.Fatalf("reload on 9.1: %s", status)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 999 -- true", ""); code != 255 || !strings.Contains(stderr, "does not exist") {
+		t.Errorf("pct on 9.1: %d %q", code, stderr)
+	}
+}
