@@ -12,8 +12,9 @@ import (
 )
 
 // pctProgram is pve-container's src/PVE/CLI/pct.pm: list, config, set,
-// status, start, stop, shutdown, reboot, exec, push and pull, each through
-// the API's own code where pct.pm maps to the API.
+// status, start, stop, shutdown, reboot, exec, push, pull, unlock, create,
+// destroy, clone, migrate, resize, template and pending, each through the
+// API's own code where pct.pm maps to the API.
 func (s *Simulator) pctProgram(n *node) shell.Program {
 	return func(c *shell.Call) int {
 		if len(c.Args) < 2 {
@@ -35,6 +36,11 @@ func (s *Simulator) pctProgram(n *node) shell.Program {
 			return s.pctExec(c, n, args)
 		case "push", "pull":
 			return s.pctCopy(c, n, sub, args)
+		case "unlock":
+			return s.pctUnlock(c, n, args)
+		}
+		if m, ok := pctAPICommands[sub]; ok {
+			return s.pctAPI(c, n, m, args)
 		}
 		return cliError(c, "unknown command 'pct %s'", sub)
 	}
@@ -369,4 +375,114 @@ func (s *Simulator) pctLine(pve8, pve9 int) int {
 		return pve9
 	}
 	return pve8
+}
+
+// pctAPICommand is one $cmddef entry of pct.pm that calls an API method:
+// its path (below /nodes/{node}), the positional arguments, and whether
+// $upid_exit makes a failed task exit 255 (without it pct exits 0).
+type pctAPICommand struct {
+	method     string
+	path       string
+	positional []string
+	upidExit   bool
+}
+
+var pctAPICommands = map[string]pctAPICommand{
+	"create":      {"POST", "/lxc", []string{"vmid", "ostemplate"}, true},
+	"destroy":     {"DELETE", "/lxc/{vmid}", []string{"vmid"}, true},
+	"clone":       {"POST", "/lxc/{vmid}/clone", []string{"vmid", "newid"}, true},
+	"migrate":     {"POST", "/lxc/{vmid}/migrate", []string{"vmid", "target"}, true},
+	"move-volume": {"POST", "/lxc/{vmid}/move_volume", []string{"vmid", "volume", "storage"}, true},
+	"resize":      {"PUT", "/lxc/{vmid}/resize", []string{"vmid", "disk", "size"}, false},
+	"template":    {"POST", "/lxc/{vmid}/template", []string{"vmid"}, false},
+	"pending":     {"GET", "/lxc/{vmid}/pending", []string{"vmid"}, false},
+}
+
+// pctAPI runs a pct command that maps to an API method, waiting for its
+// worker in the foreground as the CLI environment does.
+func (s *Simulator) pctAPI(c *shell.Call, n *node, m pctAPICommand, args []string) int {
+	tmpl := "/nodes/" + n.Name + m.path
+	params, aerr := s.cliParams(tmpl, m.method, m.positional, args)
+	if aerr != nil {
+		return cliAPIError(c, aerr)
+	}
+	path := strings.ReplaceAll(tmpl, "{vmid}", params["vmid"])
+	callParams := params
+	if strings.Contains(m.path, "{vmid}") {
+		if _, code := s.pctGuest(c, n, params["vmid"]); code != 0 {
+			return code
+		}
+		callParams = without(params, "vmid")
+	}
+	data, aerr := s.cliCall(m.method, path, callParams)
+	if aerr != nil {
+		return cliAPIError(c, aerr)
+	}
+	if m.path == "/lxc/{vmid}/pending" {
+		return s.printPending(c, data)
+	}
+	if upid, ok := data.(string); ok && strings.HasPrefix(upid, "UPID:") {
+		if s.cliWaitTask(c, n.Name, upid) && m.upidExit {
+			return 255
+		}
+	}
+	s.persistSoon()
+	return 0
+}
+
+// printPending is PVE::GuestHelpers::format_pending: sorted by key without
+// digest, "del", "cur" and "new" lines, description URI-escaped.
+func (s *Simulator) printPending(c *shell.Call, data any) int {
+	var rows []struct {
+		Key     string `json:"key"`
+		Value   any    `json:"value"`
+		Pending any    `json:"pending"`
+		Delete  int    `json:"delete"`
+	}
+	if err := decodeInto(data, &rows); err != nil {
+		return cliError(c, "%v", err)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Key < rows[j].Key })
+	for _, r := range rows {
+		if r.Key == "digest" {
+			continue
+		}
+		v, p := cliValue(r.Value), cliValue(r.Pending)
+		if r.Key == "description" {
+			v, p = encodeText(v), encodeText(p)
+		}
+		switch {
+		case r.Value != nil && r.Delete != 0:
+			fmt.Fprintf(c.Stdout, "del %s: %s\n", r.Key, v)
+		case r.Value != nil && r.Pending != nil:
+			fmt.Fprintf(c.Stdout, "cur %s: %s\nnew %s: %s\n", r.Key, v, r.Key, p)
+		case r.Value != nil:
+			fmt.Fprintf(c.Stdout, "cur %s: %s\n", r.Key, v)
+		case r.Pending != nil:
+			fmt.Fprintf(c.Stdout, "new %s: %s\n", r.Key, p)
+		}
+	}
+	return 0
+}
+
+// pctUnlock is pct.pm unlock: AbstractConfig remove_lock, which dies with
+// "no lock found trying to remove any lock" when there is none.
+func (s *Simulator) pctUnlock(c *shell.Call, n *node, args []string) int {
+	if len(args) != 1 {
+		return cliError(c, "400 not enough arguments\npct unlock <vmid>")
+	}
+	g, code := s.pctGuest(c, n, args[0])
+	if code != 0 {
+		return code
+	}
+	s.mu.Lock()
+	if g.Lock == "" {
+		s.mu.Unlock()
+		return cliError(c, "no lock found trying to remove any lock")
+	}
+	g.Lock = ""
+	s.writeGuestConf(g)
+	s.mu.Unlock()
+	s.persistSoon()
+	return 0
 }

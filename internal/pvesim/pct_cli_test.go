@@ -123,3 +123,36 @@ func TestPctStartStop(t *testing.T) {
 		t.Errorf("shutdown: %d %q", code, out)
 	}
 }
+
+// TestPctLifecycleCommands: pct create/clone/destroy are create_vm,
+// clone_vm and destroy_vm with $upid_exit (pct.pm $cmddef); unlock is
+// AbstractConfig remove_lock ("no lock found trying to remove any lock");
+// pending prints GuestHelpers format_pending.
+func TestPctLifecycleCommands(t *testing.T) {
+	sim := startSim(t, Options{})
+	code, _, stderr := sshRun(t, sim, "pve1", "pct create 130 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:2 --hostname made-by-pct --unprivileged 1", "")
+	if code != 0 {
+		t.Fatalf("pct create: %d %q", code, stderr)
+	}
+	if _, out, _ := sshRun(t, sim, "pve1", "pct config 130", ""); !strings.Contains(out, "hostname: made-by-pct\n") {
+		t.Errorf("created config: %q", out)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct create 130 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:2", ""); code != 255 || !strings.Contains(stderr, "already exists") {
+		t.Errorf("create of an existing CT: %d %q", code, stderr)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct unlock 130", ""); code != 255 || stderr != "no lock found trying to remove any lock\n" {
+		t.Errorf("unlock without a lock: %d %q", code, stderr)
+	}
+	if code, out, _ := sshRun(t, sim, "pve1", "pct pending 130 | grep hostname", ""); code != 0 || out != "cur hostname: made-by-pct\n" {
+		t.Errorf("pending: %d %q", code, out)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct clone 130 131 --hostname copy", ""); code != 0 {
+		t.Errorf("pct clone: %d %q", code, stderr)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct destroy 131 && pct destroy 130", ""); code != 0 {
+		t.Errorf("pct destroy: %d %q", code, stderr)
+	}
+	if code, out, _ := sshRun(t, sim, "pve1", "pct list", ""); code != 0 || out != "" {
+		t.Errorf("list after destroy: %d %q", code, out)
+	}
+}
