@@ -173,6 +173,9 @@ func (s *Simulator) planClone(r *request, n *node, src *guest, full bool, snapna
 			}
 			if full {
 				if src.Running && snapname == "" {
+					if s.release == "9.1" {
+						return clonePlan{}, fail("Full clone of a running container is only possible from a snapshot")
+					}
 					return clonePlan{}, fail("Cannot do full clones on a running container without snapshots")
 				}
 			} else if !s.canLinkClone(n, mp.volume()) {

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func ctConfig(t *testing.T, sim *Simulator, node string, vmid int) map[string]any {
+func ctConfig(t testing.TB, sim *Simulator, node string, vmid int) map[string]any {
 	t.Helper()
 	r := call(t, sim, http.MethodGet, "/nodes/"+node+"/lxc/"+itoa(vmid)+"/config", nil)
 	if r.Status != 200 {
@@ -309,3 +309,91 @@ func TestRestoreIgnoresPasswordAndInterfacesNull(t *testing.T) {
 }
 
 func sleepMS(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
+
+// BenchmarkGuestLookup is what a status read now pays to notice a changed
+// config file: one version lookup of the file in pmxcfs.
+func BenchmarkGuestLookup(b *testing.B) {
+	sim := startSim(b, Options{})
+	createCT(b, sim, "pve1", 100, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sim.mu.Lock()
+		if _, err := sim.guestOn("pve1", 100); err != nil {
+			b.Fatal(err)
+		}
+		sim.mu.Unlock()
+	}
+}
+
+// update_pct_config with vmconfig_hotplug_pending (src/PVE/LXC/Config.pm):
+// on a running container memory and hostname apply at once, nameserver waits
+// in [pve:pending]; GET config shows pending values unless current=1
+// (AbstractConfig load_current_config); GET pending lists them; a reboot
+// applies them (PVE::LXC::vm_start).
+func TestPendingChangesOfRunningContainer(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, url.Values{"start": {"1"}})
+	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"nameserver": {"1.1.1.1"}, "memory": {"1024"}, "hostname": {"renamed"}})
+	if r.Status != 200 {
+		t.Fatalf("PUT: %d %s", r.Status, r.Raw)
+	}
+	cur := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", url.Values{"current": {"1"}})).(map[string]any)
+	if cur["nameserver"] != nil || cur["memory"] != float64(1024) || cur["hostname"] != "renamed" {
+		t.Errorf("current config: %v", cur)
+	}
+	if got := ctConfig(t, sim, "pve1", 100)["nameserver"]; got != "1.1.1.1" {
+		t.Errorf("config with pending: nameserver = %v", got)
+	}
+	if text := onNode(t, sim, "pve1", "cat /etc/pve/lxc/100.conf"); !strings.Contains(text, "\n[pve:pending]\nnameserver: 1.1.1.1\n") {
+		t.Errorf("file:\n%s", text)
+	}
+	items := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/pending", nil)).([]any)
+	found := false
+	for _, it := range items {
+		m := it.(map[string]any)
+		if m["key"] == "nameserver" && m["pending"] == "1.1.1.1" && m["value"] == nil {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("pending items: %v", items)
+	}
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/reboot", nil); st != "OK" {
+		t.Fatalf("reboot: %s", st)
+	}
+	cur = data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", url.Values{"current": {"1"}})).(map[string]any)
+	if cur["nameserver"] != "1.1.1.1" {
+		t.Errorf("after reboot: %v", cur)
+	}
+	if text := onNode(t, sim, "pve1", "cat /etc/pve/lxc/100.conf"); strings.Contains(text, "pve:pending") {
+		t.Errorf("pending left after reboot:\n%s", text)
+	}
+}
+
+// clone_vm refuses a full clone of a running container without a snapshot,
+// with the message of each release (stable-bookworm vs master API2/LXC.pm).
+func TestCloneRunningFullPerRelease(t *testing.T) {
+	for release, msg := range map[string]string{
+		"8.4": "Cannot do full clones on a running container without snapshots",
+		"9.1": "Full clone of a running container is only possible from a snapshot",
+	} {
+		sim := startSim(t, Options{PVEVersion: release})
+		createCT(t, sim, "pve1", 100, url.Values{"start": {"1"}})
+		r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/clone", url.Values{"newid": {"101"}})
+		if r.Status != 500 || !strings.Contains(r.Raw, msg) {
+			t.Errorf("%s: %d %s", release, r.Status, r.Raw)
+		}
+		// The refused clone left no lock and no config behind.
+		if _, locked := ctConfig(t, sim, "pve1", 100)["lock"]; locked {
+			t.Errorf("%s: source still locked", release)
+		}
+		if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/config", nil); r.Status != 500 {
+			t.Errorf("%s: clone config exists: %d", release, r.Status)
+		}
+		r = call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"delete": {"foo"}})
+		if r.Status != 400 {
+			t.Errorf("%s: delete unknown: %d %s", release, r.Status, r.Raw)
+		}
+	}
+}
