@@ -22,6 +22,7 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs["pct"] = s.pctProgram(n)
 	progs["pvesm"] = s.pvesmProgram(n)
 	progs["pveam"] = s.pveamProgram(n)
+	progs["ip"] = s.nodeIPProgram(n)
 	progs["pveum"] = s.pveumProgram()
 	return &shell.Env{
 		FS:       s.nodeFS(n),
