@@ -113,8 +113,7 @@ func (s *Simulator) moveVolume(r *request) (any, error) {
 		msg := "both 'storage' and 'target-vmid' missing, either needs to be set"
 		return nil, paramError(map[string]string{"target-vmid": msg, "storage": msg})
 	case target != "":
-		// Reassigning a volume to another container is not simulated.
-		return nil, &apiError{Status: 501, Message: "Method 'POST /nodes/{node}/lxc/{vmid}/move_volume' with target-vmid is not implemented by the simulator"}
+		return s.reassignVolume(r)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -397,3 +397,29 @@ func TestCloneRunningFullPerRelease(t *testing.T) {
 		}
 	}
 }
+
+// move_volume with target-vmid (src/PVE/API2/LXC.pm $volume_reassignfn):
+// the mount point's volume is renamed to the target's next disk and joins
+// the target's config; the task id names both ends.
+func TestMoveVolumeToAnotherContainer(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, url.Values{"mp0": {"local-lvm:1,mp=/data"}})
+	createCT(t, sim, "pve1", 101, nil)
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume", url.Values{"volume": {"mp0"}, "target-vmid": {"101"}, "target-volume": {"mp3"}})
+	if r.Status != 200 || !strings.Contains(data(r).(string), ":move_volume:100-mp0>101-mp3:") {
+		t.Fatalf("reassign: %d %s", r.Status, r.Raw)
+	}
+	if st := waitTask(t, sim, data(r).(string)); st != "OK" {
+		t.Fatalf("reassign task: %s", st)
+	}
+	if got := ctConfig(t, sim, "pve1", 101)["mp3"]; got != "local-lvm:vm-101-disk-1,mp=/data,size=1G" {
+		t.Errorf("target mp3 = %v", got)
+	}
+	if _, ok := ctConfig(t, sim, "pve1", 100)["mp0"]; ok {
+		t.Errorf("source still has mp0")
+	}
+	r = call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume", url.Values{"volume": {"rootfs"}, "target-vmid": {"101"}})
+	if r.Status != 500 || !strings.Contains(r.Raw, "Cannot move to/from 'rootfs'") {
+		t.Errorf("rootfs: %d %s", r.Status, r.Raw)
+	}
+}
