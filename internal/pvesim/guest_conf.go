@@ -176,7 +176,13 @@ func (g *guest) digest() string {
 }
 
 // writeGuestConf writes a guest's config file and remembers its version.
+// As write_pct_config, it drops an unusedN whose volume a mount point uses.
 func (s *Simulator) writeGuestConf(g *guest) {
+	for k, v := range g.Config {
+		if isIndexedKey(k, "unused") && s.volumeInUse(g, g.Config, v) {
+			delete(g.Config, k)
+		}
+	}
 	p := guestConfPath(g.Node, g.VMID)
 	_ = s.cfs.WriteFile(p, []byte(guestConfText(g)), 0o640)
 	g.confVersion = s.cfs.Version(p)

@@ -423,3 +423,22 @@ func TestMoveVolumeToAnotherContainer(t *testing.T) {
 		t.Errorf("rootfs: %d %s", r.Status, r.Raw)
 	}
 }
+
+// vdisk_free (pve-storage src/PVE/Storage.pm): a template whose base volume
+// a linked clone uses cannot be destroyed; once the clone is gone it can.
+func TestTemplateWithLinkedCloneCannotBeDestroyed(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/template", nil)
+	waitIdle(t, sim, "pve1", 100)
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/clone", url.Values{"newid": {"101"}}); st != "OK" {
+		t.Fatalf("clone: %s", st)
+	}
+	if st := runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/100", nil); st != "base volume 'base-100-disk-0' is still in use by linked cloned" {
+		t.Errorf("destroy template: %s", st)
+	}
+	runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/101", nil)
+	if st := runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/100", nil); st != "OK" {
+		t.Errorf("destroy template after clone: %s", st)
+	}
+}

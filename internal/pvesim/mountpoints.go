@@ -249,3 +249,19 @@ func volumeKeys(cfg map[string]string) []string {
 	}
 	return keys
 }
+
+// checkBaseUnused is vdisk_free's refusal (pve-storage src/PVE/Storage.pm):
+// a base volume that a linked clone still uses cannot be freed.
+func (s *Simulator) checkBaseUnused(n *node, volid string) error {
+	st := n.Storages[storageOf(volid)]
+	_, name, _ := strings.Cut(volid, ":")
+	if st == nil || !(strings.HasPrefix(name, "base-") || strings.HasPrefix(name, "basevol-")) {
+		return nil
+	}
+	for id := range st.Volumes {
+		if _, other, _ := strings.Cut(id, ":"); strings.HasPrefix(other, name+"/") {
+			return fmt.Errorf("base volume '%s' is still in use by linked cloned", name)
+		}
+	}
+	return nil
+}

@@ -220,8 +220,17 @@ func (s *Simulator) deleteGuest(r *request) (any, error) {
 		if g.Running {
 			s.powerOff(g)
 		}
-		vol := propertyDefault(g.Config["rootfs"])
-		t.logf("  Logical volume \"%s\" successfully removed.", strings.TrimPrefix(vol, storageOf(vol)+":"))
+		n := s.nodeByName(g.Node)
+		for _, volid := range s.guestVolumes(g.Config) {
+			if err := s.checkBaseUnused(n, volid); err != nil {
+				g.Lock = ""
+				s.writeGuestConf(g)
+				return err
+			}
+		}
+		for _, volid := range s.guestVolumes(g.Config) {
+			t.logf("  Logical volume \"%s\" successfully removed.", strings.TrimPrefix(volid, storageOf(volid)+":"))
+		}
 		s.dropGuestLocked(g)
 		s.removeVMAccess(g.VMID)
 		return nil
