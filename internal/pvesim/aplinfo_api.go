@@ -5,7 +5,6 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -75,16 +74,20 @@ func (s *Simulator) downloadTemplate(r *request) (any, error) {
 	if !ok {
 		return nil, paramFail("template", "no such template")
 	}
-	n, st, err := s.nodeStorage(r)
+	// storage_check_enabled: a disabled storage, or one not on this node,
+	// takes no download.
+	n := s.nodeByName(r.node())
+	st, err := s.enabledStorage(n, r.params["storage"])
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(st.Content, "vztmpl") {
+	if !st.Section.hasContent("vztmpl") {
 		return nil, fail("storage '%s' does not support templates", st.ID)
 	}
+	dest := contentDir(st, "vztmpl") + "/" + app.template
 	tk := s.startTask(n, "download", app.template, r.userForTask(), func(t *taskCtx) error {
 		t.logf("starting template download from: %s", app.location())
-		t.logf("target file: /var/lib/vz/template/cache/%s", app.template)
+		t.logf("target file: %s", dest)
 		if err := t.sleep(3 * time.Second); err != nil {
 			return err
 		}
@@ -93,7 +96,7 @@ func (s *Simulator) downloadTemplate(r *request) (any, error) {
 		}
 		t.logf("%d (%dMiB) downloaded", app.size, app.size/mib)
 		t.logf("calculating checksum...OK, checksum verified")
-		t.logf("download of '%s' to '/var/lib/vz/template/cache/%s' finished", app.location(), app.template)
+		t.logf("download of '%s' to '%s' finished", app.location(), dest)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		v := templateVolume(st.ID, app)

@@ -130,7 +130,7 @@ func TestBackupAndRestore(t *testing.T) {
 func TestBackupNotesProtectionAndDelete(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve2", 100, nil)
-	r := call(t, sim, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}, "protected": {"1"}, "compress": {"zstd"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}, "protected": {"1"}, "compress": {"zstd"}, "storage": {"local"}})
 	if got := waitTask(t, sim, data(r).(string)); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}

@@ -74,13 +74,8 @@ func downloadFormat(content, name string) string {
 // downloadURL is POST /nodes/{node}/storage/{storage}/download-url
 // (API2/Storage/Status.pm download_url).
 func (s *Simulator) downloadURL(r *request) (any, error) {
-	// The schema's 'requires' between checksum and its algorithm
-	// (JSONSchema.pm check_object), which the validator does not apply.
-	for _, pair := range [][2]string{{"checksum", "checksum-algorithm"}, {"checksum-algorithm", "checksum"}} {
-		if r.has(pair[0]) && !r.has(pair[1]) {
-			return nil, paramFail(pair[1], fmt.Sprintf("missing property required by '%s'", pair[0]))
-		}
-	}
+	// checksum and checksum-algorithm require each other through the
+	// schema's 'requires', which the validator applies before any handler.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())

@@ -48,6 +48,7 @@ type Prop struct {
 	Default              any              `json:"default"`
 	DefaultKey           flag             `json:"default_key"`
 	Alias                string           `json:"alias"`
+	Requires             string           `json:"requires"`
 	FormatName           string           `json:"-"`
 	FormatDict           map[string]*Prop `json:"-"`
 	RawFormat            json.RawMessage  `json:"format"`

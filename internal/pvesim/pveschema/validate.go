@@ -49,6 +49,41 @@ func checkObject(path string, schema *Prop, values Params, errs map[string]strin
 			errs[join(path, name)] = "property is missing and it is not optional"
 		}
 	}
+	checkRequires(path, schema, values, errs)
+}
+
+// checkRequires applies the schema's `requires`: a parameter that is given
+// names another that must be given with it (JSONSchema.pm check_object, after
+// the per-property checks, so its message joins one already there).
+func checkRequires(path string, schema *Prop, values Params, errs map[string]string) {
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		sub, ok := schema.Lookup(name)
+		if !ok || sub.Requires == "" {
+			continue
+		}
+		if _, given := values[sub.Requires]; !given {
+			addError(errs, join(path, sub.Requires), fmt.Sprintf("missing property required by '%s'", join(path, name)))
+		}
+	}
+}
+
+// addError is JSONSchema.pm add_error: a second message for the same
+// parameter is appended after a literal backslash-n (the Perl joins with
+// '\n' in single quotes, so no newline).
+func addError(errs map[string]string, path, msg string) {
+	if path == "" {
+		path = "_root"
+	}
+	if prev := errs[path]; prev != "" {
+		errs[path] = prev + `\n` + msg
+		return
+	}
+	errs[path] = msg
 }
 
 func join(path, name string) string {

@@ -77,3 +77,51 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateRequires follows pve-common src/PVE/JSONSchema.pm check_object:
+// a given parameter whose schema says `requires => 'other'` needs the other
+// one too, and the error sits on the missing one ("missing property required
+// by '<given>'"); a second message for the same key is joined after a
+// literal '\n' (add_error). download-url's checksum and checksum-algorithm
+// require each other in both releases (pve-storage API2/Storage/Status.pm).
+func TestValidateRequires(t *testing.T) {
+	for _, release := range Releases {
+		dl := MustLoad(release)["/nodes/{node}/storage/{storage}/download-url"]["POST"]
+		base := Params{"node": "pve1", "storage": "local", "url": "http://example.com/a.iso", "content": "iso", "filename": "a.iso"}
+		with := func(extra Params) Params {
+			p := Params{}
+			for k, v := range base {
+				p[k] = v
+			}
+			for k, v := range extra {
+				p[k] = v
+			}
+			return p
+		}
+		if errs := dl.Validate(with(Params{"checksum": "abc"})); errs["checksum-algorithm"] != "missing property required by 'checksum'" || len(errs) != 1 {
+			t.Errorf("%s checksum alone: %v", release, errs)
+		}
+		if errs := dl.Validate(with(Params{"checksum-algorithm": "sha256"})); errs["checksum"] != "missing property required by 'checksum-algorithm'" || len(errs) != 1 {
+			t.Errorf("%s algorithm alone: %v", release, errs)
+		}
+		if errs := dl.Validate(with(Params{"checksum": "abc", "checksum-algorithm": "sha256"})); len(errs) != 0 {
+			t.Errorf("%s both: %v", release, errs)
+		}
+	}
+	// A required partner that is itself invalid keeps both messages.
+	schema := &Prop{Properties: map[string]*Prop{
+		"a": {Type: "string", Optional: true, Requires: "b"},
+		"b": {Type: "integer"},
+	}}
+	errs := map[string]string{}
+	checkObject("", schema, Params{"a": "x"}, errs)
+	if errs["b"] != `property is missing and it is not optional\nmissing property required by 'a'` {
+		t.Errorf("joined messages: %q", errs["b"])
+	}
+	// Network addresses: pve-manager API2/Network.pm, netmask requires address.
+	net := MustLoad("9.1")["/nodes/{node}/network"]["POST"]
+	errs = net.Validate(Params{"node": "pve1", "iface": "vmbr1", "type": "bridge", "netmask": "255.255.255.0"})
+	if errs["address"] != "missing property required by 'netmask'" {
+		t.Errorf("network netmask without address: %v", errs)
+	}
+}
