@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -112,14 +114,102 @@ func (v *cfsView) ReadDir(p string) ([]fs.DirEntry, error) {
 }
 
 func (v *cfsView) ReadFile(p string) ([]byte, error) { return v.s.cfs.ReadFile(p) }
-func (v *cfsView) WriteFile(p string, data []byte, perm fs.FileMode) error {
-	return v.s.cfs.WriteFile(p, data, perm)
-}
 func (v *cfsView) MkdirAll(p string, perm fs.FileMode) error { return v.s.cfs.MkdirAll(p, perm) }
 func (v *cfsView) RemoveAll(p string) error                  { return v.s.cfs.RemoveAll(p) }
-func (v *cfsView) Rename(from, to string) error              { return v.s.cfs.Rename(from, to) }
+
+// cfsMaxFileSize is memdb.h MEMDB_MAX_FILE_SIZE: a larger write is EFBIG.
+const cfsMaxFileSize = 1024 * 1024
+
+// WriteFile follows memdb.c memdb_write (at most 1 MiB, EFBIG past it) and
+// memdb_create: a guest config for a VMID another node's config holds is
+// refused with EEXIST (vmlist_different_vm_exists), which keeps VMIDs unique.
+func (v *cfsView) WriteFile(p string, data []byte, perm fs.FileMode) error {
+	if len(data) > cfsMaxFileSize {
+		return &fs.PathError{Op: "write", Path: p, Err: syscall.EFBIG}
+	}
+	if _, err := v.s.cfs.Stat(p); err != nil && v.otherGuestConfig(p, "") {
+		return &fs.PathError{Op: "open", Path: p, Err: syscall.EEXIST}
+	}
+	return v.s.cfs.WriteFile(p, data, perm)
+}
+
+// Rename follows memdb.c memdb_rename: a lock directory cannot be renamed
+// (EACCES), a directory only when empty, and a file may not become the
+// config of a VMID that another node holds (EEXIST), unless it is that
+// guest's own config moving between nodes.
+func (v *cfsView) Rename(from, to string) error {
+	st, err := v.s.cfs.Stat(from)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() && isCFSLockDir(from) {
+		return &fs.PathError{Op: "rename", Path: from, Err: syscall.EACCES}
+	}
+	if st.IsDir() {
+		if entries, _ := v.s.cfs.ReadDir(from); len(entries) > 0 {
+			return &fs.PathError{Op: "rename", Path: from, Err: syscall.ENOTEMPTY}
+		}
+	}
+	if !st.IsDir() && v.otherGuestConfig(to, from) {
+		return &fs.PathError{Op: "rename", Path: to, Err: syscall.EEXIST}
+	}
+	return v.s.cfs.Rename(from, to)
+}
+
+// Open checks the size limit as the writes arrive.
 func (v *cfsView) Open(p string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
-	return v.s.cfs.Open(p, flag, perm)
+	if flag&(os.O_WRONLY|os.O_RDWR) != 0 && flag&os.O_CREATE != 0 {
+		if _, err := v.s.cfs.Stat(p); err != nil && v.otherGuestConfig(p, "") {
+			return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.EEXIST}
+		}
+	}
+	h, err := v.s.cfs.Open(p, flag, perm)
+	if err != nil || flag&(os.O_WRONLY|os.O_RDWR) == 0 {
+		return h, err
+	}
+	return &cfsLimitedWriter{ReadWriteCloser: h, path: p}, nil
+}
+
+type cfsLimitedWriter struct {
+	io.ReadWriteCloser
+	path    string
+	written int
+}
+
+func (w *cfsLimitedWriter) Write(b []byte) (int, error) {
+	if w.written+len(b) > cfsMaxFileSize {
+		return 0, &fs.PathError{Op: "write", Path: w.path, Err: syscall.EFBIG}
+	}
+	w.written += len(b)
+	return w.ReadWriteCloser.Write(b)
+}
+
+var guestConfigPathRe = regexp.MustCompile(`^/nodes/([^/]+)/(lxc|qemu-server)/(\d+)\.conf$`)
+
+// otherGuestConfig tells whether p names a guest config whose VMID has a
+// config on another node (memdb.c vmlist_different_vm_exists); from, when
+// set, is the file being renamed, which may be that guest's own config.
+func (v *cfsView) otherGuestConfig(p, from string) bool {
+	m := guestConfigPathRe.FindStringSubmatch(path.Clean("/" + p))
+	if m == nil {
+		return false
+	}
+	if fm := guestConfigPathRe.FindStringSubmatch(path.Clean("/" + from)); fm != nil && fm[3] == m[3] {
+		return false
+	}
+	nodes, _ := v.s.cfs.ReadDir("/nodes")
+	for _, e := range nodes {
+		for _, kind := range []string{"lxc", "qemu-server"} {
+			other := "/nodes/" + e.Name() + "/" + kind + "/" + m[3] + ".conf"
+			if other == path.Clean("/"+p) {
+				continue
+			}
+			if _, err := v.s.cfs.Stat(other); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Mkdir records who made a lock directory and when, as memdb.c memdb_mkdir

@@ -96,3 +96,37 @@ func TestCFSLockDirectory(t *testing.T) {
 		t.Errorf("mode under priv: %d %q", code, out)
 	}
 }
+
+// TestPmxcfsWriteRules follows pve-cluster src/pmxcfs/memdb.c: memdb_write
+// refuses more than MEMDB_MAX_FILE_SIZE (1 MiB) with EFBIG; memdb_rename
+// refuses to rename a lock directory (EACCES) and a non-empty directory;
+// memdb_create and memdb_rename refuse a guest config whose VMID another
+// node holds (vmlist_different_vm_exists, EEXIST).
+func TestPmxcfsWriteRules(t *testing.T) {
+	sim := startSim(t, Options{})
+	big := strings.Repeat("x", 1024*1024+1)
+	code, _, stderr := sshRun(t, sim, "pve1", "cat > /etc/pve/big.txt", big)
+	if code != 1 || stderr != "cat: write error: File too large\n" {
+		t.Errorf("write past 1 MiB: %d %q", code, stderr)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "cat > /etc/pve/ok.txt", big[:1024*1024]); code != 0 {
+		t.Errorf("write of exactly 1 MiB: %d %q", code, stderr)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir /etc/pve/priv/lock/a && mv /etc/pve/priv/lock/a /etc/pve/priv/lock/b", ""); code != 1 || !strings.Contains(stderr, "Permission denied") {
+		t.Errorf("rename of a lock: %d %q", code, stderr)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir -p /etc/pve/d1/sub && mv /etc/pve/d1 /etc/pve/d2", ""); code != 1 || !strings.Contains(stderr, "not empty") {
+		t.Errorf("rename of a non-empty directory: %d %q", code, stderr)
+	}
+	createCT(t, sim, "pve1", 101, nil)
+	if code, _, _ := sshRun(t, sim, "pve2", "echo 'hostname: x' > /etc/pve/nodes/pve2/lxc/101.conf", ""); code == 0 {
+		t.Error("a second config for VMID 101 was created on pve2")
+	}
+	if code, _, stderr := sshRun(t, sim, "pve2", "echo 'hostname: x' > /tmp/c && cat /tmp/c > /etc/pve/nodes/pve2/lxc/101.tmp && mv /etc/pve/nodes/pve2/lxc/101.tmp /etc/pve/nodes/pve2/lxc/101.conf", ""); code == 0 || !strings.Contains(stderr, "File exists") {
+		t.Errorf("rename onto another node's VMID: %d %q", code, stderr)
+	}
+	// Moving the guest's own config between nodes is how migration works.
+	if code, _, stderr := sshRun(t, sim, "pve1", "mv /etc/pve/nodes/pve1/lxc/101.conf /etc/pve/nodes/pve2/lxc/101.conf && mv /etc/pve/nodes/pve2/lxc/101.conf /etc/pve/nodes/pve1/lxc/101.conf", ""); code != 0 {
+		t.Errorf("moving the guest's own config: %d %q", code, stderr)
+	}
+}

@@ -174,6 +174,15 @@ func TestSFTPClusterFS(t *testing.T) {
 	if st, err := c.Stat("/etc/pve/priv"); err != nil || st.Mode().Perm() != 0o700 {
 		t.Errorf("mode of /etc/pve/priv: %v %v", st.Mode(), err)
 	}
+	// pmxcfs takes at most 1 MiB per file (memdb.h MEMDB_MAX_FILE_SIZE).
+	f, err := c.Create("/etc/pve/proximity/big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, werr := f.Write(make([]byte, 1024*1024+1))
+	if cerr := f.Close(); werr == nil && cerr == nil {
+		t.Error("a write past 1 MiB into /etc/pve succeeded")
+	}
 	sftpWrite(t, c, "/root/local.txt", "x")
 	if err := c.PosixRename("/root/local.txt", "/etc/pve/local.txt"); err == nil {
 		t.Error("rename across file systems succeeded")

@@ -46,21 +46,25 @@ func flags(args []string) (map[rune]bool, []string) {
 func catProgram(c *Call) int {
 	_, files := flags(c.Args[1:])
 	if len(files) == 0 {
-		_, _ = io.Copy(c.Stdout, c.Stdin)
-		return 0
+		files = []string{"-"}
 	}
 	code := 0
 	for _, f := range files {
+		var err error
 		if f == "-" {
-			_, _ = io.Copy(c.Stdout, c.Stdin)
-			continue
+			_, err = io.Copy(c.Stdout, c.Stdin)
+		} else {
+			var data []byte
+			if data, err = c.Env.FS.ReadFile(c.Abs(f)); err != nil {
+				code = c.Errorf("%s: %s", f, errText(err))
+				continue
+			}
+			_, err = c.Stdout.Write(data)
 		}
-		data, err := c.Env.FS.ReadFile(c.Abs(f))
+		// A full or refusing output (pmxcfs's 1 MiB limit) is cat's write error.
 		if err != nil {
-			code = c.Errorf("%s: %s", f, errText(err))
-			continue
+			return c.Errorf("write error: %s", errText(err))
 		}
-		_, _ = c.Stdout.Write(data)
 	}
 	return code
 }

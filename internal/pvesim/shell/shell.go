@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 	"time"
 
 	"mvdan.cc/sh/v3/expand"
@@ -228,6 +229,12 @@ func (devNull) Close() error                { return nil }
 
 // errText is how coreutils prints an error cause.
 func errText(err error) string {
+	// An errno says itself, as strerror does (ENOTEMPTY is no "File exists").
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		msg := errno.Error()
+		return strings.ToUpper(msg[:1]) + msg[1:]
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return "No such file or directory"
