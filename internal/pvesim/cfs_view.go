@@ -113,7 +113,7 @@ func (v *cfsView) ReadDir(p string) ([]fs.DirEntry, error) {
 	return out, nil
 }
 
-func (v *cfsView) ReadFile(p string) ([]byte, error) { return v.s.cfs.ReadFile(p) }
+func (v *cfsView) ReadFile(p string) ([]byte, error)         { return v.s.cfs.ReadFile(p) }
 func (v *cfsView) MkdirAll(p string, perm fs.FileMode) error { return v.s.cfs.MkdirAll(p, perm) }
 func (v *cfsView) RemoveAll(p string) error                  { return v.s.cfs.RemoveAll(p) }
 
