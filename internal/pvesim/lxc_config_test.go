@@ -442,3 +442,19 @@ func TestTemplateWithLinkedCloneCannotBeDestroyed(t *testing.T) {
 		t.Errorf("destroy template after clone: %s", st)
 	}
 }
+
+// check_ct_modify_config_perm (src/PVE/LXC.pm): bind mounts are root@pam's
+// alone (a token never is root@pam); root@pam over SSH (pct set) may, and
+// the bind mount is printed canonically with no volume allocated.
+func TestBindMountRootOnly(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"mp0": {"/srv/host,mp=/mnt/host"}})
+	if r.Status != 403 {
+		t.Errorf("token bind mount: %d %s", r.Status, r.Raw)
+	}
+	onNode(t, sim, "pve1", "pct set 100 -mp0 mp=/mnt/host,ro=1,/srv/host")
+	if got := ctConfig(t, sim, "pve1", 100)["mp0"]; got != "/srv/host,mp=/mnt/host,ro=1" {
+		t.Errorf("mp0 = %v", got)
+	}
+}
