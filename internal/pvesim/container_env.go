@@ -25,7 +25,7 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 		fmt.Fprintln(c.Stdout, strings.TrimSpace(string(data)))
 		return 0
 	}
-	progs["uname"] = unameProgram(hostname)
+	progs["uname"] = unameProgram(hostname, s.rel())
 	progs["chpasswd"] = chpasswdProgram
 	progs["ip"] = s.ipProgram(g)
 	progs["docker"] = requireBinary(s.dockerProgram(g, d), "/usr/bin/docker")
@@ -79,20 +79,50 @@ func requireBinary(prog shell.Program, files ...string) shell.Program {
 	}
 }
 
-func unameProgram(hostname string) shell.Program {
+// unameProgram is coreutils' uname on a node of the release, or in one of
+// its containers: a container shares the node's kernel, so both report the
+// release's kernel (6.8 on PVE 8.4, 6.17 on 9.1). Fields print in uname's
+// fixed order whatever the order of the flags; -a leaves out -p and -i,
+// which are "unknown" on Debian.
+func unameProgram(hostname string, rel pveRelease) shell.Program {
+	fields := []struct {
+		flag  byte
+		value string
+	}{
+		{'s', "Linux"}, {'n', hostname}, {'r', rel.kernelRelease}, {'v', rel.kernelVersion},
+		{'m', "x86_64"}, {'p', "unknown"}, {'i', "unknown"}, {'o', "GNU/Linux"},
+	}
 	return func(c *shell.Call) int {
-		switch {
-		case len(c.Args) > 1 && c.Args[1] == "-a":
-			fmt.Fprintf(c.Stdout, "Linux %s 6.8.12-9-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 x86_64 GNU/Linux\n", hostname)
-		case len(c.Args) > 1 && c.Args[1] == "-r":
-			fmt.Fprintln(c.Stdout, "6.8.12-9-pve")
-		case len(c.Args) > 1 && c.Args[1] == "-m":
-			fmt.Fprintln(c.Stdout, "x86_64")
-		case len(c.Args) > 1 && c.Args[1] == "-n":
-			fmt.Fprintln(c.Stdout, hostname)
-		default:
-			fmt.Fprintln(c.Stdout, "Linux")
+		want := map[byte]bool{}
+		for _, arg := range c.Args[1:] {
+			if !strings.HasPrefix(arg, "-") || arg == "-" {
+				fmt.Fprintf(c.Stderr, "uname: extra operand '%s'\nTry 'uname --help' for more information.\n", arg)
+				return 1
+			}
+			for _, f := range []byte(strings.TrimPrefix(arg, "-")) {
+				if f == 'a' {
+					for _, k := range []byte("snrvmo") {
+						want[k] = true
+					}
+					continue
+				}
+				if !strings.ContainsRune("snrvmpio", rune(f)) {
+					fmt.Fprintf(c.Stderr, "uname: invalid option -- '%c'\nTry 'uname --help' for more information.\n", f)
+					return 1
+				}
+				want[f] = true
+			}
 		}
+		if len(want) == 0 {
+			want['s'] = true
+		}
+		var out []string
+		for _, f := range fields {
+			if want[f.flag] {
+				out = append(out, f.value)
+			}
+		}
+		fmt.Fprintln(c.Stdout, strings.Join(out, " "))
 		return 0
 	}
 }

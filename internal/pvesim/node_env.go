@@ -14,7 +14,7 @@ import (
 func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs := shell.CoreUtils()
 	progs["hostname"] = func(c *shell.Call) int { fmt.Fprintln(c.Stdout, n.Name); return 0 }
-	progs["uname"] = unameProgram(n.Name)
+	progs["uname"] = unameProgram(n.Name, s.rel())
 	progs["pveversion"] = func(c *shell.Call) int {
 		fmt.Fprintf(c.Stdout, "%s (running kernel: %s)\n", s.rel().pveversion(), s.rel().kernelRelease)
 		return 0
