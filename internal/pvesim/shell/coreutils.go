@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -470,14 +471,53 @@ func splitLines(data []byte) []string {
 	return strings.Split(s, "\n")
 }
 
+// headProgram is head [-n N | -N | -c N] [FILE]: it reads only what it
+// prints, so it ends a pipe from an endless source (tr ... </dev/urandom).
 func headProgram(c *Call) int {
-	n, files := lineCount(c.Args[1:])
-	data, code := inputOf(c, files)
-	lines := splitLines(data)
-	for i := 0; i < n && i < len(lines); i++ {
-		fmt.Fprintln(c.Stdout, lines[i])
+	bytesMode := -1
+	var rest []string
+	args := c.Args[1:]
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-c" && i+1 < len(args):
+			bytesMode, _ = strconv.Atoi(args[i+1])
+			i++
+		case strings.HasPrefix(a, "-c") && len(a) > 2:
+			bytesMode, _ = strconv.Atoi(a[2:])
+		default:
+			rest = append(rest, a)
+		}
 	}
-	return code
+	n, files := lineCount(rest)
+	var in io.Reader = c.Stdin
+	if len(files) > 0 {
+		if dev, ok := deviceFile(files[0]); ok {
+			in = dev
+		} else {
+			data, code := inputOf(c, files)
+			if code != 0 {
+				return code
+			}
+			in = bytes.NewReader(data)
+		}
+	}
+	if bytesMode >= 0 {
+		_, _ = io.CopyN(c.Stdout, in, int64(bytesMode))
+		return 0
+	}
+	r := bufio.NewReader(in)
+	for i := 0; i < n; i++ {
+		line, err := r.ReadString('\n')
+		if line != "" {
+			if _, werr := io.WriteString(c.Stdout, line); werr != nil {
+				return 1
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return 0
 }
 
 func tailProgram(c *Call) int {

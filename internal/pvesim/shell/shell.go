@@ -7,6 +7,7 @@ package shell
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -107,8 +108,8 @@ func (e *Env) runFile(ctx context.Context, file *syntax.File, params []string, s
 		interp.Env(expand.ListEnviron(vars...)),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return e.exec }),
 		interp.OpenHandler(func(ctx context.Context, p string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
-			if p == "/dev/null" {
-				return devNull{}, nil
+			if dev, ok := deviceFile(p); ok {
+				return dev, nil
 			}
 			return e.FS.Open(absFrom(interp.HandlerCtx(ctx).Dir, p), flag, perm)
 		}),
@@ -222,6 +223,31 @@ func shProgram(c *Call) int {
 }
 
 type devNull struct{}
+
+// deviceFile answers the character devices scripts read and write:
+// /dev/null, and /dev/urandom, /dev/random and /dev/zero, which never end.
+func deviceFile(p string) (io.ReadWriteCloser, bool) {
+	switch p {
+	case "/dev/null":
+		return devNull{}, true
+	case "/dev/urandom", "/dev/random":
+		return devRandom{}, true
+	case "/dev/zero":
+		return devZero{}, true
+	}
+	return nil, false
+}
+
+type devRandom struct{ devNull }
+
+func (devRandom) Read(p []byte) (int, error) { return rand.Read(p) }
+
+type devZero struct{ devNull }
+
+func (devZero) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
 
 func (devNull) Read([]byte) (int, error)    { return 0, io.EOF }
 func (devNull) Write(p []byte) (int, error) { return len(p), nil }

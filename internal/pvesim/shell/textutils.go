@@ -144,33 +144,44 @@ func trProgram(c *Call) int {
 		set2 = expandTrSet(args[1])
 	}
 	in1 := func(b byte) bool { return bytes.IndexByte(set1, b) >= 0 != f['c'] }
-	data, _ := io.ReadAll(c.Stdin)
-	var out []byte
+	squeezeSet := set1
+	if len(set2) > 0 {
+		squeezeSet = set2
+	}
+	// tr streams, so that it stops when the reader of its output is gone
+	// (head -c 16 after tr -dc ... </dev/urandom).
+	buf := make([]byte, 4096)
 	var last byte
 	haveLast := false
-	for _, b := range data {
-		switch {
-		case f['d'] && in1(b):
-			continue
-		case !f['d'] && len(set2) > 0 && in1(b):
-			i := bytes.IndexByte(set1, b)
-			if i < 0 || i >= len(set2) {
-				i = len(set2) - 1
+	for {
+		n, rerr := c.Stdin.Read(buf)
+		var out []byte
+		for _, b := range buf[:n] {
+			switch {
+			case f['d'] && in1(b):
+				continue
+			case !f['d'] && len(set2) > 0 && in1(b):
+				i := bytes.IndexByte(set1, b)
+				if i < 0 || i >= len(set2) {
+					i = len(set2) - 1
+				}
+				b = set2[i]
 			}
-			b = set2[i]
+			if f['s'] && haveLast && b == last && bytes.IndexByte(squeezeSet, b) >= 0 {
+				continue
+			}
+			out = append(out, b)
+			last, haveLast = b, true
 		}
-		squeezeSet := set1
-		if len(set2) > 0 {
-			squeezeSet = set2
+		if len(out) > 0 {
+			if _, werr := c.Stdout.Write(out); werr != nil {
+				return 1
+			}
 		}
-		if f['s'] && haveLast && b == last && bytes.IndexByte(squeezeSet, b) >= 0 {
-			continue
+		if rerr != nil {
+			return 0
 		}
-		out = append(out, b)
-		last, haveLast = b, true
 	}
-	_, _ = c.Stdout.Write(out)
-	return 0
 }
 
 func expandTrSet(s string) []byte {
@@ -195,9 +206,21 @@ func expandTrSet(s string) []byte {
 		ch := s[i]
 		if ch == '\\' && i+1 < len(s) {
 			i++
-			ch = map[byte]byte{'n': '\n', 't': '\t', 'r': '\r', '\\': '\\'}[s[i]]
-			if ch == 0 {
+			switch {
+			case s[i] >= '0' && s[i] <= '7':
+				// \NNN is a byte in octal, as \0 for NUL.
+				v, j := 0, i
+				for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
+					v = v*8 + int(s[j]-'0')
+					j++
+				}
+				ch, i = byte(v), j-1
+			default:
+				esc, ok := map[byte]byte{'n': '\n', 't': '\t', 'r': '\r', '\\': '\\'}[s[i]]
 				ch = s[i]
+				if ok {
+					ch = esc
+				}
 			}
 		}
 		if i+2 < len(s) && s[i+1] == '-' {

@@ -166,5 +166,9 @@ func TestTextTools(t *testing.T) {
 		{name: "xargs -I", script: "xargs -I{} echo [{}]", stdin: "a\nb\n", out: "[a]\n[b]\n"},
 		{name: "xargs rm", script: "touch /tmp/x1 /tmp/x2 && echo /tmp/x1 /tmp/x2 | xargs rm && ls /tmp/x1", code: 2, errContains: "No such file"},
 		{name: "xargs -r", script: "xargs -r echo never", stdin: "", out: ""},
+		{name: "password from urandom", script: "tr -dc A-Za-z0-9 </dev/urandom | head -c 16 | tr -d 'A-Za-z0-9' | wc -c", out: "0\n"},
+		{name: "urandom length", script: "head -c 32 /dev/urandom | wc -c", out: "32\n"},
+		{name: "zero", script: "head -c 4 /dev/zero | tr '\\0' 'z'", out: "zzzz"},
+		{name: "head of endless lines", script: "tr '\\0' '\\n' </dev/zero | head -n 3 | wc -l", out: "3\n"},
 	})
 }
