@@ -10,7 +10,8 @@ import (
 )
 
 // pvesmProgram is pve-storage's src/PVE/CLI/pvesm.pm for what clients
-// script: status, list, path and free, through the storage API.
+// script: status, list, path, free, and add, set and remove of storage.cfg
+// entries, through the storage API.
 func (s *Simulator) pvesmProgram(n *node) shell.Program {
 	return func(c *shell.Call) int {
 		if len(c.Args) < 2 {
@@ -26,6 +27,12 @@ func (s *Simulator) pvesmProgram(n *node) shell.Program {
 			return s.pvesmPath(c, args)
 		case "free":
 			return s.pvesmFree(c, n, args)
+		case "add":
+			return s.pvesmConfig(c, "POST", "/storage", []string{"type", "storage"}, args)
+		case "set":
+			return s.pvesmConfig(c, "PUT", "/storage/{storage}", []string{"storage"}, args)
+		case "remove":
+			return s.pvesmConfig(c, "DELETE", "/storage/{storage}", []string{"storage"}, args)
 		}
 		return cliError(c, "unknown command 'pvesm %s'", sub)
 	}
@@ -255,5 +262,23 @@ func (s *Simulator) pvesmFree(c *shell.Call, n *node, args []string) int {
 			return 255
 		}
 	}
+	return 0
+}
+
+// pvesmConfig is pvesm add, set and remove: Storage/Config.pm create,
+// update and delete, whose results pvesm does not print.
+func (s *Simulator) pvesmConfig(c *shell.Call, method, tmpl string, positional, args []string) int {
+	params, aerr := s.cliParams(tmpl, method, positional, args)
+	if aerr != nil {
+		return cliAPIError(c, aerr)
+	}
+	path := strings.ReplaceAll(tmpl, "{storage}", params["storage"])
+	if strings.Contains(tmpl, "{storage}") {
+		params = without(params, "storage")
+	}
+	if _, aerr := s.cliCall(method, path, params); aerr != nil {
+		return cliAPIError(c, aerr)
+	}
+	s.persistSoon()
 	return 0
 }

@@ -91,3 +91,30 @@ func TestPveamAvailableListDownload(t *testing.T) {
 		t.Errorf("after download: %q", out)
 	}
 }
+
+// TestPvesmAddSetRemove: pvesm add/set/remove are Storage/Config.pm
+// create/update/delete (pvesm.pm $cmddef), editing /etc/pve/storage.cfg.
+func TestPvesmAddSetRemove(t *testing.T) {
+	sim := startSim(t, Options{})
+	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir -p /srv/extra && pvesm add dir extra --path /srv/extra --content vztmpl,backup", ""); code != 0 {
+		t.Fatalf("pvesm add: %d %q", code, stderr)
+	}
+	if code, out, _ := sshRun(t, sim, "pve2", "grep -A3 '^dir: extra' /etc/pve/storage.cfg", ""); code != 0 || !strings.Contains(out, "\tpath /srv/extra\n") {
+		t.Errorf("storage.cfg after add: %d %q", code, out)
+	}
+	if code, out, _ := sshRun(t, sim, "pve1", "pvesm path extra:vztmpl/x.tar.zst", ""); code != 0 || out != "/srv/extra/template/cache/x.tar.zst\n" {
+		t.Errorf("path on the new storage: %d %q", code, out)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm set extra --disable 1", ""); code != 0 {
+		t.Errorf("pvesm set: %d %q", code, stderr)
+	}
+	if code, out, _ := sshRun(t, sim, "pve1", "pvesm status | grep extra", ""); code != 0 || !strings.Contains(out, "disabled") || !strings.Contains(out, "N/A") {
+		t.Errorf("status of a disabled storage: %d %q", code, out)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm add dir extra --path /srv/x", ""); code != 255 || !strings.Contains(stderr, "already defined") {
+		t.Errorf("add of an existing storage: %d %q", code, stderr)
+	}
+	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm remove extra && pvesm path extra:vztmpl/x", ""); code != 255 || stderr != "storage 'extra' does not exist\n" {
+		t.Errorf("after remove: %d %q", code, stderr)
+	}
+}

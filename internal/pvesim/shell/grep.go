@@ -90,7 +90,7 @@ func posixRegexp(expr string, ere, icase bool) (*regexp.Regexp, error) {
 }
 
 // grepProgram is grep with -q -v -E -F -G -c -n -o -i -r -R -l -L -w -x -s
-// -h -H -e PATTERN -f FILE: exit 0 when a line matched, 1 when none did, 2
+// -h -H -A/-B/-C N -e PATTERN -f FILE: exit 0 when a line matched, 1 when none did, 2
 // on an error (unless -q found a match).
 func grepProgram(c *Call) int {
 	var patterns []string
@@ -98,6 +98,7 @@ func grepProgram(c *Call) int {
 	var files []string
 	args := c.Args[1:]
 	patternGiven := false
+	before, after := 0, 0
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -115,6 +116,27 @@ func grepProgram(c *Call) int {
 		case strings.HasPrefix(a, "--regexp="):
 			patterns = append(patterns, strings.TrimPrefix(a, "--regexp="))
 			patternGiven = true
+		case (a == "-A" || a == "-B" || a == "-C") && i+1 < len(args):
+			n, err := strconv.Atoi(args[i+1])
+			if err != nil || n < 0 {
+				fmt.Fprintf(c.Stderr, "grep: %s: invalid context length argument\n", args[i+1])
+				return 2
+			}
+			if a != "-B" {
+				after = n
+			}
+			if a != "-A" {
+				before = n
+			}
+			i++
+		case len(a) > 2 && (a[:2] == "-A" || a[:2] == "-B" || a[:2] == "-C") && isDigits(a[2:]):
+			n, _ := strconv.Atoi(a[2:])
+			if a[1] != 'B' {
+				after = n
+			}
+			if a[1] != 'A' {
+				before = n
+			}
 		case a == "-f" && i+1 < len(args):
 			data, err := c.Env.FS.ReadFile(c.Abs(args[i+1]))
 			if err != nil {
@@ -240,7 +262,25 @@ func grepProgram(c *Call) int {
 	matchedAny := false
 	for _, in := range inputs {
 		count := 0
-		for n, line := range splitLines(in.data) {
+		lines := splitLines(in.data)
+		// Context lines (-A, -B, -C): the last printed line, and how many
+		// lines after a match are still to print; "--" between groups.
+		lastPrinted, pendingAfter := -1, 0
+		printLine := func(n int, sep string, text string) {
+			if (before > 0 || after > 0) && lastPrinted >= 0 && n > lastPrinted+1 {
+				fmt.Fprintln(c.Stdout, "--")
+			}
+			prefix := ""
+			if withName {
+				prefix = in.name + sep
+			}
+			if set['n'] {
+				prefix += strconv.Itoa(n+1) + sep
+			}
+			fmt.Fprintln(c.Stdout, prefix+text)
+			lastPrinted = n
+		}
+		for n, line := range lines {
 			var hits []string
 			for _, re := range res {
 				if set['o'] && !set['v'] {
@@ -258,6 +298,10 @@ func grepProgram(c *Call) int {
 				}
 			}
 			if (len(hits) > 0) == set['v'] {
+				if pendingAfter > 0 && !set['c'] && !set['l'] && !set['L'] && !set['q'] {
+					printLine(n, "-", line)
+					pendingAfter--
+				}
 				continue
 			}
 			count++
@@ -268,20 +312,17 @@ func grepProgram(c *Call) int {
 			if set['c'] || set['l'] || set['L'] {
 				continue
 			}
-			prefix := ""
-			if withName {
-				prefix = in.name + ":"
-			}
-			if set['n'] {
-				prefix += strconv.Itoa(n+1) + ":"
+			for b := max(0, n-before, lastPrinted+1); b < n; b++ {
+				printLine(b, "-", lines[b])
 			}
 			if set['o'] && !set['v'] {
 				for _, h := range hits {
-					fmt.Fprintln(c.Stdout, prefix+h)
+					printLine(n, ":", h)
 				}
 			} else {
-				fmt.Fprintln(c.Stdout, prefix+line)
+				printLine(n, ":", line)
 			}
+			pendingAfter = after
 		}
 		switch {
 		case set['l'] && count > 0:
@@ -331,4 +372,13 @@ func walkFiles(c *Call, dir string) []grepInput {
 		}
 	}
 	return out
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }

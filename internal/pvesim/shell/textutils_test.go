@@ -48,6 +48,9 @@ func TestGrep(t *testing.T) {
 		{name: "recursive", script: "mkdir -p /tmp/g/d && echo hit > /tmp/g/d/f && echo miss > /tmp/g/e && grep -r hit /tmp/g", out: "/tmp/g/d/f:hit\n"},
 		{name: "files with matches", script: "grep -rl hit /tmp/g", out: "/tmp/g/d/f\n"},
 		{name: "bad option", script: "grep -Z x", code: 2, errContains: "invalid option"},
+		{name: "after context", script: "grep -A1 '^dir'", stdin: "dir: a\n\tpath /x\n\tcontent y\nlvm: b\ndir: c\n\tpath /z\n", out: "dir: a\n\tpath /x\n--\ndir: c\n\tpath /z\n"},
+		{name: "before context", script: "grep -n -B 1 b", stdin: "a\nb\nc\n", out: "1-a\n2:b\n"},
+		{name: "context", script: "grep -C1 c", stdin: "a\nb\nc\nd\ne\n", out: "b\nc\nd\n"},
 	})
 }
 
