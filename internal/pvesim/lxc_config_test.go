@@ -453,7 +453,7 @@ func TestBindMountRootOnly(t *testing.T) {
 	if r.Status != 403 {
 		t.Errorf("token bind mount: %d %s", r.Status, r.Raw)
 	}
-	onNode(t, sim, "pve1", "pct set 100 -mp0 mp=/mnt/host,ro=1,/srv/host")
+	onNode(t, sim, "pve1", "pct set 100 -mp0 mp=/mnt/host,ro=yes,/srv/host")
 	if got := ctConfig(t, sim, "pve1", 100)["mp0"]; got != "/srv/host,mp=/mnt/host,ro=1" {
 		t.Errorf("mp0 = %v", got)
 	}

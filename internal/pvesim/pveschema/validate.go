@@ -179,6 +179,16 @@ func ParsePropertyString(format map[string]*Prop, data string) (map[string]strin
 			if _, dup := res[k]; dup {
 				return nil, "duplicate key in comma-separated list property: " + k
 			}
+			if sub, ok := format[k]; ok && sub.Type == "boolean" {
+				// parse_property_string reads booleans with parse_boolean
+				// before it checks them: on/yes/true and off/no/false pass.
+				switch strings.ToLower(v) {
+				case "1", "on", "yes", "true":
+					v = "1"
+				case "0", "off", "no", "false":
+					v = "0"
+				}
+			}
 			res[k] = v
 		case !hasEq:
 			if defaultKeyUsed != "" {
