@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -90,6 +91,9 @@ type cfsInfo struct {
 func (i cfsInfo) Mode() fs.FileMode { return i.mode }
 
 func (v *cfsView) Stat(p string) (fs.FileInfo, error) {
+	if path.Clean("/"+p) == cfsVMListPath {
+		return statusFileInfo{name: ".vmlist", size: int64(len(v.s.vmListText()))}, nil
+	}
 	st, err := v.s.cfs.Stat(p)
 	if err != nil {
 		return nil, err
@@ -102,6 +106,10 @@ func (v *cfsView) ReadDir(p string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	if path.Clean("/"+p) == "/" {
+		entries = append(entries, fs.FileInfoToDirEntry(statusFileInfo{name: ".vmlist", size: int64(len(v.s.vmListText()))}))
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	}
 	out := make([]fs.DirEntry, len(entries))
 	for i, e := range entries {
 		st, ierr := e.Info()
@@ -113,7 +121,12 @@ func (v *cfsView) ReadDir(p string) ([]fs.DirEntry, error) {
 	return out, nil
 }
 
-func (v *cfsView) ReadFile(p string) ([]byte, error)         { return v.s.cfs.ReadFile(p) }
+func (v *cfsView) ReadFile(p string) ([]byte, error) {
+	if path.Clean("/"+p) == cfsVMListPath {
+		return []byte(v.s.vmListText()), nil
+	}
+	return v.s.cfs.ReadFile(p)
+}
 func (v *cfsView) MkdirAll(p string, perm fs.FileMode) error { return v.s.cfs.MkdirAll(p, perm) }
 func (v *cfsView) RemoveAll(p string) error                  { return v.s.cfs.RemoveAll(p) }
 
@@ -124,6 +137,9 @@ const cfsMaxFileSize = 1024 * 1024
 // memdb_create: a guest config for a VMID another node's config holds is
 // refused with EEXIST (vmlist_different_vm_exists), which keeps VMIDs unique.
 func (v *cfsView) WriteFile(p string, data []byte, perm fs.FileMode) error {
+	if path.Clean("/"+p) == cfsVMListPath {
+		return &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+	}
 	if len(data) > cfsMaxFileSize {
 		return &fs.PathError{Op: "write", Path: p, Err: syscall.EFBIG}
 	}
@@ -158,6 +174,12 @@ func (v *cfsView) Rename(from, to string) error {
 
 // Open checks the size limit as the writes arrive.
 func (v *cfsView) Open(p string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
+	if path.Clean("/"+p) == cfsVMListPath {
+		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
+			return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+		}
+		return readOnlyFile{strings.NewReader(v.s.vmListText())}, nil
+	}
 	if flag&(os.O_WRONLY|os.O_RDWR) != 0 && flag&os.O_CREATE != 0 {
 		if _, err := v.s.cfs.Stat(p); err != nil && v.otherGuestConfig(p, "") {
 			return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.EEXIST}
@@ -333,3 +355,8 @@ func (s *Simulator) cfsLock(nodeName, lockid string, timeout time.Duration, fn f
 	defer func() { _ = view.Remove(name) }()
 	return fn()
 }
+
+type readOnlyFile struct{ *strings.Reader }
+
+func (readOnlyFile) Write([]byte) (int, error) { return 0, syscall.EBADF }
+func (readOnlyFile) Close() error              { return nil }

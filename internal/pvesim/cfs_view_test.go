@@ -130,3 +130,23 @@ func TestPmxcfsWriteRules(t *testing.T) {
 		t.Errorf("moving the guest's own config: %d %q", code, stderr)
 	}
 }
+
+// TestPmxcfsVMList: /etc/pve/.vmlist is pmxcfs's status file of which node
+// holds each guest (pve-cluster src/pmxcfs/status.c cfs_create_vmlist_msg).
+func TestPmxcfsVMList(t *testing.T) {
+	sim := startSim(t, Options{})
+	if code, out, _ := sshRun(t, sim, "pve1", "cat /etc/pve/.vmlist", ""); code != 0 || !strings.HasPrefix(out, "{\n\"version\": ") || strings.Contains(out, "ids") {
+		t.Errorf("empty vmlist: %d %q", code, out)
+	}
+	createCT(t, sim, "pve2", 105, nil)
+	code, out, _ := sshRun(t, sim, "pve1", "grep '\"105\"' /etc/pve/.vmlist", "")
+	if code != 0 || !strings.HasPrefix(out, "\"105\": { \"node\": \"pve2\", \"type\": \"lxc\", \"version\": ") {
+		t.Errorf("vmlist entry: %d %q", code, out)
+	}
+	if code, out, _ := sshRun(t, sim, "pve3", "ls -a /etc/pve | grep vmlist", ""); code != 0 || out != ".vmlist\n" {
+		t.Errorf("listing: %d %q", code, out)
+	}
+	if code, _, _ := sshRun(t, sim, "pve1", "echo x > /etc/pve/.vmlist", ""); code == 0 {
+		t.Error(".vmlist is writable")
+	}
+}
