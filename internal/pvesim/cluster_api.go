@@ -187,19 +187,7 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 		}
 	}
 	if typ == "" || typ == "storage" {
-		for _, n := range s.nodes {
-			for _, st := range sortedStorages(n) {
-				if !r.acc.has(r.authid, "/storage/"+st.ID, "Datastore.Audit") {
-					continue
-				}
-				used := s.storageUsed(n, st)
-				out = append(out, map[string]any{
-					"id": "storage/" + n.Name + "/" + st.ID, "storage": st.ID, "node": n.Name, "type": "storage",
-					"status": "available", "plugintype": st.Type, "content": strings.Join(st.Content, ","),
-					"disk": used, "maxdisk": st.Total, "shared": 0,
-				})
-			}
-		}
+		out = append(out, s.storageResources(r)...)
 	}
 	if typ == "sdn" || typ == "" {
 		for _, n := range s.nodes {
@@ -368,4 +356,49 @@ func (r *request) checkTaskAccess(tk *task, priv string) *apiError {
 		return nil
 	}
 	return r.acc.check(r.authid, "/nodes/"+r.node(), priv)
+}
+
+// storageResource is a storage entry of /cluster/resources
+// (pve-manager PVE/API2Tools.pm extract_storage_stats). Sizes come from the
+// node's storage RRD, which pvestatd writes only for an active storage:
+// without them the entry has no disk or maxdisk and its status is "unknown".
+type storageResource struct {
+	ID         string `json:"id"`
+	Storage    string `json:"storage"`
+	Node       string `json:"node"`
+	Type       string `json:"type"`
+	PluginType string `json:"plugintype"`
+	Status     string `json:"status"`
+	Shared     int    `json:"shared"`
+	Content    string `json:"content"`
+	Disk       *int64 `json:"disk,omitempty"`
+	MaxDisk    *int64 `json:"maxdisk,omitempty"`
+}
+
+// storageResources lists, for each storage the caller may audit, one entry
+// per node where storage_check_enabled passes (Cluster.pm resources): a
+// disabled storage, or one restricted to other nodes, has no entry at all.
+func (s *Simulator) storageResources(r *request) []any {
+	cfg := s.storageCfg()
+	var out []any
+	for _, id := range cfg.storageIDs() {
+		if !r.acc.has(r.authid, "/storage/"+id, "Datastore.Audit") {
+			continue
+		}
+		sec := cfg.ids[id]
+		for _, n := range s.nodes {
+			if sec.disabled() || !sec.availableOn(n.Name) {
+				continue
+			}
+			entry := storageResource{
+				ID: "storage/" + n.Name + "/" + id, Storage: id, Node: n.Name, Type: "storage",
+				PluginType: sec.Type, Status: "unknown", Shared: boolInt(sec.shared()), Content: strings.Join(sec.content(), ","),
+			}
+			if info := s.storageInfoOf(n, sec); info.Active == 1 {
+				entry.Status, entry.Disk, entry.MaxDisk = "available", &info.Used, &info.Total
+			}
+			out = append(out, entry)
+		}
+	}
+	return out
 }
