@@ -13,7 +13,7 @@ import (
 // pct, pvesm, pveam and pveum.
 func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs := shell.CoreUtils()
-	progs["hostname"] = func(c *shell.Call) int { fmt.Fprintln(c.Stdout, n.Name); return 0 }
+	progs["hostname"] = s.nodeHostnameProgram(n)
 	progs["uname"] = unameProgram(n.Name, s.rel())
 	progs["pveversion"] = func(c *shell.Call) int {
 		fmt.Fprintf(c.Stdout, "%s (running kernel: %s)\n", s.rel().pveversion(), s.rel().kernelRelease)

@@ -337,3 +337,41 @@ func (s *Simulator) printRoutes(c *shell.Call, n *node, jsonOut bool) int {
 	}
 	return 0
 }
+
+// nodeHostnameProgram is hostname: the node's name, or with -I (and -i,
+// which resolves the name to the address PVE's /etc/hosts gives it) the
+// addresses of its configured interfaces, lo aside, followed by a space as
+// net-tools prints them.
+func (s *Simulator) nodeHostnameProgram(n *node) shell.Program {
+	return func(c *shell.Call) int {
+		if len(c.Args) < 2 || c.Args[1] == "-s" || c.Args[1] == "--short" {
+			fmt.Fprintln(c.Stdout, n.Name)
+			return 0
+		}
+		switch c.Args[1] {
+		case "-I", "--all-ip-addresses", "-i", "--ip-address":
+			var addrs []string
+			for _, l := range s.nodeLinks(n) {
+				if l.kind == "loopback" {
+					continue
+				}
+				for _, a := range l.addrs {
+					addrs = append(addrs, strings.Split(a, "/")[0])
+				}
+			}
+			if c.Args[1] == "-i" || c.Args[1] == "--ip-address" {
+				addrs = []string{n.IP}
+			}
+			fmt.Fprintln(c.Stdout, strings.Join(addrs, " ")+" ")
+			return 0
+		}
+		if strings.HasPrefix(c.Args[1], "-") {
+			fmt.Fprintf(c.Stderr, "hostname: invalid option -- '%s'\n", strings.TrimLeft(c.Args[1], "-"))
+			return 1
+		}
+		// Setting the kernel's host name changes nothing PVE reads (it
+		// takes the node name from /etc/hostname at boot), so it is kept
+		// as a no-op.
+		return 0
+	}
+}

@@ -32,6 +32,9 @@ func TestNodeIP(t *testing.T) {
 	if code, out, _ := sshRun(t, sim, "pve1", "ip route | grep default", ""); code != 0 || out != "default via 127.0.0.254 dev vmbr0 proto kernel onlink \n" {
 		t.Errorf("ip route: %d %q", code, out)
 	}
+	if code, out, _ := sshRun(t, sim, "pve1", "hostname -I; hostname", ""); code != 0 || out != "127.0.0.1 \npve1\n" {
+		t.Errorf("hostname: %d %q", code, out)
+	}
 	if code, _, stderr := sshRun(t, sim, "pve1", "ip link show vmbr7", ""); code != 1 || stderr != "Device \"vmbr7\" does not exist.\n" {
 		t.Errorf("missing device: %d %q", code, stderr)
 	}
