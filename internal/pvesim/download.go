@@ -48,6 +48,7 @@ type downloadJob struct {
 type downloadResult struct {
 	size      int64
 	osRelease string
+	oci       *ociImage // a plain .tar template that is an OCI image (PVE 9)
 }
 
 func newChecksum(algorithm string) hash.Hash {
@@ -256,7 +257,7 @@ func downloadFile(ctx context.Context, logf func(string, ...any), job downloadJo
 				return res, fmt.Errorf("failed to verify file: ova archive has no .ovf file inside")
 			}
 		}
-		res.size, res.osRelease = r.size, r.osRelease
+		res.size, res.osRelease, res.oci = r.size, r.osRelease, r.oci
 		if job.compression == "" {
 			res.size = n
 		}
@@ -274,6 +275,7 @@ type inspection struct {
 	size      int64 // decompressed size (ISOs given a compression)
 	osRelease string
 	ovf       bool // an OVA holds an .ovf file
+	oci       *ociImage
 	err       error
 }
 
@@ -329,6 +331,10 @@ func archiveInspector(job downloadJob) (io.WriteCloser, <-chan inspection) {
 				return
 			}
 			r.size, r.err = io.Copy(io.Discard, dec)
+			return
+		}
+		if ociArchiveName(job.dest) {
+			r.oci, r.osRelease, r.err = plainTarTemplate(job.dest, pr)
 			return
 		}
 		r.osRelease, r.err = templateOSRelease(job.dest, pr)
@@ -412,4 +418,36 @@ func templateOSRelease(name string, r io.Reader) (string, error) {
 		}
 	}
 	return files[p], nil
+}
+
+// plainTarTemplate reads an uncompressed .tar template, which PVE 9 takes
+// either as an OCI image archive (pve-container master src/PVE/LXC/Create.pm
+// archive_is_oci_format: oci-layout, index.json and blobs/ at the top) or as
+// a plain root file system. Both readings run over the one stream: an OCI
+// image's os-release is its topmost layer's, a plain tar's its own.
+func plainTarTemplate(name string, r io.Reader) (*ociImage, string, error) {
+	pr, pw := io.Pipe()
+	type plain struct {
+		osRelease string
+		err       error
+	}
+	done := make(chan plain, 1)
+	go func() {
+		var p plain
+		p.osRelease, p.err = templateOSRelease(name, pr)
+		// Drain what the plain reader left, so the tee never blocks.
+		_, _ = io.Copy(io.Discard, pr)
+		done <- p
+	}()
+	img, ociErr := parseOCIArchive(io.TeeReader(r, pw))
+	_, _ = io.Copy(pw, r)
+	pw.Close()
+	p := <-done
+	switch {
+	case img != nil:
+		return img, img.OSRelease, nil
+	case ociErr != nil && p.err != nil:
+		return nil, "", p.err
+	}
+	return nil, p.osRelease, p.err
 }

@@ -170,7 +170,7 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 		v.VolID = volid
 	default:
 		name := strings.TrimPrefix(volid, st.ID+":"+job.content+"/")
-		v = &volume{VolID: volid, Content: job.content, Format: downloadFormat(job.content, name), Size: res.size, CTime: time.Now().Unix(), OSRelease: res.osRelease}
+		v = &volume{VolID: volid, Content: job.content, Format: downloadFormat(job.content, name), Size: res.size, CTime: time.Now().Unix(), OSRelease: res.osRelease, OCI: res.oci}
 	}
 	s.mu.Lock()
 	if s.storageFree(nil, st) < v.Size {
