@@ -17,11 +17,14 @@ import (
 	"time"
 )
 
-// downloadRoutes registers the paths of download-url and query-url-metadata.
+// downloadRoutes registers the paths of download-url, query-url-metadata
+// and oci-registry-pull.
 func (s *Simulator) downloadRoutes() map[string]map[string]handlerFunc {
 	return map[string]map[string]handlerFunc{
 		"/nodes/{node}/storage/{storage}/download-url": {"POST": s.downloadURL},
 		"/nodes/{node}/query-url-metadata":             {"GET": s.queryURLMetadata},
+		// PVE 9.1 only (router.go releaseSpecificPaths).
+		"/nodes/{node}/storage/{storage}/oci-registry-pull": {"POST": s.ociRegistryPull},
 	}
 }
 

@@ -52,6 +52,14 @@ func (rt *router) match(segments []string) (*route, map[string]string) {
 	return nil, nil
 }
 
+// releaseSpecificPaths are handled paths that only some releases' schemas
+// have; on a release without one the path is not served (a 501, as PVE
+// answers an unknown path), while any other handled path missing from the
+// schema is a bug that panics.
+var releaseSpecificPaths = map[string]string{
+	"/nodes/{node}/storage/{storage}/oci-registry-pull": "9.1",
+}
+
 // buildRoutes joins the schema with the handlers; every handled path must be
 // in the schema, so the simulator never serves a path PVE does not have.
 func (s *Simulator) buildRoutes() *router {
@@ -76,6 +84,9 @@ func (s *Simulator) buildRoutes() *router {
 	rt := &router{}
 	for template, hs := range handlers {
 		methods, ok := s.schema[template]
+		if !ok && releaseSpecificPaths[template] != "" {
+			continue
+		}
 		if !ok {
 			panic("pvesim: route not in schema: " + template)
 		}

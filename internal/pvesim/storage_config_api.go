@@ -131,12 +131,14 @@ func storageParams(r *request, drop ...string) map[string]string {
 	return out
 }
 
-// createStorageConfig is POST /storage (API2/Storage/Config.pm create).
+// createStorageConfig is POST /storage (API2/Storage/Config.pm create):
+// the parameters are checked first, the section is added under storage.cfg's
+// cluster lock.
 func (s *Simulator) createStorageConfig(r *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	typ, id := r.params["type"], r.params["storage"]
+	s.mu.Lock()
 	p := s.storagePluginsOf()[typ]
+	s.mu.Unlock()
 	if p == nil {
 		return nil, fail("storage type '%s' is not simulated (simulated types: dir, lvmthin, nfs, pbs, zfspool)", typ)
 	}
@@ -149,89 +151,109 @@ func (s *Simulator) createStorageConfig(r *request) (any, error) {
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	cfg := s.storageCfg()
-	if cfg.ids[id] != nil {
-		return nil, fail("create storage failed: storage ID '%s' already defined", id)
-	}
-	if aerr := s.storageOnAdd(p, id, secrets); aerr != nil {
+	aerr := s.lockStorageConfig("create storage failed", func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cfg := s.storageCfg()
+		if cfg.ids[id] != nil {
+			return fmt.Errorf("storage ID '%s' already defined", id)
+		}
+		if aerr := s.storageOnAdd(p, id, secrets); aerr != nil {
+			return aerr
+		}
+		cfg.ids[id] = &storageDef{ID: id, Type: typ, Opts: opts}
+		cfg.order = append(cfg.order, id)
+		s.writeStorageConfig(cfg)
+		return nil
+	})
+	if aerr != nil {
 		return nil, aerr
 	}
-	cfg.ids[id] = &storageDef{ID: id, Type: typ, Opts: opts}
-	cfg.order = append(cfg.order, id)
-	s.writeStorageConfig(cfg)
 	return storageCreateResult{Storage: id, Type: typ}, nil
 }
 
-// updateStorageConfig is PUT /storage/{storage} (Config.pm update).
+// updateStorageConfig is PUT /storage/{storage} (Config.pm update): all of
+// it runs under storage.cfg's cluster lock, digest check included.
 func (s *Simulator) updateStorageConfig(r *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	id := r.params["storage"]
 	deleted := splitList(r.params["delete"])
 	params := storageParams(r, "storage", "digest", "delete")
-	failed := func(format string, args ...any) *apiError {
-		return fail("update storage failed: "+format, args...)
-	}
-	cfg := s.storageCfg()
-	if d := r.params["digest"]; d != "" && d != cfg.digest {
-		return nil, failed("detected modified configuration - file changed by other user? Try again.")
-	}
-	sec := cfg.ids[id]
-	if sec == nil {
-		return nil, failed("storage '%s' does not exist", id)
-	}
-	p := s.storagePluginsOf()[sec.Type]
-	if p == nil {
-		return nil, failed("storage type '%s' is not simulated (simulated types: dir, lvmthin, nfs, pbs, zfspool)", sec.Type)
-	}
-	secrets := extractSensitive(p, params, deleted)
-	opts, err := checkStorageParams(p, params, false)
-	if err != nil {
-		return nil, failed("%v", err)
-	}
-	next := make(map[string]string, len(sec.Opts))
-	for k, v := range sec.Opts {
-		next[k] = v
-	}
-	for _, k := range deleted {
-		rule, ok := p.options[k]
-		switch {
-		case !ok:
-			return nil, failed("no such option '%s'", k)
-		case !rule.optional:
-			return nil, failed("unable to delete required option '%s'", k)
-		case rule.fixed:
-			return nil, failed("unable to delete fixed option '%s'", k)
+	var typ string
+	aerr := s.lockStorageConfig("update storage failed", func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cfg := s.storageCfg()
+		if d := r.params["digest"]; d != "" && d != cfg.digest {
+			return fmt.Errorf("detected modified configuration - file changed by other user? Try again.")
 		}
-		if _, set := opts[k]; set {
-			return nil, failed("cannot set and delete property '%s' at the same time!", k)
+		sec := cfg.ids[id]
+		if sec == nil {
+			return fmt.Errorf("storage '%s' does not exist", id)
 		}
-		delete(next, k)
+		typ = sec.Type
+		p := s.storagePluginsOf()[sec.Type]
+		if p == nil {
+			return fmt.Errorf("storage type '%s' is not simulated (simulated types: dir, lvmthin, nfs, pbs, zfspool)", sec.Type)
+		}
+		secrets := extractSensitive(p, params, deleted)
+		opts, err := checkStorageParams(p, params, false)
+		if err != nil {
+			return err
+		}
+		next := make(map[string]string, len(sec.Opts))
+		for k, v := range sec.Opts {
+			next[k] = v
+		}
+		for _, k := range deleted {
+			rule, ok := p.options[k]
+			switch {
+			case !ok:
+				return fmt.Errorf("no such option '%s'", k)
+			case !rule.optional:
+				return fmt.Errorf("unable to delete required option '%s'", k)
+			case rule.fixed:
+				return fmt.Errorf("unable to delete fixed option '%s'", k)
+			}
+			if _, set := opts[k]; set {
+				return fmt.Errorf("cannot set and delete property '%s' at the same time!", k)
+			}
+			delete(next, k)
+		}
+		s.storageOnUpdate(id, secrets)
+		for k, v := range opts {
+			next[k] = v
+		}
+		cfg.ids[id] = &storageDef{ID: id, Type: sec.Type, Opts: next}
+		s.writeStorageConfig(cfg)
+		return nil
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
-	s.storageOnUpdate(id, secrets)
-	for k, v := range opts {
-		next[k] = v
-	}
-	cfg.ids[id] = &storageDef{ID: id, Type: sec.Type, Opts: next}
-	s.writeStorageConfig(cfg)
-	return storageCreateResult{Storage: id, Type: sec.Type}, nil
+	return storageCreateResult{Storage: id, Type: typ}, nil
 }
 
 // deleteStorageConfig is DELETE /storage/{storage} (Config.pm delete): the
-// section goes, the storage's data stays where it was.
+// section goes under storage.cfg's cluster lock, the storage's data stays
+// where it was.
 func (s *Simulator) deleteStorageConfig(r *request) (any, error) {
 	id := r.params["storage"]
-	s.mu.Lock()
-	cfg := s.storageCfg()
-	if cfg.ids[id] == nil {
-		s.mu.Unlock()
-		return nil, fail("delete storage failed: storage '%s' does not exist", id)
+	aerr := s.lockStorageConfig("delete storage failed", func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cfg := s.storageCfg()
+		if cfg.ids[id] == nil {
+			return fmt.Errorf("storage '%s' does not exist", id)
+		}
+		s.storageOnDelete(id)
+		delete(cfg.ids, id)
+		cfg.order = slices.DeleteFunc(cfg.order, func(x string) bool { return x == id })
+		s.writeStorageConfig(cfg)
+		return nil
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
-	s.storageOnDelete(id)
-	delete(cfg.ids, id)
-	cfg.order = slices.DeleteFunc(cfg.order, func(x string) bool { return x == id })
-	s.writeStorageConfig(cfg)
-	s.mu.Unlock()
 	// remove_storage_access (AccessControl.pm): the storage's ACL subtree and
 	// its pool memberships go; user.cfg has its own lock.
 	err := s.changeUserConfig(func(c *userConfig) error {
@@ -301,9 +323,13 @@ func (s *Simulator) setPBSPassword(id, password string) {
 }
 
 // storageDirIndex is GET /nodes/{node}/storage/{storage} (Status.pm diridx).
+// PVE 9.1 adds oci-registry-pull (pve-storage master).
 func (s *Simulator) storageDirIndex(*request) (any, error) {
 	out := []map[string]string{}
-	for _, sub := range []string{"content", "download-url", "file-restore", "import-metadata", "prunebackups", "rrd", "rrddata", "status", "upload"} {
+	for _, sub := range []string{"content", "download-url", "file-restore", "import-metadata", "oci-registry-pull", "prunebackups", "rrd", "rrddata", "status", "upload"} {
+		if sub == "oci-registry-pull" && s.release == release84 {
+			continue
+		}
 		out = append(out, map[string]string{"subdir": sub})
 	}
 	return out, nil

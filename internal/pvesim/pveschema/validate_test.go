@@ -125,3 +125,15 @@ func TestValidateRequires(t *testing.T) {
 		t.Errorf("network netmask without address: %v", errs)
 	}
 }
+
+// TestReleaseOnlyPaths: oci-registry-pull exists from pve-storage 9.x on
+// (master Status.pm oci_registry_pull); gen leaves it out of the 8.4 subset.
+func TestReleaseOnlyPaths(t *testing.T) {
+	const path = "/nodes/{node}/storage/{storage}/oci-registry-pull"
+	if MustLoad("9.1")[path]["POST"] == nil {
+		t.Errorf("9.1 lacks %s", path)
+	}
+	if MustLoad("8.4")[path] != nil {
+		t.Errorf("8.4 has %s", path)
+	}
+}
