@@ -3,7 +3,9 @@
 //
 // It keeps only the paths the simulator serves and drops descriptions (the
 // permission checks stay: the simulator enforces them), so the
-// committed file stays small and the project builds without the full dump:
+// committed file stays small and the project builds without the full dump.
+// A served path that a release does not have (one added in a later release)
+// is left out of that release's subset, with a note on stderr:
 //
 //	go run ./internal/pvesim/pveschema/gen -in ../shared/pve-api/pve-api-schema-8.4.2.json \
 //	    -out internal/pvesim/pveschema/pve-8.4.2-subset.json
