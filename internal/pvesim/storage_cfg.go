@@ -260,15 +260,16 @@ func parseStorageConfig(raw string, plugins map[string]*storagePlugin) *storageC
 	}
 	cfg.ensureLocal()
 	for _, sec := range cfg.ids {
+		// Types the simulator does not model are still marked shared.
+		if sharedStorageTypes[sec.Type] {
+			sec.Opts["shared"] = "1"
+		}
 		p := plugins[sec.Type]
 		if p == nil {
 			continue
 		}
 		if _, ok := sec.Opts["content"]; !ok {
 			sec.Opts["content"] = strings.Join(p.defaultContent, ",")
-		}
-		if p.sharedType {
-			sec.Opts["shared"] = "1"
 		}
 	}
 	return cfg

@@ -320,7 +320,9 @@ func TestStorageConfigKeepsForeignTypes(t *testing.T) {
 		t.Errorf("the cifs section did not survive an API write:\n%s", got)
 	}
 	st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", nil)), "smb")
-	if st == nil || st["enabled"] != float64(1) || st["active"] != float64(0) || st["type"] != "cifs" {
+	// Plugin.pm parse_config marks every type of @SHARED_STORAGE shared,
+	// modelled or not.
+	if st == nil || st["enabled"] != float64(1) || st["active"] != float64(0) || st["type"] != "cifs" || st["shared"] != float64(1) {
 		t.Errorf("cifs in the node's list: %v", st)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/storage/smb/content", nil); r.Reason != "storage 'smb' is not online" {

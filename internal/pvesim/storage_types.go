@@ -20,9 +20,6 @@ type storagePlugin struct {
 	defaultContent []string
 	options        map[string]optionRule
 	sensitive      []string
-	// sharedType marks the types of @SHARED_STORAGE (Plugin.pm): parse_config
-	// sets shared=1 on them whatever the file says.
-	sharedType bool
 	// fileBased types have a path; download-url and uploads need one.
 	fileBased bool
 	// capacity is the simulated size of one storage of this type.
@@ -73,8 +70,8 @@ func storagePlugins(release string) map[string]*storagePlugin {
 		},
 		"nfs": {
 			typ: "nfs", content: allFiles, defaultContent: []string{"images"},
-			options:    with(dirLike(), map[string]optionRule{"server": ruleFixed, "export": ruleFixed, "options": ruleOptional}),
-			sharedType: true, fileBased: true, capacity: 1024 * gib,
+			options:   with(dirLike(), map[string]optionRule{"server": ruleFixed, "export": ruleFixed, "options": ruleOptional}),
+			fileBased: true, capacity: 1024 * gib,
 			formats: []string{"qcow2", "raw", "vmdk"}, defaultFormat: "raw",
 		},
 		"lvmthin": {
@@ -101,8 +98,8 @@ func storagePlugins(release string) map[string]*storagePlugin {
 				"encryption-key": ruleOptional, "master-pubkey": ruleOptional, "prune-backups": ruleOptional,
 				"max-protected-backups": ruleOptional, "fingerprint": ruleOptional,
 			},
-			sensitive:  []string{"encryption-key", "master-pubkey", "password"},
-			sharedType: true, capacity: 2048 * gib,
+			sensitive: []string{"encryption-key", "master-pubkey", "password"},
+			capacity:  2048 * gib,
 		},
 	}
 	if pve8 {
@@ -129,3 +126,11 @@ func storageOptionKind(name string) string {
 // PVE prints the keys of a Perl hash, whose order varies per process; a
 // fixed order is one of the orders PVE can print.
 var storageContentOrder = []string{"images", "rootdir", "vztmpl", "iso", "backup", "snippets", "import", "none"}
+
+// sharedStorageTypes are Plugin.pm's @SHARED_STORAGE: parse_config sets
+// shared=1 on sections of these types whatever the file says, including
+// types the simulator does not model (cifs, rbd, ...).
+var sharedStorageTypes = map[string]bool{
+	"iscsi": true, "nfs": true, "cifs": true, "rbd": true, "cephfs": true,
+	"iscsidirect": true, "glusterfs": true, "zfs": true, "drbd": true, "pbs": true,
+}
