@@ -61,7 +61,9 @@ func guestConfText(g *guest) string {
 }
 
 // writeConfSection is write_pct_config's generate_raw_config: the
-// description as encoded # lines, the keys sorted, the raw lxc lines last.
+// description as encoded # lines, the keys sorted, then env (PVE 9) as one
+// lxc.environment.runtime line per variable, the raw lxc lines last. env is
+// a NUL-separated list in the API; a NUL never reaches the file.
 func writeConfSection(b *strings.Builder, cfg map[string]string, lxc [][2]string) {
 	if d := cfg["description"]; d != "" {
 		for _, line := range strings.Split(strings.TrimSuffix(d, "\n"), "\n") {
@@ -70,7 +72,7 @@ func writeConfSection(b *strings.Builder, cfg map[string]string, lxc [][2]string
 	}
 	keys := make([]string, 0, len(cfg))
 	for k := range cfg {
-		if k != "description" && k != "digest" {
+		if k != "description" && k != "digest" && k != "env" {
 			keys = append(keys, k)
 		}
 	}
@@ -78,10 +80,23 @@ func writeConfSection(b *strings.Builder, cfg map[string]string, lxc [][2]string
 	for _, k := range keys {
 		b.WriteString(k + ": " + cfg[k] + "\n")
 	}
+	for _, variable := range strings.Split(cfg["env"], "\x00") {
+		if variable != "" {
+			b.WriteString(envLxcKey + ": " + variable + "\n")
+		}
+	}
 	for _, e := range lxc {
+		if e[0] == envLxcKey {
+			// Written from env above, which replaces them.
+			continue
+		}
 		b.WriteString(e[0] + ": " + e[1] + "\n")
 	}
 }
+
+// envLxcKey is the raw key PVE 9 keeps the env option in (Config.pm
+// parse_pct_config and write_pct_config).
+const envLxcKey = "lxc.environment.runtime"
 
 var (
 	confLxcLineRe  = regexp.MustCompile(`^(lxc\.[a-z0-9_\-.]+)(:|\s*=)\s*(.*?)\s*$`)
@@ -133,6 +148,20 @@ func (s *Simulator) parseConfText(raw string) parsedConf {
 			continue
 		}
 		if m := confLxcLineRe.FindStringSubmatch(line); m != nil {
+			if m[1] == envLxcKey {
+				// PVE 9 gathers these lines into env, NUL-separated;
+				// PVE 8's is_valid_lxc_conf_key does not know the key,
+				// so parse_pct_config warns and leaves the line out.
+				if s.release == release84 {
+					continue
+				}
+				if old, ok := cur.Config["env"]; ok {
+					cur.Config["env"] = old + "\x00" + m[3]
+				} else {
+					cur.Config["env"] = m[3]
+				}
+				continue
+			}
 			cur.Lxc = append(cur.Lxc, [2]string{m[1], m[3]})
 			continue
 		}
