@@ -3,9 +3,12 @@ package pvesim
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
 var archiveExt = map[string]string{"zstd": ".tar.zst", "gzip": ".tar.gz", "1": ".tar.lzo", "lzo": ".tar.lzo", "0": ".tar", "": ".tar"}
@@ -113,7 +116,9 @@ type backupOptions struct {
 // backupGuest archives one guest: lock backup, copy config and files, unlock.
 func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) error {
 	s.mu.Lock()
-	g, ok := s.guests[vmid]
+	// The config file is read again first: a line written there over SSH
+	// since the last API call is part of the guest (load_config).
+	g, ok := s.currentGuest(vmid)
 	if !ok || g.Node != n.Name {
 		s.mu.Unlock()
 		return fmt.Errorf("unable to find VM %d on node '%s'", vmid, n.Name)
@@ -198,7 +203,7 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	o.storage.Volumes[volid] = &volume{
 		VolID: volid, Content: "backup", Format: format, Size: size,
 		CTime: started.Unix(), VMID: vmid, Notes: notes, Protected: o.protected,
-		Archive: &archive{Config: maps.Clone(g.Config), Files: files},
+		Archive: archivedConfig(g, files),
 	}
 	if pbs {
 		logPBSFinish(t, raw+400*mib, size)
@@ -215,6 +220,16 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	t.logf("INFO: Finished Backup of VM %d (00:00:03)", vmid)
 	t.logf("INFO: Backup finished at %s", time.Now().Local().Format("2006-01-02 15:04:05"))
 	return nil
+}
+
+// archivedConfig is the config vzdump keeps in the archive as
+// etc/vzdump/pct.conf (pve-container src/PVE/VZDump/LXC.pm assemble): the
+// current config with its raw lxc.* lines, without lock, snapshots, parent
+// or pending changes.
+func archivedConfig(g *guest, files []vfs.Entry) *archive {
+	cfg := maps.Clone(g.Config)
+	delete(cfg, "parent")
+	return &archive{Config: cfg, Lxc: slices.Clone(g.Lxc), Files: files}
 }
 
 func expandNotes(template, guestName, node string, vmid int, cluster string) string {
@@ -243,5 +258,13 @@ func (s *Simulator) extractConfig(r *request) (any, error) {
 	if v.Content != "backup" || v.Archive == nil {
 		return nil, fail("unable to extract configuration for '%s' - not a backup archive", v.VolID)
 	}
-	return configText(v.Archive.Config), nil
+	return archiveConfigText(v.Archive), nil
+}
+
+// archiveConfigText is the archived pct.conf as write_pct_config printed it,
+// raw lxc.* lines included, which extractconfig returns as it is.
+func archiveConfigText(a *archive) string {
+	var b strings.Builder
+	writeConfSection(&b, a.Config, a.Lxc)
+	return b.String()
 }

@@ -1,7 +1,6 @@
 package pvesim
 
 import (
-	"strings"
 	"sync"
 	"time"
 
@@ -91,14 +90,6 @@ type guest struct {
 	// confVersion is the version of the config file last parsed or
 	// written, so the file is parsed again only when it changed.
 	confVersion uint64
-}
-
-// configText renders a config as write_pct_config writes it (description
-// lines, then the keys sorted).
-func configText(cfg map[string]string) string {
-	var b strings.Builder
-	writeConfSection(&b, cfg, nil)
-	return b.String()
 }
 
 // memoryMB reads the configured memory (MiB) of a guest.

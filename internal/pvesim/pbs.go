@@ -48,10 +48,10 @@ func (s *Simulator) backupDir(st *storage) string {
 }
 
 // storageBasePath is the directory a file-based storage keeps its content
-// in: the dir storage's path, or the mount point PVE uses for NFS.
+// in: the dir storage's path, or the mount point PVE uses for NFS and CIFS.
 func storageBasePath(st *storage) string {
 	if st.Section != nil {
-		if st.Type == "nfs" {
+		if st.Type == "nfs" || st.Type == "cifs" {
 			return "/mnt/pve/" + st.ID
 		}
 		if p := st.Section.Opts["path"]; p != "" {

@@ -105,14 +105,15 @@ func (s *Simulator) pveamList(c *shell.Call, n *node, args []string) int {
 		return cliError(c, "400 not enough arguments\npveam list <storage>")
 	}
 	storeID := args[0]
-	section := storageSection(s, storeID)
-	if section == nil {
-		return cliError(c, "storage '%s' does not exist", storeID)
+	// pveam.pm index: storage_check_enabled, then the vztmpl content.
+	s.mu.Lock()
+	_, aerr := s.enabledStorage(n, storeID)
+	templates := aerr == nil && s.storageCfg().ids[storeID].hasContent("vztmpl")
+	s.mu.Unlock()
+	if aerr != nil {
+		return cliAPIError(c, aerr)
 	}
-	if section.props["disable"] == "1" {
-		return cliError(c, "storage '%s' is disabled", storeID)
-	}
-	if !containsWord(section.props["content"], "vztmpl") {
+	if !templates {
 		return cliError(c, "Storage does not support templates!")
 	}
 	data, aerr := s.cliCall("GET", "/nodes/"+n.Name+"/storage/"+storeID+"/content", map[string]string{"content": "vztmpl"})
@@ -128,15 +129,6 @@ func (s *Simulator) pveamList(c *shell.Call, n *node, args []string) int {
 		fmt.Fprintf(c.Stdout, "%-60s %-4.2fMB\n", r.VolID, float64(r.Size)/(1024*1024))
 	}
 	return 0
-}
-
-func containsWord(list, word string) bool {
-	for _, w := range splitList(list) {
-		if w == word {
-			return true
-		}
-	}
-	return false
 }
 
 // pveamRemove is `pveam remove <template_path>`: the template's file goes.

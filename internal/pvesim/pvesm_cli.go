@@ -24,7 +24,7 @@ func (s *Simulator) pvesmProgram(n *node) shell.Program {
 		case "list":
 			return s.pvesmList(c, n, args)
 		case "path":
-			return s.pvesmPath(c, args)
+			return s.pvesmPath(c, n, args)
 		case "free":
 			return s.pvesmFree(c, n, args)
 		case "add":
@@ -154,11 +154,11 @@ func (s *Simulator) pvesmList(c *shell.Call, n *node, args []string) int {
 }
 
 // pvesmPath is `pvesm path <volid>`: PVE::Storage::path, from storage.cfg.
-func (s *Simulator) pvesmPath(c *shell.Call, args []string) int {
+func (s *Simulator) pvesmPath(c *shell.Call, n *node, args []string) int {
 	if len(args) != 1 {
 		return cliError(c, "400 not enough arguments\npvesm path <volume>")
 	}
-	p, err := s.volumePath(args[0])
+	p, err := s.pvesmVolumePath(n, args[0])
 	if err != nil {
 		return cliError(c, "%s", err.Error())
 	}
@@ -166,78 +166,31 @@ func (s *Simulator) pvesmPath(c *shell.Call, args []string) int {
 	return 0
 }
 
-// volumePath follows the plugins' path methods: DirPlugin (and NFS/CIFS
-// under /mnt/pve/<id>) by content subdirectory, LvmThinPlugin /dev/<vg>/<lv>,
-// ZFSPoolPlugin /<pool>/<subvol> or /dev/zvol/<pool>/<zvol>.
-func (s *Simulator) volumePath(volid string) (string, error) {
+// pvesmVolumePath is PVE::Storage::path (src/PVE/Storage.pm): the storage
+// must be in storage.cfg (storage_config), whether or not this node can use
+// it or the volume exists; the path is the plugin's, which
+// storageVolumePath owns. A file-based storage's parse_volname (Plugin.pm)
+// refuses a volume name outside its layout.
+func (s *Simulator) pvesmVolumePath(n *node, volid string) (string, error) {
 	storeID, volname, ok := strings.Cut(volid, ":")
 	if !ok || storeID == "" || volname == "" {
 		return "", fmt.Errorf("unable to parse volume ID '%s'", volid)
 	}
-	section := storageSection(s, storeID)
-	if section == nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := s.storageCfg().ids[storeID]
+	if sec == nil {
 		return "", fmt.Errorf("storage '%s' does not exist", storeID)
 	}
-	switch section.typ {
-	case "lvmthin", "lvm":
-		return "/dev/" + section.props["vgname"] + "/" + volname, nil
-	case "zfspool":
-		if strings.HasPrefix(volname, "subvol-") || strings.HasPrefix(volname, "basevol-") {
-			return "/" + section.props["pool"] + "/" + volname, nil
-		}
-		return "/dev/zvol/" + section.props["pool"] + "/" + volname, nil
-	case "pbs":
-		return "", fmt.Errorf("storage '%s' does not support a file system path", storeID)
+	st := n.Storages[storeID]
+	if st == nil {
+		st = &storage{ID: storeID, Type: sec.Type, Section: sec}
 	}
-	root := section.props["path"]
-	if section.typ == "nfs" || section.typ == "cifs" {
-		root = "/mnt/pve/" + storeID
-	}
-	kind, name, ok := strings.Cut(volname, "/")
-	if !ok {
+	kind, owner := volumeKind(volname)
+	if p := s.storagePluginsOf()[sec.Type]; p != nil && p.fileBased && kind == "images" && !strings.Contains(volname, "/") {
 		return "", fmt.Errorf("unable to parse directory volume name '%s'", volname)
 	}
-	switch kind {
-	case "vztmpl":
-		return root + "/template/cache/" + name, nil
-	case "iso":
-		return root + "/template/iso/" + name, nil
-	case "backup":
-		return root + "/dump/" + name, nil
-	case "snippets":
-		return root + "/snippets/" + name, nil
-	case "import":
-		return root + "/import/" + name, nil
-	}
-	return root + "/images/" + volname, nil
-}
-
-type storageCfgSection struct {
-	typ   string
-	props map[string]string
-}
-
-// storageSection reads one storage's section of /etc/pve/storage.cfg: the
-// "type: id" line and the indented "key value" lines under it.
-func storageSection(s *Simulator, id string) *storageCfgSection {
-	raw, _ := s.cfs.ReadFile("/storage.cfg")
-	var cur *storageCfgSection
-	for _, line := range strings.Split(string(raw), "\n") {
-		switch {
-		case line == "":
-		case line[0] != ' ' && line[0] != '\t':
-			if cur != nil {
-				return cur
-			}
-			if typ, name, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == id {
-				cur = &storageCfgSection{typ: strings.TrimSpace(typ), props: map[string]string{}}
-			}
-		case cur != nil:
-			k, v, _ := strings.Cut(strings.TrimSpace(line), " ")
-			cur.props[k] = strings.TrimSpace(v)
-		}
-	}
-	return cur
+	return storageVolumePath(st, &volume{VolID: volid, Content: kind, VMID: owner}), nil
 }
 
 // pvesmFree is `pvesm free <volume>`: Content.pm delete.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
@@ -70,6 +71,16 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 		// (sanitize_and_merge_config skips them when restricted).
 		g.Lxc = slices.Clone(backup.Archive.Lxc)
 	}
+	// A restore from PBS runs proxmox-backup-client restore, which prints
+	// nothing (Create.pm restore_proxmox_backup_archive); a vzdump file is
+	// extracted by tar, which prints its path and --totals
+	// (restore_tar_archive).
+	fromPBS := backup.Format == "pbs-ct"
+	archivePath := backupArchivePath(n, backup)
+	var skippedLxc [][2]string
+	if r.authid != "root@pam" {
+		skippedLxc = backup.Archive.Lxc
+	}
 	wasTemplate := backup.Archive.Config["template"] == "1"
 	s.guests[vmid] = g
 	s.writeGuestConf(g)
@@ -79,7 +90,9 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
 		t.logf("restoring '%s' now..", backup.VolID)
-		t.logf("extracting archive '%s'", volumePath(backup))
+		if !fromPBS {
+			t.logf("extracting archive '%s'", archivePath)
+		}
 		if err := t.sleep(3 * time.Second); err != nil {
 			s.dropGuest(g)
 			return err
@@ -92,8 +105,11 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 			s.dropGuest(g)
 			return fmt.Errorf("unable to restore CT %d - %s", vmid, denied.Message)
 		}
-		t.logf("Total bytes read: %d (%dMiB, %dMiB/s)", backup.Size*2, backup.Size*2/mib, 150)
+		if !fromPBS {
+			t.logf("Total bytes read: %d (%dMiB, %dMiB/s)", backup.Size*2, backup.Size*2/mib, 150)
+		}
 		t.logf("merging backed-up and given configuration..")
+		logSkippedLxc(t, skippedLxc)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if wasTemplate {
@@ -208,4 +224,30 @@ func (s *Simulator) restoreMountParams(n *node, r *request, archived map[string]
 		mps[k] = s.printMountPoint(mp)
 	}
 	return mps, delayed, nil
+}
+
+// backupArchivePath is PVE::Storage::path of a backup volume, as its
+// storage's plugin names it (a pbs:// URL for PBS).
+func backupArchivePath(n *node, v *volume) string {
+	storeID, _, _ := strings.Cut(v.VolID, ":")
+	st := n.Storages[storeID]
+	if st == nil {
+		return ""
+	}
+	return storageVolumePath(st, v)
+}
+
+// logSkippedLxc is sanitize_and_merge_config's warning (Create.pm) when a
+// user other than root@pam restores an archive with raw lxc.* lines: they
+// are not restored, and the task ends with a warning listing them.
+func logSkippedLxc(t *taskCtx, lxc [][2]string) {
+	if len(lxc) == 0 {
+		return
+	}
+	t.warnf("skipping custom lxc options, restore manually as root:")
+	t.logf("--------------------------------")
+	for _, e := range lxc {
+		t.logf("%s: %s", e[0], e[1])
+	}
+	t.logf("--------------------------------")
 }

@@ -289,10 +289,10 @@ func storageVolumePath(st *storage, v *volume) string {
 	switch st.Type {
 	case "pbs":
 		return pbsVolumePath(sec, strings.TrimPrefix(name, "backup/"))
-	case "lvmthin":
+	case "lvmthin", "lvm":
 		return "/dev/" + sec.Opts["vgname"] + "/" + name
 	case "zfspool":
-		if strings.HasPrefix(name, "subvol-") {
+		if strings.HasPrefix(name, "subvol-") || strings.HasPrefix(name, "basevol-") {
 			return "/" + sec.Opts["pool"] + "/" + name
 		}
 		return "/dev/zvol/" + sec.Opts["pool"] + "/" + name
