@@ -491,7 +491,7 @@ func headProgram(c *Call) int {
 	n, files := lineCount(rest)
 	var in io.Reader = c.Stdin
 	if len(files) > 0 {
-		if dev, ok := deviceFile(files[0]); ok {
+		if dev, ok := deviceFile(c.Ctx, files[0]); ok {
 			in = dev
 		} else {
 			data, code := inputOf(c, files)

@@ -108,7 +108,7 @@ func (e *Env) runFile(ctx context.Context, file *syntax.File, params []string, s
 		interp.Env(expand.ListEnviron(vars...)),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return e.exec }),
 		interp.OpenHandler(func(ctx context.Context, p string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
-			if dev, ok := deviceFile(p); ok {
+			if dev, ok := deviceFile(ctx, p); ok {
 				return dev, nil
 			}
 			return e.FS.Open(absFrom(interp.HandlerCtx(ctx).Dir, p), flag, perm)
@@ -226,26 +226,33 @@ type devNull struct{}
 
 // deviceFile answers the character devices scripts read and write:
 // /dev/null, and /dev/urandom, /dev/random and /dev/zero, which never end.
-func deviceFile(p string) (io.ReadWriteCloser, bool) {
+// An endless device stops giving bytes when the command's context ends,
+// which is what kills a pipeline such as wc -c </dev/zero on a real node;
+// without it the program would run, and grow, after its caller gave up.
+func deviceFile(ctx context.Context, p string) (io.ReadWriteCloser, bool) {
 	switch p {
 	case "/dev/null":
 		return devNull{}, true
 	case "/dev/urandom", "/dev/random":
-		return devRandom{}, true
+		return endlessDevice{ctx: ctx, fill: func(p []byte) { _, _ = rand.Read(p) }}, true
 	case "/dev/zero":
-		return devZero{}, true
+		return endlessDevice{ctx: ctx, fill: func(p []byte) { clear(p) }}, true
 	}
 	return nil, false
 }
 
-type devRandom struct{ devNull }
+// endlessDevice reads as /dev/zero or /dev/urandom until its context ends.
+type endlessDevice struct {
+	devNull
+	ctx  context.Context
+	fill func([]byte)
+}
 
-func (devRandom) Read(p []byte) (int, error) { return rand.Read(p) }
-
-type devZero struct{ devNull }
-
-func (devZero) Read(p []byte) (int, error) {
-	clear(p)
+func (d endlessDevice) Read(p []byte) (int, error) {
+	if err := d.ctx.Err(); err != nil {
+		return 0, err
+	}
+	d.fill(p)
 	return len(p), nil
 }
 
