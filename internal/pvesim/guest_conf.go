@@ -148,13 +148,8 @@ func (s *Simulator) parseConfText(raw string) parsedConf {
 			continue
 		}
 		if m := confLxcLineRe.FindStringSubmatch(line); m != nil {
-			if m[1] == envLxcKey {
-				// PVE 9 gathers these lines into env, NUL-separated;
-				// PVE 8's is_valid_lxc_conf_key does not know the key,
-				// so parse_pct_config warns and leaves the line out.
-				if s.release == release84 {
-					continue
-				}
+			if m[1] == envLxcKey && s.release != release84 {
+				// PVE 9 gathers these lines into env, NUL-separated.
 				if old, ok := cur.Config["env"]; ok {
 					cur.Config["env"] = old + "\x00" + m[3]
 				} else {
@@ -162,7 +157,11 @@ func (s *Simulator) parseConfText(raw string) parsedConf {
 				}
 				continue
 			}
-			cur.Lxc = append(cur.Lxc, [2]string{m[1], m[3]})
+			if lxcConfKeyValid(s.release, m[1]) {
+				cur.Lxc = append(cur.Lxc, [2]string{m[1], m[3]})
+			}
+			// Any other key is warned about and left out (on PVE 8
+			// lxc.environment.runtime is such a key).
 			continue
 		}
 		if m := confDescLineRe.FindStringSubmatch(line); m != nil {
