@@ -78,12 +78,16 @@ func (e *wgetError) Error() string { return "download failed: " + e.lines[len(e.
 // downloadClient fetches as wget and LWP do on a PVE node: the system's trust
 // store unless certificate checks are off, no proxy from the environment
 // but datacenter.cfg's http_proxy for both schemes (Status.pm download_url,
-// Nodes.pm query_url_metadata), redirects followed.
+// Nodes.pm query_url_metadata), redirects followed. Each fetch is a process
+// of its own there, so no connection outlives it: a kept-alive connection in
+// a transport used once would stay open, with its goroutines, until the
+// remote server closes it.
 func downloadClient(verify bool, proxy string) *http.Client {
 	tr := &http.Transport{
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: !verify, RootCAs: downloadRootCAs}, //nolint:gosec // verify-certificates=0 asks for exactly this.
 		TLSHandshakeTimeout: 30 * time.Second,
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+		DisableKeepAlives:   true,
 	}
 	if u, err := url.Parse(proxy); err == nil && proxy != "" {
 		tr.Proxy = http.ProxyURL(u)
