@@ -1,6 +1,9 @@
 package pvesim
 
 import (
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +45,25 @@ func TestPvesmAndPveamFollowStorageRules(t *testing.T) {
 	}
 	if code, out, _ := sshRun(t, sim, "pve2", "pveam list other", ""); code != 0 || out != "NAME                                                         SIZE  \n" {
 		t.Errorf("pveam list other on pve2: %d %q", code, out)
+	}
+}
+
+// TestCreateNamesTheTemplateByItsStoragePath: create_vm extracts the
+// template through restore_archive, which prints the archive's
+// abs_filesystem_path (pve-container src/PVE/LXC/Create.pm
+// restore_tar_archive), so a template on another dir storage is named
+// under that storage's path.
+func TestCreateNamesTheTemplateByItsStoragePath(t *testing.T) {
+	sim := startSim(t, Options{})
+	const tmpl = "alpine-3.22-default_20250617_amd64.tar.xz"
+	onNode(t, sim, "pve1", "pvesm add dir tpl --path /srv/tpl --content vztmpl && pveam download tpl "+tmpl)
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"100"}, "ostemplate": {"tpl:vztmpl/" + tmpl}, "rootfs": {"local-lvm:4"}})
+	if r.Status != 200 {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
+	}
+	upid := data(r).(string)
+	waitTask(t, sim, upid)
+	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log, "extracting archive '/srv/tpl/template/cache/"+tmpl+"'\n") {
+		t.Errorf("create log:\n%s", log)
 	}
 }

@@ -284,7 +284,7 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	startAfter, pool := r.bool("start"), r.params["pool"]
 	keys, password := r.params["ssh-public-keys"], r.params["password"]
 	tk := s.startTask(n, "vzcreate", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
-		t.logf("extracting archive '/var/lib/vz/template/cache/%s'", tmpl.VolID[strings.Index(tmpl.VolID, "/")+1:])
+		t.logf("extracting archive '%s'", storageVolumePath(n.Storages[storageOf(tmpl.VolID)], tmpl))
 		if err := t.sleep(2 * time.Second); err != nil {
 			s.dropGuest(g)
 			return err
