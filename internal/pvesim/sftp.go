@@ -124,11 +124,33 @@ type sftpWriter struct {
 	data       []byte
 }
 
+// sftpMaxFileSize bounds a file written or truncated over SFTP. The node's
+// files live in memory, so a write at a far offset (a sparse file on a real
+// disk) or a truncate to a huge size would allocate all of it; past this
+// size the request fails with EFBIG, as a write past the file size limit
+// does, instead of taking the simulator's memory. A negative offset is
+// EINVAL, as for pwrite(2).
+const sftpMaxFileSize = 1 << 30
+
+// sftpCheckSize refuses a file end the simulator will not allocate.
+func sftpCheckSize(p string, off, end int64) error {
+	switch {
+	case off < 0:
+		return &fs.PathError{Op: "write", Path: p, Err: syscall.EINVAL}
+	case end > sftpMaxFileSize || end < off:
+		return &fs.PathError{Op: "write", Path: p, Err: syscall.EFBIG}
+	}
+	return nil
+}
+
 func (w *sftpWriter) WriteAt(p []byte, off int64) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.appendMode {
 		off = int64(len(w.data))
+	}
+	if err := sftpCheckSize(w.path, off, off+int64(len(p))); err != nil {
+		return 0, err
 	}
 	if end := off + int64(len(p)); end > int64(len(w.data)) {
 		w.data = append(w.data, make([]byte, end-int64(len(w.data)))...)
@@ -198,6 +220,9 @@ func (h *sftpHandler) setstat(r *sftp.Request) error {
 		return sftpErr(err)
 	}
 	if flags.Size {
+		if err := sftpCheckSize(r.Filepath, 0, int64(attrs.Size)); err != nil {
+			return err
+		}
 		data, err := h.fs.ReadFile(r.Filepath)
 		if err != nil {
 			return sftpErr(err)
