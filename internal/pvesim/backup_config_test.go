@@ -139,3 +139,36 @@ func TestPBSRestoreLog(t *testing.T) {
 		t.Errorf("pvesm path of a vzdump file = %q", got)
 	}
 }
+
+// TestRestoreFromDisabledStorageFailsInTask: create_vm's worker recovers the
+// config with recover_config (pve-container src/PVE/LXC/Create.pm), which
+// calls storage_check_enabled on the archive's storage first; the task
+// fails with "unable to restore CT <vmid> - storage '<id>' is disabled"
+// (src/PVE/API2/LXC.pm $emsg) and a guest restored over is left as it was.
+func TestRestoreFromDisabledStorageFailsInTask(t *testing.T) {
+	sim := startSim(t, Options{})
+	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}, "password": {"x"}}); r.Status != 200 {
+		t.Fatalf("create pbs: %d %s", r.Status, r.Raw)
+	}
+	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"keep"}})
+	if got := waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})).(string)); got != "OK" {
+		t.Fatalf("vzdump: %s", got)
+	}
+	volid := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)).([]any)[0].(map[string]any)["volid"].(string)
+	call(t, sim, http.MethodPut, "/storage/pbs", url.Values{"disable": {"1"}})
+	for _, vmid := range []string{"150", "100"} {
+		r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {vmid}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
+		if r.Status != 200 {
+			t.Fatalf("restore %s: %d %s", vmid, r.Status, r.Raw)
+		}
+		if got := waitTask(t, sim, data(r).(string)); got != "unable to restore CT "+vmid+" - storage 'pbs' is disabled" {
+			t.Errorf("restore %s: %s", vmid, got)
+		}
+	}
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/150/config", nil); r.Status == 200 {
+		t.Error("a failed restore left CT 150")
+	}
+	if cfg := ctConfig(t, sim, "pve1", 100); cfg["hostname"] != "keep" || cfg["lock"] != nil {
+		t.Errorf("CT 100 after a failed restore over it: %v", cfg)
+	}
+}

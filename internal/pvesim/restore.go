@@ -54,6 +54,11 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if _, aerr := s.enabledStorage(n, storageOf(backup.VolID)); aerr != nil {
+		// recover_config runs storage_check_enabled on the archive's
+		// storage in the worker, before anything is destroyed.
+		return s.failedRestore(n, r, backup, aerr.Message), nil
+	}
 	if exists {
 		s.dropGuestLocked(old)
 	}
@@ -224,6 +229,18 @@ func (s *Simulator) restoreMountParams(n *node, r *request, archived map[string]
 		mps[k] = s.printMountPoint(mp)
 	}
 	return mps, delayed, nil
+}
+
+// failedRestore is a vzrestore task that fails before it changed anything
+// (API2/LXC.pm create_vm: the error of recover_config dies as "unable to
+// restore CT <vmid> - <error>", and the create lock goes again).
+func (s *Simulator) failedRestore(n *node, r *request, backup *volume, msg string) string {
+	vmid := r.vmid()
+	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
+		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
+		return fmt.Errorf("unable to restore CT %d - %s", vmid, msg)
+	})
+	return tk.UPID
 }
 
 // backupArchivePath is PVE::Storage::path of a backup volume, as its
