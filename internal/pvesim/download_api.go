@@ -82,17 +82,10 @@ func (s *Simulator) downloadURL(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
-	st, aerr := s.enabledStorage(n, r.params["storage"])
+	content := r.params["content"]
+	st, aerr := s.fileStorageFor(n, r.params["storage"], content)
 	if aerr != nil {
 		return nil, aerr
-	}
-	plugin := s.storagePluginsOf()[st.Type]
-	if !plugin.fileBased {
-		return nil, fail("can't upload to storage type '%s', not a file based storage!", st.Type)
-	}
-	content := r.params["content"]
-	if !st.Section.hasContent(content) {
-		return nil, fail("storage '%s' is not configured for content-type '%s'", st.ID, content)
 	}
 	filename := normalizeContentFilename(r.params["filename"])
 	switch content {
@@ -124,6 +117,39 @@ func (s *Simulator) downloadURL(r *request) (any, error) {
 		return s.runDownload(t, st, volid, job)
 	})
 	return tk.UPID, nil
+}
+
+// fileStorageFor is the check download-url and oci-registry-pull make before
+// their worker starts (Status.pm download_url, oci_registry_pull): the
+// storage is enabled on the node, file based, and configured for content.
+// The caller holds s.mu.
+func (s *Simulator) fileStorageFor(n *node, id, content string) (*storage, *apiError) {
+	st, aerr := s.enabledStorage(n, id)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if plugin := s.storagePluginsOf()[st.Type]; plugin == nil || !plugin.fileBased {
+		return nil, fail("can't upload to storage type '%s', not a file based storage!", st.Type)
+	}
+	if !st.Section.hasContent(content) {
+		return nil, fail("storage '%s' is not configured for content-type '%s'", st.ID, content)
+	}
+	return st, nil
+}
+
+// addFetchedVolume stores the file a download-url or oci-registry-pull
+// worker fetched as a volume of its storage, unless the storage has no room
+// left for it. The caller does not hold s.mu.
+func (s *Simulator) addFetchedVolume(st *storage, v *volume) bool {
+	s.mu.Lock()
+	if s.storageFree(nil, st) < v.Size {
+		s.mu.Unlock()
+		return false
+	}
+	st.Volumes[v.VolID] = v
+	s.mu.Unlock()
+	s.persistSoon()
+	return true
 }
 
 // runDownload is the download worker: decompression is for ISOs only, an
@@ -175,14 +201,9 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 		name := strings.TrimPrefix(volid, st.ID+":"+job.content+"/")
 		v = &volume{VolID: volid, Content: job.content, Format: downloadFormat(job.content, name), Size: res.size, CTime: time.Now().Unix(), OSRelease: res.osRelease, OCI: res.oci}
 	}
-	s.mu.Lock()
-	if s.storageFree(nil, st) < v.Size {
-		s.mu.Unlock()
+	if !s.addFetchedVolume(st, v) {
 		return fmt.Errorf("download failed: %s (0.00 B/s) - write error: No space left on device", time.Now().Format(wgetTime))
 	}
-	st.Volumes[volid] = v
-	s.mu.Unlock()
-	s.persistSoon()
 	t.logf("download of '%s' to '%s' finished", job.url, job.dest)
 	return nil
 }

@@ -16,15 +16,9 @@ func (s *Simulator) ociRegistryPull(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
-	st, aerr := s.enabledStorage(n, r.params["storage"])
+	st, aerr := s.fileStorageFor(n, r.params["storage"], "vztmpl")
 	if aerr != nil {
 		return nil, aerr
-	}
-	if plugin := s.storagePluginsOf()[st.Type]; plugin == nil || !plugin.fileBased {
-		return nil, fail("can't upload to storage type '%s', not a file based storage!", st.Type)
-	}
-	if !st.Section.hasContent("vztmpl") {
-		return nil, fail("storage '%s' is not configured for content-type 'vztmpl'", st.ID)
 	}
 	reference := r.params["reference"]
 	name := reference
@@ -84,13 +78,8 @@ func (s *Simulator) runOCIPull(t *taskCtx, st *storage, p ociPull) error {
 		VolID: p.volid, Content: "vztmpl", Format: downloadFormat("vztmpl", p.filename), Size: int64(len(raw)),
 		CTime: time.Now().Unix(), OSRelease: oci.OSRelease, OCI: oci,
 	}
-	s.mu.Lock()
-	if s.storageFree(nil, st) < v.Size {
-		s.mu.Unlock()
+	if !s.addFetchedVolume(st, v) {
 		return failed
 	}
-	st.Volumes[p.volid] = v
-	s.mu.Unlock()
-	s.persistSoon()
 	return nil
 }
