@@ -251,9 +251,17 @@ func (s *Simulator) extractConfig(r *request) (any, error) {
 			return nil, aerr
 		}
 	}
-	v, aerr := s.findVolume(s.nodeByName(r.node()), r.params["volume"])
+	n := s.nodeByName(r.node())
+	v, aerr := s.findVolume(n, r.params["volume"])
 	if aerr != nil {
 		return nil, aerr
+	}
+	// extract_vzdump_config (Storage.pm) asks the PBS server, so a PBS
+	// storage must be enabled; a vzdump file is read wherever it lies.
+	if id := storageOf(v.VolID); s.storageCfg().ids[id] != nil && s.storageCfg().ids[id].Type == "pbs" {
+		if _, aerr := s.enabledStorage(n, id); aerr != nil {
+			return nil, aerr
+		}
 	}
 	if v.Content != "backup" || v.Archive == nil {
 		return nil, fail("unable to extract configuration for '%s' - not a backup archive", v.VolID)

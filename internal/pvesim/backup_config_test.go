@@ -156,6 +156,11 @@ func TestRestoreFromDisabledStorageFailsInTask(t *testing.T) {
 	}
 	volid := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)).([]any)[0].(map[string]any)["volid"].(string)
 	call(t, sim, http.MethodPut, "/storage/pbs", url.Values{"disable": {"1"}})
+	// extract_vzdump_config (pve-storage src/PVE/Storage.pm) checks a PBS
+	// storage is enabled before it asks the server.
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}}); r.Status != 500 || r.Reason != "storage 'pbs' is disabled" {
+		t.Errorf("extractconfig from a disabled PBS storage: %d %q", r.Status, r.Reason)
+	}
 	for _, vmid := range []string{"150", "100"} {
 		r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {vmid}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
 		if r.Status != 200 {
