@@ -166,6 +166,22 @@ func parseInterfaces(text string) *netConfig {
 			cur.set(key+suffix, value)
 		case "bridge_vlan_aware":
 			cur.Options[key] = "1"
+		case "bridge_ports", "slaves":
+			// "none" stands for no port at all; the ports are kept sorted
+			// and once each, and a repeated line adds to the list.
+			ports := map[string]bool{}
+			for _, p := range fields[1:] {
+				if p != "none" {
+					ports[p] = true
+				}
+			}
+			list := strings.Join(sortedKeys(ports), " ")
+			if old := cur.Options[key]; old != "" && list != "" {
+				list = old + " " + list
+			} else if old != "" {
+				list = old
+			}
+			cur.Options[key] = list
 		default:
 			cur.Options[key] = value
 		}
@@ -179,6 +195,13 @@ func parseInterfaces(text string) *netConfig {
 		d.finish(cfg)
 	}
 	return cfg
+}
+
+// hasOption tells whether the file set the option, even to nothing (a
+// bridge's "bridge-ports none").
+func (d *netIface) hasOption(key string) bool {
+	_, ok := d.Options[key]
+	return ok
 }
 
 func (d *netIface) set(key, value string) {
@@ -213,7 +236,7 @@ func (d *netIface) finish(cfg *netConfig) {
 	switch {
 	case d.Name == "lo":
 		d.Type, d.Method = "loopback", "loopback"
-	case d.Options["bridge_ports"] != "" || d.Type == "bridge":
+	case d.hasOption("bridge_ports") || d.Type == "bridge":
 		d.Type = "bridge"
 		if d.Options["bridge_stp"] == "" {
 			d.Options["bridge_stp"] = "off"
