@@ -191,12 +191,36 @@ func (s *Simulator) reloadNetwork(r *request) (any, error) {
 	return tk.UPID, nil
 }
 
+// interfacesLockPath is Network.pm's $iflockfn.
+const interfacesLockPath = "/etc/network/.pve-interfaces.lock"
+
+// lockInterfaces runs change as Network.pm's create_network, update_network
+// and delete_network run theirs: under PVE::Tools::lock_file($iflockfn, 10),
+// an flock(2) on the file (opened with '>>', so it is created), given up
+// after 10 s with lock_file's message. A script holding the file with
+// flock(1) on the node makes the API wait.
+func (s *Simulator) lockInterfaces(n *node, change func() (any, error)) (any, error) {
+	if _, err := n.FS.Stat(interfacesLockPath); err != nil {
+		_ = n.FS.WriteFile(interfacesLockPath, nil, 0o644)
+	}
+	release, ok := n.flocks.Acquire(s.ctx, interfacesLockPath, s.clock.real(10*time.Second))
+	if !ok {
+		return nil, fail("can't lock file '%s' - got timeout", interfacesLockPath)
+	}
+	defer release()
+	return change()
+}
+
 // createNetwork is Network.pm create_network.
 func (s *Simulator) createNetwork(r *request) (any, error) {
 	n, err := s.networkNode(r)
 	if err != nil {
 		return nil, err
 	}
+	return s.lockInterfaces(n, func() (any, error) { return s.createNetworkLocked(r, n) })
+}
+
+func (s *Simulator) createNetworkLocked(r *request, n *node) (any, error) {
 	cfg, _ := s.readNetwork(n)
 	name := r.params["iface"]
 	if cfg.Ifaces[name] != nil {
@@ -222,6 +246,10 @@ func (s *Simulator) updateNetwork(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.lockInterfaces(n, func() (any, error) { return s.updateNetworkLocked(r, n) })
+}
+
+func (s *Simulator) updateNetworkLocked(r *request, n *node) (any, error) {
 	cfg, _ := s.readNetwork(n)
 	name := r.params["iface"]
 	d := cfg.Ifaces[name]
@@ -264,6 +292,10 @@ func (s *Simulator) deleteNetwork(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.lockInterfaces(n, func() (any, error) { return s.deleteNetworkLocked(r, n) })
+}
+
+func (s *Simulator) deleteNetworkLocked(r *request, n *node) (any, error) {
 	cfg, _ := s.readNetwork(n)
 	name := r.params["iface"]
 	if cfg.Ifaces[name] == nil {

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,37 @@ func (t *LockTable) slot(p string) chan struct{} {
 		t.locks[p] = ch
 	}
 	return ch
+}
+
+// Acquire takes the exclusive lock on p as flock(2) in another process
+// would (PVE's own tools lock files so, e.g. PVE::Tools::lock_file): at
+// once when it is free, else waiting at most wait (forever when negative,
+// not at all when zero) or until ctx ends. It returns the function that
+// releases the lock, or false when the lock was not had.
+func (t *LockTable) Acquire(ctx context.Context, p string, wait time.Duration) (func(), bool) {
+	slot := t.slot(p)
+	release := func() { <-slot }
+	select {
+	case slot <- struct{}{}:
+		return release, true
+	default:
+	}
+	if wait == 0 {
+		return nil, false
+	}
+	var timeout <-chan time.Time
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	select {
+	case slot <- struct{}{}:
+		return release, true
+	case <-timeout:
+	case <-ctx.Done():
+	}
+	return nil, false
 }
 
 // flockProgram is flock [-n] [-w SECONDS] FILE COMMAND [ARGS...] (or -c CMD):
@@ -63,30 +95,14 @@ done:
 			return c.Errorf("cannot open lock file %s: %s", args[0], errText(err))
 		}
 	}
-	slot := c.Env.Locks.slot(file)
-	switch {
-	case nonBlock:
-		select {
-		case slot <- struct{}{}:
-		default:
-			return 1
-		}
-	case wait >= 0:
-		select {
-		case slot <- struct{}{}:
-		case <-time.After(wait):
-			return 1
-		case <-c.Ctx.Done():
-			return 1
-		}
-	default:
-		select {
-		case slot <- struct{}{}:
-		case <-c.Ctx.Done():
-			return 1
-		}
+	if nonBlock {
+		wait = 0
 	}
-	defer func() { <-slot }()
+	release, ok := c.Env.Locks.Acquire(c.Ctx, file, wait)
+	if !ok {
+		return 1
+	}
+	defer release()
 	cmd := args[1:]
 	if cmd[0] == "-c" && len(cmd) >= 2 {
 		return c.Env.Run(c.Ctx, cmd[1], c.Stdin, c.Stdout, c.Stderr, c.Dir)
