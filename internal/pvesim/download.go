@@ -41,6 +41,29 @@ type downloadJob struct {
 	compression string // iso only: gz, lzo, zst, bz2
 	verify      bool
 	proxy       string // datacenter.cfg's http_proxy
+	room        int64  // bytes the storage has left; more is ENOSPC
+}
+
+// errNoSpace is a write past the storage's room.
+var errNoSpace = errors.New("no space left on device")
+
+// noSpaceLine is wget's last line when its output file cannot be written.
+func noSpaceLine() string {
+	return fmt.Sprintf("%s (0.00 B/s) - write error: No space left on device", time.Now().Format(wgetTime))
+}
+
+// roomWriter stands for the temporary file on the storage: it takes bytes
+// until the storage is full.
+type roomWriter struct{ left int64 }
+
+func (w *roomWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > w.left {
+		n := int(max(w.left, 0))
+		w.left = 0
+		return n, errNoSpace
+	}
+	w.left -= int64(len(p))
+	return len(p), nil
 }
 
 // downloadResult is what the simulator keeps of a downloaded file: its
@@ -223,9 +246,14 @@ func downloadFile(ctx context.Context, logf func(string, ...any), job downloadJo
 	if inspect != nil {
 		sinks = append(sinks, inspect)
 	}
-	n, err := io.Copy(io.MultiWriter(append(sinks, io.Discard)...), rc)
+	n, err := io.Copy(io.MultiWriter(append([]io.Writer{&roomWriter{left: job.room}}, sinks...)...), rc)
 	if inspect != nil {
 		inspect.Close()
+	}
+	if errors.Is(err, errNoSpace) {
+		line := noSpaceLine()
+		logf("%s", line)
+		return res, &wgetError{lines: []string{line}}
 	}
 	if err != nil {
 		line := fmt.Sprintf("%s (%s) - Read error at byte %d/%d (%v). Giving up.", time.Now().Format(wgetTime), "0.00 B/s", n, length, err)

@@ -162,6 +162,9 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 	t.logf("downloading %s to %s", job.url, job.dest)
 	s.mu.Lock()
 	existing := st.Volumes[volid]
+	// wget writes until the storage's file system is full; the simulator
+	// counts the bytes against the room left, so an endless body ends too.
+	job.room = s.storageFree(nil, st)
 	s.mu.Unlock()
 	if existing != nil {
 		if job.algorithm == "" {
@@ -202,7 +205,7 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 		v = &volume{VolID: volid, Content: job.content, Format: downloadFormat(job.content, name), Size: res.size, CTime: time.Now().Unix(), OSRelease: res.osRelease, OCI: res.oci}
 	}
 	if !s.addFetchedVolume(st, v) {
-		return fmt.Errorf("download failed: %s (0.00 B/s) - write error: No space left on device", time.Now().Format(wgetTime))
+		return &wgetError{lines: []string{noSpaceLine()}}
 	}
 	t.logf("download of '%s' to '%s' finished", job.url, job.dest)
 	return nil
