@@ -181,8 +181,16 @@ func (s *Simulator) moveVolume(r *request) (any, error) {
 		cur.Values["size"] = strconv.FormatInt(nv.Size, 10)
 		g.Config[key] = s.printMountPoint(cur)
 		if del {
-			s.freeVolume(n, oldID)
-		} else if _, aerr := addUnusedVolume(g.Config, oldID); aerr != nil {
+			// vdisk_free may refuse (a base volume a linked clone uses):
+			// the task warns and the volume stays as unusedN.
+			if err := s.checkBaseUnused(n, oldID); err != nil {
+				t.warnf("%v", err)
+			} else {
+				s.freeVolume(n, oldID)
+				return nil
+			}
+		}
+		if _, aerr := addUnusedVolume(g.Config, oldID); aerr != nil {
 			return fmt.Errorf("%s", aerr.Message)
 		}
 		return nil
