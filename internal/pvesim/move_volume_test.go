@@ -44,3 +44,45 @@ func TestMoveVolumeDeleteKeepsABaseInUse(t *testing.T) {
 		t.Error("the base volume the clone uses was freed")
 	}
 }
+
+// Deleting unusedN runs delete_mountpoint_volume (src/PVE/LXC.pm): only a
+// volume the container owns is freed ("ignore deletion of '...', CT N isn't
+// the owner!" is a warning, the entry still goes), and vdisk_free's refusal
+// of a base volume in use keeps the entry, with
+// vmconfig_apply_pending's "unable to apply pending change <opt> : <error>"
+// raised as a parameter error (src/PVE/LXC/Config.pm, API2/LXC/Config.pm
+// update_vm: raise_param_exc($errors)).
+func TestDeleteUnusedVolumeChecksOwnerAndBase(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/template", nil)
+	waitIdle(t, sim, "pve1", 100)
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/clone", url.Values{"newid": {"101"}}); st != "OK" {
+		t.Fatalf("linked clone: %s", st)
+	}
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume", url.Values{"volume": {"rootfs"}, "storage": {"local-lvm"}, "delete": {"1"}}); st != "WARNINGS: 1" {
+		t.Fatalf("move_volume: %s", st)
+	}
+	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"delete": {"unused0"}})
+	if want := "unable to apply pending change unused0 : base volume 'base-100-disk-0' is still in use by linked cloned"; r.Status != 400 || !strings.Contains(r.Raw, want) {
+		t.Errorf("delete unused0: %d %s, want 400 with %q", r.Status, r.Raw, want)
+	}
+	if cfg := ctConfig(t, sim, "pve1", 100); cfg["unused0"] != "local-lvm:base-100-disk-0" {
+		t.Errorf("unused0 after the refused delete: %v", cfg["unused0"])
+	}
+
+	clonedDisk := strings.SplitN(ctConfig(t, sim, "pve1", 101)["rootfs"].(string), ",", 2)[0]
+	onNode(t, sim, "pve1", "echo 'unused1: "+clonedDisk+"' >> /etc/pve/lxc/100.conf")
+	if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"delete": {"unused1"}}); r.Status != 200 {
+		t.Fatalf("delete unused1: %d %s", r.Status, r.Raw)
+	}
+	if _, ok := ctConfig(t, sim, "pve1", 100)["unused1"]; ok {
+		t.Error("unused1 still in the config")
+	}
+	sim.mu.Lock()
+	v := sim.volumeOf(sim.nodeByName("pve1"), clonedDisk)
+	sim.mu.Unlock()
+	if v == nil {
+		t.Errorf("CT 100 freed %s, which CT 101 owns", clonedDisk)
+	}
+}

@@ -2,6 +2,7 @@ package pvesim
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -130,28 +131,67 @@ func (s *Simulator) applyAllPending(g *guest) {
 	s.writeGuestConf(g)
 }
 
+// deleteMountpointVolume is delete_mountpoint_volume (src/PVE/LXC.pm): the
+// container's own volume is freed with vdisk_free, which refuses a base
+// volume a linked clone still uses; a volume another guest owns (its name
+// says whose it is, as parse_volname reads it) is left alone, as PVE only
+// warns "ignore deletion of ...".
+func (s *Simulator) deleteMountpointVolume(n *node, vmid int, volid string) error {
+	if owner, ok := volumeOwner(volid); !ok || owner != vmid {
+		return nil
+	}
+	if err := s.checkBaseUnused(n, volid); err != nil {
+		return err
+	}
+	s.freeVolume(n, volid)
+	return nil
+}
+
+// volumeOwner is the owner parse_volname gives a disk volume: the VMID in
+// its name's last part (a linked clone's base-100-disk-0/vm-101-disk-0 is
+// 101's).
+func volumeOwner(volid string) (int, bool) {
+	_, name, _ := strings.Cut(volid, ":")
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	m := diskNameRe.FindStringSubmatch(name)
+	if m == nil {
+		return 0, false
+	}
+	owner, err := strconv.Atoi(m[1])
+	return owner, err == nil
+}
+
 // applyPending is vmconfig_apply_pending for the selected options (all when
 // selection is nil).
 func (s *Simulator) applyPending(g *guest, n *node, next map[string]string, p *pendingState, selection map[string]bool) *apiError {
+	errs := map[string]string{}
 	for _, opt := range sortedKeysOf(p.deletes) {
 		if selection != nil && !selection[opt] {
 			continue
 		}
 		old := next[opt]
-		delete(next, opt)
-		delete(p.deletes, opt)
 		switch {
 		case isIndexedKey(opt, "mp"):
+			delete(next, opt)
 			if mp, err := s.parseMountPoint(opt, old); err == nil && mp.kind() == "volume" && !s.volumeInUse(g, next, mp.volume()) {
 				if _, aerr := addUnusedVolume(next, mp.volume()); aerr != nil {
 					return aerr
 				}
 			}
-		case isIndexedKey(opt, "unused"):
-			if !s.volumeInUse(g, next, old) {
-				s.freeVolume(n, old)
+		case isIndexedKey(opt, "unused") && !s.volumeInUse(g, next, old):
+			// A failed delete stays pending ($add_apply_error).
+			if err := s.deleteMountpointVolume(n, g.VMID, old); err != nil {
+				errs[opt] = "unable to apply pending change " + opt + " : " + err.Error()
+				continue
 			}
 		}
+		delete(next, opt)
+		delete(p.deletes, opt)
+	}
+	if len(errs) > 0 {
+		return paramError(errs)
 	}
 	p.cleanup(next)
 	for _, opt := range sortedKeysOf(p.values) {
@@ -177,11 +217,13 @@ func (s *Simulator) hotplugPending(g *guest, n *node, next map[string]string, p 
 		}
 		if fastplugOptions[opt] || isIndexedKey(opt, "unused") || isIndexedKey(opt, "net") || opt == "swap" || opt == "cpulimit" || opt == "cpuunits" {
 			old := next[opt]
+			if isIndexedKey(opt, "unused") && !s.volumeInUse(g, next, old) {
+				if err := s.deleteMountpointVolume(n, g.VMID, old); err != nil {
+					return paramFail(opt, "unable to hotplug "+opt+": "+err.Error())
+				}
+			}
 			delete(next, opt)
 			delete(p.deletes, opt)
-			if isIndexedKey(opt, "unused") && !s.volumeInUse(g, next, old) {
-				s.freeVolume(n, old)
-			}
 		}
 	}
 	for _, opt := range sortedKeysOf(p.values) {
