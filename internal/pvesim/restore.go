@@ -1,8 +1,6 @@
 package pvesim
 
 import (
-	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,237 +8,171 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
-// restoreGuest is POST /nodes/{node}/lxc with restore=1: the guest is
-// recreated from a vzdump archive, over a stopped one when force=1.
+// A container restore is POST /nodes/{node}/lxc with restore=1
+// (pve-container src/PVE/API2/LXC.pm create_vm). The request only checks
+// the parameters and the caller's rights, the storages it names, and takes
+// the 'create' lock on the new or overwritten config
+// (create_and_lock_config); everything that needs the archive happens in
+// the vzrestore worker (restore_worker.go): recovering its config, its
+// mount points, the new disks, destroying the container restored over,
+// the extraction and the merge of the configs. A failure there fails the
+// task as "unable to restore CT <vmid> - <reason>", never the call.
+
+// restoreJob is what create_vm's request hands its worker.
+type restoreJob struct {
+	r       *request
+	n       *node
+	vmid    int
+	archive string // the ostemplate parameter, a volid or a path
+	storage string // the storage parameter, 'local' when not given
+	// given is the config built from the request's own options
+	// (update_pct_config of the non-disk parameters).
+	given map[string]string
+	// mounts are the rootfs and mpN given in the request, with a bare size
+	// put on the default storage; nil when none is given
+	// ($storage_only_mode): the archive's are restored then.
+	mounts map[string]string
+	// sameExists is create_vm's $same_container_exists: the config file is
+	// on this node and the restore goes over it (force=1).
+	sameExists bool
+	isRoot     bool
+	unique     bool
+	start      bool
+	pool       string
+}
+
+// restoreGuest is create_vm with restore=1, up to fork_worker, in the
+// Perl's order.
 func (s *Simulator) restoreGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
 	vmid := r.vmid()
-	backup, aerr := s.findVolume(n, r.params["ostemplate"])
-	if aerr != nil {
-		return nil, aerr
-	}
-	if backup.Content != "backup" || backup.Archive == nil {
-		return nil, fail("unable to restore CT %d - volume '%s' is not a container backup", vmid, backup.VolID)
-	}
+	force := r.bool("force")
+
+	// $same_container_exists is -f on this node's config file; without it
+	// (or without force) check_vmid_unused refuses any existing guest.
 	old, exists := s.currentGuest(vmid)
-	if exists {
-		switch {
-		case old.Node == n.Name && r.bool("force") && old.Config["protection"] == "1":
-			return nil, fail("unable to restore CT %d - protection mode enabled", vmid)
-		case old.Node != n.Name || !r.bool("force"):
-			return nil, fail("CT %d already exists on node '%s'", vmid, old.Node)
-		case old.Lock != "":
-			return nil, fail("CT is locked (%s)", old.Lock)
-		case old.Running:
-			return nil, fail("can't overwrite running container")
-		}
+	sameExists := exists && old.Node == n.Name
+	switch {
+	case exists && !(sameExists && force):
+		return nil, fail("CT %d already exists on node '%s'", vmid, old.Node)
+	case sameExists && old.Running:
+		return nil, fail("can't overwrite running container")
+	case sameExists && old.Config["protection"] == "1":
+		// check_protection with create_vm's message.
+		return nil, fail("unable to restore CT %d - protection mode enabled", vmid)
 	}
-	if aerr := s.checkCreatePerms(r, old); aerr != nil {
+	var existing *guest
+	if sameExists {
+		existing = old
+	}
+	if aerr := s.checkCreatePerms(r, existing); aerr != nil {
 		return nil, aerr
 	}
-	cfg, aerr := s.mergeRestoreConfig(r, backup.Archive)
-	if aerr != nil {
+	archive := r.params["ostemplate"]
+	if aerr := s.checkRestoreArchive(archive); aerr != nil {
 		return nil, aerr
 	}
-	// create_vm's default storage, whatever the archive used.
 	storageID := r.params["storage"]
 	if storageID == "" {
 		storageID = "local"
 	}
-	denied := s.checkArchivePerms(r, old, cfg)
-	mps, delayed, aerr := s.restoreMountParams(n, r, backup.Archive.Config, storageID)
+	job := &restoreJob{
+		r: r, n: n, vmid: vmid, archive: archive, storage: storageID,
+		sameExists: sameExists, isRoot: r.authid == "root@pam" || r.authid == "",
+		unique: r.bool("unique"), start: r.bool("start"), pool: r.params["pool"],
+	}
+	// The mount points given, each on a storage that is enabled and takes
+	// container directories; without any, the default storage is checked
+	// (check_and_activate_storage), the archive's come in the worker.
+	if hasMountParam(r) {
+		mps, aerr := s.createMountParams(n, r, storageID)
+		if aerr != nil {
+			return nil, aerr
+		}
+		job.mounts = mps
+	} else if aerr := checkRootdirStorage(n, storageID); aerr != nil {
+		return nil, aerr
+	}
+	given, aerr := s.givenRestoreConfig(r)
 	if aerr != nil {
 		return nil, aerr
 	}
-	if _, aerr := s.enabledStorage(n, storageOf(backup.VolID)); aerr != nil {
-		// recover_config runs storage_check_enabled on the archive's
-		// storage in the worker, before anything is destroyed.
-		return s.failedRestore(n, r, backup, aerr.Message), nil
+	job.given = given
+
+	// create_and_lock_config($vmid, $force): a config that is locked
+	// already refuses the restore; otherwise it gets the 'create' lock,
+	// and a new VMID a config file holding only that lock.
+	g := existing
+	if g != nil {
+		if g.Lock != "" {
+			return nil, fail("unable to restore CT %d - CT is locked (%s)", vmid, g.Lock)
+		}
+	} else {
+		g = &guest{VMID: vmid, Node: n.Name, Config: map[string]string{}, RootFS: vfs.New(), CreatedAt: time.Now()}
+		s.guests[vmid] = g
 	}
-	if exists {
-		s.dropGuestLocked(old)
-	}
-	if _, aerr := s.createDisks(n, vmid, mps, cfg); aerr != nil {
-		return nil, aerr
-	}
-	for k, v := range delayed {
-		cfg[k] = v
-	}
-	tree := vfs.New()
-	tree.Import(backup.Archive.Files)
-	g := &guest{VMID: vmid, Node: n.Name, Config: cfg, Lock: "create", RootFS: tree, CreatedAt: time.Now()}
-	if r.authid == "root@pam" {
-		// Only root gets the archive's raw lxc.* lines back
-		// (sanitize_and_merge_config skips them when restricted).
-		g.Lxc = slices.Clone(backup.Archive.Lxc)
-	}
-	// A restore from PBS runs proxmox-backup-client restore, which prints
-	// nothing (Create.pm restore_proxmox_backup_archive); a vzdump file is
-	// extracted by tar, which prints its path and --totals
-	// (restore_tar_archive).
-	fromPBS := backup.Format == "pbs-ct"
-	archivePath := backupArchivePath(n, backup)
-	var skippedLxc [][2]string
-	if r.authid != "root@pam" {
-		skippedLxc = backup.Archive.Lxc
-	}
-	wasTemplate := backup.Archive.Config["template"] == "1"
-	s.guests[vmid] = g
+	g.Lock = "create"
 	s.writeGuestConf(g)
 	// password and ssh-public-keys are only used by post_create_hook,
-	// which a restore never runs (API2/LXC.pm create_vm): they are ignored.
-	startAfter, pool := r.bool("start"), r.params["pool"]
+	// which a restore never runs: they are ignored.
 	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
-		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
-		t.logf("restoring '%s' now..", backup.VolID)
-		if !fromPBS {
-			t.logf("extracting archive '%s'", archivePath)
-		}
-		if err := t.sleep(3 * time.Second); err != nil {
-			s.dropGuest(g)
-			return err
-		}
-		if err := s.faults.taskFailure("vzrestore"); err != nil {
-			s.dropGuest(g)
-			return fmt.Errorf("unable to restore CT %d - %w", vmid, err)
-		}
-		if denied != nil {
-			s.dropGuest(g)
-			return fmt.Errorf("unable to restore CT %d - %s", vmid, denied.Message)
-		}
-		if !fromPBS {
-			t.logf("Total bytes read: %d (%dMiB, %dMiB/s)", backup.Size*2, backup.Size*2/mib, 150)
-		}
-		t.logf("merging backed-up and given configuration..")
-		logSkippedLxc(t, skippedLxc)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if wasTemplate {
-			t.logf("Convert restored container to template...")
-			s.convertToTemplate(n, g)
-		}
-		g.Lock = ""
-		s.writeGuestConf(g)
-		if startAfter {
-			s.powerOn(g)
-		}
-		if pool != "" {
-			s.addToPool(vmid, pool)
-		}
-		return nil
+		return s.runRestore(t, job, g)
 	})
 	return tk.UPID, nil
 }
 
-// mergeRestoreConfig builds the restored config as create_vm and
-// sanitize_and_merge_config (src/PVE/LXC/Create.pm) do: the given options
-// first, then the archive's for what is not given, never its rootfs, mount
-// points, unused volumes, template flag or unprivileged flag; with unique=1
-// every network device of the archive comes back with a new MAC address
-// (over a given one of the same name), without it a given device wins.
-func (s *Simulator) mergeRestoreConfig(r *request, a *archive) (map[string]string, *apiError) {
+// hasMountParam reports whether the request names a rootfs or mpN
+// (create_vm's $storage_only_mode is the opposite).
+func hasMountParam(r *request) bool {
+	for k := range r.params {
+		if isMountKey(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRestoreArchive is what check_volume_access (pve-storage
+// src/PVE/Storage.pm) checks of the archive for anyone, root@pam included:
+// parse_volname needs its storage to be configured, and the volume must be
+// a backup. Whether the file is there is only found out by the worker's
+// recover_config. A path (no storage) is root@pam's alone, which
+// checkCreatePerms has decided already.
+func (s *Simulator) checkRestoreArchive(archive string) *apiError {
+	sid, volname, ok := strings.Cut(archive, ":")
+	if !ok || strings.HasPrefix(archive, "/") {
+		return nil
+	}
+	if s.storageCfg().ids[sid] == nil {
+		return fail("storage '%s' does not exist", sid)
+	}
+	if vtype, _ := volumeKind(volname); vtype != "backup" {
+		return fail("unable to use volume %s - content type needs to be 'backup'", archive)
+	}
+	return nil
+}
+
+// givenRestoreConfig is the config create_vm builds from the request
+// before the worker starts (update_pct_config of the non-disk parameters):
+// the options in PVE's canonical form, and unprivileged only when given as
+// true ($conf->{unprivileged} = 1 if $unprivileged); the archive's value
+// comes in the worker when none is given.
+func (s *Simulator) givenRestoreConfig(r *request) (map[string]string, *apiError) {
 	cfg := map[string]string{}
 	for k, v := range r.params {
-		if !creationOnly[k] && !isMountKey(k) && !isIndexedKey(k, "unused") {
+		if !creationOnly[k] && !isMountKey(k) && !isIndexedKey(k, "unused") && k != "unprivileged" {
 			cfg[k] = v
 		}
 	}
 	if err := s.prepareConfig(cfg); err != nil {
 		return nil, err
 	}
-	unique := r.bool("unique")
-	for k, v := range a.Config {
-		switch {
-		case k == "digest" || k == "rootfs" || k == "unprivileged" || k == "parent" || k == "template" || k == "lock":
-			continue
-		case isIndexedKey(k, "mp") || isIndexedKey(k, "unused"):
-			continue
-		case unique && isIndexedKey(k, "net"):
-			net, err := s.canonicalNet(removeProperty(v, "hwaddr"))
-			if err != nil {
-				return nil, paramFail(k, "invalid format - "+err.Error())
-			}
-			cfg[k] = net
-			continue
-		}
-		if _, given := cfg[k]; !given {
-			cfg[k] = v
-		}
-	}
-	if u, ok := a.Config["unprivileged"]; ok && !r.has("unprivileged") {
-		cfg["unprivileged"] = u
-	}
-	if cfg["hostname"] == "" {
-		cfg["hostname"] = "CT" + strconv.Itoa(r.vmid())
-	}
-	if cfg["memory"] == "" {
-		cfg["memory"] = "512"
-	}
-	if _, ok := cfg["swap"]; !ok {
-		cfg["swap"] = "512"
-	}
-	if err := checkKeyctl(cfg); err != nil {
-		return nil, err
+	if r.bool("unprivileged") {
+		cfg["unprivileged"] = "1"
 	}
 	return cfg, nil
-}
-
-// restoreMountParams picks the restored mount points: the given rootfs and
-// mpN if a rootfs is given; otherwise the archive's, each volume recreated
-// on the target storage with its archived size, bind and device mount
-// points (root@pam's alone) put back after the extraction.
-func (s *Simulator) restoreMountParams(n *node, r *request, archived map[string]string, storageID string) (map[string]string, map[string]string, *apiError) {
-	if r.has("rootfs") {
-		mps, err := s.createMountParams(n, r, storageID)
-		return mps, nil, err
-	}
-	if aerr := checkRootdirStorage(n, storageID); aerr != nil {
-		return nil, nil, aerr
-	}
-	if archived["rootfs"] == "" {
-		return nil, nil, fail("rootfs configuration could not be recovered, please check and specify manually!")
-	}
-	mps, delayed := map[string]string{}, map[string]string{}
-	for k, v := range archived {
-		if !isMountKey(k) {
-			continue
-		}
-		mp, err := s.parseMountPoint(k, v)
-		if err != nil {
-			return nil, nil, fail("%s", err.Error())
-		}
-		if mp.kind() != "volume" {
-			if k == "rootfs" {
-				return nil, nil, fail("restoring rootfs to %s mount is only possible by specifying -rootfs manually!", mp.kind())
-			}
-			if r.authid != "root@pam" && r.authid != "" {
-				return nil, nil, fail("restoring '%s' to %s mount is only possible for root", k, mp.kind())
-			}
-			delayed[k] = s.printMountPoint(mp)
-			continue
-		}
-		if _, ok := mp.Values["size"]; !ok {
-			return nil, nil, fail("unable to detect disk size - please specify %s (size)", k)
-		}
-		mp.Values["volume"] = fmt.Sprintf("%s:%s", storageID, strconv.FormatFloat(float64(mp.size())/float64(gib), 'f', -1, 64))
-		delete(mp.Values, "size")
-		mps[k] = s.printMountPoint(mp)
-	}
-	return mps, delayed, nil
-}
-
-// failedRestore is a vzrestore task that fails before it changed anything
-// (API2/LXC.pm create_vm: the error of recover_config dies as "unable to
-// restore CT <vmid> - <error>", and the create lock goes again).
-func (s *Simulator) failedRestore(n *node, r *request, backup *volume, msg string) string {
-	vmid := r.vmid()
-	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
-		t.logf("recovering backed-up configuration from '%s'", backup.VolID)
-		return fmt.Errorf("unable to restore CT %d - %s", vmid, msg)
-	})
-	return tk.UPID
 }
 
 // backupArchivePath is PVE::Storage::path of a backup volume, as its
