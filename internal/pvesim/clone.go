@@ -237,9 +237,8 @@ func (s *Simulator) cloneVolumes(n *node, clone *guest, plan clonePlan, full boo
 			nv = v
 		} else {
 			st := n.Storages[storageOf(mp.volume())]
-			_, base, _ := strings.Cut(mp.volume(), ":")
-			name, format := diskVolname(st, clone.VMID, nextDiskName(st, clone.VMID))
-			nv = &volume{VolID: st.ID + ":" + base + "/" + name, Content: "rootdir", Format: format, Size: size, CTime: time.Now().Unix(), VMID: clone.VMID, Created: time.Now()}
+			nv = &volume{VolID: linkedCloneID(st, mp.volume(), clone.VMID), Content: "rootdir", Size: size, CTime: time.Now().Unix(), VMID: clone.VMID, Created: time.Now()}
+			_, nv.Format = diskVolname(st, clone.VMID, 0)
 			st.Volumes[nv.VolID] = nv
 		}
 		mp.Values["volume"] = nv.VolID
@@ -247,6 +246,20 @@ func (s *Simulator) cloneVolumes(n *node, clone *guest, plan clonePlan, full boo
 		clone.Config[k] = s.printMountPoint(mp)
 	}
 	return nil
+}
+
+// linkedCloneID is the volume vdisk_clone makes of a base volume, as the
+// storage's clone_image names it: on ZFS the base's name, a slash and the
+// clone's next free name (ZFSPoolPlugin.pm: "$basename/$name"); on LVM-thin
+// a thin snapshot with just the clone's next free name (LvmThinPlugin.pm
+// returns $name), so nothing in its name says which base it came from.
+func linkedCloneID(st *storage, baseID string, vmid int) string {
+	name, _ := diskVolname(st, vmid, nextDiskName(st, vmid))
+	if st.Type == "lvmthin" {
+		return st.ID + ":" + name
+	}
+	_, base, _ := strings.Cut(baseID, ":")
+	return st.ID + ":" + base + "/" + name
 }
 
 // moveGuestConf is move_config_to_node: the config file moves to the other

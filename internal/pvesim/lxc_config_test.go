@@ -202,7 +202,9 @@ func TestCloneTemplateAndLinkedClone(t *testing.T) {
 		t.Fatalf("clone: %s", st)
 	}
 	c := ctConfig(t, sim, "pve1", 102)
-	if c["rootfs"] != "local-lvm:base-100-disk-0/vm-102-disk-0,size=4G" || c["hostname"] != "copy" {
+	// LvmThinPlugin.pm clone_image: a thin snapshot named as the clone's
+	// next free disk, without the base in its name (ZFS keeps it).
+	if c["rootfs"] != "local-lvm:vm-102-disk-0,size=4G" || c["hostname"] != "copy" {
 		t.Errorf("linked clone config: %v", c)
 	}
 	if c["net0"] == cfg["net0"] || c["template"] != nil {
@@ -424,22 +426,32 @@ func TestMoveVolumeToAnotherContainer(t *testing.T) {
 	}
 }
 
-// vdisk_free (pve-storage src/PVE/Storage.pm): a template whose base volume
-// a linked clone uses cannot be destroyed; once the clone is gone it can.
+// vdisk_free (pve-storage src/PVE/Storage.pm, volume_is_base_and_used): a
+// template whose base volume a linked clone uses cannot be destroyed on ZFS,
+// where the clone's name carries its base; once the clone is gone it can.
+// On LVM-thin a clone's name does not, so the template goes ("LVM-thin
+// allows deletion of still referenced base volumes!") and the clone stays.
 func TestTemplateWithLinkedCloneCannotBeDestroyed(t *testing.T) {
-	sim := startSim(t, Options{})
-	createCT(t, sim, "pve1", 100, nil)
-	call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/template", nil)
-	waitIdle(t, sim, "pve1", 100)
-	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/clone", url.Values{"newid": {"101"}}); st != "OK" {
-		t.Fatalf("clone: %s", st)
-	}
-	if st := runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/100", nil); st != "base volume 'base-100-disk-0' is still in use by linked cloned" {
+	sim := zfsTemplateWithLinkedClone(t)
+	if st := runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/100", nil); st != "base volume 'basevol-100-disk-0' is still in use by linked clones" {
 		t.Errorf("destroy template: %s", st)
 	}
 	runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/101", nil)
 	if st := runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/100", nil); st != "OK" {
 		t.Errorf("destroy template after clone: %s", st)
+	}
+
+	createCT(t, sim, "pve1", 200, nil)
+	call(t, sim, http.MethodPost, "/nodes/pve1/lxc/200/template", nil)
+	waitIdle(t, sim, "pve1", 200)
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/200/clone", url.Values{"newid": {"201"}}); st != "OK" {
+		t.Fatalf("LVM-thin linked clone: %s", st)
+	}
+	if st := runTask(t, sim, http.MethodDelete, "/nodes/pve1/lxc/200", nil); st != "OK" {
+		t.Errorf("destroy LVM-thin template with a linked clone: %s", st)
+	}
+	if rootfs := ctConfig(t, sim, "pve1", 201)["rootfs"]; rootfs != "local-lvm:vm-201-disk-0,size=4G" {
+		t.Errorf("the clone after its template went: %v", rootfs)
 	}
 }
 

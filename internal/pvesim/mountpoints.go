@@ -250,8 +250,11 @@ func volumeKeys(cfg map[string]string) []string {
 	return keys
 }
 
-// checkBaseUnused is vdisk_free's refusal (pve-storage src/PVE/Storage.pm):
-// a base volume that a linked clone still uses cannot be freed.
+// checkBaseUnused is vdisk_free's refusal (pve-storage src/PVE/Storage.pm
+// volume_is_base_and_used): a base volume that a linked clone still uses
+// cannot be freed. The clones are found by the base in their names, which
+// LVM-thin clones do not carry, so on LVM-thin the base goes ("LVM-thin
+// allows deletion of still referenced base volumes!").
 func (s *Simulator) checkBaseUnused(n *node, volid string) error {
 	st := n.Storages[storageOf(volid)]
 	_, name, _ := strings.Cut(volid, ":")
@@ -260,7 +263,7 @@ func (s *Simulator) checkBaseUnused(n *node, volid string) error {
 	}
 	for id := range st.Volumes {
 		if _, other, _ := strings.Cut(id, ":"); strings.HasPrefix(other, name+"/") {
-			return fmt.Errorf("base volume '%s' is still in use by linked cloned", name)
+			return fmt.Errorf("base volume '%s' is still in use by linked clones", name)
 		}
 	}
 	return nil

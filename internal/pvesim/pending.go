@@ -148,7 +148,7 @@ func (s *Simulator) deleteMountpointVolume(n *node, vmid int, volid string) erro
 }
 
 // volumeOwner is the owner parse_volname gives a disk volume: the VMID in
-// its name's last part (a linked clone's base-100-disk-0/vm-101-disk-0 is
+// its name's last part (a ZFS linked clone's basevol-100-disk-0/subvol-101-disk-0 is
 // 101's).
 func volumeOwner(volid string) (int, bool) {
 	_, name, _ := strings.Cut(volid, ":")
