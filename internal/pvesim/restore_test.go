@@ -293,3 +293,42 @@ func TestRestoreInPlaceAsTheProviderDoes(t *testing.T) {
 		t.Errorf("CT 160 restored with start=1 is %v", st)
 	}
 }
+
+// TestRestorePrivilegedArchivePerRelease: the worker's check of the
+// container a restore makes, after recover_config (src/PVE/API2/LXC.pm
+// create_vm). On PVE 9 (master) a privileged result needs Sys.Modify on /
+// unless it replaces a guest that was privileged already, so a token with
+// PVEVMAdmin fails the task with the permission error (no config left); on
+// PVE 8 (stable-bookworm) only an unprivileged guest turned privileged
+// asks for more (VM.Allocate), so the same restore succeeds.
+func TestRestorePrivilegedArchivePerRelease(t *testing.T) {
+	for _, release := range []string{"8.4", "9.1"} {
+		t.Run(release, func(t *testing.T) {
+			sim := startSim(t, Options{PVEVersion: release})
+			// A privileged container, made by root@pam (pvesh runs the
+			// worker in the foreground).
+			onNode(t, sim, "pve1", "pvesh create /nodes/pve1/lxc -vmid 100 -ostemplate local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz -rootfs local-lvm:4 -net0 name=eth0,bridge=vmbr0,ip=dhcp")
+			volid := backupOf(t, sim, "pve1", 100)
+			pveum(t, sim, "user add vm@pve")
+			pveum(t, sim, "aclmod / -user vm@pve -role PVEVMAdmin")
+			pveum(t, sim, "aclmod /storage -user vm@pve -role PVEDatastoreUser")
+			pveum(t, sim, "aclmod /sdn/zones/localnetwork -user vm@pve -role PVESDNUser")
+			token := newToken(t, sim, "vm@pve", "tk", "--privsep 0")
+			r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}})
+			if r.Status != http.StatusOK {
+				t.Fatalf("restore: %d %s", r.Status, r.Raw)
+			}
+			got := waitTask(t, sim, data(r).(string))
+			want := "OK"
+			if release == "9.1" {
+				want = "unable to restore CT 150 - Permission check failed (/, Sys.Modify)"
+			}
+			if got != want {
+				t.Errorf("privileged restore by a VM admin: %s, want %s", got, want)
+			}
+			if confFileExists(t, sim, "pve1", 150) != (want == "OK") {
+				t.Errorf("150.conf exists = %v after %s", !(want == "OK"), got)
+			}
+		})
+	}
+}
