@@ -332,3 +332,38 @@ func TestRestorePrivilegedArchivePerRelease(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreUnprivilegedArchiveAsPrivilegedSkipsFeatures follows
+// sanitize_and_merge_config (src/PVE/LXC/Create.pm): when anyone but
+// root@pam restores an unprivileged archive as a privileged container
+// (unprivileged=0), the archive's features are not restored, with a plain
+// warn() that prints without counting as a task warning. On PVE 8 a new
+// VMID needs no more than the request's rights for that (create_vm).
+func TestRestoreUnprivilegedArchiveAsPrivilegedSkipsFeatures(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	volid := backupOf(t, sim, "pve1", 100)
+	pveum(t, sim, "user add vm@pve")
+	pveum(t, sim, "aclmod / -user vm@pve -role PVEVMAdmin")
+	pveum(t, sim, "aclmod /storage -user vm@pve -role PVEDatastoreUser")
+	pveum(t, sim, "aclmod /sdn/zones/localnetwork -user vm@pve -role PVESDNUser")
+	token := newToken(t, sim, "vm@pve", "tk", "--privsep 0")
+	r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}, "unprivileged": {"0"}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("restore: %d %s", r.Status, r.Raw)
+	}
+	upid := data(r).(string)
+	if got := waitTask(t, sim, upid); got != "OK" {
+		t.Fatalf("restore: %s", got)
+	}
+	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log, "merging backed-up and given configuration..\nchanging from unprivileged to privileged, skipping features\n") {
+		t.Errorf("restore log:\n%s", log)
+	}
+	cfg := ctConfig(t, sim, "pve1", 150)
+	if _, has := cfg["features"]; has {
+		t.Errorf("features restored: %v", cfg["features"])
+	}
+	if _, has := cfg["unprivileged"]; has {
+		t.Errorf("unprivileged = %v, want absent (privileged)", cfg["unprivileged"])
+	}
+}
