@@ -418,7 +418,15 @@ func (s *Simulator) checkCreatePerms(r *request, existing *guest) *apiError {
 	case pool != "" && a.has(authid, "/pool/"+pool, "VM.Allocate"):
 	case restore && force && existing != nil && a.has(authid, "/vms/"+itoa(vmid), "VM.Backup"):
 		if existing.Config["unprivileged"] == "1" && r.has("unprivileged") && !r.bool("unprivileged") {
-			return permDenied("cannot change from unprivileged to privileged without VM.Allocate")
+			// PVE 9 asks for Sys.Modify on / instead of refusing outright
+			// (API2/LXC.pm create_vm, master).
+			if s.release == release91 {
+				if err := a.check(authid, "/", "Sys.Modify"); err != nil {
+					return err
+				}
+			} else {
+				return permDenied("cannot change from unprivileged to privileged without VM.Allocate")
+			}
 		}
 	default:
 		return errPermDenied
@@ -597,7 +605,8 @@ func (s *Simulator) checkArchivePerms(r *request, old *guest, cfg map[string]str
 		}
 	}
 	if old != nil && old.Config["unprivileged"] == "1" && cfg["unprivileged"] != "1" {
-		return r.acc.checkVMPerm(r.authid, old.VMID, "", false, "VM.Allocate")
+		// create_vm passes the request's pool to check_vm_perm.
+		return r.acc.checkVMPerm(r.authid, old.VMID, r.params["pool"], false, "VM.Allocate")
 	}
 	return nil
 }
