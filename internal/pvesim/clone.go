@@ -14,11 +14,21 @@ import (
 // clone_vm): the source is locked 'disk', the clone's config is written at
 // once under a 'create' lock with new MAC addresses, and a vzclone worker
 // copies (full) or links (templates) every volume, then moves the clone to
-// the target node when one is given.
+// the target node when one is given. The request takes the source's config
+// lock (set_lock) and then the new VMID's (create_and_lock_config, 5 s), so a
+// clone sent while a template worker runs waits for it; the worker takes both
+// again for its last config writes (remove_lock, lock_and_reload).
 func (s *Simulator) cloneGuest(r *request) (any, error) {
+	newid, _ := strconv.Atoi(r.params["newid"])
+	release, aerr := s.lockGuestConfigs(s.ctx, r.node(),
+		guestLockSpec{vmid: r.vmid(), timeout: configLockTimeout},
+		guestLockSpec{vmid: newid, timeout: createLockTimeout})
+	if aerr != nil {
+		return nil, aerr
+	}
+	defer release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	newid, _ := strconv.Atoi(r.params["newid"])
 	pool, storageID, snapname := r.params["pool"], r.params["storage"], r.params["snapname"]
 	if pool != "" {
 		if _, ok := r.acc.cfg.Pools[pool]; !ok {
@@ -95,6 +105,13 @@ func (s *Simulator) cloneGuest(r *request) (any, error) {
 		if err == nil {
 			err = s.faults.taskFailure("vzclone")
 		}
+		release, aerr := s.lockGuestConfigs(t, n.Name,
+			guestLockSpec{vmid: src.VMID, timeout: configLockTimeout},
+			guestLockSpec{vmid: newid, timeout: configLockTimeout})
+		if aerr != nil && err == nil {
+			err = aerr
+		}
+		defer release()
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		src.Lock = ""

@@ -6,10 +6,11 @@ import (
 
 // putGuestConfig is PUT /nodes/{node}/lxc/{vmid}/config: update_vm in
 // pve-container src/PVE/API2/LXC/Config.pm and update_pct_config with
-// vmconfig_apply_pending in src/PVE/LXC/Config.pm.
+// vmconfig_apply_pending in src/PVE/LXC/Config.pm. update_vm runs its
+// whole change under lock_config, so it waits for a worker holding the lock
+// (a template conversion, a shutdown) and fails with lock_file's message
+// after 10 s.
 func (s *Simulator) putGuestConfig(r *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	params := map[string]string{}
 	for k, v := range r.params {
 		switch k {
@@ -21,6 +22,13 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 	if len(params) == 0 {
 		return nil, fail("no options specified")
 	}
+	release, lockErr := s.lockGuestConfig(s.ctx, r.node(), r.vmid(), configLockTimeout)
+	if lockErr != nil {
+		return nil, lockErr
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	deletes := splitList(params["delete"])
 	reverts := splitList(params["revert"])
 	delete(params, "delete")

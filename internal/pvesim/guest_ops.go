@@ -20,8 +20,20 @@ func (s *Simulator) guestOpRoutes() map[string]map[string]handlerFunc {
 
 // templateGuest is POST .../template (src/PVE/API2/LXC.pm "template"): the
 // checks run under the config lock, then a vztemplate worker makes the
-// volumes base volumes; the call itself answers null.
+// volumes base volumes; the call itself answers null. The worker is forked
+// inside lock_config, so it keeps the lock until it ends: a clone sent right
+// after this call waits for it and finds a template.
 func (s *Simulator) templateGuest(r *request) (any, error) {
+	release, aerr := s.lockGuestConfig(s.ctx, r.node(), r.vmid(), configLockTimeout)
+	if aerr != nil {
+		return nil, aerr
+	}
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			release()
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, err := s.guestOn(r.node(), r.vmid())
@@ -40,7 +52,9 @@ func (s *Simulator) templateGuest(r *request) (any, error) {
 		return nil, fail("you can't convert a CT to template if the CT is running")
 	}
 	n := s.nodeByName(g.Node)
+	handedOver = true
 	s.startTask(n, "vztemplate", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
+		defer release()
 		if err := t.sleep(500 * time.Millisecond); err != nil {
 			return err
 		}

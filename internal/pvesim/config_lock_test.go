@@ -1,0 +1,97 @@
+package pvesim
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// addZFSStorage adds a zfspool storage "zfs", where a linked clone's volume
+// name (basevol-N-disk-0/subvol-M-disk-0) differs from a full clone's.
+func addZFSStorage(t *testing.T, sim *Simulator) {
+	t.Helper()
+	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"zfs"}, "type": {"zfspool"}, "pool": {"rpool/data"}, "content": {"rootdir,images"}}); r.Status != 200 {
+		t.Fatalf("add zfs storage: %d %s", r.Status, r.Raw)
+	}
+}
+
+// holdOnNode runs script on node in the background, which must create
+// /tmp/held once it holds what it wants held, and waits until it does. The
+// returned channel is closed when the script has ended.
+func holdOnNode(t *testing.T, sim *Simulator, node, script string) <-chan struct{} {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sshRun(t, sim, node, script, "")
+	}()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if code, _, _ := sshRun(t, sim, node, "test -e /tmp/held", ""); code == 0 {
+			return done
+		}
+	}
+	t.Fatal("the script never held the lock")
+	return done
+}
+
+// API2/LXC.pm template forks its vztemplate worker inside
+// PVE::LXC::Config->lock_config($vmid, $updatefn) (pve-container
+// stable-bookworm src/PVE/API2/LXC.pm line 1704), and the worker inherits the
+// flock, so the lock is held until the conversion is done. clone_vm's
+// set_lock($vmid, 'disk') (pve-guest-common src/PVE/AbstractConfig.pm
+// set_lock) waits for it and then loads a template's config, so a clone sent
+// right after the template call, without waiting for its task, defaults to a
+// linked clone (clone_vm: $full = !is_template($src_conf)).
+func TestCloneRightAfterTemplateIsLinked(t *testing.T) {
+	// The template worker is made slow (30 ms here) so that a clone that did
+	// not wait would surely see a plain container; it stays far below
+	// lock_config's 10 s (100 ms here).
+	sim := startSim(t, Options{TimeScale: 0.01, Faults: "taskslow:vztemplate=3s"})
+	addZFSStorage(t, sim)
+	createCT(t, sim, "pve1", 100, url.Values{"rootfs": {"zfs:4"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/template", nil)
+	if r.Status != 200 {
+		t.Fatalf("template: %d %s", r.Status, r.Raw)
+	}
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/clone", url.Values{"newid": {"101"}}); st != "OK" {
+		t.Fatalf("clone: %s", st)
+	}
+	if got := ctConfig(t, sim, "pve1", 101)["rootfs"]; got != "zfs:basevol-100-disk-0/subvol-101-disk-0,size=4G" {
+		t.Errorf("clone rootfs %v, want the linked clone of the template's base volume", got)
+	}
+	if got := ctConfig(t, sim, "pve1", 100)["template"]; got != float64(1) {
+		t.Errorf("source template flag %v", got)
+	}
+}
+
+// A script holding the config lock file with flock(1) makes update_vm (PUT
+// config, pve-container src/PVE/API2/LXC/Config.pm: lock_config($vmid,
+// $code)) wait lock_config's 10 s (AbstractConfig.pm lock_config ->
+// lock_config_full($vmid, 10, ...)) and die with lock_file_full's
+// "can't lock file '<file>' - got timeout" (pve-common src/PVE/Tools.pm),
+// where the file is config_file_lock's /run/lock/lxc/pve-config-<vmid>.lock
+// (src/PVE/LXC/Config.pm). Once the script lets go, the change goes through.
+func TestConfigLockHeldByScript(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 101, nil)
+	// 2000 s simulated is 2 s here: far longer than the API's 10 s.
+	done := holdOnNode(t, sim, "pve1", "flock /run/lock/lxc/pve-config-101.lock sh -c 'touch /tmp/held; sleep 2000'")
+	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/101/config", url.Values{"description": {"x"}})
+	if want := "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout"; r.Status != 500 || r.Reason != want {
+		t.Errorf("PUT config while the lock is held: %d %q, want 500 %q", r.Status, r.Reason, want)
+	}
+	// The lock is the node's own: pve2 has its own /run/lock/lxc.
+	if r := call(t, sim, http.MethodPut, "/nodes/pve2/lxc/101/config", url.Values{"description": {"x"}}); strings.Contains(r.Reason, "can't lock file") {
+		t.Errorf("PUT config on another node waited for pve1's lock: %d %s", r.Status, r.Reason)
+	}
+	// pct set is update_vm too.
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct set 101 -description y", ""); code == 0 || !strings.Contains(stderr, "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout") {
+		t.Errorf("pct set while the lock is held: exit %d %q", code, stderr)
+	}
+	<-done
+	if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/101/config", url.Values{"description": {"x"}}); r.Status != 200 {
+		t.Errorf("PUT config after the lock was released: %d %s", r.Status, r.Reason)
+	}
+}
