@@ -40,11 +40,32 @@ type cfsView struct {
 	node string
 }
 
-var _ shell.FS = (*cfsView)(nil)
+var (
+	_ shell.FS       = (*cfsView)(nil)
+	_ shell.Chmoder  = (*cfsView)(nil)
+	_ shell.Reserver = (*cfsView)(nil)
+)
+
+// nodeRootFSBytes is the budget of a node's root file system: a default PVE
+// install holds the "local" storage (/var/lib/vz) on it, and the simulator
+// gives that storage 100 GiB (storage_sync.go), so the node's own files get
+// the same. The resident ceiling of package vfs bounds what the simulator
+// really holds in memory, far below this.
+const nodeRootFSBytes = 100 << 30
+
+// cfsMaxFSSize is memdb.h MEMDB_MAX_FSSIZE, the 128 MiB that pmxcfs's statfs
+// reports as the size of /etc/pve. The real pmxcfs only reports it (memdb.c
+// memdb_statfs) and refuses no write for it; the simulator makes it the
+// tree's budget, so that /etc/pve, kept in memory as pmxcfs keeps it, cannot
+// grow without bound (a cluster whose config database passes 128 MiB is
+// broken on real nodes anyway).
+const cfsMaxFSSize = 128 << 20
 
 // nodeFS is a node's file system as its shell and SFTP server see it.
 func (s *Simulator) nodeFS(n *node) *shell.Mounts {
 	s.ensureInterfaces(n)
+	n.FS.SetCapacity(nodeRootFSBytes)
+	s.cfs.SetCapacity(cfsMaxFSSize)
 	return shell.NewMounts(n.FS).Mount("/etc/pve", &cfsView{s: s, node: n.Name}).Mount("/etc/pve/lxc", s.localLxcDir(n))
 }
 
@@ -128,7 +149,29 @@ func (v *cfsView) ReadFile(p string) ([]byte, error) {
 	return v.s.cfs.ReadFile(p)
 }
 func (v *cfsView) MkdirAll(p string, perm fs.FileMode) error { return v.s.cfs.MkdirAll(p, perm) }
-func (v *cfsView) RemoveAll(p string) error                  { return v.s.cfs.RemoveAll(p) }
+
+// Chmod follows pmxcfs.c cfs_fuse_chmod: pmxcfs has fixed modes, so chmod
+// succeeds (and changes nothing) only when it asks for the mode the entry
+// already has, 0600 under priv/ and 0640 elsewhere (the file-type bits
+// aside); any other mode is EPERM.
+func (v *cfsView) Chmod(p string, mode fs.FileMode) error {
+	if _, err := v.Stat(p); err != nil {
+		return err
+	}
+	allowed := fs.FileMode(0o600)
+	if !isCFSPrivate(p) {
+		allowed |= 0o040
+	}
+	if mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != allowed {
+		return &fs.PathError{Op: "chmod", Path: p, Err: syscall.EPERM}
+	}
+	return nil
+}
+
+// Reserve and Release take upload bytes from /etc/pve's budget.
+func (v *cfsView) Reserve(p string, n int64) int64 { return v.s.cfs.Reserve(p, n) }
+func (v *cfsView) Release(p string, n int64)       { v.s.cfs.Release(p, n) }
+func (v *cfsView) RemoveAll(p string) error        { return v.s.cfs.RemoveAll(p) }
 
 // cfsMaxFileSize is memdb.h MEMDB_MAX_FILE_SIZE: a larger write is EFBIG.
 const cfsMaxFileSize = 1024 * 1024

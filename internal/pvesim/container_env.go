@@ -17,6 +17,8 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	// The config map changes under s.mu; programs get copies of what they need.
 	s.mu.Lock()
 	hostname := g.Config["hostname"]
+	// The tree's budget follows the rootfs size (rootfs_budget.go), resizes included.
+	g.RootFS.SetCapacity(g.rootFSCapacity())
 	s.mu.Unlock()
 	d := distroOf(g.RootFS)
 	progs := shell.CoreUtils()

@@ -115,6 +115,10 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 }
 
 // sftpWriter collects writes at their offsets and stores the file on close.
+// The bytes it holds beyond the file's content at open are taken from the
+// tree's budget as they arrive (reserved), so an upload to a full disk fails
+// with ENOSPC at the write that does not fit, as on a real disk, and never
+// sits in memory first.
 type sftpWriter struct {
 	mu         sync.Mutex
 	fs         shell.FS
@@ -122,6 +126,7 @@ type sftpWriter struct {
 	perm       fs.FileMode
 	appendMode bool
 	data       []byte
+	reserved   int64
 }
 
 // sftpMaxFileSize bounds a file written or truncated over SFTP. The node's
@@ -153,7 +158,12 @@ func (w *sftpWriter) WriteAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	if end := off + int64(len(p)); end > int64(len(w.data)) {
-		w.data = append(w.data, make([]byte, end-int64(len(w.data)))...)
+		growth := end - int64(len(w.data))
+		if err := sftpReserve(w.fs, w.path, growth); err != nil {
+			return 0, err
+		}
+		w.reserved += growth
+		w.data = append(w.data, make([]byte, growth)...)
 	}
 	copy(w.data[off:], p)
 	return len(p), nil
@@ -162,13 +172,36 @@ func (w *sftpWriter) WriteAt(p []byte, off int64) (int, error) {
 func (w *sftpWriter) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	sftpRelease(w.fs, w.path, w.reserved)
+	w.reserved = 0
 	return sftpErr(w.fs.WriteFile(w.path, w.data, w.perm))
+}
+
+// sftpReserve takes n bytes from the budget of the file system that holds p
+// (shell.Reserver), all or nothing: ENOSPC when they do not fit.
+func sftpReserve(f shell.FS, p string, n int64) error {
+	r, ok := f.(shell.Reserver)
+	if !ok || n <= 0 {
+		return nil
+	}
+	if got := r.Reserve(p, n); got < n {
+		r.Release(p, got)
+		return &fs.PathError{Op: "write", Path: p, Err: syscall.ENOSPC}
+	}
+	return nil
+}
+
+func sftpRelease(f shell.FS, p string, n int64) {
+	if r, ok := f.(shell.Reserver); ok && n > 0 {
+		r.Release(p, n)
+	}
 }
 
 // Filecmd runs the requests that change the tree, as sftp-server does them:
 // remove is unlink (a directory is refused), rename refuses to replace an
 // existing target (posix-rename replaces it), mkdir and rmdir, and setstat
-// with size (truncate) and times (utime, with pmxcfs's rules under /etc/pve).
+// with size (truncate), permissions (chmod) and times (utime, with pmxcfs's
+// rules under /etc/pve).
 func (h *sftpHandler) Filecmd(r *sftp.Request) error {
 	switch r.Method {
 	case "Remove":
@@ -214,26 +247,25 @@ func (h *sftpHandler) PosixRename(r *sftp.Request) error {
 	return sftpErr(h.fs.Rename(r.Filepath, r.Target))
 }
 
+// setstat follows OpenSSH sftp-server.c process_setstat: truncate(2) for
+// the size, chmod(2) with the mode's 07777 bits, utimes(2) for the times, in
+// that order, stopping at the first failure; ownership is root's anyway.
 func (h *sftpHandler) setstat(r *sftp.Request) error {
 	flags, attrs := r.AttrFlags(), r.Attributes()
 	if _, err := h.fs.Stat(r.Filepath); err != nil {
 		return sftpErr(err)
 	}
 	if flags.Size {
-		if err := sftpCheckSize(r.Filepath, 0, int64(attrs.Size)); err != nil {
+		if err := h.truncate(r.Filepath, int64(attrs.Size)); err != nil {
 			return err
 		}
-		data, err := h.fs.ReadFile(r.Filepath)
-		if err != nil {
-			return sftpErr(err)
+	}
+	if flags.Permissions {
+		ch, ok := h.fs.(shell.Chmoder)
+		if !ok {
+			return &fs.PathError{Op: "chmod", Path: r.Filepath, Err: syscall.EPERM}
 		}
-		size := int(attrs.Size)
-		if size <= len(data) {
-			data = data[:size]
-		} else {
-			data = append(data, make([]byte, size-len(data))...)
-		}
-		if err := h.fs.WriteFile(r.Filepath, data, 0o644); err != nil {
+		if err := ch.Chmod(r.Filepath, sftpChmodBits(attrs.Mode)); err != nil {
 			return sftpErr(err)
 		}
 	}
@@ -243,6 +275,45 @@ func (h *sftpHandler) setstat(r *sftp.Request) error {
 		}
 	}
 	return nil
+}
+
+// truncate is truncate(2): a file grown takes the new bytes from the
+// budget before they are allocated.
+func (h *sftpHandler) truncate(p string, size int64) error {
+	if err := sftpCheckSize(p, 0, size); err != nil {
+		return err
+	}
+	data, err := h.fs.ReadFile(p)
+	if err != nil {
+		return sftpErr(err)
+	}
+	growth := size - int64(len(data))
+	if err := sftpReserve(h.fs, p, growth); err != nil {
+		return err
+	}
+	if growth <= 0 {
+		data = data[:size]
+	} else {
+		data = append(data, make([]byte, growth)...)
+	}
+	sftpRelease(h.fs, p, growth)
+	return sftpErr(h.fs.WriteFile(p, data, 0o644))
+}
+
+// sftpChmodBits turns an SFTP permissions attribute (a Unix st_mode) into
+// the chmod bits: permissions, setuid, setgid, sticky.
+func sftpChmodBits(mode uint32) fs.FileMode {
+	m := fs.FileMode(mode & 0o777)
+	if mode&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if mode&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if mode&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
 }
 
 // Filelist answers readdir, stat and lstat (there are no symbolic links).

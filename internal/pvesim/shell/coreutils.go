@@ -344,10 +344,10 @@ func printEntry(c *Call, long bool, st fs.FileInfo, name string) {
 		fmt.Fprintln(c.Stdout, name)
 		return
 	}
-	fmt.Fprintf(c.Stdout, "%s 1 root root %d %s %s\n", st.Mode().String(), st.Size(), st.ModTime().Format("Jan _2 15:04"), name)
+	fmt.Fprintf(c.Stdout, "%s 1 root root %d %s %s\n", modeString(st.Mode()), st.Size(), st.ModTime().Format("Jan _2 15:04"), name)
 }
 
-// statProgram supports -c FORMAT with %n %s %Y %a %F.
+// statProgram supports -c FORMAT with %n %s %Y %a %A %i %F.
 func statProgram(c *Call) int {
 	args := c.Args[1:]
 	format := ""
@@ -372,7 +372,8 @@ func statProgram(c *Call) int {
 			continue
 		}
 		if format == "" {
-			fmt.Fprintf(c.Stdout, "  File: %s\n  Size: %d\nModify: %s\n", f, st.Size(), st.ModTime().Format("2006-01-02 15:04:05.000000000 -0700"))
+			fmt.Fprintf(c.Stdout, "  File: %s\n  Size: %d\nAccess: (%04o/%s)  Uid: (    0/    root)   Gid: (    0/    root)\nModify: %s\n",
+				f, st.Size(), unixMode(st.Mode()), modeString(st.Mode()), st.ModTime().Format("2006-01-02 15:04:05.000000000 -0700"))
 			continue
 		}
 		kind := "regular file"
@@ -384,7 +385,7 @@ func statProgram(c *Call) int {
 			ino = s.Inode()
 		}
 		fmt.Fprintln(c.Stdout, strings.NewReplacer("%n", f, "%s", strconv.FormatInt(st.Size(), 10), "%i", strconv.FormatUint(ino, 10),
-			"%Y", strconv.FormatInt(st.ModTime().Unix(), 10), "%a", strconv.FormatUint(uint64(st.Mode().Perm()), 8), "%F", kind).Replace(format))
+			"%Y", strconv.FormatInt(st.ModTime().Unix(), 10), "%a", strconv.FormatUint(uint64(unixMode(st.Mode())), 8), "%A", modeString(st.Mode()), "%F", kind).Replace(format))
 	}
 	return code
 }
@@ -480,10 +481,18 @@ func headProgram(c *Call) int {
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "-c" && i+1 < len(args):
-			bytesMode, _ = strconv.Atoi(args[i+1])
+			n, ok := byteCount(args[i+1])
+			if !ok {
+				return c.Errorf("invalid number of bytes: '%s'", args[i+1])
+			}
+			bytesMode = n
 			i++
 		case strings.HasPrefix(a, "-c") && len(a) > 2:
-			bytesMode, _ = strconv.Atoi(a[2:])
+			n, ok := byteCount(a[2:])
+			if !ok {
+				return c.Errorf("invalid number of bytes: '%s'", a[2:])
+			}
+			bytesMode = n
 		default:
 			rest = append(rest, a)
 		}
@@ -560,23 +569,6 @@ func teeProgram(c *Call) int {
 		}
 	}
 	return code
-}
-
-// chmodProgram accepts octal modes; the simulated trees keep permissions as metadata.
-func chmodProgram(c *Call) int {
-	_, args := flags(c.Args[1:])
-	if len(args) < 2 {
-		return c.Errorf("missing operand")
-	}
-	if _, err := strconv.ParseUint(args[0], 8, 32); err != nil && !strings.ContainsAny(args[0], "ugoa+-=") {
-		return c.Errorf("invalid mode: '%s'", args[0])
-	}
-	for _, f := range args[1:] {
-		if _, err := c.Env.FS.Stat(c.Abs(f)); err != nil {
-			return c.Errorf("cannot access '%s': %s", f, errText(err))
-		}
-	}
-	return 0
 }
 
 func mktempProgram(c *Call) int {

@@ -91,3 +91,13 @@ func (m *Mounts) Rename(from, to string) error {
 	}
 	return f1.Rename(r1, r2)
 }
+
+// Chmod is chmod(2) on the file system mounted at p; one that keeps no
+// modes refuses it with EPERM.
+func (m *Mounts) Chmod(p string, mode fs.FileMode) error {
+	f, rel, _ := m.resolve(p)
+	if ch, ok := f.(Chmoder); ok {
+		return ch.Chmod(rel, mode)
+	}
+	return &fs.PathError{Op: "chmod", Path: p, Err: syscall.EPERM}
+}

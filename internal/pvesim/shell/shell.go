@@ -179,7 +179,12 @@ func (e *Env) exec(ctx context.Context, args []string) error {
 		}
 		return true
 	})
-	code := prog(&Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: hc.Stdout, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx, Environ: environ})
+	out := &outputWatch{w: hc.Stdout}
+	code := prog(&Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: out, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx, Environ: environ})
+	if code == 0 && name != "sh" && name != "bash" {
+		// A shell reports nothing itself: its programs did.
+		code = reportWriteError(hc.Stderr, name, out.failure())
+	}
 	if code != 0 {
 		return interp.NewExitStatus(uint8(code))
 	}

@@ -73,15 +73,10 @@ func (t *Tree) Import(entries []Entry) {
 			t.gen++
 			leaf.gen = t.gen
 		}
+		if old, ok := n.children[parts[len(parts)-1]]; ok {
+			t.acct.force(-subtreeBytes(old))
+		}
+		t.acct.force(int64(len(leaf.data)))
 		n.children[parts[len(parts)-1]] = leaf
 	}
-}
-
-// Size is the total bytes of file content in the tree.
-func (t *Tree) Size() int64 {
-	var total int64
-	for _, e := range t.Export("/") {
-		total += int64(len(e.Data))
-	}
-	return total
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -21,6 +22,7 @@ type Tree struct {
 	mu   sync.Mutex
 	root *node
 	gen  uint64 // last generation handed to a written file
+	acct *usage // bytes held, against the tree's capacity (budget.go)
 	// Now is the clock used for modification times.
 	Now func() time.Time
 	// ChtimesHook, when set, runs before a Chtimes of an existing path under
@@ -41,6 +43,7 @@ type node struct {
 // New returns an empty tree holding only "/".
 func New() *Tree {
 	t := &Tree{Now: time.Now}
+	t.acct = newUsage(t)
 	t.root = &node{mode: fs.ModeDir | 0o755, modTime: t.Now(), children: map[string]*node{}}
 	return t
 }
@@ -148,17 +151,25 @@ func (t *Tree) writeLocked(p string, data []byte, perm fs.FileMode, appendData b
 		return pathErr("open", p, errIsDir)
 	}
 	if ok && appendData {
+		if err := t.acct.charge(int64(len(data))); err != nil {
+			return pathErr("write", p, err)
+		}
 		existing.data = append(existing.data, data...)
 		existing.modTime = t.Now()
 		t.gen++
 		existing.gen = t.gen
 		return nil
 	}
+	var old int64
 	if ok {
-		perm = existing.mode.Perm()
+		perm = existing.mode.Perm() | existing.mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+		old = int64(len(existing.data))
+	}
+	if err := t.acct.charge(int64(len(data)) - old); err != nil {
+		return pathErr("write", p, err)
 	}
 	t.gen++
-	dir.children[name] = &node{ino: t.gen, gen: t.gen, mode: perm.Perm(), modTime: t.Now(), data: bytes.Clone(data)}
+	dir.children[name] = &node{ino: t.gen, gen: t.gen, mode: perm & modeBits, modTime: t.Now(), data: bytes.Clone(data)}
 	dir.modTime = t.Now()
 	return nil
 }
@@ -176,7 +187,7 @@ func (t *Tree) Mkdir(p string, perm fs.FileMode) error {
 		return pathErr("mkdir", p, fs.ErrExist)
 	}
 	t.gen++
-	dir.children[name] = &node{ino: t.gen, mode: fs.ModeDir | perm.Perm(), modTime: t.Now(), children: map[string]*node{}}
+	dir.children[name] = &node{ino: t.gen, mode: fs.ModeDir | perm&modeBits, modTime: t.Now(), children: map[string]*node{}}
 	dir.modTime = t.Now()
 	return nil
 }
@@ -234,6 +245,7 @@ func (t *Tree) removeLocked(p string, recursive bool) error {
 		return pathErr("remove", p, errNotEmpty)
 	}
 	delete(dir.children, name)
+	t.acct.force(-subtreeBytes(n))
 	dir.modTime = t.Now()
 	return nil
 }
@@ -257,8 +269,28 @@ func (t *Tree) Rename(from, to string) error {
 	if existing, ok := dstDir.children[dstName]; ok && existing.mode.IsDir() && len(existing.children) > 0 {
 		return pathErr("rename", to, errNotEmpty)
 	}
+	if existing, ok := dstDir.children[dstName]; ok && existing != n {
+		t.acct.force(-subtreeBytes(existing))
+	}
 	delete(srcDir.children, srcName)
 	dstDir.children[dstName] = n
+	return nil
+}
+
+// modeBits are the bits chmod(2) sets: the permissions, setuid, setgid and
+// sticky; the file type never changes.
+const modeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+// Chmod sets a path's permission bits, as chmod(2): the modification time
+// stays (only the inode's change time moves, which the trees do not keep).
+func (t *Tree) Chmod(p string, mode fs.FileMode) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n, err := t.lookup(p)
+	if err != nil {
+		return pathErr("chmod", p, err)
+	}
+	n.mode = n.mode&^modeBits | mode&modeBits
 	return nil
 }
 
@@ -339,16 +371,28 @@ type handle struct {
 	appendMode bool
 	reader     *bytes.Reader
 	buf        bytes.Buffer
+	reserved   int64 // bytes of buf taken from the tree's budget
 	closed     bool
 }
 
 func (h *handle) Read(p []byte) (int, error) { return h.reader.Read(p) }
 
+// Write buffers p, taking its bytes from the tree's budget as they arrive
+// so that an endless writer stops at a full disk (ENOSPC after the part
+// that fitted, as write(2) does) instead of growing the buffer unbounded.
 func (h *handle) Write(p []byte) (int, error) {
 	if !h.writing {
 		return 0, pathErr("write", h.path, fs.ErrPermission)
 	}
-	return h.buf.Write(p)
+	h.tree.mu.Lock()
+	got := h.tree.acct.reserve(int64(len(p)))
+	h.tree.mu.Unlock()
+	h.reserved += got
+	h.buf.Write(p[:got])
+	if got < int64(len(p)) {
+		return int(got), pathErr("write", h.path, syscall.ENOSPC)
+	}
+	return len(p), nil
 }
 
 func (h *handle) Close() error {
@@ -359,6 +403,9 @@ func (h *handle) Close() error {
 	h.closed = true
 	h.tree.mu.Lock()
 	defer h.tree.mu.Unlock()
+	// The buffered bytes move from the reservation into the file.
+	h.tree.acct.unreserve(h.reserved)
+	h.reserved = 0
 	return h.tree.writeLocked(h.path, h.buf.Bytes(), h.perm, h.appendMode)
 }
 
