@@ -114,7 +114,14 @@ type backupOptions struct {
 }
 
 // backupGuest archives one guest: lock backup, copy config and files, unlock.
+// The 'backup' lock is set as VZDump/LXC.pm lock_vm sets it, with set_lock,
+// under the guest's config lock.
 func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) error {
+	release, err := t.lockConfig(n.Name, vmid)
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.mu.Lock()
 	// The config file is read again first: a line written there over SSH
 	// since the last API call is part of the guest (load_config).
@@ -142,6 +149,7 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	}
 	guestName := g.name()
 	s.mu.Unlock()
+	release()
 
 	t.logf("INFO: Starting Backup of VM %d (lxc)", vmid)
 	t.logf("INFO: Backup started at %s", started.Local().Format("2006-01-02 15:04:05"))
@@ -167,7 +175,7 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	} else {
 		t.logf("INFO: creating vzdump archive '%s/%s'", s.backupDir(o.storage), name)
 	}
-	err := t.sleep(3 * time.Second)
+	err = t.sleep(3 * time.Second)
 	if err == nil {
 		err = s.faults.taskFailure("vzdump")
 	}

@@ -1,6 +1,7 @@
 package pvesim
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -109,7 +110,7 @@ func (s *Simulator) cloneGuest(r *request) (any, error) {
 			guestLockSpec{vmid: src.VMID, timeout: configLockTimeout},
 			guestLockSpec{vmid: newid, timeout: configLockTimeout})
 		if aerr != nil && err == nil {
-			err = aerr
+			err = errors.New(aerr.Message)
 		}
 		defer release()
 		s.mu.Lock()

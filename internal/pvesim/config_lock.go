@@ -2,6 +2,7 @@ package pvesim
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -68,7 +69,8 @@ func (t *taskCtx) lockConfig(nodeName string, vmid int) (func(), error) {
 	t.logf("trying to acquire lock...")
 	release, aerr := s.lockGuestConfig(t, nodeName, vmid, configLockTimeout)
 	if aerr != nil {
-		return release, aerr
+		// A task's exit status is the bare message, without an HTTP status.
+		return release, errors.New(aerr.Message)
 	}
 	t.appendToLastLine(" OK")
 	return release, nil

@@ -95,3 +95,74 @@ func TestConfigLockHeldByScript(t *testing.T) {
 		t.Errorf("PUT config after the lock was released: %d %s", r.Status, r.Reason)
 	}
 }
+
+// taskLogText is a task's whole log, one line per entry.
+func taskLogText(t *testing.T, sim *Simulator, node, upid string) string {
+	t.Helper()
+	var lines []string
+	for _, l := range data(call(t, sim, http.MethodGet, "/nodes/"+node+"/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"500"}})).([]any) {
+		lines = append(lines, l.(map[string]any)["t"].(string))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// vm_start's worker takes lock_config itself (pve-container stable-bookworm
+// src/PVE/API2/LXC/Status.pm vm_start realcmd). lock_file_full (pve-common
+// src/PVE/Tools.pm) prints "trying to acquire lock..." to the task log when
+// the lock is not free at once and " OK" once it has it; when 10 s pass, the
+// task dies with "can't lock file '<file>' - got timeout".
+func TestWorkerWaitsForConfigLock(t *testing.T) {
+	sim := startSim(t, Options{TimeScale: 0.01})
+	createCT(t, sim, "pve1", 101, nil)
+	// 3 s simulated: shorter than lock_config's 10 s.
+	done := holdOnNode(t, sim, "pve1", "flock /run/lock/lxc/pve-config-101.lock sh -c 'touch /tmp/held; sleep 3'")
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/start", nil)
+	if r.Status != 200 {
+		t.Fatalf("start: %d %s", r.Status, r.Raw)
+	}
+	upid := data(r).(string)
+	if st := waitTask(t, sim, upid); st != "OK" {
+		t.Errorf("start after waiting for the lock: %s", st)
+	}
+	if log := taskLogText(t, sim, "pve1", upid); !strings.Contains(log, "trying to acquire lock... OK") {
+		t.Errorf("start task log lacks lock_file's wait:\n%s", log)
+	}
+	<-done
+
+	// 30 s simulated: longer than lock_config's 10 s.
+	sshRun(t, sim, "pve1", "rm /tmp/held", "")
+	done = holdOnNode(t, sim, "pve1", "flock /run/lock/lxc/pve-config-101.lock sh -c 'touch /tmp/held; sleep 30'")
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/stop", nil); st != "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout" {
+		t.Errorf("stop while the lock is held: %s", st)
+	}
+	<-done
+	if got := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/status/current", nil)).(map[string]any)["status"]; got != "running" {
+		t.Errorf("status after the failed stop: %v", got)
+	}
+}
+
+// AbstractMigrate.pm migrate runs all phases inside lock_vm, which is
+// lock_config on the source node (pve-container src/PVE/LXC/Migrate.pm
+// lock_vm); a lock that cannot be had aborts the migration: the log says
+// "migration aborted (duration ...): can't lock file ..." and the task
+// "migration aborted". The container stays where it was.
+func TestMigrateWaitsForConfigLock(t *testing.T) {
+	sim := startSim(t, Options{TimeScale: 0.01})
+	createCT(t, sim, "pve1", 101, nil)
+	done := holdOnNode(t, sim, "pve1", "flock /run/lock/lxc/pve-config-101.lock sh -c 'touch /tmp/held; sleep 30'")
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/migrate", url.Values{"target": {"pve2"}})
+	if r.Status != 200 {
+		t.Fatalf("migrate: %d %s", r.Status, r.Raw)
+	}
+	upid := data(r).(string)
+	if st := waitTask(t, sim, upid); st != "migration aborted" {
+		t.Errorf("migrate while the lock is held: %s", st)
+	}
+	if log := taskLogText(t, sim, "pve1", upid); !strings.Contains(log, "ERROR: migration aborted (duration 00:00:") || !strings.Contains(log, "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout") {
+		t.Errorf("migrate task log:\n%s", log)
+	}
+	<-done
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/config", nil); r.Status != 200 {
+		t.Errorf("CT 101 left pve1: %d %s", r.Status, r.Reason)
+	}
+}

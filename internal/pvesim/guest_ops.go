@@ -116,7 +116,9 @@ func baseVolumeID(volid string) string {
 
 // moveVolume is POST .../move_volume to another storage (src/PVE/API2/LXC.pm
 // move_volume): the volume is copied to a new one there, the config points
-// at it, and the old one is freed (delete=1) or kept as unusedN.
+// at it, and the old one is freed (delete=1) or kept as unusedN. The checks
+// and the 'disk' lock run under lock_config in the request
+// ($move_to_storage_checks); the worker takes it again for the config write.
 func (s *Simulator) moveVolume(r *request) (any, error) {
 	storageID, target := r.params["storage"], r.params["target-vmid"]
 	switch {
@@ -129,11 +131,16 @@ func (s *Simulator) moveVolume(r *request) (any, error) {
 	case target != "":
 		return s.reassignVolume(r)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if aerr := r.acc.check(r.authid, "/storage/"+storageID, "Datastore.AllocateSpace"); r.authid != "root@pam" && aerr != nil {
 		return nil, aerr
 	}
+	release, lockErr := s.lockGuestConfig(s.ctx, r.node(), r.vmid(), configLockTimeout)
+	if lockErr != nil {
+		return nil, lockErr
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	g, err := s.guestOn(r.node(), r.vmid())
 	if err != nil {
 		return nil, err
@@ -165,6 +172,13 @@ func (s *Simulator) moveVolume(r *request) (any, error) {
 	del := r.bool("delete")
 	tk := s.startTask(n, "move_volume", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
 		err := t.sleep(time.Second)
+		if err == nil {
+			var release func()
+			release, err = t.lockConfig(n.Name, g.VMID)
+			if err == nil {
+				defer release()
+			}
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		defer func() { g.Lock = ""; s.writeGuestConf(g) }()

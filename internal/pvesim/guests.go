@@ -227,10 +227,17 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	if r.bool("restore") {
 		return s.restoreGuest(r)
 	}
+	// create_vm's create_and_lock_config takes the new VMID's config lock
+	// for at most 5 s while it writes the 'create' lock.
+	vmid := r.vmid()
+	release, lockErr := s.lockGuestConfig(s.ctx, r.node(), vmid, createLockTimeout)
+	if lockErr != nil {
+		return nil, lockErr
+	}
+	defer release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
-	vmid := r.vmid()
 	if existing, ok := s.guests[vmid]; ok {
 		return nil, fail("CT %d already exists on node '%s'", vmid, existing.Node)
 	}
@@ -284,6 +291,16 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	startAfter, pool := r.bool("start"), r.params["pool"]
 	keys, password := r.params["ssh-public-keys"], r.params["password"]
 	tk := s.startTask(n, "vzcreate", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
+		// The worker runs the whole creation inside lock_config, so a change
+		// sent meanwhile waits for it. (When the lock cannot be had, PVE
+		// leaves a config holding only the 'create' lock behind; the
+		// simulator drops the guest as for any other failure.)
+		release, err := t.lockConfig(n.Name, vmid)
+		if err != nil {
+			s.dropGuest(g)
+			return err
+		}
+		defer release()
 		t.logf("extracting archive '%s'", storageVolumePath(n.Storages[storageOf(tmpl.VolID)], tmpl))
 		if err := t.sleep(2 * time.Second); err != nil {
 			s.dropGuest(g)
@@ -486,6 +503,12 @@ func (s *Simulator) resizeGuest(r *request) (any, error) {
 	}
 	volname := volid[strings.Index(volid, ":")+1:]
 	tk := s.startTask(n, "resize", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
+		// resize_vm's worker runs its $code under lock_config.
+		release, err := t.lockConfig(n.Name, g.VMID)
+		if err != nil {
+			return err
+		}
+		defer release()
 		t.logf("  Size of logical volume pve/%s changed from %s to %s.", volname, formatSize(cur), formatSize(newSize))
 		if err := t.sleep(500 * time.Millisecond); err != nil {
 			return err

@@ -11,7 +11,9 @@ import (
 // migrate_vm with src/PVE/LXC/Migrate.pm): a running container moves only in
 // restart mode (shut down, moved, started on the target); its volumes on
 // local storages move to the same storage of the target node and its config
-// file moves to the target node's directory.
+// file moves to the target node's directory. AbstractMigrate.pm migrate runs
+// every phase inside lock_vm, which is lock_config on the source node (a lock
+// that cannot be had aborts the migration with lock_file's message).
 func (s *Simulator) migrateGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -41,6 +43,11 @@ func (s *Simulator) migrateGuest(r *request) (any, error) {
 			logm("ERROR: migration aborted (duration %s): %s", migrationDuration(started), err)
 			return fmt.Errorf("migration aborted")
 		}
+		release, err := t.lockConfig(n.Name, g.VMID)
+		if err != nil {
+			return abort(err)
+		}
+		defer release()
 		s.mu.Lock()
 		vols, perr := s.prepareMigration(g, n, tn, online, restart)
 		wasRunning := g.Running

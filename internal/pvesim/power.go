@@ -64,12 +64,15 @@ func (s *Simulator) unlockedGuest(r *request) (*guest, *node, *apiError) {
 // powerTask is the shape of start, stop and reboot: find an unlocked guest,
 // check its state synchronously (PVE's 500s), then run a task that waits,
 // may fail by fault injection, and changes the guest under the lock.
+// lockConfig marks the workers that run inside lock_config (API2/LXC/Status.pm
+// vm_start and vm_stop; vm_reboot does not).
 type powerTask struct {
-	typ      string
-	duration time.Duration
-	check    func(g *guest) *apiError
-	failWith func(g *guest, injected error) error
-	apply    func(g *guest) error
+	typ        string
+	duration   time.Duration
+	lockConfig bool
+	check      func(g *guest) *apiError
+	failWith   func(g *guest, injected error) error
+	apply      func(g *guest) error
 }
 
 func (s *Simulator) runPowerTask(r *request, p powerTask) (any, error) {
@@ -83,6 +86,13 @@ func (s *Simulator) runPowerTask(r *request, p powerTask) (any, error) {
 		return nil, err
 	}
 	tk := s.startTask(n, p.typ, strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
+		if p.lockConfig {
+			release, err := t.lockConfig(n.Name, g.VMID)
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
 		if err := t.sleep(p.duration); err != nil {
 			return err
 		}
@@ -110,7 +120,7 @@ func mustBeRunning(format string) func(g *guest) *apiError {
 
 func (s *Simulator) startGuest(r *request) (any, error) {
 	return s.runPowerTask(r, powerTask{
-		typ: "vzstart", duration: time.Second,
+		typ: "vzstart", duration: time.Second, lockConfig: true,
 		check: func(g *guest) *apiError {
 			if g.Running {
 				return fail("CT %d already running", g.VMID)
@@ -139,7 +149,7 @@ func (s *Simulator) startGuest(r *request) (any, error) {
 
 func (s *Simulator) stopGuest(r *request) (any, error) {
 	return s.runPowerTask(r, powerTask{
-		typ: "vzstop", duration: 500 * time.Millisecond, check: mustBeRunning("CT %d not running"),
+		typ: "vzstop", duration: 500 * time.Millisecond, lockConfig: true, check: mustBeRunning("CT %d not running"),
 		apply: func(g *guest) error { s.powerOff(g); return nil },
 	})
 }
@@ -152,7 +162,9 @@ func (s *Simulator) rebootGuest(r *request) (any, error) {
 }
 
 // shutdownGuest differs from the others: a guest that ignores the request
-// hangs until the timeout, then fails unless forceStop is set.
+// hangs until the timeout, then fails unless forceStop is set. The whole
+// shutdown runs inside lock_config (Status.pm vm_shutdown), so a config
+// change sent meanwhile waits for it.
 func (s *Simulator) shutdownGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -166,6 +178,11 @@ func (s *Simulator) shutdownGuest(r *request) (any, error) {
 	timeout := time.Duration(atoiDefault(r.params["timeout"], 60)) * time.Second
 	force := r.bool("forceStop")
 	tk := s.startTask(n, "vzshutdown", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
+		release, err := t.lockConfig(n.Name, g.VMID)
+		if err != nil {
+			return err
+		}
+		defer release()
 		hang := s.faults.taskFailure("vzshutdown") != nil
 		wait := 2 * time.Second
 		if hang {
@@ -206,6 +223,12 @@ func (s *Simulator) deleteGuest(r *request) (any, error) {
 	g.Lock = "destroyed"
 	s.writeGuestConf(g)
 	tk := s.startTask(n, "vzdestroy", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
+		// destroy_vm's worker runs its whole $code under lock_config.
+		release, err := t.lockConfig(n.Name, g.VMID)
+		if err != nil {
+			return s.unlockAfter(g, err)
+		}
+		defer release()
 		if force && g.Running {
 			t.logf("stopping running container %d", g.VMID)
 		}

@@ -11,7 +11,8 @@ import (
 // move_volume, $load_and_check_reassign_configs and $volume_reassignfn):
 // the volume is renamed to the target container's next disk name, leaves
 // the source config and joins the target's, as a mount point (through
-// update_pct_config) or as unusedN.
+// update_pct_config) or as unusedN. The worker does it all under the
+// source's config lock and, inside it, the target's.
 func (s *Simulator) reassignVolume(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -39,6 +40,18 @@ func (s *Simulator) reassignVolume(r *request) (any, error) {
 	tk := s.startTask(n, "move_volume", taskID, r.userForTask(), func(t *taskCtx) error {
 		if err := t.sleep(500 * time.Millisecond); err != nil {
 			return err
+		}
+		releaseSource, err := t.lockConfig(n.Name, vmid)
+		if err != nil {
+			return err
+		}
+		defer releaseSource()
+		if targetID != vmid {
+			releaseTarget, err := t.lockConfig(n.Name, targetID)
+			if err != nil {
+				return err
+			}
+			defer releaseTarget()
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
