@@ -59,7 +59,7 @@ func (in *awkInterp) run(operands []string) (code int) {
 			name := ""
 			switch {
 			case i == len(files) && realFiles == 0:
-				data, _ = io.ReadAll(in.c.Stdin)
+				data, _ = readAll(in.c, in.c.Stdin)
 			case i == len(files):
 				continue
 			case strings.HasPrefix(files[i], "\x00"):
@@ -67,7 +67,7 @@ func (in *awkInterp) run(operands []string) (code int) {
 				in.setVar(k, awkStrNum(unescapeAwk(v)))
 				continue
 			case files[i] == "-":
-				data, _ = io.ReadAll(in.c.Stdin)
+				data, _ = readAll(in.c, in.c.Stdin)
 				name = "-"
 			default:
 				var err error

@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -450,7 +453,7 @@ func lineCount(args []string) (int, []string) {
 
 func inputOf(c *Call, files []string) ([]byte, int) {
 	if len(files) == 0 {
-		data, _ := io.ReadAll(c.Stdin)
+		data, _ := readAll(c, c.Stdin)
 		return data, 0
 	}
 	var buf bytes.Buffer
@@ -553,23 +556,69 @@ func wcProgram(c *Call) int {
 	return code
 }
 
+// teeProgram is tee [-a] FILE...: it copies its input as it arrives to
+// standard output and each file (or device), as coreutils' tee does, so a
+// full disk fails the file it fills ("tee: FILE: No space left on device",
+// exit 1) while the others go on, and an endless input holds no memory.
 func teeProgram(c *Call) int {
 	f, files := flags(c.Args[1:])
-	data, _ := io.ReadAll(c.Stdin)
-	_, _ = c.Stdout.Write(data)
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if f['a'] {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	type output struct {
+		name   string
+		w      io.WriteCloser
+		failed bool
+	}
 	code := 0
+	outs := []*output{{name: "'standard output'", w: nopCloser{c.Stdout}}}
 	for _, name := range files {
-		p := c.Abs(name)
-		if f['a'] {
-			old, _ := c.Env.FS.ReadFile(p)
-			data = append(old, data...)
+		w, err := io.ReadWriteCloser(nil), error(nil)
+		if dev, ok := deviceFile(c.Ctx, c.Abs(name)); ok {
+			w = dev
+		} else {
+			w, err = c.Env.FS.Open(c.Abs(name), flag, 0o644)
 		}
-		if err := c.Env.FS.WriteFile(p, data, 0o644); err != nil {
+		if err != nil {
 			code = c.Errorf("%s: %s", name, errText(err))
+			continue
+		}
+		outs = append(outs, &output{name: name, w: w})
+	}
+	fail := func(o *output, err error) {
+		o.failed = true
+		if o == outs[0] && !errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EFBIG) {
+			return // a reader that left: SIGPIPE ends tee quietly on a real node
+		}
+		code = c.Errorf("%s: %s", o.name, errText(err))
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, rerr := c.Stdin.Read(buf)
+		for _, o := range outs {
+			if n == 0 || o.failed {
+				continue
+			}
+			if _, err := o.w.Write(buf[:n]); err != nil {
+				fail(o, err)
+			}
+		}
+		if rerr != nil {
+			break
+		}
+	}
+	for _, o := range outs[1:] {
+		if err := o.w.Close(); err != nil && !o.failed {
+			fail(o, err)
 		}
 	}
 	return code
 }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 func mktempProgram(c *Call) int {
 	args := c.Args[1:]
@@ -657,7 +706,7 @@ func base64Program(c *Call) int {
 func sha256Program(c *Call) int {
 	_, files := flags(c.Args[1:])
 	if len(files) == 0 {
-		data, _ := io.ReadAll(c.Stdin)
+		data, _ := readAll(c, c.Stdin)
 		sum := sha256.Sum256(data)
 		fmt.Fprintf(c.Stdout, "%s  -\n", hex.EncodeToString(sum[:]))
 		return 0

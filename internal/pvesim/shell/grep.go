@@ -2,7 +2,6 @@ package shell
 
 import (
 	"fmt"
-	"io"
 	"path"
 	"regexp"
 	"strconv"
@@ -224,12 +223,12 @@ func grepProgram(c *Call) int {
 	var inputs []grepInput
 	errors := false
 	if len(files) == 0 {
-		data, _ := io.ReadAll(c.Stdin)
+		data, _ := readAll(c, c.Stdin)
 		inputs = append(inputs, grepInput{name: "(standard input)", data: data})
 	}
 	for _, f := range files {
 		if f == "-" {
-			data, _ := io.ReadAll(c.Stdin)
+			data, _ := readAll(c, c.Stdin)
 			inputs = append(inputs, grepInput{name: "(standard input)", data: data})
 			continue
 		}

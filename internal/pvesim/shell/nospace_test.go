@@ -39,6 +39,11 @@ func TestWritesStopAtAFullDisk(t *testing.T) {
 	if code != 0 || stdout != "more\n" {
 		t.Errorf("after rm: %d %q %q", code, stdout, stderr)
 	}
+	// tee streams: the file that fills fails, standard output gets it all.
+	code, stdout, stderr = run(t, e, "head -c 2M /dev/zero | tee /tmp/t | wc -c; rm /tmp/t; echo x | tee -a /tmp/g >/dev/null; cat /tmp/g", "")
+	if code != 0 || stdout != "2097152\nmore\nx\n" || stderr != "tee: /tmp/t: No space left on device\n" {
+		t.Errorf("tee on a full disk: %d %q %q", code, stdout, stderr)
+	}
 }
 
 // The trees are what the shell's optional interfaces are for.

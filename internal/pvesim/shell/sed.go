@@ -128,12 +128,12 @@ func sedProgram(c *Call) int {
 	var input strings.Builder
 	status := 0
 	if len(files) == 0 {
-		data, _ := io.ReadAll(c.Stdin)
+		data, _ := readAll(c, c.Stdin)
 		input.Write(data)
 	}
 	for _, f := range files {
 		if f == "-" {
-			data, _ := io.ReadAll(c.Stdin)
+			data, _ := readAll(c, c.Stdin)
 			input.Write(data)
 			continue
 		}

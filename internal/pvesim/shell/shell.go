@@ -50,6 +50,8 @@ type Call struct {
 	// Environ is the process environment the program gets: the shell's
 	// exported variables, NAME=value.
 	Environ []string
+	// exhausted is set when the program's input passed maxInputBytes.
+	exhausted bool
 }
 
 // Abs resolves a path argument against the working directory.
@@ -180,7 +182,11 @@ func (e *Env) exec(ctx context.Context, args []string) error {
 		return true
 	})
 	out := &outputWatch{w: hc.Stdout}
-	code := prog(&Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: out, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx, Environ: environ})
+	call := &Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: out, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx, Environ: environ}
+	code := prog(call)
+	if code == 0 && call.exhausted {
+		code = 1
+	}
 	if code == 0 && name != "sh" && name != "bash" {
 		// A shell reports nothing itself: its programs did.
 		code = reportWriteError(hc.Stderr, name, out.failure())
@@ -213,7 +219,7 @@ func shProgram(c *Call) int {
 		}
 		script, params = string(data), args[1:]
 	case len(args) == 0:
-		data, _ := io.ReadAll(c.Stdin)
+		data, _ := readAll(c, c.Stdin)
 		script = string(data)
 	default:
 		fmt.Fprintf(c.Stderr, "%s: 0: -c requires an argument\n", c.Args[0])

@@ -3,7 +3,6 @@ package shell
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -416,7 +415,7 @@ func xargsProgram(c *Call) int {
 	if len(args) == 0 {
 		args = []string{"echo"}
 	}
-	data, _ := io.ReadAll(c.Stdin)
+	data, _ := readAll(c, c.Stdin)
 	var items []string
 	switch {
 	case nul:
