@@ -66,7 +66,8 @@ func (s *Simulator) nodeFS(n *node) *shell.Mounts {
 	s.ensureInterfaces(n)
 	n.FS.SetCapacity(nodeRootFSBytes)
 	s.cfs.SetCapacity(cfsMaxFSSize)
-	return shell.NewMounts(n.FS).Mount("/etc/pve", &cfsView{s: s, node: n.Name}).Mount("/etc/pve/lxc", s.localLxcDir(n))
+	pmxcfs := cfsMount{view: &cfsView{s: s, node: n.Name}, lxcDir: s.localLxcDir(n).dir}
+	return shell.NewMounts(n.FS).Mount("/etc/pve", pmxcfs)
 }
 
 // isCFSLockDir follows cfs-utils.c path_is_lockdir and memdb.c memdb_mtime:
