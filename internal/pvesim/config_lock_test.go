@@ -90,6 +90,10 @@ func TestConfigLockHeldByScript(t *testing.T) {
 	if code, _, stderr := sshRun(t, sim, "pve1", "pct set 101 -description y", ""); code == 0 || !strings.Contains(stderr, "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout") {
 		t.Errorf("pct set while the lock is held: exit %d %q", code, stderr)
 	}
+	// pct unlock is remove_lock, which runs under lock_config too (CLI/pct.pm unlock).
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct unlock 101", ""); code != 255 || stderr != "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout\n" {
+		t.Errorf("pct unlock while the lock is held: exit %d %q", code, stderr)
+	}
 	<-done
 	if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/101/config", url.Values{"description": {"x"}}); r.Status != 200 {
 		t.Errorf("PUT config after the lock was released: %d %s", r.Status, r.Reason)

@@ -305,6 +305,12 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 	if code != 0 {
 		return code
 	}
+	// pct.pm push and pull run their $code under lock_config.
+	release, lockErr := s.lockGuestConfig(c.Ctx, n.Name, g.VMID, configLockTimeout)
+	if lockErr != nil {
+		return cliError(c, "%s", lockErr.Message)
+	}
+	defer release()
 	s.mu.Lock()
 	running := g.Running
 	s.mu.Unlock()
@@ -475,6 +481,12 @@ func (s *Simulator) pctUnlock(c *shell.Call, n *node, args []string) int {
 	if code != 0 {
 		return code
 	}
+	// remove_lock changes the config under lock_config.
+	release, lockErr := s.lockGuestConfig(c.Ctx, n.Name, g.VMID, configLockTimeout)
+	if lockErr != nil {
+		return cliError(c, "%s", lockErr.Message)
+	}
+	defer release()
 	s.mu.Lock()
 	if g.Lock == "" {
 		s.mu.Unlock()
