@@ -204,10 +204,13 @@ func (g *guest) digest() string {
 }
 
 // writeGuestConf writes a guest's config file and remembers its version.
-// As write_pct_config, it drops an unusedN whose volume a mount point uses.
+// As write_pct_config, it drops an unusedN whose volume a mount point of the
+// current config uses; get_vm_volumes looks at rootfs and mpN only, so an
+// unusedN that a snapshot still mounts stays.
 func (s *Simulator) writeGuestConf(g *guest) {
+	used := s.configVolumes(g.Config)
 	for k, v := range g.Config {
-		if isIndexedKey(k, "unused") && s.volumeInUse(g, g.Config, v) {
+		if isIndexedKey(k, "unused") && used[v] {
 			delete(g.Config, k)
 		}
 	}
@@ -337,4 +340,21 @@ func (f subTree) WriteFile(p string, d []byte, perm fs.FileMode) error {
 }
 func (f subTree) Open(p string, flag int, perm fs.FileMode) (io.ReadWriteCloser, error) {
 	return f.t.Open(f.abs(p), flag, perm)
+}
+
+// configVolumes is PVE::LXC::Config->get_vm_volumes: the storage volumes the
+// config's own rootfs and mpN mount (bind and device mounts are not volumes).
+func (s *Simulator) configVolumes(cfg map[string]string) map[string]bool {
+	used := map[string]bool{}
+	for k, v := range cfg {
+		if !isMountKey(k) {
+			continue
+		}
+		mp, err := s.parseMountPoint(k, v)
+		if err != nil || mp.kind() != "volume" || !strings.Contains(mp.volume(), ":") {
+			continue
+		}
+		used[mp.volume()] = true
+	}
+	return used
 }
