@@ -345,6 +345,11 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 			fmt.Fprintf(c.Stderr, "failed to create file: %s: %s\n", dst, errnoText(err))
 			return 0
 		}
+		// create_file keeps an existing file's mode unless --perms is
+		// given, which it applies with chmod either way.
+		if _, given := opts["perms"]; given {
+			_ = g.RootFS.Chmod(dst, perm)
+		}
 	} else {
 		data, err := g.RootFS.ReadFile(src)
 		if err != nil {
@@ -354,6 +359,9 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 		if err := nodeFS.WriteFile(c.Abs(dst), data, perm); err != nil {
 			fmt.Fprintf(c.Stderr, "failed to create file: %s: %s\n", dst, errnoText(err))
 			return 0
+		}
+		if _, given := opts["perms"]; given {
+			_ = nodeFS.Chmod(c.Abs(dst), perm)
 		}
 	}
 	s.persistSoon()

@@ -81,6 +81,11 @@ func TestPctPushPull(t *testing.T) {
 	if code, out, _ := sshRun(t, sim, "pve1", "pct exec 101 -- stat -c %a /root/a", ""); code != 0 || out != "600\n" {
 		t.Errorf("pushed file mode: %d %q", code, out)
 	}
+	// pct.pm create_file: an existing file keeps its mode without
+	// --perms, and takes the given one with it.
+	if code, out, _ := sshRun(t, sim, "pve1", "pct push 101 /root/a /root/a && pct exec 101 -- stat -c %a /root/a && pct push 101 /root/a /root/a --perms 0755 && pct exec 101 -- stat -c %a /root/a", ""); code != 0 || out != "600\n755\n" {
+		t.Errorf("pushing over an existing file: %d %q", code, out)
+	}
 	if code, _, stderr := sshRun(t, sim, "pve1", "pct pull 101 /nonexistent /root/c", ""); code != 0 || stderr != "failed to open /nonexistent: No such file or directory\n" {
 		t.Errorf("pull of a missing file: %d %q", code, stderr)
 	}
