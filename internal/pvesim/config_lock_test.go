@@ -170,3 +170,27 @@ func TestMigrateWaitsForConfigLock(t *testing.T) {
 		t.Errorf("CT 101 left pve1: %d %s", r.Status, r.Reason)
 	}
 }
+
+// Status.pm vm_start, vm_stop and vm_shutdown do not look at the config's
+// 'lock:' in the request: their workers check it under lock_config, so a
+// locked container gets a UPID whose task fails "CT is locked (<lock>)";
+// start and stop let a 'mounted' lock pass (!has_lock($conf, 'mounted')).
+func TestPowerWorkersCheckTheLock(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 101, nil)
+	onNode(t, sim, "pve1", "echo 'lock: backup' >> /etc/pve/lxc/101.conf")
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/start", nil)
+	if r.Status != 200 {
+		t.Fatalf("start of a locked CT: %d %s, want a UPID", r.Status, r.Raw)
+	}
+	if st := waitTask(t, sim, data(r).(string)); st != "CT is locked (backup)" {
+		t.Errorf("start task of a locked CT: %s", st)
+	}
+	onNode(t, sim, "pve1", "sed -i 's/^lock: backup$/lock: mounted/' /etc/pve/lxc/101.conf")
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/start", nil); st != "OK" {
+		t.Errorf("start with a 'mounted' lock: %s", st)
+	}
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/shutdown", nil); st != "CT is locked (mounted)" {
+		t.Errorf("shutdown with a 'mounted' lock: %s", st)
+	}
+}

@@ -61,38 +61,87 @@ func (s *Simulator) unlockedGuest(r *request) (*guest, *node, *apiError) {
 	return g, s.nodeByName(g.Node), nil
 }
 
-// powerTask is the shape of start, stop and reboot: find an unlocked guest,
-// check its state synchronously (PVE's 500s), then run a task that waits,
-// may fail by fault injection, and changes the guest under the lock.
-// lockConfig marks the workers that run inside lock_config (API2/LXC/Status.pm
-// vm_start and vm_stop; vm_reboot does not).
+// powerTask is the shape of start, stop and reboot: find the guest, check
+// its state synchronously (PVE's 500s), then run a task that takes the
+// config lock (vm_start, vm_stop and vm_reboot all run inside lock_config),
+// checks the config's 'lock:' there, waits, may fail by fault injection,
+// and changes the guest.
 type powerTask struct {
-	typ        string
-	duration   time.Duration
-	lockConfig bool
-	check      func(g *guest) *apiError
-	failWith   func(g *guest, injected error) error
-	apply      func(g *guest) error
+	typ      string
+	duration time.Duration
+	check    func(g *guest) *apiError
+	// workerCheck runs in the worker under lock_config, before the lock
+	// check (vm_start refuses a template first).
+	workerCheck func(g *guest) error
+	failWith    func(g *guest, injected error) error
+	apply       func(g *guest) error
+}
+
+// powerGuest finds the guest of a power action. As Status.pm's handlers,
+// the request only refuses skiplock for anyone but root@pam; the config's
+// 'lock:' is checked by the worker (see checkPowerLock).
+func (s *Simulator) powerGuest(r *request) (*guest, *node, *apiError) {
+	g, err := s.guestOn(r.node(), r.vmid())
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.bool("skiplock") && r.authid != "root@pam" {
+		return nil, nil, paramFail("skiplock", "Only root may use this option.")
+	}
+	return g, s.nodeByName(g.Node), nil
+}
+
+// checkPowerLock is the worker's check of the config's 'lock:' once it holds
+// lock_config: vm_start and vm_stop skip it with skiplock or for a 'mounted'
+// lock (Status.pm: !$skiplock && !has_lock($conf, 'mounted')); vm_shutdown
+// always checks. The caller holds s.mu.
+func checkPowerLock(g *guest, skiplock, allowMounted bool) error {
+	if skiplock || (allowMounted && g.Lock == "mounted") || g.Lock == "" {
+		return nil
+	}
+	return fmt.Errorf("CT is locked (%s)", g.Lock)
+}
+
+// lockPowerWorker takes the config lock in a power worker and checks the
+// config there; it returns the lock's release.
+func (s *Simulator) lockPowerWorker(t *taskCtx, n *node, g *guest, pre func(g *guest) error, skiplock, allowMounted bool) (func(), error) {
+	release, err := t.lockConfig(n.Name, g.VMID)
+	if err != nil {
+		return release, err
+	}
+	s.mu.Lock()
+	s.loadGuestConf(g)
+	if pre != nil {
+		err = pre(g)
+	}
+	if err == nil {
+		err = checkPowerLock(g, skiplock, allowMounted)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		release()
+		return func() {}, err
+	}
+	return release, nil
 }
 
 func (s *Simulator) runPowerTask(r *request, p powerTask) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, n, err := s.unlockedGuest(r)
+	g, n, err := s.powerGuest(r)
 	if err != nil {
 		return nil, err
 	}
 	if err := p.check(g); err != nil {
 		return nil, err
 	}
+	skiplock := r.bool("skiplock")
 	tk := s.startTask(n, p.typ, strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		if p.lockConfig {
-			release, err := t.lockConfig(n.Name, g.VMID)
-			if err != nil {
-				return err
-			}
-			defer release()
+		release, err := s.lockPowerWorker(t, n, g, p.workerCheck, skiplock, true)
+		if err != nil {
+			return err
 		}
+		defer release()
 		if err := t.sleep(p.duration); err != nil {
 			return err
 		}
@@ -120,10 +169,17 @@ func mustBeRunning(format string) func(g *guest) *apiError {
 
 func (s *Simulator) startGuest(r *request) (any, error) {
 	return s.runPowerTask(r, powerTask{
-		typ: "vzstart", duration: time.Second, lockConfig: true,
+		typ: "vzstart", duration: time.Second,
 		check: func(g *guest) *apiError {
 			if g.Running {
 				return fail("CT %d already running", g.VMID)
+			}
+			return nil
+		},
+		workerCheck: func(g *guest) error {
+			// API2/LXC/Status.pm vm_start: the worker refuses a template.
+			if g.Config["template"] == "1" {
+				return fmt.Errorf("you can't start a CT if it's a template")
 			}
 			return nil
 		},
@@ -149,7 +205,7 @@ func (s *Simulator) startGuest(r *request) (any, error) {
 
 func (s *Simulator) stopGuest(r *request) (any, error) {
 	return s.runPowerTask(r, powerTask{
-		typ: "vzstop", duration: 500 * time.Millisecond, lockConfig: true, check: mustBeRunning("CT %d not running"),
+		typ: "vzstop", duration: 500 * time.Millisecond, check: mustBeRunning("CT %d not running"),
 		apply: func(g *guest) error { s.powerOff(g); return nil },
 	})
 }
@@ -168,7 +224,7 @@ func (s *Simulator) rebootGuest(r *request) (any, error) {
 func (s *Simulator) shutdownGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, n, err := s.unlockedGuest(r)
+	g, n, err := s.powerGuest(r)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +234,7 @@ func (s *Simulator) shutdownGuest(r *request) (any, error) {
 	timeout := time.Duration(atoiDefault(r.params["timeout"], 60)) * time.Second
 	force := r.bool("forceStop")
 	tk := s.startTask(n, "vzshutdown", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		release, err := t.lockConfig(n.Name, g.VMID)
+		release, err := s.lockPowerWorker(t, n, g, nil, false, false)
 		if err != nil {
 			return err
 		}
