@@ -64,6 +64,14 @@ func TestCloneRightAfterTemplateIsLinked(t *testing.T) {
 	if got := ctConfig(t, sim, "pve1", 100)["template"]; got != float64(1) {
 		t.Errorf("source template flag %v", got)
 	}
+	// lock_file_full opens the lock file with '>>', so the node that ran the
+	// clone has the new VMID's file; the lock is local to that node.
+	if code, _, _ := sshRun(t, sim, "pve1", "test -f /run/lock/lxc/pve-config-101.lock", ""); code != 0 {
+		t.Error("pve1 has no /run/lock/lxc/pve-config-101.lock after the clone")
+	}
+	if code, _, _ := sshRun(t, sim, "pve2", "test -e /run/lock/lxc/pve-config-101.lock", ""); code == 0 {
+		t.Error("pve2 has a lock file of a clone made on pve1")
+	}
 }
 
 // A script holding the config lock file with flock(1) makes update_vm (PUT
