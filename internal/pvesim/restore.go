@@ -44,10 +44,18 @@ type restoreJob struct {
 // restoreGuest is create_vm with restore=1, up to fork_worker, in the
 // Perl's order.
 func (s *Simulator) restoreGuest(r *request) (any, error) {
+	// create_and_lock_config (pve-guest-common AbstractConfig.pm) writes the
+	// 'create' lock under the VMID's config lock, waiting at most 5 s; it
+	// dies with create_vm's "unable to restore CT N -" prefix.
+	vmid := r.vmid()
+	release, lockErr := s.lockGuestConfig(s.ctx, r.node(), vmid, createLockTimeout)
+	if lockErr != nil {
+		return nil, fail("unable to restore CT %d - %s", vmid, lockErr.Message)
+	}
+	defer release()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
-	vmid := r.vmid()
 	force := r.bool("force")
 
 	// $same_container_exists is -f on this node's config file; without it

@@ -51,8 +51,25 @@ type recovered struct {
 // the VMID is new); otherwise it only takes the 'create' lock away, so a
 // guest restored over is left as it was.
 func (s *Simulator) runRestore(t *taskCtx, job *restoreJob, g *guest) error {
+	// The worker runs the restore inside lock_config. When that lock cannot
+	// be had, create_vm's $realcmd removes the 'create' lock of a guest
+	// restored over and leaves a new VMID's lock-only config behind, and the
+	// task ends with the lock's own message.
+	unlock, err := t.lockConfig(job.n.Name, job.vmid)
+	if err != nil {
+		if job.sameExists {
+			s.mu.Lock()
+			if s.loadGuestConf(g) && g.Lock == "create" {
+				g.Lock = ""
+				s.writeGuestConf(g)
+			}
+			s.mu.Unlock()
+		}
+		return err
+	}
+	defer unlock()
 	run := &restoreRun{job: job, g: g, destroyConfig: !job.sameExists}
-	err := s.restoreSteps(t, run)
+	err = s.restoreSteps(t, run)
 	if err == nil {
 		return nil
 	}
