@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
@@ -16,12 +16,18 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
+// The network an application's container gets when its spec names none.
+const (
+	DefaultBridge   = "vmbr0"
+	DefaultIPConfig = "dhcp"
+)
+
 // ownTags are the user's tags plus Proximity's own, which record the app,
 // its identity and its ports on the container so that any machine can see
 // them. deploying marks a container that no Terraform state is known to hold
 // yet.
-func ownTags(userTags []string, catalogID, identity string, publicPort, internalPort int, deploying bool) string {
-	out := append([]string{}, userTags...)
+func ownTags(userTags []string, catalogID, identity string, publicPort, internalPort int, deploying bool) pveclient.Tags {
+	out := append(pveclient.Tags{}, userTags...)
 	out = append(out, TagProximity, TagApp+catalogID, allocstore.PublicTagPrefix+strconv.Itoa(publicPort), allocstore.InternalTagPrefix+strconv.Itoa(internalPort))
 	if identity != "" {
 		out = append(out, TagID+identity)
@@ -30,37 +36,36 @@ func ownTags(userTags []string, catalogID, identity string, publicPort, internal
 		out = append(out, TagDeploying)
 	}
 	sort.Strings(out)
-	return strings.Join(out, ";")
+	return out
 }
 
-func containerOptions(spec Spec, entry *catalog.App, app App, storage string) map[string]any {
-	bridge := spec.Bridge
-	if bridge == "" {
-		bridge = "vmbr0"
+// newContainer is the create of an application's container: unprivileged,
+// with nesting for Docker, started on boot, marked as being deployed.
+func newContainer(spec Spec, entry *catalog.App, app App, storage string) pveclient.ContainerCreateRequest {
+	yes, swap := true, 512
+	return pveclient.ContainerCreateRequest{
+		OSTemplate: app.Template,
+		RootFS:     pveclient.ContainerMountPoint{Volume: fmt.Sprintf("%s:%d", storage, app.DiskGB)},
+		ContainerSettings: pveclient.ContainerSettings{
+			Hostname:    spec.Hostname,
+			Description: spec.Description,
+			Memory:      app.Memory,
+			Cores:       app.Cores,
+			Swap:        &swap,
+			Networks: map[int]pveclient.ContainerNetwork{0: {
+				Name:    "eth0",
+				Bridge:  cmp.Or(spec.Bridge, DefaultBridge),
+				IP:      cmp.Or(spec.IPConfig, DefaultIPConfig),
+				Gateway: spec.Gateway,
+			}},
+			Features:      &pveclient.ContainerFeatures{Nesting: &yes},
+			Unprivileged:  &yes,
+			OnBoot:        &yes,
+			Tags:          ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, true),
+			Password:      spec.Password,
+			SSHPublicKeys: spec.SSHPublicKeys,
+		},
 	}
-	ip := spec.IPConfig
-	if ip == "" {
-		ip = "dhcp"
-	}
-	net := "name=eth0,bridge=" + bridge + ",ip=" + ip
-	if spec.Gateway != "" {
-		net += ",gw=" + spec.Gateway
-	}
-	opts := map[string]any{
-		"ostemplate": app.Template, "hostname": spec.Hostname, "memory": app.Memory, "cores": app.Cores, "swap": 512,
-		"rootfs": fmt.Sprintf("%s:%d", storage, app.DiskGB), "net0": net, "unprivileged": 1, "features": "nesting=1",
-		"onboot": 1, "tags": ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, true),
-	}
-	if spec.Description != "" {
-		opts["description"] = spec.Description
-	}
-	if spec.Password != "" {
-		opts["password"] = spec.Password
-	}
-	if spec.SSHPublicKeys != "" {
-		opts["ssh-public-keys"] = spec.SSHPublicKeys
-	}
-	return opts
 }
 
 // createWithFreshVMID picks a VMID and posts the create. No lock of ours is
@@ -69,9 +74,9 @@ func containerOptions(spec Spec, entry *catalog.App, app App, storage string) ma
 // same VMID cannot both get it, and the one refused tries the next. Holding
 // the allocation lock here would stretch it over HTTP timeouts and retries,
 // past pmxcfs's lock lifetime.
-func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map[string]any) (int, string, error) {
+func (d *Deps) createWithFreshVMID(ctx context.Context, node string, req pveclient.ContainerCreation, settings pveclient.ContainerSettings) (int, string, error) {
 	for attempt := 0; attempt < 30; attempt++ {
-		vmid, upid, err := d.pickAndCreate(ctx, node, options)
+		vmid, upid, err := d.pickAndCreate(ctx, node, req)
 		switch kind := pveclient.KindOf(err); {
 		case err == nil:
 			return vmid, upid, nil
@@ -84,7 +89,7 @@ func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map
 			continue
 		case kind == pveclient.KindTransient || kind == pveclient.KindLocked:
 			// The answer was lost: the create may or may not have happened.
-			ours, checkErr := d.isOurs(ctx, node, vmid, options)
+			ours, checkErr := d.isOurs(ctx, node, vmid, settings)
 			if checkErr != nil {
 				return 0, "", checkErr
 			}
@@ -104,7 +109,7 @@ func (d *Deps) createWithFreshVMID(ctx context.Context, node string, options map
 // processes are settled by PVE's already-exists check.
 var vmidTurn = make(chan struct{}, 1)
 
-func (d *Deps) pickAndCreate(ctx context.Context, node string, options map[string]any) (int, string, error) {
+func (d *Deps) pickAndCreate(ctx context.Context, node string, req pveclient.ContainerCreation) (int, string, error) {
 	select {
 	case vmidTurn <- struct{}{}:
 		defer func() { <-vmidTurn }()
@@ -115,7 +120,7 @@ func (d *Deps) pickAndCreate(ctx context.Context, node string, options map[strin
 	if err != nil {
 		return 0, "", err
 	}
-	upid, err := d.Client.StartCreateGuest(ctx, node, vmid, options)
+	upid, err := d.Client.StartCreateContainer(ctx, node, vmid, req)
 	return vmid, upid, err
 }
 
@@ -129,18 +134,16 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // isOurs reports whether a container now under vmid is the one these
-// options create: same hostname, and still marked as being deployed.
-func (d *Deps) isOurs(ctx context.Context, node string, vmid int, options map[string]any) (bool, error) {
-	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+// settings create: same hostname, and still marked as being deployed.
+func (d *Deps) isOurs(ctx context.Context, node string, vmid int, want pveclient.ContainerSettings) (bool, error) {
+	cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
 	if pveclient.IsNotFound(err) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	tags := strings.Split(cfg.String("tags"), ";")
-	want := identityOf(strings.Split(fmt.Sprint(options["tags"]), ";"))
-	return cfg.String("hostname") == fmt.Sprint(options["hostname"]) && slices.Contains(tags, TagDeploying) && identityOf(tags) == want, nil
+	return cfg.Hostname == want.Hostname && slices.Contains(cfg.Tags, TagDeploying) && identityOf(cfg.Tags) == identityOf(want.Tags), nil
 }
 
 // waitCreated waits for a create whose task id was lost: until the config

@@ -44,7 +44,7 @@ func (d *Deps) ObserveCheap(ctx context.Context, node string, vmid int, believed
 }
 
 func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress bool, believedRunning *bool) (Observed, error) {
-	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+	cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
 	if pveclient.IsNotFound(err) {
 		return Observed{Gone: true}, nil
 	}
@@ -58,16 +58,18 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 	if err != nil {
 		return Observed{}, err
 	}
+	net0 := cfg.Networks[0]
 	o := Observed{
-		Running: status == "running", Hostname: cfg.String("hostname"),
-		Description: strings.TrimSuffix(cfg.String("description"), "\n"),
-		Memory:      cfg.Int("memory"), Cores: max(cfg.Int("cores"), 1), DiskGB: int(diskSize(cfg.String("rootfs")) >> 30),
-		Storage: strings.SplitN(cfg.String("rootfs"), ":", 2)[0],
-		Bridge:  propertyOf(cfg.String("net0"), "bridge"), IPConfig: propertyOf(cfg.String("net0"), "ip"), Gateway: propertyOf(cfg.String("net0"), "gw"),
+		Running: status == "running", Hostname: cfg.Hostname,
+		Description: strings.TrimSuffix(cfg.Description, "\n"),
+		Memory:      cfg.Memory, Cores: max(cfg.Cores, 1),
+		Bridge: net0.Bridge, IPConfig: net0.IP, Gateway: net0.Gateway,
 	}
-	for _, tag := range strings.Split(cfg.String("tags"), ";") {
+	if cfg.RootFS != nil {
+		o.DiskGB, o.Storage = int(cfg.RootFS.Size>>30), cfg.RootFS.Storage()
+	}
+	for _, tag := range cfg.Tags {
 		switch {
-		case tag == "":
 		case tag == TagProximity:
 		case tag == TagDeploying:
 			o.Deploying = true
@@ -89,30 +91,6 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 		}
 	}
 	return o, nil
-}
-
-func propertyOf(s, key string) string {
-	for _, part := range strings.Split(s, ",") {
-		if k, v, ok := strings.Cut(part, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
-
-// diskSize reads size= of a volume property string ("local-lvm:vm-100-disk-0,size=8G").
-func diskSize(rootfs string) int64 {
-	size := propertyOf(rootfs, "size")
-	if size == "" {
-		return 0
-	}
-	unit := map[byte]int64{'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}[size[len(size)-1]]
-	if unit == 0 {
-		n, _ := strconv.ParseInt(size, 10, 64)
-		return n
-	}
-	f, _ := strconv.ParseFloat(size[:len(size)-1], 64)
-	return int64(f * float64(unit))
 }
 
 // status is the container's status: from the shared snapshot when it agrees
@@ -151,7 +129,7 @@ func NewIdentity() string {
 // now holds, so that no later deployment of the same hostname takes it over.
 func (d *Deps) Confirm(ctx context.Context, node string, vmid int, o Observed) error {
 	defer d.invalidate()
-	return d.Client.UpdateGuestConfig(ctx, node, vmid, map[string]any{"tags": ownTags(o.Tags, o.CatalogID, o.Identity, o.PublicPort, o.InternalPort, false)}, nil, "")
+	return d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Tags: ownTags(o.Tags, o.CatalogID, o.Identity, o.PublicPort, o.InternalPort, false)})
 }
 
 // identityOf reads the px-id- tag among a container's tags.

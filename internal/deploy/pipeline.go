@@ -218,14 +218,14 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 	}
 
 	app.Storage = storage
-	options := containerOptions(spec, entry, app, storage)
-	step := "create container"
+	create := newContainer(spec, entry, app, storage)
+	step, req := "create container", pveclient.ContainerCreation(create)
 	if source != nil {
-		step, options = "restore container", restoreOptions(options, spec.RestoreFrom, storage)
+		step, req = "restore container", restoreRequest(create, spec.RestoreFrom, storage)
 	}
 	var upid string
 	if err := log.run(ctx, step, func() (string, error) {
-		app.VMID, upid, err = d.createWithFreshVMID(ctx, app.Node, options)
+		app.VMID, upid, err = d.createWithFreshVMID(ctx, app.Node, req, create.ContainerSettings)
 		return fmt.Sprintf("CT %d on %s", app.VMID, app.Node), err
 	}); err != nil {
 		return app, err
@@ -366,7 +366,7 @@ func (d *Deps) unmark(ctx context.Context, spec Spec, entry *catalog.App, app Ap
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	tags := ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, false)
-	if err := d.Client.UpdateGuestConfig(ctx, app.Node, app.VMID, map[string]any{"tags": tags}, nil, ""); err != nil {
+	if err := d.Client.UpdateContainerConfig(ctx, app.Node, app.VMID, pveclient.ContainerConfigUpdate{Tags: tags}); err != nil {
 		tflog.Warn(ctx, "the deploying mark of a failed deployment stays", map[string]any{"vmid": app.VMID, "error": err.Error()})
 	}
 }

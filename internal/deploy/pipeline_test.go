@@ -74,10 +74,13 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 	if got := strings.Join(names, ","); got != "look for an unfinished deployment,allocate ports,choose node,ensure template,choose storage,create container,wait for create,start,wait for address,install container runtime,write compose file,compose up,check services" {
 		t.Errorf("steps %s", got)
 	}
-	cfg, _ := d.Client.GuestConfig(ctx, app.Node, app.VMID)
+	cfg, err := d.Client.ContainerConfig(ctx, app.Node, app.VMID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The deploying mark stays until a state is known to hold the app (Confirm).
-	if cfg.String("tags") != "proximity;px-app-wordpress;px-deploying;px-id-"+app.Identity+";px-int-9100;px-pub-8100" || len(app.Identity) != 12 || cfg.String("hostname") != "blog" {
-		t.Errorf("tags %q hostname %q", cfg.String("tags"), cfg.String("hostname"))
+	if cfg.Tags.String() != "proximity;px-app-wordpress;px-deploying;px-id-"+app.Identity+";px-int-9100;px-pub-8100" || len(app.Identity) != 12 || cfg.Hostname != "blog" {
+		t.Errorf("tags %q hostname %q", cfg.Tags, cfg.Hostname)
 	}
 	// A second app skips the first one's ports and VMID.
 	second, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})

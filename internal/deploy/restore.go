@@ -3,10 +3,9 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"maps"
-	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // backupSource is the backup a new application is restored from.
@@ -36,19 +35,19 @@ func (d *Deps) findBackupSource(ctx context.Context, spec Spec) (*backupSource, 
 	if err != nil {
 		return nil, err
 	}
-	src := &backupSource{Node: node, DiskGB: int(diskSize(cfg.String("rootfs")) >> 30)}
-	src.PublicPort, src.InternalPort = portsOf(strings.Split(cfg.String("tags"), ";"))
+	src := &backupSource{Node: node}
+	if cfg.RootFS != nil {
+		src.DiskGB = int(cfg.RootFS.Size >> 30)
+	}
+	src.PublicPort, src.InternalPort = portsOf(cfg.Tags)
 	return src, nil
 }
 
-// restoreOptions turns the options of a create into those of a restore:
-// the archive instead of the template, its disk size on the chosen storage,
-// and a new MAC address (unique), since the backed-up app may still run.
-func restoreOptions(create map[string]any, volid, storage string) map[string]any {
-	opts := maps.Clone(create)
-	delete(opts, "rootfs")
-	opts["ostemplate"], opts["restore"], opts["storage"], opts["unique"] = volid, 1, storage, 1
-	return opts
+// restoreRequest turns a create into a restore: the archive instead of the
+// template, its disk size on the chosen storage, and a new MAC address
+// (unique), since the backed-up app may still run.
+func restoreRequest(create pveclient.ContainerCreateRequest, volid, storage string) pveclient.ContainerRestoreRequest {
+	return pveclient.ContainerRestoreRequest{Archive: volid, Storage: storage, Unique: true, ContainerSettings: create.ContainerSettings}
 }
 
 // restoreInPlace restores a backup over an application's container: a
@@ -60,7 +59,7 @@ func (d *Deps) restoreInPlace(ctx context.Context, node string, vmid int, c Chan
 	if err != nil {
 		return err
 	}
-	cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+	cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
 	if err != nil {
 		return err
 	}
@@ -70,14 +69,24 @@ func (d *Deps) restoreInPlace(ctx context.Context, node string, vmid int, c Chan
 	// The feature flags come from the archive: a restore that names them
 	// is a feature change, which PVE allows tokens only for nesting alone
 	// and only when the container is declared unprivileged.
-	opts := map[string]any{"ostemplate": c.RestoreFrom, "restore": 1, "force": 1, "storage": strings.SplitN(cfg.String("rootfs"), ":", 2)[0]}
-	for _, key := range []string{"hostname", "memory", "cores", "swap", "net0", "tags", "description", "onboot", "unprivileged"} {
-		if v := cfg.String(key); v != "" {
-			opts[key] = v
-		}
+	req := pveclient.ContainerRestoreRequest{Archive: c.RestoreFrom, Force: true, ContainerSettings: pveclient.ContainerSettings{
+		Hostname:     cfg.Hostname,
+		Description:  cfg.Description,
+		Memory:       cfg.Memory,
+		Swap:         cfg.Swap,
+		Cores:        cfg.Cores,
+		Tags:         cfg.Tags,
+		OnBoot:       cfg.OnBoot,
+		Unprivileged: cfg.Unprivileged,
+	}}
+	if cfg.RootFS != nil {
+		req.Storage = cfg.RootFS.Storage()
+	}
+	if net0, ok := cfg.Networks[0]; ok {
+		req.Networks = map[int]pveclient.ContainerNetwork{0: net0}
 	}
 	if err := log.run(ctx, "restore container", func() (string, error) {
-		upid, err := d.Client.StartCreateGuest(ctx, node, vmid, opts)
+		upid, err := d.Client.StartCreateContainer(ctx, node, vmid, req)
 		if err != nil {
 			return "", err
 		}

@@ -21,9 +21,9 @@ func TestQuoteRoundTripsThroughAShell(t *testing.T) {
 	sim := pvesimtest.Start(t, pvesim.Options{})
 	info := sim.Info()
 	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
-	if err := client.CreateGuest(context.Background(), "pve1", 101, map[string]any{
-		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2",
-		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "start": 1,
+	if err := client.CreateContainer(context.Background(), "pve1", 101, pveclient.ContainerCreateRequest{
+		OSTemplate: "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", RootFS: pveclient.ContainerMountPoint{Volume: "local-lvm:2"}, Start: true,
+		ContainerSettings: pveclient.ContainerSettings{Networks: map[int]pveclient.ContainerNetwork{0: {Name: "eth0", Bridge: "vmbr0", IP: "dhcp"}}},
 	}, nil); err != nil {
 		t.Fatal(err)
 	}

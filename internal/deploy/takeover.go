@@ -3,6 +3,8 @@ package deploy
 import (
 	"context"
 	"fmt"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // TakeOver deploys a catalog app into an existing container that Proximity
@@ -50,7 +52,7 @@ func (d *Deps) TakeOver(ctx context.Context, node string, vmid int, spec Spec) (
 	if err := log.run(ctx, "record the app on the container", func() (string, error) {
 		app.Identity = NewIdentity()
 		tags := ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, false)
-		return tags, d.Client.UpdateGuestConfig(ctx, node, vmid, map[string]any{"tags": tags}, nil, "")
+		return tags.String(), d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Tags: tags})
 	}); err != nil {
 		return app, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // A run killed after creating its container: the next create of the same
@@ -22,8 +24,8 @@ func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
 		t.Fatalf("a failed create that returns hands its container to the caller, unmarked: %+v %v", o, err)
 	}
 	// A run killed there never returns: its container keeps the mark.
-	if err := d.Client.UpdateGuestConfig(context.Background(), first.Node, first.VMID,
-		map[string]any{"tags": ownTags(nil, "nginx", "", first.PublicPort, first.InternalPort, true)}, nil, ""); err != nil {
+	if err := d.Client.UpdateContainerConfig(context.Background(), first.Node, first.VMID,
+		pveclient.ContainerConfigUpdate{Tags: ownTags(nil, "nginx", "", first.PublicPort, first.InternalPort, true)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -116,9 +118,10 @@ func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
 func TestPlantedLookAlikeIsLeftAlone(t *testing.T) {
 	d, _, _ := newDeps(t, "")
 	ctx := context.Background()
-	upid, err := d.Client.StartCreateGuest(ctx, "pve1", 150, map[string]any{
-		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
-		"unprivileged": 1, "tags": ownTags(nil, "nginx", "", 8100, 9100, true),
+	yes := true
+	upid, err := d.Client.StartCreateContainer(ctx, "pve1", 150, pveclient.ContainerCreateRequest{
+		OSTemplate: "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", RootFS: pveclient.ContainerMountPoint{Volume: "local-lvm:2"},
+		ContainerSettings: pveclient.ContainerSettings{Hostname: "web", Unprivileged: &yes, Tags: ownTags(nil, "nginx", "", 8100, 9100, true)},
 	})
 	if err != nil {
 		t.Fatal(err)

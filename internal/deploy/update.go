@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -67,35 +68,34 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 			c.Running = nil
 		}
 	}
-	set := map[string]any{}
+	var update pveclient.ContainerConfigUpdate
 	if c.Memory != 0 {
-		set["memory"] = c.Memory
+		update.Memory = &c.Memory
 	}
 	if c.Cores != 0 {
-		set["cores"] = c.Cores
+		update.Cores = &c.Cores
 	}
-	if c.Description != nil {
-		set["description"] = *c.Description
+	if c.Description != nil && *c.Description == "" {
+		update.Delete = append(update.Delete, "description")
+	} else if c.Description != nil {
+		update.Description = c.Description
 	}
 	if c.Tags != nil {
-		set["tags"] = ownTags(c.Tags, entry.ID, c.Identity, c.PublicPort, c.InternalPort, false)
+		update.Tags = ownTags(c.Tags, entry.ID, c.Identity, c.PublicPort, c.InternalPort, false)
 	}
 	if c.Network != nil {
 		// net0 is rewritten whole: keep its MAC address, name and bridge.
-		cfg, err := d.Client.GuestConfig(ctx, node, vmid)
+		cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
 		if err != nil {
 			return nil, err
 		}
-		set["net0"] = withAddress(cfg.String("net0"), c.Network.IP, c.Network.Gateway)
+		net0 := cfg.Networks[0]
+		net0.IP, net0.Gateway = cmp.Or(c.Network.IP, DefaultIPConfig), c.Network.Gateway
+		update.Networks = map[int]pveclient.ContainerNetwork{0: net0}
 	}
-	var remove []string
-	if c.Description != nil && *c.Description == "" {
-		delete(set, "description")
-		remove = append(remove, "description")
-	}
-	if len(set) > 0 || len(remove) > 0 {
+	if n := update.Changes(); n > 0 {
 		if err := log.run(ctx, "update config", func() (string, error) {
-			return fmt.Sprintf("%d options", len(set)+len(remove)), d.Client.UpdateGuestConfig(ctx, node, vmid, set, remove, "")
+			return fmt.Sprintf("%d options", n), d.Client.UpdateContainerConfig(ctx, node, vmid, update)
 		}); err != nil {
 			return log.steps, err
 		}
@@ -167,22 +167,4 @@ func (d *Deps) setRootPassword(ctx context.Context, node string, vmid int, passw
 		}
 		return nil
 	})
-}
-
-// withAddress sets ip= and gw= in a net0 value, keeping everything else.
-func withAddress(net0, ip, gateway string) string {
-	if ip == "" {
-		ip = "dhcp"
-	}
-	var parts []string
-	for _, part := range strings.Split(net0, ",") {
-		if k, _, _ := strings.Cut(part, "="); k != "ip" && k != "gw" && part != "" {
-			parts = append(parts, part)
-		}
-	}
-	parts = append(parts, "ip="+ip)
-	if gateway != "" {
-		parts = append(parts, "gw="+gateway)
-	}
-	return strings.Join(parts, ",")
 }

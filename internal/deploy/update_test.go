@@ -4,16 +4,38 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
-func TestWithAddressKeepsTheRestOfNet0(t *testing.T) {
-	for _, c := range []struct{ net0, ip, gw, want string }{
-		{"name=eth0,bridge=vmbr0,hwaddr=BC:24:11:AA:BB:CC,ip=dhcp,type=veth", "10.0.0.5/24", "10.0.0.1",
-			"name=eth0,bridge=vmbr0,hwaddr=BC:24:11:AA:BB:CC,type=veth,ip=10.0.0.5/24,gw=10.0.0.1"},
-		{"name=eth0,bridge=vmbr1,gw=10.0.0.1,ip=10.0.0.5/24", "", "", "name=eth0,bridge=vmbr1,ip=dhcp"},
+// A new address rewrites net0 whole, keeping the rest of it: name, bridge,
+// MAC address and the options Proximity does not set; no ip means dhcp.
+func TestNetworkChangeKeepsTheRestOfNet0(t *testing.T) {
+	d, _, _ := newDeps(t, "")
+	ctx := context.Background()
+	yes := true
+	if err := d.Client.CreateContainer(ctx, "pve1", 101, pveclient.ContainerCreateRequest{
+		OSTemplate: "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", RootFS: pveclient.ContainerMountPoint{Volume: "local-lvm:2"},
+		ContainerSettings: pveclient.ContainerSettings{Networks: map[int]pveclient.ContainerNetwork{0: {
+			Name: "eth0", Bridge: "vmbr0", HWAddr: "BC:24:11:AA:BB:CC", IP: "dhcp", Firewall: &yes}}},
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ip, gw, want string
+	}{
+		{"10.0.0.5/24", "10.0.0.1", "name=eth0,bridge=vmbr0,firewall=1,gw=10.0.0.1,hwaddr=BC:24:11:AA:BB:CC,ip=10.0.0.5/24,type=veth"},
+		{"", "", "name=eth0,bridge=vmbr0,firewall=1,hwaddr=BC:24:11:AA:BB:CC,ip=dhcp,type=veth"},
 	} {
-		if got := withAddress(c.net0, c.ip, c.gw); got != c.want {
-			t.Errorf("withAddress(%q, %q, %q) = %q, want %q", c.net0, c.ip, c.gw, got, c.want)
+		if _, err := d.Update(ctx, "pve1", 101, Change{CatalogID: "nginx", Network: &Network{IP: c.ip, Gateway: c.gw}}); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := d.Client.ContainerConfig(ctx, "pve1", 101)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Networks[0].String(); got != c.want {
+			t.Errorf("ip %q gw %q: net0 %q, want %q", c.ip, c.gw, got, c.want)
 		}
 	}
 }

@@ -2,8 +2,8 @@ package pveclient
 
 import (
 	"context"
+	"fmt"
 	"net/url"
-	"strings"
 )
 
 // VolumeInfo is one volume's attributes, with its notes whole (content
@@ -26,39 +26,16 @@ func (c *Client) GetVolume(ctx context.Context, node, storage, volid string) (Vo
 }
 
 // ExtractConfig reads the guest configuration stored in a backup archive.
-func (c *Client) ExtractConfig(ctx context.Context, node, volid string) (GuestConfig, error) {
+func (c *Client) ExtractConfig(ctx context.Context, node, volid string) (*ContainerConfig, error) {
 	var text string
 	if err := c.do(ctx, "reading the configuration in "+volid, func(ctx context.Context) error {
 		return c.api.Get(ctx, "/nodes/"+url.PathEscape(node)+"/vzdump/extractconfig?volume="+url.QueryEscape(volid), &text)
 	}); err != nil {
 		return nil, err
 	}
-	return parseConfigText(text), nil
-}
-
-// parseConfigText reads a guest's .conf file: "key: value" lines up to the
-// first [section] (snapshots), with the leading "#" lines as description.
-func parseConfigText(text string) GuestConfig {
-	cfg := GuestConfig{}
-	var description []string
-	for _, line := range strings.Split(text, "\n") {
-		switch {
-		case strings.HasPrefix(line, "["):
-			return withDescription(cfg, description)
-		case strings.HasPrefix(line, "#"):
-			description = append(description, strings.TrimPrefix(line, "#"))
-		default:
-			if k, v, ok := strings.Cut(line, ": "); ok {
-				cfg[k] = v
-			}
-		}
+	cfg, err := parseConfigText(text)
+	if err != nil {
+		return nil, fmt.Errorf("reading the configuration in %s: %w", volid, err)
 	}
-	return withDescription(cfg, description)
-}
-
-func withDescription(cfg GuestConfig, lines []string) GuestConfig {
-	if len(lines) > 0 {
-		cfg["description"] = strings.Join(lines, "\n") + "\n"
-	}
-	return cfg
+	return cfg, nil
 }

@@ -6,9 +6,9 @@ import (
 )
 
 func TestParseConfigText(t *testing.T) {
-	cfg := parseConfigText("#two\n#lines\narch: amd64\nhostname: blog\ntags: proximity;px-pub-8100\n\n[vzdump]\nhostname: old\n")
-	if cfg.String("hostname") != "blog" || cfg.String("tags") != "proximity;px-pub-8100" || cfg.String("description") != "two\nlines\n" {
-		t.Errorf("parsed %v", cfg)
+	cfg, err := parseConfigText("#two\n#lines\narch: amd64\nhostname: blog\ntags: proximity;px-pub-8100\n\n[vzdump]\nhostname: old\n")
+	if err != nil || cfg.Hostname != "blog" || cfg.Tags.String() != "proximity;px-pub-8100" || cfg.Description != "two\nlines\n" || cfg.Arch != "amd64" {
+		t.Errorf("parsed %+v %v", cfg, err)
 	}
 }
 
@@ -18,7 +18,7 @@ func TestBackupWhoseAnswerWasLost(t *testing.T) {
 	sim := startSim(t, "")
 	c := tokenClient(t, sim)
 	ctx := context.Background()
-	if err := c.CreateGuest(ctx, "pve1", 150, map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2"}, nil); err != nil {
+	if err := c.CreateContainer(ctx, "pve1", 150, ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := sim.SetFaults("lost:POST /nodes/*/vzdump=1x1"); err != nil {

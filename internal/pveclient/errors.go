@@ -45,19 +45,31 @@ func (e *APIError) Error() string {
 	return msg
 }
 
-// Kind classifies the error by PVE's status and message.
+// Kind classifies the error by PVE's status and message. PVE dies with a
+// plain message and status 500 for most failures, so the message decides
+// before the status: "Configuration file 'nodes/pve1/lxc/101.conf' does not
+// exist" is a missing guest, "CT 101 already exists on node 'pve1'" a taken
+// VMID, lock_file's "can't lock file '...' - got timeout" and check_lock's
+// "CT is locked (backup)" a busy guest, also where a restore prefixes them
+// with "unable to restore CT 101 - ". A 403 is never "not found", whatever
+// its text names.
 func (e *APIError) Kind() Kind {
 	m := e.Message
 	switch {
 	case e.Status == http.StatusUnauthorized:
 		return KindUnauthorized
+	case e.Status == http.StatusForbidden:
+		return KindPermanent
 	case strings.Contains(m, "does not exist") || e.Status == http.StatusNotFound:
 		return KindNotFound
 	case strings.Contains(m, "already exists"):
 		return KindAlreadyExists
-	case strings.HasPrefix(m, "CT is locked") || strings.HasPrefix(m, "VM is locked") ||
-		(strings.HasPrefix(m, "can't lock file") && strings.HasSuffix(m, "got timeout")):
+	case strings.Contains(m, "CT is locked (") || strings.Contains(m, "VM is locked (") ||
+		(strings.Contains(m, "can't lock file") && strings.HasSuffix(m, "got timeout")):
 		return KindLocked
+	case strings.Contains(m, "is not available on node"):
+		// storage_check_node: the storage is not configured for the node.
+		return KindPermanent
 	case e.Status >= 500:
 		return KindTransient
 	}

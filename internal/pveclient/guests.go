@@ -23,32 +23,6 @@ type GuestStatus struct {
 	Tags    string  `json:"tags"`
 }
 
-// GuestConfig is a container's configuration: options as PVE returns them,
-// numbers as numbers, plus the digest for safe updates.
-type GuestConfig map[string]any
-
-// String reads an option as text.
-func (c GuestConfig) String(key string) string {
-	switch v := c[key].(type) {
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(c[key])
-}
-
-// Int reads a numeric option.
-func (c GuestConfig) Int(key string) int {
-	n, _ := strconv.Atoi(c.String(key))
-	return n
-}
-
-// Digest is the config's SHA-1, for PUT's optimistic locking.
-func (c GuestConfig) Digest() string { return c.String("digest") }
-
 func guestPath(node string, vmid int) string {
 	return "/nodes/" + url.PathEscape(node) + "/lxc/" + strconv.Itoa(vmid)
 }
@@ -85,45 +59,34 @@ func (c *Client) GuestStatus(ctx context.Context, node string, vmid int) (GuestS
 	return st, err
 }
 
-// GuestConfig reads the configuration with its digest.
-func (c *Client) GuestConfig(ctx context.Context, node string, vmid int) (GuestConfig, error) {
-	var cfg GuestConfig
+// ContainerConfig reads the configuration with its digest.
+func (c *Client) ContainerConfig(ctx context.Context, node string, vmid int) (*ContainerConfig, error) {
+	var cfg *ContainerConfig
 	err := c.do(ctx, fmt.Sprintf("reading the config of CT %d on %s", vmid, node), func(ctx context.Context) error {
-		cfg = GuestConfig{}
-		return c.api.Get(ctx, guestPath(node, vmid)+"/config", &cfg)
+		cfg = &ContainerConfig{}
+		return c.api.Get(ctx, guestPath(node, vmid)+"/config", cfg)
 	})
 	return cfg, err
 }
 
-// UpdateGuestConfig sets and deletes options. With a digest, PVE refuses the
-// change if the config changed meanwhile; a PUT is idempotent, so it is retried.
-func (c *Client) UpdateGuestConfig(ctx context.Context, node string, vmid int, set map[string]any, remove []string, digest string) error {
-	body := map[string]any{}
-	for k, v := range set {
-		body[k] = v
-	}
-	if len(remove) > 0 {
-		body["delete"] = strings.Join(remove, ",")
-	}
-	if digest != "" {
-		body["digest"] = digest
-	}
+// UpdateContainerConfig sets and deletes options. With a digest, PVE refuses
+// the change if the config changed meanwhile; a PUT is idempotent, so it is
+// retried.
+func (c *Client) UpdateContainerConfig(ctx context.Context, node string, vmid int, update ContainerConfigUpdate) error {
+	body := update.body()
 	return c.do(ctx, fmt.Sprintf("updating the config of CT %d on %s", vmid, node), func(ctx context.Context) error {
 		return c.api.Put(ctx, guestPath(node, vmid)+"/config", body, nil)
 	})
 }
 
-// CreateGuest creates a container and waits for the create task. A POST is
-// not repeated blindly: after a failure whose outcome is unknown, ours
-// decides whether a guest now found under that VMID is the one we created.
-func (c *Client) CreateGuest(ctx context.Context, node string, vmid int, options map[string]any, ours func(GuestConfig) bool) error {
-	body := map[string]any{"vmid": vmid}
-	for k, v := range options {
-		body[k] = v
-	}
-	return c.startAndWait(ctx, fmt.Sprintf("creating CT %d on %s", vmid, node), "/nodes/"+url.PathEscape(node)+"/lxc", body,
+// CreateContainer creates (or restores) a container and waits for the task.
+// A POST is not repeated blindly: after a failure whose outcome is unknown,
+// ours decides whether a guest now found under that VMID is the one we
+// created.
+func (c *Client) CreateContainer(ctx context.Context, node string, vmid int, req ContainerCreation, ours func(*ContainerConfig) bool) error {
+	return c.startAndWait(ctx, fmt.Sprintf("creating CT %d on %s", vmid, node), "/nodes/"+url.PathEscape(node)+"/lxc", req.createBody(vmid),
 		func(ctx context.Context) (bool, error) {
-			cfg, err := c.GuestConfig(ctx, node, vmid)
+			cfg, err := c.ContainerConfig(ctx, node, vmid)
 			if IsNotFound(err) {
 				return false, nil
 			}
@@ -134,18 +97,14 @@ func (c *Client) CreateGuest(ctx context.Context, node string, vmid int, options
 		})
 }
 
-// StartCreateGuest posts the create and returns its task without waiting:
-// PVE registers the VMID before answering, so a caller holding a lock for the
-// VMID choice can release it before the long part. A guest already existing
-// with that VMID is a KindAlreadyExists error.
-func (c *Client) StartCreateGuest(ctx context.Context, node string, vmid int, options map[string]any) (string, error) {
-	body := map[string]any{"vmid": vmid}
-	for k, v := range options {
-		body[k] = v
-	}
+// StartCreateContainer posts the create (or restore) and returns its task
+// without waiting: PVE registers the VMID before answering, so a caller
+// holding a lock for the VMID choice can release it before the long part. A
+// guest already existing with that VMID is a KindAlreadyExists error.
+func (c *Client) StartCreateContainer(ctx context.Context, node string, vmid int, req ContainerCreation) (string, error) {
 	var upid string
 	// Not retried: a lost answer must be checked by the caller, who knows what "ours" means.
-	err := c.api.Post(c.logContext(ctx), "/nodes/"+url.PathEscape(node)+"/lxc", body, &upid)
+	err := c.api.Post(c.logContext(ctx), "/nodes/"+url.PathEscape(node)+"/lxc", req.createBody(vmid), &upid)
 	if err != nil {
 		return "", c.explain(fmt.Sprintf("creating CT %d on %s", vmid, node), 1, err)
 	}

@@ -3,6 +3,7 @@ package pveclient
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,27 +21,37 @@ func TestGuestLifecycle(t *testing.T) {
 	if free, err := c.VMIDFree(ctx, vmid); err != nil || !free {
 		t.Fatalf("VMIDFree before create: %v %v", free, err)
 	}
-	ours := func(cfg GuestConfig) bool { return strings.Contains(cfg.String("tags"), "proximity") }
-	opts := map[string]any{"ostemplate": alpine, "hostname": "web", "rootfs": "local-lvm:4", "memory": 1024,
-		"net0": "name=eth0,bridge=vmbr0,ip=dhcp", "tags": "proximity", "unprivileged": 1}
-	if err := c.CreateGuest(ctx, "pve1", vmid, opts, ours); err != nil {
+	ours := func(cfg *ContainerConfig) bool { return slices.Contains(cfg.Tags, "proximity") }
+	unprivileged := true
+	opts := ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:4"}, ContainerSettings: ContainerSettings{
+		Hostname: "web", Memory: 1024, Networks: map[int]ContainerNetwork{0: {Name: "eth0", Bridge: "vmbr0", IP: "dhcp"}},
+		Tags: Tags{"proximity"}, Unprivileged: &unprivileged}}
+	if err := c.CreateContainer(ctx, "pve1", vmid, opts, ours); err != nil {
 		t.Fatal(err)
 	}
 	if free, _ := c.VMIDFree(ctx, vmid); free {
 		t.Error("VMID still free after create")
 	}
-	err = c.CreateGuest(ctx, "pve2", vmid, opts, ours)
+	err = c.CreateContainer(ctx, "pve2", vmid, opts, ours)
 	if err == nil || KindOf(err) != KindAlreadyExists {
 		t.Errorf("second create: %v (%v)", err, KindOf(err))
 	}
-	cfg, err := c.GuestConfig(ctx, "pve1", vmid)
-	if err != nil || cfg.Int("memory") != 1024 || cfg.String("hostname") != "web" || len(cfg.Digest()) != 40 {
-		t.Fatalf("config %v %v", cfg, err)
+	cfg, err := c.ContainerConfig(ctx, "pve1", vmid)
+	if err != nil || cfg.Memory != 1024 || cfg.Hostname != "web" || len(cfg.Digest) != 40 {
+		t.Fatalf("config %+v %v", cfg, err)
 	}
-	if err := c.UpdateGuestConfig(ctx, "pve1", vmid, map[string]any{"memory": 2048, "description": "app"}, nil, cfg.Digest()); err != nil {
+	if n := cfg.Networks[0]; n.Name != "eth0" || n.Bridge != "vmbr0" || n.IP != "dhcp" || n.Type != "veth" || !strings.HasPrefix(n.HWAddr, "BC:24:11:") {
+		t.Errorf("net0 %+v", n)
+	}
+	if cfg.RootFS == nil || cfg.RootFS.Storage() != "local-lvm" || cfg.RootFS.Size != 4<<30 {
+		t.Errorf("rootfs %+v", cfg.RootFS)
+	}
+	memory, description := 2048, "app"
+	if err := c.UpdateContainerConfig(ctx, "pve1", vmid, ContainerConfigUpdate{Memory: &memory, Description: &description, Digest: cfg.Digest}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.UpdateGuestConfig(ctx, "pve1", vmid, map[string]any{"memory": 512}, nil, cfg.Digest()); err == nil {
+	memory = 512
+	if err := c.UpdateContainerConfig(ctx, "pve1", vmid, ContainerConfigUpdate{Memory: &memory, Digest: cfg.Digest}); err == nil {
 		t.Error("a stale digest was accepted")
 	}
 	for i := 0; i < 2; i++ { // starting a running guest is not an error
@@ -80,8 +91,8 @@ func TestGuestLifecycle(t *testing.T) {
 func TestCreateAfterTransientFailure(t *testing.T) {
 	sim := startSim(t, "595:POST /nodes/{node}/lxc=1x1")
 	c := tokenClient(t, sim)
-	opts := map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2", "tags": "proximity"}
-	if err := c.CreateGuest(context.Background(), "pve1", 101, opts, func(GuestConfig) bool { return true }); err != nil {
+	opts := ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}, ContainerSettings: ContainerSettings{Tags: Tags{"proximity"}}}
+	if err := c.CreateContainer(context.Background(), "pve1", 101, opts, func(*ContainerConfig) bool { return true }); err != nil {
 		t.Fatal(err)
 	}
 	st := sim.Stats()
@@ -114,7 +125,7 @@ func TestStorageTemplatesAndBackups(t *testing.T) {
 	if len(tmpls) != 3 {
 		t.Errorf("%d templates after the download", len(tmpls))
 	}
-	if err := c.CreateGuest(ctx, "pve2", 150, map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2"}, nil); err != nil {
+	if err := c.CreateContainer(ctx, "pve2", 150, ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	vol, err := c.Backup(ctx, "pve2", 150, BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd", Notes: "{{guestname}}", Protected: true})
@@ -141,7 +152,8 @@ func TestClusterGuestsAndOnlineNodes(t *testing.T) {
 	sim := startSim(t, "")
 	c := tokenClient(t, sim)
 	ctx := context.Background()
-	if err := c.CreateGuest(ctx, "pve3", 120, map[string]any{"ostemplate": alpine, "rootfs": "local-lvm:2", "tags": "px-pub-8100;Proximity;px-int-9100"}, nil); err != nil {
+	if err := c.CreateContainer(ctx, "pve3", 120, ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"},
+		ContainerSettings: ContainerSettings{Tags: Tags{"px-pub-8100", "Proximity", "px-int-9100"}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	guests, err := c.ClusterGuests(ctx)
