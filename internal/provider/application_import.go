@@ -6,9 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 // ImportState takes node/vmid. A Proximity container brings its catalog id
@@ -26,22 +24,17 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Unable to import the application", fmt.Sprintf("no container %d on node %s (%v)", vmid, node, err))
 		return
 	}
-	set := func(name string, v any) { resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...) }
-	set("id", req.ID)
-	set("node", node)
-	set("vmid", int64(vmid))
-	set("hostname", o.Hostname)
-	set("bridge", o.Bridge)
-	set("storage", o.Storage)
-	set("status", "running") // Read, which follows, sets what it is
-	set("deployment_log", types.ListValueMust(stepType, nil))
+	var m applicationModel
+	resp.Diagnostics.Append(blankModel(ctx, resp.State, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if o.CatalogID == "" {
 		// A container Proximity did not create: the configuration names the
 		// app, and the next apply deploys it into the container in place.
-		set("catalog_id", "")
-		set("allocation_id", "")
-		set("public_port", int64(0))
-		set("internal_port", int64(0))
+		m.setImported(ctx, req.ID, o, &resp.Diagnostics)
+		m.setPorts("", 0, 0)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 		resp.Diagnostics.AddWarning("Container without an app",
 			fmt.Sprintf("CT %d on %s was not created by Proximity. Set catalog_id (and the app's settings) in the configuration: "+
 				"the next apply deploys that app into this container, with ports, Docker and the compose project, and the plan shows every change.", vmid, node))
@@ -53,8 +46,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Unable to record the application's ports", err.Error())
 		return
 	}
-	set("catalog_id", o.CatalogID)
-	set("public_port", int64(o.PublicPort))
-	set("internal_port", int64(o.InternalPort))
-	set("allocation_id", alloc.ID)
+	m.setImported(ctx, req.ID, o, &resp.Diagnostics)
+	m.setPorts(alloc.ID, o.PublicPort, o.InternalPort)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

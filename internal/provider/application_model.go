@@ -6,10 +6,12 @@ import (
 	"encoding/base64"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
@@ -48,11 +50,96 @@ type applicationModel struct {
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 }
 
-func applyApp(ctx context.Context, m *applicationModel, a deploy.App) {
+// spec is the deployment a create asks for; password is root's password,
+// which the resource takes from password, password_wo or a generated one.
+func (m applicationModel) spec(ctx context.Context, password string, diags *diag.Diagnostics) deploy.Spec {
+	address, gateway := ipConfigOf(m.IPConfig)
+	return deploy.Spec{
+		CatalogID:        m.CatalogID.ValueString(),
+		Hostname:         m.Hostname.ValueString(),
+		Node:             stringOrEmpty(m.Node),
+		Template:         stringOrEmpty(m.Template),
+		Storage:          stringOrEmpty(m.Storage),
+		Bridge:           m.Bridge.ValueString(),
+		IPConfig:         address,
+		Gateway:          gateway,
+		SSHPublicKeys:    m.SSHPublicKeys.ValueString(),
+		Password:         password,
+		Description:      m.Description.ValueString(),
+		Memory:           int(m.Memory.ValueInt64()),
+		Cores:            int(m.Cores.ValueInt64()),
+		DiskGB:           int(m.DiskGB.ValueInt64()),
+		Environment:      stringMap(ctx, m.Environment, diags),
+		Tags:             stringSet(ctx, m.Tags, diags),
+		Stopped:          m.Status.ValueString() == statusStopped,
+		PortAllocationID: m.PortAllocation.ValueString(),
+		RestoreFrom:      m.RestoreFrom.ValueString(),
+	}
+}
+
+// takeOverSpec is the app an update deploys into a container imported
+// without one.
+func (m applicationModel) takeOverSpec(ctx context.Context, diags *diag.Diagnostics) deploy.Spec {
+	return deploy.Spec{
+		CatalogID:   m.CatalogID.ValueString(),
+		Hostname:    m.Hostname.ValueString(),
+		Environment: stringMap(ctx, m.Environment, diags),
+		Tags:        stringSet(ctx, m.Tags, diags),
+		Stopped:     m.Status.ValueString() == statusStopped,
+	}
+}
+
+// change is what an update asks of the container: the plan m against the
+// state. password is root's new password, nil when it stays.
+func (m applicationModel) change(ctx context.Context, state applicationModel, identity string, password *string, diags *diag.Diagnostics) deploy.Change {
+	c := deploy.Change{
+		CatalogID:    state.CatalogID.ValueString(),
+		Identity:     identity,
+		PublicPort:   int(state.PublicPort.ValueInt64()),
+		InternalPort: int(state.InternalPort.ValueInt64()),
+		Environment:  stringMap(ctx, m.Environment, diags),
+		Redeploy:     !m.Environment.Equal(state.Environment),
+		Restart:      !m.RestartTriggers.Equal(state.RestartTriggers),
+		Password:     password,
+	}
+	c.Memory = changedInt(m.Memory, state.Memory)
+	c.Cores = changedInt(m.Cores, state.Cores)
+	c.DiskGB = changedInt(m.DiskGB, state.DiskGB)
+	if !m.Description.Equal(state.Description) {
+		d := m.Description.ValueString()
+		c.Description = &d
+	}
+	if !m.Tags.Equal(state.Tags) {
+		c.Tags = nonNil(stringSet(ctx, m.Tags, diags))
+	}
+	if restoreChanges(m, state) {
+		c.RestoreFrom = m.RestoreFrom.ValueString()
+	}
+	if !m.Status.Equal(state.Status) {
+		running := m.Status.ValueString() == statusRunning
+		c.Running = &running
+	}
+	if !m.IPConfig.Equal(state.IPConfig) {
+		address, gateway := ipConfigOf(m.IPConfig)
+		c.Network = &deploy.Network{IP: address, Gateway: gateway}
+	}
+	return c
+}
+
+// changedInt is a planned size that differs from the state's, else 0
+// (deploy's "unchanged").
+func changedInt(planned, had types.Int64) int {
+	if planned.IsUnknown() || planned.Equal(had) {
+		return 0
+	}
+	return int(planned.ValueInt64())
+}
+
+// setApp records a deployment's result: after a create, and at the early
+// save once the container exists.
+func (m *applicationModel) setApp(ctx context.Context, a deploy.App, diags *diag.Diagnostics) {
 	if a.VMID != 0 {
-		m.ID = types.StringValue(a.Node + "/" + strconv.Itoa(a.VMID))
-		m.VMID = types.Int64Value(int64(a.VMID))
-		m.Node = types.StringValue(a.Node)
+		m.setContainer(a.Node, a.VMID)
 	}
 	m.Template = types.StringValue(a.Template)
 	if a.Storage != "" {
@@ -60,23 +147,102 @@ func applyApp(ctx context.Context, m *applicationModel, a deploy.App) {
 	} else if m.Storage.IsUnknown() {
 		m.Storage = types.StringNull()
 	}
-	m.Memory, m.Cores, m.DiskGB = types.Int64Value(int64(a.Memory)), types.Int64Value(int64(a.Cores)), types.Int64Value(int64(a.DiskGB))
-	m.PublicPort, m.InternalPort = types.Int64Value(int64(a.PublicPort)), types.Int64Value(int64(a.InternalPort))
-	m.AllocationID = types.StringValue(a.AllocationID)
-	m.IPAddress, m.URL = types.StringValue(a.IP), types.StringValue(a.URL)
-	m.DeploymentLog = stepList(ctx, a.Log)
+	m.Memory = types.Int64Value(int64(a.Memory))
+	m.Cores = types.Int64Value(int64(a.Cores))
+	m.DiskGB = types.Int64Value(int64(a.DiskGB))
+	m.setPorts(a.AllocationID, a.PublicPort, a.InternalPort)
+	m.setAddress(a.IP, a.URL)
+	m.DeploymentLog = stepList(ctx, a.Log, diags)
 }
 
-func stepList(ctx context.Context, steps []deploy.Step) types.List {
+// setObserved records what the container says: every read, and the import.
+// url is the app's address, empty when the container has none.
+func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, url string, diags *diag.Diagnostics) {
+	m.Memory = types.Int64Value(int64(o.Memory))
+	m.Cores = types.Int64Value(int64(o.Cores))
+	if o.DiskGB > 0 {
+		m.DiskGB = types.Int64Value(int64(o.DiskGB))
+	}
+	m.Status = types.StringValue(statusOf(o.Running))
+	m.Hostname = types.StringValue(o.Hostname)
+	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)
+	if o.Description != "" || !m.Description.IsNull() {
+		m.Description = types.StringValue(o.Description)
+	}
+	if len(o.Tags) > 0 || !m.Tags.IsNull() {
+		tags, d := types.SetValueFrom(ctx, types.StringType, nonNil(o.Tags))
+		diags.Append(d...)
+		m.Tags = tags
+	}
+	if !o.Running {
+		m.setAddress("", "")
+	}
+	if o.Running && o.IP != "" {
+		m.IPAddress = types.StringValue(o.IP)
+		if url != "" {
+			m.URL = types.StringValue(url)
+		}
+	}
+}
+
+// setImported records what an import learns of a container before the read
+// that follows it: its id (node/vmid), where it is and its app, an empty
+// catalog id when Proximity did not make it. The ports are the caller's.
+func (m *applicationModel) setImported(ctx context.Context, id string, o deploy.Observed, diags *diag.Diagnostics) {
+	node, vmid, _ := strings.Cut(id, "/")
+	n, _ := strconv.Atoi(vmid)
+	m.setContainer(node, n)
+	m.ID = types.StringValue(id)
+	m.Hostname = types.StringValue(o.Hostname)
+	m.Bridge = types.StringValue(o.Bridge)
+	m.Storage = types.StringValue(o.Storage)
+	m.Status = types.StringValue(statusRunning) // the read that follows sets what it is
+	m.DeploymentLog = stepList(ctx, nil, diags)
+	m.CatalogID = types.StringValue(o.CatalogID)
+}
+
+// setContainer records where the container is.
+func (m *applicationModel) setContainer(node string, vmid int) {
+	m.ID = types.StringValue(node + "/" + strconv.Itoa(vmid))
+	m.Node = types.StringValue(node)
+	m.VMID = types.Int64Value(int64(vmid))
+}
+
+// setPorts records the app's port pair and the allocation that holds it.
+func (m *applicationModel) setPorts(allocationID string, public, internal int) {
+	m.AllocationID = types.StringValue(allocationID)
+	m.PublicPort = types.Int64Value(int64(public))
+	m.InternalPort = types.Int64Value(int64(internal))
+}
+
+// setAddress records the container's address and the app's URL.
+func (m *applicationModel) setAddress(ip, url string) {
+	m.IPAddress = types.StringValue(ip)
+	m.URL = types.StringValue(url)
+}
+
+func statusOf(running bool) string {
+	if running {
+		return statusRunning
+	}
+	return statusStopped
+}
+
+func stepList(ctx context.Context, steps []deploy.Step, diags *diag.Diagnostics) types.List {
 	values := make([]attr.Value, 0, len(steps))
 	for _, s := range steps {
-		obj, _ := types.ObjectValue(stepType.AttrTypes, map[string]attr.Value{
-			"step": types.StringValue(s.Name), "status": types.StringValue(s.Status), "message": types.StringValue(s.Message),
-			"started_at": types.StringValue(s.StartedAt.Format(time.RFC3339)), "duration_ms": types.Int64Value(s.Duration.Milliseconds()),
+		obj, d := types.ObjectValue(stepType.AttrTypes, map[string]attr.Value{
+			"step":        types.StringValue(s.Name),
+			"status":      types.StringValue(s.Status),
+			"message":     types.StringValue(s.Message),
+			"started_at":  types.StringValue(s.StartedAt.Format(time.RFC3339)),
+			"duration_ms": types.Int64Value(s.Duration.Milliseconds()),
 		})
+		diags.Append(d...)
 		values = append(values, obj)
 	}
-	list, _ := types.ListValue(stepType, values)
+	list, d := types.ListValue(stepType, values)
+	diags.Append(d...)
 	return list
 }
 
@@ -87,21 +253,21 @@ func stringOrEmpty(v types.String) string {
 	return v.ValueString()
 }
 
-func stringMap(ctx context.Context, m types.Map) map[string]string {
+func stringMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
 	out := map[string]string{}
 	if m.IsNull() || m.IsUnknown() {
 		return out
 	}
-	_ = m.ElementsAs(ctx, &out, false)
+	diags.Append(m.ElementsAs(ctx, &out, false)...)
 	return out
 }
 
-func stringSet(ctx context.Context, s types.Set) []string {
+func stringSet(ctx context.Context, s types.Set, diags *diag.Diagnostics) []string {
 	var out []string
 	if s.IsNull() || s.IsUnknown() {
 		return nil
 	}
-	_ = s.ElementsAs(ctx, &out, false)
+	diags.Append(s.ElementsAs(ctx, &out, false)...)
 	sort.Strings(out)
 	return out
 }

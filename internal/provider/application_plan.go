@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
 )
 
 // ModifyPlan checks at plan time what needs the provider's data: the catalog
@@ -28,32 +32,58 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 				"Add an ssh block to the provider, for example ssh = { private_key = file(\"~/.ssh/id_ed25519\") }.")
 		return
 	}
-	entry, ok := r.data.catalog.Get(plan.CatalogID.ValueString())
+	entry, ok := r.checkApp(ctx, plan, &resp.Diagnostics)
 	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("catalog_id"), "Unknown catalog app",
-			fmt.Sprintf("The catalog has no app %q. Closest ids: %s.", plan.CatalogID.ValueString(), strings.Join(r.data.catalog.Closest(plan.CatalogID.ValueString(), 3), ", ")))
 		return
-	}
-	if reach := entry.HostReach(stringMap(ctx, plan.Environment)); len(reach) > 0 {
-		if !r.data.settings.allowHostAccess {
-			resp.Diagnostics.AddAttributeError(path.Root("catalog_id"), "The app reaches beyond its container",
-				fmt.Sprintf("%s (%s) asks for: %s. Set allow_host_access = true in the provider block to deploy it.", entry.Name, entry.Source, strings.Join(reach, "; ")))
-			return
-		}
-		resp.Diagnostics.AddAttributeWarning(path.Root("catalog_id"), "The app reaches beyond its container",
-			fmt.Sprintf("%s (%s) asks for: %s. allow_host_access is set, so it is deployed as asked.", entry.Name, entry.Source, strings.Join(reach, "; ")))
-	}
-	minimum := func(attr string, v types.Int64, min int, unit string) {
-		if !v.IsNull() && !v.IsUnknown() && int(v.ValueInt64()) < min {
-			resp.Diagnostics.AddAttributeError(path.Root(attr), "Below the app's minimum",
-				fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", entry.Name, min, unit, attr, v.ValueInt64()))
-		}
 	}
 	if req.State.Raw.IsNull() {
 		r.checkNode(ctx, plan.Node, resp)
 	}
-	// Left out, memory and cores are the catalog minimum: a container
-	// resized out of band shows as a change back to it.
+	planMinimums(ctx, req, &plan, entry, resp)
+	r.checkSources(ctx, req, plan, resp)
+	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
+			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")
+	}
+	if writeOnlyPassword(ctx, req.Config, &resp.Diagnostics) {
+		// The password is not stored: password_wo takes its place.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())...)
+	}
+	if !req.State.Raw.IsNull() {
+		var state applicationModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		planUpdate(ctx, req, plan, state, resp)
+	}
+}
+
+// checkApp finds the catalog entry of the planned app and reports what it
+// asks of the host beyond its container; ok is false when the plan cannot
+// go on.
+func (r *applicationResource) checkApp(ctx context.Context, plan applicationModel, diags *diag.Diagnostics) (entry *catalog.App, ok bool) {
+	entry, ok = r.data.catalog.Get(plan.CatalogID.ValueString())
+	if !ok {
+		diags.AddAttributeError(path.Root("catalog_id"), "Unknown catalog app",
+			fmt.Sprintf("The catalog has no app %q. Closest ids: %s.", plan.CatalogID.ValueString(), strings.Join(r.data.catalog.Closest(plan.CatalogID.ValueString(), 3), ", ")))
+		return nil, false
+	}
+	reach := entry.HostReach(stringMap(ctx, plan.Environment, diags))
+	if len(reach) == 0 {
+		return entry, true
+	}
+	if !r.data.settings.allowHostAccess {
+		diags.AddAttributeError(path.Root("catalog_id"), "The app reaches beyond its container",
+			fmt.Sprintf("%s (%s) asks for: %s. Set allow_host_access = true in the provider block to deploy it.", entry.Name, entry.Source, strings.Join(reach, "; ")))
+		return nil, false
+	}
+	diags.AddAttributeWarning(path.Root("catalog_id"), "The app reaches beyond its container",
+		fmt.Sprintf("%s (%s) asks for: %s. allow_host_access is set, so it is deployed as asked.", entry.Name, entry.Source, strings.Join(reach, "; ")))
+	return entry, true
+}
+
+// planMinimums plans memory and cores left out as the catalog minimum (a
+// container resized out of band shows as a change back to it), and reports
+// sizes below the app's minimum.
+func planMinimums(ctx context.Context, req resource.ModifyPlanRequest, plan *applicationModel, entry *catalog.App, resp *resource.ModifyPlanResponse) {
 	for name, v := range map[string]struct {
 		planned *types.Int64
 		min     int
@@ -65,23 +95,15 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), *v.planned)...)
 		}
 	}
-	r.checkSources(ctx, req, plan, resp)
+	minimum := func(attr string, v types.Int64, min int, unit string) {
+		if !v.IsNull() && !v.IsUnknown() && int(v.ValueInt64()) < min {
+			resp.Diagnostics.AddAttributeError(path.Root(attr), "Below the app's minimum",
+				fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", entry.Name, min, unit, attr, v.ValueInt64()))
+		}
+	}
 	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
 	minimum("cores", plan.Cores, entry.MinCPU, "cores")
 	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")
-	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
-			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")
-	}
-	if writeOnlyPassword(ctx, req.Config) {
-		// The password is not stored: password_wo takes its place.
-		resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())
-	}
-	if !req.State.Raw.IsNull() {
-		var state applicationModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		planUpdate(ctx, req, plan, state, resp)
-	}
 }
 
 // checkNode reports a node that is not in the cluster or is offline.
@@ -135,7 +157,7 @@ func (r *applicationResource) checkSources(ctx context.Context, req resource.Mod
 // planUpdate checks what an existing application cannot do, and says which
 // computed values the update will change.
 func planUpdate(ctx context.Context, req resource.ModifyPlanRequest, plan, state applicationModel, resp *resource.ModifyPlanResponse) {
-	if passwordChanges(ctx, req.Config, plan, state) && plan.Status.ValueString() == "stopped" {
+	if passwordChanges(ctx, req.Config, plan, state, &resp.Diagnostics) && plan.Status.ValueString() == statusStopped {
 		resp.Diagnostics.AddAttributeError(path.Root("status"), "A stopped application cannot change its password",
 			"The root password is set with chpasswd inside the running container. Apply with status = \"running\" first, "+
 				"or keep the previous password until the application runs.")
@@ -144,44 +166,55 @@ func planUpdate(ctx context.Context, req resource.ModifyPlanRequest, plan, state
 		resp.Diagnostics.AddAttributeError(path.Root("disk_gb"), "Disks cannot shrink",
 			fmt.Sprintf("disk_gb is %d GB and cannot go down to %d; PVE only grows container disks", state.DiskGB.ValueInt64(), plan.DiskGB.ValueInt64()))
 	}
+	set := func(name string, v attr.Value) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), v)...)
+	}
 	if state.CatalogID.ValueString() == "" {
 		// An imported container without an app: the apply deploys it.
-		for _, name := range []string{"public_port", "internal_port"} {
-			resp.Plan.SetAttribute(ctx, path.Root(name), types.Int64Unknown())
-		}
-		resp.Plan.SetAttribute(ctx, path.Root("allocation_id"), types.StringUnknown())
-		resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
-		resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
-		resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
+		set("public_port", types.Int64Unknown())
+		set("internal_port", types.Int64Unknown())
+		set("allocation_id", types.StringUnknown())
+		set("deployment_log", types.ListUnknown(stepType))
+		set("ip_address", types.StringUnknown())
+		set("url", types.StringUnknown())
 		return
 	}
 	// A redeploy or a status change rewrites the log and the address.
 	if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
-		passwordChanges(ctx, req.Config, plan, state) || !plan.IPConfig.Equal(state.IPConfig) || restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() {
-		resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), types.ListUnknown(stepType))
-		resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())
-		resp.Plan.SetAttribute(ctx, path.Root("url"), types.StringUnknown())
+		passwordChanges(ctx, req.Config, plan, state, &resp.Diagnostics) || !plan.IPConfig.Equal(state.IPConfig) ||
+		restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() {
+		set("deployment_log", types.ListUnknown(stepType))
+		set("ip_address", types.StringUnknown())
+		set("url", types.StringUnknown())
 	} else {
-		resp.Plan.SetAttribute(ctx, path.Root("deployment_log"), state.DeploymentLog)
-		resp.Plan.SetAttribute(ctx, path.Root("ip_address"), state.IPAddress)
-		resp.Plan.SetAttribute(ctx, path.Root("url"), state.URL)
+		set("deployment_log", state.DeploymentLog)
+		set("ip_address", state.IPAddress)
+		set("url", state.URL)
 	}
 }
 
-// writeOnlyPassword reports whether the configuration sets password_wo.
-func writeOnlyPassword(ctx context.Context, config tfsdk.Config) bool {
+// configuredPasswordWO is password_wo as the configuration sets it: write-only
+// values are in the configuration only, never in the plan.
+func configuredPasswordWO(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) string {
 	var wo types.String
-	config.GetAttribute(ctx, path.Root("password_wo"), &wo)
+	diags.Append(config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
+	return wo.ValueString()
+}
+
+// writeOnlyPassword reports whether the configuration sets password_wo.
+func writeOnlyPassword(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) bool {
+	var wo types.String
+	diags.Append(config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
 	return !wo.IsNull() && !wo.IsUnknown()
 }
 
 // passwordChanges reports whether an update sets root's password: a new
 // password, or a new password_wo_version with password_wo set.
-func passwordChanges(ctx context.Context, config tfsdk.Config, plan, state applicationModel) bool {
+func passwordChanges(ctx context.Context, config tfsdk.Config, plan, state applicationModel, diags *diag.Diagnostics) bool {
 	if !plan.Password.IsNull() && !plan.Password.IsUnknown() && !plan.Password.Equal(state.Password) {
 		return true
 	}
-	return !plan.PasswordVersion.Equal(state.PasswordVersion) && writeOnlyPassword(ctx, config)
+	return !plan.PasswordVersion.Equal(state.PasswordVersion) && writeOnlyPassword(ctx, config, diags)
 }
 
 // restoreChanges reports whether an update restores a backup over the app:

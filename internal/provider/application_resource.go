@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
@@ -45,32 +46,24 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	defer cancel()
 
 	password := plan.Password.ValueString()
-	if writeOnlyPassword(ctx, req.Config) {
-		var wo types.String
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-		password, plan.Password = wo.ValueString(), types.StringNull()
+	if writeOnlyPassword(ctx, req.Config, &resp.Diagnostics) {
+		password, plan.Password = configuredPasswordWO(ctx, req.Config, &resp.Diagnostics), types.StringNull()
 	} else if plan.Password.IsUnknown() || plan.Password.IsNull() {
 		password = randomPassword()
 		plan.Password = types.StringValue(password)
 	}
-	address, gateway := ipConfigOf(plan.IPConfig)
-	spec := deploy.Spec{
-		IPConfig: address, Gateway: gateway,
-		CatalogID: plan.CatalogID.ValueString(), Hostname: plan.Hostname.ValueString(), Node: stringOrEmpty(plan.Node),
-		Template: stringOrEmpty(plan.Template), Storage: stringOrEmpty(plan.Storage), Bridge: plan.Bridge.ValueString(),
-		SSHPublicKeys: plan.SSHPublicKeys.ValueString(), Password: password, Description: plan.Description.ValueString(),
-		Memory: int(plan.Memory.ValueInt64()), Cores: int(plan.Cores.ValueInt64()), DiskGB: int(plan.DiskGB.ValueInt64()),
-		Environment: stringMap(ctx, plan.Environment), Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
-		PortAllocationID: plan.PortAllocation.ValueString(), RestoreFrom: plan.RestoreFrom.ValueString(),
+	spec := plan.spec(ctx, password, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	app, err := r.deps().Create(ctx, spec, func(a deploy.App) {
 		// The container exists: save it now, so a failure later taints it
 		// instead of leaving an orphan.
-		applyApp(ctx, &plan, a)
+		plan.setApp(ctx, a, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		writeIdentity(ctx, resp.Private, a.Identity, &resp.Diagnostics)
 	})
-	applyApp(ctx, &plan, app)
+	plan.setApp(ctx, app, &resp.Diagnostics)
 	writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
 	if err != nil {
 		if app.VMID != 0 {
@@ -93,16 +86,8 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	// One call and a share of the cluster listing when the address is
-	// known; the status and the address only when they are needed.
-	node, vmid, running := state.Node.ValueString(), int(state.VMID.ValueInt64()), state.Status.ValueString() == "running"
-	var o deploy.Observed
-	var err error
-	if state.IPAddress.ValueString() == "" || !running {
-		o, err = r.deps().Observe(ctx, node, vmid)
-	} else {
-		o, err = r.deps().ObserveCheap(ctx, node, vmid, running)
-	}
+	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
+	o, err := r.observe(ctx, state)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
 		return
@@ -114,14 +99,7 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 		o.Gone = true
 	}
 	if o.Gone {
-		// Deleted out of band: its ports are free again, and the plan will
-		// create the application anew with a fresh pair.
-		if id := state.AllocationID.ValueString(); id != "" {
-			if err := r.data.ports.Release(ctx, id); err != nil {
-				resp.Diagnostics.AddWarning("Ports of a deleted application not released", err.Error())
-			}
-		}
-		resp.State.RemoveResource(ctx)
+		r.forget(ctx, state, resp)
 		return
 	}
 	if identity == "" && o.Identity != "" {
@@ -135,29 +113,41 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 			resp.Diagnostics.AddWarning("Deployment mark not removed", fmt.Sprintf("%s keeps its %s tag until the next refresh: %v", state.ID.ValueString(), deploy.TagDeploying, err))
 		}
 	}
-	state.Memory, state.Cores = types.Int64Value(int64(o.Memory)), types.Int64Value(int64(o.Cores))
-	if o.DiskGB > 0 {
-		state.DiskGB = types.Int64Value(int64(o.DiskGB))
+	state.setObserved(ctx, o, r.appURL(state.CatalogID.ValueString(), o.IP), &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// observe reads the container: one call and a share of the cluster listing
+// when the address is known, the status and the address only when they are
+// needed.
+func (r *applicationResource) observe(ctx context.Context, state applicationModel) (deploy.Observed, error) {
+	node, vmid, running := state.Node.ValueString(), int(state.VMID.ValueInt64()), state.Status.ValueString() == statusRunning
+	if state.IPAddress.ValueString() == "" || !running {
+		return r.deps().Observe(ctx, node, vmid)
 	}
-	state.Status = types.StringValue(map[bool]string{true: "running", false: "stopped"}[o.Running])
-	state.Hostname = types.StringValue(o.Hostname)
-	state.IPConfig = ipConfigValue(state.IPConfig, o.IPConfig, o.Gateway)
-	if o.Description != "" || !state.Description.IsNull() {
-		state.Description = types.StringValue(o.Description)
-	}
-	if len(o.Tags) > 0 || !state.Tags.IsNull() {
-		state.Tags, _ = types.SetValueFrom(ctx, types.StringType, nonNil(o.Tags))
-	}
-	if !o.Running {
-		state.IPAddress, state.URL = types.StringValue(""), types.StringValue("")
-	}
-	if o.Running && o.IP != "" {
-		state.IPAddress = types.StringValue(o.IP)
-		if entry, ok := r.data.catalog.Get(state.CatalogID.ValueString()); ok {
-			state.URL = types.StringValue(fmt.Sprintf("http://%s:%d", o.IP, entry.MainPort()))
+	return r.deps().ObserveCheap(ctx, node, vmid, running)
+}
+
+// forget removes an application deleted out of band from the state: its
+// ports are free again, and the plan will create the application anew with
+// a fresh pair.
+func (r *applicationResource) forget(ctx context.Context, state applicationModel, resp *resource.ReadResponse) {
+	if id := state.AllocationID.ValueString(); id != "" {
+		if err := r.data.ports.Release(ctx, id); err != nil {
+			resp.Diagnostics.AddWarning("Ports of a deleted application not released", err.Error())
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.State.RemoveResource(ctx)
+}
+
+// appURL is where the app answers, or "" without an address or a catalog
+// entry.
+func (r *applicationResource) appURL(catalogID, ip string) string {
+	entry, ok := r.data.catalog.Get(catalogID)
+	if !ok || ip == "" {
+		return ""
+	}
+	return fmt.Sprintf("http://%s:%d", ip, entry.MainPort())
 }
 
 func (r *applicationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -182,66 +172,14 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	var takenOver []deploy.Step
 	if state.CatalogID.ValueString() == "" {
-		// An imported container without an app: deploy the app into it.
-		app, err := r.deps().TakeOver(ctx, node, vmid, deploy.Spec{
-			CatalogID: plan.CatalogID.ValueString(), Hostname: plan.Hostname.ValueString(), Environment: stringMap(ctx, plan.Environment),
-			Tags: stringSet(ctx, plan.Tags), Stopped: plan.Status.ValueString() == "stopped",
-		})
-		if err != nil {
-			// The container may carry the app's identity already: keep it,
-			// so the next apply recognises the container and tries again.
-			writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
-			resp.Diagnostics.AddError("Unable to deploy the application into the imported container", fmt.Sprintf("deploying %s into %s: %v", plan.CatalogID.ValueString(), state.ID.ValueString(), err))
+		var ok bool
+		if takenOver, identity, ok = r.takeOver(ctx, &plan, &state, resp); !ok {
 			return
 		}
-		takenOver = app.Log
-		identity = app.Identity
-		writeIdentity(ctx, resp.Private, identity, &resp.Diagnostics)
-		plan.PublicPort, plan.InternalPort = types.Int64Value(int64(app.PublicPort)), types.Int64Value(int64(app.InternalPort))
-		plan.AllocationID = types.StringValue(app.AllocationID)
-		plan.IPAddress, plan.URL = types.StringValue(app.IP), types.StringValue(app.URL)
-		// The app now runs as configured: what remains are the container's settings.
-		state.CatalogID, state.PublicPort, state.InternalPort = plan.CatalogID, plan.PublicPort, plan.InternalPort
-		state.Tags, state.Environment, state.Status, state.RestartTriggers = plan.Tags, plan.Environment, plan.Status, plan.RestartTriggers
 	}
-	c := deploy.Change{CatalogID: state.CatalogID.ValueString(), Identity: identity, PublicPort: int(state.PublicPort.ValueInt64()), InternalPort: int(state.InternalPort.ValueInt64())}
-	if !plan.Memory.IsUnknown() && !plan.Memory.Equal(state.Memory) {
-		c.Memory = int(plan.Memory.ValueInt64())
-	}
-	if !plan.Cores.IsUnknown() && !plan.Cores.Equal(state.Cores) {
-		c.Cores = int(plan.Cores.ValueInt64())
-	}
-	if !plan.DiskGB.IsUnknown() && !plan.DiskGB.Equal(state.DiskGB) {
-		c.DiskGB = int(plan.DiskGB.ValueInt64())
-	}
-	if !plan.Description.Equal(state.Description) {
-		d := plan.Description.ValueString()
-		c.Description = &d
-	}
-	if !plan.Tags.Equal(state.Tags) {
-		c.Tags = nonNil(stringSet(ctx, plan.Tags))
-	}
-	c.Environment, c.Redeploy = stringMap(ctx, plan.Environment), !plan.Environment.Equal(state.Environment)
-	if restoreChanges(plan, state) {
-		c.RestoreFrom = plan.RestoreFrom.ValueString()
-	}
-	c.Restart = !plan.RestartTriggers.Equal(state.RestartTriggers)
-	if !plan.Status.Equal(state.Status) {
-		running := plan.Status.ValueString() == "running"
-		c.Running = &running
-	}
-	if !plan.IPConfig.Equal(state.IPConfig) {
-		address, gateway := ipConfigOf(plan.IPConfig)
-		c.Network = &deploy.Network{IP: address, Gateway: gateway}
-	}
-	if passwordChanges(ctx, req.Config, plan, state) {
-		password := plan.Password.ValueString()
-		if plan.Password.IsNull() {
-			var wo types.String
-			resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-			password = wo.ValueString()
-		}
-		c.Password = &password
+	c := plan.change(ctx, state, identity, r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	steps, err := r.deps().Update(ctx, node, vmid, c)
 	steps = append(takenOver, steps...)
@@ -250,35 +188,85 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	if takenOver != nil {
-		plan.DeploymentLog = stepList(ctx, steps)
+		plan.DeploymentLog = stepList(ctx, steps, &resp.Diagnostics)
 	}
 	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil || c.RestoreFrom != "") {
-		plan.DeploymentLog = stepList(ctx, steps)
-		o, err := r.deps().Observe(ctx, node, vmid)
-		plan.IPAddress, plan.URL = state.IPAddress, state.URL
-		if err != nil {
-			resp.Diagnostics.AddWarning("Address not read", fmt.Sprintf("reading the address of %s after the update: %v; the next refresh reads it", state.ID.ValueString(), err))
-		} else {
-			plan.IPAddress, plan.URL = types.StringValue(o.IP), types.StringValue("")
-			if entry, ok := r.data.catalog.Get(state.CatalogID.ValueString()); ok && o.IP != "" {
-				plan.URL = types.StringValue(fmt.Sprintf("http://%s:%d", o.IP, entry.MainPort()))
-			}
-		}
+		plan.DeploymentLog = stepList(ctx, steps, &resp.Diagnostics)
+		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}
-	// Computed values the plan left open and no step set keep what the
-	// state had (an imported container has no template or password known).
+	keepUnknown(&plan, state)
+	if plan.DeploymentLog.IsUnknown() {
+		plan.DeploymentLog = stepList(ctx, steps, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// takeOver deploys the configured app into a container imported without
+// one. The plan gets the app's ports and address; the state, which the
+// change is measured against, gets the app's settings, as the app now runs
+// as configured. ok is false when the deployment failed.
+func (r *applicationResource) takeOver(ctx context.Context, plan, state *applicationModel, resp *resource.UpdateResponse) (log []deploy.Step, identity string, ok bool) {
+	spec := plan.takeOverSpec(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return nil, "", false
+	}
+	app, err := r.deps().TakeOver(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), spec)
+	// The container may carry the app's identity even after a failure:
+	// keep it, so the next apply recognises the container and tries again.
+	writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to deploy the application into the imported container",
+			fmt.Sprintf("deploying %s into %s: %v", plan.CatalogID.ValueString(), state.ID.ValueString(), err))
+		return nil, "", false
+	}
+	plan.setPorts(app.AllocationID, app.PublicPort, app.InternalPort)
+	plan.setAddress(app.IP, app.URL)
+	state.CatalogID, state.PublicPort, state.InternalPort = plan.CatalogID, plan.PublicPort, plan.InternalPort
+	state.Tags, state.Environment, state.Status, state.RestartTriggers = plan.Tags, plan.Environment, plan.Status, plan.RestartTriggers
+	return app.Log, app.Identity, true
+}
+
+// newPassword is root's password an update sets, nil when it stays.
+func (r *applicationResource) newPassword(ctx context.Context, config tfsdk.Config, plan, state applicationModel, diags *diag.Diagnostics) *string {
+	if !passwordChanges(ctx, config, plan, state, diags) {
+		return nil
+	}
+	password := plan.Password.ValueString()
+	if plan.Password.IsNull() {
+		password = configuredPasswordWO(ctx, config, diags)
+	}
+	return &password
+}
+
+// readAddress reads the container's address after an update that may have
+// changed it; a failed read keeps the state's and leaves it to the next
+// refresh.
+func (r *applicationResource) readAddress(ctx context.Context, plan *applicationModel, state applicationModel, diags *diag.Diagnostics) {
+	o, err := r.deps().Observe(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
+	if err != nil {
+		plan.IPAddress, plan.URL = state.IPAddress, state.URL
+		diags.AddWarning("Address not read", fmt.Sprintf("reading the address of %s after the update: %v; the next refresh reads it", state.ID.ValueString(), err))
+		return
+	}
+	plan.setAddress(o.IP, r.appURL(state.CatalogID.ValueString(), o.IP))
+}
+
+// keepUnknown gives the computed values the plan left open and no step set
+// what the state had (an imported container has no template or password
+// known).
+func keepUnknown(plan *applicationModel, state applicationModel) {
 	for _, v := range []struct{ planned, had *types.String }{
-		{&plan.Password, &state.Password}, {&plan.Template, &state.Template}, {&plan.Storage, &state.Storage},
-		{&plan.IPAddress, &state.IPAddress}, {&plan.URL, &state.URL}, {&plan.AllocationID, &state.AllocationID},
+		{&plan.Password, &state.Password},
+		{&plan.Template, &state.Template},
+		{&plan.Storage, &state.Storage},
+		{&plan.IPAddress, &state.IPAddress},
+		{&plan.URL, &state.URL},
+		{&plan.AllocationID, &state.AllocationID},
 	} {
 		if v.planned.IsUnknown() {
 			*v.planned = *v.had
 		}
 	}
-	if plan.DeploymentLog.IsUnknown() {
-		plan.DeploymentLog = stepList(ctx, steps)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -28,17 +30,71 @@ var (
 	envKeyPattern      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-var stepType = types.ObjectType{AttrTypes: map[string]attr.Type{
-	"step": types.StringType, "status": types.StringType, "message": types.StringType,
-	"started_at": types.StringType, "duration_ms": types.Int64Type,
-}}
+// Values the schema, its validators and its descriptions share.
+const (
+	statusRunning = "running"
+	statusStopped = "stopped"
+	defaultStatus = statusRunning
+	defaultBridge = "vmbr0"
+)
+
+// applicationStatuses are the values of status.
+var applicationStatuses = []string{statusRunning, statusStopped}
+
+// stepAttributes are the fields of one deployment_log entry, with their
+// descriptions; stepType is their object type.
+var stepAttributes = map[string]schema.Attribute{
+	"step": schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "What the step did, for example `allocate ports` or `compose up`.",
+	},
+	"status": schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "How the step ended: `ok` or `failed`.",
+	},
+	"message": schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "What the step reported: its result, or the error it failed with.",
+	},
+	"started_at": schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "When the step started (RFC 3339).",
+	},
+	"duration_ms": schema.Int64Attribute{
+		Computed:            true,
+		MarkdownDescription: "How long the step took, in milliseconds.",
+	},
+}
+
+var stepType = types.ObjectType{AttrTypes: attrTypes(stepAttributes)}
+
+// attrTypes is the type of each attribute, for an object type that matches
+// a nested schema.
+func attrTypes(attributes map[string]schema.Attribute) map[string]attr.Type {
+	out := make(map[string]attr.Type, len(attributes))
+	for name, a := range attributes {
+		out[name] = a.GetType()
+	}
+	return out
+}
+
+// replaceCatalogID replaces the application when its app changes, except on
+// a container imported without an app, which the new catalog_id deploys into.
+func replaceCatalogID() planmodifier.String {
+	const description = "Replaces the application, unless it is an imported container without an app yet."
+	return stringplanmodifier.RequiresReplaceIf(
+		func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+			resp.RequiresReplace = req.StateValue.ValueString() != ""
+		},
+		description,
+		description,
+	)
+}
 
 func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	keepInt := []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}
 	replaceIfSet := []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()}
-	computedInt := func(desc string) schema.Int64Attribute {
-		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A catalog app running in its own LXC container: the container is created, started, given Docker and the " +
 			"app's compose project, and checked until every service runs. Needs the provider's `ssh` block.\n\n" +
@@ -47,32 +103,64 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"guest is never changed or deleted; the app leaves the state with a warning and the next apply creates it anew. The tags " +
 			"`proximity` and `px-*` are Proximity's own and cannot be set in `tags`.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`node/vmid`.", PlanModifiers: keep},
+			// Required attributes
 			"catalog_id": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Catalog id of the app, for example `nextcloud`. Changing it replaces the application; " +
+				Required: true,
+				MarkdownDescription: "Catalog id of the app, for example `nextcloud`. Changing it replaces the application; " +
 					"on a container imported without an app, setting it deploys the app into that container in place.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
-					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-						resp.RequiresReplace = req.StateValue.ValueString() != ""
-					},
-					"Replaces the application, unless it is an imported container without an app yet.",
-					"Replaces the application, unless it is an imported container without an app yet.")},
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{replaceCatalogID()},
 			},
 			"hostname": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Container hostname: one RFC 1123 label (lower-case letters, digits, dashes). Changing it replaces the application.",
-				Validators:    []validator.String{stringvalidator.RegexMatches(hostnamePattern, "must be one DNS label: lower-case letters, digits and dashes, at most 63, not starting or ending with a dash")},
+				Required:            true,
+				MarkdownDescription: "Container hostname: one RFC 1123 label (lower-case letters, digits, dashes). Changing it replaces the application.",
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(hostnamePattern, "must be one DNS label: lower-case letters, digits and dashes, at most 63, not starting or ending with a dash"),
+				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"node":     schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app.", PlanModifiers: replaceIfSet},
-			"template": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.", PlanModifiers: replaceIfSet},
-			"storage":  schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.", PlanModifiers: replaceIfSet},
-			"bridge":   schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("vmbr0"), MarkdownDescription: "Network bridge. Default `vmbr0`.", Validators: []validator.String{bridgeValidator()}, PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+
+			// Optional attributes
+			"node": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app.",
+				PlanModifiers:       replaceIfSet,
+			},
+			"template": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.",
+				PlanModifiers:       replaceIfSet,
+			},
+			"storage": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.",
+				PlanModifiers:       replaceIfSet,
+			},
+			"bridge": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(defaultBridge),
+				MarkdownDescription: fmt.Sprintf("Network bridge. Default `%s`.", defaultBridge),
+				Validators:          []validator.String{bridgeValidator()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
 			"ip_config": schema.SingleNestedAttribute{
-				Optional: true, MarkdownDescription: "Address of the container on `bridge`. Default: DHCP. Changes in place (the app keeps its container and data).",
+				Optional:            true,
+				MarkdownDescription: "Address of the container on `bridge`. Default: DHCP. Changes in place (the app keeps its container and data).",
 				Attributes: map[string]schema.Attribute{
-					"address": schema.StringAttribute{Required: true, MarkdownDescription: "`dhcp`, or a static IPv4 address with its prefix length, such as `192.168.1.50/24`.", Validators: []validator.String{ipAddressValidator()}},
-					"gateway": schema.StringAttribute{Optional: true, MarkdownDescription: "Default gateway for a static address, such as `192.168.1.1`.", Validators: []validator.String{gatewayValidator()}},
+					"address": schema.StringAttribute{
+						Required:            true,
+						MarkdownDescription: "`dhcp`, or a static IPv4 address with its prefix length, such as `192.168.1.50/24`.",
+						Validators:          []validator.String{ipAddressValidator()},
+					},
+					"gateway": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "Default gateway for a static address, such as `192.168.1.1`.",
+						Validators:          []validator.String{gatewayValidator()},
+					},
 				},
 			},
 			"restore_from": schema.StringAttribute{
@@ -80,29 +168,49 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "A backup (volid, from `proximity_backup` or `proximity_backups`) to create the container from instead of the template; " +
 					"the app keeps the backup's ports when they are free. Changing it on an existing application restores that backup over it in place " +
 					"(graceful stop, restore, start), which replaces the container's data with the backup's.",
-				Validators: []validator.String{stringvalidator.RegexMatches(backupVolIDPattern, "must be a backup volid, such as local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst")},
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(backupVolIDPattern, "must be a backup volid, such as local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst"),
+				},
 			},
-			"ssh_public_keys": schema.StringAttribute{Optional: true, MarkdownDescription: "Public keys for root in the container (one per line), set at creation.", PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"ssh_public_keys": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Public keys for root in the container (one per line), set at creation.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
 			"memory": schema.Int64Attribute{
-				Optional: true, Computed: true, MarkdownDescription: "Memory in MB. Default: the catalog minimum; it cannot be lower. Changes in place.",
-				Validators: []validator.Int64{int64validator.AtLeast(16)}, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Memory in MB. Default: the catalog minimum; it cannot be lower. Changes in place.",
+				Validators:          []validator.Int64{int64validator.AtLeast(16)},
+				PlanModifiers:       keepInt,
 			},
 			"cores": schema.Int64Attribute{
-				Optional: true, Computed: true, MarkdownDescription: "CPU cores. Default: the catalog minimum. Changes in place.",
-				Validators: []validator.Int64{int64validator.Between(1, 8192)}, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "CPU cores. Default: the catalog minimum. Changes in place.",
+				Validators:          []validator.Int64{int64validator.Between(1, 8192)},
+				PlanModifiers:       keepInt,
 			},
 			"disk_gb": schema.Int64Attribute{
-				Optional: true, Computed: true, MarkdownDescription: "Root disk in GB. Default: the catalog minimum. Grows in place; it cannot shrink.",
-				Validators: []validator.Int64{int64validator.AtLeast(1)}, PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Root disk in GB. Default: the catalog minimum. Grows in place; it cannot shrink.",
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       keepInt,
 			},
 			"environment": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType, Sensitive: true,
+				Optional:            true,
+				Sensitive:           true,
+				ElementType:         types.StringType,
 				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project in place.",
-				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(envKeyPattern,
-					"must be a variable name: letters, digits and underscores, not starting with a digit"))},
+				Validators: []validator.Map{
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(envKeyPattern, "must be a variable name: letters, digits and underscores, not starting with a digit")),
+				},
 			},
 			"password": schema.StringAttribute{
-				Optional: true, Computed: true, Sensitive: true,
+				Optional:  true,
+				Computed:  true,
+				Sensitive: true,
 				MarkdownDescription: "Root password of the container; generated when neither this nor `password_wo` is given. A change sets it in place " +
 					"(with `chpasswd` in the running container). It is kept in the state; use `password_wo` to keep it out.",
 				Validators: []validator.String{
@@ -113,45 +221,107 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				PlanModifiers: keep,
 			},
 			"password_wo": schema.StringAttribute{
-				Optional: true, WriteOnly: true, Sensitive: true,
+				Optional:  true,
+				WriteOnly: true,
+				Sensitive: true,
 				MarkdownDescription: "Root password, write-only: used and never stored (Terraform 1.11+, OpenTofu 1.11+). " +
 					"Bump `password_wo_version` to set a new value on an existing application.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(5), passwordValidator()},
+				Validators: []validator.String{
+					stringvalidator.LengthAtLeast(5),
+					passwordValidator(),
+				},
 			},
 			"password_wo_version": schema.Int64Attribute{
-				Optional: true, MarkdownDescription: "Any change sets `password_wo` again as root's password, in place.",
-				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
+				Optional:            true,
+				MarkdownDescription: "Any change sets `password_wo` again as root's password, in place.",
+				Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
 			},
 			"status": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString("running"),
-				MarkdownDescription: "`running` (default) or `stopped`. Changes in place.",
-				Validators:          []validator.String{stringvalidator.OneOf("running", "stopped")},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(defaultStatus),
+				MarkdownDescription: fmt.Sprintf("%s (default `%s`). Changes in place.", oneOfMarkdown(applicationStatuses), defaultStatus),
+				Validators:          []validator.String{stringvalidator.OneOf(applicationStatuses...)},
 			},
 			"restart_triggers": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType,
+				Optional:            true,
+				ElementType:         types.StringType,
 				MarkdownDescription: "Any change to these values restarts the app's services without recreating anything.",
 			},
 			"tags": schema.SetAttribute{
-				Optional: true, ElementType: types.StringType,
+				Optional:            true,
+				ElementType:         types.StringType,
 				MarkdownDescription: "Your tags on the container (lower case, as PVE stores them). Proximity's own tags are kept apart and never show here.",
 				Validators: []validator.Set{setvalidator.ValueStringsAre(
 					stringvalidator.RegexMatches(userTagPattern, "must be lower case: letters, digits, _ + . - (PVE lower-cases tags)"),
 					reservedTagValidator(),
 				)},
 			},
-			"description":   schema.StringAttribute{Optional: true, MarkdownDescription: "Description shown in the PVE web interface. Changes in place."},
-			"vmid":          computedInt("VMID of the container."),
-			"public_port":   computedInt("Public port of the app, unique in the cluster."),
-			"internal_port": computedInt("Internal port of the app, unique in the cluster."),
-			"allocation_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the port pair the application allocated itself (empty with `port_allocation_id`); released on destroy.", PlanModifiers: keep},
+			"description": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Description shown in the PVE web interface. Changes in place.",
+			},
 			"port_allocation_id": schema.StringAttribute{
-				Optional: true, MarkdownDescription: "Use the pair of a `proximity_port_allocation` (its `id`) instead of allocating one; the pair stays allocated when the application is destroyed.",
+				Optional: true,
+				MarkdownDescription: "Use the pair of a `proximity_port_allocation` (its `id`) instead of allocating one; " +
+					"the pair stays allocated when the application is destroyed.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"ip_address":     schema.StringAttribute{Computed: true, MarkdownDescription: "IPv4 address of the container."},
-			"url":            schema.StringAttribute{Computed: true, MarkdownDescription: "`http://<ip>:<main port>`."},
-			"deployment_log": schema.ListAttribute{Computed: true, ElementType: stepType, MarkdownDescription: "Steps of the last create or update: step, status, message, started_at, duration_ms.", PlanModifiers: nil},
-			"timeouts":       timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+
+			// Computed attributes
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`node/vmid`.",
+				PlanModifiers:       keep,
+			},
+			"vmid": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "VMID of the container.",
+				PlanModifiers:       keepInt,
+			},
+			"public_port": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Public port of the app, unique in the cluster.",
+				PlanModifiers:       keepInt,
+			},
+			"internal_port": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Internal port of the app, unique in the cluster.",
+				PlanModifiers:       keepInt,
+			},
+			"allocation_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Id of the port pair the application allocated itself (empty with `port_allocation_id`); released on destroy.",
+				PlanModifiers:       keep,
+			},
+			"ip_address": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "IPv4 address of the container.",
+			},
+			"url": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`http://<ip>:<main port>`.",
+			},
+			"deployment_log": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "Steps of the last create or update, in order.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: stepAttributes,
+				},
+			},
 		},
 	}
+}
+
+// oneOfMarkdown lists allowed values for a description: `a`, `b` or `c`.
+func oneOfMarkdown(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "`" + v + "`"
+	}
+	if len(quoted) < 2 {
+		return strings.Join(quoted, "")
+	}
+	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -45,10 +44,17 @@ func (m backupModel) target() (string, int) {
 	return m.Node.ValueString(), int(m.VMID.ValueInt64())
 }
 
+// set records an archive as PVE lists it: the resource's create, read and
+// import, and each entry of proximity_backups. Notes left null stay null
+// while the archive has none.
 func (m *backupModel) set(b deploy.Backup) {
-	m.ID, m.VolID = types.StringValue(b.VolID), types.StringValue(b.VolID)
-	m.Node, m.VMID, m.Storage = types.StringValue(b.Node), types.Int64Value(int64(b.VMID)), types.StringValue(b.Storage)
-	m.Size, m.Format = types.Int64Value(b.Size), types.StringValue(b.Format)
+	m.ID = types.StringValue(b.VolID)
+	m.VolID = types.StringValue(b.VolID)
+	m.Node = types.StringValue(b.Node)
+	m.VMID = types.Int64Value(int64(b.VMID))
+	m.Storage = types.StringValue(b.Storage)
+	m.Size = types.Int64Value(b.Size)
+	m.Format = types.StringValue(b.Format)
 	m.CreatedAt = types.StringValue(b.CreatedAt.Format(time.RFC3339))
 	m.Protected = types.BoolValue(b.Protected)
 	if b.Notes != "" || !m.Notes.IsNull() {
@@ -151,20 +157,14 @@ func (r *backupResource) ImportState(ctx context.Context, req resource.ImportSta
 		resp.Diagnostics.AddError("Unable to import the backup", err.Error())
 		return
 	}
-	set := func(name string, v any) { resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...) }
-	set("id", b.VolID)
-	set("volid", b.VolID)
-	set("node", b.Node)
-	set("vmid", int64(b.VMID))
-	set("storage", b.Storage)
-	set("size", b.Size)
-	set("format", b.Format)
-	set("created_at", b.CreatedAt.Format(time.RFC3339))
-	set("protected", b.Protected)
-	set("compress", deploy.CompressOf(b.Format))
-	if b.Notes != "" {
-		set("notes", b.Notes)
+	var m backupModel
+	resp.Diagnostics.Append(blankModel(ctx, resp.State, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
+	m.set(b)
+	m.Compress = types.StringValue(deploy.CompressOf(b.Format))
 	// application_id and mode are not recorded in the archive: the
 	// configuration's values are taken as they are.
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -18,6 +19,19 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// Values the schema, its validators and its descriptions share.
+const (
+	defaultBackupMode = "snapshot"
+	defaultCompress   = "zstd"
+)
+
+var (
+	// backupModes are vzdump's modes.
+	backupModes = []string{"snapshot", "suspend", "stop"}
+	// backupCompressions are vzdump's compress values, as the resource takes them.
+	backupCompressions = []string{"zstd", "gzip", "lzo", "none"}
 )
 
 // applicationIDPattern is a proximity_application id: node/vmid.
@@ -51,15 +65,20 @@ func replaceOnceKnown() planmodifier.String {
 func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := stringplanmodifier.UseStateForUnknown()
 	computedString := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{keep}}
+		return schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: desc,
+			PlanModifiers:       []planmodifier.String{keep},
+		}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A vzdump archive of an application's container (or of any container, by `node` and `vmid`). " +
 			"Restore it with `restore_from` on a `proximity_application`.",
 		Attributes: map[string]schema.Attribute{
-			"id": computedString("The archive's volid."),
+			// Optional attributes (application_id, or node and vmid, is required)
 			"application_id": schema.StringAttribute{
-				Optional: true, MarkdownDescription: "`id` of the `proximity_application` to back up (`node/vmid`). Or give `node` and `vmid`.",
+				Optional:            true,
+				MarkdownDescription: "`id` of the `proximity_application` to back up (`node/vmid`). Or give `node` and `vmid`.",
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123"),
 					stringvalidator.ConflictsWith(path.MatchRoot("node"), path.MatchRoot("vmid")),
@@ -67,46 +86,63 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
 			},
 			"node": schema.StringAttribute{
-				Optional: true, Computed: true, MarkdownDescription: "Node of the container, with `vmid`.",
-				Validators:    []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("vmid"))},
-				PlanModifiers: []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Node of the container, with `vmid`.",
+				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("vmid"))},
+				PlanModifiers:       []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"vmid": schema.Int64Attribute{
-				Optional: true, Computed: true, MarkdownDescription: "VMID of the container, with `node`.",
-				Validators:    []validator.Int64{int64validator.AtLeast(100), int64validator.AlsoRequires(path.MatchRoot("node"))},
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "VMID of the container, with `node`.",
+				Validators:          []validator.Int64{int64validator.AtLeast(100), int64validator.AlsoRequires(path.MatchRoot("node"))},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()},
 			},
 			"storage": schema.StringAttribute{
-				Optional: true, Computed: true, MarkdownDescription: "Storage for the archive. Default: the node's first storage (by name) that holds backups.",
-				PlanModifiers: []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Storage for the archive. Default: the node's first storage (by name) that holds backups.",
+				PlanModifiers:       []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"mode": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString("snapshot"),
-				MarkdownDescription: "`snapshot` (default: no downtime), `suspend`, or `stop` (the app stops for the backup and starts again).",
-				Validators:          []validator.String{stringvalidator.OneOf("snapshot", "suspend", "stop")},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(defaultBackupMode),
+				MarkdownDescription: fmt.Sprintf("%s (default `%s`: no downtime); with `stop` the app stops for the backup and starts again.", oneOfMarkdown(backupModes), defaultBackupMode),
+				Validators:          []validator.String{stringvalidator.OneOf(backupModes...)},
 				PlanModifiers:       []planmodifier.String{replaceOnceKnown()},
 			},
 			"compress": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString("zstd"),
-				MarkdownDescription: "`zstd` (default), `gzip`, `lzo` or `none`.",
-				Validators:          []validator.String{stringvalidator.OneOf("zstd", "gzip", "lzo", "none")},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(defaultCompress),
+				MarkdownDescription: fmt.Sprintf("%s (default `%s`).", oneOfMarkdown(backupCompressions), defaultCompress),
+				Validators:          []validator.String{stringvalidator.OneOf(backupCompressions...)},
 				PlanModifiers:       []planmodifier.String{replaceOnceKnown()},
 			},
 			"notes": schema.StringAttribute{
-				Optional: true, MarkdownDescription: "Notes on the archive, shown in the PVE web interface. Change in place.",
+				Optional:            true,
+				MarkdownDescription: "Notes on the archive, shown in the PVE web interface. Change in place.",
 			},
 			"protected": schema.BoolAttribute{
-				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
 				MarkdownDescription: "A protected archive cannot be removed, by prune jobs or by destroy. Changes in place.",
 			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+
+			// Computed attributes
+			"id":    computedString("The archive's volid."),
 			"volid": computedString("Volume id of the archive, such as `local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst`."),
 			"size": schema.Int64Attribute{
-				Computed: true, MarkdownDescription: "Size of the archive in bytes.",
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				Computed:            true,
+				MarkdownDescription: "Size of the archive in bytes.",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"format":     computedString("Archive format: `tar.zst`, `tar.gz`, `tar.lzo` or `tar`."),
 			"created_at": computedString("When the backup was made (RFC 3339)."),
-			"timeouts":   timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
 }

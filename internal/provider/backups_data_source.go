@@ -3,11 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
-	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"strconv"
 	"strings"
-	"time"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -15,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
 var (
@@ -56,32 +57,57 @@ func (d *backupsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *backupsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computed := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+		return schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: desc,
+		}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Every vzdump archive of an application's container (or of a VMID), on every online node, newest first.",
 		Attributes: map[string]schema.Attribute{
-			"timeouts": dstimeouts.Attributes(ctx),
-			"id":       computed("The VMID and storage asked for."),
+			// Optional attributes (application_id or vmid is required)
 			"application_id": schema.StringAttribute{
-				Optional: true, MarkdownDescription: "`id` of a `proximity_application` (`node/vmid`). Or give `vmid`.",
-				Validators: []validator.String{stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123")},
+				Optional:            true,
+				MarkdownDescription: "`id` of a `proximity_application` (`node/vmid`). Or give `vmid`.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123")},
 			},
-			"vmid":    schema.Int64Attribute{Optional: true, MarkdownDescription: "VMID whose archives to list."},
-			"storage": schema.StringAttribute{Optional: true, MarkdownDescription: "Only this storage. Default: every storage that holds backups."},
+			"vmid": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "VMID whose archives to list.",
+			},
+			"storage": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Only this storage. Default: every storage that holds backups.",
+			},
+			"timeouts": dstimeouts.Attributes(ctx),
+
+			// Computed attributes
+			"id": computed("The VMID and storage asked for."),
 			"backups": schema.ListNestedAttribute{
-				Computed: true, MarkdownDescription: "The archives, newest first.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"volid":      computed("Volume id, for `restore_from` or import."),
-					"node":       computed("Node the archive was listed on."),
-					"storage":    computed("Storage of the archive."),
-					"vmid":       schema.Int64Attribute{Computed: true, MarkdownDescription: "VMID the archive was made of."},
-					"size":       schema.Int64Attribute{Computed: true, MarkdownDescription: "Size in bytes."},
-					"format":     computed("`tar.zst`, `tar.gz`, `tar.lzo` or `tar`."),
-					"created_at": computed("When the backup was made (RFC 3339)."),
-					"notes":      computed("First line of the notes, as PVE lists them."),
-					"protected":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the archive is protected from removal."},
-				}},
+				Computed:            true,
+				MarkdownDescription: "The archives, newest first.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"volid":   computed("Volume id, for `restore_from` or import."),
+						"node":    computed("Node the archive was listed on."),
+						"storage": computed("Storage of the archive."),
+						"vmid": schema.Int64Attribute{
+							Computed:            true,
+							MarkdownDescription: "VMID the archive was made of.",
+						},
+						"size": schema.Int64Attribute{
+							Computed:            true,
+							MarkdownDescription: "Size in bytes.",
+						},
+						"format":     computed("`tar.zst`, `tar.gz`, `tar.lzo` or `tar`."),
+						"created_at": computed("When the backup was made (RFC 3339)."),
+						"notes":      computed("First line of the notes, as PVE lists them."),
+						"protected": schema.BoolAttribute{
+							Computed:            true,
+							MarkdownDescription: "Whether the archive is protected from removal.",
+						},
+					},
+				},
 			},
 		},
 	}
@@ -122,11 +148,25 @@ func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	m.ID = types.StringValue(fmt.Sprintf("vmid=%d;storage=%s", vmid, m.Storage.ValueString()))
 	m.Backups = make([]backupEntry, 0, len(list))
 	for _, b := range list {
-		m.Backups = append(m.Backups, backupEntry{
-			VolID: types.StringValue(b.VolID), Node: types.StringValue(b.Node), Storage: types.StringValue(b.Storage),
-			VMID: types.Int64Value(int64(b.VMID)), Size: types.Int64Value(b.Size), Format: types.StringValue(b.Format),
-			CreatedAt: types.StringValue(b.CreatedAt.Format(time.RFC3339)), Notes: types.StringValue(b.Notes), Protected: types.BoolValue(b.Protected),
-		})
+		m.Backups = append(m.Backups, entryOf(b))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// entryOf is an archive as the list shows it: the resource's model of it,
+// with notes always set (empty when the archive has none).
+func entryOf(b deploy.Backup) backupEntry {
+	m := backupModel{Notes: types.StringValue("")}
+	m.set(b)
+	return backupEntry{
+		VolID:     m.VolID,
+		Node:      m.Node,
+		Storage:   m.Storage,
+		VMID:      m.VMID,
+		Size:      m.Size,
+		Format:    m.Format,
+		CreatedAt: m.CreatedAt,
+		Notes:     m.Notes,
+		Protected: m.Protected,
+	}
 }

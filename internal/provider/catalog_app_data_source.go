@@ -52,23 +52,36 @@ func (d *catalogAppDataSource) Metadata(_ context.Context, req datasource.Metada
 
 func (d *catalogAppDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	str := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+		return schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: desc,
+		}
 	}
 	num := func(desc string) schema.Int64Attribute {
-		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
+		return schema.Int64Attribute{
+			Computed:            true,
+			MarkdownDescription: desc,
+		}
 	}
 	list := func(desc string, elem types.ListType) schema.ListAttribute {
-		return schema.ListAttribute{Computed: true, ElementType: elem.ElemType, MarkdownDescription: desc}
+		return schema.ListAttribute{
+			Computed:            true,
+			ElementType:         elem.ElemType,
+			MarkdownDescription: desc,
+		}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One app of the catalog (the embedded one plus `catalog_paths`): what it is, its compose " +
 			"document and the minimum resources its container needs.",
 		Attributes: map[string]schema.Attribute{
+			// Required attributes
 			"id": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Catalog id of the app, for example `nextcloud`. An unknown id fails with the closest ids.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
+
+			// Computed attributes
 			"name":           str("Display name."),
 			"description":    str("What the app does."),
 			"version":        str("Version the images are pinned to."),
@@ -80,7 +93,8 @@ func (d *catalogAppDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"main_port":      num("The app's main HTTP port, used for its URL."),
 			"volumes":        list("Named volumes that hold the app's data.", types.ListType{ElemType: types.StringType}),
 			"environment": schema.MapAttribute{
-				Computed: true, ElementType: types.StringType,
+				Computed:            true,
+				ElementType:         types.StringType,
 				MarkdownDescription: "Default environment merged into every service; override it in the application's `environment`.",
 			},
 			"min_memory": num("Minimum memory of the container, in MB."),

@@ -47,28 +47,55 @@ func (d *catalogDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *catalogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computed := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+		return schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: desc,
+		}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Searches the app catalog (the embedded one plus `catalog_paths`). All filters are optional and combine.",
 		Attributes: map[string]schema.Attribute{
-			"id":       computed("A fixed id for the search, made of its filters."),
-			"category": schema.StringAttribute{Optional: true, MarkdownDescription: "Only apps of this category, for example `Media` (case-insensitive)."},
-			"tag":      schema.StringAttribute{Optional: true, MarkdownDescription: "Only apps with this tag, for example `sso`."},
-			"query":    schema.StringAttribute{Optional: true, MarkdownDescription: "Text to find in the id, name, description or tags."},
+			// Optional attributes
+			"category": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Only apps of this category, for example `Media` (case-insensitive).",
+			},
+			"tag": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Only apps with this tag, for example `sso`.",
+			},
+			"query": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Text to find in the id, name, description or tags.",
+			},
+
+			// Computed attributes
+			"id": computed("A fixed id for the search, made of its filters."),
 			"apps": schema.ListNestedAttribute{
-				Computed: true, MarkdownDescription: "The matching apps, sorted by id.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id": computed("Catalog id."), "name": computed("Display name."), "category": computed("Category."),
-					"description": computed("What the app does."), "version": computed("Pinned version."),
-				}},
+				Computed:            true,
+				MarkdownDescription: "The matching apps, sorted by id.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":          computed("Catalog id."),
+						"name":        computed("Display name."),
+						"category":    computed("Category."),
+						"description": computed("What the app does."),
+						"version":     computed("Pinned version."),
+					},
+				},
 			},
 			"categories": schema.ListNestedAttribute{
-				Computed: true, MarkdownDescription: "Categories of the matching apps with how many apps each holds.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"name":  computed("Category name."),
-					"count": schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of matching apps in it."},
-				}},
+				Computed:            true,
+				MarkdownDescription: "Categories of the matching apps with how many apps each holds.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"name": computed("Category name."),
+						"count": schema.Int64Attribute{
+							Computed:            true,
+							MarkdownDescription: "Number of matching apps in it.",
+						},
+					},
+				},
 			},
 		},
 	}

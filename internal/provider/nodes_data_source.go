@@ -43,29 +43,49 @@ func (d *nodesDataSource) Metadata(_ context.Context, req datasource.MetadataReq
 
 func (d *nodesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computedInt := func(desc string) schema.Int64Attribute {
-		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
+		return schema.Int64Attribute{
+			Computed:            true,
+			MarkdownDescription: desc,
+		}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The nodes of the Proxmox VE cluster with their status and free resources, sorted by name. " +
 			"Useful to choose a node for an app or to check capacity in CI.",
 		Attributes: map[string]schema.Attribute{
+			// Optional attributes
 			"timeouts": dstimeouts.Attributes(ctx),
-			"id":       schema.StringAttribute{Computed: true, MarkdownDescription: "The API endpoint of the cluster."},
+
+			// Computed attributes
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The API endpoint of the cluster.",
+			},
 			"nodes": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "One entry per node.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"name":         schema.StringAttribute{Computed: true, MarkdownDescription: "Node name, for example `pve1`."},
-					"online":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the node is online."},
-					"cpus":         computedInt("Number of CPU threads."),
-					"cpu_usage":    schema.Float64Attribute{Computed: true, MarkdownDescription: "CPU usage, from 0 to 1."},
-					"memory_used":  computedInt("Memory in use, in bytes."),
-					"memory_total": computedInt("Total memory, in bytes."),
-					"memory_free":  computedInt("Memory still free, in bytes."),
-					"disk_used":    computedInt("Root disk in use, in bytes."),
-					"disk_total":   computedInt("Root disk size, in bytes."),
-					"uptime":       computedInt("Seconds since the node booted."),
-				}},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"name": schema.StringAttribute{
+							Computed:            true,
+							MarkdownDescription: "Node name, for example `pve1`.",
+						},
+						"online": schema.BoolAttribute{
+							Computed:            true,
+							MarkdownDescription: "Whether the node is online.",
+						},
+						"cpus": computedInt("Number of CPU threads."),
+						"cpu_usage": schema.Float64Attribute{
+							Computed:            true,
+							MarkdownDescription: "CPU usage, from 0 to 1.",
+						},
+						"memory_used":  computedInt("Memory in use, in bytes."),
+						"memory_total": computedInt("Total memory, in bytes."),
+						"memory_free":  computedInt("Memory still free, in bytes."),
+						"disk_used":    computedInt("Root disk in use, in bytes."),
+						"disk_total":   computedInt("Root disk size, in bytes."),
+						"uptime":       computedInt("Seconds since the node booted."),
+					},
+				},
 			},
 		},
 	}

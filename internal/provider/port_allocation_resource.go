@@ -3,12 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -36,20 +36,27 @@ type portAllocationResource struct {
 	data *providerData
 }
 
+// portAllocationModel is the resource's state: an allocation and the
+// configured timeouts.
 type portAllocationModel struct {
-	ID           types.String   `tfsdk:"id"`
-	PublicPort   types.Int64    `tfsdk:"public_port"`
-	InternalPort types.Int64    `tfsdk:"internal_port"`
-	Owner        types.String   `tfsdk:"owner"`
-	CreatedAt    types.String   `tfsdk:"created_at"`
-	Timeouts     timeouts.Value `tfsdk:"timeouts"`
+	allocationModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
-// withTimeouts is the model of an allocation with the configured timeouts,
-// which the state repeats.
-func withTimeouts(m *portAllocationModel, t timeouts.Value) *portAllocationModel {
-	m.Timeouts = t
-	return m
+// allocationModel is one allocation as the resource and each entry of
+// proximity_port_usage hold it.
+type allocationModel struct {
+	ID           types.String `tfsdk:"id"`
+	PublicPort   types.Int64  `tfsdk:"public_port"`
+	InternalPort types.Int64  `tfsdk:"internal_port"`
+	Owner        types.String `tfsdk:"owner"`
+	CreatedAt    types.String `tfsdk:"created_at"`
+}
+
+// withTimeouts is the resource's state of an allocation with the
+// configured timeouts, which the state repeats.
+func withTimeouts(a allocstore.Allocation, t timeouts.Value) *portAllocationModel {
+	return &portAllocationModel{allocationModel: allocationOf(a), Timeouts: t}
 }
 
 func (r *portAllocationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -58,33 +65,42 @@ func (r *portAllocationResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *portAllocationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A unique pair of ports, one public (default range 8100-8999) and one internal (default 9100-9999). " +
+		MarkdownDescription: "A unique pair of ports, one public (default range " + rangeText(defaultPublicRange) + ") and one internal (default " + rangeText(defaultInternalRange) + "). " +
 			"Pairs are kept in the allocation file under a lock (see the provider's `allocation_store`), so concurrent applies, " +
 			"from this or other configurations, never get the same pair.",
 		Attributes: map[string]schema.Attribute{
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
-			"id": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "Allocation id in the allocation file.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			// Optional attributes
 			"public_port": schema.Int64Attribute{
-				Optional: true, Computed: true,
+				Optional: true,
+				Computed: true,
 				MarkdownDescription: "Public port. Leave it out for the lowest free one, or request one (`public_port = 8123`); " +
 					"a requested port must be free and inside `public_port_range`. Changing it allocates a new pair.",
 				Validators:    []validator.Int64{int64validator.Between(1, 65535)},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()},
 			},
-			"internal_port": schema.Int64Attribute{
-				Computed: true, MarkdownDescription: "Internal port, the lowest free one in `internal_port_range`.",
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
-			},
 			"owner": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString(""),
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
 				MarkdownDescription: "Free text naming what the pair is for; shown to whoever finds the port taken. Changes in place.",
 			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+
+			// Computed attributes
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Allocation id in the allocation file.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"internal_port": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Internal port, the lowest free one in `internal_port_range`.",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
 			"created_at": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "When the pair was allocated (RFC 3339).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed:            true,
+				MarkdownDescription: "When the pair was allocated (RFC 3339).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
 	}
@@ -129,7 +145,7 @@ func (r *portAllocationResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	tflog.Info(ctx, "allocated port pair", map[string]any{"id": a.ID, "public_port": a.PublicPort, "internal_port": a.InternalPort})
-	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(allocationModel(a), plan.Timeouts))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(a, plan.Timeouts))...)
 }
 
 func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -140,7 +156,7 @@ func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	current, restored, err := r.data.ports.Refresh(ctx, allocationFromModel(state))
+	current, restored, err := r.data.ports.Refresh(ctx, state.allocation())
 	if err != nil {
 		resp.Diagnostics.AddError("Port allocation lost", err.Error())
 		return
@@ -150,7 +166,7 @@ func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequ
 			fmt.Sprintf("Allocation %s (ports %d/%d) was missing from %s and has been put back from the Terraform state.",
 				current.ID, current.PublicPort, current.InternalPort, r.data.ports.Store.Location()))
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(allocationModel(current), state.Timeouts))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(current, state.Timeouts))...)
 }
 
 func (r *portAllocationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -162,12 +178,12 @@ func (r *portAllocationResource) Update(ctx context.Context, req resource.Update
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	a, err := r.data.ports.SetOwner(ctx, allocationFromModel(state), plan.Owner.ValueString())
+	a, err := r.data.ports.SetOwner(ctx, state.allocation(), plan.Owner.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update the port allocation", err.Error())
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(allocationModel(a), plan.Timeouts))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(a, plan.Timeouts))...)
 }
 
 func (r *portAllocationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -199,24 +215,30 @@ func (r *portAllocationResource) ImportState(ctx context.Context, req resource.I
 		resp.Diagnostics.AddError("No such port allocation", fmt.Sprintf("no allocation holds public port %d in %s", port, r.data.ports.Store.Location()))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, allocationModel(a))...)
+	// No timeouts are configured at import: the next apply records them.
+	none := types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType})
+	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(a, timeouts.Value{Object: none}))...)
 }
 
-// allocationModel is an allocation as the resource's state holds it, with
-// no timeouts configured (the CRUD functions put back the configured ones).
-func allocationModel(a allocstore.Allocation) *portAllocationModel {
-	none := types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType})
-	return &portAllocationModel{
-		ID: types.StringValue(a.ID), PublicPort: types.Int64Value(int64(a.PublicPort)), InternalPort: types.Int64Value(int64(a.InternalPort)),
-		Owner: types.StringValue(a.Owner), CreatedAt: types.StringValue(a.CreatedAt.UTC().Format(time.RFC3339)),
-		Timeouts: timeouts.Value{Object: none},
+// allocationOf is an allocation as the state holds it.
+func allocationOf(a allocstore.Allocation) allocationModel {
+	return allocationModel{
+		ID:           types.StringValue(a.ID),
+		PublicPort:   types.Int64Value(int64(a.PublicPort)),
+		InternalPort: types.Int64Value(int64(a.InternalPort)),
+		Owner:        types.StringValue(a.Owner),
+		CreatedAt:    types.StringValue(a.CreatedAt.UTC().Format(time.RFC3339)),
 	}
 }
 
-func allocationFromModel(m portAllocationModel) allocstore.Allocation {
-	created, _ := time.Parse(time.RFC3339, m.CreatedAt.ValueString())
+// allocation is the allocation the state records, for the allocation store.
+func (m allocationModel) allocation() allocstore.Allocation {
+	created, _ := time.Parse(time.RFC3339, m.CreatedAt.ValueString()) // written by allocationOf, so it parses
 	return allocstore.Allocation{
-		ID: m.ID.ValueString(), PublicPort: int(m.PublicPort.ValueInt64()), InternalPort: int(m.InternalPort.ValueInt64()),
-		Owner: m.Owner.ValueString(), CreatedAt: created,
+		ID:           m.ID.ValueString(),
+		PublicPort:   int(m.PublicPort.ValueInt64()),
+		InternalPort: int(m.InternalPort.ValueInt64()),
+		Owner:        m.Owner.ValueString(),
+		CreatedAt:    created,
 	}
 }

@@ -2,9 +2,8 @@ package provider
 
 import (
 	"context"
-	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
-	"time"
 
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -25,7 +24,7 @@ type portUsageModel struct {
 	ID          types.String      `tfsdk:"id"`
 	Public      rangeUsageModel   `tfsdk:"public"`
 	Internal    rangeUsageModel   `tfsdk:"internal"`
-	Allocations []allocationEntry `tfsdk:"allocations"`
+	Allocations []allocationModel `tfsdk:"allocations"`
 	Timeouts    dstimeouts.Value  `tfsdk:"timeouts"`
 }
 
@@ -36,47 +35,63 @@ type rangeUsageModel struct {
 	Free types.Int64 `tfsdk:"free"`
 }
 
-type allocationEntry struct {
-	ID           types.String `tfsdk:"id"`
-	PublicPort   types.Int64  `tfsdk:"public_port"`
-	InternalPort types.Int64  `tfsdk:"internal_port"`
-	Owner        types.String `tfsdk:"owner"`
-	CreatedAt    types.String `tfsdk:"created_at"`
-}
-
 func (d *portUsageDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_port_usage"
 }
 
 func (d *portUsageDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	num := func(desc string) schema.Int64Attribute {
-		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
+		return schema.Int64Attribute{
+			Computed:            true,
+			MarkdownDescription: desc,
+		}
 	}
 	usage := func(which string) schema.SingleNestedAttribute {
 		return schema.SingleNestedAttribute{
-			Computed: true, MarkdownDescription: "Use of the " + which + " port range.",
+			Computed:            true,
+			MarkdownDescription: "Use of the " + which + " port range.",
 			Attributes: map[string]schema.Attribute{
-				"from": num("First port of the range."), "to": num("Last port of the range."),
-				"used": num("Ports in use: allocated, or recorded on a container."), "free": num("Ports still free."),
+				"from": num("First port of the range."),
+				"to":   num("Last port of the range."),
+				"used": num("Ports in use: allocated, or recorded on a container."),
+				"free": num("Ports still free."),
 			},
 		}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "How full the public and internal port ranges are, and every allocation in the allocation file.",
 		Attributes: map[string]schema.Attribute{
+			// Optional attributes
 			"timeouts": dstimeouts.Attributes(ctx),
-			"id":       schema.StringAttribute{Computed: true, MarkdownDescription: "Where the allocation file is."},
+
+			// Computed attributes
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Where the allocation file is.",
+			},
 			"public":   usage("public"),
 			"internal": usage("internal"),
 			"allocations": schema.ListNestedAttribute{
-				Computed: true, MarkdownDescription: "Every allocation, by public port.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id":            schema.StringAttribute{Computed: true, MarkdownDescription: "Allocation id."},
-					"public_port":   num("Public port."),
-					"internal_port": num("Internal port."),
-					"owner":         schema.StringAttribute{Computed: true, MarkdownDescription: "What it is for."},
-					"created_at":    schema.StringAttribute{Computed: true, MarkdownDescription: "When it was allocated."},
-				}},
+				Computed:            true,
+				MarkdownDescription: "Every allocation, by public port.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id": schema.StringAttribute{
+							Computed:            true,
+							MarkdownDescription: "Allocation id.",
+						},
+						"public_port":   num("Public port."),
+						"internal_port": num("Internal port."),
+						"owner": schema.StringAttribute{
+							Computed:            true,
+							MarkdownDescription: "What it is for.",
+						},
+						"created_at": schema.StringAttribute{
+							Computed:            true,
+							MarkdownDescription: "When it was allocated.",
+						},
+					},
+				},
 			},
 		},
 	}
@@ -98,12 +113,15 @@ func (d *portUsageDataSource) Read(ctx context.Context, req datasource.ReadReque
 		resp.Diagnostics.AddError("Unable to read port usage", err.Error())
 		return
 	}
-	m := portUsageModel{ID: types.StringValue(d.data.ports.Store.Location()), Public: usageModel(pub), Internal: usageModel(in), Allocations: []allocationEntry{}, Timeouts: configured}
+	m := portUsageModel{
+		ID:          types.StringValue(d.data.ports.Store.Location()),
+		Public:      usageModel(pub),
+		Internal:    usageModel(in),
+		Allocations: make([]allocationModel, 0, len(all)),
+		Timeouts:    configured,
+	}
 	for _, a := range all {
-		m.Allocations = append(m.Allocations, allocationEntry{
-			ID: types.StringValue(a.ID), PublicPort: types.Int64Value(int64(a.PublicPort)), InternalPort: types.Int64Value(int64(a.InternalPort)),
-			Owner: types.StringValue(a.Owner), CreatedAt: types.StringValue(a.CreatedAt.UTC().Format(time.RFC3339)),
-		})
+		m.Allocations = append(m.Allocations, allocationOf(a))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -138,21 +139,23 @@ func (v disjointPortRanges) MarkdownDescription(ctx context.Context) string {
 }
 
 func (disjointPortRanges) ValidateProvider(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
-	pub, okPub := configRange(ctx, req, "public_port_range", defaultPublicRange)
-	inn, okIn := configRange(ctx, req, "internal_port_range", defaultInternalRange)
+	pub, okPub := configRange(ctx, req, "public_port_range", defaultPublicRange, &resp.Diagnostics)
+	inn, okIn := configRange(ctx, req, "internal_port_range", defaultInternalRange, &resp.Diagnostics)
 	if !okPub || !okIn {
 		return
 	}
 	if pub[0] <= inn[1] && inn[0] <= pub[1] {
 		resp.Diagnostics.AddAttributeError(path.Root("internal_port_range"), "Overlapping port ranges",
-			fmt.Sprintf("public ports %d-%d and internal ports %d-%d overlap; every app gets one of each, so the ranges must be disjoint (defaults: 8100-8999 and 9100-9999)",
-				pub[0], pub[1], inn[0], inn[1]))
+			fmt.Sprintf("public ports %s and internal ports %s overlap; every app gets one of each, so the ranges must be disjoint (defaults: %s and %s)",
+				rangeText(pub), rangeText(inn), rangeText(defaultPublicRange), rangeText(defaultInternalRange)))
 	}
 }
 
-func configRange(ctx context.Context, req provider.ValidateConfigRequest, name string, def [2]int) ([2]int, bool) {
+func configRange(ctx context.Context, req provider.ValidateConfigRequest, name string, def [2]int, diags *diag.Diagnostics) ([2]int, bool) {
 	var obj types.Object
-	if diags := req.Config.GetAttribute(ctx, path.Root(name), &obj); diags.HasError() || obj.IsUnknown() {
+	d := req.Config.GetAttribute(ctx, path.Root(name), &obj)
+	diags.Append(d...)
+	if d.HasError() || obj.IsUnknown() {
 		return def, false
 	}
 	if obj.IsNull() {
@@ -168,7 +171,7 @@ func configRange(ctx context.Context, req provider.ValidateConfigRequest, name s
 // (host) or a file on this machine (local).
 func newAllocator(set settings, client *pveclient.Client, runner *nodeshell.Runner) *allocstore.Allocator {
 	var store allocstore.Store = &allocstore.LocalStore{Path: set.allocationFile}
-	if set.allocationStore == "host" && runner != nil {
+	if set.allocationStore == allocationStoreHost && runner != nil {
 		store = &allocstore.HostStore{Runner: runner, Nodes: client.OnlineNodes}
 	}
 	return &allocstore.Allocator{

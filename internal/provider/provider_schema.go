@@ -10,14 +10,39 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-func portRangeAttribute(name string, from, to int) schema.SingleNestedAttribute {
+// The allocation stores: the cluster file system over SSH, or a file on this
+// machine.
+const (
+	allocationStoreHost  = "host"
+	allocationStoreLocal = "local"
+)
+
+// The default port ranges, shared by the schema, the check that the ranges
+// are disjoint, and the settings.
+var (
+	defaultPublicRange   = [2]int{8100, 8999}
+	defaultInternalRange = [2]int{9100, 9999}
+)
+
+// rangeText is a port range as descriptions and messages write it.
+func rangeText(r [2]int) string { return itoa(r[0]) + "-" + itoa(r[1]) }
+
+func portRangeAttribute(name string, def [2]int) schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		Optional: true,
 		MarkdownDescription: "Range of " + name + " ports to allocate from, inclusive. Defaults to `{ from = " +
-			itoa(from) + ", to = " + itoa(to) + " }`.",
+			itoa(def[0]) + ", to = " + itoa(def[1]) + " }`.",
 		Attributes: map[string]schema.Attribute{
-			"from": schema.Int64Attribute{Required: true, MarkdownDescription: "First port of the range.", Validators: []validator.Int64{int64validator.Between(1, 65535)}},
-			"to":   schema.Int64Attribute{Required: true, MarkdownDescription: "Last port of the range.", Validators: []validator.Int64{int64validator.Between(1, 65535)}},
+			"from": schema.Int64Attribute{
+				Required:            true,
+				MarkdownDescription: "First port of the range.",
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+			},
+			"to": schema.Int64Attribute{
+				Required:            true,
+				MarkdownDescription: "Last port of the range.",
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+			},
 		},
 		Validators: []validator.Object{portRangeOrder{}},
 	}
@@ -29,13 +54,15 @@ func providerSchema() schema.Schema {
 			"Every argument can also come from the environment (`PROXIMITY_*`, with the `PROXMOX_VE_*` names of the " +
 			"most used Proxmox provider as a fallback).",
 		Attributes: map[string]schema.Attribute{
+			// Optional attributes: each has an environment variable or a default
 			"endpoint": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Address of the Proxmox VE API, for example `https://pve.example.com:8006`. Env: `PROXIMITY_ENDPOINT`, `PROXMOX_VE_ENDPOINT`.",
 				Validators:          []validator.String{endpointValidator()},
 			},
 			"api_token": schema.StringAttribute{
-				Optional: true, Sensitive: true,
+				Optional:            true,
+				Sensitive:           true,
 				MarkdownDescription: "API token as `USER@REALM!TOKENID=SECRET`. Env: `PROXIMITY_API_TOKEN`, `PROXMOX_VE_API_TOKEN`.",
 				Validators: []validator.String{
 					apiTokenValidator(),
@@ -48,12 +75,14 @@ func providerSchema() schema.Schema {
 				Validators:          []validator.String{usernameValidator(), stringvalidator.AlsoRequires(path.MatchRoot("password"))},
 			},
 			"password": schema.StringAttribute{
-				Optional: true, Sensitive: true,
+				Optional:            true,
+				Sensitive:           true,
 				MarkdownDescription: "Password of `username`. Env: `PROXIMITY_PASSWORD`, `PROXMOX_VE_PASSWORD`.",
 				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
 			},
 			"otp": schema.StringAttribute{
-				Optional: true, Sensitive: true,
+				Optional:            true,
+				Sensitive:           true,
 				MarkdownDescription: "One-time password for a user with two-factor authentication. Env: `PROXIMITY_OTP`.",
 				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
 			},
@@ -86,7 +115,7 @@ func providerSchema() schema.Schema {
 				Optional: true,
 				MarkdownDescription: "Where port allocations are kept: `host` (the cluster file system `/etc/pve`, shared by every Terraform run; " +
 					"the default when `ssh` is set) or `local` (a file on this machine under an OS file lock). Env: `PROXIMITY_ALLOCATION_STORE`.",
-				Validators: []validator.String{stringvalidator.OneOf("host", "local")},
+				Validators: []validator.String{stringvalidator.OneOf(allocationStoreHost, allocationStoreLocal)},
 			},
 			"allocation_file": schema.StringAttribute{
 				Optional:            true,
@@ -100,21 +129,34 @@ func providerSchema() schema.Schema {
 					"Without it such an app (only user catalogs can have one) is refused at plan time; with it, the plan lists what it asks for. Default `false`.",
 			},
 			"catalog_paths": schema.ListAttribute{
-				Optional: true, ElementType: stringType,
+				Optional:    true,
+				ElementType: stringType,
 				MarkdownDescription: "User catalogs added on top of the embedded one, in order: folders of app JSON files (optionally with a Proximity 1.0 " +
 					"`index.json`) or single files `{\"items\": [...]}`. A later app with the same id overrides an earlier one, with a warning. " +
 					"Env: `PROXIMITY_CATALOG_PATHS` (separated by `:`).",
 				Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
-			"public_port_range":   portRangeAttribute("public", 8100, 8999),
-			"internal_port_range": portRangeAttribute("internal", 9100, 9999),
+			"public_port_range":   portRangeAttribute("public", defaultPublicRange),
+			"internal_port_range": portRangeAttribute("internal", defaultInternalRange),
 			"retry": schema.SingleNestedAttribute{
 				Optional:            true,
 				MarkdownDescription: "Retries of transient Proxmox errors (5xx, 595/596, lost connections) and guest locks, with exponential backoff and jitter, always bounded by the resource timeouts.",
 				Attributes: map[string]schema.Attribute{
-					"max_attempts": schema.Int64Attribute{Optional: true, MarkdownDescription: "Attempts per call, including the first. Default 6.", Validators: []validator.Int64{int64validator.Between(1, 100)}},
-					"min_backoff":  schema.StringAttribute{Optional: true, MarkdownDescription: "First wait, for example `500ms` (the default).", Validators: []validator.String{durationValidator()}},
-					"max_backoff":  schema.StringAttribute{Optional: true, MarkdownDescription: "Longest wait, for example `10s` (the default).", Validators: []validator.String{durationValidator()}},
+					"max_attempts": schema.Int64Attribute{
+						Optional:            true,
+						MarkdownDescription: "Attempts per call, including the first. Default 6.",
+						Validators:          []validator.Int64{int64validator.Between(1, 100)},
+					},
+					"min_backoff": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "First wait, for example `500ms` (the default).",
+						Validators:          []validator.String{durationValidator()},
+					},
+					"max_backoff": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "Longest wait, for example `10s` (the default).",
+						Validators:          []validator.String{durationValidator()},
+					},
 				},
 				Validators: []validator.Object{backoffOrder{}},
 			},
@@ -124,15 +166,30 @@ func providerSchema() schema.Schema {
 
 func sshAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"username": schema.StringAttribute{Optional: true, MarkdownDescription: "SSH user. Default `root` (`pct` needs root). Env: `PROXIMITY_SSH_USERNAME`."},
+		"username": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "SSH user. Default `root` (`pct` needs root). Env: `PROXIMITY_SSH_USERNAME`.",
+		},
 		"private_key": schema.StringAttribute{
-			Optional: true, Sensitive: true,
+			Optional:            true,
+			Sensitive:           true,
 			MarkdownDescription: "Private key (OpenSSH or PEM, unencrypted), for example `file(\"~/.ssh/id_ed25519\")`. Env: `PROXIMITY_SSH_PRIVATE_KEY`.",
 			Validators:          []validator.String{privateKeyValidator()},
 		},
-		"password": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "SSH password, when no key is used. Env: `PROXIMITY_SSH_PASSWORD`."},
-		"agent":    schema.BoolAttribute{Optional: true, MarkdownDescription: "Use the keys of the running ssh-agent (`SSH_AUTH_SOCK`). Default `false`."},
-		"port":     schema.Int64Attribute{Optional: true, MarkdownDescription: "SSH port of the nodes. Default 22.", Validators: []validator.Int64{int64validator.Between(1, 65535)}},
+		"password": schema.StringAttribute{
+			Optional:            true,
+			Sensitive:           true,
+			MarkdownDescription: "SSH password, when no key is used. Env: `PROXIMITY_SSH_PASSWORD`.",
+		},
+		"agent": schema.BoolAttribute{
+			Optional:            true,
+			MarkdownDescription: "Use the keys of the running ssh-agent (`SSH_AUTH_SOCK`). Default `false`.",
+		},
+		"port": schema.Int64Attribute{
+			Optional:            true,
+			MarkdownDescription: "SSH port of the nodes. Default 22.",
+			Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+		},
 		"host_key": schema.StringAttribute{
 			Optional:            true,
 			MarkdownDescription: "Expected host key of the nodes, one `authorized_keys` line (`ssh-ed25519 AAAA...`).",
@@ -144,9 +201,13 @@ func sshAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "`known_hosts` file to verify host keys against. Default `~/.ssh/known_hosts` when `host_key` is not set.",
 			Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
 		},
-		"insecure_ignore_host_key": schema.BoolAttribute{Optional: true, MarkdownDescription: "Accept any host key. For throwaway labs only. Default `false`."},
+		"insecure_ignore_host_key": schema.BoolAttribute{
+			Optional:            true,
+			MarkdownDescription: "Accept any host key. For throwaway labs only. Default `false`.",
+		},
 		"nodes": schema.MapAttribute{
-			Optional: true, ElementType: stringType,
+			Optional:            true,
+			ElementType:         stringType,
 			MarkdownDescription: "SSH address (`host:port`) per node name, overriding the address read from `/cluster/status`.",
 			Validators:          []validator.Map{mapvalidator.ValueStringsAre(hostPortValidator())},
 		},

@@ -15,11 +15,6 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
-var (
-	defaultPublicRange   = [2]int{8100, 8999}
-	defaultInternalRange = [2]int{9100, 9999}
-)
-
 // settings is the provider configuration with environment fallbacks and
 // defaults applied: what the layers below are built from.
 type settings struct {
@@ -144,12 +139,12 @@ func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnosti
 	s.allocationStore, from = pick(cfg.AllocationStore, env, "PROXIMITY_ALLOCATION_STORE")
 	switch {
 	case s.allocationStore == "" && s.ssh != nil:
-		s.allocationStore = "host"
+		s.allocationStore = allocationStoreHost
 	case s.allocationStore == "":
-		s.allocationStore = "local"
-	case s.allocationStore != "host" && s.allocationStore != "local":
+		s.allocationStore = allocationStoreLocal
+	case s.allocationStore != allocationStoreHost && s.allocationStore != allocationStoreLocal:
 		diags.AddAttributeError(path.Root("allocation_store"), "Invalid "+from, fmt.Sprintf("%s=%q must be host or local", from, s.allocationStore))
-	case s.allocationStore == "host" && s.ssh == nil:
+	case s.allocationStore == allocationStoreHost && s.ssh == nil:
 		diags.AddAttributeError(path.Root("allocation_store"), "The host allocation store needs SSH",
 			"allocation_store = \"host\" keeps the allocation file on the cluster file system over SSH; configure the ssh block, or use allocation_store = \"local\".")
 	}
