@@ -1,6 +1,3 @@
-// Package provider maps Terraform configuration and state onto the layers
-// below (the Proxmox client, the deployment pipeline, the allocation store).
-// It builds no HTTP request and no shell command itself.
 package provider
 
 import (

@@ -60,113 +60,154 @@ func pick(v types.String, env envLookup, names ...string) (string, string) {
 func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var s settings
-	var from string
+	s.client, s.authMethod = resolveClient(cfg, env, &diags)
+	s.ssh = resolveSSH(cfg.SSH, env, &diags)
+	s.defaultNode, _ = pick(cfg.DefaultNode, env, "PROXIMITY_DEFAULT_NODE")
+	s.allocationStore, s.allocationFile = resolveAllocationStore(cfg, env, s.ssh != nil, &diags)
+	s.catalogPaths = resolveCatalogPaths(cfg.CatalogPaths, env)
+	s.allowHostAccess = cfg.AllowHostAccess.ValueBool()
+	s.publicRange, s.internalRange = rangeOr(cfg.PublicPortRange, defaultPublicRange), rangeOr(cfg.InternalPortRange, defaultInternalRange)
+	return s, diags
+}
 
-	// checkEnv validates a value that came from the environment, naming the variable.
-	checkEnv := func(attr, value, envName string, check func(string) string) {
-		if envName == "" || value == "" {
-			return
-		}
-		if problem := check(value); problem != "" {
-			diags.AddAttributeError(path.Root(attr), "Invalid "+envName, "from the environment variable "+envName+": "+problem)
-		}
+// checkEnv validates a value that came from the environment, naming the
+// variable; a configured value (envName "") was checked at validation.
+func checkEnv(diags *diag.Diagnostics, attr, value, envName string, check func(string) string) {
+	if envName == "" || value == "" {
+		return
 	}
+	if problem := check(value); problem != "" {
+		diags.AddAttributeError(path.Root(attr), "Invalid "+envName, "from the environment variable "+envName+": "+problem)
+	}
+}
 
-	s.client.Endpoint, from = pick(cfg.Endpoint, env, "PROXIMITY_ENDPOINT", "PROXMOX_VE_ENDPOINT")
-	checkEnv("endpoint", s.client.Endpoint, from, checkEndpoint)
-	if s.client.Endpoint == "" {
+// resolveClient is the Proxmox API client's configuration, and how it
+// authenticates, for the log.
+func resolveClient(cfg providerModel, env envLookup, diags *diag.Diagnostics) (c pveclient.Config, authMethod string) {
+	var from string
+	c.Endpoint, from = pick(cfg.Endpoint, env, "PROXIMITY_ENDPOINT", "PROXMOX_VE_ENDPOINT")
+	checkEnv(diags, "endpoint", c.Endpoint, from, checkEndpoint)
+	if c.Endpoint == "" {
 		diags.AddAttributeError(path.Root("endpoint"), "Missing Proxmox endpoint",
 			"Set endpoint in the provider block (for example https://pve.example.com:8006) or the PROXIMITY_ENDPOINT environment variable.")
 	}
-	s.client.APIToken, from = pick(cfg.APIToken, env, "PROXIMITY_API_TOKEN", "PROXMOX_VE_API_TOKEN")
-	checkEnv("api_token", s.client.APIToken, from, checkAPIToken)
-	s.client.Username, _ = pick(cfg.Username, env, "PROXIMITY_USERNAME", "PROXMOX_VE_USERNAME")
-	s.client.Password, _ = pick(cfg.Password, env, "PROXIMITY_PASSWORD", "PROXMOX_VE_PASSWORD")
-	s.client.OTP, _ = pick(cfg.OTP, env, "PROXIMITY_OTP")
+	authMethod = resolveCredentials(cfg, env, &c, diags)
+	resolveTLS(cfg, env, &c, diags)
+	c.Retry = resolveRetry(cfg.Retry)
+	return c, authMethod
+}
+
+// resolveCredentials picks an API token, else a user and password, and
+// says which it uses.
+func resolveCredentials(cfg providerModel, env envLookup, c *pveclient.Config, diags *diag.Diagnostics) (authMethod string) {
+	var from string
+	c.APIToken, from = pick(cfg.APIToken, env, "PROXIMITY_API_TOKEN", "PROXMOX_VE_API_TOKEN")
+	checkEnv(diags, "api_token", c.APIToken, from, checkAPIToken)
+	c.Username, _ = pick(cfg.Username, env, "PROXIMITY_USERNAME", "PROXMOX_VE_USERNAME")
+	c.Password, _ = pick(cfg.Password, env, "PROXIMITY_PASSWORD", "PROXMOX_VE_PASSWORD")
+	c.OTP, _ = pick(cfg.OTP, env, "PROXIMITY_OTP")
 	switch {
-	case s.client.APIToken != "":
+	case c.APIToken != "":
 		// A token wins over a password from the environment, but not over one in the configuration.
 		if !cfg.Password.IsNull() {
 			diags.AddAttributeError(path.Root("password"), "Conflicting credentials",
 				"Both an API token and a password are set; use one. Remove password, or unset PROXIMITY_API_TOKEN.")
 		}
-		s.client.Username, s.client.Password = "", ""
-		id, _, _ := strings.Cut(s.client.APIToken, "=")
-		s.authMethod = "API token " + id
-	case s.client.Username != "" && s.client.Password != "":
-		s.authMethod = "password login of " + s.client.Username
-	default:
-		diags.AddAttributeError(path.Root("api_token"), "Missing Proxmox credentials",
-			"Set api_token (USER@REALM!TOKENID=SECRET, recommended) or username and password, in the provider block or as PROXIMITY_API_TOKEN / PROXIMITY_USERNAME and PROXIMITY_PASSWORD.")
+		c.Username, c.Password = "", ""
+		id, _, _ := strings.Cut(c.APIToken, "=")
+		return "API token " + id
+	case c.Username != "" && c.Password != "":
+		return "password login of " + c.Username
 	}
+	diags.AddAttributeError(path.Root("api_token"), "Missing Proxmox credentials",
+		"Set api_token (USER@REALM!TOKENID=SECRET, recommended) or username and password, in the provider block or as PROXIMITY_API_TOKEN / PROXIMITY_USERNAME and PROXIMITY_PASSWORD.")
+	return ""
+}
+
+// resolveTLS sets how the client verifies the API's certificate, and refuses
+// a cleartext endpoint unless insecure_http allows it.
+func resolveTLS(cfg providerModel, env envLookup, c *pveclient.Config, diags *diag.Diagnostics) {
 	insecure, from := pick(boolAsString(cfg.Insecure), env, "PROXIMITY_INSECURE", "PROXMOX_VE_INSECURE")
 	if insecure != "" {
 		b, err := strconv.ParseBool(insecure)
 		if err != nil {
 			diags.AddAttributeError(path.Root("insecure"), "Invalid "+from, fmt.Sprintf("%s=%q is not a boolean; write true or false", from, insecure))
 		}
-		s.client.Insecure = b
+		c.Insecure = b
 	}
-	if s.client.Insecure {
+	if c.Insecure {
 		diags.AddAttributeWarning(path.Root("insecure"), "TLS verification is off",
 			"insecure = true accepts any certificate, so anyone on the network path can read the API token. Prefer ca_cert_pem (a node's /etc/pve/pve-root-ca.pem).")
 	}
-	if strings.HasPrefix(strings.ToLower(s.client.Endpoint), "http://") && !cfg.InsecureHTTP.ValueBool() {
+	if strings.HasPrefix(strings.ToLower(c.Endpoint), "http://") && !cfg.InsecureHTTP.ValueBool() {
 		diags.AddAttributeError(path.Root("endpoint"), "Cleartext endpoint",
-			fmt.Sprintf("%s is plain http, which would send the credentials in cleartext. Use https (PVE listens on https://HOST:8006), or set insecure_http = true for a local proxy.", s.client.Endpoint))
+			fmt.Sprintf("%s is plain http, which would send the credentials in cleartext. Use https (PVE listens on https://HOST:8006), or set insecure_http = true for a local proxy.", c.Endpoint))
 	}
-	s.client.CACertPEM, from = pick(cfg.CACertPEM, env, "PROXIMITY_CA_CERT_PEM")
-	checkEnv("ca_cert_pem", s.client.CACertPEM, from, checkCertificatePEM)
+	c.CACertPEM, from = pick(cfg.CACertPEM, env, "PROXIMITY_CA_CERT_PEM")
+	checkEnv(diags, "ca_cert_pem", c.CACertPEM, from, checkCertificatePEM)
+}
 
-	s.client.Retry = pveclient.DefaultRetry
-	if r := cfg.Retry; r != nil {
-		if !r.MaxAttempts.IsNull() {
-			s.client.Retry.MaxAttempts = int(r.MaxAttempts.ValueInt64())
-		}
-		if d, err := time.ParseDuration(r.MinBackoff.ValueString()); err == nil {
-			s.client.Retry.MinBackoff = d
-		}
-		if d, err := time.ParseDuration(r.MaxBackoff.ValueString()); err == nil {
-			s.client.Retry.MaxBackoff = d
-		}
-		if s.client.Retry.MinBackoff > s.client.Retry.MaxBackoff {
-			s.client.Retry.MaxBackoff = s.client.Retry.MinBackoff
-		}
+// resolveRetry is the client's retry policy: the defaults with the retry
+// block's values laid over them. The durations were validated with the
+// configuration.
+func resolveRetry(r *retryModel) pveclient.RetryConfig {
+	retry := pveclient.DefaultRetry
+	if r == nil {
+		return retry
 	}
+	if !r.MaxAttempts.IsNull() {
+		retry.MaxAttempts = int(r.MaxAttempts.ValueInt64())
+	}
+	if d, err := time.ParseDuration(r.MinBackoff.ValueString()); err == nil {
+		retry.MinBackoff = d
+	}
+	if d, err := time.ParseDuration(r.MaxBackoff.ValueString()); err == nil {
+		retry.MaxBackoff = d
+	}
+	if retry.MinBackoff > retry.MaxBackoff {
+		retry.MaxBackoff = retry.MinBackoff
+	}
+	return retry
+}
 
-	s.ssh = resolveSSH(cfg.SSH, env, &diags)
-	s.defaultNode, _ = pick(cfg.DefaultNode, env, "PROXIMITY_DEFAULT_NODE")
-	s.allocationStore, from = pick(cfg.AllocationStore, env, "PROXIMITY_ALLOCATION_STORE")
+// resolveAllocationStore picks where port allocations are kept: the cluster
+// file system when SSH is configured, else a file on this machine.
+func resolveAllocationStore(cfg providerModel, env envLookup, haveSSH bool, diags *diag.Diagnostics) (store, file string) {
+	store, from := pick(cfg.AllocationStore, env, "PROXIMITY_ALLOCATION_STORE")
 	switch {
-	case s.allocationStore == "" && s.ssh != nil:
-		s.allocationStore = allocationStoreHost
-	case s.allocationStore == "":
-		s.allocationStore = allocationStoreLocal
-	case s.allocationStore != allocationStoreHost && s.allocationStore != allocationStoreLocal:
-		diags.AddAttributeError(path.Root("allocation_store"), "Invalid "+from, fmt.Sprintf("%s=%q must be host or local", from, s.allocationStore))
-	case s.allocationStore == allocationStoreHost && s.ssh == nil:
+	case store == "" && haveSSH:
+		store = allocationStoreHost
+	case store == "":
+		store = allocationStoreLocal
+	case store != allocationStoreHost && store != allocationStoreLocal:
+		diags.AddAttributeError(path.Root("allocation_store"), "Invalid "+from, fmt.Sprintf("%s=%q must be host or local", from, store))
+	case store == allocationStoreHost && !haveSSH:
 		diags.AddAttributeError(path.Root("allocation_store"), "The host allocation store needs SSH",
 			"allocation_store = \"host\" keeps the allocation file on the cluster file system over SSH; configure the ssh block, or use allocation_store = \"local\".")
 	}
-	s.allocationFile, _ = pick(cfg.AllocationFile, env, "PROXIMITY_ALLOCATION_FILE")
-	if s.allocationFile == "" {
+	file, _ = pick(cfg.AllocationFile, env, "PROXIMITY_ALLOCATION_FILE")
+	if file == "" {
 		if home, err := os.UserHomeDir(); err == nil {
-			s.allocationFile = filepath.Join(home, ".proximity", "allocations.json")
+			file = filepath.Join(home, ".proximity", "allocations.json")
 		}
 	}
-	for _, p := range cfg.CatalogPaths.Elements() {
+	return store, file
+}
+
+// resolveCatalogPaths is catalog_paths, else PROXIMITY_CATALOG_PATHS.
+func resolveCatalogPaths(configured types.List, env envLookup) []string {
+	var paths []string
+	for _, p := range configured.Elements() {
 		if str, ok := p.(types.String); ok && !str.IsNull() && !str.IsUnknown() {
-			s.catalogPaths = append(s.catalogPaths, str.ValueString())
+			paths = append(paths, str.ValueString())
 		}
 	}
-	s.allowHostAccess = cfg.AllowHostAccess.ValueBool()
-	if cfg.CatalogPaths.IsNull() {
+	if configured.IsNull() {
 		if v, ok := env("PROXIMITY_CATALOG_PATHS"); ok && v != "" {
-			s.catalogPaths = filepath.SplitList(v)
+			paths = filepath.SplitList(v)
 		}
 	}
-	s.publicRange, s.internalRange = rangeOr(cfg.PublicPortRange, defaultPublicRange), rangeOr(cfg.InternalPortRange, defaultInternalRange)
-	return s, diags
+	return paths
 }
 
 func resolveSSH(m *sshModel, env envLookup, diags *diag.Diagnostics) *sshSettings {
