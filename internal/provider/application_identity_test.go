@@ -2,17 +2,13 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // TestAccReusedVMIDIsNotTheApp: the app's container is deleted out of band
@@ -22,56 +18,42 @@ import (
 // touches the other guest. (A guest that also took the app's hostname makes
 // the create refuse instead: TestAccOneHostnameOneApp.)
 func TestAccReusedVMIDIsNotTheApp(t *testing.T) {
-	sim := newSim(t, "")
-	block, _ := appProviderBlock(t, sim)
-	client := simClient(t, sim)
-	config := block + `
-resource "proximity_application" "web" {
-  catalog_id = "nginx"
-  hostname   = "web"
-}
-`
-	const res = "proximity_application.web"
+	e := newSimEnv(t, "")
+	web := application("web", "nginx", "web")
+	cfg := config(rawHCL(e.appProvider()), web)
+	res := web.address()
 	planted := map[string]any{
 		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "someone-else", "rootfs": "local-lvm:2",
 		"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-int-9100;px-pub-8100",
 	}
-	plantedIsUntouched := func() error {
-		cfg, err := client.GuestConfig(context.Background(), "pve3", 100)
-		if err != nil {
-			return fmt.Errorf("the other guest is gone: %v", err)
-		}
-		if cfg.Int("memory") != 333 || cfg.String("tags") != "proximity;px-app-nginx;px-int-9100;px-pub-8100" {
-			return fmt.Errorf("the other guest was changed: memory %d, tags %s", cfg.Int("memory"), cfg.String("tags"))
-		}
-		return nil
-	}
+	plantedIsUntouched := expectContainerConfig(e, "pve3", 100, map[string]knownvalue.Check{
+		"memory": knownvalue.Int64Exact(333),
+		"tags":   knownvalue.StringExact("proximity;px-app-nginx;px-int-9100;px-pub-8100"),
+	})
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
-		CheckDestroy:             func(*terraform.State) error { return plantedIsUntouched() },
+		CheckDestroy:             destroyed(plantedIsUntouched),
 		Steps: []resource.TestStep{
 			{
-				Config:            config,
+				Config:            cfg,
 				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100))},
 			},
 			{
 				PreConfig: func() {
 					ctx := context.Background()
-					if err := client.StopGuest(ctx, "pve3", 100); err != nil {
-						t.Fatal(err)
-					}
-					if err := client.DeleteGuest(ctx, "pve3", 100); err != nil {
-						t.Fatal(err)
-					}
-					createGuestOutOfBand(t, client, "pve3", 100, planted)
+					e.must(e.client.StopGuest(ctx, "pve3", 100))
+					e.must(e.client.DeleteGuest(ctx, "pve3", 100))
+					e.createGuest("pve3", 100, planted)
 				},
-				Config: config,
+				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionCreate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(101))},
-				Check:             func(*terraform.State) error { return plantedIsUntouched() },
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(101)),
+					plantedIsUntouched,
+				},
 			},
 		},
 	})
@@ -81,62 +63,43 @@ resource "proximity_application" "web" {
 // hostname, and a second workspace with the hostname of an existing app, are
 // refused; the existing app is not touched.
 func TestAccOneHostnameOneApp(t *testing.T) {
-	sim := newSim(t, "")
-	block, _ := appProviderBlock(t, sim)
-	client := simClient(t, sim)
-	twins := block + `
-resource "proximity_application" "a" {
-  catalog_id = "nginx"
-  hostname   = "same"
-}
-resource "proximity_application" "b" {
-  catalog_id = "it-tools"
-  hostname   = "same"
-}
-`
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	// A refused apply may leave an empty state, after which plugin-testing
+	// runs no CheckDestroy: an empty configuration after each refusal is
+	// where the cluster is checked.
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
-		Steps: []resource.TestStep{{
-			Config:      twins,
-			ExpectError: errorLike(`(another application of this configuration also has the hostname "same"|the hostname "same" is already the application)`),
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config:      config(block, application("a", "nginx", "same"), application("b", "it-tools", "same")),
+				ExpectError: errorLike(`(another application of this configuration also has the hostname "same"|the hostname "same" is already the application)`),
+			},
+			{
+				// Nothing is left after the refused twins.
+				Config:            config(block),
+				ConfigStateChecks: []statecheck.StateCheck{expectGuestCount(e, 0)},
+			},
+			{
+				// Another workspace's app "web" (a confirmed Proximity app: no
+				// deploying mark); this configuration asks for "web" too.
+				PreConfig: func() {
+					e.createGuest("pve1", 150, map[string]any{
+						"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
+						"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-id-0123456789ab;px-int-9150;px-pub-8150",
+					})
+				},
+				Config:      config(block, application("web", "nginx", "web")),
+				ExpectError: errorLike(`the hostname "web" is already the application nginx of CT 150 on pve1`),
+			},
+			{
+				// Only the other workspace's app is there, as it was.
+				Config: config(block),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectContainerConfig(e, "pve1", 150, map[string]knownvalue.Check{"memory": knownvalue.Int64Exact(333)}),
+					expectGuestCount(e, 1),
+				},
+			},
+		},
 	})
-	guests, _ := client.ClusterGuests(context.Background())
-	if len(guests) != 0 {
-		t.Errorf("%d containers left after the refused twins", len(guests))
-	}
-
-	// Another workspace's app "web" (a confirmed Proximity app: no
-	// deploying mark); this configuration asks for "web" too.
-	createGuestOutOfBand(t, client, "pve1", 150, map[string]any{
-		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
-		"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-id-0123456789ab;px-int-9150;px-pub-8150",
-	})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: providerFactories,
-		Steps: []resource.TestStep{{
-			Config:      block + "resource \"proximity_application\" \"web\" {\n  catalog_id = \"nginx\"\n  hostname = \"web\"\n}\n",
-			ExpectError: errorLike(`the hostname "web" is already the application nginx of CT 150 on pve1`),
-		}},
-	})
-	cfg, err := client.GuestConfig(context.Background(), "pve1", 150)
-	if err != nil || cfg.Int("memory") != 333 {
-		t.Errorf("the other workspace's app: %v %v", cfg, err)
-	}
-	if guests, _ := client.ClusterGuests(context.Background()); len(guests) != 1 {
-		t.Errorf("%d containers, want only the other workspace's", len(guests))
-	}
-}
-
-// createGuestOutOfBand makes a container through the API, as someone else
-// would, and waits for it.
-func createGuestOutOfBand(t *testing.T, client *pveclient.Client, node string, vmid int, options map[string]any) {
-	t.Helper()
-	upid, err := client.StartCreateGuest(context.Background(), node, vmid, options)
-	if err == nil {
-		_, err = client.WaitTask(context.Background(), upid)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 }

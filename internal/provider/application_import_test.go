@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -19,48 +18,29 @@ import (
 // not create; the configuration's catalog_id then deploys the app into it in
 // place, keeping its VMID, and destroy leaves nothing behind.
 func TestAccApplicationImportPlainContainer(t *testing.T) {
-	sim := newSim(t, "")
-	block, file := appProviderBlock(t, sim)
-	client := simClient(t, sim)
+	e := newSimEnv(t, "")
 	ctx := context.Background()
-	if err := client.CreateGuest(ctx, "pve1", 200, map[string]any{
+	e.must(e.client.CreateGuest(ctx, "pve1", 200, map[string]any{
 		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "legacy", "memory": 64, "cores": 1,
 		"rootfs": "local-lvm:4", "net0": "name=eth0,bridge=vmbr0,ip=dhcp", "unprivileged": 1, "features": "nesting=1", "tags": "homelab",
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.StartGuest(ctx, "pve1", 200); err != nil {
-		t.Fatal(err)
-	}
+	}, nil))
+	e.must(e.client.StartGuest(ctx, "pve1", 200))
+	legacy := application("legacy", "it-tools", "legacy").set("tags", `["homelab"]`)
 	// The import runs first, in a working directory of its own: it needs the
 	// provider's source spelled out.
-	config := `terraform {
+	cfg := config(rawHCL(`terraform {
   required_providers {
     proximity = { source = "proximity-project/proximity" }
   }
 }
-` + block + `
-resource "proximity_application" "legacy" {
-  catalog_id = "it-tools"
-  hostname   = "legacy"
-  tags       = ["homelab"]
-}
-`
-	const res = "proximity_application.legacy"
+`), rawHCL(e.appProvider()), legacy)
+	res := legacy.address()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
-		CheckDestroy: func(*terraform.State) error {
-			if guests, _ := client.ClusterGuests(ctx); len(guests) != 0 {
-				return fmt.Errorf("%d containers left", len(guests))
-			}
-			if left := readAllocations(t, file); len(left) != 0 {
-				return fmt.Errorf("%d allocations left", len(left))
-			}
-			return nil
-		},
+		CheckDestroy:             e.nothingLeft(),
 		Steps: []resource.TestStep{
 			{
-				Config: config, ResourceName: res, ImportState: true, ImportStateId: "pve1/200", ImportStatePersist: true,
+				Config: cfg, ResourceName: res, ImportState: true, ImportStateId: "pve1/200", ImportStatePersist: true,
 				ImportStateCheck: func(states []*terraform.InstanceState) error {
 					if len(states) != 1 || states[0].Attributes["catalog_id"] != "" || states[0].Attributes["memory"] != "64" || states[0].Attributes["hostname"] != "legacy" {
 						return fmt.Errorf("imported %+v", states)
@@ -69,7 +49,7 @@ resource "proximity_application" "legacy" {
 				},
 			},
 			{
-				Config: config,
+				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
@@ -83,21 +63,13 @@ resource "proximity_application" "legacy" {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(0).AtMapKey("step"), knownvalue.StringExact("allocate ports")),
-				},
-				Check: func(*terraform.State) error {
-					cfg, err := client.GuestConfig(ctx, "pve1", 200)
-					if err != nil {
-						return err
-					}
 					// The takeover gives the container an identity of its own.
-					if tags := cfg.String("tags"); !regexp.MustCompile(`^homelab;proximity;px-app-it-tools;px-id-[0-9a-f]{12};px-int-9100;px-pub-8100$`).MatchString(tags) || cfg.Int("memory") != 128 {
-						return fmt.Errorf("container after the takeover: tags %q, memory %d", tags, cfg.Int("memory"))
-					}
-					var out strings.Builder
-					if code, err := sim.RunOnNode(ctx, "pve1", "pct exec 200 -- docker compose -p it-tools ps --format json", nil, &out, &out); err != nil || code != 0 || !strings.Contains(out.String(), `"State":"running"`) {
-						return fmt.Errorf("the app does not run in the container: %d %v %s", code, err, out.String())
-					}
-					return nil
+					expectContainerConfig(e, "pve1", 200, map[string]knownvalue.Check{
+						"tags":   knownvalue.StringRegexp(regexp.MustCompile(`^homelab;proximity;px-app-it-tools;px-id-[0-9a-f]{12};px-int-9100;px-pub-8100$`)),
+						"memory": knownvalue.Int64Exact(128),
+					}),
+					// The app runs in the container.
+					expectInContainer(e, "pve1", 200, "docker compose -p it-tools ps --format json", containing(`"State":"running"`)),
 				},
 			},
 		},

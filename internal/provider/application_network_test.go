@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"testing"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
@@ -18,37 +16,33 @@ import (
 // moves it to another one and back to DHCP in place, and puts back memory
 // and cores resized out of band.
 func TestAccApplicationNetworkAndResizeDrift(t *testing.T) {
-	sim := newSim(t, "")
-	block, _ := appProviderBlock(t, sim)
-	app := func(extra string) string {
-		return block + `
-resource "proximity_application" "web" {
-  catalog_id = "it-tools"
-  hostname   = "tools"
-  node       = "pve2"
-` + extra + `
-}
-`
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	web := application("web", "it-tools", "tools").str("node", "pve2")
+	app := func(ipConfig string) string {
+		if ipConfig == "" {
+			return config(block, web)
+		}
+		return config(block, web.set("ip_config", ipConfig))
 	}
-	const res = "proximity_application.web"
+	res := web.address()
 	inPlace := resource.ConfigPlanChecks{
 		PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
 		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 	}
-	client := simClient(t, sim)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      app(`ip_config = { address = "dhcp", gateway = "192.168.50.1" }`),
+				Config:      app(`{ address = "dhcp", gateway = "192.168.50.1" }`),
 				ExpectError: regexp.MustCompile(`Gateway without a static address`),
 			},
 			{
-				Config:      app(`ip_config = { address = "192.168.50.10" }`),
+				Config:      app(`{ address = "192.168.50.10" }`),
 				ExpectError: errorLike(`neither dhcp nor an IPv4 address with its prefix length`),
 			},
 			{
-				Config: app(`ip_config = { address = "192.168.50.10/24", gateway = "192.168.50.1" }`),
+				Config: app(`{ address = "192.168.50.10/24", gateway = "192.168.50.1" }`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("ip_address"), knownvalue.StringExact("192.168.50.10")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringExact("http://192.168.50.10:80")),
@@ -56,7 +50,7 @@ resource "proximity_application" "web" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
-				Config:           app(`ip_config = { address = "192.168.50.11/24", gateway = "192.168.50.1" }`),
+				Config:           app(`{ address = "192.168.50.11/24", gateway = "192.168.50.1" }`),
 				ConfigPlanChecks: inPlace,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringExact("http://192.168.50.11:80")),
@@ -74,21 +68,12 @@ resource "proximity_application" "web" {
 			{
 				// Resized out of band: the plan puts memory and cores back in place.
 				PreConfig: func() {
-					if err := client.UpdateGuestConfig(context.Background(), "pve2", 100, map[string]any{"memory": 2048, "cores": 3}, nil, ""); err != nil {
-						t.Fatal(err)
-					}
+					e.must(e.client.UpdateGuestConfig(context.Background(), "pve2", 100, map[string]any{"memory": 2048, "cores": 3}, nil, ""))
 				},
 				Config:           app(""),
 				ConfigPlanChecks: inPlace,
-				Check: func(*terraform.State) error {
-					cfg, err := client.GuestConfig(context.Background(), "pve2", 100)
-					if err != nil {
-						return err
-					}
-					if cfg.Int("memory") == 2048 || cfg.Int("cores") == 3 {
-						return fmt.Errorf("memory %d and cores %d were not put back", cfg.Int("memory"), cfg.Int("cores"))
-					}
-					return nil
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectContainerConfig(e, "pve2", 100, map[string]knownvalue.Check{"memory": int64Not(2048), "cores": int64Not(3)}),
 				},
 			},
 		},

@@ -1,19 +1,15 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
-	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 // TestAccApplicationReachesNodesByAddress runs against a PVE 9.1 cluster
@@ -26,46 +22,22 @@ import (
 func TestAccApplicationReachesNodesByAddress(t *testing.T) {
 	requireAcc(t)
 	port := freePortOn(t, "127.0.0.2")
-	sim := pvesimtest.Start(t, pvesim.Options{
-		TimeScale: 0.01, PVEVersion: "9.1",
-		NodeNames: []string{"alpha", "beta"}, NodeAddresses: []string{"127.0.0.2", "127.0.0.3"},
+	e := newEnv(t, pvesim.Options{
+		PVEVersion: "9.1",
+		NodeNames:  []string{"alpha", "beta"}, NodeAddresses: []string{"127.0.0.2", "127.0.0.3"},
 		SSHListen: fmt.Sprintf("127.0.0.1:%d", port),
 	})
-	info := sim.Info()
-	client := simClient(t, sim)
-	ssh := fmt.Sprintf("ssh = {\n  private_key = <<-EOT\n%s\nEOT\n  host_key = %q\n  port = %d\n}\n", info.SSHPrivateKey, info.SSHHostKey, port)
-	config := providerBlock(sim, ssh) + `
-resource "proximity_application" "x" {
-  catalog_id = "nginx"
-  hostname   = "by-address"
-  node       = "beta"
-}
-`
+	ssh := withSSHOnly(sshBlockSettings{PrivateKey: e.info.SSHPrivateKey, HostKey: e.info.SSHHostKey, Port: port})
+	app := application("x", "nginx", "by-address").str("node", "beta")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{{
-			Config: config,
+			Config: config(rawHCL(e.provider(ssh)), app),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("proximity_application.x", tfjsonpath.New("node"), knownvalue.StringExact("beta")),
-				statecheck.ExpectKnownValue("proximity_application.x", tfjsonpath.New("status"), knownvalue.StringExact("running")),
+				statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("node"), knownvalue.StringExact("beta")),
+				statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("status"), knownvalue.StringExact("running")),
 			},
 		}},
-		CheckDestroy: func(*terraform.State) error {
-			if guests, err := client.ClusterGuests(context.Background()); err != nil || len(guests) != 0 {
-				return fmt.Errorf("%d containers left (%v)", len(guests), err)
-			}
-			return nil
-		},
+		CheckDestroy: destroyed(expectGuestCount(e, 0)),
 	})
-}
-
-// freePortOn finds a TCP port free on a loopback address.
-func freePortOn(t *testing.T, host string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -14,57 +14,29 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
-	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
 )
 
-func simClient(t *testing.T, sim *pvesim.Simulator) *pveclient.Client {
-	t.Helper()
-	info := sim.Info()
-	c, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func TestAccApplicationLifecycle(t *testing.T) {
-	sim := newSim(t, "")
-	block, file := appProviderBlock(t, sim)
-	app := func(extra string) string {
-		return block + `
-resource "proximity_application" "web" {
-  catalog_id  = "nginx"
-  hostname    = "web"
-` + extra + `
-}
-`
-	}
-	const res = "proximity_application.web"
-	client := simClient(t, sim)
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	web := application("web", "nginx", "web")
+	updated := web.set("tags", `["web"]`).str("description", "front").num("memory", 256).set("environment", `{ NGINX_HOST = "example.com" }`)
+	stopped := updated.str("status", "stopped")
+	res := web.address()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
-		CheckDestroy: func(*terraform.State) error {
-			if guests, _ := client.ClusterGuests(context.Background()); len(guests) != 0 {
-				return fmt.Errorf("%d containers left", len(guests))
-			}
-			if left := readAllocations(t, file); len(left) != 0 {
-				return fmt.Errorf("%d allocations left", len(left))
-			}
-			return nil
-		},
+		CheckDestroy:             e.nothingLeft(),
 		Steps: []resource.TestStep{
 			{
-				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nginx"` + "\n" + `hostname = "x"` + "\n" + `memory = 64` + "\n}",
+				Config:      config(block, application("x", "nginx", "x").num("memory", 64)),
 				ExpectError: regexp.MustCompile(`NGINX needs at least 128 MB of memory`),
 			},
 			{
-				Config:      app(`environment = { "1BAD" = "x" }`),
+				Config:      config(block, web.set("environment", `{ "1BAD" = "x" }`)),
 				ExpectError: regexp.MustCompile(`must be a variable name`),
 			},
 			{
-				Config: app(`tags = ["web", "blue"]` + "\n" + `description = "front page"`),
+				Config: config(block, web.set("tags", `["web", "blue"]`).str("description", "front page")),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve3")),
@@ -77,7 +49,7 @@ resource "proximity_application" "web" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
-				Config: app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }`),
+				Config: config(block, updated),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -88,7 +60,7 @@ resource "proximity_application" "web" {
 				},
 			},
 			{
-				Config: app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
+				Config: config(block, stopped),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("stopped")),
 				},
@@ -96,12 +68,8 @@ resource "proximity_application" "web" {
 			},
 			{
 				// Started out of band: the plan stops it again.
-				PreConfig: func() {
-					if err := client.StartGuest(context.Background(), "pve3", 100); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:           app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
+				PreConfig:        func() { e.must(e.client.StartGuest(context.Background(), "pve3", 100)) },
+				Config:           config(block, stopped),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)}},
 			},
 			{
@@ -111,25 +79,16 @@ resource "proximity_application" "web" {
 			},
 			{
 				// Deleted out of band: the plan creates it again.
-				PreConfig: func() {
-					if err := client.DeleteGuest(context.Background(), "pve3", 100); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:             app(`tags = ["web"]` + "\n" + `description = "front"` + "\n" + `memory = 256` + "\n" + `environment = { NGINX_HOST = "example.com" }` + "\n" + `status = "stopped"`),
+				PreConfig:          func() { e.must(e.client.DeleteGuest(context.Background(), "pve3", 100)) },
+				Config:             config(block, stopped),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 			},
 			{
 				// Removing it from the configuration now deletes nothing (it is
 				// gone); the refresh that found it gone released its ports.
-				Config: block,
-				Check: func(*terraform.State) error {
-					if left := readAllocations(t, file); len(left) != 0 {
-						return fmt.Errorf("the deleted application's ports are still allocated: %+v", left)
-					}
-					return nil
-				},
+				Config:            config(block),
+				ConfigStateChecks: []statecheck.StateCheck{expectAllocationCount(e.allocationFile, 0)},
 			},
 		},
 	})
@@ -138,37 +97,28 @@ resource "proximity_application" "web" {
 // TestAccApplicationMultiService deploys WordPress with MariaDB, restarts it
 // through restart_triggers and grows its disk, all in place.
 func TestAccApplicationMultiService(t *testing.T) {
-	sim := newSim(t, "")
-	block, _ := appProviderBlock(t, sim)
-	app := func(extra string) string {
-		return block + `
-resource "proximity_application" "blog" {
-  catalog_id  = "wordpress"
-  hostname    = "blog"
-  node        = "pve2"
-  environment = { DB_PASSWORD = "it's a $ecret" }
-` + extra + `
-}
-`
-	}
-	const res = "proximity_application.blog"
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	blog := application("blog", "wordpress", "blog").str("node", "pve2").set("environment", `{ DB_PASSWORD = "it's a $ecret" }`)
+	res := blog.address()
+	x := application("x", "nginx", "x")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nginx"` + "\n" + `hostname = "x"` + "\n" + `node = "pve7"` + "\n}",
+				Config:      config(block, x.str("node", "pve7")),
 				ExpectError: regexp.MustCompile(`node "pve7" is not in the cluster; nodes: pve1, pve2, pve3`),
 			},
 			{
-				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nextclod"` + "\n" + `hostname = "x"` + "\n}",
+				Config:      config(block, x.str("catalog_id", "nextclod")),
 				ExpectError: regexp.MustCompile(`The catalog has no app "nextclod". Closest ids: nextcloud`),
 			},
 			{
-				Config:      block + `resource "proximity_application" "x" {` + "\n" + `catalog_id = "nginx"` + "\n" + `hostname = "x"` + "\n" + `template = "local:vztmpl/nosuch_1.0_amd64.tar.zst"` + "\n}",
+				Config:      config(block, x.str("template", "local:vztmpl/nosuch_1.0_amd64.tar.zst")),
 				ExpectError: errorLike(`template local:vztmpl/nosuch_1.0_amd64.tar.zst is on no template storage of pve3, pve2, pve1 and aplinfo does not offer it`),
 			},
 			{
-				Config: app(""),
+				Config: config(block, blog),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve2")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(12).AtMapKey("message"), knownvalue.StringExact("wordpress, db running")),
@@ -177,7 +127,7 @@ resource "proximity_application" "blog" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
-				Config: app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 12`),
+				Config: config(block, blog.set("restart_triggers", `{ release = "2" }`).num("disk_gb", 12)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -188,7 +138,7 @@ resource "proximity_application" "blog" {
 				},
 			},
 			{
-				Config:      app(`restart_triggers = { release = "2" }` + "\n" + `disk_gb = 10`),
+				Config:      config(block, blog.set("restart_triggers", `{ release = "2" }`).num("disk_gb", 10)),
 				ExpectError: regexp.MustCompile(`disk_gb is 12 GB and cannot go down to 10`),
 			},
 		},
@@ -199,9 +149,8 @@ resource "proximity_application" "blog" {
 // applications each at the same time against one simulator: no VMID or port
 // collision, all succeed.
 func TestAccApplicationsConcurrentApplies(t *testing.T) {
-	requireAcc(t)
-	sim := newSim(t, "")
-	block, _ := appProviderBlock(t, sim)
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
 	const workdirs, apps = 4, 10
 	var mu sync.Mutex
 	vmids, ports := map[string]string{}, map[string]string{}
@@ -210,20 +159,15 @@ func TestAccApplicationsConcurrentApplies(t *testing.T) {
 	var started sync.WaitGroup
 	for w := 0; w < workdirs; w++ {
 		name := fmt.Sprintf("workdir-%d", w)
-		config := block + fmt.Sprintf(`
-resource "proximity_application" "a" {
-  count      = %d
-  catalog_id = "nginx"
-  hostname   = "w%d-app${count.index}"
-}
-`, apps, w)
+		cfg := config(block, resourceBlock("proximity_application", "a").
+			num("count", apps).str("catalog_id", "nginx").set("hostname", fmt.Sprintf(`"w%d-app${count.index}"`, w)))
 		started.Add(1)
 		go func() {
 			defer started.Done()
 			t.Run(name, func(t *testing.T) {
 				resource.Test(t, resource.TestCase{
 					ProtoV6ProviderFactories: providerFactories,
-					Steps: []resource.TestStep{{Config: config, Check: func(s *terraform.State) error {
+					Steps: []resource.TestStep{{Config: cfg, Check: func(s *terraform.State) error {
 						defer func() { applied.Done(); waitGroupWithin(&applied, 3*time.Minute) }()
 						mu.Lock()
 						defer mu.Unlock()

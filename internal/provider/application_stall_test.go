@@ -2,7 +2,6 @@ package provider
 
 import (
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 // accepts SSH connections and never answers. The create ends at its 5 s
 // timeout instead of hanging, and an app on another node deploys meanwhile.
 func TestAccStalledNodeEndsAtTheCreateTimeout(t *testing.T) {
-	sim := newSim(t, "")
+	e := newSimEnv(t, "")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -34,25 +33,15 @@ func TestAccStalledNodeEndsAtTheCreateTimeout(t *testing.T) {
 			held = append(held, c) // accepted, never answered
 		}
 	}()
-	block, _ := appProviderBlock(t, sim)
-	block = strings.Replace(block, sim.Info().SSHNodes["pve3"], ln.Addr().String(), 1)
-	config := block + `
-resource "proximity_application" "stalled" {
-  catalog_id = "nginx"
-  hostname   = "stalled"
-  node       = "pve3"
-  timeouts   = { create = "5s" }
-}
-resource "proximity_application" "fine" {
-  catalog_id = "it-tools"
-  hostname   = "fine"
-  node       = "pve1"
-}
-`
+	block := rawHCL(e.appProvider(withSSHNode("pve3", ln.Addr().String())))
+	cfg := config(block,
+		application("stalled", "nginx", "stalled").str("node", "pve3").set("timeouts", `{ create = "5s" }`),
+		application("fine", "it-tools", "fine").str("node", "pve1"),
+	)
 	start := time.Now()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
-		Steps:                    []resource.TestStep{{Config: config, ExpectError: errorLike(`deploying nginx as stalled: .*context deadline exceeded`)}},
+		Steps:                    []resource.TestStep{{Config: cfg, ExpectError: errorLike(`deploying nginx as stalled: .*context deadline exceeded`)}},
 	})
 	if d := time.Since(start); d > 60*time.Second {
 		t.Errorf("the run took %s", d)

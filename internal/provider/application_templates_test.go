@@ -1,13 +1,6 @@
 package provider
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,12 +8,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
-	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 // templateCase is one cell of the support matrix: a PVE release and a
@@ -60,105 +50,24 @@ func TestAccApplicationTemplateMatrix(t *testing.T) {
 	requireAcc(t)
 	for _, tc := range supportMatrix {
 		t.Run(tc.release+"/"+strings.SplitN(tc.template, "_", 2)[0], func(t *testing.T) {
-			sim := pvesimtest.Start(t, pvesim.Options{TimeScale: 0.01, PVEVersion: tc.release})
-			volid := placeTemplate(t, sim, "pve1", "local", tc.template)
-			block, file := appProviderBlock(t, sim)
-			config := block + fmt.Sprintf(`
-resource "proximity_application" "x" {
-  catalog_id = "nginx"
-  hostname   = "matrix"
-  node       = "pve1"
-  template   = %q
-  memory     = 128
-}
-`, volid)
-			step := resource.TestStep{Config: config}
+			e := newEnv(t, pvesim.Options{PVEVersion: tc.release})
+			volid := e.placeTemplate("pve1", "local", tc.template)
+			app := application("x", "nginx", "matrix").str("node", "pve1").str("template", volid).num("memory", 128)
+			step := resource.TestStep{Config: config(rawHCL(e.appProvider()), app)}
 			if tc.gap != nil {
 				step.ExpectError = tc.gap
 				t.Logf("known gap (fixed by issue %s): %s", tc.gapIssue, tc.gap)
 			} else {
 				step.ConfigStateChecks = []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("proximity_application.x", tfjsonpath.New("status"), knownvalue.StringExact("running")),
-					statecheck.ExpectKnownValue("proximity_application.x", tfjsonpath.New("template"), knownvalue.StringExact(volid)),
+					statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("status"), knownvalue.StringExact("running")),
+					statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("template"), knownvalue.StringExact(volid)),
 				}
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: providerFactories,
 				Steps:                    []resource.TestStep{step},
-				CheckDestroy:             nothingLeft(t, sim, file),
+				CheckDestroy:             e.nothingLeft(),
 			})
 		})
 	}
-}
-
-// placeTemplate puts a template of the official index on a node's storage
-// the way an administrator would: download-url with the index's URL (the
-// simulator serves those from its own template set).
-func placeTemplate(t *testing.T, sim *pvesim.Simulator, node, storage, template string) string {
-	t.Helper()
-	info := sim.Info()
-	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.APIToken, CACertPEM: info.CACertPEM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	volid := storage + ":vztmpl/" + template
-	present, err := client.Content(context.Background(), node, storage, "vztmpl", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range present {
-		if v.VolID == volid {
-			return volid // a fresh node of this release already has it
-		}
-	}
-	form := url.Values{
-		"content":  {"vztmpl"},
-		"filename": {template},
-		"url":      {"http://download.proxmox.com/images/system/" + template},
-	}
-	req, err := http.NewRequest(http.MethodPost, info.Endpoint+"/api2/json/nodes/"+node+"/storage/"+storage+"/download-url", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "PVEAPIToken="+info.APIToken)
-	resp, err := simHTTPClient(t, info.CACertPEM).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer struct {
-		Data string `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("download-url of %s: %s %v", template, resp.Status, err)
-	}
-	if _, err := client.WaitTask(context.Background(), answer.Data); err != nil {
-		t.Fatalf("download-url of %s: %v", template, err)
-	}
-	return volid
-}
-
-// nothingLeft is a CheckDestroy: no container and no port allocation remain.
-func nothingLeft(t *testing.T, sim *pvesim.Simulator, allocationFile string) func(*terraform.State) error {
-	client := simClient(t, sim)
-	return func(*terraform.State) error {
-		if guests, err := client.ClusterGuests(context.Background()); err != nil || len(guests) != 0 {
-			return fmt.Errorf("%d containers left (%v)", len(guests), err)
-		}
-		if left := readAllocations(t, allocationFile); len(left) != 0 {
-			return fmt.Errorf("%d allocations left", len(left))
-		}
-		return nil
-	}
-}
-
-// simHTTPClient trusts the simulator's CA only, as the provider does.
-func simHTTPClient(t *testing.T, caPEM string) *http.Client {
-	t.Helper()
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(caPEM)) {
-		t.Fatal("the simulator's CA certificate does not parse")
-	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,12 +13,10 @@ import (
 )
 
 func TestAccBackupsDataSource(t *testing.T) {
-	sim := newSim(t, "")
-	client := simClient(t, sim)
+	e := newSimEnv(t, "")
+	client := e.client
 	ctx := context.Background()
-	if err := client.CreateGuest(ctx, "pve1", 100, map[string]any{"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2"}, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.must(client.CreateGuest(ctx, "pve1", 100, map[string]any{"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2"}, nil))
 	var made []pveclient.Volume
 	for _, notes := range []string{"first", "second\nline"} {
 		v, err := client.Backup(ctx, "pve1", 100, pveclient.BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd", Notes: notes, Protected: notes == "first"})
@@ -28,16 +25,18 @@ func TestAccBackupsDataSource(t *testing.T) {
 		}
 		made = append(made, v)
 	}
-	const ds = "data.proximity_backups.app"
+	block := rawHCL(e.provider())
+	backups := dataBlock("proximity_backups", "app")
+	ds := backups.address()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      providerBlock(sim, "") + `data "proximity_backups" "app" {` + "\n" + `application_id = "pve1/100"` + "\n" + `vmid = 100` + "\n}",
+				Config:      config(block, backups.str("application_id", "pve1/100").num("vmid", 100)),
 				ExpectError: errorLike(`Exactly one of these attributes must be configured: \[application_id,vmid\]`),
 			},
 			{
-				Config: providerBlock(sim, "") + `data "proximity_backups" "app" {` + "\n" + `application_id = "pve1/100"` + "\n}",
+				Config: config(block, backups.str("application_id", "pve1/100")),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("backups"), knownvalue.ListExact([]knownvalue.Check{
 						knownvalue.ObjectPartial(map[string]knownvalue.Check{
@@ -51,7 +50,7 @@ func TestAccBackupsDataSource(t *testing.T) {
 				},
 			},
 			{
-				Config: providerBlock(sim, "") + `data "proximity_backups" "app" {` + "\n" + fmt.Sprintf("vmid = %d\nstorage = %q", 100, "local-lvm") + "\n}",
+				Config: config(block, backups.num("vmid", 100).str("storage", "local-lvm")),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("backups"), knownvalue.ListSizeExact(0)),
 				},

@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,20 +11,20 @@ import (
 )
 
 func TestAccCatalogApp(t *testing.T) {
-	sim := newSim(t, "")
-	const app = "data.proximity_catalog_app.nc"
+	e := newSimEnv(t, "")
+	block := rawHCL(e.provider())
+	nc := dataBlock("proximity_catalog_app", "nc")
+	app := nc.address()
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      providerBlock(sim, "") + `data "proximity_catalog_app" "nc" { id = "nextclod" }`,
+				Config:      config(block, nc.str("id", "nextclod")),
 				ExpectError: errorLike(`Unknown catalog app .* The catalog has no app "nextclod". Closest ids: nextcloud`),
 			},
 			{
-				Config: providerBlock(sim, "") + `
-data "proximity_catalog_app" "nc" { id = "nextcloud" }
-output "compose_has_image" { value = strcontains(data.proximity_catalog_app.nc.docker_compose, "image: nextcloud:31.0.2-apache") }
-`,
+				Config: config(block, nc.str("id", "nextcloud"),
+					rawHCL(`output "compose_has_image" { value = strcontains(data.proximity_catalog_app.nc.docker_compose, "image: nextcloud:31.0.2-apache") }`)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(app, tfjsonpath.New("name"), knownvalue.StringExact("Nextcloud")),
 					statecheck.ExpectKnownValue(app, tfjsonpath.New("category"), knownvalue.StringExact("Productivity")),
@@ -48,16 +46,16 @@ output "compose_has_image" { value = strcontains(data.proximity_catalog_app.nc.d
 }
 
 func TestAccCatalogSearch(t *testing.T) {
-	sim := newSim(t, "")
+	e := newSimEnv(t, "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{{
-			Config: providerBlock(sim, "") + `
-data "proximity_catalog" "all" {}
-data "proximity_catalog" "db" { category = "database" }
-data "proximity_catalog" "sso" { tag = "sso" }
-data "proximity_catalog" "pw" { query = "Bitwarden" }
-`,
+			Config: config(rawHCL(e.provider()),
+				dataBlock("proximity_catalog", "all"),
+				dataBlock("proximity_catalog", "db").str("category", "database"),
+				dataBlock("proximity_catalog", "sso").str("tag", "sso"),
+				dataBlock("proximity_catalog", "pw").str("query", "Bitwarden"),
+			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.proximity_catalog.all", tfjsonpath.New("categories"), knownvalue.ListSizeExact(16)),
 				statecheck.ExpectKnownValue("data.proximity_catalog.all", tfjsonpath.New("categories").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
@@ -75,7 +73,7 @@ data "proximity_catalog" "pw" { query = "Bitwarden" }
 }
 
 func TestAccUserCatalog(t *testing.T) {
-	sim := newSim(t, "")
+	e := newSimEnv(t, "")
 	dir := t.TempDir()
 	mine := filepath.Join(dir, "mine")
 	mustWrite(t, filepath.Join(mine, "nginx.json"), `{"id": "nginx", "name": "Our NGINX", "category": "Web Server", "version": "1.27.4",
@@ -86,25 +84,21 @@ func TestAccUserCatalog(t *testing.T) {
 	mustWrite(t, filepath.Join(broken, "game.json"), `{"id": "game", "name": "Game", "category": "Games",
   "docker_compose": {"services": {"game": {"image": "minetest/minetest:5.9"}}}, "ports": [30000]}`)
 
-	config := func(paths ...string) string {
-		list := ""
-		for _, p := range paths {
-			list += fmt.Sprintf("%q, ", p)
-		}
-		return providerBlock(sim, "catalog_paths = ["+list+"]") + `
-data "proximity_catalog_app" "nginx" { id = "nginx" }
-data "proximity_catalog_app" "whoami" { id = "whoami" }
-`
+	withPaths := func(paths ...string) string {
+		return config(rawHCL(e.provider(withCatalogPaths(paths...))),
+			dataBlock("proximity_catalog_app", "nginx").str("id", "nginx"),
+			dataBlock("proximity_catalog_app", "whoami").str("id", "whoami"),
+		)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      config(mine, broken),
+				Config:      withPaths(mine, broken),
 				ExpectError: errorLike(`Unable to load the app catalog .* catalog file ` + filepath.Join(broken, "game.json") + `: field "category": unknown category "Games"`),
 			},
 			{
-				Config: config(mine),
+				Config: withPaths(mine),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.proximity_catalog_app.nginx", tfjsonpath.New("name"), knownvalue.StringExact("Our NGINX")),
 					statecheck.ExpectKnownValue("data.proximity_catalog_app.nginx", tfjsonpath.New("source"), knownvalue.StringExact(filepath.Join(mine, "nginx.json"))),
@@ -115,14 +109,4 @@ data "proximity_catalog_app" "whoami" { id = "whoami" }
 			},
 		},
 	})
-}
-
-func mustWrite(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

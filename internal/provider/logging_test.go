@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,31 +13,22 @@ import (
 // by password, deploys an app with a secret environment and root passwords,
 // and fails if a secret shows up anywhere in the log.
 func TestAccNoSecretsInTraceLog(t *testing.T) {
-	sim := newSim(t, "")
-	info := sim.Info()
+	e := newSimEnv(t, "")
+	info := e.info
 	logPath := filepath.Join(t.TempDir(), "trace.log")
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logPath)
 
-	byPassword := fmt.Sprintf("provider \"proximity\" {\n  endpoint = %q\n  username = \"root@pam\"\n  password = %q\n  ca_cert_pem = %q\n}\n", info.Endpoint, info.Password, info.CACertPEM)
-	appBlock, _ := appProviderBlock(t, sim)
-	app := func(password string) string {
-		return appBlock + `
-resource "proximity_application" "web" {
-  catalog_id  = "wordpress"
-  hostname    = "web"
-  environment = { DB_PASSWORD = "env-s3cret-value" }
-  ` + password + `
-}
-`
-	}
+	byPassword := e.provider(withPasswordLogin(), withRetry(nil))
+	web := application("web", "wordpress", "web").set("environment", `{ DB_PASSWORD = "env-s3cret-value" }`)
+	app := func(b hclBlock) string { return config(rawHCL(e.appProvider()), b) }
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
-			{Config: providerBlock(sim, "") + nodesConfig},
+			{Config: e.provider() + nodesConfig},
 			{Config: byPassword + nodesConfig},
-			{Config: app(`password = "root-s3cret-value"`)},
-			{Config: app(`password_wo = "wo-s3cret-value"` + "\n" + `password_wo_version = 1`)},
+			{Config: app(web.str("password", "root-s3cret-value"))},
+			{Config: app(web.str("password_wo", "wo-s3cret-value").num("password_wo_version", 1))},
 		},
 	})
 	raw, err := os.ReadFile(logPath)

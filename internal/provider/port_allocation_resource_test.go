@@ -1,11 +1,8 @@
 package provider
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,61 +16,29 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
-	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
 )
 
-func readAllocations(t *testing.T, file string) []allocstore.Allocation {
-	t.Helper()
-	raw, err := os.ReadFile(file)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tb allocstore.Table
-	if err := json.Unmarshal(raw, &tb); err != nil {
-		t.Fatalf("allocation file: %v", err)
-	}
-	return tb.Allocations
-}
-
 func TestAccPortAllocationLifecycle(t *testing.T) {
-	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, fmt.Sprintf("allocation_file = %q", file))
+	e := newSimEnv(t, "")
+	file := e.allocationFile
+	webAlloc := portAllocation("web")
+	db := portAllocation("db").str("owner", "db").set("depends_on", "[proximity_port_allocation.web]")
 	two := func(owner string) string {
-		return block + fmt.Sprintf(`
-resource "proximity_port_allocation" "web" { owner = %q }
-resource "proximity_port_allocation" "db" {
-  owner      = "db"
-  depends_on = [proximity_port_allocation.web]
-}
-`, owner)
+		return config(rawHCL(e.provider(withAllocationFile())), webAlloc.str("owner", owner), db)
 	}
-	const web = "proximity_port_allocation.web"
+	web := webAlloc.address()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
-		CheckDestroy: func(*terraform.State) error {
-			if left := readAllocations(t, file); len(left) != 0 {
-				return fmt.Errorf("%d allocations left after destroy: %+v", len(left), left)
-			}
-			return nil
-		},
+		CheckDestroy:             destroyed(expectAllocationCount(file, 0)),
 		Steps: []resource.TestStep{
 			{
 				Config: two("web"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(web, tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
 					statecheck.ExpectKnownValue(web, tfjsonpath.New("internal_port"), knownvalue.Int64Exact(9100)),
-					statecheck.ExpectKnownValue("proximity_port_allocation.db", tfjsonpath.New("public_port"), knownvalue.Int64Exact(8101)),
+					statecheck.ExpectKnownValue(db.address(), tfjsonpath.New("public_port"), knownvalue.Int64Exact(8101)),
 					statecheck.ExpectKnownValue(web, tfjsonpath.New("owner"), knownvalue.StringExact("web")),
-				},
-				Check: func(*terraform.State) error {
-					if n := len(readAllocations(t, file)); n != 2 {
-						return fmt.Errorf("the allocation file holds %d allocations", n)
-					}
-					return nil
+					expectAllocationCount(file, 2),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
@@ -93,38 +58,22 @@ resource "proximity_port_allocation" "db" {
 			},
 			{
 				// The file lost the entry (say, deleted by hand): the next refresh puts it back.
-				PreConfig: func() {
-					if err := os.Remove(file); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:           two("website"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: func(*terraform.State) error {
-					if n := len(readAllocations(t, file)); n != 2 {
-						return fmt.Errorf("after healing the file holds %d allocations", n)
-					}
-					return nil
-				},
+				PreConfig:         func() { e.must(os.Remove(file)) },
+				Config:            two("website"),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{expectAllocationCount(file, 2)},
 			},
 			{
 				// Someone edits the owner in the file: the plan puts it back in place.
 				PreConfig: func() {
 					raw, _ := os.ReadFile(file)
-					if err := os.WriteFile(file, []byte(strings.Replace(string(raw), `"owner":"website"`, `"owner":"edited by hand"`, 1)), 0o600); err != nil {
-						t.Fatal(err)
-					}
+					e.must(os.WriteFile(file, []byte(strings.Replace(string(raw), `"owner":"website"`, `"owner":"edited by hand"`, 1)), 0o600))
 				},
 				Config: two("website"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(web, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(*terraform.State) error {
-					if raw, _ := os.ReadFile(file); !strings.Contains(string(raw), `"owner":"website"`) {
-						return fmt.Errorf("owner not restored: %s", raw)
-					}
-					return nil
-				},
+				ConfigStateChecks: []statecheck.StateCheck{expectAllocationPair(file, 8100, 9100, "website")},
 			},
 			{
 				ResourceName: web, ImportState: true, ImportStateId: "8999",
@@ -135,36 +84,25 @@ resource "proximity_port_allocation" "db" {
 }
 
 func TestAccPortAllocationRequested(t *testing.T) {
-	sim := newSim(t, "")
-	file := filepath.Join(t.TempDir(), "allocations.json")
-	block := providerBlock(sim, fmt.Sprintf("allocation_file = %q", file))
+	e := newSimEnv(t, "")
+	block := rawHCL(e.provider(withAllocationFile()))
+	a := portAllocation("a").num("public_port", 8123).str("owner", "gitea")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      block + `resource "proximity_port_allocation" "x" { public_port = 80 }`,
+				Config:      config(block, portAllocation("x").num("public_port", 80)),
 				ExpectError: errorLike(`public_port 80 is outside public_port_range 8100-8999; request a port in the range or widen public_port_range`),
 			},
 			{
-				Config: block + `
-resource "proximity_port_allocation" "a" {
-  public_port = 8123
-  owner       = "gitea"
-}
-`,
+				Config: config(block, a),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("proximity_port_allocation.a", tfjsonpath.New("public_port"), knownvalue.Int64Exact(8123)),
-					statecheck.ExpectKnownValue("proximity_port_allocation.a", tfjsonpath.New("internal_port"), knownvalue.Int64Exact(9100)),
+					statecheck.ExpectKnownValue(a.address(), tfjsonpath.New("public_port"), knownvalue.Int64Exact(8123)),
+					statecheck.ExpectKnownValue(a.address(), tfjsonpath.New("internal_port"), knownvalue.Int64Exact(9100)),
 				},
 			},
 			{
-				Config: block + `
-resource "proximity_port_allocation" "a" {
-  public_port = 8123
-  owner       = "gitea"
-}
-resource "proximity_port_allocation" "b" { public_port = 8123 }
-`,
+				Config:      config(block, a, portAllocation("b").num("public_port", 8123)),
 				ExpectError: errorLike(`public port 8123 is already allocated to "gitea" \(allocation pa-[0-9a-f]+\)`),
 			},
 		},
@@ -173,49 +111,23 @@ resource "proximity_port_allocation" "b" { public_port = 8123 }
 
 // TestAccPortAllocationHostStore keeps the table on the simulated cluster file system.
 func TestAccPortAllocationHostStore(t *testing.T) {
-	sim := newSim(t, "")
+	e := newSimEnv(t, "")
+	a := portAllocation("a").str("owner", "on the cluster")
+	usage := dataBlock("proximity_port_usage", "u").set("depends_on", "[proximity_port_allocation.a]")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{{
-			Config: providerBlock(sim, sshBlock(sim)) + `
-resource "proximity_port_allocation" "a" { owner = "on the cluster" }
-data "proximity_port_usage" "u" { depends_on = [proximity_port_allocation.a] }
-`,
+			Config: config(rawHCL(e.provider(withSSH())), a, usage),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("proximity_port_allocation.a", tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
-				statecheck.ExpectKnownValue("data.proximity_port_usage.u", tfjsonpath.New("public"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+				statecheck.ExpectKnownValue(a.address(), tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
+				statecheck.ExpectKnownValue(usage.address(), tfjsonpath.New("public"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 					"from": knownvalue.Int64Exact(8100), "to": knownvalue.Int64Exact(8999), "used": knownvalue.Int64Exact(1), "free": knownvalue.Int64Exact(899),
 				})),
-				statecheck.ExpectKnownValue("data.proximity_port_usage.u", tfjsonpath.New("id"), knownvalue.StringExact(allocstore.HostFile+" on the cluster")),
-			},
-			Check: func(*terraform.State) error {
-				var out strings.Builder
-				sim.RunOnNode(context.Background(), "pve2", "cat "+allocstore.HostFile, nil, &out, &out)
-				if !strings.Contains(out.String(), `"owner":"on the cluster"`) {
-					return fmt.Errorf("cluster file: %s", out.String())
-				}
-				return nil
+				statecheck.ExpectKnownValue(usage.address(), tfjsonpath.New("id"), knownvalue.StringExact(allocstore.HostFile+" on the cluster")),
+				expectNodeFile(e, "pve2", allocstore.HostFile, containing(`"owner":"on the cluster"`)),
 			},
 		}},
 	})
-}
-
-func waitGroupWithin(wg *sync.WaitGroup, d time.Duration) {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d):
-	}
-}
-
-func sshBlock(sim *pvesim.Simulator) string {
-	info := sim.Info()
-	nodes := ""
-	for _, n := range info.Nodes {
-		nodes += fmt.Sprintf("%s = %q, ", n, info.SSHNodes[n])
-	}
-	return fmt.Sprintf("ssh = {\n  private_key = <<-EOT\n%s\nEOT\n  host_key = %q\n  nodes = { %s }\n}\n", info.SSHPrivateKey, info.SSHHostKey, nodes)
 }
 
 // TestAccConcurrentApplies: separate working directories apply at the same
@@ -224,10 +136,10 @@ func TestAccConcurrentApplies(t *testing.T) {
 	requireAcc(t)
 	for _, store := range []string{"local", "host"} {
 		t.Run(store, func(t *testing.T) {
-			sim := newSim(t, "")
-			extra := fmt.Sprintf("allocation_file = %q", filepath.Join(t.TempDir(), "allocations.json"))
+			e := newSimEnv(t, "")
+			block := e.provider(withAllocationFile())
 			if store == "host" {
-				extra = sshBlock(sim)
+				block = e.provider(withSSH())
 			}
 			var mu sync.Mutex
 			seen := map[int64]string{}
@@ -257,7 +169,7 @@ func TestAccConcurrentApplies(t *testing.T) {
 					return nil
 				}
 			}
-			config := providerBlock(sim, extra) + fmt.Sprintf(`resource "proximity_port_allocation" "p" { count = %d }`, pairs)
+			cfg := config(rawHCL(block), portAllocation("p").num("count", pairs))
 			// Subtests started from goroutines run at once, whatever -parallel says.
 			var started sync.WaitGroup
 			for i := 0; i < workdirs; i++ {
@@ -268,7 +180,7 @@ func TestAccConcurrentApplies(t *testing.T) {
 					t.Run(name, func(t *testing.T) {
 						resource.Test(t, resource.TestCase{
 							ProtoV6ProviderFactories: providerFactories,
-							Steps:                    []resource.TestStep{{Config: config, Check: collect(name)}},
+							Steps:                    []resource.TestStep{{Config: cfg, Check: collect(name)}},
 						})
 					})
 				}()

@@ -14,6 +14,8 @@ import (
 // that names the attribute and says what to write. The endpoint is never
 // reachable, so a failure that needed the network would read differently.
 func TestAccProviderValidation(t *testing.T) {
+	requireAcc(t)
+	// The provider blocks are written out: the mistakes are the test.
 	block := func(body string) string {
 		return fmt.Sprintf("provider \"proximity\" {\n%s\n}\n", body) + nodesConfig
 	}
@@ -55,8 +57,8 @@ func TestAccProviderValidation(t *testing.T) {
 // TestAccEnvironmentFallback: an empty provider block works from the
 // PROXMOX_VE_* variables users of the most used Proxmox provider already set.
 func TestAccEnvironmentFallback(t *testing.T) {
-	sim := newSim(t, "")
-	info := sim.Info()
+	e := newSimEnv(t, "")
+	info := e.info
 	t.Setenv("PROXMOX_VE_ENDPOINT", info.Endpoint)
 	t.Setenv("PROXMOX_VE_API_TOKEN", info.PVEAdminAPIToken)
 	t.Setenv("PROXIMITY_CA_CERT_PEM", info.CACertPEM)
@@ -81,15 +83,14 @@ func TestAccEnvironmentFallback(t *testing.T) {
 // TestAccSSHSettingsAreChecked: a known_hosts file that does not exist is
 // reported at plan time, before any command would need it.
 func TestAccSSHSettingsAreChecked(t *testing.T) {
-	sim := newSim(t, "")
-	info := sim.Info()
-	good := fmt.Sprintf("ssh = {\n  private_key = <<-EOT\n%s\nEOT\n  host_key = %q\n  nodes = { pve1 = %q }\n}\n", info.SSHPrivateKey, info.SSHHostKey, info.SSHNodes["pve1"])
-	missing := fmt.Sprintf("ssh = {\n  password = \"x\"\n  known_hosts_file = %q\n}\n", "/nonexistent/known_hosts")
+	e := newSimEnv(t, "")
+	good := withSSHOnly(sshBlockSettings{PrivateKey: e.info.SSHPrivateKey, HostKey: e.info.SSHHostKey, Nodes: map[string]string{"pve1": e.info.SSHNodes["pve1"]}})
+	missing := withSSHOnly(sshBlockSettings{Password: "x", KnownHostsFile: "/nonexistent/known_hosts"})
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
-			{Config: providerBlock(sim, missing) + nodesConfig, PlanOnly: true, ExpectError: errorLike(`Invalid SSH settings .* reading known hosts /nonexistent/known_hosts`)},
-			{Config: providerBlock(sim, good) + nodesConfig},
+			{Config: e.provider(missing) + nodesConfig, PlanOnly: true, ExpectError: errorLike(`Invalid SSH settings .* reading known hosts /nonexistent/known_hosts`)},
+			{Config: e.provider(good) + nodesConfig},
 		},
 	})
 }
