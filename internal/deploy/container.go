@@ -74,7 +74,9 @@ func newContainer(spec Spec, entry *catalog.App, app App, storage string) pvecli
 // same VMID cannot both get it, and the one refused tries the next. Holding
 // the allocation lock here would stretch it over HTTP timeouts and retries,
 // past pmxcfs's lock lifetime.
-func (d *Deps) createWithFreshVMID(ctx context.Context, node string, req pveclient.ContainerCreation, settings pveclient.ContainerSettings) (int, string, error) {
+func (d *Deps) createWithFreshVMID(
+	ctx context.Context, node string, req pveclient.ContainerCreation, settings pveclient.ContainerSettings,
+) (int, string, error) {
 	for attempt := 0; attempt < 30; attempt++ {
 		vmid, upid, err := d.pickAndCreate(ctx, node, req)
 		switch kind := pveclient.KindOf(err); {

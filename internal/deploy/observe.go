@@ -129,7 +129,8 @@ func NewIdentity() string {
 // now holds, so that no later deployment of the same hostname takes it over.
 func (d *Deps) Confirm(ctx context.Context, node string, vmid int, o Observed) error {
 	defer d.invalidate()
-	return d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Tags: ownTags(o.Tags, o.CatalogID, o.Identity, o.PublicPort, o.InternalPort, false)})
+	tags := ownTags(o.Tags, o.CatalogID, o.Identity, o.PublicPort, o.InternalPort, false)
+	return d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Tags: tags})
 }
 
 // identityOf reads the px-id- tag among a container's tags.

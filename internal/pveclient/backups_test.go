@@ -18,7 +18,7 @@ func TestBackupWhoseAnswerWasLost(t *testing.T) {
 	sim := startSim(t, "")
 	c := tokenClient(t, sim)
 	ctx := context.Background()
-	if err := c.CreateContainer(ctx, "pve1", 150, ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}}, nil); err != nil {
+	if err := c.CreateContainer(ctx, "pve1", 150, smallAlpine, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := sim.SetFaults("lost:POST /nodes/*/vzdump=1x1"); err != nil {

@@ -307,6 +307,7 @@ type ContainerConfigUpdate struct {
 	Description *string
 	Tags        Tags // nil leaves the tags as they are
 	Networks    map[int]ContainerNetwork
+	MountPoints map[int]ContainerMountPoint // a Volume "STORAGE:GiB" allocates a new one
 	Delete      []string
 	Digest      string
 }
@@ -327,6 +328,9 @@ func (u ContainerConfigUpdate) body() map[string]any {
 	}
 	for i, n := range u.Networks {
 		body["net"+strconv.Itoa(i)] = n.String()
+	}
+	for i, mp := range u.MountPoints {
+		body["mp"+strconv.Itoa(i)] = mp.String()
 	}
 	if len(u.Delete) > 0 {
 		body["delete"] = strings.Join(u.Delete, ",")

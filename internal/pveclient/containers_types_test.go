@@ -210,14 +210,17 @@ func TestCreateAndRestoreBodies(t *testing.T) {
 	settings := ContainerSettings{Hostname: "blog", Memory: 512, Cores: 1, Swap: ptr(512), OnBoot: ptr(true), Unprivileged: ptr(true),
 		Networks: map[int]ContainerNetwork{0: {Name: "eth0", Bridge: "vmbr0", IP: "dhcp"}}, Features: &ContainerFeatures{Nesting: ptr(true)},
 		Tags: Tags{"proximity", "px-deploying"}}
-	got := ContainerCreateRequest{OSTemplate: "local:vztmpl/alpine.tar.xz", RootFS: ContainerMountPoint{Volume: "local-lvm:4"}, ContainerSettings: settings}.createBody(101)
+	create := ContainerCreateRequest{OSTemplate: "local:vztmpl/alpine.tar.xz", RootFS: ContainerMountPoint{Volume: "local-lvm:4"}, ContainerSettings: settings}
+	got := create.createBody(101)
 	want := map[string]any{"vmid": 101, "ostemplate": "local:vztmpl/alpine.tar.xz", "rootfs": "local-lvm:4", "hostname": "blog", "memory": 512,
 		"cores": 1, "swap": 512, "onboot": 1, "unprivileged": 1, "net0": "name=eth0,bridge=vmbr0,ip=dhcp", "features": "nesting=1",
 		"tags": "proximity;px-deploying"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("create body %v, want %v", got, want)
 	}
-	got = ContainerRestoreRequest{Archive: "local:backup/x.tar.zst", Storage: "local-lvm", Unique: true, ContainerSettings: ContainerSettings{Hostname: "blog"}}.createBody(102)
+	restore := ContainerRestoreRequest{Archive: "local:backup/x.tar.zst", Storage: "local-lvm", Unique: true}
+	restore.Hostname = "blog"
+	got = restore.createBody(102)
 	want = map[string]any{"vmid": 102, "ostemplate": "local:backup/x.tar.zst", "restore": 1, "storage": "local-lvm", "unique": 1, "hostname": "blog"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("restore body %v, want %v", got, want)

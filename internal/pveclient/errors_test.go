@@ -47,7 +47,8 @@ func TestAPIErrorKind(t *testing.T) {
 		{403, "Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)", nil, KindPermanent},
 		// The object a 403 names may be missing; the call's object is not.
 		{403, "Permission check failed (pool 'ghosts' does not exist)", nil, KindPermanent},
-		{400, "Parameter verification failed.", map[string]string{"net0": "invalid format - format error\nnet0.bridge: value does not match the regex pattern\n"}, KindPermanent},
+		{400, "Parameter verification failed.",
+			map[string]string{"net0": "invalid format - format error\nnet0.bridge: value does not match the regex pattern\n"}, KindPermanent},
 	} {
 		e := &APIError{Method: "POST", Path: "/nodes/pve1/lxc", Status: c.status, Message: c.msg, Errors: c.errors}
 		if got := e.Kind(); got != c.want {

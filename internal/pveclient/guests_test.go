@@ -10,6 +10,9 @@ import (
 
 const alpine = "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"
 
+// smallAlpine is the least a create needs: a template and a 2 GiB rootfs.
+var smallAlpine = ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}}
+
 func TestGuestLifecycle(t *testing.T) {
 	sim := startSim(t, "")
 	c := tokenClient(t, sim)
@@ -47,7 +50,8 @@ func TestGuestLifecycle(t *testing.T) {
 		t.Errorf("rootfs %+v", cfg.RootFS)
 	}
 	memory, description := 2048, "app"
-	if err := c.UpdateContainerConfig(ctx, "pve1", vmid, ContainerConfigUpdate{Memory: &memory, Description: &description, Digest: cfg.Digest}); err != nil {
+	update := ContainerConfigUpdate{Memory: &memory, Description: &description, Digest: cfg.Digest}
+	if err := c.UpdateContainerConfig(ctx, "pve1", vmid, update); err != nil {
 		t.Fatal(err)
 	}
 	memory = 512
@@ -91,7 +95,8 @@ func TestGuestLifecycle(t *testing.T) {
 func TestCreateAfterTransientFailure(t *testing.T) {
 	sim := startSim(t, "595:POST /nodes/{node}/lxc=1x1")
 	c := tokenClient(t, sim)
-	opts := ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}, ContainerSettings: ContainerSettings{Tags: Tags{"proximity"}}}
+	opts := smallAlpine
+	opts.Tags = Tags{"proximity"}
 	if err := c.CreateContainer(context.Background(), "pve1", 101, opts, func(*ContainerConfig) bool { return true }); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +130,7 @@ func TestStorageTemplatesAndBackups(t *testing.T) {
 	if len(tmpls) != 3 {
 		t.Errorf("%d templates after the download", len(tmpls))
 	}
-	if err := c.CreateContainer(ctx, "pve2", 150, ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}}, nil); err != nil {
+	if err := c.CreateContainer(ctx, "pve2", 150, smallAlpine, nil); err != nil {
 		t.Fatal(err)
 	}
 	vol, err := c.Backup(ctx, "pve2", 150, BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd", Notes: "{{guestname}}", Protected: true})
@@ -168,5 +173,52 @@ func TestClusterGuestsAndOnlineNodes(t *testing.T) {
 	addr, err := c.NodeAddress(ctx, "pve2")
 	if err != nil || addr != "127.0.0.1" {
 		t.Errorf("address %q %v", addr, err)
+	}
+}
+
+// Every option the simulator prints (as PVE's print_property_string and
+// format_size do) is read into the typed config and printed back the same.
+func TestContainerConfigPrintsAsPVEDoes(t *testing.T) {
+	sim := startSim(t, "")
+	c := tokenClient(t, sim)
+	ctx := context.Background()
+	yes, no, tag, swap := true, false, 7, 0
+	req := ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:1"}, ContainerSettings: ContainerSettings{
+		Hostname: "web", Memory: 768, Cores: 2, Swap: &swap, Unprivileged: &yes, OnBoot: &no, Features: &ContainerFeatures{Nesting: &yes},
+		Tags: Tags{"b", "a"}, Description: "two\nlines",
+		Networks: map[int]ContainerNetwork{
+			0: {Name: "eth0", Bridge: "vmbr0", IP: "10.0.0.5/24", Gateway: "10.0.0.1", Firewall: &yes},
+			1: {Name: "eth1", Bridge: "vmbr0", IP: "manual", Tag: &tag, MTU: ptr(1400)},
+		}}}
+	if err := c.CreateContainer(ctx, "pve1", 130, req, nil); err != nil {
+		t.Fatal(err)
+	}
+	mp := ContainerMountPoint{Volume: "local-lvm:1", Path: "/srv/data", Backup: &yes, ACL: &no, ReadOnly: &no, MountOptions: "noatime"}
+	update := ContainerConfigUpdate{MountPoints: map[int]ContainerMountPoint{0: mp}, Tags: Tags{"a", "c", "b"}}
+	if err := c.UpdateContainerConfig(ctx, "pve1", 130, update); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := c.GuestConfig(ctx, "pve1", 130)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := c.ContainerConfig(ctx, "pve1", 130)
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := cfg.options()
+	for k := range raw {
+		if printed[k] != raw.String(k) {
+			t.Errorf("%s: printed back %q, PVE prints %q", k, printed[k], raw.String(k))
+		}
+	}
+	if len(printed) != len(raw) {
+		t.Errorf("%d options printed back, PVE has %d: %v", len(printed), len(raw), printed)
+	}
+	if m := cfg.MountPoints[0]; m.Path != "/srv/data" || m.Size != 1<<30 || !*m.Backup || *m.ACL || m.MountOptions != "noatime" {
+		t.Errorf("mp0 %+v", m)
+	}
+	if n := cfg.Networks[1]; *n.Tag != 7 || *n.MTU != 1400 || n.IP != "manual" {
+		t.Errorf("net1 %+v", n)
 	}
 }

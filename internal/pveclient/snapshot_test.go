@@ -12,7 +12,7 @@ func TestGuestSnapshotSharesOneListing(t *testing.T) {
 	c := tokenClient(t, sim)
 	ctx := context.Background()
 	for _, vmid := range []int{120, 121} {
-		if err := c.CreateContainer(ctx, "pve1", vmid, ContainerCreateRequest{OSTemplate: alpine, RootFS: ContainerMountPoint{Volume: "local-lvm:2"}}, nil); err != nil {
+		if err := c.CreateContainer(ctx, "pve1", vmid, smallAlpine, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
