@@ -10,9 +10,12 @@ cli="$(bash scripts/ensure-tofu.sh)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-plugins="$work/plugins/registry.terraform.io/proximity-project/proximity/0.0.1/linux_amd64"
+# The plugin directory is laid out for the machine running this script, so
+# the CLI finds the provider on any OS and architecture.
+platform="$(go env GOOS)_$(go env GOARCH)"
+plugins="$work/plugins/registry.terraform.io/proximity-project/proximity/0.0.1/$platform"
 mkdir -p "$plugins" "$work/config"
-go build -o "$plugins/terraform-provider-proximity_v0.0.1" .
+go build -o "$plugins/terraform-provider-proximity_v0.0.1$(go env GOEXE)" .
 cat > "$work/config/main.tf" <<'TF'
 terraform {
   required_providers {
@@ -26,5 +29,6 @@ export TF_CLI_CONFIG_FILE="$work/empty.tfrc" CHECKPOINT_DISABLE=1
 (cd "$work/config" && "$cli" providers schema -json) |
   sed 's#"registry.terraform.io/proximity-project/proximity"#"proximity"#' > "$work/schema.json"
 
-go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0 generate \
+# tfplugindocs runs at the version pinned in tools/go.mod.
+go -C tools run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate \
   --provider-dir "$root" --provider-name proximity --providers-schema "$work/schema.json"
