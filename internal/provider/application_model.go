@@ -91,7 +91,9 @@ func (m applicationModel) takeOverSpec(ctx context.Context, diags *diag.Diagnost
 
 // change is what an update asks of the container: the plan m against the
 // state. password is root's new password, nil when it stays.
-func (m applicationModel) change(ctx context.Context, state applicationModel, identity string, password *string, diags *diag.Diagnostics) deploy.Change {
+func (m applicationModel) change(
+	ctx context.Context, state applicationModel, identity string, password *string, diags *diag.Diagnostics,
+) deploy.Change {
 	c := deploy.Change{
 		CatalogID:    state.CatalogID.ValueString(),
 		Identity:     identity,

@@ -63,7 +63,8 @@ func (r *applicationResource) checkApp(ctx context.Context, plan applicationMode
 	entry, ok = r.data.catalog.Get(plan.CatalogID.ValueString())
 	if !ok {
 		diags.AddAttributeError(path.Root("catalog_id"), "Unknown catalog app",
-			fmt.Sprintf("The catalog has no app %q. Closest ids: %s.", plan.CatalogID.ValueString(), strings.Join(r.data.catalog.Closest(plan.CatalogID.ValueString(), 3), ", ")))
+			fmt.Sprintf("The catalog has no app %q. Closest ids: "+
+				"%s.", plan.CatalogID.ValueString(), strings.Join(r.data.catalog.Closest(plan.CatalogID.ValueString(), 3), ", ")))
 		return nil, false
 	}
 	reach := entry.HostReach(stringMap(ctx, plan.Environment, diags))
@@ -72,7 +73,8 @@ func (r *applicationResource) checkApp(ctx context.Context, plan applicationMode
 	}
 	if !r.data.settings.allowHostAccess {
 		diags.AddAttributeError(path.Root("catalog_id"), "The app reaches beyond its container",
-			fmt.Sprintf("%s (%s) asks for: %s. Set allow_host_access = true in the provider block to deploy it.", entry.Name, entry.Source, strings.Join(reach, "; ")))
+			fmt.Sprintf("%s (%s) asks for: %s. Set allow_host_access = true in the provider block to deploy "+
+				"it.", entry.Name, entry.Source, strings.Join(reach, "; ")))
 		return nil, false
 	}
 	diags.AddAttributeWarning(path.Root("catalog_id"), "The app reaches beyond its container",
@@ -83,22 +85,24 @@ func (r *applicationResource) checkApp(ctx context.Context, plan applicationMode
 // planMinimums plans memory and cores left out as the catalog minimum (a
 // container resized out of band shows as a change back to it), and reports
 // sizes below the app's minimum.
-func planMinimums(ctx context.Context, req resource.ModifyPlanRequest, plan *applicationModel, entry *catalog.App, resp *resource.ModifyPlanResponse) {
+func planMinimums(
+	ctx context.Context, req resource.ModifyPlanRequest, plan *applicationModel, entry *catalog.App, resp *resource.ModifyPlanResponse,
+) {
 	for name, v := range map[string]struct {
 		planned *types.Int64
-		min     int
+		least   int
 	}{"memory": {&plan.Memory, entry.MinMemory}, "cores": {&plan.Cores, entry.MinCPU}} {
 		var configured types.Int64
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &configured)...)
 		if configured.IsNull() {
-			*v.planned = types.Int64Value(int64(v.min))
+			*v.planned = types.Int64Value(int64(v.least))
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), *v.planned)...)
 		}
 	}
-	minimum := func(attr string, v types.Int64, min int, unit string) {
-		if !v.IsNull() && !v.IsUnknown() && int(v.ValueInt64()) < min {
+	minimum := func(attr string, v types.Int64, least int, unit string) {
+		if !v.IsNull() && !v.IsUnknown() && int(v.ValueInt64()) < least {
 			resp.Diagnostics.AddAttributeError(path.Root(attr), "Below the app's minimum",
-				fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", entry.Name, min, unit, attr, v.ValueInt64()))
+				fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", entry.Name, least, unit, attr, v.ValueInt64()))
 		}
 	}
 	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
@@ -118,7 +122,8 @@ func (r *applicationResource) checkNode(ctx context.Context, node types.String, 
 			if n.Name == node.ValueString() {
 				found = true
 				if !n.Online {
-					resp.Diagnostics.AddAttributeError(path.Root("node"), "Node offline", fmt.Sprintf("node %s is offline; choose another node or leave node out", n.Name))
+					resp.Diagnostics.AddAttributeError(path.Root("node"), "Node offline", fmt.Sprintf("node %s is offline; choose another node or leave node "+
+						"out", n.Name))
 				}
 			}
 		}
@@ -127,7 +132,8 @@ func (r *applicationResource) checkNode(ctx context.Context, node types.String, 
 			for _, n := range nodes {
 				names = append(names, n.Name)
 			}
-			resp.Diagnostics.AddAttributeError(path.Root("node"), "Unknown node", fmt.Sprintf("node %q is not in the cluster; nodes: %s", node.ValueString(), strings.Join(names, ", ")))
+			resp.Diagnostics.AddAttributeError(path.Root("node"), "Unknown node", fmt.Sprintf("node %q is not in the cluster; nodes: "+
+				"%s", node.ValueString(), strings.Join(names, ", ")))
 		}
 	}
 }
@@ -135,7 +141,9 @@ func (r *applicationResource) checkNode(ctx context.Context, node types.String, 
 // checkSources reports, for what a create or restore would read, a backup
 // that is on no online node and a template that is neither present nor
 // downloadable.
-func (r *applicationResource) checkSources(ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse) {
+func (r *applicationResource) checkSources(
+	ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse,
+) {
 	if from := plan.RestoreFrom; !from.IsNull() && !from.IsUnknown() {
 		var previous types.String
 		if !req.State.Raw.IsNull() {

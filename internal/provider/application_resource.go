@@ -110,7 +110,8 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 		// This state holds the app now: no later deployment of the same
 		// hostname may take the container over.
 		if err := r.deps().Confirm(ctx, node, vmid, o); err != nil {
-			resp.Diagnostics.AddWarning("Deployment mark not removed", fmt.Sprintf("%s keeps its %s tag until the next refresh: %v", state.ID.ValueString(), deploy.TagDeploying, err))
+			resp.Diagnostics.AddWarning("Deployment mark not removed", fmt.Sprintf("%s keeps its %s tag until the next refresh: "+
+				"%v", state.ID.ValueString(), deploy.TagDeploying, err))
 		}
 	}
 	state.setObserved(ctx, o, r.appURL(state.CatalogID.ValueString(), o.IP), &resp.Diagnostics)
@@ -167,7 +168,8 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	} else if o.Gone || !belongs(o, identity, state) {
 		resp.Diagnostics.AddError("The container is no longer this application",
-			fmt.Sprintf("%s is gone or is now another guest (%q); nothing was changed. Run terraform apply -refresh-only, then apply again to recreate the app.", state.ID.ValueString(), o.Hostname))
+			fmt.Sprintf("%s is gone or is now another guest (%q); nothing was changed. Run terraform apply -refresh-only, then apply again to recreate "+
+				"the app.", state.ID.ValueString(), o.Hostname))
 		return
 	}
 	var takenOver []deploy.Step
@@ -205,7 +207,9 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 // one. The plan gets the app's ports and address; the state, which the
 // change is measured against, gets the app's settings, as the app now runs
 // as configured. ok is false when the deployment failed.
-func (r *applicationResource) takeOver(ctx context.Context, plan, state *applicationModel, resp *resource.UpdateResponse) (log []deploy.Step, identity string, ok bool) {
+func (r *applicationResource) takeOver(
+	ctx context.Context, plan, state *applicationModel, resp *resource.UpdateResponse,
+) (log []deploy.Step, identity string, ok bool) {
 	spec := plan.takeOverSpec(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return nil, "", false
@@ -245,7 +249,8 @@ func (r *applicationResource) readAddress(ctx context.Context, plan *application
 	o, err := r.deps().Observe(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
 	if err != nil {
 		plan.IPAddress, plan.URL = state.IPAddress, state.URL
-		diags.AddWarning("Address not read", fmt.Sprintf("reading the address of %s after the update: %v; the next refresh reads it", state.ID.ValueString(), err))
+		diags.AddWarning("Address not read", fmt.Sprintf("reading the address of %s after the update: %v; the next refresh reads "+
+			"it", state.ID.ValueString(), err))
 		return
 	}
 	plan.setAddress(o.IP, r.appURL(state.CatalogID.ValueString(), o.IP))

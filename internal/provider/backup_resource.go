@@ -149,7 +149,8 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // ImportState takes the archive's volid and finds it on the online nodes.
 func (r *backupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if !strings.Contains(req.ID, ":backup/") {
-		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import a backup by its volid, for example local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst; got %q", req.ID))
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import a backup by its volid, for example "+
+			"local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst; got %q", req.ID))
 		return
 	}
 	b, err := r.data.deps().FindBackup(ctx, req.ID)

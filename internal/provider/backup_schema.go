@@ -57,9 +57,14 @@ type backupModel struct {
 // replaceOnceKnown replaces the backup when a value the state holds changes;
 // a value the state lacks (after an import) is only recorded.
 func replaceOnceKnown() planmodifier.String {
-	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-		resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsUnknown() && !req.StateValue.Equal(req.PlanValue)
-	}, "Replaces the backup when changed (an imported backup only records it).", "Replaces the backup when changed (an imported backup only records it).")
+	const description = "Replaces the backup when changed (an imported backup only records it)."
+	return stringplanmodifier.RequiresReplaceIf(
+		func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+			resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsUnknown() && !req.StateValue.Equal(req.PlanValue)
+		},
+		description,
+		description,
+	)
 }
 
 func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -106,12 +111,13 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"mode": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(defaultBackupMode),
-				MarkdownDescription: fmt.Sprintf("%s (default `%s`: no downtime); with `stop` the app stops for the backup and starts again.", oneOfMarkdown(backupModes), defaultBackupMode),
-				Validators:          []validator.String{stringvalidator.OneOf(backupModes...)},
-				PlanModifiers:       []planmodifier.String{replaceOnceKnown()},
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(defaultBackupMode),
+				MarkdownDescription: fmt.Sprintf("%s (default `%s`: no downtime); with `stop` the app stops for the backup and starts "+
+					"again.", oneOfMarkdown(backupModes), defaultBackupMode),
+				Validators:    []validator.String{stringvalidator.OneOf(backupModes...)},
+				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
 			},
 			"compress": schema.StringAttribute{
 				Optional:            true,

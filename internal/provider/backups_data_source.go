@@ -69,7 +69,8 @@ func (d *backupsDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"application_id": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "`id` of a `proximity_application` (`node/vmid`). Or give `vmid`.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123")},
+				Validators: []validator.String{stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, "+
+					"such as pve2/123")},
 			},
 			"vmid": schema.Int64Attribute{
 				Optional:            true,

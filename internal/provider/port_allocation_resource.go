@@ -65,7 +65,8 @@ func (r *portAllocationResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *portAllocationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A unique pair of ports, one public (default range " + rangeText(defaultPublicRange) + ") and one internal (default " + rangeText(defaultInternalRange) + "). " +
+		MarkdownDescription: "A unique pair of ports, one public (default range " +
+			"" + rangeText(defaultPublicRange) + ") and one internal (default " + rangeText(defaultInternalRange) + "). " +
 			"Pairs are kept in the allocation file under a lock (see the provider's `allocation_store`), so concurrent applies, " +
 			"from this or other configurations, never get the same pair.",
 		Attributes: map[string]schema.Attribute{
@@ -123,7 +124,8 @@ func (r *portAllocationResource) ModifyPlan(ctx context.Context, req resource.Mo
 	rng := r.data.ports.Public
 	if p := int(port.ValueInt64()); p < rng.From || p > rng.To {
 		resp.Diagnostics.AddAttributeError(path.Root("public_port"), "Port outside the public range",
-			fmt.Sprintf("public_port %d is outside public_port_range %d-%d; request a port in the range or widen public_port_range in the provider block", p, rng.From, rng.To))
+			fmt.Sprintf("public_port %d is outside public_port_range %d-%d; request a port in the range or widen public_port_range in the provider "+
+				"block", p, rng.From, rng.To))
 	}
 }
 
@@ -195,7 +197,8 @@ func (r *portAllocationResource) Delete(ctx context.Context, req resource.Delete
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	if err := r.data.ports.Release(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Unable to release the port allocation", fmt.Sprintf("releasing %s in %s: %v", state.ID.ValueString(), r.data.ports.Store.Location(), err))
+		resp.Diagnostics.AddError("Unable to release the port allocation",
+			fmt.Sprintf("releasing %s in %s: %v", state.ID.ValueString(), r.data.ports.Store.Location(), err))
 	}
 }
 
@@ -216,7 +219,12 @@ func (r *portAllocationResource) ImportState(ctx context.Context, req resource.I
 		return
 	}
 	// No timeouts are configured at import: the next apply records them.
-	none := types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType})
+	none := types.ObjectNull(map[string]attr.Type{
+		"create": types.StringType,
+		"read":   types.StringType,
+		"update": types.StringType,
+		"delete": types.StringType,
+	})
 	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(a, timeouts.Value{Object: none}))...)
 }
 

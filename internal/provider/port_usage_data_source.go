@@ -127,5 +127,10 @@ func (d *portUsageDataSource) Read(ctx context.Context, req datasource.ReadReque
 }
 
 func usageModel(u allocstore.Usage) rangeUsageModel {
-	return rangeUsageModel{From: types.Int64Value(int64(u.Range.From)), To: types.Int64Value(int64(u.Range.To)), Used: types.Int64Value(int64(u.Used)), Free: types.Int64Value(int64(u.Free))}
+	return rangeUsageModel{
+		From: types.Int64Value(int64(u.Range.From)),
+		To:   types.Int64Value(int64(u.Range.To)),
+		Used: types.Int64Value(int64(u.Used)),
+		Free: types.Int64Value(int64(u.Free)),
+	}
 }

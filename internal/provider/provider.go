@@ -54,7 +54,15 @@ type providerData struct {
 
 // deps are the deployment layer's dependencies, for the resources that drive it.
 func (d *providerData) deps() *deploy.Deps {
-	return &deploy.Deps{Client: d.client, Nodes: d.nodes, Ports: d.ports, Catalog: d.catalog, DefaultNode: d.settings.defaultNode, Snapshot: d.guests, Claims: d.claims}
+	return &deploy.Deps{
+		Client:      d.client,
+		Nodes:       d.nodes,
+		Ports:       d.ports,
+		Catalog:     d.catalog,
+		DefaultNode: d.settings.defaultNode,
+		Snapshot:    d.guests,
+		Claims:      d.claims,
+	}
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -121,7 +129,13 @@ func (p *proximityProvider) Resources(context.Context) []func() resource.Resourc
 }
 
 func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newNodesDataSource, newCatalogAppDataSource, newCatalogDataSource, newPortUsageDataSource, newBackupsDataSource}
+	return []func() datasource.DataSource{
+		newNodesDataSource,
+		newCatalogAppDataSource,
+		newCatalogDataSource,
+		newPortUsageDataSource,
+		newBackupsDataSource,
+	}
 }
 
 // disjointPortRanges rejects public and internal ranges that overlap, with

@@ -56,9 +56,10 @@ func providerSchema() schema.Schema {
 		Attributes: map[string]schema.Attribute{
 			// Optional attributes: each has an environment variable or a default
 			"endpoint": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Address of the Proxmox VE API, for example `https://pve.example.com:8006`. Env: `PROXIMITY_ENDPOINT`, `PROXMOX_VE_ENDPOINT`.",
-				Validators:          []validator.String{endpointValidator()},
+				Optional: true,
+				MarkdownDescription: "Address of the Proxmox VE API, for example `https://pve.example.com:8006`. Env: `PROXIMITY_ENDPOINT`, " +
+					"`PROXMOX_VE_ENDPOINT`.",
+				Validators: []validator.String{endpointValidator()},
 			},
 			"api_token": schema.StringAttribute{
 				Optional:            true,
@@ -70,9 +71,10 @@ func providerSchema() schema.Schema {
 				},
 			},
 			"username": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "User with realm for password login, for example `root@pam`; the provider keeps its ticket renewed. Env: `PROXIMITY_USERNAME`, `PROXMOX_VE_USERNAME`.",
-				Validators:          []validator.String{usernameValidator(), stringvalidator.AlsoRequires(path.MatchRoot("password"))},
+				Optional: true,
+				MarkdownDescription: "User with realm for password login, for example `root@pam`; the provider keeps its ticket renewed. Env: " +
+					"`PROXIMITY_USERNAME`, `PROXMOX_VE_USERNAME`.",
+				Validators: []validator.String{usernameValidator(), stringvalidator.AlsoRequires(path.MatchRoot("password"))},
 			},
 			"password": schema.StringAttribute{
 				Optional:            true,
@@ -87,8 +89,9 @@ func providerSchema() schema.Schema {
 				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
 			},
 			"insecure": schema.BoolAttribute{
-				Optional:            true,
-				MarkdownDescription: "Skip TLS certificate verification. For labs only; prefer `ca_cert_pem`. Default `false`. Env: `PROXIMITY_INSECURE`, `PROXMOX_VE_INSECURE`.",
+				Optional: true,
+				MarkdownDescription: "Skip TLS certificate verification. For labs only; prefer `ca_cert_pem`. Default `false`. Env: `PROXIMITY_INSECURE`, " +
+					"`PROXMOX_VE_INSECURE`.",
 			},
 			"insecure_http": schema.BoolAttribute{
 				Optional: true,
@@ -96,14 +99,16 @@ func providerSchema() schema.Schema {
 					"Only for a local proxy or a lab; without it such an endpoint is refused. Default `false`.",
 			},
 			"ca_cert_pem": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "PEM certificate of the CA that signed the API certificate (a node's `/etc/pve/pve-root-ca.pem`). Env: `PROXIMITY_CA_CERT_PEM`.",
-				Validators:          []validator.String{stringCheck{"a PEM certificate", checkCertificatePEM}},
+				Optional: true,
+				MarkdownDescription: "PEM certificate of the CA that signed the API certificate (a node's `/etc/pve/pve-root-ca.pem`). Env: " +
+					"`PROXIMITY_CA_CERT_PEM`.",
+				Validators: []validator.String{stringCheck{"a PEM certificate", checkCertificatePEM}},
 			},
 			"ssh": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "SSH access to the nodes, which deploying apps needs (`pct exec` and `pct push` have no API) " +
-					"and which the cluster-wide port allocation store uses. Host keys are verified (`host_key` or `known_hosts_file`) unless `insecure_ignore_host_key` is set.",
+					"and which the cluster-wide port allocation store uses. Host keys are verified (`host_key` or `known_hosts_file`) unless " +
+					"`insecure_ignore_host_key` is set.",
 				Attributes: sshAttributes(),
 			},
 			"default_node": schema.StringAttribute{
@@ -118,9 +123,10 @@ func providerSchema() schema.Schema {
 				Validators: []validator.String{stringvalidator.OneOf(allocationStoreHost, allocationStoreLocal)},
 			},
 			"allocation_file": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Path of the allocation file of the `local` store. Default `$HOME/.proximity/allocations.json`. Env: `PROXIMITY_ALLOCATION_FILE`.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Optional: true,
+				MarkdownDescription: "Path of the allocation file of the `local` store. Default `$HOME/.proximity/allocations.json`. Env: " +
+					"`PROXIMITY_ALLOCATION_FILE`.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"allow_host_access": schema.BoolAttribute{
 				Optional: true,
@@ -139,8 +145,9 @@ func providerSchema() schema.Schema {
 			"public_port_range":   portRangeAttribute("public", defaultPublicRange),
 			"internal_port_range": portRangeAttribute("internal", defaultInternalRange),
 			"retry": schema.SingleNestedAttribute{
-				Optional:            true,
-				MarkdownDescription: "Retries of transient Proxmox errors (5xx, 595/596, lost connections) and guest locks, with exponential backoff and jitter, always bounded by the resource timeouts.",
+				Optional: true,
+				MarkdownDescription: "Retries of transient Proxmox errors (5xx, 595/596, lost connections) and guest locks, with exponential backoff and " +
+					"jitter, always bounded by the resource timeouts.",
 				Attributes: map[string]schema.Attribute{
 					"max_attempts": schema.Int64Attribute{
 						Optional:            true,
@@ -193,8 +200,13 @@ func sshAttributes() map[string]schema.Attribute {
 		"host_key": schema.StringAttribute{
 			Optional:            true,
 			MarkdownDescription: "Expected host key of the nodes, one `authorized_keys` line (`ssh-ed25519 AAAA...`).",
-			Validators: []validator.String{hostKeyValidator(),
-				stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("known_hosts_file"), path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
+			Validators: []validator.String{
+				hostKeyValidator(),
+				stringvalidator.ConflictsWith(
+					path.MatchRelative().AtParent().AtName("known_hosts_file"),
+					path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"),
+				),
+			},
 		},
 		"known_hosts_file": schema.StringAttribute{
 			Optional:            true,

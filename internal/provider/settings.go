@@ -120,7 +120,8 @@ func resolveCredentials(cfg providerModel, env envLookup, c *pveclient.Config, d
 		return "password login of " + c.Username
 	}
 	diags.AddAttributeError(path.Root("api_token"), "Missing Proxmox credentials",
-		"Set api_token (USER@REALM!TOKENID=SECRET, recommended) or username and password, in the provider block or as PROXIMITY_API_TOKEN / PROXIMITY_USERNAME and PROXIMITY_PASSWORD.")
+		"Set api_token (USER@REALM!TOKENID=SECRET, recommended) or username and password, in the provider block or as PROXIMITY_API_TOKEN / "+
+			"PROXIMITY_USERNAME and PROXIMITY_PASSWORD.")
 	return ""
 }
 
@@ -137,11 +138,13 @@ func resolveTLS(cfg providerModel, env envLookup, c *pveclient.Config, diags *di
 	}
 	if c.Insecure {
 		diags.AddAttributeWarning(path.Root("insecure"), "TLS verification is off",
-			"insecure = true accepts any certificate, so anyone on the network path can read the API token. Prefer ca_cert_pem (a node's /etc/pve/pve-root-ca.pem).")
+			"insecure = true accepts any certificate, so anyone on the network path can read the API token. Prefer ca_cert_pem (a node's "+
+				"/etc/pve/pve-root-ca.pem).")
 	}
 	if strings.HasPrefix(strings.ToLower(c.Endpoint), "http://") && !cfg.InsecureHTTP.ValueBool() {
 		diags.AddAttributeError(path.Root("endpoint"), "Cleartext endpoint",
-			fmt.Sprintf("%s is plain http, which would send the credentials in cleartext. Use https (PVE listens on https://HOST:8006), or set insecure_http = true for a local proxy.", c.Endpoint))
+			fmt.Sprintf("%s is plain http, which would send the credentials in cleartext. Use https (PVE listens on https://HOST:8006), or set "+
+				"insecure_http = true for a local proxy.", c.Endpoint))
 	}
 	c.CACertPEM, from = pick(cfg.CACertPEM, env, "PROXIMITY_CA_CERT_PEM")
 	checkEnv(diags, "ca_cert_pem", c.CACertPEM, from, checkCertificatePEM)
@@ -183,7 +186,8 @@ func resolveAllocationStore(cfg providerModel, env envLookup, haveSSH bool, diag
 		diags.AddAttributeError(path.Root("allocation_store"), "Invalid "+from, fmt.Sprintf("%s=%q must be host or local", from, store))
 	case store == allocationStoreHost && !haveSSH:
 		diags.AddAttributeError(path.Root("allocation_store"), "The host allocation store needs SSH",
-			"allocation_store = \"host\" keeps the allocation file on the cluster file system over SSH; configure the ssh block, or use allocation_store = \"local\".")
+			"allocation_store = \"host\" keeps the allocation file on the cluster file system over SSH; configure the ssh block, or use "+
+				"allocation_store = \"local\".")
 	}
 	file, _ = pick(cfg.AllocationFile, env, "PROXIMITY_ALLOCATION_FILE")
 	if file == "" {
@@ -242,7 +246,8 @@ func resolveSSH(m *sshModel, env envLookup, diags *diag.Diagnostics) *sshSetting
 	s.insecureIgnoreHostKey = m.InsecureIgnoreHostKey.ValueBool()
 	if s.insecureIgnoreHostKey {
 		diags.AddAttributeWarning(path.Root("ssh").AtName("insecure_ignore_host_key"), "SSH host keys are not verified",
-			"insecure_ignore_host_key = true accepts any host key, so a machine that answers in a node's place receives root's session. Set host_key or known_hosts_file.")
+			"insecure_ignore_host_key = true accepts any host key, so a machine that answers in a node's place receives root's session. Set host_key or "+
+				"known_hosts_file.")
 	}
 	for name, v := range m.Nodes.Elements() {
 		if str, ok := v.(types.String); ok {

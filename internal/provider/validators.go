@@ -96,7 +96,8 @@ func checkPrivateKey(v string) string {
 func hostKeyValidator() validator.String {
 	return stringCheck{"a public key in authorized_keys format", func(v string) string {
 		if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(v)); err != nil {
-			return "host_key must be a public key line such as \"ssh-ed25519 AAAA...\" (ssh-keyscan prints them, or /etc/ssh/ssh_host_ed25519_key.pub on the node)"
+			return "host_key must be a public key line such as \"ssh-ed25519 AAAA...\" (ssh-keyscan prints them, or /etc/ssh/ssh_host_ed25519_key.pub " +
+				"on the node)"
 		}
 		return ""
 	}}
