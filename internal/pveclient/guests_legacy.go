@@ -3,51 +3,13 @@ package pveclient
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
 // The untyped calls below remain only for internal/provider's acceptance
-// tests, which plant and inspect containers out of band with them. Code
-// uses ContainerConfig, UpdateContainerConfig, CreateContainer and
-// StartCreateContainer; once those tests move to the typed calls, this
-// file goes.
-
-// GuestConfig is a container's configuration as raw options.
-//
-// Deprecated: use ContainerConfig.
-type GuestConfig map[string]any
-
-// String reads an option as text.
-func (c GuestConfig) String(key string) string {
-	switch v := c[key].(type) {
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(c[key])
-}
-
-// Int reads a numeric option.
-func (c GuestConfig) Int(key string) int {
-	n, _ := strconv.Atoi(c.String(key))
-	return n
-}
-
-// GuestConfig reads the configuration as raw options.
-//
-// Deprecated: use Client.ContainerConfig.
-func (c *Client) GuestConfig(ctx context.Context, node string, vmid int) (GuestConfig, error) {
-	var cfg GuestConfig
-	err := c.do(ctx, fmt.Sprintf("reading the config of CT %d on %s", vmid, node), func(ctx context.Context) error {
-		cfg = GuestConfig{}
-		return c.api.Get(ctx, guestPath(node, vmid)+"/config", &cfg)
-	})
-	return cfg, err
-}
+// tests, which plant and change containers out of band with them. Code
+// uses UpdateContainerConfig, CreateContainer and StartCreateContainer;
+// once those tests move to the typed calls, this file goes.
 
 // UpdateGuestConfig sets and deletes raw options.
 //

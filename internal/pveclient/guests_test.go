@@ -3,6 +3,7 @@ package pveclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -198,8 +199,8 @@ func TestContainerConfigPrintsAsPVEDoes(t *testing.T) {
 	if err := c.UpdateContainerConfig(ctx, "pve1", 130, update); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := c.GuestConfig(ctx, "pve1", 130)
-	if err != nil {
+	var raw map[string]any
+	if err := c.api.Get(ctx, guestPath("pve1", 130)+"/config", &raw); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := c.ContainerConfig(ctx, "pve1", 130)
@@ -207,9 +208,9 @@ func TestContainerConfigPrintsAsPVEDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	printed := cfg.options()
-	for k := range raw {
-		if printed[k] != raw.String(k) {
-			t.Errorf("%s: printed back %q, PVE prints %q", k, printed[k], raw.String(k))
+	for k, v := range raw {
+		if printed[k] != fmt.Sprint(v) {
+			t.Errorf("%s: printed back %q, PVE prints %q", k, printed[k], fmt.Sprint(v))
 		}
 	}
 	if len(printed) != len(raw) {
