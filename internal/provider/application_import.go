@@ -32,7 +32,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	if o.CatalogID == "" {
 		// A container Proximity did not create: the configuration names the
 		// app, and the next apply deploys it into the container in place.
-		m.setImported(ctx, req.ID, o, &resp.Diagnostics)
+		m.setImported(req.ID, o, &resp.Diagnostics)
 		m.setPorts("", 0, 0)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 		resp.Diagnostics.AddWarning("Container without an app",
@@ -46,7 +46,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Unable to record the application's ports", err.Error())
 		return
 	}
-	m.setImported(ctx, req.ID, o, &resp.Diagnostics)
+	m.setImported(req.ID, o, &resp.Diagnostics)
 	m.setPorts(alloc.ID, o.PublicPort, o.InternalPort)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -139,7 +139,7 @@ func changedInt(planned, had types.Int64) int {
 
 // setApp records a deployment's result: after a create, and at the early
 // save once the container exists.
-func (m *applicationModel) setApp(ctx context.Context, a deploy.App, diags *diag.Diagnostics) {
+func (m *applicationModel) setApp(a deploy.App, diags *diag.Diagnostics) {
 	if a.VMID != 0 {
 		m.setContainer(a.Node, a.VMID)
 	}
@@ -154,11 +154,12 @@ func (m *applicationModel) setApp(ctx context.Context, a deploy.App, diags *diag
 	m.DiskGB = types.Int64Value(int64(a.DiskGB))
 	m.setPorts(a.AllocationID, a.PublicPort, a.InternalPort)
 	m.setAddress(a.IP, a.URL)
-	m.DeploymentLog = stepList(ctx, a.Log, diags)
+	m.DeploymentLog = stepList(a.Log, diags)
 }
 
-// setObserved records what the container says: every read, and the import.
-// url is the app's address, empty when the container has none.
+// setObserved records what the container says, at every read (an import is
+// followed by one). url is the app's address, empty when the container has
+// none.
 func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, url string, diags *diag.Diagnostics) {
 	m.Memory = types.Int64Value(int64(o.Memory))
 	m.Cores = types.Int64Value(int64(o.Cores))
@@ -190,7 +191,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, u
 // setImported records what an import learns of a container before the read
 // that follows it: its id (node/vmid), where it is and its app, an empty
 // catalog id when Proximity did not make it. The ports are the caller's.
-func (m *applicationModel) setImported(ctx context.Context, id string, o deploy.Observed, diags *diag.Diagnostics) {
+func (m *applicationModel) setImported(id string, o deploy.Observed, diags *diag.Diagnostics) {
 	node, vmid, _ := strings.Cut(id, "/")
 	n, _ := strconv.Atoi(vmid)
 	m.setContainer(node, n)
@@ -199,7 +200,7 @@ func (m *applicationModel) setImported(ctx context.Context, id string, o deploy.
 	m.Bridge = types.StringValue(o.Bridge)
 	m.Storage = types.StringValue(o.Storage)
 	m.Status = types.StringValue(statusRunning) // the read that follows sets what it is
-	m.DeploymentLog = stepList(ctx, nil, diags)
+	m.DeploymentLog = stepList(nil, diags)
 	m.CatalogID = types.StringValue(o.CatalogID)
 }
 
@@ -230,7 +231,8 @@ func statusOf(running bool) string {
 	return statusStopped
 }
 
-func stepList(ctx context.Context, steps []deploy.Step, diags *diag.Diagnostics) types.List {
+// stepList is a deployment log as the state holds it.
+func stepList(steps []deploy.Step, diags *diag.Diagnostics) types.List {
 	values := make([]attr.Value, 0, len(steps))
 	for _, s := range steps {
 		obj, d := types.ObjectValue(stepType.AttrTypes, map[string]attr.Value{

@@ -59,11 +59,11 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	app, err := r.deps().Create(ctx, spec, func(a deploy.App) {
 		// The container exists: save it now, so a failure later taints it
 		// instead of leaving an orphan.
-		plan.setApp(ctx, a, &resp.Diagnostics)
+		plan.setApp(a, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		writeIdentity(ctx, resp.Private, a.Identity, &resp.Diagnostics)
 	})
-	plan.setApp(ctx, app, &resp.Diagnostics)
+	plan.setApp(app, &resp.Diagnostics)
 	writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
 	if err != nil {
 		if app.VMID != 0 {
@@ -190,15 +190,15 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	if takenOver != nil {
-		plan.DeploymentLog = stepList(ctx, steps, &resp.Diagnostics)
+		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
 	}
 	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil || c.RestoreFrom != "") {
-		plan.DeploymentLog = stepList(ctx, steps, &resp.Diagnostics)
+		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
 		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}
 	keepUnknown(&plan, state)
 	if plan.DeploymentLog.IsUnknown() {
-		plan.DeploymentLog = stepList(ctx, steps, &resp.Diagnostics)
+		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
