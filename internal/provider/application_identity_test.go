@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // TestAccReusedVMIDIsNotTheApp: the app's container is deleted out of band
@@ -22,10 +24,10 @@ func TestAccReusedVMIDIsNotTheApp(t *testing.T) {
 	web := application("web", "nginx", "web")
 	cfg := config(rawHCL(e.appProvider()), web)
 	res := web.address()
-	planted := map[string]any{
-		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "someone-else", "rootfs": "local-lvm:2",
-		"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-int-9100;px-pub-8100",
-	}
+	planted := plainContainer(pveclient.ContainerSettings{
+		Hostname: "someone-else", Unprivileged: ptr(true), Memory: 333,
+		Tags: pveclient.ParseTags("proximity;px-app-nginx;px-int-9100;px-pub-8100"),
+	})
 	plantedIsUntouched := expectContainerConfig(e, "pve3", 100, map[string]knownvalue.Check{
 		"memory": knownvalue.Int64Exact(333),
 		"tags":   knownvalue.StringExact("proximity;px-app-nginx;px-int-9100;px-pub-8100"),
@@ -84,10 +86,10 @@ func TestAccOneHostnameOneApp(t *testing.T) {
 				// Another workspace's app "web" (a confirmed Proximity app: no
 				// deploying mark); this configuration asks for "web" too.
 				PreConfig: func() {
-					e.createGuest("pve1", 150, map[string]any{
-						"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "web", "rootfs": "local-lvm:2",
-						"unprivileged": 1, "memory": 333, "tags": "proximity;px-app-nginx;px-id-0123456789ab;px-int-9150;px-pub-8150",
-					})
+					e.createGuest("pve1", 150, plainContainer(pveclient.ContainerSettings{
+						Hostname: "web", Unprivileged: ptr(true), Memory: 333,
+						Tags: pveclient.ParseTags("proximity;px-app-nginx;px-id-0123456789ab;px-int-9150;px-pub-8150"),
+					}))
 				},
 				Config:      config(block, application("web", "nginx", "web")),
 				ExpectError: errorLike(`the hostname "web" is already the application nginx of CT 150 on pve1`),

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // TestAccApplicationImportPlainContainer imports a container Proximity did
@@ -20,10 +22,13 @@ import (
 func TestAccApplicationImportPlainContainer(t *testing.T) {
 	e := newSimEnv(t, "")
 	ctx := context.Background()
-	e.must(e.client.CreateGuest(ctx, "pve1", 200, map[string]any{
-		"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "hostname": "legacy", "memory": 64, "cores": 1,
-		"rootfs": "local-lvm:4", "net0": "name=eth0,bridge=vmbr0,ip=dhcp", "unprivileged": 1, "features": "nesting=1", "tags": "homelab",
-	}, nil))
+	legacyCT := plainContainer(pveclient.ContainerSettings{
+		Hostname: "legacy", Memory: 64, Cores: 1, Unprivileged: ptr(true), Tags: pveclient.Tags{"homelab"},
+		Networks: map[int]pveclient.ContainerNetwork{0: {Name: "eth0", Bridge: "vmbr0", IP: "dhcp"}},
+		Features: &pveclient.ContainerFeatures{Nesting: ptr(true)},
+	})
+	legacyCT.RootFS.Volume = "local-lvm:4"
+	e.must(e.client.CreateContainer(ctx, "pve1", 200, legacyCT, nil))
 	e.must(e.client.StartGuest(ctx, "pve1", 200))
 	legacy := application("legacy", "it-tools", "legacy").set("tags", `["homelab"]`)
 	// The import runs first, in a working directory of its own: it needs the

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // TestAccApplicationNetworkAndResizeDrift gives an app a static address,
@@ -68,7 +70,7 @@ func TestAccApplicationNetworkAndResizeDrift(t *testing.T) {
 			{
 				// Resized out of band: the plan puts memory and cores back in place.
 				PreConfig: func() {
-					e.must(e.client.UpdateGuestConfig(context.Background(), "pve2", 100, map[string]any{"memory": 2048, "cores": 3}, nil, ""))
+					e.must(e.client.UpdateContainerConfig(context.Background(), "pve2", 100, pveclient.ContainerConfigUpdate{Memory: ptr(2048), Cores: ptr(3)}))
 				},
 				Config:           app(""),
 				ConfigPlanChecks: inPlace,

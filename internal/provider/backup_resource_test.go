@@ -119,7 +119,7 @@ func TestAccBackupWaitsForAnotherBackup(t *testing.T) {
 	e := newEnv(t, pvesim.Options{TimeScale: 0.1, Faults: "taskslow:vzdump=20s"})
 	client := e.client
 	ctx := context.Background()
-	e.must(client.CreateGuest(ctx, "pve1", 100, map[string]any{"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2"}, nil))
+	e.must(client.CreateContainer(ctx, "pve1", 100, plainContainer(pveclient.ContainerSettings{}), nil))
 	other := make(chan error, 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,

@@ -16,7 +16,7 @@ func TestAccBackupsDataSource(t *testing.T) {
 	e := newSimEnv(t, "")
 	client := e.client
 	ctx := context.Background()
-	e.must(client.CreateGuest(ctx, "pve1", 100, map[string]any{"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2"}, nil))
+	e.must(client.CreateContainer(ctx, "pve1", 100, plainContainer(pveclient.ContainerSettings{}), nil))
 	var made []pveclient.Volume
 	for _, notes := range []string{"first", "second\nline"} {
 		v, err := client.Backup(ctx, "pve1", 100, pveclient.BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd", Notes: notes, Protected: notes == "first"})

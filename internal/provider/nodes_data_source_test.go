@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 const nodesConfig = `
@@ -46,10 +48,9 @@ func TestAccNodesDataSource(t *testing.T) {
 			{
 				// A guest started out of band takes memory; the next read shows it.
 				PreConfig: func() {
-					e.createGuest("pve1", 900, map[string]any{
-						"ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
-						"rootfs":     "local-lvm:2", "memory": 2048, "start": 1,
-					})
+					req := plainContainer(pveclient.ContainerSettings{Memory: 2048})
+					req.Start = true
+					e.createGuest("pve1", 900, req)
 				},
 				Config: e.provider() + nodesConfig,
 				ConfigStateChecks: []statecheck.StateCheck{

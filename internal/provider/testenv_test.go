@@ -411,16 +411,16 @@ func (e *testEnv) onNode(node, command string) (string, int, error) {
 
 // createGuest makes a container through the API, as someone else would,
 // and waits for it.
-func (e *testEnv) createGuest(node string, vmid int, options map[string]any) {
+func (e *testEnv) createGuest(node string, vmid int, req pveclient.ContainerCreation) {
 	e.t.Helper()
-	createGuestOutOfBand(e.t, e.client, node, vmid, options)
+	createGuestOutOfBand(e.t, e.client, node, vmid, req)
 }
 
 // createGuestOutOfBand makes a container through the API, as someone else
 // would, and waits for it.
-func createGuestOutOfBand(t *testing.T, client *pveclient.Client, node string, vmid int, options map[string]any) {
+func createGuestOutOfBand(t *testing.T, client *pveclient.Client, node string, vmid int, req pveclient.ContainerCreation) {
 	t.Helper()
-	upid, err := client.StartCreateGuest(context.Background(), node, vmid, options)
+	upid, err := client.StartCreateContainer(context.Background(), node, vmid, req)
 	if err == nil {
 		_, err = client.WaitTask(context.Background(), upid)
 	}
@@ -577,3 +577,14 @@ func mustWrite(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// alpineTemplate is the template a fresh simulated node holds.
+const alpineTemplate = "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"
+
+// plainContainer is a container someone else makes: the template and a
+// small disk, plus what the test sets.
+func plainContainer(settings pveclient.ContainerSettings) pveclient.ContainerCreateRequest {
+	return pveclient.ContainerCreateRequest{OSTemplate: alpineTemplate, RootFS: pveclient.ContainerMountPoint{Volume: "local-lvm:2"}, ContainerSettings: settings}
+}
+
+func ptr[T any](v T) *T { return &v }
