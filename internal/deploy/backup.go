@@ -52,7 +52,7 @@ func CompressOf(format string) string {
 // locked by another operation (another backup, most often) is waited for,
 // as long as ctx allows; the archive comes from the task, never from a name
 // guessed from the clock.
-func (d *Deps) CreateBackup(ctx context.Context, spec BackupSpec) (Backup, error) {
+func (d *Service) CreateBackup(ctx context.Context, spec BackupSpec) (Backup, error) {
 	if spec.Storage == "" {
 		storage, err := d.backupStorage(ctx, spec.Node)
 		if err != nil {
@@ -105,7 +105,7 @@ func lockedMeanwhile(err error) bool {
 }
 
 // waitUnlocked waits until no operation holds the container's lock.
-func (d *Deps) waitUnlocked(ctx context.Context, node string, vmid int) error {
+func (d *Service) waitUnlocked(ctx context.Context, node string, vmid int) error {
 	for delay := 500 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 		st, err := d.Client.GuestStatus(ctx, node, vmid)
 		if err != nil {
@@ -125,7 +125,7 @@ func (d *Deps) waitUnlocked(ctx context.Context, node string, vmid int) error {
 
 // backupStorage is the node's first storage (by name, as PVE lists them)
 // that holds backups.
-func (d *Deps) backupStorage(ctx context.Context, node string) (string, error) {
+func (d *Service) backupStorage(ctx context.Context, node string) (string, error) {
 	storages, err := d.Client.Storages(ctx, node)
 	if err != nil {
 		return "", err
@@ -151,7 +151,7 @@ func backupOf(node, storage string, v pveclient.Volume) Backup {
 }
 
 // ReadBackup finds an archive on a node's storage; found is false when it is gone.
-func (d *Deps) ReadBackup(ctx context.Context, node, volid string) (b Backup, found bool, err error) {
+func (d *Service) ReadBackup(ctx context.Context, node, volid string) (b Backup, found bool, err error) {
 	storage, _, _ := strings.Cut(volid, ":")
 	vols, err := d.Client.Content(ctx, node, storage, "backup", 0)
 	if pveclient.IsNotFound(err) {
@@ -177,7 +177,7 @@ func (d *Deps) ReadBackup(ctx context.Context, node, volid string) (b Backup, fo
 
 // FindBackup looks for an archive on every online node (a backup storage
 // may be local to one node or shared by all).
-func (d *Deps) FindBackup(ctx context.Context, volid string) (Backup, error) {
+func (d *Service) FindBackup(ctx context.Context, volid string) (Backup, error) {
 	nodes, err := d.Client.OnlineNodes(ctx)
 	if err != nil {
 		return Backup{}, err
@@ -196,13 +196,13 @@ func (d *Deps) FindBackup(ctx context.Context, volid string) (Backup, error) {
 }
 
 // UpdateBackup sets an archive's notes and protection.
-func (d *Deps) UpdateBackup(ctx context.Context, b Backup, notes string, protected bool) error {
+func (d *Service) UpdateBackup(ctx context.Context, b Backup, notes string, protected bool) error {
 	return d.Client.UpdateVolume(ctx, b.Node, b.Storage, b.VolID, notes, protected)
 }
 
 // DeleteBackup removes an archive; one already gone is fine, a protected
 // one is refused with the way out.
-func (d *Deps) DeleteBackup(ctx context.Context, b Backup) error {
+func (d *Service) DeleteBackup(ctx context.Context, b Backup) error {
 	current, found, err := d.ReadBackup(ctx, b.Node, b.VolID)
 	if err != nil || !found {
 		return err
@@ -216,7 +216,7 @@ func (d *Deps) DeleteBackup(ctx context.Context, b Backup) error {
 // ListBackups lists a container's archives on every online node, in every
 // backup storage (or the one named), newest first; an archive on a shared
 // storage appears once.
-func (d *Deps) ListBackups(ctx context.Context, vmid int, storage string) ([]Backup, error) {
+func (d *Service) ListBackups(ctx context.Context, vmid int, storage string) ([]Backup, error) {
 	nodes, err := d.Client.OnlineNodes(ctx)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func total(s pvesim.Stats) int {
 // seconds, in real time.
 func BenchmarkRequestsPerApplication(b *testing.B) {
 	sim := pvesimtest.Start(b, pvesim.Options{TimeScale: 1})
-	d := benchDeps(b, sim)
+	d := benchService(b, sim)
 	var creates, reads, deletes int
 	for i := 0; i < b.N; i++ {
 		before := total(sim.Stats())
@@ -60,7 +60,7 @@ func BenchmarkRequestsPerApplication(b *testing.B) {
 // listing (goal: at most 1.1 per application).
 func BenchmarkRefresh100(b *testing.B) {
 	sim := pvesimtest.Start(b, pvesim.Options{TimeScale: 0.001})
-	d := benchDeps(b, sim)
+	d := benchService(b, sim)
 	const apps = 100
 	created := make([]App, apps)
 	parallel(b, apps, func(i int) error {
@@ -85,13 +85,13 @@ func BenchmarkRefresh100(b *testing.B) {
 	b.ReportMetric(float64(requests)/float64(b.N*apps), "requests/app")
 }
 
-func benchDeps(b *testing.B, sim *pvesim.Simulator) *Deps {
+func benchService(b *testing.B, sim *pvesim.Simulator) *Service {
 	info := sim.Info()
 	client, _ := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM})
 	runner, _ := nodeshell.New(nodeshell.Config{PrivateKey: info.SSHPrivateKey, HostKey: info.SSHHostKey, Nodes: info.SSHNodes})
 	b.Cleanup(func() { runner.Close() })
 	cat, _ := catalog.Embedded()
-	return &Deps{Client: client, Nodes: runner, Catalog: cat, Ports: &allocstore.Allocator{
+	return &Service{Client: client, Nodes: runner, Catalog: cat, Ports: &allocstore.Allocator{
 		Store:  &allocstore.GroupCommit{Store: &allocstore.LocalStore{Path: filepath.Join(b.TempDir(), "a.json")}},
 		Public: allocstore.Range{From: 8100, To: 8999}, Internal: allocstore.Range{From: 9100, To: 9999},
 	}}

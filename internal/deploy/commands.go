@@ -18,7 +18,7 @@ const commandAttempts = 5
 
 // inContainer runs argv in the container, retrying a failure a few times,
 // and fails with the command's output.
-func (d *Deps) inContainer(ctx context.Context, node string, vmid int, argv ...string) error {
+func (d *Service) inContainer(ctx context.Context, node string, vmid int, argv ...string) error {
 	return retryCommand(ctx, func() error {
 		res, err := d.Nodes.Run(ctx, node, PctExec(vmid, argv...), nil)
 		if err != nil {
@@ -32,7 +32,7 @@ func (d *Deps) inContainer(ctx context.Context, node string, vmid int, argv ...s
 }
 
 // output runs argv in the container and returns its stdout, retrying failures.
-func (d *Deps) output(ctx context.Context, node string, vmid int, argv ...string) (string, error) {
+func (d *Service) output(ctx context.Context, node string, vmid int, argv ...string) (string, error) {
 	var out string
 	err := retryCommand(ctx, func() error {
 		res, err := d.Nodes.Run(ctx, node, PctExec(vmid, argv...), nil)
@@ -64,7 +64,7 @@ func retryCommand(ctx context.Context, fn func() error) error {
 
 // installRuntime installs Docker and compose unless present, and returns the
 // compose command to use.
-func (d *Deps) installRuntime(ctx context.Context, node string, vmid int) ([]string, error) {
+func (d *Service) installRuntime(ctx context.Context, node string, vmid int) ([]string, error) {
 	// A probe, not retried: failing is its usual answer on a new container.
 	probe, err := d.Nodes.Run(ctx, node, PctExec(vmid, "sh", "-c", "docker compose version && docker info"), nil)
 	if err != nil {
@@ -94,7 +94,7 @@ func (d *Deps) installRuntime(ctx context.Context, node string, vmid int) ([]str
 
 // pushFile writes a file into the container through the node: the content
 // travels on stdin, never on a command line.
-func (d *Deps) pushFile(ctx context.Context, node string, vmid int, dir, name string, content []byte) error {
+func (d *Service) pushFile(ctx context.Context, node string, vmid int, dir, name string, content []byte) error {
 	if err := d.inContainer(ctx, node, vmid, "mkdir", "-p", dir); err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (d *Deps) pushFile(ctx context.Context, node string, vmid int, dir, name st
 	})
 }
 
-func (d *Deps) checkServices(ctx context.Context, node string, vmid int, compose []string, entry *catalog.App) (string, error) {
+func (d *Service) checkServices(ctx context.Context, node string, vmid int, compose []string, entry *catalog.App) (string, error) {
 	ps, err := d.output(ctx, node, vmid, append(compose, "-p", entry.ID, "ps", "--format", "json")...)
 	if err != nil {
 		return "", err
@@ -139,7 +139,7 @@ func (d *Deps) checkServices(ctx context.Context, node string, vmid int, compose
 // composeCommand finds how the container runs compose: the docker plugin
 // (Alpine's docker-cli-compose) or the standalone docker-compose (Debian's).
 // Neither answering is a failure, retried like any command.
-func (d *Deps) composeCommand(ctx context.Context, node string, vmid int) ([]string, error) {
+func (d *Service) composeCommand(ctx context.Context, node string, vmid int) ([]string, error) {
 	out, err := d.output(ctx, node, vmid, "sh", "-c",
 		"if docker compose version >/dev/null 2>&1; then echo plugin; elif docker-compose version >/dev/null 2>&1; then echo standalone; else exit 1; fi")
 	if err != nil {

@@ -74,7 +74,7 @@ func newContainer(spec Spec, entry *catalog.App, app App, storage string) pvecli
 // same VMID cannot both get it, and the one refused tries the next. Holding
 // the allocation lock here would stretch it over HTTP timeouts and retries,
 // past pmxcfs's lock lifetime.
-func (d *Deps) createWithFreshVMID(
+func (d *Service) createWithFreshVMID(
 	ctx context.Context, node string, req pveclient.ContainerCreation, settings pveclient.ContainerSettings,
 ) (int, string, error) {
 	for attempt := 0; attempt < 30; attempt++ {
@@ -111,7 +111,7 @@ func (d *Deps) createWithFreshVMID(
 // processes are settled by PVE's already-exists check.
 var vmidTurn = make(chan struct{}, 1)
 
-func (d *Deps) pickAndCreate(ctx context.Context, node string, req pveclient.ContainerCreation) (int, string, error) {
+func (d *Service) pickAndCreate(ctx context.Context, node string, req pveclient.ContainerCreation) (int, string, error) {
 	select {
 	case vmidTurn <- struct{}{}:
 		defer func() { <-vmidTurn }()
@@ -137,7 +137,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // isOurs reports whether a container now under vmid is the one these
 // settings create: same hostname, and still marked as being deployed.
-func (d *Deps) isOurs(ctx context.Context, node string, vmid int, want pveclient.ContainerSettings) (bool, error) {
+func (d *Service) isOurs(ctx context.Context, node string, vmid int, want pveclient.ContainerSettings) (bool, error) {
 	cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
 	if pveclient.IsNotFound(err) {
 		return false, nil
@@ -150,7 +150,7 @@ func (d *Deps) isOurs(ctx context.Context, node string, vmid int, want pveclient
 
 // waitCreated waits for a create whose task id was lost: until the config
 // no longer holds the create lock.
-func (d *Deps) waitCreated(ctx context.Context, node string, vmid int) error {
+func (d *Service) waitCreated(ctx context.Context, node string, vmid int) error {
 	for delay := 200 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
 		st, err := d.Client.GuestStatus(ctx, node, vmid)
 		if err != nil {
@@ -167,7 +167,7 @@ func (d *Deps) waitCreated(ctx context.Context, node string, vmid int) error {
 	}
 }
 
-func (d *Deps) waitAddress(ctx context.Context, node string, vmid int) (string, error) {
+func (d *Service) waitAddress(ctx context.Context, node string, vmid int) (string, error) {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
 		ip, err := d.Client.GuestIPv4(ctx, node, vmid)
 		if err != nil {

@@ -31,7 +31,7 @@ type Observed struct {
 
 // Observe reads a container in two calls (config and status) and one more
 // for the address of a running one.
-func (d *Deps) Observe(ctx context.Context, node string, vmid int) (Observed, error) {
+func (d *Service) Observe(ctx context.Context, node string, vmid int) (Observed, error) {
 	return d.observe(ctx, node, vmid, true, nil)
 }
 
@@ -39,11 +39,11 @@ func (d *Deps) Observe(ctx context.Context, node string, vmid int) (Observed, er
 // costs one call (the config) plus a share of the cluster listing; the
 // status is asked for only when the listing does not confirm what the
 // caller believes, since pvestatd's list can trail a start or a stop.
-func (d *Deps) ObserveCheap(ctx context.Context, node string, vmid int, believedRunning bool) (Observed, error) {
+func (d *Service) ObserveCheap(ctx context.Context, node string, vmid int, believedRunning bool) (Observed, error) {
 	return d.observe(ctx, node, vmid, false, &believedRunning)
 }
 
-func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress bool, believedRunning *bool) (Observed, error) {
+func (d *Service) observe(ctx context.Context, node string, vmid int, withAddress bool, believedRunning *bool) (Observed, error) {
 	cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
 	if pveclient.IsNotFound(err) {
 		return Observed{Gone: true}, nil
@@ -95,7 +95,7 @@ func (d *Deps) observe(ctx context.Context, node string, vmid int, withAddress b
 
 // status is the container's status: from the shared snapshot when it agrees
 // with what the caller believes, else from the node.
-func (d *Deps) status(ctx context.Context, node string, vmid int, believedRunning *bool) (string, error) {
+func (d *Service) status(ctx context.Context, node string, vmid int, believedRunning *bool) (string, error) {
 	if d.Snapshot != nil && believedRunning != nil {
 		g, ok, err := d.Snapshot.Guest(ctx, vmid)
 		if err == nil && ok && g.Node == node && (g.Status == "running") == *believedRunning && g.Status != "unknown" {
@@ -127,7 +127,7 @@ func NewIdentity() string {
 
 // Confirm removes the deploying mark from a container that a Terraform state
 // now holds, so that no later deployment of the same hostname takes it over.
-func (d *Deps) Confirm(ctx context.Context, node string, vmid int, o Observed) error {
+func (d *Service) Confirm(ctx context.Context, node string, vmid int, o Observed) error {
 	defer d.invalidate()
 	tags := ownTags(o.Tags, o.CatalogID, o.Identity, o.PublicPort, o.InternalPort, false)
 	return d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Tags: tags})

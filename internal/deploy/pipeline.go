@@ -22,8 +22,10 @@ const (
 	TagID        = "px-id-"       // + the identity a create gave the container (see Observed.BelongsTo)
 )
 
-// Deps are the layers the pipeline drives.
-type Deps struct {
+// Service is the application layer: it deploys, observes, changes and
+// destroys applications over the layers below it. The provider builds one in
+// Configure and only maps Terraform values onto its calls.
+type Service struct {
 	Client      *pveclient.Client
 	Nodes       *nodeshell.Runner
 	Ports       *allocstore.Allocator
@@ -50,7 +52,7 @@ func (c *Claims) claim(hostname string) bool {
 	return !taken
 }
 
-func (d *Deps) invalidate() {
+func (d *Service) invalidate() {
 	if d.Snapshot != nil {
 		d.Snapshot.Invalidate()
 	}
@@ -95,7 +97,7 @@ type App struct {
 // tracks (and replaces) instead of an orphan. Before that point a failure
 // releases the ports it took. A deployment of the same app and hostname that
 // a killed run left unfinished is taken over instead of starting another.
-func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
+func (d *Service) Create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
 	var log stepLog
 	defer func() { app.Log = log.steps }()
 	defer d.invalidate()
@@ -253,7 +255,7 @@ func (d *Deps) Create(ctx context.Context, spec Spec, saved func(App)) (app App,
 
 // takePorts uses the pair of a proximity_port_allocation, or takes one for
 // the application: the one a killed run of it left unclaimed, else a new one.
-func (d *Deps) takePorts(ctx context.Context, spec Spec, guests []pveclient.ClusterGuest, source *backupSource, app *App, log *stepLog) error {
+func (d *Service) takePorts(ctx context.Context, spec Spec, guests []pveclient.ClusterGuest, source *backupSource, app *App, log *stepLog) error {
 	if spec.PortAllocationID != "" {
 		return log.run(ctx, "use port allocation", func() (string, error) {
 			a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
@@ -282,7 +284,7 @@ func (d *Deps) takePorts(ctx context.Context, spec Spec, guests []pveclient.Clus
 // resume takes over a container whose deployment a killed run left
 // unfinished: it records the pair from the container's tags, and goes on
 // from waiting for its creation. Every later step is safe to repeat.
-func (d *Deps) resume(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, saved func(App)) (App, error) {
+func (d *Service) resume(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, saved func(App)) (App, error) {
 	if err := log.run(ctx, "adopt ports", func() (string, error) {
 		msg := fmt.Sprintf("public %d, internal %d", app.PublicPort, app.InternalPort)
 		if spec.PortAllocationID != "" {
@@ -313,7 +315,7 @@ func (d *Deps) resume(ctx context.Context, spec Spec, entry *catalog.App, compos
 // killed in between must still find the container as its own. The first
 // read from a state that holds the app removes it (Confirm). A fresh
 // container cannot be running yet; one taken over may be.
-func (d *Deps) finish(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, fresh bool) (_ App, err error) {
+func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, fresh bool) (_ App, err error) {
 	start := d.Client.StartGuest
 	if fresh {
 		start = d.Client.StartNewGuest
@@ -362,7 +364,7 @@ func (d *Deps) finish(ctx context.Context, spec Spec, entry *catalog.App, compos
 // unmark removes the deploying mark from a container whose failed deployment
 // the caller records, best effort: a run killed meanwhile leaves the mark,
 // which is what a later run must then find.
-func (d *Deps) unmark(ctx context.Context, spec Spec, entry *catalog.App, app App) {
+func (d *Service) unmark(ctx context.Context, spec Spec, entry *catalog.App, app App) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	tags := ownTags(spec.Tags, entry.ID, app.Identity, app.PublicPort, app.InternalPort, false)
@@ -372,7 +374,7 @@ func (d *Deps) unmark(ctx context.Context, spec Spec, entry *catalog.App, app Ap
 }
 
 // gone reports whether a container is known to no longer exist.
-func (d *Deps) gone(ctx context.Context, app App) bool {
+func (d *Service) gone(ctx context.Context, app App) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	_, err := d.Client.GuestStatus(ctx, app.Node, app.VMID)

@@ -16,7 +16,7 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
-func newDeps(t *testing.T, faults string) (*Deps, *pvesim.Simulator, string) {
+func newService(t *testing.T, faults string) (*Service, *pvesim.Simulator, string) {
 	t.Helper()
 	sim := pvesimtest.Start(t, pvesim.Options{Faults: faults})
 	info := sim.Info()
@@ -35,10 +35,10 @@ func newDeps(t *testing.T, faults string) (*Deps, *pvesim.Simulator, string) {
 	ports := &allocstore.Allocator{
 		Store: &allocstore.LocalStore{Path: file}, Public: allocstore.Range{From: 8100, To: 8999}, Internal: allocstore.Range{From: 9100, To: 9999},
 	}
-	return &Deps{Client: client, Nodes: runner, Ports: ports, Catalog: cat}, sim, file
+	return &Service{Client: client, Nodes: runner, Ports: ports, Catalog: cat}, sim, file
 }
 
-func allocations(t *testing.T, d *Deps) int {
+func allocations(t *testing.T, d *Service) int {
 	t.Helper()
 	_, _, all, err := d.Ports.Usage(context.Background())
 	if err != nil {
@@ -48,7 +48,7 @@ func allocations(t *testing.T, d *Deps) int {
 }
 
 func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
-	d, _, _ := newDeps(t, "")
+	d, _, _ := newService(t, "")
 	ctx := context.Background()
 	var saved App
 	app, err := d.Create(ctx, Spec{CatalogID: "wordpress", Hostname: "blog", Environment: map[string]string{"DB_PASSWORD": "s3cr'et"}}, func(a App) { saved = a })
@@ -103,7 +103,7 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 
 // TestFailureBeforeTheContainerReleasesPorts: nothing is left behind.
 func TestFailureBeforeTheContainerReleasesPorts(t *testing.T) {
-	d, _, _ := newDeps(t, "")
+	d, _, _ := newService(t, "")
 	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web", Template: "nosuch-template_1.0_amd64.tar.zst"}, func(App) { t.Error("saved before the container existed") })
 	if err == nil || !strings.Contains(err.Error(), "could not be downloaded") {
 		t.Fatalf("got %v", err)
@@ -119,7 +119,7 @@ func TestFailureBeforeTheContainerReleasesPorts(t *testing.T) {
 // TestFailureAfterTheContainerIsSaved: a failing install still reports the
 // container, so the caller can keep it in state and destroy or replace it.
 func TestFailureAfterTheContainerIsSaved(t *testing.T) {
-	d, sim, _ := newDeps(t, "")
+	d, sim, _ := newService(t, "")
 	if err := sim.SetFaults("exec:apk=1|ERROR: unable to fetch https://dl-cdn.alpinelinux.org"); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestFailureAfterTheContainerIsSaved(t *testing.T) {
 // of all API calls, times out 5% on locks and fails 10% of in-container
 // commands (seeded): every deployment succeeds, nothing leaks.
 func TestCreateUnderFaults(t *testing.T) {
-	d, sim, _ := newDeps(t, "")
+	d, sim, _ := newService(t, "")
 	d.Client, _ = pveclient.New(pveclient.Config{Endpoint: sim.Info().Endpoint, APIToken: sim.Info().PVEAdminAPIToken, CACertPEM: sim.Info().CACertPEM,
 		Retry: pveclient.RetryConfig{MaxAttempts: 8, MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}})
 	if err := sim.SetFaults("500:* /*=0.1;500:* /*/*=0.1;500:* /*/*/*=0.1;500:* /*/*/*/*=0.1;500:* /*/*/*/*/*=0.1;500:* /*/*/*/*/*/*=0.1;" +

@@ -14,7 +14,7 @@ var defaultTemplates = []string{"alpine-3.22-default_20250617_amd64.tar.xz", "de
 
 // chooseNode takes the asked node, the default one, or the online node with
 // the most free memory that fits the app.
-func (d *Deps) chooseNode(ctx context.Context, asked string, memoryMB int) (string, error) {
+func (d *Service) chooseNode(ctx context.Context, asked string, memoryMB int) (string, error) {
 	nodes, err := d.Client.Nodes(ctx)
 	if err != nil {
 		return "", err
@@ -47,7 +47,7 @@ func (d *Deps) chooseNode(ctx context.Context, asked string, memoryMB int) (stri
 }
 
 // ensureTemplate returns the template volid, downloading it when missing.
-func (d *Deps) ensureTemplate(ctx context.Context, node string, storages []pveclient.Storage, asked string) (string, error) {
+func (d *Service) ensureTemplate(ctx context.Context, node string, storages []pveclient.Storage, asked string) (string, error) {
 	var store string
 	for _, s := range storages {
 		if s.Holds("vztmpl") {
@@ -99,7 +99,7 @@ func rootStorage(node string, storages []pveclient.Storage) (string, error) {
 // CheckTemplate tells at plan time whether an asked template can be used on
 // a node (any online node when node is empty): present on its template
 // storage, or offered for download by aplinfo.
-func (d *Deps) CheckTemplate(ctx context.Context, node, asked string) error {
+func (d *Service) CheckTemplate(ctx context.Context, node, asked string) error {
 	name := asked[strings.LastIndex(asked, "/")+1:]
 	nodes := []string{node}
 	if node == "" {

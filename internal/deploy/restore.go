@@ -17,7 +17,7 @@ type backupSource struct {
 
 // findBackupSource finds the archive (on the asked node, or any online
 // one) and reads the pair its container recorded.
-func (d *Deps) findBackupSource(ctx context.Context, spec Spec) (*backupSource, error) {
+func (d *Service) findBackupSource(ctx context.Context, spec Spec) (*backupSource, error) {
 	node := spec.Node
 	if node == "" {
 		b, err := d.FindBackup(ctx, spec.RestoreFrom)
@@ -54,7 +54,7 @@ func restoreRequest(create pveclient.ContainerCreateRequest, volid, storage stri
 // graceful stop, the restore (force) keeping the container's identity
 // (hostname, resources, network with its MAC, tags with the app's ports),
 // then the app run as after a create.
-func (d *Deps) restoreInPlace(ctx context.Context, node string, vmid int, c Change, entry *catalog.App, log *stepLog) error {
+func (d *Service) restoreInPlace(ctx context.Context, node string, vmid int, c Change, entry *catalog.App, log *stepLog) error {
 	compose, err := RenderCompose(ctx, entry, c.Environment)
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 )
 
 // marker reads /srv/marker in a container.
-func marker(t *testing.T, d *Deps, app App) string {
+func marker(t *testing.T, d *Service, app App) string {
 	t.Helper()
 	out, err := d.output(context.Background(), app.Node, app.VMID, "cat", "/srv/marker")
 	if err != nil {
@@ -16,7 +16,7 @@ func marker(t *testing.T, d *Deps, app App) string {
 	return strings.TrimSpace(out)
 }
 
-func setMarker(t *testing.T, d *Deps, app App, value string) {
+func setMarker(t *testing.T, d *Service, app App, value string) {
 	t.Helper()
 	if err := d.inContainer(context.Background(), app.Node, app.VMID, "sh", "-c", "echo "+value+" > /srv/marker"); err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func setMarker(t *testing.T, d *Deps, app App, value string) {
 // A backup restores into a new application that keeps the backup's ports
 // when they are free, and over an existing one in place.
 func TestRestoreIntoNewAndInPlace(t *testing.T) {
-	d, _, _ := newDeps(t, "")
+	d, _, _ := newService(t, "")
 	ctx := context.Background()
 	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
 	if err != nil {
@@ -82,7 +82,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 
 // A restore whose task fails leaves no container and no allocation.
 func TestFailedRestoreLeavesNothing(t *testing.T) {
-	d, sim, _ := newDeps(t, "")
+	d, sim, _ := newService(t, "")
 	ctx := context.Background()
 	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
 	if err != nil {

@@ -1,7 +1,3 @@
-// Package deploy is the deployment pipeline: it turns a catalog app and an
-// application's settings into a running container. It builds the commands
-// and files that reach the node over SSH; the provider layer only maps
-// Terraform models onto it.
 package deploy
 
 import (

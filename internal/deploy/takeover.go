@@ -12,7 +12,7 @@ import (
 // tags record when an earlier attempt got that far), records the app and
 // the pair in its tags, and runs the app as a create would, from the start
 // of the container on. Every step is safe to repeat after a failure.
-func (d *Deps) TakeOver(ctx context.Context, node string, vmid int, spec Spec) (app App, err error) {
+func (d *Service) TakeOver(ctx context.Context, node string, vmid int, spec Spec) (app App, err error) {
 	var log stepLog
 	defer func() { app.Log = log.steps }()
 	defer d.invalidate()

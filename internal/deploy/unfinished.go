@@ -78,7 +78,7 @@ func tagWithPrefix(tags []string, prefix string) string {
 // look-alike, which would then receive the app's secrets); the allocation
 // table does: a killed run took the container's pair for this hostname, or
 // the configuration names the port allocation the container records.
-func (d *Deps) provenUnfinished(ctx context.Context, spec Spec, g *pveclient.ClusterGuest) (bool, string, error) {
+func (d *Service) provenUnfinished(ctx context.Context, spec Spec, g *pveclient.ClusterGuest) (bool, string, error) {
 	pub, in := portsOf(g.Tags)
 	if spec.PortAllocationID != "" {
 		a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)

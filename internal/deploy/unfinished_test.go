@@ -12,7 +12,7 @@ import (
 // A run killed after creating its container: the next create of the same
 // app and hostname takes the container over instead of creating another.
 func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
-	d, _, _ := newDeps(t, "")
+	d, _, _ := newService(t, "")
 	killed := errors.New("killed")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) { cancel(killed) })
@@ -79,7 +79,7 @@ func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
 // A run killed after taking its ports and before creating its container:
 // the next create takes the same pair back instead of leaking it.
 func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
-	d, _, _ := newDeps(t, "")
+	d, _, _ := newService(t, "")
 	left, _, err := d.Ports.AllocateForApplication(context.Background(), "web", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
 // not resumed (the allocation table does not hold its pair for the app), so
 // it receives nothing; the app is deployed into a container of its own.
 func TestPlantedLookAlikeIsLeftAlone(t *testing.T) {
-	d, _, _ := newDeps(t, "")
+	d, _, _ := newService(t, "")
 	ctx := context.Background()
 	yes := true
 	upid, err := d.Client.StartCreateContainer(ctx, "pve1", 150, pveclient.ContainerCreateRequest{
@@ -144,7 +144,7 @@ func TestPlantedLookAlikeIsLeftAlone(t *testing.T) {
 // TestOneRunNeverDeploysAHostnameTwice: two resources of one configuration
 // with the same hostname never share a container.
 func TestOneRunNeverDeploysAHostnameTwice(t *testing.T) {
-	d, _, _ := newDeps(t, "")
+	d, _, _ := newService(t, "")
 	d.Claims = &Claims{}
 	if _, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {}); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 
 // Destroy stops (gracefully, then by force) and destroys a container, and
 // releases its ports; a container already gone is fine.
-func (d *Deps) Destroy(ctx context.Context, node string, vmid int, allocationID string) error {
+func (d *Service) Destroy(ctx context.Context, node string, vmid int, allocationID string) error {
 	defer d.invalidate()
 	if vmid != 0 {
 		if err := d.Client.ShutdownGuest(ctx, node, vmid, 30); err != nil && !pveclient.IsNotFound(err) {
@@ -51,7 +51,7 @@ type Change struct {
 type Network struct{ IP, Gateway string }
 
 // Update applies in-place changes and returns the steps it took.
-func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
+func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
 	var log stepLog
 	defer d.invalidate()
 	entry, ok := d.Catalog.Get(c.CatalogID)
@@ -156,7 +156,7 @@ func (d *Deps) Update(ctx context.Context, node string, vmid int, c Change) ([]S
 
 // setRootPassword changes root's password inside the container; the
 // password travels on stdin, never on a command line or in a log.
-func (d *Deps) setRootPassword(ctx context.Context, node string, vmid int, password string) error {
+func (d *Service) setRootPassword(ctx context.Context, node string, vmid int, password string) error {
 	return retryCommand(ctx, func() error {
 		res, err := d.Nodes.Run(ctx, node, PctExec(vmid, "chpasswd"), strings.NewReader("root:"+password+"\n"))
 		if err != nil {

@@ -19,7 +19,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import an application as node/vmid, for example pve2/123; got %q", req.ID))
 		return
 	}
-	o, err := r.deps().Observe(ctx, node, vmid)
+	o, err := r.data.apps.Observe(ctx, node, vmid)
 	if err != nil || o.Gone {
 		resp.Diagnostics.AddError("Unable to import the application", fmt.Sprintf("no container %d on node %s (%v)", vmid, node, err))
 		return

@@ -150,13 +150,13 @@ func (r *applicationResource) checkSources(
 			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("restore_from"), &previous)...)
 		}
 		if !from.Equal(previous) {
-			if _, err := r.deps().FindBackup(ctx, from.ValueString()); err != nil {
+			if _, err := r.data.apps.FindBackup(ctx, from.ValueString()); err != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("restore_from"), "Backup not found", err.Error())
 			}
 		}
 	}
 	if tmpl := plan.Template; !tmpl.IsNull() && !tmpl.IsUnknown() && req.State.Raw.IsNull() {
-		if err := r.deps().CheckTemplate(ctx, stringOrEmpty(plan.Node), tmpl.ValueString()); err != nil {
+		if err := r.data.apps.CheckTemplate(ctx, stringOrEmpty(plan.Node), tmpl.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("template"), "Template not available", err.Error())
 		}
 	}

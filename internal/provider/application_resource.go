@@ -34,8 +34,6 @@ func (r *applicationResource) Configure(_ context.Context, req resource.Configur
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *applicationResource) deps() *deploy.Deps { return r.data.deps() }
-
 func (r *applicationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan applicationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -56,7 +54,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	app, err := r.deps().Create(ctx, spec, func(a deploy.App) {
+	app, err := r.data.apps.Create(ctx, spec, func(a deploy.App) {
 		// The container exists: save it now, so a failure later taints it
 		// instead of leaving an orphan.
 		plan.setApp(a, &resp.Diagnostics)
@@ -109,7 +107,7 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	if o.Deploying {
 		// This state holds the app now: no later deployment of the same
 		// hostname may take the container over.
-		if err := r.deps().Confirm(ctx, node, vmid, o); err != nil {
+		if err := r.data.apps.Confirm(ctx, node, vmid, o); err != nil {
 			resp.Diagnostics.AddWarning("Deployment mark not removed", fmt.Sprintf("%s keeps its %s tag until the next refresh: "+
 				"%v", state.ID.ValueString(), deploy.TagDeploying, err))
 		}
@@ -124,9 +122,9 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 func (r *applicationResource) observe(ctx context.Context, state applicationModel) (deploy.Observed, error) {
 	node, vmid, running := state.Node.ValueString(), int(state.VMID.ValueInt64()), state.Status.ValueString() == statusRunning
 	if state.IPAddress.ValueString() == "" || !running {
-		return r.deps().Observe(ctx, node, vmid)
+		return r.data.apps.Observe(ctx, node, vmid)
 	}
-	return r.deps().ObserveCheap(ctx, node, vmid, running)
+	return r.data.apps.ObserveCheap(ctx, node, vmid, running)
 }
 
 // forget removes an application deleted out of band from the state: its
@@ -163,7 +161,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 
 	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
 	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
-	if o, err := r.deps().Observe(ctx, node, vmid); err != nil {
+	if o, err := r.data.apps.Observe(ctx, node, vmid); err != nil {
 		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
 		return
 	} else if o.Gone || !belongs(o, identity, state) {
@@ -183,7 +181,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	steps, err := r.deps().Update(ctx, node, vmid, c)
+	steps, err := r.data.apps.Update(ctx, node, vmid, c)
 	steps = append(takenOver, steps...)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("updating %s: %v", state.ID.ValueString(), err))
@@ -214,7 +212,7 @@ func (r *applicationResource) takeOver(
 	if resp.Diagnostics.HasError() {
 		return nil, "", false
 	}
-	app, err := r.deps().TakeOver(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), spec)
+	app, err := r.data.apps.TakeOver(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), spec)
 	// The container may carry the app's identity even after a failure:
 	// keep it, so the next apply recognises the container and tries again.
 	writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
@@ -246,7 +244,7 @@ func (r *applicationResource) newPassword(ctx context.Context, config tfsdk.Conf
 // changed it; a failed read keeps the state's and leaves it to the next
 // refresh.
 func (r *applicationResource) readAddress(ctx context.Context, plan *applicationModel, state applicationModel, diags *diag.Diagnostics) {
-	o, err := r.deps().Observe(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
+	o, err := r.data.apps.Observe(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
 	if err != nil {
 		plan.IPAddress, plan.URL = state.IPAddress, state.URL
 		diags.AddWarning("Address not read", fmt.Sprintf("reading the address of %s after the update: %v; the next refresh reads "+
@@ -283,7 +281,7 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	vmid := int(state.VMID.ValueInt64())
-	o, err := r.deps().Observe(ctx, state.Node.ValueString(), vmid)
+	o, err := r.data.apps.Observe(ctx, state.Node.ValueString(), vmid)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
 		return
@@ -297,7 +295,7 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 		notOursWarning(&resp.Diagnostics, state, o)
 		vmid = 0
 	}
-	if err := r.deps().Destroy(ctx, state.Node.ValueString(), vmid, state.AllocationID.ValueString()); err != nil {
+	if err := r.data.apps.Destroy(ctx, state.Node.ValueString(), vmid, state.AllocationID.ValueString()); err != nil {
 		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("deleting %s: %v", state.ID.ValueString(), err))
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
 var (
@@ -35,7 +37,7 @@ const (
 	statusRunning = "running"
 	statusStopped = "stopped"
 	defaultStatus = statusRunning
-	defaultBridge = "vmbr0"
+	defaultBridge = deploy.DefaultBridge
 )
 
 // applicationStatuses are the values of status.

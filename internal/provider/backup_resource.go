@@ -76,7 +76,7 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	node, vmid := plan.target()
-	b, err := r.data.deps().CreateBackup(ctx, deploy.BackupSpec{
+	b, err := r.data.apps.CreateBackup(ctx, deploy.BackupSpec{
 		Node: node, VMID: vmid, Storage: stringOrEmpty(plan.Storage), Mode: plan.Mode.ValueString(), Compress: plan.Compress.ValueString(),
 		Notes: plan.Notes.ValueString(), Protected: plan.Protected.ValueBool(),
 	})
@@ -101,7 +101,7 @@ func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	b, found, err := r.data.deps().ReadBackup(ctx, state.Node.ValueString(), state.VolID.ValueString())
+	b, found, err := r.data.apps.ReadBackup(ctx, state.Node.ValueString(), state.VolID.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read the backup", fmt.Sprintf("reading %s: %v", state.VolID.ValueString(), err))
 		return
@@ -125,7 +125,7 @@ func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest,
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, 5*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !plan.Notes.Equal(state.Notes) || !plan.Protected.Equal(state.Protected) {
-		if err := r.data.deps().UpdateBackup(ctx, state.backup(), plan.Notes.ValueString(), plan.Protected.ValueBool()); err != nil {
+		if err := r.data.apps.UpdateBackup(ctx, state.backup(), plan.Notes.ValueString(), plan.Protected.ValueBool()); err != nil {
 			resp.Diagnostics.AddError("Unable to update the backup", fmt.Sprintf("updating %s: %v", state.VolID.ValueString(), err))
 			return
 		}
@@ -141,7 +141,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
-	if err := r.data.deps().DeleteBackup(ctx, state.backup()); err != nil {
+	if err := r.data.apps.DeleteBackup(ctx, state.backup()); err != nil {
 		resp.Diagnostics.AddError("Unable to delete the backup", err.Error())
 	}
 }
@@ -153,7 +153,7 @@ func (r *backupResource) ImportState(ctx context.Context, req resource.ImportSta
 			"local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst; got %q", req.ID))
 		return
 	}
-	b, err := r.data.deps().FindBackup(ctx, req.ID)
+	b, err := r.data.apps.FindBackup(ctx, req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to import the backup", err.Error())
 		return

@@ -141,7 +141,7 @@ func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		_, n, _ := strings.Cut(id, "/")
 		vmid, _ = strconv.Atoi(n)
 	}
-	list, err := d.data.deps().ListBackups(ctx, vmid, m.Storage.ValueString())
+	list, err := d.data.apps.ListBackups(ctx, vmid, m.Storage.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to list backups", fmt.Sprintf("listing the backups of CT %d: %v", vmid, err))
 		return

@@ -46,23 +46,8 @@ type providerData struct {
 	ports    *allocstore.Allocator
 	nodes    *nodeshell.Runner // nil without an ssh block
 	settings settings
-	// guests is one cluster listing shared by the reads of a refresh.
-	guests *pveclient.GuestSnapshot
-	// claims are the hostnames this run's creates deploy.
-	claims *deploy.Claims
-}
-
-// deps are the deployment layer's dependencies, for the resources that drive it.
-func (d *providerData) deps() *deploy.Deps {
-	return &deploy.Deps{
-		Client:      d.client,
-		Nodes:       d.nodes,
-		Ports:       d.ports,
-		Catalog:     d.catalog,
-		DefaultNode: d.settings.defaultNode,
-		Snapshot:    d.guests,
-		Claims:      d.claims,
-	}
+	// apps is the application layer, built once for every resource.
+	apps *deploy.Service
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -116,9 +101,16 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	ctx = tflog.SetField(ctx, "endpoint", set.client.Endpoint)
 	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
-	data := &providerData{
-		client: client, catalog: apps, nodes: runner, settings: set, ports: newAllocator(set, client, runner),
-		guests: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge}, claims: &deploy.Claims{},
+	data := &providerData{client: client, catalog: apps, nodes: runner, settings: set, ports: newAllocator(set, client, runner)}
+	data.apps = &deploy.Service{
+		Client:      client,
+		Nodes:       runner,
+		Ports:       data.ports,
+		Catalog:     apps,
+		DefaultNode: set.defaultNode,
+		// One cluster listing shared by the reads of a refresh.
+		Snapshot: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge},
+		Claims:   &deploy.Claims{},
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
