@@ -20,8 +20,8 @@ func CheckEnvironment(env map[string]string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !envName.MatchString(k) {
-			return fmt.Errorf("environment key %q is not a variable name: use letters, digits and underscores, not starting with a digit", k)
+		if problem := CheckEnvironmentName(k); problem != "" {
+			return fmt.Errorf("%s", problem)
 		}
 	}
 	return nil

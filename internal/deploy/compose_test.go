@@ -50,7 +50,7 @@ func TestRenderComposeRejectsBadNames(t *testing.T) {
 	c, _ := catalog.Embedded()
 	app, _ := c.Get("nginx")
 	_, err := RenderCompose(context.Background(), app, map[string]string{"GOOD": "x", "1BAD": "y"})
-	if err == nil || !strings.Contains(err.Error(), `environment key "1BAD" is not a variable name`) {
+	if err == nil || !strings.Contains(err.Error(), `environment key "1BAD" must be a variable name`) {
 		t.Fatalf("got %v", err)
 	}
 }

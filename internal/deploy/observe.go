@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -27,6 +29,7 @@ type Observed struct {
 	IPConfig, Gateway        string // net0's ip= (dhcp or a CIDR) and gw=
 	Storage                  string // of the root disk
 	Template                 string
+	URL                      string // where the app answers: set with IP
 }
 
 // Observe reads a container in two calls (config and status) and one more
@@ -89,6 +92,9 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		if o.IP, err = d.Client.GuestIPv4(ctx, node, vmid); err != nil {
 			return Observed{}, err
 		}
+		if entry, ok := d.Catalog.Get(o.CatalogID); ok && o.IP != "" {
+			o.URL = appURL(entry, o.IP)
+		}
 	}
 	return o, nil
 }
@@ -116,6 +122,31 @@ func (o Observed) BelongsTo(identity, catalogID string, publicPort, internalPort
 		return o.Identity == identity
 	}
 	return o.CatalogID == catalogID && o.PublicPort == publicPort && o.InternalPort == internalPort
+}
+
+// appURL is where the app answers on its container's address.
+func appURL(entry *catalog.App, ip string) string {
+	return fmt.Sprintf("http://%s:%d", ip, entry.MainPort())
+}
+
+// Forget releases the ports of an application whose container is found
+// gone: they are free again, and the create that follows takes a fresh pair.
+func (d *Service) Forget(ctx context.Context, allocationID string) error {
+	if allocationID == "" {
+		return nil
+	}
+	return d.Ports.Release(ctx, allocationID)
+}
+
+// Adopt records in the allocation table the pair an imported container of
+// an app carries in its tags, and returns the allocation's id; a container
+// without an app has none, and the id is "".
+func (d *Service) Adopt(ctx context.Context, o Observed) (allocationID string, err error) {
+	if o.CatalogID == "" {
+		return "", nil
+	}
+	a, err := d.Ports.Adopt(ctx, o.Hostname, o.PublicPort, o.InternalPort)
+	return a.ID, err
 }
 
 // NewIdentity is the id a create gives its container: 48 random bits.

@@ -102,9 +102,9 @@ func (d *Service) Create(ctx context.Context, spec Spec, saved func(App)) (app A
 	defer func() { app.Log = log.steps }()
 	defer d.invalidate()
 
-	entry, ok := d.Catalog.Get(spec.CatalogID)
-	if !ok {
-		return app, fmt.Errorf("the catalog has no app %q; closest ids: %s", spec.CatalogID, strings.Join(d.Catalog.Closest(spec.CatalogID, 3), ", "))
+	entry, err := d.CatalogApp(spec.CatalogID)
+	if err != nil {
+		return app, err
 	}
 	app.Memory, app.Cores, app.DiskGB = max(spec.Memory, entry.MinMemory), max(spec.Cores, entry.MinCPU), max(spec.DiskGB, entry.MinDisk)
 	compose, err := RenderCompose(ctx, entry, spec.Environment)
@@ -357,7 +357,7 @@ func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, com
 			return app, err
 		}
 	}
-	app.URL = fmt.Sprintf("http://%s:%d", app.IP, entry.MainPort())
+	app.URL = appURL(entry, app.IP)
 	return app, nil
 }
 

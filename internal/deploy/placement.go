@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -19,26 +20,17 @@ func (d *Service) chooseNode(ctx context.Context, asked string, memoryMB int) (s
 	if err != nil {
 		return "", err
 	}
-	want := asked
-	if want == "" {
-		want = d.DefaultNode
+	if want := cmp.Or(asked, d.DefaultNode); want != "" {
+		if err := checkNode(nodes, want); err != nil {
+			return "", err
+		}
+		return want, nil
 	}
-	var names []string
 	best, bestFree := "", int64(-1)
 	for _, n := range nodes {
-		names = append(names, n.Name)
-		if want != "" && n.Name == want {
-			if !n.Online {
-				return "", fmt.Errorf("node %s is offline", want)
-			}
-			return want, nil
-		}
 		if n.Online && n.MemoryFree() >= int64(memoryMB)<<20 && n.MemoryFree() > bestFree {
 			best, bestFree = n.Name, n.MemoryFree()
 		}
-	}
-	if want != "" {
-		return "", fmt.Errorf("node %q is not in the cluster (nodes: %s)", want, strings.Join(names, ", "))
 	}
 	if best == "" {
 		return "", fmt.Errorf("no online node has %d MB of memory free", memoryMB)

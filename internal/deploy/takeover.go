@@ -16,9 +16,9 @@ func (d *Service) TakeOver(ctx context.Context, node string, vmid int, spec Spec
 	var log stepLog
 	defer func() { app.Log = log.steps }()
 	defer d.invalidate()
-	entry, ok := d.Catalog.Get(spec.CatalogID)
-	if !ok {
-		return app, fmt.Errorf("the catalog has no app %q", spec.CatalogID)
+	entry, err := d.CatalogApp(spec.CatalogID)
+	if err != nil {
+		return app, err
 	}
 	compose, err := RenderCompose(ctx, entry, spec.Environment)
 	if err != nil {

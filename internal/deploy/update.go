@@ -54,9 +54,9 @@ type Network struct{ IP, Gateway string }
 func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
 	var log stepLog
 	defer d.invalidate()
-	entry, ok := d.Catalog.Get(c.CatalogID)
-	if !ok {
-		return nil, fmt.Errorf("the catalog has no app %q", c.CatalogID)
+	entry, err := d.CatalogApp(c.CatalogID)
+	if err != nil {
+		return nil, err
 	}
 	if c.RestoreFrom != "" {
 		if err := d.restoreInPlace(ctx, node, vmid, c, entry, &log); err != nil {

@@ -41,12 +41,12 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 		return
 	}
 	writeIdentity(ctx, resp.Private, o.Identity, &resp.Diagnostics)
-	alloc, err := r.data.ports.Adopt(ctx, o.Hostname, o.PublicPort, o.InternalPort)
+	allocationID, err := r.data.apps.Adopt(ctx, o)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to record the application's ports", err.Error())
 		return
 	}
 	m.setImported(req.ID, o, &resp.Diagnostics)
-	m.setPorts(alloc.ID, o.PublicPort, o.InternalPort)
+	m.setPorts(allocationID, o.PublicPort, o.InternalPort)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

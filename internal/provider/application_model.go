@@ -158,9 +158,8 @@ func (m *applicationModel) setApp(a deploy.App, diags *diag.Diagnostics) {
 }
 
 // setObserved records what the container says, at every read (an import is
-// followed by one). url is the app's address, empty when the container has
-// none.
-func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, url string, diags *diag.Diagnostics) {
+// followed by one).
+func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, diags *diag.Diagnostics) {
 	m.Memory = types.Int64Value(int64(o.Memory))
 	m.Cores = types.Int64Value(int64(o.Cores))
 	if o.DiskGB > 0 {
@@ -182,8 +181,8 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, u
 	}
 	if o.Running && o.IP != "" {
 		m.IPAddress = types.StringValue(o.IP)
-		if url != "" {
-			m.URL = types.StringValue(url)
+		if o.URL != "" {
+			m.URL = types.StringValue(o.URL)
 		}
 	}
 }

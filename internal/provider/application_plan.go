@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
 // ModifyPlan checks at plan time what needs the provider's data: the catalog
@@ -60,11 +62,9 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 // asks of the host beyond its container; ok is false when the plan cannot
 // go on.
 func (r *applicationResource) checkApp(ctx context.Context, plan applicationModel, diags *diag.Diagnostics) (entry *catalog.App, ok bool) {
-	entry, ok = r.data.catalog.Get(plan.CatalogID.ValueString())
-	if !ok {
-		diags.AddAttributeError(path.Root("catalog_id"), "Unknown catalog app",
-			fmt.Sprintf("The catalog has no app %q. Closest ids: "+
-				"%s.", plan.CatalogID.ValueString(), strings.Join(r.data.catalog.Closest(plan.CatalogID.ValueString(), 3), ", ")))
+	entry, err := r.data.apps.CatalogApp(plan.CatalogID.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("catalog_id"), "Unknown catalog app", unknownAppDetail(err))
 		return nil, false
 	}
 	reach := entry.HostReach(stringMap(ctx, plan.Environment, diags))
@@ -80,6 +80,16 @@ func (r *applicationResource) checkApp(ctx context.Context, plan applicationMode
 	diags.AddAttributeWarning(path.Root("catalog_id"), "The app reaches beyond its container",
 		fmt.Sprintf("%s (%s) asks for: %s. allow_host_access is set, so it is deployed as asked.", entry.Name, entry.Source, strings.Join(reach, "; ")))
 	return entry, true
+}
+
+// unknownAppDetail says which catalog id is unknown and which are close, as
+// deploy's lookup found them.
+func unknownAppDetail(err error) string {
+	var unknown *deploy.UnknownAppError
+	if !errors.As(err, &unknown) {
+		return err.Error()
+	}
+	return fmt.Sprintf("The catalog has no app %q. Closest ids: %s.", unknown.ID, strings.Join(unknown.Closest, ", "))
 }
 
 // planMinimums plans memory and cores left out as the catalog minimum (a
@@ -110,31 +120,19 @@ func planMinimums(
 	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")
 }
 
-// checkNode reports a node that is not in the cluster or is offline.
+// checkNode reports a node that is not in the cluster or is offline, as
+// the apply would; a failed listing is left to the apply.
 func (r *applicationResource) checkNode(ctx context.Context, node types.String, resp *resource.ModifyPlanResponse) {
 	if node.IsNull() || node.IsUnknown() {
 		return
 	}
-	nodes, err := r.data.client.Nodes(ctx)
-	if err == nil {
-		found := false
-		for _, n := range nodes {
-			if n.Name == node.ValueString() {
-				found = true
-				if !n.Online {
-					resp.Diagnostics.AddAttributeError(path.Root("node"), "Node offline", fmt.Sprintf("node %s is offline; choose another node or leave node "+
-						"out", n.Name))
-				}
-			}
+	var bad *deploy.NodeError
+	if err := r.data.apps.CheckNode(ctx, node.ValueString()); errors.As(err, &bad) {
+		summary := "Unknown node"
+		if bad.Offline {
+			summary = "Node offline"
 		}
-		if !found {
-			var names []string
-			for _, n := range nodes {
-				names = append(names, n.Name)
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("node"), "Unknown node", fmt.Sprintf("node %q is not in the cluster; nodes: "+
-				"%s", node.ValueString(), strings.Join(names, ", ")))
-		}
+		resp.Diagnostics.AddAttributeError(path.Root("node"), summary, bad.Error())
 	}
 }
 

@@ -112,7 +112,7 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 				"%v", state.ID.ValueString(), deploy.TagDeploying, err))
 		}
 	}
-	state.setObserved(ctx, o, r.appURL(state.CatalogID.ValueString(), o.IP), &resp.Diagnostics)
+	state.setObserved(ctx, o, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -127,26 +127,14 @@ func (r *applicationResource) observe(ctx context.Context, state applicationMode
 	return r.data.apps.ObserveCheap(ctx, node, vmid, running)
 }
 
-// forget removes an application deleted out of band from the state: its
-// ports are free again, and the plan will create the application anew with
-// a fresh pair.
+// forget removes an application deleted out of band from the state: deploy
+// frees its ports, and the plan will create the application anew with a
+// fresh pair.
 func (r *applicationResource) forget(ctx context.Context, state applicationModel, resp *resource.ReadResponse) {
-	if id := state.AllocationID.ValueString(); id != "" {
-		if err := r.data.ports.Release(ctx, id); err != nil {
-			resp.Diagnostics.AddWarning("Ports of a deleted application not released", err.Error())
-		}
+	if err := r.data.apps.Forget(ctx, state.AllocationID.ValueString()); err != nil {
+		resp.Diagnostics.AddWarning("Ports of a deleted application not released", err.Error())
 	}
 	resp.State.RemoveResource(ctx)
-}
-
-// appURL is where the app answers, or "" without an address or a catalog
-// entry.
-func (r *applicationResource) appURL(catalogID, ip string) string {
-	entry, ok := r.data.catalog.Get(catalogID)
-	if !ok || ip == "" {
-		return ""
-	}
-	return fmt.Sprintf("http://%s:%d", ip, entry.MainPort())
 }
 
 func (r *applicationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -251,7 +239,7 @@ func (r *applicationResource) readAddress(ctx context.Context, plan *application
 			"it", state.ID.ValueString(), err))
 		return
 	}
-	plan.setAddress(o.IP, r.appURL(state.CatalogID.ValueString(), o.IP))
+	plan.setAddress(o.IP, o.URL)
 }
 
 // keepUnknown gives the computed values the plan left open and no step set

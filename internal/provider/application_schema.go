@@ -29,7 +29,6 @@ var (
 	backupVolIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.-]*:backup/\S+$`)
 	hostnamePattern    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	userTagPattern     = regexp.MustCompile(`^[a-z0-9_][a-z0-9_+.-]*$`)
-	envKeyPattern      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // Values the schema, its validators and its descriptions share.
@@ -208,8 +207,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project " +
 					"in place.",
 				Validators: []validator.Map{
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(envKeyPattern, "must be a variable name: letters, digits and underscores, not starting "+
-						"with a digit")),
+					mapvalidator.KeysAre(environmentNameValidator()),
 				},
 			},
 			"password": schema.StringAttribute{

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -123,11 +122,9 @@ func (d *catalogAppDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		return
 	}
 	id := cfg.ID.ValueString()
-	app, ok := d.data.catalog.Get(id)
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Unknown catalog app",
-			fmt.Sprintf("The catalog has no app %q. Closest ids: %s. The proximity_catalog data source lists every app.",
-				id, strings.Join(d.data.catalog.Closest(id, 3), ", ")))
+	app, err := d.data.apps.CatalogApp(id)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Unknown catalog app", unknownAppDetail(err)+" The proximity_catalog data source lists every app.")
 		return
 	}
 	state, diags := catalogAppState(ctx, app)

@@ -154,6 +154,10 @@ func reservedTagValidator() validator.String {
 	}}
 }
 
+func environmentNameValidator() validator.String {
+	return stringCheck{"a variable name: letters, digits and underscores, not starting with a digit", deploy.CheckEnvironmentName}
+}
+
 func bridgeValidator() validator.String {
 	return stringCheck{"a bridge name such as vmbr0", deploy.CheckBridge}
 }
