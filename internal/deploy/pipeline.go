@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -30,6 +31,7 @@ type Service struct {
 	Nodes       *nodeshell.Runner
 	Ports       *allocstore.Allocator
 	Catalog     *catalog.Catalog
+	Backups     *backups.Service // finds the archive a restore starts from
 	DefaultNode string
 	// Snapshot, when set, shares one cluster listing between cheap reads;
 	// every change this process makes drops it.

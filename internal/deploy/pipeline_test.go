@@ -10,6 +10,7 @@ import (
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
@@ -35,7 +36,7 @@ func newService(t *testing.T, faults string) (*Service, *pvesim.Simulator, strin
 	ports := &allocstore.Allocator{
 		Store: &allocstore.LocalStore{Path: file}, Public: allocstore.Range{From: 8100, To: 8999}, Internal: allocstore.Range{From: 9100, To: 9999},
 	}
-	return &Service{Client: client, Nodes: runner, Ports: ports, Catalog: cat}, sim, file
+	return &Service{Client: client, Nodes: runner, Ports: ports, Catalog: cat, Backups: &backups.Service{Client: client}}, sim, file
 }
 
 func allocations(t *testing.T, d *Service) int {

@@ -20,12 +20,12 @@ type backupSource struct {
 func (d *Service) findBackupSource(ctx context.Context, spec Spec) (*backupSource, error) {
 	node := spec.Node
 	if node == "" {
-		b, err := d.FindBackup(ctx, spec.RestoreFrom)
+		b, err := d.Backups.Find(ctx, spec.RestoreFrom)
 		if err != nil {
 			return nil, err
 		}
 		node = b.Node
-	} else if _, found, err := d.ReadBackup(ctx, node, spec.RestoreFrom); err != nil || !found {
+	} else if _, found, err := d.Backups.Read(ctx, node, spec.RestoreFrom); err != nil || !found {
 		if err == nil {
 			err = fmt.Errorf("backup %s is not on node %s", spec.RestoreFrom, node)
 		}

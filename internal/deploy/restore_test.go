@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 )
 
 // marker reads /srv/marker in a container.
@@ -33,7 +35,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	setMarker(t, d, first, "v1")
-	b, err := d.CreateBackup(ctx, BackupSpec{Node: first.Node, VMID: first.VMID, Mode: "snapshot", Compress: "zstd"})
+	b, err := d.Backups.Create(ctx, backups.Spec{Node: first.Node, VMID: first.VMID, Mode: "snapshot", Compress: "zstd"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func TestFailedRestoreLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := d.CreateBackup(ctx, BackupSpec{Node: first.Node, VMID: first.VMID, Mode: "snapshot", Compress: "zstd"})
+	b, err := d.Backups.Create(ctx, backups.Spec{Node: first.Node, VMID: first.VMID, Mode: "snapshot", Compress: "zstd"})
 	if err != nil {
 		t.Fatal(err)
 	}

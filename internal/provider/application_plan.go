@@ -148,7 +148,7 @@ func (r *applicationResource) checkSources(
 			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("restore_from"), &previous)...)
 		}
 		if !from.Equal(previous) {
-			if _, err := r.data.apps.FindBackup(ctx, from.ValueString()); err != nil {
+			if _, err := r.data.backups.Find(ctx, from.ValueString()); err != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("restore_from"), "Backup not found", err.Error())
 			}
 		}

@@ -7,8 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-
-	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 var _ resource.ResourceWithModifyPlan = (*backupResource)(nil)
@@ -30,20 +28,14 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if byApplication {
 		where = path.Root("application_id")
 	}
-	if _, err := r.data.client.GuestStatus(ctx, node, vmid); pveclient.IsNotFound(err) {
+	if exists, err := r.data.backups.ContainerExists(ctx, node, vmid); err == nil && !exists {
 		resp.Diagnostics.AddAttributeError(where, "No such container", fmt.Sprintf("node %s has no container %d to back up", node, vmid))
 		return
 	}
 	if storage := plan.Storage; !storage.IsNull() && !storage.IsUnknown() {
-		storages, err := r.data.client.Storages(ctx, node)
+		backupStorages, err := r.data.backups.Storages(ctx, node)
 		if err != nil {
 			return
-		}
-		var backupStorages []string
-		for _, s := range storages {
-			if s.Holds("backup") {
-				backupStorages = append(backupStorages, s.ID)
-			}
 		}
 		if !slices.Contains(backupStorages, storage.ValueString()) {
 			resp.Diagnostics.AddAttributeError(path.Root("storage"), "Storage does not take backups",

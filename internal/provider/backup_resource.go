@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 )
 
 var (
@@ -47,7 +47,7 @@ func (m backupModel) target() (string, int) {
 // set records an archive as PVE lists it: the resource's create, read and
 // import, and each entry of proximity_backups. Notes left null stay null
 // while the archive has none.
-func (m *backupModel) set(b deploy.Backup) {
+func (m *backupModel) set(b backups.Archive) {
 	m.ID = types.StringValue(b.VolID)
 	m.VolID = types.StringValue(b.VolID)
 	m.Node = types.StringValue(b.Node)
@@ -62,9 +62,9 @@ func (m *backupModel) set(b deploy.Backup) {
 	}
 }
 
-func (m backupModel) backup() deploy.Backup {
+func (m backupModel) backup() backups.Archive {
 	node, vmid := m.Node.ValueString(), int(m.VMID.ValueInt64())
-	return deploy.Backup{VolID: m.VolID.ValueString(), Node: node, Storage: m.Storage.ValueString(), VMID: vmid}
+	return backups.Archive{VolID: m.VolID.ValueString(), Node: node, Storage: m.Storage.ValueString(), VMID: vmid}
 }
 
 func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -76,7 +76,7 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	node, vmid := plan.target()
-	b, err := r.data.apps.CreateBackup(ctx, deploy.BackupSpec{
+	b, err := r.data.backups.Create(ctx, backups.Spec{
 		Node: node, VMID: vmid, Storage: stringOrEmpty(plan.Storage), Mode: plan.Mode.ValueString(), Compress: plan.Compress.ValueString(),
 		Notes: plan.Notes.ValueString(), Protected: plan.Protected.ValueBool(),
 	})
@@ -101,7 +101,7 @@ func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	b, found, err := r.data.apps.ReadBackup(ctx, state.Node.ValueString(), state.VolID.ValueString())
+	b, found, err := r.data.backups.Read(ctx, state.Node.ValueString(), state.VolID.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read the backup", fmt.Sprintf("reading %s: %v", state.VolID.ValueString(), err))
 		return
@@ -125,7 +125,7 @@ func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest,
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, 5*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !plan.Notes.Equal(state.Notes) || !plan.Protected.Equal(state.Protected) {
-		if err := r.data.apps.UpdateBackup(ctx, state.backup(), plan.Notes.ValueString(), plan.Protected.ValueBool()); err != nil {
+		if err := r.data.backups.Update(ctx, state.backup(), plan.Notes.ValueString(), plan.Protected.ValueBool()); err != nil {
 			resp.Diagnostics.AddError("Unable to update the backup", fmt.Sprintf("updating %s: %v", state.VolID.ValueString(), err))
 			return
 		}
@@ -141,7 +141,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
-	if err := r.data.apps.DeleteBackup(ctx, state.backup()); err != nil {
+	if err := r.data.backups.Delete(ctx, state.backup()); err != nil {
 		resp.Diagnostics.AddError("Unable to delete the backup", err.Error())
 	}
 }
@@ -153,7 +153,7 @@ func (r *backupResource) ImportState(ctx context.Context, req resource.ImportSta
 			"local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst; got %q", req.ID))
 		return
 	}
-	b, err := r.data.apps.FindBackup(ctx, req.ID)
+	b, err := r.data.backups.Find(ctx, req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to import the backup", err.Error())
 		return
@@ -164,7 +164,7 @@ func (r *backupResource) ImportState(ctx context.Context, req resource.ImportSta
 		return
 	}
 	m.set(b)
-	m.Compress = types.StringValue(deploy.CompressOf(b.Format))
+	m.Compress = types.StringValue(backups.CompressOf(b.Format))
 	// application_id and mode are not recorded in the archive: the
 	// configuration's values are taken as they are.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 )
 
 var (
@@ -141,7 +141,7 @@ func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		_, n, _ := strings.Cut(id, "/")
 		vmid, _ = strconv.Atoi(n)
 	}
-	list, err := d.data.apps.ListBackups(ctx, vmid, m.Storage.ValueString())
+	list, err := d.data.backups.List(ctx, vmid, m.Storage.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to list backups", fmt.Sprintf("listing the backups of CT %d: %v", vmid, err))
 		return
@@ -156,7 +156,7 @@ func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 
 // entryOf is an archive as the list shows it: the resource's model of it,
 // with notes always set (empty when the archive has none).
-func entryOf(b deploy.Backup) backupEntry {
+func entryOf(b backups.Archive) backupEntry {
 	m := backupModel{Notes: types.StringValue("")}
 	m.set(b)
 	return backupEntry{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -48,6 +49,8 @@ type providerData struct {
 	settings settings
 	// apps is the application layer, built once for every resource.
 	apps *deploy.Service
+	// backups is the backup layer.
+	backups *backups.Service
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -102,11 +105,13 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 	ctx = tflog.SetField(ctx, "endpoint", set.client.Endpoint)
 	tflog.Debug(ctx, "Proximity provider configured", map[string]any{"auth": set.authMethod, "allocation_store": set.allocationStore})
 	data := &providerData{client: client, catalog: apps, nodes: runner, settings: set, ports: newAllocator(set, client, runner)}
+	data.backups = &backups.Service{Client: client}
 	data.apps = &deploy.Service{
 		Client:      client,
 		Nodes:       runner,
 		Ports:       data.ports,
 		Catalog:     apps,
+		Backups:     data.backups,
 		DefaultNode: set.defaultNode,
 		// One cluster listing shared by the reads of a refresh.
 		Snapshot: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge},

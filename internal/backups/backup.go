@@ -1,4 +1,4 @@
-package deploy
+package backups
 
 import (
 	"context"
@@ -13,8 +13,13 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
-// BackupSpec is what a backup asks for.
-type BackupSpec struct {
+// Service makes, reads, changes and removes vzdump archives of containers.
+type Service struct {
+	Client *pveclient.Client
+}
+
+// Spec is what a backup asks for.
+type Spec struct {
 	Node      string
 	VMID      int
 	Storage   string // "": the node's first storage that holds backups
@@ -24,8 +29,8 @@ type BackupSpec struct {
 	Protected bool
 }
 
-// Backup is one vzdump archive.
-type Backup struct {
+// Archive is one vzdump archive.
+type Archive struct {
 	VolID, Node, Storage string
 	VMID                 int
 	Size                 int64
@@ -48,15 +53,15 @@ func CompressOf(format string) string {
 	return "none"
 }
 
-// CreateBackup runs vzdump for one container and waits for it. A container
+// Create runs vzdump for one container and waits for it. A container
 // locked by another operation (another backup, most often) is waited for,
 // as long as ctx allows; the archive comes from the task, never from a name
 // guessed from the clock.
-func (d *Service) CreateBackup(ctx context.Context, spec BackupSpec) (Backup, error) {
+func (s *Service) Create(ctx context.Context, spec Spec) (Archive, error) {
 	if spec.Storage == "" {
-		storage, err := d.backupStorage(ctx, spec.Node)
+		storage, err := s.defaultStorage(ctx, spec.Node)
 		if err != nil {
-			return Backup{}, err
+			return Archive{}, err
 		}
 		spec.Storage = storage
 	}
@@ -65,23 +70,23 @@ func (d *Service) CreateBackup(ctx context.Context, spec BackupSpec) (Backup, er
 		compress = "0"
 	}
 	for {
-		if err := d.waitUnlocked(ctx, spec.Node, spec.VMID); err != nil {
-			return Backup{}, err
+		if err := s.waitUnlocked(ctx, spec.Node, spec.VMID); err != nil {
+			return Archive{}, err
 		}
 		// Notes are set afterwards, word for word: vzdump's notes-template
 		// would expand {{guestname}} and \n in them.
-		vol, err := d.Client.Backup(ctx, spec.Node, spec.VMID, pveclient.BackupOptions{
+		vol, err := s.Client.Backup(ctx, spec.Node, spec.VMID, pveclient.BackupOptions{
 			Storage: spec.Storage, Mode: spec.Mode, Compress: compress, Protected: spec.Protected,
 		})
 		if lockedMeanwhile(err) {
 			continue // locked between our look and vzdump's: wait again
 		}
 		if err != nil {
-			return Backup{}, err
+			return Archive{}, err
 		}
 		b := backupOf(spec.Node, spec.Storage, vol)
 		if spec.Notes != "" {
-			if err := d.Client.UpdateVolume(ctx, b.Node, b.Storage, b.VolID, spec.Notes, spec.Protected); err != nil {
+			if err := s.Client.UpdateVolume(ctx, b.Node, b.Storage, b.VolID, spec.Notes, spec.Protected); err != nil {
 				return b, fmt.Errorf("backup %s was made, but its notes were not set: %w", b.VolID, err)
 			}
 			b.Notes = spec.Notes
@@ -105,9 +110,9 @@ func lockedMeanwhile(err error) bool {
 }
 
 // waitUnlocked waits until no operation holds the container's lock.
-func (d *Service) waitUnlocked(ctx context.Context, node string, vmid int) error {
+func (s *Service) waitUnlocked(ctx context.Context, node string, vmid int) error {
 	for delay := 500 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		st, err := d.Client.GuestStatus(ctx, node, vmid)
+		st, err := s.Client.GuestStatus(ctx, node, vmid)
 		if err != nil {
 			return err
 		}
@@ -123,123 +128,148 @@ func (d *Service) waitUnlocked(ctx context.Context, node string, vmid int) error
 	}
 }
 
-// backupStorage is the node's first storage (by name, as PVE lists them)
-// that holds backups.
-func (d *Service) backupStorage(ctx context.Context, node string) (string, error) {
-	storages, err := d.Client.Storages(ctx, node)
+// Takes reports whether a storage takes backups: enabled, active on the
+// node, and with backup among its content types. PVE lists disabled
+// storages, and those of other nodes as inactive.
+func Takes(st pveclient.Storage) bool {
+	return st.Active == 1 && st.Enabled == 1 && st.Holds("backup")
+}
+
+// Storages are the names of a node's storages that take backups, sorted.
+func (s *Service) Storages(ctx context.Context, node string) ([]string, error) {
+	storages, err := s.Client.Storages(ctx, node)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var names []string
-	for _, s := range storages {
-		if s.Holds("backup") {
-			names = append(names, s.ID)
+	for _, st := range storages {
+		if Takes(st) {
+			names = append(names, st.ID)
 		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// defaultStorage is the node's first storage (by name) that takes backups.
+func (s *Service) defaultStorage(ctx context.Context, node string) (string, error) {
+	names, err := s.Storages(ctx, node)
+	if err != nil {
+		return "", err
 	}
 	if len(names) == 0 {
 		return "", fmt.Errorf("node %s has no storage for backups; add backup to a storage's content, or set storage", node)
 	}
-	sort.Strings(names)
 	return names[0], nil
 }
 
-func backupOf(node, storage string, v pveclient.Volume) Backup {
-	return Backup{
+// ContainerExists reports whether a node has the container to back up;
+// false only when PVE says it has none.
+func (s *Service) ContainerExists(ctx context.Context, node string, vmid int) (bool, error) {
+	_, err := s.Client.GuestStatus(ctx, node, vmid)
+	if pveclient.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func backupOf(node, storage string, v pveclient.Volume) Archive {
+	return Archive{
 		VolID: v.VolID, Node: node, Storage: storage, VMID: v.VMID, Size: v.Size, Format: v.Format,
 		CreatedAt: time.Unix(v.CTime, 0).UTC(), Notes: v.Notes, Protected: v.Protected == 1,
 	}
 }
 
-// ReadBackup finds an archive on a node's storage; found is false when it is gone.
-func (d *Service) ReadBackup(ctx context.Context, node, volid string) (b Backup, found bool, err error) {
+// Read finds an archive on a node's storage; found is false when it is gone.
+func (s *Service) Read(ctx context.Context, node, volid string) (b Archive, found bool, err error) {
 	storage, _, _ := strings.Cut(volid, ":")
-	vols, err := d.Client.Content(ctx, node, storage, "backup", 0)
+	vols, err := s.Client.Content(ctx, node, storage, "backup", 0)
 	if pveclient.IsNotFound(err) {
-		return Backup{}, false, nil
+		return Archive{}, false, nil
 	}
 	if err != nil {
-		return Backup{}, false, err
+		return Archive{}, false, err
 	}
 	for _, v := range vols {
 		if v.VolID != volid {
 			continue
 		}
 		b = backupOf(node, storage, v)
-		info, err := d.Client.GetVolume(ctx, node, storage, volid)
+		info, err := s.Client.GetVolume(ctx, node, storage, volid)
 		if err != nil {
-			return Backup{}, false, err
+			return Archive{}, false, err
 		}
 		b.Notes = strings.TrimSuffix(info.Notes, "\n")
 		return b, true, nil
 	}
-	return Backup{}, false, nil
+	return Archive{}, false, nil
 }
 
-// FindBackup looks for an archive on every online node (a backup storage
+// Find looks for an archive on every online node (a backup storage
 // may be local to one node or shared by all).
-func (d *Service) FindBackup(ctx context.Context, volid string) (Backup, error) {
-	nodes, err := d.Client.OnlineNodes(ctx)
+func (s *Service) Find(ctx context.Context, volid string) (Archive, error) {
+	nodes, err := s.Client.OnlineNodes(ctx)
 	if err != nil {
-		return Backup{}, err
+		return Archive{}, err
 	}
 	sort.Strings(nodes)
 	for _, node := range nodes {
-		b, found, err := d.ReadBackup(ctx, node, volid)
+		b, found, err := s.Read(ctx, node, volid)
 		if err != nil {
-			return Backup{}, err
+			return Archive{}, err
 		}
 		if found {
 			return b, nil
 		}
 	}
-	return Backup{}, fmt.Errorf("no online node (%s) has backup %s", strings.Join(nodes, ", "), volid)
+	return Archive{}, fmt.Errorf("no online node (%s) has backup %s", strings.Join(nodes, ", "), volid)
 }
 
-// UpdateBackup sets an archive's notes and protection.
-func (d *Service) UpdateBackup(ctx context.Context, b Backup, notes string, protected bool) error {
-	return d.Client.UpdateVolume(ctx, b.Node, b.Storage, b.VolID, notes, protected)
+// Update sets an archive's notes and protection.
+func (s *Service) Update(ctx context.Context, b Archive, notes string, protected bool) error {
+	return s.Client.UpdateVolume(ctx, b.Node, b.Storage, b.VolID, notes, protected)
 }
 
-// DeleteBackup removes an archive; one already gone is fine, a protected
+// Delete removes an archive; one already gone is fine, a protected
 // one is refused with the way out.
-func (d *Service) DeleteBackup(ctx context.Context, b Backup) error {
-	current, found, err := d.ReadBackup(ctx, b.Node, b.VolID)
+func (s *Service) Delete(ctx context.Context, b Archive) error {
+	current, found, err := s.Read(ctx, b.Node, b.VolID)
 	if err != nil || !found {
 		return err
 	}
 	if current.Protected {
 		return fmt.Errorf("backup %s is protected; set protected = false and apply, then remove it", b.VolID)
 	}
-	return d.Client.DeleteVolume(ctx, b.Node, b.Storage, b.VolID)
+	return s.Client.DeleteVolume(ctx, b.Node, b.Storage, b.VolID)
 }
 
-// ListBackups lists a container's archives on every online node, in every
+// List lists a container's archives on every online node, in every
 // backup storage (or the one named), newest first; an archive on a shared
 // storage appears once.
-func (d *Service) ListBackups(ctx context.Context, vmid int, storage string) ([]Backup, error) {
-	nodes, err := d.Client.OnlineNodes(ctx)
+func (s *Service) List(ctx context.Context, vmid int, storage string) ([]Archive, error) {
+	nodes, err := s.Client.OnlineNodes(ctx)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	var out []Backup
+	var out []Archive
 	for _, node := range nodes {
-		storages, err := d.Client.Storages(ctx, node)
+		storages, err := s.Storages(ctx, node)
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range storages {
-			if !s.Holds("backup") || (storage != "" && s.ID != storage) {
+		for _, id := range storages {
+			if storage != "" && id != storage {
 				continue
 			}
-			vols, err := d.Client.Content(ctx, node, s.ID, "backup", vmid)
+			vols, err := s.Client.Content(ctx, node, id, "backup", vmid)
 			if err != nil {
 				return nil, err
 			}
 			for _, v := range vols {
 				if !seen[v.VolID] {
 					seen[v.VolID] = true
-					out = append(out, backupOf(node, s.ID, v))
+					out = append(out, backupOf(node, id, v))
 				}
 			}
 		}
