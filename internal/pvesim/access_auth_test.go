@@ -33,8 +33,8 @@ func TestReadmeSetupGivesExactlyPVEAdmin(t *testing.T) {
 		t.Fatalf("permissions: %d %s", r.Status, r.Reason)
 	}
 	got := []string{}
-	for p, propagate := range data(r).(map[string]any)["/"].(map[string]any) {
-		if propagate.(float64) != 1 {
+	for p, propagate := range mustMap(t, mustMap(t, data(r))["/"]) {
+		if mustFloat(t, propagate) != 1 {
 			t.Errorf("%s does not propagate", p)
 		}
 		got = append(got, p)
@@ -83,7 +83,7 @@ func TestPropagateOffStopsAtThePath(t *testing.T) {
 	if r := callAs(t, sim, token, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil); r.Status != http.StatusForbidden {
 		t.Errorf("propagate 0 on /vms reached /vms/100: %d", r.Status)
 	}
-	list := data(callAs(t, sim, token, http.MethodGet, "/cluster/resources", url.Values{"type": {"vm"}})).([]any)
+	list := mustSlice(t, data(callAs(t, sim, token, http.MethodGet, "/cluster/resources", url.Values{"type": {"vm"}})))
 	if len(list) != 0 {
 		t.Errorf("resources list guests without VM.Audit: %v", list)
 	}
@@ -91,7 +91,7 @@ func TestPropagateOffStopsAtThePath(t *testing.T) {
 	if r := callAs(t, sim, token, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil); r.Status != http.StatusOK {
 		t.Errorf("on the path itself: %d %s", r.Status, r.Reason)
 	}
-	if n := len(data(callAs(t, sim, token, http.MethodGet, "/nodes/pve1/lxc", nil)).([]any)); n != 1 {
+	if n := len(mustSlice(t, data(callAs(t, sim, token, http.MethodGet, "/nodes/pve1/lxc", nil)))); n != 1 {
 		t.Errorf("the guest list shows %d guests, want the one audited", n)
 	}
 }
@@ -147,11 +147,11 @@ func TestPasswordLoginOfPVEUsersAndTickets(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("login: %d %s", r.Status, r.Reason)
 	}
-	caps := data(r).(map[string]any)["cap"].(map[string]any)
-	if caps["vms"].(map[string]any)["VM.PowerMgmt"] != float64(1) || caps["vms"].(map[string]any)["VM.Allocate"] != nil {
+	caps := mustMap(t, mustMap(t, data(r))["cap"])
+	if mustMap(t, caps["vms"])["VM.PowerMgmt"] != float64(1) || mustMap(t, caps["vms"])["VM.Allocate"] != nil {
 		t.Errorf("cap of a PVEVMUser: %v", caps["vms"])
 	}
-	ticket := data(r).(map[string]any)["ticket"].(string)
+	ticket := mustString(t, mustMap(t, data(r))["ticket"])
 	byTicket := func(req *http.Request) { req.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: ticket}) }
 	if r := callWith(t, sim, http.MethodGet, "/nodes/pve1/status", nil, byTicket); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/nodes/pve1, Sys.Audit)" {
 		t.Errorf("ticket of a PVEVMUser on node status: %d %s", r.Status, r.Reason)
@@ -177,20 +177,20 @@ func TestTasksAreSeenByTheirOwnersAndAuditors(t *testing.T) {
 	createCT(t, sim, "pve1", 100, nil) // a task of root@pam!proximity
 	user := tokenFor(t, sim, "ops@pve", "PVEVMUser")
 	r := callAs(t, sim, user, http.MethodPost, "/nodes/pve1/lxc/100/status/start", nil)
-	mine := data(r).(string)
+	mine := mustString(t, data(r))
 	waitTask(t, sim, mine)
-	list := data(callAs(t, sim, user, http.MethodGet, "/nodes/pve1/tasks", nil)).([]any)
-	if len(list) != 1 || list[0].(map[string]any)["upid"] != mine {
+	list := mustSlice(t, data(callAs(t, sim, user, http.MethodGet, "/nodes/pve1/tasks", nil)))
+	if len(list) != 1 || mustMap(t, list[0])["upid"] != mine {
 		t.Errorf("a user's task list: %v", list)
 	}
 	if !strings.Contains(mine, ":ops@pve!tk:") {
 		t.Errorf("the UPID names the token: %s", mine)
 	}
-	others := data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks", nil)).([]any)
+	others := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks", nil)))
 	var rootTask string
 	for _, item := range others {
-		if tk := item.(map[string]any); tk["type"] == "vzcreate" {
-			rootTask = tk["upid"].(string)
+		if tk := mustMap(t, item); tk["type"] == "vzcreate" {
+			rootTask = mustString(t, tk["upid"])
 		}
 	}
 	if r := callAs(t, sim, user, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(rootTask)+"/status", nil); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/nodes/pve1, Sys.Audit)" {
@@ -250,7 +250,7 @@ func TestTagRulesOfDatacenterCfg(t *testing.T) {
 	if !strings.Contains(dc.String(), "registered-tags: proximity;px-deploying\n") || strings.Contains(dc.String(), "user-tag-access") {
 		t.Errorf("datacenter.cfg:\n%s", dc.String())
 	}
-	opts := data(callAs(t, sim, admin, http.MethodGet, "/cluster/options", nil)).(map[string]any)
+	opts := mustMap(t, data(callAs(t, sim, admin, http.MethodGet, "/cluster/options", nil)))
 	raw, _ := json.Marshal(opts["registered-tags"])
 	if string(raw) != `["proximity","px-deploying"]` || opts["allowed-tags"] == nil {
 		t.Errorf("cluster options: %v", opts)

@@ -41,12 +41,12 @@ func TestEachRoleOnEachContainerOperation(t *testing.T) {
 	createCT(t, sim, "pve1", 100, nil)
 	createCT(t, sim, "pve1", 101, nil)
 	backup := call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"101"}, "storage": {"local"}, "mode": {"stop"}})
-	if s := waitTask(t, sim, data(backup).(string)); s != "OK" {
+	if s := waitTask(t, sim, mustString(t, data(backup))); s != "OK" {
 		t.Fatalf("backup: %s", s)
 	}
 	archive := ""
-	for _, v := range data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}})).([]any) {
-		archive = v.(map[string]any)["volid"].(string)
+	for _, v := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}}))) {
+		archive = mustString(t, mustMap(t, v)["volid"])
 	}
 
 	type op struct {
@@ -117,7 +117,7 @@ func TestEachRoleOnEachContainerOperation(t *testing.T) {
 				t.Errorf("%s %s: got %d %q, want %d %q", rc.role, o.name, got.status, got.msg, want.status, want.msg)
 			}
 			if o.name == "power" && r.Status == http.StatusOK {
-				waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/stop", nil)).(string))
+				waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/stop", nil))))
 			}
 		}
 	}
@@ -145,16 +145,16 @@ func TestFeatureFlagsAreRootsAlone(t *testing.T) {
 		t.Errorf("privileged container: %d %s", r.Status, r.Reason)
 	}
 	login := call(t, sim, http.MethodPost, "/access/ticket", url.Values{"username": {"root@pam"}, "password": {sim.Info().Password}})
-	ticket := data(login).(map[string]any)
+	ticket := mustMap(t, data(login))
 	byTicket := func(r *http.Request) {
-		r.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: ticket["ticket"].(string)})
-		r.Header.Set("CSRFPreventionToken", ticket["CSRFPreventionToken"].(string))
+		r.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: mustString(t, ticket["ticket"])})
+		r.Header.Set("CSRFPreventionToken", mustString(t, ticket["CSRFPreventionToken"]))
 	}
 	r := callWith(t, sim, http.MethodPost, "/nodes/pve1/lxc", create(152, "nesting=1,keyctl=1"), byTicket)
 	if r.Status != http.StatusOK {
 		t.Fatalf("root@pam by password: %d %s", r.Status, r.Reason)
 	}
-	waitTask(t, sim, data(r).(string))
+	waitTask(t, sim, mustString(t, data(r)))
 	// Changing the flags of an existing container: nesting alone is fine
 	// for PVEAdmin, keyctl is not; over SSH, pct runs as root@pam.
 	admin := sim.Info().PVEAdminAPIToken
@@ -191,21 +191,21 @@ func TestReviewFindings(t *testing.T) {
 
 	// skiplock is root@pam's (LXC/Status.pm).
 	r := callAs(t, sim, admin, http.MethodPost, "/nodes/pve1/lxc/100/status/start", url.Values{"skiplock": {"1"}})
-	if r.Status != http.StatusBadRequest || r.Body["errors"].(map[string]any)["skiplock"] != "Only root may use this option." {
+	if r.Status != http.StatusBadRequest || mustMap(t, r.Body["errors"])["skiplock"] != "Only root may use this option." {
 		t.Errorf("skiplock by a token: %d %s", r.Status, r.Raw)
 	}
 
 	// An email is verified, so no line can be smuggled into user.cfg.
 	r = callAs(t, sim, admin, http.MethodPost, "/access/users", url.Values{"userid": {"evil@pve"}, "email": {"a@b.c\nacl:1:/:evil@pve:Administrator:"}})
-	if r.Status != http.StatusBadRequest || r.Body["errors"].(map[string]any)["email"] != "invalid format - value does not look like a valid email address" {
+	if r.Status != http.StatusBadRequest || mustMap(t, r.Body["errors"])["email"] != "invalid format - value does not look like a valid email address" {
 		t.Errorf("email with a newline: %d %s", r.Status, r.Raw)
 	}
 
 	// A restore checks the bridges its archive brings along.
-	waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"local"}})).(string))
+	waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"local"}}))))
 	var archive string
-	for _, v := range data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}})).([]any) {
-		archive = v.(map[string]any)["volid"].(string)
+	for _, v := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}}))) {
+		archive = mustString(t, mustMap(t, v)["volid"])
 	}
 	pveum(t, sim, "user add vm@pve")
 	pveum(t, sim, "aclmod / -user vm@pve -role PVEVMAdmin")
@@ -215,7 +215,7 @@ func TestReviewFindings(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("restore: %d %s", r.Status, r.Reason)
 	}
-	if got := waitTask(t, sim, data(r).(string)); got != "unable to restore CT 150 - Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)" {
+	if got := waitTask(t, sim, mustString(t, data(r))); got != "unable to restore CT 150 - Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)" {
 		t.Errorf("restore of an archive with a bridge, without SDN.Use: %s", got)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/150/config", nil); r.Status == http.StatusOK {
@@ -225,8 +225,8 @@ func TestReviewFindings(t *testing.T) {
 	// A node's usage is for those with Sys.Audit on it.
 	pveum(t, sim, "user add guest@pve")
 	pveum(t, sim, "aclmod /vms -user guest@pve -role PVEVMUser")
-	nodes := data(callAs(t, sim, newToken(t, sim, "guest@pve", "tk", "--privsep 0"), http.MethodGet, "/nodes", nil)).([]any)
-	if n := nodes[0].(map[string]any); n["mem"] != nil || n["node"] == nil {
+	nodes := mustSlice(t, data(callAs(t, sim, newToken(t, sim, "guest@pve", "tk", "--privsep 0"), http.MethodGet, "/nodes", nil)))
+	if n := mustMap(t, nodes[0]); n["mem"] != nil || n["node"] == nil {
 		t.Errorf("a node listed to a non-auditor: %v", n)
 	}
 

@@ -74,7 +74,10 @@ func (s *Simulator) listUsers(r *request) (any, error) {
 		if tokens, ok := entry["tokens"].(map[string]any); ok {
 			list := []any{}
 			for _, tid := range sortedKeys(tokens) {
-				t := tokens[tid].(map[string]any)
+				t, ok := tokens[tid].(map[string]any)
+				if !ok {
+					continue // userJSON makes every token an object
+				}
 				t["tokenid"] = tid
 				list = append(list, t)
 			}

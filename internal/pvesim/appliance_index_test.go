@@ -27,9 +27,9 @@ func TestAplinfoPerRelease(t *testing.T) {
 		t.Run(tc.release, func(t *testing.T) {
 			sim := startSim(t, Options{PVEVersion: tc.release, Nodes: 1})
 			records := map[string]map[string]any{}
-			for _, item := range data(call(t, sim, http.MethodGet, "/nodes/pve1/aplinfo", nil)).([]any) {
-				m := item.(map[string]any)
-				records[m["template"].(string)] = m
+			for _, item := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/aplinfo", nil))) {
+				m := mustMap(t, item)
+				records[mustString(t, m["template"])] = m
 			}
 			for _, name := range tc.want {
 				if records[name] == nil {
@@ -84,7 +84,7 @@ func TestAplinfoDownloadKeepsOSRelease(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("download: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	if tk, _ := parseUPID(upid); tk.Type != "download" || tk.ID != name {
 		t.Errorf("UPID %s", upid)
 	}

@@ -13,9 +13,9 @@ import (
 func TestAuthFailures(t *testing.T) {
 	sim := startSim(t, Options{})
 	login := call(t, sim, http.MethodPost, "/access/ticket", url.Values{"username": {"root@pam"}, "password": {sim.Info().Password}})
-	ticketData := data(login).(map[string]any)
-	ticket := ticketData["ticket"].(string)
-	csrf := ticketData["CSRFPreventionToken"].(string)
+	ticketData := mustMap(t, data(login))
+	ticket := mustString(t, ticketData["ticket"])
+	csrf := mustString(t, ticketData["CSRFPreventionToken"])
 
 	tests := []struct {
 		name   string
@@ -51,10 +51,10 @@ func TestAuthFailures(t *testing.T) {
 			r.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: ticket})
 			r.Header.Set("CSRFPreventionToken", csrf)
 		})
-		if r.Status != 200 || !strings.HasPrefix(data(r).(string), "UPID:pve1:") {
+		if r.Status != 200 || !strings.HasPrefix(mustString(t, data(r)), "UPID:pve1:") {
 			t.Fatalf("got %d %s", r.Status, r.Raw)
 		}
-		if got := waitTask(t, sim, data(r).(string)); got != "OK" {
+		if got := waitTask(t, sim, mustString(t, data(r))); got != "OK" {
 			t.Fatalf("download task: %s", got)
 		}
 	})

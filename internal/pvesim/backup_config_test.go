@@ -21,10 +21,10 @@ func TestBackupKeepsRawLxcLines(t *testing.T) {
 	// Written over SSH just before the backup, with no API call between:
 	// vzdump loads the config file as it is now.
 	onNode(t, sim, "pve1", `printf 'lxc.cgroup2.devices.allow: c 10:200 rwm\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n' >> /etc/pve/lxc/100.conf`)
-	if got := waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})).(string)); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
-	volid := backups(t, sim, "pve1", 100)[0]["volid"].(string)
+	volid := mustString(t, backups(t, sim, "pve1", 100)[0]["volid"])
 
 	text, _ := data(call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}})).(string)
 	if !strings.Contains(text, "hostname: raw\n") || !strings.HasSuffix(text, "\nlxc.cgroup2.devices.allow: c 10:200 rwm\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n") || strings.Contains(text, "lock:") {
@@ -56,7 +56,7 @@ func TestBackupKeepsRawLxcLines(t *testing.T) {
 		t.Errorf("root's restore skipped lxc lines:\n%s", out)
 	}
 	lxc, _ := ctConfig(t, sim, "pve1", 151)["lxc"].([]any)
-	if len(lxc) != 2 || lxc[0].([]any)[0] != "lxc.cgroup2.devices.allow" || lxc[1].([]any)[1] != "/dev/net dev/net none bind,create=dir" {
+	if len(lxc) != 2 || mustSlice(t, lxc[0])[0] != "lxc.cgroup2.devices.allow" || mustSlice(t, lxc[1])[1] != "/dev/net dev/net none bind,create=dir" {
 		t.Errorf("root's restore: lxc = %v", lxc)
 	}
 	if file := onNode(t, sim, "pve1", "cat /etc/pve/lxc/151.conf"); !strings.HasSuffix(file, "\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n") {
@@ -71,16 +71,16 @@ func TestBackupKeepsRawLxcLines(t *testing.T) {
 func TestBackupKeepsEnvAsItsLines(t *testing.T) {
 	sim := startSim(t, Options{PVEVersion: "9.1"})
 	createCT(t, sim, "pve1", 100, url.Values{"env": {"A=1\x00B=2"}})
-	if got := waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})).(string)); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
-	volid := backups(t, sim, "pve1", 100)[0]["volid"].(string)
+	volid := mustString(t, backups(t, sim, "pve1", 100)[0]["volid"])
 	text, _ := data(call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}})).(string)
 	if !strings.HasSuffix(text, "\nlxc.environment.runtime: A=1\nlxc.environment.runtime: B=2\n") || strings.Contains(text, "\x00") {
 		t.Errorf("extractconfig:\n%q", text)
 	}
 	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}})
-	if got := waitTask(t, sim, data(r).(string)); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(r))); got != "OK" {
 		t.Fatalf("restore: %s", got)
 	}
 	if got := ctConfig(t, sim, "pve1", 150)["env"]; got != "A=1\x00B=2" {
@@ -103,12 +103,12 @@ func TestPBSRestoreLog(t *testing.T) {
 	}
 	createCT(t, sim, "pve1", 100, nil)
 	for _, store := range []string{"pbs", "local"} {
-		if got := waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {store}, "compress": {"zstd"}})).(string)); got != "OK" {
+		if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {store}, "compress": {"zstd"}})))); got != "OK" {
 			t.Fatalf("vzdump to %s: %s", store, got)
 		}
 	}
-	pbsVol := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", url.Values{"content": {"backup"}})).([]any)[0].(map[string]any)["volid"].(string)
-	fileVol := backups(t, sim, "pve1", 100)[0]["volid"].(string)
+	pbsVol := mustString(t, mustMap(t, mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", url.Values{"content": {"backup"}})))[0])["volid"])
+	fileVol := mustString(t, backups(t, sim, "pve1", 100)[0]["volid"])
 
 	restore := func(vmid, volid string) string {
 		t.Helper()
@@ -151,10 +151,10 @@ func TestRestoreFromDisabledStorageFailsInTask(t *testing.T) {
 		t.Fatalf("create pbs: %d %s", r.Status, r.Raw)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"keep"}})
-	if got := waitTask(t, sim, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})).(string)); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
-	volid := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)).([]any)[0].(map[string]any)["volid"].(string)
+	volid := mustString(t, mustMap(t, mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)))[0])["volid"])
 	call(t, sim, http.MethodPut, "/storage/pbs", url.Values{"disable": {"1"}})
 	// extract_vzdump_config (pve-storage src/PVE/Storage.pm) checks a PBS
 	// storage is enabled before it asks the server.
@@ -166,7 +166,7 @@ func TestRestoreFromDisabledStorageFailsInTask(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("restore %s: %d %s", vmid, r.Status, r.Raw)
 		}
-		if got := waitTask(t, sim, data(r).(string)); got != "unable to restore CT "+vmid+" - storage 'pbs' is disabled" {
+		if got := waitTask(t, sim, mustString(t, data(r))); got != "unable to restore CT "+vmid+" - storage 'pbs' is disabled" {
 			t.Errorf("restore %s: %s", vmid, got)
 		}
 	}

@@ -24,7 +24,7 @@ func benchmarkStatusReads(b *testing.B, who string) {
 	sim := startSim(b, Options{})
 	createCT(b, sim, "pve1", 100, nil)
 	client := httpClient(b, sim)
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	mustTransport(b, client.Transport).MaxIdleConnsPerHost = 64
 	token := "PVEAPIToken=" + sim.Info().APIToken
 	switch who {
 	case "pveadmin-token":

@@ -61,7 +61,7 @@ func TestCreateNamesTheTemplateByItsStoragePath(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	waitTask(t, sim, upid)
 	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log, "extracting archive '/srv/tpl/template/cache/"+tmpl+"'\n") {
 		t.Errorf("create log:\n%s", log)

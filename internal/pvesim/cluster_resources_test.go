@@ -25,9 +25,9 @@ func TestClusterResourcesStorageStatus(t *testing.T) {
 			t.Fatalf("%s disable: %d %s", release, r.Status, r.Raw)
 		}
 		entries := map[string]map[string]any{}
-		for _, item := range data(call(t, sim, http.MethodGet, "/cluster/resources", url.Values{"type": {"storage"}})).([]any) {
-			e := item.(map[string]any)
-			entries[e["id"].(string)] = e
+		for _, item := range mustSlice(t, data(call(t, sim, http.MethodGet, "/cluster/resources", url.Values{"type": {"storage"}}))) {
+			e := mustMap(t, item)
+			entries[mustString(t, e["id"])] = e
 		}
 		if e := entries["storage/pve1/local"]; e == nil || e["status"] != "available" || e["maxdisk"] == nil || e["disk"] == nil || e["plugintype"] != "dir" {
 			t.Errorf("%s local: %v", release, e)

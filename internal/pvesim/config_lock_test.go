@@ -112,8 +112,8 @@ func TestConfigLockHeldByScript(t *testing.T) {
 func taskLogText(t *testing.T, sim *Simulator, node, upid string) string {
 	t.Helper()
 	var lines []string
-	for _, l := range data(call(t, sim, http.MethodGet, "/nodes/"+node+"/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"500"}})).([]any) {
-		lines = append(lines, l.(map[string]any)["t"].(string))
+	for _, l := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/"+node+"/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"500"}}))) {
+		lines = append(lines, mustString(t, mustMap(t, l)["t"]))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -132,7 +132,7 @@ func TestWorkerWaitsForConfigLock(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("start: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	if st := waitTask(t, sim, upid); st != "OK" {
 		t.Errorf("start after waiting for the lock: %s", st)
 	}
@@ -148,7 +148,7 @@ func TestWorkerWaitsForConfigLock(t *testing.T) {
 		t.Errorf("stop while the lock is held: %s", st)
 	}
 	<-done
-	if got := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/status/current", nil)).(map[string]any)["status"]; got != "running" {
+	if got := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/status/current", nil)))["status"]; got != "running" {
 		t.Errorf("status after the failed stop: %v", got)
 	}
 }
@@ -166,7 +166,7 @@ func TestMigrateWaitsForConfigLock(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("migrate: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	if st := waitTask(t, sim, upid); st != "migration aborted" {
 		t.Errorf("migrate while the lock is held: %s", st)
 	}
@@ -191,7 +191,7 @@ func TestPowerWorkersCheckTheLock(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("start of a locked CT: %d %s, want a UPID", r.Status, r.Raw)
 	}
-	if st := waitTask(t, sim, data(r).(string)); st != "CT is locked (backup)" {
+	if st := waitTask(t, sim, mustString(t, data(r))); st != "CT is locked (backup)" {
 		t.Errorf("start task of a locked CT: %s", st)
 	}
 	onNode(t, sim, "pve1", "sed -i 's/^lock: backup$/lock: mounted/' /etc/pve/lxc/101.conf")

@@ -70,7 +70,7 @@ func TestConformance(t *testing.T) {
 		{name: "unknown method", method: "DELETE", path: "/version", status: 501, reason: "Method 'DELETE /version' not implemented"},
 		{name: "status types", method: "GET", path: "/nodes/pve1/lxc/100/status/current", status: 200, reason: "OK",
 			checkTypes: func(t *testing.T, d any) {
-				m := d.(map[string]any)
+				m := mustMap(t, d)
 				for _, k := range []string{"vmid", "maxmem", "maxdisk", "cpus", "uptime", "mem"} {
 					if _, ok := m[k].(float64); !ok {
 						t.Errorf("%s is %T, want a JSON number", k, m[k])
@@ -82,7 +82,7 @@ func TestConformance(t *testing.T) {
 			}},
 		{name: "config types", method: "GET", path: "/nodes/pve1/lxc/100/config", status: 200, reason: "OK",
 			checkTypes: func(t *testing.T, d any) {
-				m := d.(map[string]any)
+				m := mustMap(t, d)
 				if m["memory"] != float64(512) || m["swap"] != float64(512) || m["unprivileged"] != float64(1) {
 					t.Errorf("memory=%v swap=%v unprivileged=%v, want numbers 512, 512, 1", m["memory"], m["swap"], m["unprivileged"])
 				}

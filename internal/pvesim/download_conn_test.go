@@ -98,7 +98,7 @@ func TestDownloadURLEndsWhenTheStorageIsFull(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("download-url: %d %s", r.Status, r.Reason)
 	}
-	tk, err := sim.findTask("pve1", data(r).(string))
+	tk, err := sim.findTask("pve1", mustString(t, data(r)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestDownloadURLEndsWhenTheStorageIsFull(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the download of an endless body still runs after 10 s")
 	}
-	status := waitTask(t, sim, data(r).(string))
+	status := waitTask(t, sim, mustString(t, data(r)))
 	if !strings.HasPrefix(status, "download failed: ") || !strings.HasSuffix(status, " - write error: No space left on device") {
 		t.Errorf("status %q", status)
 	}

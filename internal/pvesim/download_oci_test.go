@@ -23,7 +23,7 @@ func TestDownloadURLOCIArchive91(t *testing.T) {
 		}, alpine),
 		"/rootfs.tar": templateTar(t, false),
 	})
-	downloadRootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	downloadRootCAs = mustTransport(t, srv.Client().Transport).TLSClientConfig.RootCAs
 	t.Cleanup(func() { downloadRootCAs = nil })
 
 	if _, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/whoami.tar"}, "content": {"vztmpl"}, "filename": {"whoami_latest.tar"}}); status != "OK" {
@@ -34,7 +34,7 @@ func TestDownloadURLOCIArchive91(t *testing.T) {
 		t.Fatalf("OCI volume: %+v", v)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"ostemplate": {"local:vztmpl/whoami_latest.tar"}})
-	cfg := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)).(map[string]any)
+	cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)))
 	if cfg["entrypoint"] != "/whoami --port 8080" || cfg["cmode"] != "console" || cfg["env"] != "PORT=8080" || cfg["ostype"] != "alpine" {
 		t.Errorf("container from the downloaded OCI image: %v", cfg)
 	}

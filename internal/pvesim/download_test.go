@@ -88,7 +88,7 @@ func postDownload(t *testing.T, sim *Simulator, form url.Values) (apiResponse, s
 	if r.Status != 200 {
 		return r, ""
 	}
-	return r, waitTask(t, sim, data(r).(string))
+	return r, waitTask(t, sim, mustString(t, data(r)))
 }
 
 func localVolume(sim *Simulator, volid string) *volume {
@@ -117,7 +117,7 @@ func TestDownloadURLCertificates(t *testing.T) {
 	if status != "OK" {
 		t.Fatalf("verify-certificates=0: %q", status)
 	}
-	log := taskLog(t, sim, "pve1", data(r).(string))
+	log := taskLog(t, sim, "pve1", mustString(t, data(r)))
 	for _, want := range []string{
 		"downloading " + srv.URL + "/debian.iso to /var/lib/vz/template/iso/debian.iso",
 		"HTTP request sent, awaiting response... 200 OK",
@@ -135,7 +135,7 @@ func TestDownloadURLCertificates(t *testing.T) {
 		t.Errorf("second download: %q", status)
 	}
 	// A node that trusts the server's CA verifies the certificate and downloads.
-	downloadRootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	downloadRootCAs = mustTransport(t, srv.Client().Transport).TLSClientConfig.RootCAs
 	t.Cleanup(func() { downloadRootCAs = nil })
 	if _, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/debian.iso"}, "content": {"iso"}, "filename": {"trusted.iso"}}); status != "OK" {
 		t.Errorf("trusted certificate: %q", status)
@@ -151,7 +151,7 @@ func TestDownloadURLChecksum(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
 	iso := []byte(strings.Repeat("x", 10000))
 	srv := fileServer(t, map[string][]byte{"/a.iso": iso})
-	downloadRootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	downloadRootCAs = mustTransport(t, srv.Client().Transport).TLSClientConfig.RootCAs
 	t.Cleanup(func() { downloadRootCAs = nil })
 	sum := sha256.Sum256(iso)
 	good := hex.EncodeToString(sum[:])
@@ -161,7 +161,7 @@ func TestDownloadURLChecksum(t *testing.T) {
 		t.Errorf("mismatch: %q, want %q", status, want)
 	}
 	r, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"a.iso"}, "checksum": {strings.ToUpper(good)}, "checksum-algorithm": {"sha256"}})
-	if status != "OK" || !strings.Contains(taskLog(t, sim, "pve1", data(r).(string)), "calculating checksum...OK, checksum verified") {
+	if status != "OK" || !strings.Contains(taskLog(t, sim, "pve1", mustString(t, data(r))), "calculating checksum...OK, checksum verified") {
 		t.Errorf("matching checksum: %q", status)
 	}
 	if r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url", url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"b.iso"}, "checksum": {good}}); r.Status != 400 || !strings.Contains(r.Raw, `"checksum-algorithm":"missing property required by 'checksum'"`) {
@@ -189,10 +189,10 @@ func TestDownloadURLTemplateOSRelease(t *testing.T) {
 			t.Fatalf("%s: volume %+v", name, v)
 		}
 	}
-	items := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"vztmpl"}})).([]any)
+	items := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"vztmpl"}})))
 	found := false
 	for _, it := range items {
-		m := it.(map[string]any)
+		m := mustMap(t, it)
 		if m["volid"] == "local:vztmpl/custom-link.tar.zst" && m["format"] == "tzst" && m["size"] == float64(len(zstdBytes(t, templateTar(t, true)))) {
 			found = true
 		}
@@ -254,7 +254,7 @@ func TestDownloadURLDecompressesISO(t *testing.T) {
 	if v := localVolume(sim, "local:iso/x.iso"); v == nil || v.Size != int64(len(iso)) {
 		t.Errorf("decompressed ISO: %+v", v)
 	}
-	if !strings.Contains(taskLog(t, sim, "pve1", data(r).(string)), "decompressing /var/lib/vz/template/iso/x.iso.tmp_dwnl.") {
+	if !strings.Contains(taskLog(t, sim, "pve1", mustString(t, data(r))), "decompressing /var/lib/vz/template/iso/x.iso.tmp_dwnl.") {
 		t.Error("no decompressing line in the task log")
 	}
 }
@@ -332,7 +332,7 @@ func TestDownloadURLOVA(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
 		}
-		if got := waitTask(t, sim, data(r).(string)); got != want {
+		if got := waitTask(t, sim, mustString(t, data(r))); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
@@ -362,7 +362,7 @@ func TestDownloadURLThroughProxy(t *testing.T) {
 	if status != "OK" || asked != "http://mirror.invalid/p.iso" {
 		t.Fatalf("through the proxy: %q, proxy asked for %q", status, asked)
 	}
-	if !strings.Contains(taskLog(t, sim, "pve1", data(r).(string)), "Proxy request sent, awaiting response... 200 OK") {
+	if !strings.Contains(taskLog(t, sim, "pve1", mustString(t, data(r))), "Proxy request sent, awaiting response... 200 OK") {
 		t.Error("the task log does not show the proxy request")
 	}
 }

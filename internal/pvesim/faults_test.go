@@ -66,14 +66,14 @@ func TestInjectedStatusesAndCounts(t *testing.T) {
 func TestFailedCreateLeavesNothing(t *testing.T) {
 	sim := startSim(t, Options{Faults: "taskfail:vzcreate=1x1"})
 	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"100"}, "ostemplate": {"local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"}, "rootfs": {"local-lvm:8"}})
-	status := waitTask(t, sim, data(r).(string))
+	status := waitTask(t, sim, mustString(t, data(r)))
 	if !strings.HasPrefix(status, "unable to create CT 100 - ") {
 		t.Fatalf("exit status %q", status)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil); r.Status != 500 {
 		t.Errorf("guest left behind: %s", r.Raw)
 	}
-	if vols := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local-lvm/content", nil)).([]any); len(vols) != 0 {
+	if vols := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local-lvm/content", nil))); len(vols) != 0 {
 		t.Errorf("disk left behind: %v", vols)
 	}
 	createCT(t, sim, "pve1", 100, nil) // the fault fired once; the id is free again

@@ -41,7 +41,7 @@ func TestEnvIsWrittenAsLxcEnvironmentRuntimeLines(t *testing.T) {
 	if cfg["env"] != "A=1\x00B=two words\x00C=3" {
 		t.Errorf("env after the edit = %q", cfg["env"])
 	}
-	if lxc, _ := cfg["lxc"].([]any); len(lxc) != 1 || lxc[0].([]any)[0] != "lxc.cgroup2.devices.allow" {
+	if lxc, _ := cfg["lxc"].([]any); len(lxc) != 1 || mustSlice(t, lxc[0])[0] != "lxc.cgroup2.devices.allow" {
 		t.Errorf("lxc after the edit = %v", cfg["lxc"])
 	}
 	// The next write puts the appended variable back in env's place.

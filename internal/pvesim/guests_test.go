@@ -133,7 +133,7 @@ func TestContainerLifecycleWithGoProxmox(t *testing.T) {
 		t.Errorf("container after delete: %v", err)
 	}
 	content := call(t, sim, http.MethodGet, "/nodes/pve2/storage/local-lvm/content", nil)
-	if n := len(data(content).([]any)); n != 0 {
+	if n := len(mustSlice(t, data(content))); n != 0 {
 		t.Errorf("%d volumes left on local-lvm after delete", n)
 	}
 }
@@ -141,16 +141,16 @@ func TestContainerLifecycleWithGoProxmox(t *testing.T) {
 func TestTaskLogAndLists(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 101, url.Values{"start": {"1"}})
-	tasks := data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks", nil)).([]any)
+	tasks := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks", nil)))
 	if len(tasks) != 1 {
 		t.Fatalf("%d tasks, want 1", len(tasks))
 	}
-	item := tasks[0].(map[string]any)
-	upid := item["upid"].(string)
+	item := mustMap(t, tasks[0])
+	upid := mustString(t, item["upid"])
 	if item["status"] != "OK" || item["type"] != "vzcreate" || item["endtime"] == nil {
 		t.Errorf("task list item %v", item)
 	}
-	st := data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(upid)+"/status", nil)).(map[string]any)
+	st := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(upid)+"/status", nil)))
 	if _, has := st["endtime"]; has {
 		t.Error("task status must not carry endtime")
 	}
@@ -158,20 +158,20 @@ func TestTaskLogAndLists(t *testing.T) {
 		t.Errorf("status %v", st)
 	}
 	logResp := call(t, sim, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(upid)+"/log", url.Values{"start": {"0"}, "limit": {"2"}})
-	lines := data(logResp).([]any)
-	total := logResp.Body["total"].(float64)
+	lines := mustSlice(t, data(logResp))
+	total := mustFloat(t, logResp.Body["total"])
 	if len(lines) != 2 || total < 4 {
 		t.Fatalf("log page of %d lines, total %v", len(lines), total)
 	}
-	all := data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"500"}})).([]any)
-	last := all[len(all)-1].(map[string]any)
+	all := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"500"}})))
+	last := mustMap(t, all[len(all)-1])
 	if last["t"] != "TASK OK" || last["n"] != total {
 		t.Errorf("last line %v, total %v", last, total)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/tasks/UPID:garbage/status", nil); r.Status != 400 {
 		t.Errorf("bad upid: %d %s", r.Status, r.Raw)
 	}
-	cl := data(call(t, sim, http.MethodGet, "/cluster/tasks", nil)).([]any)
+	cl := mustSlice(t, data(call(t, sim, http.MethodGet, "/cluster/tasks", nil)))
 	if len(cl) != 1 {
 		t.Errorf("cluster tasks: %d", len(cl))
 	}
@@ -191,7 +191,7 @@ func TestDeleteProtectedAndForce(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("force delete: %s", r.Raw)
 	}
-	if got := waitTask(t, sim, data(r).(string)); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(r))); got != "OK" {
 		t.Fatalf("delete task %s", got)
 	}
 }
@@ -217,10 +217,10 @@ func TestResizeGrowsOnly(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 100, nil)
 	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/resize", url.Values{"disk": {"rootfs"}, "size": {"+4G"}})
-	if got := waitTask(t, sim, data(r).(string)); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(r))); got != "OK" {
 		t.Fatalf("resize: %s", got)
 	}
-	cfg := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)).(map[string]any)
+	cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)))
 	if cfg["rootfs"] != "local-lvm:vm-100-disk-0,size=8G" {
 		t.Errorf("rootfs after grow: %v", cfg["rootfs"])
 	}
@@ -231,13 +231,13 @@ func TestResizeGrowsOnly(t *testing.T) {
 
 func TestNodeSelectionNumbers(t *testing.T) {
 	sim := startSim(t, Options{})
-	before := data(call(t, sim, http.MethodGet, "/nodes/pve1/status", nil)).(map[string]any)["memory"].(map[string]any)["used"].(float64)
+	before := mustFloat(t, mustMap(t, mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/status", nil)))["memory"])["used"])
 	createCT(t, sim, "pve1", 100, url.Values{"memory": {"2048"}, "start": {"1"}})
-	after := data(call(t, sim, http.MethodGet, "/nodes/pve1/status", nil)).(map[string]any)["memory"].(map[string]any)["used"].(float64)
+	after := mustFloat(t, mustMap(t, mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/status", nil)))["memory"])["used"])
 	if after-before != 2048<<20 {
 		t.Errorf("running a 2 GiB guest raised used memory by %v bytes", after-before)
 	}
-	nodes := data(call(t, sim, http.MethodGet, "/nodes", nil)).([]any)
+	nodes := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes", nil)))
 	if len(nodes) != 3 {
 		t.Fatalf("%d nodes", len(nodes))
 	}

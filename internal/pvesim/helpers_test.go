@@ -110,7 +110,7 @@ func waitTask(t testing.TB, sim *Simulator, upid string) string {
 		r := call(t, sim, http.MethodGet, "/nodes/"+tk.Node+"/tasks/"+url.PathEscape(upid)+"/status", nil)
 		data, _ := r.Body["data"].(map[string]any)
 		if data["status"] == "stopped" {
-			return data["exitstatus"].(string)
+			return mustString(t, data["exitstatus"])
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -119,6 +119,54 @@ func waitTask(t testing.TB, sim *Simulator, upid string) string {
 }
 
 func data(r apiResponse) any { return r.Body["data"] }
+
+// mustString, mustMap, mustSlice and mustFloat take a decoded JSON value as
+// the type the test expects, failing the test (not panicking) when it is not.
+func mustString(t testing.TB, v any) string {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		t.Fatalf("want a string, got %T: %#v", v, v)
+	}
+	return s
+}
+
+func mustMap(t testing.TB, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("want an object, got %T: %#v", v, v)
+	}
+	return m
+}
+
+func mustSlice(t testing.TB, v any) []any {
+	t.Helper()
+	s, ok := v.([]any)
+	if !ok {
+		t.Fatalf("want an array, got %T: %#v", v, v)
+	}
+	return s
+}
+
+func mustFloat(t testing.TB, v any) float64 {
+	t.Helper()
+	f, ok := v.(float64)
+	if !ok {
+		t.Fatalf("want a number, got %T: %#v", v, v)
+	}
+	return f
+}
+
+// mustTransport is the *http.Transport behind an httptest client.
+func mustTransport(t testing.TB, rt http.RoundTripper) *http.Transport {
+	t.Helper()
+	tr, ok := rt.(*http.Transport)
+	if !ok {
+		t.Fatalf("want an *http.Transport, got %T", rt)
+	}
+	return tr
+}
 
 // createCT creates a container through the API and waits for it.
 func createCT(t testing.TB, sim *Simulator, node string, vmid int, extra url.Values) {
@@ -138,7 +186,7 @@ func createCT(t testing.TB, sim *Simulator, node string, vmid int, extra url.Val
 	if r.Status != 200 {
 		t.Fatalf("create CT %d: %d %s", vmid, r.Status, r.Raw)
 	}
-	if status := waitTask(t, sim, data(r).(string)); status != "OK" {
+	if status := waitTask(t, sim, mustString(t, data(r))); status != "OK" {
 		t.Fatalf("create CT %d task: %s", vmid, status)
 	}
 }

@@ -39,7 +39,7 @@ func TestRawLxcKeysPVEKeeps(t *testing.T) {
 			raw, _ := ctConfig(t, sim, "pve1", 100)["lxc"].([]any)
 			var got []string
 			for _, e := range raw {
-				got = append(got, e.([]any)[0].(string))
+				got = append(got, mustString(t, mustSlice(t, e)[0]))
 			}
 			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 				t.Errorf("lxc keys kept: %v, want %v", got, tc.want)

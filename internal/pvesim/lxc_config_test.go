@@ -16,7 +16,7 @@ func ctConfig(t testing.TB, sim *Simulator, node string, vmid int) map[string]an
 	if r.Status != 200 {
 		t.Fatalf("config: %d %s", r.Status, r.Raw)
 	}
-	return data(r).(map[string]any)
+	return mustMap(t, data(r))
 }
 
 func runTask(t *testing.T, sim *Simulator, method, path string, form url.Values) string {
@@ -25,7 +25,7 @@ func runTask(t *testing.T, sim *Simulator, method, path string, form url.Values)
 	if r.Status != 200 {
 		t.Fatalf("%s %s: %d %s", method, path, r.Status, r.Raw)
 	}
-	return waitTask(t, sim, data(r).(string))
+	return waitTask(t, sim, mustString(t, data(r)))
 }
 
 func onNode(t *testing.T, sim *Simulator, node, script string) string {
@@ -158,7 +158,7 @@ func TestConfigFileIsTheTruth(t *testing.T) {
 	onNode(t, sim, "pve2", `echo "lxc.cgroup2.devices.allow: c 10:200 rwm" >> /etc/pve/lxc/101.conf`)
 	cfg := ctConfig(t, sim, "pve2", 101)
 	lxc, _ := cfg["lxc"].([]any)
-	if len(lxc) != 1 || lxc[0].([]any)[0] != "lxc.cgroup2.devices.allow" || lxc[0].([]any)[1] != "c 10:200 rwm" {
+	if len(lxc) != 1 || mustSlice(t, lxc[0])[0] != "lxc.cgroup2.devices.allow" || mustSlice(t, lxc[0])[1] != "c 10:200 rwm" {
 		t.Errorf("lxc = %v", cfg["lxc"])
 	}
 	onNode(t, sim, "pve2", `sed -i 's/^memory: .*/memory: 2048/' /etc/pve/nodes/pve2/lxc/101.conf`)
@@ -192,7 +192,7 @@ func TestCloneTemplateAndLinkedClone(t *testing.T) {
 	}
 	waitIdle(t, sim, "pve1", 100)
 	cfg := ctConfig(t, sim, "pve1", 100)
-	if cfg["template"] != float64(1) || !strings.HasPrefix(cfg["rootfs"].(string), "local-lvm:base-100-disk-0,") {
+	if cfg["template"] != float64(1) || !strings.HasPrefix(mustString(t, cfg["rootfs"]), "local-lvm:base-100-disk-0,") {
 		t.Fatalf("template config: %v", cfg)
 	}
 	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/start", nil); st != "you can't start a CT if it's a template" {
@@ -245,7 +245,7 @@ func TestMigrateRestartMode(t *testing.T) {
 	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/migrate", url.Values{"target": {"pve2"}, "restart": {"1"}}); st != "OK" {
 		t.Fatalf("migrate: %s", st)
 	}
-	st := data(call(t, sim, http.MethodGet, "/nodes/pve2/lxc/100/status/current", nil)).(map[string]any)
+	st := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve2/lxc/100/status/current", nil)))
 	if st["status"] != "running" {
 		t.Errorf("after migration: %v", st)
 	}
@@ -288,16 +288,16 @@ func TestRestoreIgnoresPasswordAndInterfacesNull(t *testing.T) {
 	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"local"}}); st != "OK" {
 		t.Fatalf("vzdump: %s", st)
 	}
-	content := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}})).([]any)
-	volid := content[0].(map[string]any)["volid"].(string)
-	net0 := ctConfig(t, sim, "pve1", 100)["net0"].(string)
+	content := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"backup"}})))
+	volid := mustString(t, mustMap(t, content[0])["volid"])
+	net0 := mustString(t, ctConfig(t, sim, "pve1", 100)["net0"])
 	st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"105"}, "ostemplate": {volid}, "restore": {"1"},
 		"storage": {"local-lvm"}, "unique": {"1"}, "password": {"secret123"}, "ssh-public-keys": {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDx test"}})
 	if st != "OK" {
 		t.Fatalf("restore: %s", st)
 	}
 	c := ctConfig(t, sim, "pve1", 105)
-	got := c["net0"].(string)
+	got := mustString(t, c["net0"])
 	if got == net0 || removeProperty(got, "hwaddr") != removeProperty(net0, "hwaddr") {
 		t.Errorf("unique restore net0 = %q, archive %q", got, net0)
 	}
@@ -340,7 +340,7 @@ func TestPendingChangesOfRunningContainer(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("PUT: %d %s", r.Status, r.Raw)
 	}
-	cur := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", url.Values{"current": {"1"}})).(map[string]any)
+	cur := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", url.Values{"current": {"1"}})))
 	if cur["nameserver"] != nil || cur["memory"] != float64(1024) || cur["hostname"] != "renamed" {
 		t.Errorf("current config: %v", cur)
 	}
@@ -350,10 +350,10 @@ func TestPendingChangesOfRunningContainer(t *testing.T) {
 	if text := onNode(t, sim, "pve1", "cat /etc/pve/lxc/100.conf"); !strings.Contains(text, "\n[pve:pending]\nnameserver: 1.1.1.1\n") {
 		t.Errorf("file:\n%s", text)
 	}
-	items := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/pending", nil)).([]any)
+	items := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/pending", nil)))
 	found := false
 	for _, it := range items {
-		m := it.(map[string]any)
+		m := mustMap(t, it)
 		if m["key"] == "nameserver" && m["pending"] == "1.1.1.1" && m["value"] == nil {
 			found = true
 		}
@@ -364,7 +364,7 @@ func TestPendingChangesOfRunningContainer(t *testing.T) {
 	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/reboot", nil); st != "OK" {
 		t.Fatalf("reboot: %s", st)
 	}
-	cur = data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", url.Values{"current": {"1"}})).(map[string]any)
+	cur = mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", url.Values{"current": {"1"}})))
 	if cur["nameserver"] != "1.1.1.1" {
 		t.Errorf("after reboot: %v", cur)
 	}
@@ -408,10 +408,10 @@ func TestMoveVolumeToAnotherContainer(t *testing.T) {
 	createCT(t, sim, "pve1", 100, url.Values{"mp0": {"local-lvm:1,mp=/data"}})
 	createCT(t, sim, "pve1", 101, nil)
 	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume", url.Values{"volume": {"mp0"}, "target-vmid": {"101"}, "target-volume": {"mp3"}})
-	if r.Status != 200 || !strings.Contains(data(r).(string), ":move_volume:100-mp0>101-mp3:") {
+	if r.Status != 200 || !strings.Contains(mustString(t, data(r)), ":move_volume:100-mp0>101-mp3:") {
 		t.Fatalf("reassign: %d %s", r.Status, r.Raw)
 	}
-	if st := waitTask(t, sim, data(r).(string)); st != "OK" {
+	if st := waitTask(t, sim, mustString(t, data(r))); st != "OK" {
 		t.Fatalf("reassign task: %s", st)
 	}
 	if got := ctConfig(t, sim, "pve1", 101)["mp3"]; got != "local-lvm:vm-101-disk-1,mp=/data,size=1G" {

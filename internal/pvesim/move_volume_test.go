@@ -21,7 +21,7 @@ func TestMoveVolumeDeleteKeepsABaseInUse(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("move_volume: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	if st := waitTask(t, sim, upid); st != "WARNINGS: 1" {
 		t.Errorf("status %q, want WARNINGS: 1", st)
 	}
@@ -29,7 +29,7 @@ func TestMoveVolumeDeleteKeepsABaseInUse(t *testing.T) {
 		t.Errorf("task log:\n%s", log)
 	}
 	cfg := ctConfig(t, sim, "pve1", 100)
-	if cfg["unused0"] != "zfs:basevol-100-disk-0" || strings.HasPrefix(cfg["rootfs"].(string), "zfs:basevol-100-disk-0,") {
+	if cfg["unused0"] != "zfs:basevol-100-disk-0" || strings.HasPrefix(mustString(t, cfg["rootfs"]), "zfs:basevol-100-disk-0,") {
 		t.Errorf("template config: %v", cfg)
 	}
 	sim.mu.Lock()
@@ -60,7 +60,7 @@ func TestDeleteUnusedVolumeChecksOwnerAndBase(t *testing.T) {
 		t.Errorf("unused0 after the refused delete: %v", cfg["unused0"])
 	}
 
-	clonedDisk := strings.SplitN(ctConfig(t, sim, "pve1", 101)["rootfs"].(string), ",", 2)[0]
+	clonedDisk := strings.SplitN(mustString(t, ctConfig(t, sim, "pve1", 101)["rootfs"]), ",", 2)[0]
 	onNode(t, sim, "pve1", "echo 'unused1: "+clonedDisk+"' >> /etc/pve/lxc/100.conf")
 	if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"delete": {"unused1"}}); r.Status != 200 {
 		t.Fatalf("delete unused1: %d %s", r.Status, r.Raw)

@@ -43,7 +43,7 @@ func TestNetworkInitialBridge(t *testing.T) {
 	if findIface(data(r), "lo") != nil {
 		t.Error("lo is listed")
 	}
-	bridges := data(call(t, sim, http.MethodGet, "/nodes/pve1/network", url.Values{"type": {"any_bridge"}})).([]any)
+	bridges := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/network", url.Values{"type": {"any_bridge"}})))
 	if len(bridges) != 1 || findIface(bridges, "vmbr0") == nil {
 		t.Errorf("any_bridge: %v", bridges)
 	}
@@ -115,7 +115,7 @@ func TestNetworkPendingApplyRevert(t *testing.T) {
 		t.Fatalf("reload: %s", status)
 	}
 	r = call(t, sim, http.MethodGet, "/nodes/pve1/network/vmbr1", nil)
-	if r.Status != 200 || data(r).(map[string]any)["active"] != float64(1) || data(r).(map[string]any)["bridge_ports"] != "" {
+	if r.Status != 200 || mustMap(t, data(r))["active"] != float64(1) || mustMap(t, data(r))["bridge_ports"] != "" {
 		t.Errorf("applied vmbr1: %d %s", r.Status, r.Raw)
 	}
 	if _, ok := call(t, sim, http.MethodGet, "/nodes/pve1/network", nil).Body["changes"]; ok {
@@ -150,7 +150,7 @@ func TestNetworkIfaceUpdateDelete(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("PUT vmbr0: %d %s", r.Status, r.Raw)
 	}
-	got := data(call(t, sim, http.MethodGet, "/nodes/pve1/network/vmbr0", nil)).(map[string]any)
+	got := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/network/vmbr0", nil)))
 	if got["mtu"] != "9000" || got["comments"] != "uplink\n" || got["method"] != "static" || got["gateway"] != "127.0.0.254" {
 		t.Errorf("updated vmbr0: %v", got)
 	}
@@ -158,7 +158,7 @@ func TestNetworkIfaceUpdateDelete(t *testing.T) {
 		t.Fatalf("DELETE eno2: %d %s", r.Status, r.Raw)
 	}
 	// A physical NIC is still listed (it exists), as the reader adds NICs.
-	if eno2 := data(call(t, sim, http.MethodGet, "/nodes/pve1/network/eno2", nil)).(map[string]any); eno2["exists"] != float64(1) {
+	if eno2 := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/network/eno2", nil))); eno2["exists"] != float64(1) {
 		t.Errorf("eno2 after delete: %v", eno2)
 	}
 }
@@ -171,7 +171,7 @@ func TestNetworkIfaceUpdateDelete(t *testing.T) {
 func TestStartOnMissingBridge(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 120, url.Values{"net0": {"name=eth0,bridge=vmbr9,ip=dhcp"}})
-	upid := data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/120/status/start", nil)).(string)
+	upid := mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/120/status/start", nil)))
 	if status := waitTask(t, sim, upid); status != "startup for container '120' failed" {
 		t.Fatalf("start on a missing bridge: %q", status)
 	}
@@ -179,13 +179,13 @@ func TestStartOnMissingBridge(t *testing.T) {
 	if !strings.Contains(log, "bridge 'vmbr9' does not exist") {
 		t.Errorf("task log: %s", log)
 	}
-	if st := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/120/status/current", nil)).(map[string]any); st["status"] != "stopped" {
+	if st := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/120/status/current", nil))); st["status"] != "stopped" {
 		t.Errorf("status after failed start: %v", st["status"])
 	}
 	// Once the bridge is created and applied, the start works.
 	call(t, sim, http.MethodPost, "/nodes/pve1/network", url.Values{"iface": {"vmbr9"}, "type": {"bridge"}, "autostart": {"1"}})
-	waitTask(t, sim, data(call(t, sim, http.MethodPut, "/nodes/pve1/network", nil)).(string))
-	upid = data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/120/status/start", nil)).(string)
+	waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPut, "/nodes/pve1/network", nil))))
+	upid = mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/lxc/120/status/start", nil)))
 	if status := waitTask(t, sim, upid); status != "OK" {
 		t.Fatalf("start after the bridge exists: %q", status)
 	}
@@ -201,7 +201,7 @@ func TestNetworkOnPVE9(t *testing.T) {
 	if r := call(t, sim, http.MethodPost, "/nodes/pve1/network", url.Values{"iface": {"vmbr1"}, "type": {"bridge"}, "autostart": {"1"}}); r.Status != 200 {
 		t.Fatalf("POST on 9.1: %d %s", r.Status, r.Raw)
 	}
-	if status := waitTask(t, sim, data(call(t, sim, http.MethodPut, "/nodes/pve1/network", nil)).(string)); status != "OK" {
+	if status := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPut, "/nodes/pve1/network", nil)))); status != "OK" {
 		t.Fatalf("reload on 9.1: %s", status)
 	}
 	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 999 -- true", ""); code != 255 || !strings.Contains(stderr, "does not exist") {

@@ -25,7 +25,7 @@ func TestOCIRegistryPull91(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("pull: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	if tk, _ := parseUPID(upid); tk.Type != "ociregistrypull" || tk.ID != "nginx_1.27-alpine.tar" {
 		t.Errorf("UPID %s", upid)
 	}
@@ -39,8 +39,8 @@ func TestOCIRegistryPull91(t *testing.T) {
 		}
 	}
 	found := false
-	for _, it := range data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"vztmpl"}})).([]any) {
-		m := it.(map[string]any)
+	for _, it := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local/content", url.Values{"content": {"vztmpl"}}))) {
+		m := mustMap(t, it)
 		if m["volid"] == "local:vztmpl/nginx_1.27-alpine.tar" && m["format"] == "tar" {
 			found = true
 		}
@@ -49,9 +49,9 @@ func TestOCIRegistryPull91(t *testing.T) {
 		t.Error("the pulled archive is not in vztmpl content")
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"ostemplate": {"local:vztmpl/nginx_1.27-alpine.tar"}})
-	cfg := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)).(map[string]any)
+	cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)))
 	if cfg["entrypoint"] != "/docker-entrypoint.sh nginx -g 'daemon off;'" || cfg["cmode"] != "console" || cfg["ostype"] != "alpine" ||
-		!strings.Contains(cfg["env"].(string), "NGINX_VERSION=1.27.5") {
+		!strings.Contains(mustString(t, cfg["env"]), "NGINX_VERSION=1.27.5") {
 		t.Errorf("container from the pulled image: %v", cfg)
 	}
 
@@ -62,7 +62,7 @@ func TestOCIRegistryPull91(t *testing.T) {
 	}
 	// A short reference is Docker Hub's library; the file name is normalized.
 	r = call(t, sim, http.MethodPost, ociPullPath, url.Values{"reference": {"alpine:3.22"}, "filename": {"base images/alpine"}})
-	if r.Status != 200 || waitTask(t, sim, data(r).(string)) != "OK" {
+	if r.Status != 200 || waitTask(t, sim, mustString(t, data(r))) != "OK" {
 		t.Fatalf("short reference: %d %s", r.Status, r.Raw)
 	}
 	v := localVolume(sim, "local:vztmpl/alpine.tar")
@@ -83,7 +83,7 @@ func TestOCIRegistryPullOffline91(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("pull: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	tk, _ := parseUPID(upid)
 	want := fmt.Sprintf("command 'skopeo copy docker://ghcr.io/example/app:1.0 oci-archive:/var/lib/vz/template/cache/app_1.0.tar.tmp.%d' failed: exit code 1", tk.PID)
 	if status := waitTask(t, sim, upid); status != want {
@@ -98,7 +98,7 @@ func TestOCIRegistryPullOffline91(t *testing.T) {
 	}
 	// Docker Hub names are reported as skopeo shortens them.
 	r = call(t, sim, http.MethodPost, ociPullPath, url.Values{"reference": {"docker.io/library/redis:7"}})
-	upid = data(r).(string)
+	upid = mustString(t, data(r))
 	waitTask(t, sim, upid)
 	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log, `initializing source docker://redis:7: pinging container registry registry-1.docker.io: Get \"https://registry-1.docker.io/v2/\"`) {
 		t.Errorf("docker hub task log:\n%s", log)
@@ -149,8 +149,8 @@ func TestOCIRegistryPullIs91Only(t *testing.T) {
 			t.Errorf("%s reason %q", release, r.Reason)
 		}
 		listed := false
-		for _, it := range data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local", nil)).([]any) {
-			if it.(map[string]any)["subdir"] == "oci-registry-pull" {
+		for _, it := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/local", nil))) {
+			if mustMap(t, it)["subdir"] == "oci-registry-pull" {
 				listed = true
 			}
 		}

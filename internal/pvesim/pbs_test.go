@@ -12,10 +12,10 @@ var pbsVolidRe = regexp.MustCompile(`^pbs:backup/ct/100/\d{4}-\d{2}-\d{2}T\d{2}:
 
 func taskLog(t *testing.T, sim *Simulator, node, upid string) string {
 	t.Helper()
-	lines := data(call(t, sim, http.MethodGet, "/nodes/"+node+"/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"1000"}})).([]any)
+	lines := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/"+node+"/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"1000"}})))
 	var b strings.Builder
 	for _, l := range lines {
-		b.WriteString(l.(map[string]any)["t"].(string) + "\n")
+		b.WriteString(mustString(t, mustMap(t, l)["t"]) + "\n")
 	}
 	return b.String()
 }
@@ -31,7 +31,7 @@ func TestPBSBackupAndRestore(t *testing.T) {
 		t.Fatalf("create pbs: %d %s", r.Status, r.Raw)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"web"}})
-	upid := data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}, "mode": {"snapshot"}})).(string)
+	upid := mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}, "mode": {"snapshot"}})))
 	if got := waitTask(t, sim, upid); got != "OK" {
 		t.Fatalf("vzdump: %s\n%s", got, taskLog(t, sim, "pve1", upid))
 	}
@@ -42,29 +42,29 @@ func TestPBSBackupAndRestore(t *testing.T) {
 	if strings.Contains(log, "archive file size") || !strings.Contains(log, "to 'root@pam@10.0.0.9:store1' as root.pxar.didx") {
 		t.Errorf("task log of a PBS backup:\n%s", log)
 	}
-	items := data(call(t, sim, http.MethodGet, "/nodes/pve2/storage/pbs/content", url.Values{"content": {"backup"}})).([]any)
+	items := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve2/storage/pbs/content", url.Values{"content": {"backup"}})))
 	if len(items) != 1 {
 		t.Fatalf("pbs content from pve2: %v", items)
 	}
-	item := items[0].(map[string]any)
+	item := mustMap(t, items[0])
 	volid, _ := item["volid"].(string)
 	if !pbsVolidRe.MatchString(volid) || item["format"] != "pbs-ct" || item["subtype"] != "lxc" || item["vmid"] != float64(100) {
 		t.Fatalf("pbs volume: %v", item)
 	}
 	// PBSPlugin.pm path: an artificial pbs:// URL of the repository.
-	vol := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content/"+volid, nil)).(map[string]any)
+	vol := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content/"+volid, nil)))
 	if want := "pbs://root@pam@10.0.0.9:store1/" + strings.TrimPrefix(volid, "pbs:backup/"); vol["path"] != want {
 		t.Errorf("path %v, want %s", vol["path"], want)
 	}
 	conf := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}})
-	if conf.Status != 200 || !strings.Contains(data(conf).(string), "hostname: web") {
+	if conf.Status != 200 || !strings.Contains(mustString(t, data(conf)), "hostname: web") {
 		t.Errorf("extractconfig: %d %s", conf.Status, conf.Raw)
 	}
 	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"200"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}})
 	if r.Status != 200 {
 		t.Fatalf("restore from PBS: %d %s", r.Status, r.Raw)
 	}
-	if got := waitTask(t, sim, data(r).(string)); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(r))); got != "OK" {
 		t.Fatalf("restore task: %s", got)
 	}
 }
@@ -87,7 +87,7 @@ func TestVzdumpStorageChecksInTask(t *testing.T) {
 			t.Errorf("vzdump to %s: %d %s (PVE fails the task, not the call)", storage, r.Status, r.Reason)
 			continue
 		}
-		if got := waitTask(t, sim, data(r).(string)); got != want {
+		if got := waitTask(t, sim, mustString(t, data(r))); got != want {
 			t.Errorf("vzdump to %s: %q, want %q", storage, got, want)
 		}
 	}
@@ -106,15 +106,15 @@ func TestPBSBackupsSurviveRestart(t *testing.T) {
 	}
 	call(t, first, http.MethodPost, "/storage", url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}})
 	createCT(t, first, "pve2", 100, nil)
-	if got := waitTask(t, first, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})).(string)); got != "OK" {
+	if got := waitTask(t, first, mustString(t, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
 	second := startSim(t, Options{StatePath: path, Nodes: 2})
-	items := data(call(t, second, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)).([]any)
-	if len(items) != 1 || !pbsVolidRe.MatchString(items[0].(map[string]any)["volid"].(string)) {
+	items := mustSlice(t, data(call(t, second, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)))
+	if len(items) != 1 || !pbsVolidRe.MatchString(mustString(t, mustMap(t, items[0])["volid"])) {
 		t.Fatalf("pbs content after restart: %v", items)
 	}
 	second.mu.Lock()

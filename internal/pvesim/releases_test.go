@@ -22,18 +22,18 @@ func TestVersionPerRelease(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.release, func(t *testing.T) {
 			sim := startSim(t, Options{PVEVersion: tc.release, Nodes: 1})
-			v := data(call(t, sim, http.MethodGet, "/version", nil)).(map[string]any)
+			v := mustMap(t, data(call(t, sim, http.MethodGet, "/version", nil)))
 			if v["version"] != tc.version || v["release"] != tc.release || v["repoid"] != tc.repoid {
 				t.Errorf("/version = %v", v)
 			}
-			st := data(call(t, sim, http.MethodGet, "/nodes/pve1/status", nil)).(map[string]any)
+			st := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/status", nil)))
 			if st["pveversion"] != "pve-manager/"+tc.version+"/"+tc.repoid {
 				t.Errorf("pveversion = %v", st["pveversion"])
 			}
-			if k := st["current-kernel"].(map[string]any); k["release"] != tc.kernel || !strings.HasPrefix(st["kversion"].(string), "Linux "+tc.kernel+" #1 SMP") {
+			if k := mustMap(t, st["current-kernel"]); k["release"] != tc.kernel || !strings.HasPrefix(mustString(t, st["kversion"]), "Linux "+tc.kernel+" #1 SMP") {
 				t.Errorf("kernel = %v / %v", k, st["kversion"])
 			}
-			if _, ok := st["memory"].(map[string]any)["available"]; ok != tc.available {
+			if _, ok := mustMap(t, st["memory"])["available"]; ok != tc.available {
 				t.Errorf("memory.available present = %v, want %v", ok, tc.available)
 			}
 			if info := sim.Info(); info.PVEVersion != tc.release || info.PVEManager != "pve-manager/"+tc.version+"/"+tc.repoid {
@@ -97,13 +97,13 @@ func BenchmarkStartupPVE91(b *testing.B) {
 // is set (pve-manager PVE/API2.pm version, both stable-8 and master).
 func TestVersionReportsConsole(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
-	if v := data(call(t, sim, http.MethodGet, "/version", nil)).(map[string]any); v["console"] != nil {
+	if v := mustMap(t, data(call(t, sim, http.MethodGet, "/version", nil))); v["console"] != nil {
 		t.Errorf("console without a setting: %v", v)
 	}
 	if code, _, errOut := sshRun(t, sim, "pve1", "echo 'console: xtermjs' >> /etc/pve/datacenter.cfg", ""); code != 0 {
 		t.Fatalf("writing datacenter.cfg: %d %s", code, errOut)
 	}
-	if v := data(call(t, sim, http.MethodGet, "/version", nil)).(map[string]any); v["console"] != "xtermjs" {
+	if v := mustMap(t, data(call(t, sim, http.MethodGet, "/version", nil))); v["console"] != "xtermjs" {
 		t.Errorf("/version = %v", v)
 	}
 }

@@ -40,7 +40,7 @@ func TestRestoreOverWithVMBackupOnly(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("with Sys.Modify on /: %d %s", r.Status, r.Raw)
 			}
-			waitTask(t, sim, data(r).(string))
+			waitTask(t, sim, mustString(t, data(r)))
 		})
 	}
 }

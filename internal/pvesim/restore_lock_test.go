@@ -33,14 +33,14 @@ func TestRestoreTakesTheConfigLock(t *testing.T) {
 	}
 	// A config change sent while the worker runs waits for it, then applies.
 	put := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/150/config", url.Values{"description": {"after"}})
-	if status := waitTask(t, sim, data(r).(string)); status != "OK" {
+	if status := waitTask(t, sim, mustString(t, data(r))); status != "OK" {
 		t.Fatalf("restore task: %s", status)
 	}
 	if put.Status != http.StatusOK {
 		t.Fatalf("PUT config during the restore: %d %s", put.Status, put.Reason)
 	}
-	cfg := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/150/config", nil)).(map[string]any)
-	if !strings.HasPrefix(cfg["description"].(string), "after") || cfg["lock"] != nil {
+	cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/150/config", nil)))
+	if !strings.HasPrefix(mustString(t, cfg["description"]), "after") || cfg["lock"] != nil {
 		t.Errorf("config after the restore and the change: %v", cfg)
 	}
 }

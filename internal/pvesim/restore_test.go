@@ -14,7 +14,7 @@ func backupOf(t *testing.T, sim *Simulator, node string, vmid int) string {
 		t.Fatalf("vzdump %d: %s", vmid, got)
 	}
 	list := backups(t, sim, node, vmid)
-	return list[len(list)-1]["volid"].(string)
+	return mustString(t, list[len(list)-1]["volid"])
 }
 
 // editArchive changes the config stored in a backup, as an archive made
@@ -36,7 +36,7 @@ func volumesOf(t *testing.T, sim *Simulator, node, storage string, vmid int) []s
 	var out []string
 	items, _ := data(call(t, sim, http.MethodGet, "/nodes/"+node+"/storage/"+storage+"/content", url.Values{"vmid": {itoa(vmid)}})).([]any)
 	for _, it := range items {
-		out = append(out, it.(map[string]any)["volid"].(string))
+		out = append(out, mustString(t, mustMap(t, it)["volid"]))
 	}
 	return out
 }
@@ -58,7 +58,7 @@ func startRestore(t *testing.T, sim *Simulator, form url.Values) string {
 	if r.Status != http.StatusOK {
 		t.Fatalf("restore %v: %d %s", form, r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	if tk, _ := parseUPID(upid); tk.Type != "vzrestore" {
 		t.Fatalf("restore task type %q", tk.Type)
 	}
@@ -228,7 +228,7 @@ func TestRestoreInPlaceAsTheProviderDoes(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"app"}, "memory": {"768"}, "tags": {"px-pub-8100"}, "start": {"1"}})
 	waitFor(t, func() bool {
-		return data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil)).(map[string]any)["status"] == "running"
+		return mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil)))["status"] == "running"
 	})
 	if code, out := runInCT(t, sim, "pve1", `pct exec 100 -- sh -c 'echo v1 > /srv-marker'`); code != 0 {
 		t.Fatalf("writing the marker: %s", out)
@@ -241,7 +241,7 @@ func TestRestoreInPlaceAsTheProviderDoes(t *testing.T) {
 	before := ctConfig(t, sim, "pve1", 100)
 
 	upid := startRestore(t, sim, url.Values{"vmid": {"100"}, "ostemplate": {volid}, "force": {"1"}, "storage": {"local-lvm"},
-		"hostname": {"app"}, "memory": {"1024"}, "net0": {before["net0"].(string)}, "tags": {"px-pub-8100"}, "unprivileged": {"1"}})
+		"hostname": {"app"}, "memory": {"1024"}, "net0": {mustString(t, before["net0"])}, "tags": {"px-pub-8100"}, "unprivileged": {"1"}})
 	if got := waitTask(t, sim, upid); got != "OK" {
 		t.Fatalf("in-place restore: %s", got)
 	}
@@ -274,7 +274,7 @@ func TestRestoreInPlaceAsTheProviderDoes(t *testing.T) {
 	}
 	call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/start", nil)
 	waitFor(t, func() bool {
-		return data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil)).(map[string]any)["status"] == "running"
+		return mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil)))["status"] == "running"
 	})
 	if code, out := runInCT(t, sim, "pve1", "pct exec 100 -- cat /srv-marker"); code != 0 || out != "v1\n" {
 		t.Errorf("marker after the restore: %d %q", code, out)
@@ -286,10 +286,10 @@ func TestRestoreInPlaceAsTheProviderDoes(t *testing.T) {
 		t.Fatalf("restore into CT 160: %s", got)
 	}
 	c := ctConfig(t, sim, "pve1", 160)
-	if c["hostname"] != "copy" || c["memory"] != float64(768) || c["net0"] == before["net0"] || removeProperty(c["net0"].(string), "hwaddr") != removeProperty(before["net0"].(string), "hwaddr") {
+	if c["hostname"] != "copy" || c["memory"] != float64(768) || c["net0"] == before["net0"] || removeProperty(mustString(t, c["net0"]), "hwaddr") != removeProperty(mustString(t, before["net0"]), "hwaddr") {
 		t.Errorf("CT 160: %v", c)
 	}
-	if st := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/160/status/current", nil)).(map[string]any)["status"]; st != "running" {
+	if st := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/160/status/current", nil)))["status"]; st != "running" {
 		t.Errorf("CT 160 restored with start=1 is %v", st)
 	}
 }
@@ -318,7 +318,7 @@ func TestRestorePrivilegedArchivePerRelease(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("restore: %d %s", r.Status, r.Raw)
 			}
-			got := waitTask(t, sim, data(r).(string))
+			got := waitTask(t, sim, mustString(t, data(r)))
 			want := "OK"
 			if release == "9.1" {
 				want = "unable to restore CT 150 - Permission check failed (/, Sys.Modify)"
@@ -352,7 +352,7 @@ func TestRestoreUnprivilegedArchiveAsPrivilegedSkipsFeatures(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("restore: %d %s", r.Status, r.Raw)
 	}
-	upid := data(r).(string)
+	upid := mustString(t, data(r))
 	if got := waitTask(t, sim, upid); got != "OK" {
 		t.Fatalf("restore: %s", got)
 	}

@@ -152,11 +152,11 @@ func TestAppInstallInContainer(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[1]), &svc); err != nil {
 		t.Fatal(err)
 	}
-	if svc["Service"] != "web" || svc["State"] != "running" || svc["Publishers"].([]any)[0].(map[string]any)["PublishedPort"] != float64(8100) {
+	if svc["Service"] != "web" || svc["State"] != "running" || mustMap(t, mustSlice(t, svc["Publishers"])[0])["PublishedPort"] != float64(8100) {
 		t.Errorf("web service %v", svc)
 	}
 	// A reboot keeps services with a restart policy and stops the others.
-	upid := data(call(t, sim, "POST", "/nodes/pve1/lxc/101/status/reboot", nil)).(string)
+	upid := mustString(t, data(call(t, sim, "POST", "/nodes/pve1/lxc/101/status/reboot", nil)))
 	waitTask(t, sim, upid)
 	_, out, _ = sshRun(t, sim, "pve1", "pct exec 101 -- docker compose -p app ps -a --format json", "")
 	if !strings.Contains(out, `"Service":"web","Size":"0B","State":"running"`) || !strings.Contains(out, `"Service":"db","Size":"0B","State":"exited"`) {
@@ -179,7 +179,7 @@ func TestAppInstallInContainer(t *testing.T) {
 		}
 	}
 	// pct exec on a stopped container fails as pct does.
-	waitTask(t, sim, data(call(t, sim, "POST", "/nodes/pve1/lxc/101/status/stop", nil)).(string))
+	waitTask(t, sim, mustString(t, data(call(t, sim, "POST", "/nodes/pve1/lxc/101/status/stop", nil))))
 	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- true", ""); code != 255 || !strings.Contains(stderr, "container '101' not running!") {
 		t.Errorf("exec on stopped: %d %q", code, stderr)
 	}

@@ -20,7 +20,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	}
 	createCT(t, first, "pve2", 100, url.Values{"start": {"1"}, "hostname": {"kept"}})
 	runInCT(t, first, "pve2", "pct exec 100 -- sh -c 'echo state > /root/marker' && mkdir -p /etc/pve/proximity && echo '{}' > /etc/pve/proximity/allocations.json")
-	waitTask(t, first, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}})).(string))
+	waitTask(t, first, mustString(t, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}}))))
 	info := first.Info()
 	if err := first.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -34,7 +34,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if again.APIToken != info.APIToken || again.CACertPEM != info.CACertPEM || again.SSHHostKey != info.SSHHostKey {
 		t.Error("credentials, CA or host key changed across a restart")
 	}
-	cfg := data(call(t, second, http.MethodGet, "/nodes/pve2/lxc/100/config", nil)).(map[string]any)
+	cfg := mustMap(t, data(call(t, second, http.MethodGet, "/nodes/pve2/lxc/100/config", nil)))
 	if cfg["hostname"] != "kept" {
 		t.Fatalf("config after restart: %v", cfg)
 	}
@@ -44,7 +44,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if n := len(backups(t, second, "pve2", 100)); n != 1 {
 		t.Errorf("%d backups after restart", n)
 	}
-	tasks := data(call(t, second, http.MethodGet, "/nodes/pve2/tasks", nil)).([]any)
+	tasks := mustSlice(t, data(call(t, second, http.MethodGet, "/nodes/pve2/tasks", nil)))
 	if len(tasks) != 2 {
 		t.Errorf("%d finished tasks after restart, want 2", len(tasks))
 	}

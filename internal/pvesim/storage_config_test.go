@@ -21,7 +21,7 @@ func storageEntry(t *testing.T, list any, id string) map[string]any {
 	t.Helper()
 	items, _ := list.([]any)
 	for _, it := range items {
-		if m := it.(map[string]any); m["storage"] == id {
+		if m := mustMap(t, it); m["storage"] == id {
 			return m
 		}
 	}
@@ -46,12 +46,12 @@ func TestStorageConfigFreshInstall(t *testing.T) {
 	if lvm == nil || lvm["thinpool"] != "data" || lvm["vgname"] != "pve" || lvm["digest"] == "" {
 		t.Errorf("local-lvm: %v", lvm)
 	}
-	if r := call(t, sim, http.MethodGet, "/storage", url.Values{"type": {"lvmthin"}}); len(data(r).([]any)) != 1 {
+	if r := call(t, sim, http.MethodGet, "/storage", url.Values{"type": {"lvmthin"}}); len(mustSlice(t, data(r))) != 1 {
 		t.Errorf("type=lvmthin: %v", data(r))
 	}
 	// format=1 adds plugindata's formats (Storage.pm storage_info).
 	withFormat := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", url.Values{"format": {"1"}}))
-	if f, _ := storageEntry(t, withFormat, "local")["format"].([]any); len(f) != 2 || f[1] != "raw" || f[0].(map[string]any)["qcow2"] != float64(1) {
+	if f, _ := storageEntry(t, withFormat, "local")["format"].([]any); len(f) != 2 || f[1] != "raw" || mustMap(t, f[0])["qcow2"] != float64(1) {
 		t.Errorf("local with format=1: %v", storageEntry(t, withFormat, "local"))
 	}
 	if _, ok := storageEntry(t, withFormat, "local-lvm")["format"]; ok {
@@ -74,7 +74,7 @@ func TestStorageConfigCreate(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
-	if res := data(r).(map[string]any); res["storage"] != "backups" || res["type"] != "dir" {
+	if res := mustMap(t, data(r)); res["storage"] != "backups" || res["type"] != "dir" {
 		t.Errorf("result: %v", res)
 	}
 	if got := storageCfgText(t, sim); !strings.HasSuffix(got, "dir: backups\n\tpath /mnt/backups\n\tcontent iso,backup\n\tnodes pve2\n\n") {
@@ -132,7 +132,7 @@ func TestStorageConfigUpdateAndDisable(t *testing.T) {
 			t.Errorf("PUT %v: %d %q, want %q", c.form, r.Status, r.Reason, c.reason)
 		}
 	}
-	digest := data(call(t, sim, http.MethodGet, "/storage/iso", nil)).(map[string]any)["digest"].(string)
+	digest := mustString(t, mustMap(t, data(call(t, sim, http.MethodGet, "/storage/iso", nil)))["digest"])
 	if r := call(t, sim, http.MethodPut, "/storage/iso", url.Values{"digest": {digest}, "disable": {"1"}}); r.Status != 200 {
 		t.Fatalf("disable: %d %s", r.Status, r.Raw)
 	}
@@ -142,7 +142,7 @@ func TestStorageConfigUpdateAndDisable(t *testing.T) {
 	if st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", url.Values{"enabled": {"1"}})), "iso"); st != nil {
 		t.Errorf("enabled=1 lists a disabled storage: %v", st)
 	}
-	st := data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/iso/status", nil)).(map[string]any)
+	st := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/iso/status", nil)))
 	if st["enabled"] != float64(0) || st["active"] != float64(0) {
 		t.Errorf("status of a disabled storage: %v", st)
 	}
@@ -176,7 +176,7 @@ func TestStorageConfigEditedOverSSH(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("editing storage.cfg: %d %s", code, out)
 	}
-	share := data(call(t, sim, http.MethodGet, "/storage/share", nil)).(map[string]any)
+	share := mustMap(t, data(call(t, sim, http.MethodGet, "/storage/share", nil)))
 	if share["type"] != "nfs" || share["shared"] != float64(1) || share["server"] != "10.0.0.5" {
 		t.Fatalf("share: %v", share)
 	}
@@ -229,7 +229,7 @@ func TestStorageConfigPBSPassword(t *testing.T) {
 	if strings.Contains(text, "s3cret") || !strings.Contains(text, "pbs: pbs\n\tdatastore store1\n\tserver 10.0.0.9\n\tfingerprint aa:bb:") {
 		t.Errorf("storage.cfg:\n%s", text)
 	}
-	cfg := data(call(t, sim, http.MethodGet, "/storage/pbs", nil)).(map[string]any)
+	cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/storage/pbs", nil)))
 	if _, ok := cfg["password"]; ok || cfg["shared"] != float64(1) || cfg["namespace"] != "pve" {
 		t.Errorf("GET /storage/pbs: %v", cfg)
 	}

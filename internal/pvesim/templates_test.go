@@ -124,7 +124,7 @@ func TestCreateFailsOnUnsupportedTemplate(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
-	if status := waitTask(t, sim, data(r).(string)); status != "unable to create CT 150 - unable to detect OS distribution" {
+	if status := waitTask(t, sim, mustString(t, data(r))); status != "unable to create CT 150 - unable to detect OS distribution" {
 		t.Errorf("task status %q", status)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/150/config", nil); r.Status != 500 {
@@ -150,9 +150,9 @@ func TestCreateFromOCIImage91(t *testing.T) {
 	}
 	sim.mu.Unlock()
 	createCT(t, sim, "pve1", 100, url.Values{"ostemplate": {"local:vztmpl/whoami_latest.tar"}})
-	cfg := data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)).(map[string]any)
+	cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil)))
 	if cfg["entrypoint"] != "/usr/bin/whoami-server" || cfg["cmode"] != "console" || cfg["ostype"] != "alpine" ||
-		!strings.Contains(cfg["net0"].(string), "host-managed=1") {
+		!strings.Contains(mustString(t, cfg["net0"]), "host-managed=1") {
 		t.Errorf("config %v", cfg)
 	}
 }

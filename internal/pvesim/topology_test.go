@@ -19,20 +19,20 @@ func TestNodesWithOwnAddresses(t *testing.T) {
 		PVEVersion: "9.1", NodeNames: []string{"pve", "pve2"},
 		NodeAddresses: []string{"127.0.0.2", "127.0.0.3"}, SSHListen: "127.0.0.1:0",
 	})
-	status := data(call(t, sim, http.MethodGet, "/cluster/status", nil)).([]any)
+	status := mustSlice(t, data(call(t, sim, http.MethodGet, "/cluster/status", nil)))
 	ips := map[string]any{}
 	for _, item := range status[1:] {
-		m := item.(map[string]any)
-		ips[m["name"].(string)] = m["ip"]
+		m := mustMap(t, item)
+		ips[mustString(t, m["name"])] = m["ip"]
 	}
-	if ips["pve"] != "127.0.0.2" || ips["pve2"] != "127.0.0.3" || status[0].(map[string]any)["nodes"] != float64(2) {
+	if ips["pve"] != "127.0.0.2" || ips["pve2"] != "127.0.0.3" || mustMap(t, status[0])["nodes"] != float64(2) {
 		t.Errorf("/cluster/status = %v", status)
 	}
-	nodes := data(call(t, sim, http.MethodGet, "/cluster/config/nodes", nil)).([]any)
+	nodes := mustSlice(t, data(call(t, sim, http.MethodGet, "/cluster/config/nodes", nil)))
 	if len(nodes) != 2 {
 		t.Fatalf("/cluster/config/nodes = %v", nodes)
 	}
-	second := nodes[1].(map[string]any)
+	second := mustMap(t, nodes[1])
 	if second["node"] != "pve2" || second["name"] != "pve2" || second["ring0_addr"] != "127.0.0.3" || second["nodeid"] != "2" || second["quorum_votes"] != "1" {
 		t.Errorf("pve2's nodelist entry = %v", second)
 	}

@@ -16,7 +16,7 @@ func TestUnusedVolumeUsedBySnapshotIsKept(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 101, url.Values{"mp0": {"local-lvm:1,mp=/data"}})
 	cfg := ctConfig(t, sim, "pve1", 101)
-	mp0 := cfg["mp0"].(string)
+	mp0 := mustString(t, cfg["mp0"])
 	volid, _, _ := strings.Cut(mp0, ",")
 	conf := onNode(t, sim, "pve1", "cat /etc/pve/lxc/101.conf")
 	var main []string

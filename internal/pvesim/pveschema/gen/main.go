@@ -150,11 +150,6 @@ func run(in, out string) error {
 	return os.WriteFile(out, append(data, '\n'), 0o644)
 }
 
-func isMap(v any) bool {
-	_, ok := v.(map[string]any)
-	return ok
-}
-
 // strip removes documentation keys recursively.
 func strip(v any) any {
 	switch t := v.(type) {
@@ -164,10 +159,10 @@ func strip(v any) any {
 			if droppedKeys[k] {
 				continue
 			}
-			if k == "properties" || (k == "format" && isMap(val)) {
+			if params, ok := val.(map[string]any); ok && (k == "properties" || k == "format") {
 				// Keys of these maps are parameter names, not schema keywords.
 				props := map[string]any{}
-				for name, sub := range val.(map[string]any) {
+				for name, sub := range params {
 					props[name] = strip(sub)
 				}
 				m[k] = props
