@@ -62,7 +62,7 @@ func BenchmarkRefresh100(b *testing.B) {
 	sim := pvesimtest.Start(b, pvesim.Options{TimeScale: 0.001})
 	d := benchService(b, sim)
 	const apps = 100
-	created := make([]App, apps)
+	created := make([]Created, apps)
 	parallel(b, apps, func(i int) error {
 		var err error
 		created[i], err = d.Create(context.Background(), Spec{CatalogID: "it-tools", Hostname: fmt.Sprintf("app%d", i)}, func(App) {})

@@ -94,12 +94,33 @@ type App struct {
 	Log                   []Step
 }
 
-// Create deploys an app. Once the container exists, saved is called with
-// what is known so far, so that a later failure leaves a resource Terraform
-// tracks (and replaces) instead of an orphan. Before that point a failure
-// releases the ports it took. A deployment of the same app and hostname that
-// a killed run left unfinished is taken over instead of starting another.
-func (d *Service) Create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
+// Created is what a create leaves: the application as far as it got, and
+// whether its container exists.
+type Created struct {
+	App
+	// Exists is true once the container exists, and stays true after a
+	// later failure: the caller records the container (Terraform then
+	// replaces it) instead of leaving an orphan. It is false when a failure
+	// left nothing: no container was made, or PVE removed it with its failed
+	// create or restore task; the ports were released, and a record of the
+	// container made before must go.
+	Exists bool
+}
+
+// Create deploys an app. A deployment of the same app and hostname that a
+// killed run left unfinished is taken over instead of starting another.
+// onContainer, when not nil, is called once the container exists, with what
+// is known so far (tests stop a run there).
+func (d *Service) Create(ctx context.Context, spec Spec, onContainer func(App)) (Created, error) {
+	if onContainer == nil {
+		onContainer = func(App) {}
+	}
+	app, err := d.create(ctx, spec, onContainer)
+	return Created{App: app, Exists: app.VMID != 0}, err
+}
+
+// create is Create; app.VMID is 0 when no container exists.
+func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
 	var log stepLog
 	defer func() { app.Log = log.steps }()
 	defer d.invalidate()

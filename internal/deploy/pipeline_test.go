@@ -163,7 +163,7 @@ func TestCreateUnderFaults(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		go func() {
 			app, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: fmt.Sprintf("app%d", i)}, func(App) {})
-			results <- result{app, err}
+			results <- result{app.App, err}
 		}()
 	}
 	vmids := map[int]bool{}

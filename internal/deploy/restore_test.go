@@ -34,7 +34,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setMarker(t, d, first, "v1")
+	setMarker(t, d, first.App, "v1")
 	b, err := d.Backups.Create(ctx, backups.Spec{Node: first.Node, VMID: first.VMID, Mode: "snapshot", Compress: "zstd"})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 	if restored.PublicPort != first.PublicPort || restored.InternalPort != first.InternalPort {
 		t.Errorf("restored with ports %d/%d, want the backup's free pair %d/%d", restored.PublicPort, restored.InternalPort, first.PublicPort, first.InternalPort)
 	}
-	if got := marker(t, d, restored); got != "v1" {
+	if got := marker(t, d, restored.App); got != "v1" {
 		t.Errorf("marker %q after the restore, want v1", got)
 	}
 	o, _ := d.Observe(ctx, restored.Node, restored.VMID)
@@ -61,7 +61,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 		t.Errorf("restored container %+v", o)
 	}
 
-	setMarker(t, d, restored, "v2")
+	setMarker(t, d, restored.App, "v2")
 	steps, err := d.Update(ctx, restored.Node, restored.VMID, Change{CatalogID: "nginx", PublicPort: restored.PublicPort, InternalPort: restored.InternalPort, RestoreFrom: b.VolID})
 	if err != nil {
 		t.Fatalf("in-place restore: %v (%+v)", err, steps)
@@ -73,7 +73,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 	if got := strings.Join(names, ","); !strings.HasPrefix(got, "stop,restore container,start,wait for address") || !strings.HasSuffix(got, "check services") {
 		t.Errorf("steps %s", got)
 	}
-	if got := marker(t, d, restored); got != "v1" {
+	if got := marker(t, d, restored.App); got != "v1" {
 		t.Errorf("marker %q after the in-place restore, want v1", got)
 	}
 	after, _ := d.Observe(ctx, restored.Node, restored.VMID)
@@ -101,7 +101,7 @@ func TestFailedRestoreLeavesNothing(t *testing.T) {
 	if err == nil {
 		t.Fatal("the restore did not fail")
 	}
-	if app.VMID != 0 || app.AllocationID != "" {
+	if app.Exists || app.VMID != 0 || app.AllocationID != "" {
 		t.Errorf("a failed restore reported %+v", app)
 	}
 	guests, _ := d.Client.ClusterGuests(ctx)

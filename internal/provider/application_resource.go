@@ -54,20 +54,15 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	app, err := r.data.apps.Create(ctx, spec, func(a deploy.App) {
-		// The container exists: save it now, so a failure later taints it
-		// instead of leaving an orphan.
-		plan.setApp(a, &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		writeIdentity(ctx, resp.Private, a.Identity, &resp.Diagnostics)
-	})
-	plan.setApp(app, &resp.Diagnostics)
-	writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
+	created, err := r.data.apps.Create(ctx, spec, nil)
+	plan.setApp(created.App, &resp.Diagnostics)
+	writeIdentity(ctx, resp.Private, created.Identity, &resp.Diagnostics)
 	if err != nil {
-		if app.VMID != 0 {
+		if created.Exists {
+			// A failure after the container was made: recorded, Terraform
+			// taints it instead of leaving an orphan.
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		} else {
-			// Saved earlier, then removed by PVE with its failed task.
 			resp.State.RemoveResource(ctx)
 		}
 		resp.Diagnostics.AddError("Unable to deploy the application", fmt.Sprintf("deploying %s as %s: %v", spec.CatalogID, spec.Hostname, err))
