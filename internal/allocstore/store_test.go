@@ -49,10 +49,12 @@ func TestLocalAllocateRequestRelease(t *testing.T) {
 	if !errors.As(err, &taken) || !strings.Contains(err.Error(), `"web" (allocation `+a.ID+`)`) {
 		t.Errorf("requested taken port: %v", err)
 	}
-	if err := s.Update(context.Background(), func(tb *Table) error {
+	err = s.Update(context.Background(), func(tb *Table) error {
 		_, err := tb.Allocate(Request{PublicPort: 80, Public: pub, Internal: in})
 		return err
-	}); err == nil || !strings.Contains(err.Error(), "outside public_port_range 8100-8999") {
+	})
+	var outside *OutOfRangeError
+	if !errors.As(err, &outside) || *outside != (OutOfRangeError{Port: 80, Range: pub}) || err.Error() != "public port 80 is outside the public range 8100-8999" {
 		t.Errorf("outside range: %v", err)
 	}
 	d := allocate(t, s, Request{PublicPort: 8500, Public: pub, Internal: in})
@@ -83,7 +85,10 @@ func TestExhaustion(t *testing.T) {
 	allocate(t, s, Request{Public: small, Internal: in})
 	allocate(t, s, Request{Public: small, Internal: in})
 	err := s.Update(context.Background(), func(tb *Table) error { _, err := tb.Allocate(Request{Public: small, Internal: in}); return err })
-	if err == nil || err.Error() != "all 2 public ports in 8100-8101 are in use (2 allocated); widen public_port_range in the provider configuration or release unused allocations" {
+	// The advice to widen public_port_range is the provider's (TestLowerLayerErrorDiagnostics).
+	var exhausted *ExhaustedError
+	if !errors.As(err, &exhausted) || *exhausted != (ExhaustedError{Kind: "public", Range: small, Used: 2}) ||
+		err.Error() != "all 2 public ports in 8100-8101 are in use (2 allocated)" {
 		t.Errorf("exhausted: %v", err)
 	}
 }

@@ -43,7 +43,8 @@ type Range struct{ From, To int }
 // Size is the number of ports in the range.
 func (r Range) Size() int { return r.To - r.From + 1 }
 
-func (r Range) contains(p int) bool { return p >= r.From && p <= r.To }
+// Contains reports whether p is in the range.
+func (r Range) Contains(p int) bool { return p >= r.From && p <= r.To }
 
 // CorruptError is an allocation file that cannot be read; it is left as it is.
 type CorruptError struct {
@@ -155,7 +156,8 @@ func (e *PortTakenError) Error() string {
 	return fmt.Sprintf("%s port %d is already allocated to %s; request another port or release that allocation", kind, e.Port, e.Holder)
 }
 
-// ExhaustedError says a range has no free port left.
+// ExhaustedError says a range has no free port left. What to widen is the
+// caller's to say: the range is its configuration.
 type ExhaustedError struct {
 	Kind  string // public or internal
 	Range Range
@@ -163,8 +165,23 @@ type ExhaustedError struct {
 }
 
 func (e *ExhaustedError) Error() string {
-	return fmt.Sprintf("all %d %s ports in %d-%d are in use (%d allocated); widen %s_port_range in the provider configuration or release unused allocations",
-		e.Range.Size(), e.Kind, e.Range.From, e.Range.To, e.Used, e.Kind)
+	return fmt.Sprintf("all %d %s ports in %d-%d are in use (%d allocated)", e.Range.Size(), e.Kind, e.Range.From, e.Range.To, e.Used)
+}
+
+// OutOfRangeError says a requested port lies outside the range ports are
+// allocated from.
+type OutOfRangeError struct {
+	Port     int
+	Range    Range
+	Internal bool
+}
+
+func (e *OutOfRangeError) Error() string {
+	kind := "public"
+	if e.Internal {
+		kind = "internal"
+	}
+	return fmt.Sprintf("%s port %d is outside the %s range %d-%d", kind, e.Port, kind, e.Range.From, e.Range.To)
 }
 
 // Allocate adds a pair: the requested public port or the lowest free one,
@@ -187,8 +204,8 @@ func (t *Table) Allocate(req Request) (Allocation, error) {
 	}
 	var public int
 	if req.PublicPort != 0 {
-		if !req.Public.contains(req.PublicPort) {
-			return Allocation{}, fmt.Errorf("public port %d is outside public_port_range %d-%d", req.PublicPort, req.Public.From, req.Public.To)
+		if !req.Public.Contains(req.PublicPort) {
+			return Allocation{}, &OutOfRangeError{Port: req.PublicPort, Range: req.Public}
 		}
 		if holder, taken := usedPublic[req.PublicPort]; taken {
 			return Allocation{}, &PortTakenError{Port: req.PublicPort, Holder: holder}
@@ -199,8 +216,8 @@ func (t *Table) Allocate(req Request) (Allocation, error) {
 	}
 	var internal int
 	if req.InternalPort != 0 {
-		if !req.Internal.contains(req.InternalPort) {
-			return Allocation{}, fmt.Errorf("internal port %d is outside internal_port_range %d-%d", req.InternalPort, req.Internal.From, req.Internal.To)
+		if !req.Internal.Contains(req.InternalPort) {
+			return Allocation{}, &OutOfRangeError{Port: req.InternalPort, Range: req.Internal, Internal: true}
 		}
 		if holder, taken := usedInternal[req.InternalPort]; taken {
 			return Allocation{}, &PortTakenError{Port: req.InternalPort, Holder: holder, Internal: true}
@@ -233,7 +250,7 @@ func lowestFree(r Range, used Holders) int {
 func countIn(r Range, used Holders) int {
 	n := 0
 	for p := range used {
-		if r.contains(p) {
+		if r.Contains(p) {
 			n++
 		}
 	}

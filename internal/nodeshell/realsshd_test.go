@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -122,7 +123,9 @@ func TestRealOpenSSHWithEd25519PinAndKnownHosts(t *testing.T) {
 	otherSigner, _ := ssh.NewSignerFromKey(other)
 	r, _ := New(Config{PrivateKey: string(key), HostKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(otherSigner.PublicKey()))), Nodes: map[string]string{"node": addr}})
 	defer r.Close()
-	if _, err := r.Run(context.Background(), "node", "true", nil); err == nil || !strings.Contains(err.Error(), "does not match ssh.host_key") {
+	_, err = r.Run(context.Background(), "node", "true", nil)
+	var hostKeyErr *HostKeyError
+	if !errors.As(err, &hostKeyErr) || hostKeyErr.Problem != HostKeyMismatch || !strings.Contains(err.Error(), "does not match the pinned host key") {
 		t.Errorf("wrong pin: %v", err)
 	}
 }

@@ -88,21 +88,21 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.PrivateKey != "" {
 		signer, err := ssh.ParsePrivateKey([]byte(cfg.PrivateKey))
 		if err != nil {
-			return nil, fmt.Errorf("ssh.private_key does not parse: %w", err)
+			return nil, &ConfigError{Field: "PrivateKey", Err: fmt.Errorf("the private key does not parse: %w", err)}
 		}
 		r.auth = append(r.auth, ssh.PublicKeys(signer))
 	}
 	if cfg.Agent {
 		r.agentSock = os.Getenv("SSH_AUTH_SOCK")
 		if r.agentSock == "" {
-			return nil, errors.New("ssh.agent is true but SSH_AUTH_SOCK is not set; start ssh-agent or give ssh.private_key")
+			return nil, &ConfigError{Field: "Agent", Err: errors.New("the ssh-agent is to be used but SSH_AUTH_SOCK is not set")}
 		}
 	}
 	if cfg.Password != "" {
 		r.auth = append(r.auth, ssh.Password(cfg.Password))
 	}
 	if len(r.auth) == 0 && r.agentSock == "" {
-		return nil, errors.New("no SSH credentials: set ssh.private_key, ssh.password or ssh.agent")
+		return nil, &ConfigError{Err: errors.New("no SSH credentials: no private key, password or ssh-agent")}
 	}
 	keys, err := newHostKeys(cfg)
 	if err != nil {
@@ -155,7 +155,7 @@ func newHostKeys(cfg Config) (*hostKeys, error) {
 	case cfg.HostKey != "":
 		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(cfg.HostKey))
 		if err != nil {
-			return nil, fmt.Errorf("ssh.host_key does not parse: %w", err)
+			return nil, &ConfigError{Field: "HostKey", Err: fmt.Errorf("the host key does not parse: %w", err)}
 		}
 		algos := []string{key.Type()}
 		if key.Type() == ssh.KeyAlgoRSA {
@@ -177,7 +177,7 @@ func newHostKeys(cfg Config) (*hostKeys, error) {
 	}
 	db, err := knownhosts.NewDB(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading known hosts %s: %w (set ssh.known_hosts_file or ssh.host_key)", file, err)
+		return nil, &ConfigError{Field: "KnownHostsFile", Err: fmt.Errorf("reading known hosts %s: %w", file, err)}
 	}
 	return &hostKeys{callback: db.HostKeyCallback(), algorithms: db.HostKeyAlgorithms}, nil
 }
@@ -188,11 +188,11 @@ func (r *Runner) address(ctx context.Context, node string) (string, error) {
 		return addr, nil
 	}
 	if r.cfg.Resolve == nil {
-		return "", fmt.Errorf("no SSH address for node %s: add it to ssh.nodes", node)
+		return "", &AddressError{Node: node}
 	}
 	host, err := r.cfg.Resolve(ctx, node)
 	if err != nil {
-		return "", fmt.Errorf("finding the address of node %s: %w", node, err)
+		return "", &AddressError{Node: node, Err: err}
 	}
 	return net.JoinHostPort(host, strconv.Itoa(r.cfg.Port)), nil
 }
@@ -355,13 +355,13 @@ func (r *Runner) session(ctx context.Context, node string, c *ssh.Client) (*ssh.
 func explainHandshake(node, addr, user string, err error) error {
 	switch {
 	case knownhosts.IsHostUnknown(err):
-		return fmt.Errorf("ssh to node %s (%s): its host key is not in the known hosts file; add it (ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts) or set ssh.host_key", node, addr)
+		return &HostKeyError{Node: node, Addr: addr, Problem: HostKeyUnknown, Err: err}
 	case knownhosts.IsHostKeyChanged(err):
-		return fmt.Errorf("ssh to node %s (%s): the host key does not match the known hosts file; if the node was reinstalled, update the entry, otherwise someone may be intercepting the connection", node, addr)
+		return &HostKeyError{Node: node, Addr: addr, Problem: HostKeyChanged, Err: err}
 	case strings.Contains(err.Error(), "host key mismatch"):
-		return fmt.Errorf("ssh to node %s (%s): the host key does not match ssh.host_key", node, addr)
+		return &HostKeyError{Node: node, Addr: addr, Problem: HostKeyMismatch, Err: err}
 	case strings.Contains(err.Error(), "unable to authenticate"):
-		return fmt.Errorf("ssh to node %s (%s) as %s: authentication failed; check ssh.private_key or ssh.password", node, addr, user)
+		return &AuthError{Node: node, Addr: addr, User: user, Err: err}
 	}
 	return fmt.Errorf("ssh to node %s (%s): %w", node, addr, err)
 }

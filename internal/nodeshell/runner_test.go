@@ -2,6 +2,7 @@ package nodeshell
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -53,7 +54,11 @@ func TestHostKeyIsVerified(t *testing.T) {
 	other, _ := ssh.NewSignerFromKey(mustKey(t))
 	wrong := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(other.PublicKey())))
 	r, _ := New(Config{PrivateKey: info.SSHPrivateKey, HostKey: wrong, Nodes: info.SSHNodes})
-	if _, err := r.Run(context.Background(), "pve1", "true", nil); err == nil || !strings.Contains(err.Error(), "does not match ssh.host_key") {
+	// Naming ssh.host_key is the provider's (TestLowerLayerErrorDiagnostics).
+	_, err := r.Run(context.Background(), "pve1", "true", nil)
+	var hostKeyErr *HostKeyError
+	if !errors.As(err, &hostKeyErr) || hostKeyErr.Problem != HostKeyMismatch || hostKeyErr.Node != "pve1" ||
+		!strings.Contains(err.Error(), "does not match the pinned host key") {
 		t.Errorf("wrong pinned key: %v", err)
 	}
 
@@ -63,7 +68,8 @@ func TestHostKeyIsVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ = New(Config{PrivateKey: info.SSHPrivateKey, KnownHostsFile: known, Nodes: info.SSHNodes})
-	if _, err := r.Run(context.Background(), "pve1", "true", nil); err == nil || !strings.Contains(err.Error(), "not in the known hosts file") {
+	_, err = r.Run(context.Background(), "pve1", "true", nil)
+	if !errors.As(err, &hostKeyErr) || hostKeyErr.Problem != HostKeyUnknown || !strings.Contains(err.Error(), "not in the known hosts file") {
 		t.Errorf("unknown host: %v", err)
 	}
 	host, port, _ := strings.Cut(info.SSHNodes["pve1"], ":")
@@ -92,10 +98,14 @@ func TestPasswordAndResolve(t *testing.T) {
 		t.Errorf("resolved address: %+v %v", res, err)
 	}
 	bad, _ := New(Config{Password: "wrong", HostKey: info.SSHHostKey, Nodes: info.SSHNodes})
-	if _, err := bad.Run(context.Background(), "pve1", "true", nil); err == nil || !strings.Contains(err.Error(), "authentication failed") {
+	_, err = bad.Run(context.Background(), "pve1", "true", nil)
+	var authErr *AuthError
+	if !errors.As(err, &authErr) || authErr.User != "root" || !strings.Contains(err.Error(), "authentication failed") {
 		t.Errorf("wrong password: %v", err)
 	}
-	if _, err := r.Run(context.Background(), "pve9", "true", nil); err == nil || !strings.Contains(err.Error(), "node pve9 is not in the cluster") {
+	_, err = r.Run(context.Background(), "pve9", "true", nil)
+	var addrErr *AddressError
+	if !errors.As(err, &addrErr) || addrErr.Node != "pve9" || !strings.Contains(err.Error(), "node pve9 is not in the cluster") {
 		t.Errorf("unknown node: %v", err)
 	}
 }
@@ -117,13 +127,29 @@ func TestContextEndsCommand(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "no SSH credentials") {
-		t.Errorf("no credentials: %v", err)
+	// Each names the Config field at fault; the provider turns the field
+	// into its attribute (TestLowerLayerErrorDiagnostics).
+	for _, c := range []struct {
+		name    string
+		cfg     Config
+		field   string
+		message string
+	}{
+		{"no credentials", Config{}, "", "no SSH credentials"},
+		{"bad key", Config{PrivateKey: "junk", InsecureIgnoreHostKey: true}, "PrivateKey", "the private key does not parse"},
+		{"bad host key", Config{Password: "x", HostKey: "nope"}, "HostKey", "the host key does not parse"},
+		{"missing known_hosts", Config{Password: "x", KnownHostsFile: "/nonexistent/known_hosts"}, "KnownHostsFile", "reading known hosts /nonexistent/known_hosts"},
+	} {
+		_, err := New(c.cfg)
+		var cfgErr *ConfigError
+		if !errors.As(err, &cfgErr) || cfgErr.Field != c.field || !strings.Contains(err.Error(), c.message) {
+			t.Errorf("%s: %v", c.name, err)
+		}
 	}
-	if _, err := New(Config{PrivateKey: "junk", InsecureIgnoreHostKey: true}); err == nil || !strings.Contains(err.Error(), "ssh.private_key does not parse") {
-		t.Errorf("bad key: %v", err)
-	}
-	if _, err := New(Config{Password: "x", KnownHostsFile: "/nonexistent/known_hosts"}); err == nil || !strings.Contains(err.Error(), "set ssh.known_hosts_file or ssh.host_key") {
-		t.Errorf("missing known_hosts: %v", err)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	_, err := New(Config{Agent: true})
+	var cfgErr *ConfigError
+	if !errors.As(err, &cfgErr) || cfgErr.Field != "Agent" || !strings.Contains(err.Error(), "SSH_AUTH_SOCK is not set") {
+		t.Errorf("agent without SSH_AUTH_SOCK: %v", err)
 	}
 }

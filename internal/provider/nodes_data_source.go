@@ -104,7 +104,7 @@ func (d *nodesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	defer cancel()
 	nodes, err := d.data.client.Nodes(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to list Proxmox nodes", err.Error())
+		addError(&resp.Diagnostics, "Unable to list Proxmox nodes", err.Error(), err)
 		return
 	}
 	state := nodesModel{ID: types.StringValue(d.data.client.Endpoint()), Nodes: make([]nodeModel, 0, len(nodes)), Timeouts: configured}

@@ -122,7 +122,7 @@ func (r *portAllocationResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	rng := r.data.ports.Public
-	if p := int(port.ValueInt64()); p < rng.From || p > rng.To {
+	if p := int(port.ValueInt64()); !rng.Contains(p) {
 		resp.Diagnostics.AddAttributeError(path.Root("public_port"), "Port outside the public range",
 			fmt.Sprintf("public_port %d is outside public_port_range %d-%d; request a port in the range or widen public_port_range in the provider "+
 				"block", p, rng.From, rng.To))
@@ -143,7 +143,7 @@ func (r *portAllocationResource) Create(ctx context.Context, req resource.Create
 	}
 	a, err := r.data.ports.Allocate(ctx, plan.Owner.ValueString(), requested)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to allocate ports", fmt.Sprintf("allocating in %s: %v", r.data.ports.Store.Location(), err))
+		addError(&resp.Diagnostics, "Unable to allocate ports", fmt.Sprintf("allocating in %s: %v", r.data.ports.Store.Location(), err), err)
 		return
 	}
 	tflog.Info(ctx, "allocated port pair", map[string]any{"id": a.ID, "public_port": a.PublicPort, "internal_port": a.InternalPort})
@@ -160,7 +160,7 @@ func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequ
 	defer cancel()
 	current, restored, err := r.data.ports.Refresh(ctx, state.allocation())
 	if err != nil {
-		resp.Diagnostics.AddError("Port allocation lost", err.Error())
+		addError(&resp.Diagnostics, "Port allocation lost", err.Error(), err)
 		return
 	}
 	if restored {
@@ -182,7 +182,7 @@ func (r *portAllocationResource) Update(ctx context.Context, req resource.Update
 	defer cancel()
 	a, err := r.data.ports.SetOwner(ctx, state.allocation(), plan.Owner.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to update the port allocation", err.Error())
+		addError(&resp.Diagnostics, "Unable to update the port allocation", err.Error(), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(a, plan.Timeouts))...)
@@ -197,8 +197,8 @@ func (r *portAllocationResource) Delete(ctx context.Context, req resource.Delete
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	if err := r.data.ports.Release(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Unable to release the port allocation",
-			fmt.Sprintf("releasing %s in %s: %v", state.ID.ValueString(), r.data.ports.Store.Location(), err))
+		addError(&resp.Diagnostics, "Unable to release the port allocation",
+			fmt.Sprintf("releasing %s in %s: %v", state.ID.ValueString(), r.data.ports.Store.Location(), err), err)
 	}
 }
 
@@ -211,7 +211,7 @@ func (r *portAllocationResource) ImportState(ctx context.Context, req resource.I
 	}
 	a, ok, err := r.data.ports.Find(ctx, port)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the allocation file", err.Error())
+		addError(&resp.Diagnostics, "Unable to read the allocation file", err.Error(), err)
 		return
 	}
 	if !ok {

@@ -110,7 +110,7 @@ func (d *portUsageDataSource) Read(ctx context.Context, req datasource.ReadReque
 	defer cancel()
 	pub, in, all, err := d.data.ports.Usage(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read port usage", err.Error())
+		addError(&resp.Diagnostics, "Unable to read port usage", err.Error(), err)
 		return
 	}
 	m := portUsageModel{

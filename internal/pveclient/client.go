@@ -66,7 +66,7 @@ func New(cfg Config) (*Client, error) {
 	case cfg.Username != "" && cfg.Password != "":
 		auth = &ticketAuth{endpoint: endpoint, username: cfg.Username, password: cfg.Password, otp: cfg.OTP, now: time.Now}
 	default:
-		return nil, errors.New("no credentials: set api_token, or username and password")
+		return nil, &ConfigError{Field: "APIToken", Err: errors.New("no credentials: give an API token, or a username and password")}
 	}
 	retry := cfg.Retry
 	if retry.MaxAttempts == 0 {

@@ -101,7 +101,8 @@ func TestUntrustedCertificate(t *testing.T) {
 	c, _ := New(Config{Endpoint: sim.Endpoint(), APIToken: sim.Info().APIToken, Retry: fastRetry})
 	_, err := c.Nodes(context.Background())
 	var certErr *CertificateError
-	if !errors.As(err, &certErr) || !strings.Contains(err.Error(), "ca_cert_pem") || !strings.Contains(err.Error(), "insecure") {
+	// What to set (ca_cert_pem, insecure) is the provider's to say (TestLowerLayerErrorDiagnostics).
+	if !errors.As(err, &certErr) || certErr.Endpoint != sim.Endpoint() || !strings.Contains(err.Error(), "the TLS certificate of "+sim.Endpoint()+" is not trusted") {
 		t.Fatalf("got %v", err)
 	}
 	insecure, _ := New(Config{Endpoint: sim.Endpoint(), APIToken: sim.Info().APIToken, Insecure: true, Retry: fastRetry})

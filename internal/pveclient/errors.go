@@ -107,16 +107,29 @@ func KindOf(err error) Kind {
 // IsNotFound reports whether the object of a call does not exist.
 func IsNotFound(err error) bool { return err != nil && KindOf(err) == KindNotFound }
 
-// CertificateError says the server's certificate is not trusted, with what to do.
+// CertificateError says the server's certificate is not trusted. Which CA
+// to trust is the caller's configuration (Config.CACertPEM), so the caller
+// says what to change.
 type CertificateError struct {
 	Endpoint string
 	Err      error
 }
 
 func (e *CertificateError) Error() string {
-	return fmt.Sprintf("the TLS certificate of %s is not trusted (%v): set ca_cert_pem to the cluster's CA certificate (/etc/pve/pve-root-ca.pem on a node), or insecure = true for a lab", e.Endpoint, e.Err)
+	return fmt.Sprintf("the TLS certificate of %s is not trusted (%v)", e.Endpoint, e.Err)
 }
 
 func (e *CertificateError) Unwrap() error { return e.Err }
+
+// ConfigError is a Config that cannot work; Field names the Config field at
+// fault (APIToken when no credentials are given at all).
+type ConfigError struct {
+	Field string // APIToken or CACertPEM
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 var errConnection = errors.New("connection failed")

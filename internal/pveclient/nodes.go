@@ -83,7 +83,7 @@ func (c *Client) NodeAddress(ctx context.Context, node string) (string, error) {
 	for _, it := range items {
 		if it.Type == "node" && it.Name == node {
 			if it.IP == "" {
-				return "", fmt.Errorf("the cluster status lists node %s without an address; set it in ssh.nodes", node)
+				return "", fmt.Errorf("the cluster status lists node %s without an address", node)
 			}
 			return it.IP, nil
 		}

@@ -104,7 +104,7 @@ func newHTTPTransport(caPEM string, insecure bool) (*http.Transport, error) {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM([]byte(caPEM)) {
-			return nil, errors.New("ca_cert_pem holds no PEM certificate")
+			return nil, &ConfigError{Field: "CACertPEM", Err: errors.New("the CA certificate text holds no PEM certificate")}
 		}
 		cfg.RootCAs = pool
 	}
