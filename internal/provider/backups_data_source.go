@@ -143,7 +143,7 @@ func (d *backupsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	list, err := d.data.backups.List(ctx, vmid, m.Storage.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to list backups", fmt.Sprintf("listing the backups of CT %d: %v", vmid, err))
+		addError(&resp.Diagnostics, "Unable to list backups", fmt.Sprintf("listing the backups of CT %d: %v", vmid, err), err)
 		return
 	}
 	m.ID = types.StringValue(fmt.Sprintf("vmid=%d;storage=%s", vmid, m.Storage.ValueString()))

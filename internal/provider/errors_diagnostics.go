@@ -42,6 +42,16 @@ func addError(diags *diag.Diagnostics, summary, detail string, err error) {
 	}
 }
 
+// addAttributeError appends a failure about the attribute at of the object
+// at hand (a plan-time check), keeping that path; a cause the configuration
+// decides (an untrusted certificate, a refused SSH key) adds its advice.
+func addAttributeError(diags *diag.Diagnostics, at path.Path, summary, detail string, err error) {
+	if r, ok := remedyFor(err); ok {
+		detail = withAdvice(detail, r.advice)
+	}
+	diags.AddAttributeError(at, summary, detail)
+}
+
 // addConfigError appends a failure of Configure at the provider attribute
 // the error is about, else at fallback (path.Empty() for none).
 func addConfigError(diags *diag.Diagnostics, fallback path.Path, summary string, err error) {

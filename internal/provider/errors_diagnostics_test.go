@@ -168,6 +168,24 @@ func TestLowerLayerErrorDiagnostics(t *testing.T) {
 	}
 }
 
+// TestAttributeErrorKeepsItsPath: a plan-time check keeps the attribute it
+// checks and gains the advice of a cause the configuration decides.
+func TestAttributeErrorKeepsItsPath(t *testing.T) {
+	var diags diag.Diagnostics
+	err := fmt.Errorf("listing backups: %w", &pveclient.CertificateError{Endpoint: "https://pve:8006", Err: errors.New("x509")})
+	addAttributeError(&diags, path.Root("restore_from"), "Backup not found", err.Error(), err)
+	addAttributeError(&diags, path.Root("template"), "Template not available", "no such template", errors.New("no such template"))
+	want := diag.Diagnostics{
+		diag.NewAttributeErrorDiagnostic(path.Root("restore_from"), "Backup not found",
+			"listing backups: the TLS certificate of https://pve:8006 is not trusted (x509); set ca_cert_pem to the cluster's CA certificate "+
+				"(/etc/pve/pve-root-ca.pem on a node), or insecure = true for a lab"),
+		diag.NewAttributeErrorDiagnostic(path.Root("template"), "Template not available", "no such template"),
+	}
+	if !diags.Equal(want) {
+		t.Errorf("got %s\nwant %s", describe(diags), describe(want))
+	}
+}
+
 // TestConfigErrorFallback: an untyped error of Configure stays at the
 // attribute the call site names (catalog_paths for a missing folder).
 func TestConfigErrorFallback(t *testing.T) {
