@@ -7,6 +7,7 @@ import (
 )
 
 // Reusable diagnostics, so every object words the same failures the same way.
+// The typed errors of the layers below become diagnostics in errors_diagnostics.go.
 
 func unexpectedConfigureType(diags *diag.Diagnostics, got any) {
 	diags.AddError("Unexpected provider data",
