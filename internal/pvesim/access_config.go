@@ -20,11 +20,10 @@ const (
 
 // Name rules of PVE::Auth::Plugin and AccessControl.pm.
 var (
-	userIDRe   = regexp.MustCompile(`^([^\s:/]+)@([A-Za-z][A-Za-z0-9\.\-_]+)$`)
-	tokenIDRe  = regexp.MustCompile(`^(([^\s:/]+)@([A-Za-z][A-Za-z0-9\.\-_]+))!([A-Za-z][A-Za-z0-9\.\-_]+)$`)
-	tokenSubRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9\.\-_]+$`)
-	groupRe    = regexp.MustCompile(`^[A-Za-z0-9\.\-_]+$`)
-	roleRe     = regexp.MustCompile(`^[A-Za-z0-9\.\-_]+$`)
+	userIDRe  = regexp.MustCompile(`^([^\s:/]+)@([A-Za-z][A-Za-z0-9\.\-_]+)$`)
+	tokenIDRe = regexp.MustCompile(`^(([^\s:/]+)@([A-Za-z][A-Za-z0-9\.\-_]+))!([A-Za-z][A-Za-z0-9\.\-_]+)$`)
+	groupRe   = regexp.MustCompile(`^[A-Za-z0-9\.\-_]+$`)
+	roleRe    = regexp.MustCompile(`^[A-Za-z0-9\.\-_]+$`)
 )
 
 // userEntry is one user: line of user.cfg with its tokens and groups.

@@ -225,13 +225,13 @@ func (a *accessState) hasAny(authid, path string, privs ...string) bool {
 
 // checkVMPerm is check_vm_perm: the pool's path first, when the guest is in
 // one, then the guest's.
-func (a *accessState) checkVMPerm(authid string, vmid int, pool string, any bool, privs ...string) *apiError {
+func (a *accessState) checkVMPerm(authid string, vmid int, pool string, anyPriv bool, privs ...string) *apiError {
 	if pool != "" {
-		if (any && a.hasAny(authid, "/pool/"+pool, privs...)) || (!any && a.has(authid, "/pool/"+pool, privs...)) {
+		if (anyPriv && a.hasAny(authid, "/pool/"+pool, privs...)) || (!anyPriv && a.has(authid, "/pool/"+pool, privs...)) {
 			return nil
 		}
 	}
-	if any {
+	if anyPriv {
 		return a.checkAny(authid, "/vms/"+itoa(vmid), privs...)
 	}
 	return a.check(authid, "/vms/"+itoa(vmid), privs...)

@@ -85,14 +85,14 @@ func simComposeV1Config(t *testing.T, sim *Simulator, vmid int, file string, env
 // with the simulator's. CI installs docker-compose and sets
 // PROXIMITY_REQUIRE_DOCKER_COMPOSE; locally the test skips without it.
 func TestComposeV1AgainstRealDockerCompose(t *testing.T) {
-	real, err := exec.LookPath("docker-compose")
+	compose, err := exec.LookPath("docker-compose")
 	if err != nil {
 		if os.Getenv("PROXIMITY_REQUIRE_DOCKER_COMPOSE") != "" {
 			t.Fatal("docker-compose is required (PROXIMITY_REQUIRE_DOCKER_COMPOSE) but not installed: apt-get install -y docker-compose")
 		}
 		t.Skip("docker-compose (Compose v1, Debian's package) not installed: apt-get install -y docker-compose")
 	}
-	if out, _ := exec.Command(real, "version", "--short").Output(); strings.TrimSpace(string(out)) != "1.29.2" {
+	if out, _ := exec.Command(compose, "version", "--short").Output(); strings.TrimSpace(string(out)) != "1.29.2" {
 		t.Skipf("docker-compose on PATH is %q, not Debian 12's 1.29.2", strings.TrimSpace(string(out)))
 	}
 	sim := startSim(t, Options{})
@@ -102,7 +102,7 @@ func TestComposeV1AgainstRealDockerCompose(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte(tc.file), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(real, "-f", "docker-compose.yml", "config")
+		cmd := exec.Command(compose, "-f", "docker-compose.yml", "config")
 		cmd.Dir = dir
 		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, tc.env...)
 		var stdout, stderr bytes.Buffer
@@ -133,7 +133,7 @@ func TestComposeV1AgainstRealDockerCompose(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"ps", "--format", "json"}} {
 		dir := t.TempDir()
 		_ = os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte("services:\n  web:\n    image: nginx\n"), 0o644)
-		cmd := exec.Command(real, args...)
+		cmd := exec.Command(compose, args...)
 		cmd.Dir = dir
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr

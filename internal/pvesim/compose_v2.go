@@ -83,7 +83,7 @@ func loadComposeV2(ctx context.Context, g *guest, files []string, workDir, name 
 		out := composeServiceSpec{Image: svc.Image, Restart: svc.Restart, ContainerName: svc.ContainerName, Environment: map[string]string{}}
 		for _, p := range svc.Ports {
 			published := 0
-			fmt.Sscan(p.Published, &published)
+			_, _ = fmt.Sscan(p.Published, &published) // not a number: not published
 			if published != 0 && svc.NetworkMode != "host" {
 				out.Ports = append(out.Ports, publishPort{Published: published, Target: int(p.Target), Protocol: p.Protocol})
 			}

@@ -156,7 +156,7 @@ func (s *Simulator) ipProgram(g *guest) shell.Program {
 			}
 			return 0
 		}
-		if len(words) == 0 || !(words[0] == "addr" || words[0] == "a" || words[0] == "address") {
+		if len(words) == 0 || (words[0] != "addr" && words[0] != "a" && words[0] != "address") {
 			fmt.Fprintln(c.Stderr, `Object "`+strings.Join(words, " ")+`" is unknown, try "ip help".`)
 			return 1
 		}

@@ -255,7 +255,7 @@ func (s *Simulator) dockerProgram(g *guest, d *distro) shell.Program {
 func unknownDockerCommand(c *shell.Call, d *distro, cmd string) int {
 	major := 0
 	if d != nil {
-		fmt.Sscanf(d.Docker, "%d", &major)
+		_, _ = fmt.Sscanf(d.Docker, "%d", &major) // no leading number: the old wording
 	}
 	if major >= 28 {
 		fmt.Fprintf(c.Stderr, "docker: unknown command: docker %s\n\nRun 'docker --help' for more information\n", cmd)

@@ -105,7 +105,8 @@ func TestFaultsAreReproducible(t *testing.T) {
 func TestDroppedConnectionAndExecFault(t *testing.T) {
 	sim := startSim(t, Options{Faults: "drop:GET /nodes=1x1"})
 	req := mustRequest(t, sim, http.MethodGet, "/nodes")
-	if _, err := httpClient(t, sim).Do(req); err == nil {
+	if resp, err := httpClient(t, sim).Do(req); err == nil {
+		resp.Body.Close()
 		t.Error("dropped connection answered")
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"start": {"1"}})

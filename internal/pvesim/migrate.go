@@ -68,8 +68,7 @@ func (s *Simulator) migrateGuest(r *request) (any, error) {
 			return abort(perr)
 		}
 		if err := t.sleep(2 * time.Second); err != nil {
-			s.unlockAfter(g, nil)
-			return err
+			return s.unlockAfter(g, err)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -258,7 +258,7 @@ func volumeKeys(cfg map[string]string) []string {
 func (s *Simulator) checkBaseUnused(n *node, volid string) error {
 	st := n.Storages[storageOf(volid)]
 	_, name, _ := strings.Cut(volid, ":")
-	if st == nil || !(strings.HasPrefix(name, "base-") || strings.HasPrefix(name, "basevol-")) {
+	if st == nil || (!strings.HasPrefix(name, "base-") && !strings.HasPrefix(name, "basevol-")) {
 		return nil
 	}
 	for id := range st.Volumes {

@@ -116,7 +116,7 @@ func (s *Simulator) listNetwork(r *request) (any, error) {
 			continue
 		}
 		isBridge := d.Type == "bridge" || d.Type == "OVSBridge"
-		if filter != "" && filter != d.Type && !(isBridge && (filter == "any_bridge" || filter == "any_local_bridge")) {
+		if filter != "" && filter != d.Type && (!isBridge || (filter != "any_bridge" && filter != "any_local_bridge")) {
 			continue
 		}
 		if isBridge && r.authid != "root@pam" && !s.canSeeBridge(r, name) {

@@ -125,7 +125,7 @@ func (s *Simulator) applyAllPending(g *guest) {
 	for k, v := range g.Config {
 		next[k] = v
 	}
-	s.applyPending(g, n, next, p, nil)
+	_ = s.applyPending(g, n, next, p, nil) // errors stay pending: PVE only warns
 	g.Config = next
 	g.Pending = p.section()
 	s.writeGuestConf(g)

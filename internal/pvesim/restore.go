@@ -63,7 +63,7 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	old, exists := s.currentGuest(vmid)
 	sameExists := exists && old.Node == n.Name
 	switch {
-	case exists && !(sameExists && force):
+	case exists && (!sameExists || !force):
 		return nil, fail("CT %d already exists on node '%s'", vmid, old.Node)
 	case sameExists && old.Running:
 		return nil, fail("can't overwrite running container")

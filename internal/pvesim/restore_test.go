@@ -327,7 +327,7 @@ func TestRestorePrivilegedArchivePerRelease(t *testing.T) {
 				t.Errorf("privileged restore by a VM admin: %s, want %s", got, want)
 			}
 			if confFileExists(t, sim, "pve1", 150) != (want == "OK") {
-				t.Errorf("150.conf exists = %v after %s", !(want == "OK"), got)
+				t.Errorf("150.conf exists = %v after %s", want != "OK", got)
 			}
 		})
 	}

@@ -341,12 +341,12 @@ func awkReplacement(repl, match string) string {
 func awkSprintf(format string, args []awkValue, in *awkInterp) string {
 	var b strings.Builder
 	next := 0
-	arg := func() (awkValue, bool) {
+	arg := func() awkValue {
 		if next >= len(args) {
-			return awkValue{kind: 's'}, false
+			return awkValue{kind: 's'}
 		}
 		next++
-		return args[next-1], true
+		return args[next-1]
 	}
 	for i := 0; i < len(format); i++ {
 		ch := format[i]
@@ -361,7 +361,7 @@ func awkSprintf(format string, args []awkValue, in *awkInterp) string {
 		spec := format[i:j]
 		for j < len(format) && (isDigit(format[j]) || format[j] == '*' || format[j] == '.') {
 			if format[j] == '*' {
-				v, _ := arg()
+				v := arg()
 				spec += strconv.Itoa(int(v.toNum()))
 			} else {
 				spec += string(format[j])
@@ -378,31 +378,31 @@ func awkSprintf(format string, args []awkValue, in *awkInterp) string {
 		case '%':
 			b.WriteByte('%')
 		case 'd', 'i':
-			v, _ := arg()
-			b.WriteString(fmt.Sprintf(spec+"d", int64(v.toNum())))
+			v := arg()
+			fmt.Fprintf(&b, spec+"d", int64(v.toNum()))
 		case 'o', 'x', 'X':
-			v, _ := arg()
-			b.WriteString(fmt.Sprintf(spec+string(verb), int64(v.toNum())))
+			v := arg()
+			fmt.Fprintf(&b, spec+string(verb), int64(v.toNum()))
 		case 'u':
-			v, _ := arg()
-			b.WriteString(fmt.Sprintf(spec+"d", uint64(v.toNum())))
+			v := arg()
+			fmt.Fprintf(&b, spec+"d", uint64(v.toNum()))
 		case 'e', 'E', 'f', 'F', 'g', 'G':
-			v, _ := arg()
-			b.WriteString(fmt.Sprintf(spec+string(verb), v.toNum()))
+			v := arg()
+			fmt.Fprintf(&b, spec+string(verb), v.toNum())
 		case 'c':
-			v, _ := arg()
+			v := arg()
 			if v.kind == 'n' {
-				b.WriteString(fmt.Sprintf(spec+"c", rune(int(v.n))))
+				fmt.Fprintf(&b, spec+"c", rune(int(v.n)))
 			} else if s := v.s; s != "" {
-				b.WriteString(fmt.Sprintf(spec+"s", string([]rune(s)[0])))
+				fmt.Fprintf(&b, spec+"s", string([]rune(s)[0]))
 			}
 		case 's':
-			v, _ := arg()
+			v := arg()
 			s := v.s
 			if v.kind == 'n' && in != nil {
 				s = in.numStr(v.n, "CONVFMT")
 			}
-			b.WriteString(fmt.Sprintf(spec+"s", s))
+			fmt.Fprintf(&b, spec+"s", s)
 		default:
 			b.WriteString(format[i-len(spec) : j+1])
 		}

@@ -154,9 +154,10 @@ token:
 				l.pos += 2
 				continue
 			}
-			if c == '[' {
+			switch c {
+			case '[':
 				inBracket = true
-			} else if c == ']' {
+			case ']':
 				inBracket = false
 			}
 			b.WriteByte(c)

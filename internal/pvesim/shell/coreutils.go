@@ -501,7 +501,7 @@ func headProgram(c *Call) int {
 		}
 	}
 	n, files := lineCount(rest)
-	var in io.Reader = c.Stdin
+	in := c.Stdin
 	if len(files) > 0 {
 		if dev, ok := deviceFile(c.Ctx, files[0]); ok {
 			in = dev

@@ -337,7 +337,7 @@ func grepProgram(c *Call) int {
 		}
 	}
 	switch {
-	case errors && !(set['q'] && matchedAny):
+	case errors && (!set['q'] || !matchedAny):
 		return 2
 	case matchedAny:
 		return 0

@@ -43,7 +43,7 @@ func (o *outputWatch) failure() error {
 // say "error writing 'standard output'" (their xwrite_stdout), the others
 // close_stdout's "write error".
 func reportWriteError(stderr io.Writer, name string, err error) int {
-	if err == nil || !(errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG)) {
+	if err == nil || (!errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EFBIG)) {
 		return 0
 	}
 	if name == "head" || name == "tail" {

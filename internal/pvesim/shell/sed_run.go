@@ -79,7 +79,7 @@ func (r *sedRun) selected(c *sedCmd) bool {
 	case r.matchAddr(c.a1):
 		hit = true
 		// A line-number end at or before the start closes the range at once.
-		if !(c.a2.line > 0 && c.a2.line <= r.lineNo) && !(c.a2.last && r.isLast()) {
+		if (c.a2.line <= 0 || c.a2.line > r.lineNo) && (!c.a2.last || !r.isLast()) {
 			c.inRange = true
 		}
 	}

@@ -133,7 +133,7 @@ func (e *Env) runFile(ctx context.Context, file *syntax.File, params []string, s
 	if err == nil {
 		return 0
 	}
-	if status, ok := interp.IsExitStatus(err); ok {
+	if status, ok := errors.AsType[interp.ExitStatus](err); ok {
 		return int(status)
 	}
 	if ctx.Err() != nil {
@@ -163,7 +163,7 @@ func (e *Env) exec(ctx context.Context, args []string) error {
 	if !ok {
 		// Root's shell on a PVE node is bash; say what bash says.
 		fmt.Fprintf(hc.Stderr, "bash: line %d: %s: command not found\n", max(1, hc.Pos.Line()), args[0])
-		return interp.NewExitStatus(127)
+		return interp.ExitStatus(127)
 	}
 	stdin := hc.Stdin
 	if stdin == nil {
@@ -187,7 +187,7 @@ func (e *Env) exec(ctx context.Context, args []string) error {
 		code = reportWriteError(hc.Stderr, name, out.failure())
 	}
 	if code != 0 {
-		return interp.NewExitStatus(uint8(code))
+		return interp.ExitStatus(uint8(code))
 	}
 	return nil
 }
