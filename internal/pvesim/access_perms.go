@@ -225,14 +225,9 @@ func (a *accessState) hasAny(authid, path string, privs ...string) bool {
 
 // checkVMPerm is check_vm_perm: the pool's path first, when the guest is in
 // one, then the guest's.
-func (a *accessState) checkVMPerm(authid string, vmid int, pool string, anyPriv bool, privs ...string) *apiError {
-	if pool != "" {
-		if (anyPriv && a.hasAny(authid, "/pool/"+pool, privs...)) || (!anyPriv && a.has(authid, "/pool/"+pool, privs...)) {
-			return nil
-		}
-	}
-	if anyPriv {
-		return a.checkAny(authid, "/vms/"+itoa(vmid), privs...)
+func (a *accessState) checkVMPerm(authid string, vmid int, pool string, privs ...string) *apiError {
+	if pool != "" && a.has(authid, "/pool/"+pool, privs...) {
+		return nil
 	}
 	return a.check(authid, "/vms/"+itoa(vmid), privs...)
 }

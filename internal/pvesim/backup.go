@@ -200,7 +200,7 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 		raw += int64(len(f.Data))
 	}
 	size := 180*mib + raw/2
-	if s.storageFree(n, o.storage) < size {
+	if s.storageFree(o.storage) < size {
 		return fmt.Errorf("vma_queue_write: write error - No space left on device")
 	}
 	notes := expandNotes(o.notesTemplate, guestName, n.Name, vmid, s.clusterName)

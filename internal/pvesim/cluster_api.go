@@ -32,24 +32,23 @@ func (s *Simulator) getVersion(*request) (any, error) {
 	}, nil
 }
 
-// nodeUsage is what a node's guests take: memory of running guests, disk of all.
-func (s *Simulator) nodeUsage(n *node) (mem int64, cpu float64, disk int64) {
+// nodeUsage is what a node's running guests take: memory and CPU.
+func (s *Simulator) nodeUsage(n *node) (mem int64, cpu float64) {
 	mem = nodeBaseMem
 	for _, g := range s.guests {
 		if g.Node != n.Name {
 			continue
 		}
-		disk += g.diskBytes()
 		if g.Running {
 			mem += g.memoryMB() * mib
 			cpu += 0.01 * float64(g.cores())
 		}
 	}
-	return mem, cpu / float64(n.MaxCPU), disk
+	return mem, cpu / float64(n.MaxCPU)
 }
 
 func (s *Simulator) nodeJSON(n *node) map[string]any {
-	mem, cpu, _ := s.nodeUsage(n)
+	mem, cpu := s.nodeUsage(n)
 	status := "online"
 	if !n.Online {
 		status = "offline"
@@ -88,7 +87,7 @@ func (s *Simulator) nodeStatus(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.nodeByName(r.node())
-	mem, cpu, _ := s.nodeUsage(n)
+	mem, cpu := s.nodeUsage(n)
 	rel := s.rel()
 	memory := map[string]any{"total": n.MaxMem, "used": mem, "free": n.MaxMem - mem}
 	if s.release != release84 {

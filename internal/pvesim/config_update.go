@@ -33,7 +33,7 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 	reverts := splitList(params["revert"])
 	delete(params, "delete")
 	delete(params, "revert")
-	g, _, err := s.unlockedGuest(r)
+	g, err := s.unlockedGuest(r)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (s *Simulator) applyMountPoint(g *guest, n *node, next map[string]string, o
 	}
 	if hadOld {
 		if mp, err := s.parseMountPoint(opt, old); err == nil && mp.kind() == "volume" && !s.volumeInUse(g, next, mp.volume()) {
-			if _, aerr := addUnusedVolume(next, mp.volume()); aerr != nil {
+			if aerr := addUnusedVolume(next, mp.volume()); aerr != nil {
 				return aerr
 			}
 		}

@@ -74,7 +74,7 @@ type tagAccess struct {
 func (dc *datacenterConfig) tagAccess() tagAccess {
 	ta := tagAccess{userAllow: "free"}
 	if v := dc.values["user-tag-access"]; v != "" {
-		props, _ := propertyMap(v)
+		props := propertyMap(v)
 		if a := props["user-allow"]; a != "" {
 			ta.userAllow = a
 		}
@@ -98,7 +98,7 @@ func (dc *datacenterConfig) apiValue(key string) any {
 	v := dc.values[key]
 	switch key {
 	case "tag-style":
-		props, _ := propertyMap(v)
+		props := propertyMap(v)
 		out := map[string]any{}
 		for k, pv := range props {
 			if k == "case-sensitive" {
@@ -111,7 +111,7 @@ func (dc *datacenterConfig) apiValue(key string) any {
 	case "user-tag-access":
 		ta := dc.tagAccess()
 		out := map[string]any{}
-		props, _ := propertyMap(v)
+		props := propertyMap(v)
 		if _, ok := props["user-allow"]; ok {
 			out["user-allow"] = ta.userAllow
 		}
@@ -130,12 +130,12 @@ func (dc *datacenterConfig) apiValue(key string) any {
 }
 
 // propertyMap splits a property string "k=v,k2=v2" of the datacenter config.
-func propertyMap(v string) (map[string]string, error) {
+func propertyMap(v string) map[string]string {
 	out := map[string]string{}
 	for _, part := range strings.Split(v, ",") {
 		if k, val, ok := strings.Cut(part, "="); ok {
 			out[strings.TrimSpace(k)] = strings.TrimSpace(val)
 		}
 	}
-	return out, nil
+	return out
 }

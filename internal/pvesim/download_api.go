@@ -142,7 +142,7 @@ func (s *Simulator) fileStorageFor(n *node, id, content string) (*storage, *apiE
 // left for it. The caller does not hold s.mu.
 func (s *Simulator) addFetchedVolume(st *storage, v *volume) bool {
 	s.mu.Lock()
-	if s.storageFree(nil, st) < v.Size {
+	if s.storageFree(st) < v.Size {
 		s.mu.Unlock()
 		return false
 	}
@@ -164,7 +164,7 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 	existing := st.Volumes[volid]
 	// wget writes until the storage's file system is full; the simulator
 	// counts the bytes against the room left, so an endless body ends too.
-	job.room = s.storageFree(nil, st)
+	job.room = s.storageFree(st)
 	s.mu.Unlock()
 	if existing != nil {
 		if job.algorithm == "" {

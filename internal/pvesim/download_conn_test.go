@@ -70,7 +70,7 @@ func TestDownloadURLEndsWhenTheStorageIsFull(t *testing.T) {
 	sim.mu.Lock()
 	local := sim.nodeByName("pve1").Storages["local"]
 	filler := &volume{VolID: "local:iso/filler.iso", Content: "iso", Format: "iso"}
-	filler.Size = sim.storageFree(nil, local) - mib
+	filler.Size = sim.storageFree(local) - mib
 	local.Volumes[filler.VolID] = filler
 	sim.mu.Unlock()
 

@@ -218,7 +218,7 @@ func (s *Simulator) moveVolume(r *request) (any, error) {
 				return nil
 			}
 		}
-		if _, aerr := addUnusedVolume(g.Config, oldID); aerr != nil {
+		if aerr := addUnusedVolume(g.Config, oldID); aerr != nil {
 			return fmt.Errorf("%s", aerr.Message)
 		}
 		return nil

@@ -318,7 +318,7 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.storageFree(n, n.Storages[storageOf(volume)]) < 0 {
+		if s.storageFree(n.Storages[storageOf(volume)]) < 0 {
 			s.dropGuestLocked(g)
 			return fmt.Errorf("unable to create CT %d - lvcreate 'pve/vm-%d-disk-0' error:   Volume group \"pve\" has insufficient free space (%d extents): %d required.", vmid, vmid, 0, sizeBytes/(4*mib))
 		}
@@ -455,14 +455,14 @@ func (s *Simulator) dropGuestLocked(g *guest) {
 func (s *Simulator) resizeGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, _, err := s.unlockedGuest(r)
+	g, err := s.unlockedGuest(r)
 	if err != nil {
 		return nil, err
 	}
 	disk := r.params["disk"]
 	// resize_vm hands check_ct_modify_config_perm {disk => ...}, which
 	// falls through to VM.Config.Options; then the volume's storage.
-	if aerr := r.acc.checkVMPerm(r.authid, g.VMID, "", false, "VM.Config.Options"); r.authid != "root@pam" && aerr != nil {
+	if aerr := r.acc.checkVMPerm(r.authid, g.VMID, "", "VM.Config.Options"); r.authid != "root@pam" && aerr != nil {
 		return nil, aerr
 	}
 	if aerr := r.acc.check(r.authid, "/storage/"+storageOf(propertyDefault(g.Config[disk])), "Datastore.AllocateSpace"); r.authid != "root@pam" && aerr != nil {

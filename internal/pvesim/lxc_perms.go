@@ -127,7 +127,7 @@ func (s *Simulator) checkCTModifyConfigPerm(a *accessState, authid string, ch ct
 }
 
 func (s *Simulator) checkCTOption(a *accessState, authid string, ch ctConfigChange, opt string, deleting bool) *apiError {
-	vmPerm := func(privs ...string) *apiError { return a.checkVMPerm(authid, ch.vmid, ch.pool, false, privs...) }
+	vmPerm := func(privs ...string) *apiError { return a.checkVMPerm(authid, ch.vmid, ch.pool, privs...) }
 	switch {
 	case opt == "cores" || opt == "cpuunits" || opt == "cpulimit":
 		return vmPerm("VM.Config.CPU")
@@ -169,7 +169,7 @@ func (s *Simulator) checkCTOption(a *accessState, authid string, ch ctConfigChan
 	case opt == "nameserver" || opt == "searchdomain" || opt == "hostname":
 		return vmPerm("VM.Config.Network")
 	case opt == "features":
-		return s.checkFeatures(authid, ch, deleting, vmPerm)
+		return s.checkFeatures(ch, deleting, vmPerm)
 	case opt == "hookscript":
 		return permDenied("changing the hookscript is only allowed for root@pam")
 	case opt == "tags":
@@ -184,7 +184,7 @@ func (s *Simulator) checkCTOption(a *accessState, authid string, ch ctConfigChan
 
 // checkFeatures: on unprivileged containers, only nesting may be changed by
 // anyone but root@pam, and only with VM.Allocate.
-func (s *Simulator) checkFeatures(authid string, ch ctConfigChange, deleting bool, vmPerm func(...string) *apiError) *apiError {
+func (s *Simulator) checkFeatures(ch ctConfigChange, deleting bool, vmPerm func(...string) *apiError) *apiError {
 	if !ch.unprivileged {
 		return permDenied("changing feature flags for privileged container is only allowed for root@pam")
 	}
@@ -606,7 +606,7 @@ func (s *Simulator) checkArchivePerms(r *request, old *guest, cfg map[string]str
 	}
 	if old != nil && old.Config["unprivileged"] == "1" && cfg["unprivileged"] != "1" {
 		// create_vm passes the request's pool to check_vm_perm.
-		return r.acc.checkVMPerm(r.authid, old.VMID, r.params["pool"], false, "VM.Allocate")
+		return r.acc.checkVMPerm(r.authid, old.VMID, r.params["pool"], "VM.Allocate")
 	}
 	return nil
 }

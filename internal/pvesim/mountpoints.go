@@ -146,23 +146,23 @@ func (s *Simulator) volumeInUse(g *guest, cfg map[string]string, volid string) b
 
 // addUnusedVolume is AbstractConfig's add_unused_volume: the lowest free
 // unusedN, no duplicates.
-func addUnusedVolume(cfg map[string]string, volid string) (string, *apiError) {
+func addUnusedVolume(cfg map[string]string, volid string) *apiError {
 	key := ""
 	for i := 255; i >= 0; i-- {
 		k := "unused" + strconv.Itoa(i)
 		if v := cfg[k]; v != "" {
 			if v == volid {
-				return k, nil
+				return nil
 			}
 		} else {
 			key = k
 		}
 	}
 	if key == "" {
-		return "", fail("Too many unused volumes - please delete them first.")
+		return fail("Too many unused volumes - please delete them first.")
 	}
 	cfg[key] = volid
-	return key, nil
+	return nil
 }
 
 // freeVolume frees a volume of the guest's node (delete_mountpoint_volume).

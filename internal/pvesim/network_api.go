@@ -233,7 +233,7 @@ func (s *Simulator) createNetworkLocked(r *request, n *node) (any, error) {
 	d := &netIface{Name: name, Type: params["type"], Options: map[string]string{}}
 	delete(params, "type")
 	applyNetworkParams(d, params)
-	d.finish(cfg)
+	d.finish()
 	cfg.Ifaces[name] = d
 	return nil, s.writeNetwork(n, cfg)
 }

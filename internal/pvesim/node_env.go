@@ -23,7 +23,7 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs["pvesm"] = s.pvesmProgram(n)
 	progs["pveam"] = s.pveamProgram(n)
 	progs["ip"] = s.nodeIPProgram(n)
-	progs["pvesh"] = s.pveshProgram(n)
+	progs["pvesh"] = s.pveshProgram()
 	progs["pveum"] = s.pveumProgram()
 	return &shell.Env{
 		FS:       s.nodeFS(n),

@@ -192,7 +192,7 @@ func parseInterfaces(text string) *netConfig {
 		get(nic).Exists = true
 	}
 	for _, d := range cfg.Ifaces {
-		d.finish(cfg)
+		d.finish()
 	}
 	return cfg
 }
@@ -223,7 +223,7 @@ func (d *netIface) set(key, value string) {
 
 // finish gives an interface its type and defaults, as the end of
 // __read_etc_network_interfaces does.
-func (d *netIface) finish(cfg *netConfig) {
+func (d *netIface) finish() {
 	if len(d.Families) == 0 {
 		d.Families = []string{"inet"}
 	}

@@ -176,7 +176,7 @@ func (s *Simulator) applyPending(g *guest, n *node, next map[string]string, p *p
 		case isIndexedKey(opt, "mp"):
 			delete(next, opt)
 			if mp, err := s.parseMountPoint(opt, old); err == nil && mp.kind() == "volume" && !s.volumeInUse(g, next, mp.volume()) {
-				if _, aerr := addUnusedVolume(next, mp.volume()); aerr != nil {
+				if aerr := addUnusedVolume(next, mp.volume()); aerr != nil {
 					return aerr
 				}
 			}

@@ -45,20 +45,20 @@ func (s *Simulator) powerOff(g *guest) {
 }
 
 // unlockedGuest finds an unlocked guest for an action (skiplock=1 skips the lock check).
-func (s *Simulator) unlockedGuest(r *request) (*guest, *node, *apiError) {
+func (s *Simulator) unlockedGuest(r *request) (*guest, *apiError) {
 	g, err := s.guestOn(r.node(), r.vmid())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if r.bool("skiplock") && r.authid != "root@pam" {
-		return nil, nil, paramFail("skiplock", "Only root may use this option.")
+		return nil, paramFail("skiplock", "Only root may use this option.")
 	}
 	if !r.bool("skiplock") {
 		if err := checkUnlocked(g); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return g, s.nodeByName(g.Node), nil
+	return g, nil
 }
 
 // powerTask is the shape of start, stop and reboot: find the guest, check

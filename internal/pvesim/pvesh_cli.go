@@ -13,7 +13,7 @@ import (
 // UPID printed after), and the result is printed by CLIFormatter
 // print_api_result in --output-format text (default), json, json-pretty or
 // yaml. ls lists a path's children.
-func (s *Simulator) pveshProgram(n *node) shell.Program {
+func (s *Simulator) pveshProgram() shell.Program {
 	methods := map[string]string{"get": "GET", "create": "POST", "set": "PUT", "delete": "DELETE"}
 	return func(c *shell.Call) int {
 		if len(c.Args) < 2 {

@@ -24,7 +24,7 @@ func (s *Simulator) reassignVolume(r *request) (any, error) {
 		targetKey = key
 	}
 	if r.authid != "root@pam" {
-		if aerr := r.acc.checkVMPerm(r.authid, targetID, "", false, "VM.Config.Disk"); aerr != nil {
+		if aerr := r.acc.checkVMPerm(r.authid, targetID, "", "VM.Config.Disk"); aerr != nil {
 			return nil, aerr
 		}
 	}

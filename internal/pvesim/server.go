@@ -88,9 +88,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			hangUp(w)
 			return
 		}
-		if s.applyFault(w, hr, fault, vars) {
-			return
-		}
+		s.applyFault(w, hr, fault, vars)
+		return
 	}
 	s.serveRequest(w, hr, rel, segments, route, vars)
 }
@@ -348,14 +347,12 @@ func (s *Simulator) writeError(w http.ResponseWriter, hr *http.Request, e *apiEr
 	_ = hr
 }
 
-// applyFault answers with an injected fault; it reports false when the rule
-// does not end the request.
-func (s *Simulator) applyFault(w http.ResponseWriter, hr *http.Request, r *faultRule, vars map[string]string) bool {
+// applyFault answers with an injected fault, which ends the request.
+func (s *Simulator) applyFault(w http.ResponseWriter, hr *http.Request, r *faultRule, vars map[string]string) {
 	msg := r.Message
 	switch r.Kind {
 	case faultDrop:
 		hangUp(w)
-		return true
 	case faultStatus595:
 		if msg == "" {
 			msg = "Connection refused"
@@ -383,5 +380,4 @@ func (s *Simulator) applyFault(w http.ResponseWriter, hr *http.Request, r *fault
 		}
 		s.writeError(w, hr, fail("%s", msg))
 	}
-	return true
 }

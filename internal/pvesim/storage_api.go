@@ -18,7 +18,7 @@ func sortedStorages(n *node) []*storage {
 	return out
 }
 
-func (s *Simulator) storageUsed(n *node, st *storage) int64 {
+func (s *Simulator) storageUsed(st *storage) int64 {
 	var used int64
 	for _, v := range st.Volumes {
 		used += v.Size
@@ -29,11 +29,11 @@ func (s *Simulator) storageUsed(n *node, st *storage) int64 {
 	return used
 }
 
-func (s *Simulator) storageFree(n *node, st *storage) int64 {
+func (s *Simulator) storageFree(st *storage) int64 {
 	if st == nil {
 		return 0
 	}
-	return st.Total - s.storageUsed(n, st)
+	return st.Total - s.storageUsed(st)
 }
 
 // nodeStorage finds the storage of a request's path on its node, with the
@@ -104,7 +104,7 @@ func (s *Simulator) storageInfoOf(n *node, sec *storageDef) storageInfo {
 		return info
 	}
 	info.Enabled, info.Active = 1, 1
-	info.Used = s.storageUsed(n, st)
+	info.Used = s.storageUsed(st)
 	info.Total, info.Avail = st.Total, st.Total-info.Used
 	return info
 }

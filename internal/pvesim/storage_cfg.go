@@ -118,6 +118,8 @@ func decodeNodes(value string) string {
 // checkStorageValue follows check_value and decode_value (SectionConfig.pm,
 // Plugin.pm): the option must belong to the type, and the value is brought
 // into its printed form.
+//
+//nolint:unparam // the warnings are decode_value's (unsupported content types dropped); no caller prints them yet
 func checkStorageValue(p *storagePlugin, key, value string, present bool) (string, []string, error) {
 	if _, ok := p.options[key]; !ok {
 		return "", nil, fmt.Errorf("unexpected property '%s'", key)

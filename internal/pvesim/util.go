@@ -82,6 +82,8 @@ func base64URL(b []byte) string {
 }
 
 // removeProperty drops key=... from a property string.
+//
+//nolint:unparam // a property-string helper beside propertyValue; only hwaddr is dropped today
 func removeProperty(s, key string) string {
 	var kept []string
 	for _, part := range strings.Split(s, ",") {
