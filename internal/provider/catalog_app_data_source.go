@@ -124,7 +124,8 @@ func (d *catalogAppDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	id := cfg.ID.ValueString()
 	app, err := d.data.apps.CatalogApp(id)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Unknown catalog app", unknownAppDetail(err)+" The proximity_catalog data source lists every app.")
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Unknown catalog app",
+			unknownAppDetail(err)+" The proximity_catalog data source lists every app.")
 		return
 	}
 	state, diags := catalogAppState(ctx, app)
