@@ -81,7 +81,11 @@ func (d *Service) installRuntime(ctx context.Context, node string, vmid int) ([]
 	steps := [][]string{{"apt-get", "update"}, {"apt-get", "install", "-y", "docker.io", "docker-compose"}}
 	compose := []string{"docker-compose"}
 	if strings.Contains(osRelease, "ID=alpine") {
-		steps = [][]string{{"apk", "add", "--no-cache", "docker", "docker-cli-compose"}, {"rc-update", "add", "docker", "default"}, {"service", "docker", "start"}}
+		steps = [][]string{
+			{"apk", "add", "--no-cache", "docker", "docker-cli-compose"},
+			{"rc-update", "add", "docker", "default"},
+			{"service", "docker", "start"},
+		}
 		compose = []string{"docker", "compose"}
 	}
 	for _, argv := range steps {
@@ -99,7 +103,8 @@ func (d *Service) pushFile(ctx context.Context, node string, vmid int, dir, name
 		return err
 	}
 	tmp := fmt.Sprintf("/tmp/proximity-%d-%s", vmid, name)
-	script := "cat > " + Quote(tmp) + " && " + Command("pct", "push", strconv.Itoa(vmid), tmp, dir+"/"+name, "--perms", "0600") + "; status=$?; rm -f " + Quote(tmp) + "; exit $status"
+	script := "cat > " + Quote(tmp) + " && " + Command("pct", "push", strconv.Itoa(vmid), tmp, dir+"/"+name, "--perms", "0600") +
+		"; status=$?; rm -f " + Quote(tmp) + "; exit $status"
 	return retryCommand(ctx, func() error {
 		res, err := d.Nodes.Run(ctx, node, script, strings.NewReader(string(content)))
 		if err != nil {

@@ -28,7 +28,8 @@ const (
 // yet.
 func ownTags(userTags []string, catalogID, identity string, publicPort, internalPort int, deploying bool) pveclient.Tags {
 	out := append(pveclient.Tags{}, userTags...)
-	out = append(out, TagProximity, TagApp+catalogID, allocstore.PublicTagPrefix+strconv.Itoa(publicPort), allocstore.InternalTagPrefix+strconv.Itoa(internalPort))
+	out = append(out, TagProximity, TagApp+catalogID,
+		allocstore.PublicTagPrefix+strconv.Itoa(publicPort), allocstore.InternalTagPrefix+strconv.Itoa(internalPort))
 	if identity != "" {
 		out = append(out, TagID+identity)
 	}

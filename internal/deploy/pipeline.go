@@ -143,7 +143,8 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 	}()
 
 	if !d.Claims.claim(spec.Hostname) {
-		return app, fmt.Errorf("another application of this configuration also has the hostname %q; hostnames name applications, give each its own", spec.Hostname)
+		return app, fmt.Errorf("another application of this configuration also has the hostname %q; "+
+			"hostnames name applications, give each its own", spec.Hostname)
 	}
 	var guests []pveclient.ClusterGuest
 	if err := log.run(ctx, "look for an unfinished deployment", func() (string, error) {
@@ -152,7 +153,8 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 			return "", err
 		}
 		if g := appNamed(guests, spec.Hostname); g != nil {
-			return "", fmt.Errorf("the hostname %q is already the application %s of CT %d on %s; hostnames name applications: choose another, or import that one (terraform import ... %s/%d)",
+			return "", fmt.Errorf("the hostname %q is already the application %s of CT %d on %s; "+
+				"hostnames name applications: choose another, or import that one (terraform import ... %s/%d)",
 				spec.Hostname, strings.TrimPrefix(tagWithPrefix(g.Tags, TagApp), TagApp), g.VMID, g.Node, g.Node, g.VMID)
 		}
 		if g := unfinished(guests, spec, entry); g != nil {
@@ -161,7 +163,8 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 				return "", fmt.Errorf("checking CT %d, which looks like an unfinished deployment, against the allocation table: %w", g.VMID, err)
 			}
 			if !proven {
-				tflog.Warn(ctx, "a container that looks like an unfinished deployment is left alone", map[string]any{"vmid": g.VMID, "node": g.Node, "reason": why})
+				tflog.Warn(ctx, "a container that looks like an unfinished deployment is left alone",
+					map[string]any{"vmid": g.VMID, "node": g.Node, "reason": why})
 				return fmt.Sprintf("CT %d on %s looks like one but %s: left alone", g.VMID, g.Node, why), nil
 			}
 			app.VMID, app.Node, app.Template, app.Storage = g.VMID, g.Node, spec.Template, spec.Storage
@@ -313,7 +316,8 @@ func (d *Service) resume(ctx context.Context, spec Spec, entry *catalog.App, com
 		if spec.PortAllocationID != "" {
 			a, ok, err := d.Ports.Get(ctx, spec.PortAllocationID)
 			if err == nil && (!ok || a.PublicPort != app.PublicPort || a.InternalPort != app.InternalPort) {
-				err = fmt.Errorf("CT %d records ports %d and %d, which are not those of port allocation %s", app.VMID, app.PublicPort, app.InternalPort, spec.PortAllocationID)
+				err = fmt.Errorf("CT %d records ports %d and %d, which are not those of port allocation %s",
+					app.VMID, app.PublicPort, app.InternalPort, spec.PortAllocationID)
 			}
 			return msg + " from " + spec.PortAllocationID, err
 		}

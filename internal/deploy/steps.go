@@ -31,6 +31,7 @@ func (l *stepLog) run(ctx context.Context, name string, fn func() (string, error
 		s.Status, s.Message = "failed", err.Error()
 	}
 	l.steps = append(l.steps, s)
-	tflog.Info(ctx, "deployment step finished", map[string]any{"step": name, "status": s.Status, "message": s.Message, "duration_ms": s.Duration.Milliseconds()})
+	tflog.Info(ctx, "deployment step finished",
+		map[string]any{"step": name, "status": s.Status, "message": s.Message, "duration_ms": s.Duration.Milliseconds()})
 	return err
 }
