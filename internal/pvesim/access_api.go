@@ -269,10 +269,12 @@ func (s *Simulator) updateACL(r *request) (any, error) {
 				for p := range c.Roles[role] {
 					ownPropagates, held := own[p]
 					if !held {
-						return fmt.Errorf("400 Parameter verification failed.\nrole: Cannot %s role '%s' - requires 'Permissions.Modify' or superset of privileges.", verb, role)
+						return fmt.Errorf("400 Parameter verification failed.\nrole: Cannot %s role '%s' - requires 'Permissions.Modify' or superset of privileges.",
+							verb, role)
 					}
 					if propagate && !ownPropagates && !deleting {
-						return fmt.Errorf("400 Parameter verification failed.\nrole: Cannot %s role '%s' with propagation - requires 'Permissions.Modify' or propagated superset of privileges.", verb, role)
+						return fmt.Errorf("400 Parameter verification failed.\nrole: Cannot %s role '%s' with propagation - requires 'Permissions.Modify' or "+
+							"propagated superset of privileges.", verb, role)
 					}
 				}
 				if role == "NoAccess" {

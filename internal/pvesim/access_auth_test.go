@@ -59,7 +59,8 @@ func TestPrivsepTokenHoldsTheIntersection(t *testing.T) {
 	pveum(t, sim, "acl modify /vms --users ci@pve --roles PVEVMUser")
 	sep := newToken(t, sim, "ci@pve", "sep", "")
 	// Without an ACL of its own a privsep token holds nothing.
-	if r := callAs(t, sim, sep, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/vms/100, VM.Audit)" {
+	if r := callAs(t, sim, sep, http.MethodGet, "/nodes/pve1/lxc/100/status/current", nil); r.Status != http.StatusForbidden ||
+		r.Reason != "Permission check failed (/vms/100, VM.Audit)" {
 		t.Errorf("bare privsep token: %d %s", r.Status, r.Reason)
 	}
 	// Administrator for the token is cut down to the user's PVEVMUser.
@@ -153,12 +154,15 @@ func TestPasswordLoginOfPVEUsersAndTickets(t *testing.T) {
 	}
 	ticket := mustString(t, mustMap(t, data(r))["ticket"])
 	byTicket := func(req *http.Request) { req.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: ticket}) }
-	if r := callWith(t, sim, http.MethodGet, "/nodes/pve1/status", nil, byTicket); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/nodes/pve1, Sys.Audit)" {
+	if r := callWith(t, sim, http.MethodGet, "/nodes/pve1/status", nil, byTicket); r.Status != http.StatusForbidden ||
+		r.Reason != "Permission check failed (/nodes/pve1, Sys.Audit)" {
 		t.Errorf("ticket of a PVEVMUser on node status: %d %s", r.Status, r.Reason)
 	}
 	// A token is never root@pam: root-only routes refuse root's token
 	// and a route without token access refuses every token.
-	if r := call(t, sim, http.MethodPut, "/access/password", url.Values{"userid": {"alice@pve"}, "password": {"another one"}}); r.Status != http.StatusForbidden || !strings.HasPrefix(r.Reason, "Permission check failed (URI '/access/password' not available with API token") {
+	if r := call(t, sim, http.MethodPut, "/access/password",
+		url.Values{"userid": {"alice@pve"}, "password": {"another one"}}); r.Status != http.StatusForbidden ||
+		!strings.HasPrefix(r.Reason, "Permission check failed (URI '/access/password' not available with API token") {
 		t.Errorf("password change by token: %d %s", r.Status, r.Reason)
 	}
 	var shadow bytes.Buffer
@@ -193,7 +197,8 @@ func TestTasksAreSeenByTheirOwnersAndAuditors(t *testing.T) {
 			rootTask = mustString(t, tk["upid"])
 		}
 	}
-	if r := callAs(t, sim, user, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(rootTask)+"/status", nil); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/nodes/pve1, Sys.Audit)" {
+	if r := callAs(t, sim, user, http.MethodGet, "/nodes/pve1/tasks/"+url.PathEscape(rootTask)+"/status", nil); r.Status != http.StatusForbidden ||
+		r.Reason != "Permission check failed (/nodes/pve1, Sys.Audit)" {
 		t.Errorf("another's task status: %d %s", r.Status, r.Reason)
 	}
 	admin := sim.Info().PVEAdminAPIToken
@@ -216,7 +221,8 @@ func TestTagRulesOfDatacenterCfg(t *testing.T) {
 		}
 	}
 	// PVEAdmin lacks Sys.Modify, so it cannot set cluster options.
-	if r := callAs(t, sim, admin, http.MethodPut, "/cluster/options", url.Values{"keyboard": {"de"}}); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/, Sys.Modify)" {
+	if r := callAs(t, sim, admin, http.MethodPut, "/cluster/options", url.Values{"keyboard": {"de"}}); r.Status != http.StatusForbidden ||
+		r.Reason != "Permission check failed (/, Sys.Modify)" {
 		t.Errorf("PVEAdmin sets cluster options: %d %s", r.Status, r.Reason)
 	}
 	if r := setTags(admin, "px-pub-8100"); r.Status != http.StatusOK {
@@ -226,7 +232,8 @@ func TestTagRulesOfDatacenterCfg(t *testing.T) {
 	if r := setTags(admin, "px-pub-8100;existing-tag"); r.Status != http.StatusOK {
 		t.Errorf("existing: an existing tag: %d %s", r.Status, r.Reason)
 	}
-	if r := setTags(admin, "px-pub-8100;existing-tag;px-int-9100"); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/, Sys.Modify for modifying tag 'px-int-9100')" {
+	if r := setTags(admin, "px-pub-8100;existing-tag;px-int-9100"); r.Status != http.StatusForbidden ||
+		r.Reason != "Permission check failed (/, Sys.Modify for modifying tag 'px-int-9100')" {
 		t.Errorf("existing: a new tag: %d %s", r.Status, r.Reason)
 	}
 	setOptions(url.Values{"user-tag-access": {"user-allow=list,user-allow-list=px-int-9100;proximity"}})
@@ -234,11 +241,13 @@ func TestTagRulesOfDatacenterCfg(t *testing.T) {
 		t.Errorf("list: a listed tag: %d %s", r.Status, r.Reason)
 	}
 	setOptions(url.Values{"user-tag-access": {"user-allow=none"}})
-	if r := setTags(admin, "px-pub-8100;existing-tag"); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/, Sys.Modify for modifying tag 'px-int-9100')" {
+	if r := setTags(admin, "px-pub-8100;existing-tag"); r.Status != http.StatusForbidden ||
+		r.Reason != "Permission check failed (/, Sys.Modify for modifying tag 'px-int-9100')" {
 		t.Errorf("none: removing a tag: %d %s", r.Status, r.Reason)
 	}
 	setOptions(url.Values{"delete": {"user-tag-access"}, "registered-tags": {"proximity;px-deploying"}})
-	if r := setTags(admin, "px-pub-8100;existing-tag;px-int-9100;px-deploying"); r.Status != http.StatusForbidden || r.Reason != "Permission check failed (/, Sys.Modify for modifying tag 'px-deploying')" {
+	if r := setTags(admin, "px-pub-8100;existing-tag;px-int-9100;px-deploying"); r.Status != http.StatusForbidden ||
+		r.Reason != "Permission check failed (/, Sys.Modify for modifying tag 'px-deploying')" {
 		t.Errorf("registered tag: %d %s", r.Status, r.Reason)
 	}
 	// root@pam's token holds Sys.Modify through root's privileges.

@@ -78,7 +78,8 @@ type userConfig struct {
 }
 
 func newACLNode() *aclNode {
-	return &aclNode{Users: map[string]map[string]bool{}, Groups: map[string]map[string]bool{}, Tokens: map[string]map[string]bool{}, Children: map[string]*aclNode{}}
+	return &aclNode{Users: map[string]map[string]bool{}, Groups: map[string]map[string]bool{}, Tokens: map[string]map[string]bool{},
+		Children: map[string]*aclNode{}}
 }
 
 // forceDefaults is userconfig_force_defaults: the built-in roles, root@pam
@@ -151,7 +152,8 @@ var aclPathRe = regexp.MustCompile(`^(/` +
 	`|/nodes|/nodes/[[:alnum:]\.\-\_]+` +
 	`|/pool|/pool/[A-Za-z0-9\.\-_]+(?:/[A-Za-z0-9\.\-_]+){0,2}` +
 	`|/sdn|/sdn/controllers|/sdn/controllers/[[:alnum:]\_\-]+|/sdn/dns|/sdn/dns/[[:alnum:]]+|/sdn/ipams|/sdn/ipams/[[:alnum:]]+` +
-	`|/sdn/zones|/sdn/zones/[[:alnum:]\.\-\_]+|/sdn/zones/[[:alnum:]\.\-\_]+/[[:alnum:]\.\-\_]+|/sdn/zones/[[:alnum:]\.\-\_]+/[[:alnum:]\.\-\_]+/[1-9][0-9]{0,3}` +
+	`|/sdn/zones|/sdn/zones/[[:alnum:]\.\-\_]+|/sdn/zones/[[:alnum:]\.\-\_]+/[[:alnum:]\.\-\_]+` +
+	`|/sdn/zones/[[:alnum:]\.\-\_]+/[[:alnum:]\.\-\_]+/[1-9][0-9]{0,3}` +
 	`|/storage|/storage/[[:alnum:]\.\-\_]+` +
 	`|/vms|/vms/[1-9][0-9]{2,}` +
 	`|/mapping|/mapping/[[:alnum:]\.\-\_]+|/mapping/[[:alnum:]\.\-\_]+/[[:alnum:]\.\-\_]+)$`)

@@ -16,7 +16,8 @@ func TestAccessRoutesWithGoProxmox(t *testing.T) {
 	if err := c.NewGroup(ctx, "deployers", "CI"); err != nil {
 		t.Fatalf("NewGroup: %v", err)
 	}
-	if err := c.NewUser(ctx, &proxmox.NewUser{UserID: "bot@pve", Enable: true, Groups: []string{"deployers"}, Comment: "ci: bot", Password: "long enough"}); err != nil {
+	if err := c.NewUser(ctx, &proxmox.NewUser{UserID: "bot@pve", Enable: true, Groups: []string{"deployers"}, Comment: "ci: bot",
+		Password: "long enough"}); err != nil {
 		t.Fatalf("NewUser: %v", err)
 	}
 	if err := c.NewRole(ctx, "AppDeployer", "VM.Allocate,VM.Audit,Datastore.AllocateSpace"); err != nil {
@@ -28,7 +29,8 @@ func TestAccessRoutesWithGoProxmox(t *testing.T) {
 	if err := c.UpdateACL(ctx, proxmox.ACLOptions{Path: "/vms", Roles: "AppDeployer", Groups: "deployers", Propagate: true}); err != nil {
 		t.Fatalf("UpdateACL: %v", err)
 	}
-	if err := c.UpdateACL(ctx, proxmox.ACLOptions{Path: "/nowhere", Roles: "AppDeployer", Users: "bot@pve", Propagate: true}); err == nil || !strings.Contains(err.Error(), "400") {
+	if err := c.UpdateACL(ctx, proxmox.ACLOptions{Path: "/nowhere", Roles: "AppDeployer", Users: "bot@pve", Propagate: true}); err == nil ||
+		!strings.Contains(err.Error(), "400") {
 		t.Errorf("an invalid ACL path: %v", err)
 	}
 	user, err := c.User(ctx, "bot@pve")

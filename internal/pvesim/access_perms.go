@@ -236,7 +236,8 @@ func (a *accessState) checkVMPerm(authid string, vmid int, pool string, privs ..
 // path, every path an ACL names and every path a pool names, leaving out
 // paths without any.
 func (a *accessState) effective(authid string) map[string]privSet {
-	paths := map[string]bool{"/": true, "/access": true, "/access/groups": true, "/nodes": true, "/pool": true, "/sdn": true, "/storage": true, "/vms": true}
+	paths := map[string]bool{"/": true, "/access": true, "/access/groups": true, "/nodes": true, "/pool": true, "/sdn": true, "/storage": true,
+		"/vms": true}
 	a.cfg.walkACL("/", a.cfg.ACL, func(path string, _ *aclNode) { paths[path] = true })
 	for _, pool := range a.cfg.Pools {
 		for vmid := range pool.VMs {

@@ -16,7 +16,9 @@ func TestPveumErrorsAsPVEPrintsThem(t *testing.T) {
 	pveum(t, sim, "user add exists@pve")
 	cases := []struct{ cmd, stderr string }{
 		{"user add exists@pve", "create user failed: user 'exists@pve' already exists\n"},
-		{"user add nobody", "400 Parameter verification failed.\nuserid: invalid format - value 'nobody' does not look like a valid user name\n\npveum user add <userid> [OPTIONS]\n"},
+		{"user add nobody",
+			"400 Parameter verification failed.\nuserid: invalid format - value 'nobody' does not look like a valid user name\n\n" +
+				"pveum user add <userid> [OPTIONS]\n"},
 		{"user add ab", "userid: invalid format - user name 'ab' is too short\n"},
 		{"user add new@pve --groups ghosts", "create user failed: no such group 'ghosts'\n"},
 		{"user modify ghost@pve --comment x", "update user failed: no such user ('ghost@pve')\n"},
@@ -61,7 +63,8 @@ func TestPveumBothSpellingsAndListings(t *testing.T) {
 	pveum(t, sim, "acldel /storage/local -user kim@pve -role PVEAuditor")
 	want := "acl:1:/storage/local:kim@pve:PVEDatastoreUser:\nacl:0:/vms:@ops:Starter:\n"
 	cfg, _ := sim.cfs.ReadFile(userCfgPath)
-	if !strings.Contains(string(cfg), "group:ops:kim@pve:night shift:\n") || !strings.Contains(string(cfg), "role:Starter:VM.Audit,VM.PowerMgmt:\n") || !strings.HasSuffix(string(cfg), "acl:1:/:terraform@pve:PVEAdmin:\n"+want) {
+	if !strings.Contains(string(cfg), "group:ops:kim@pve:night shift:\n") || !strings.Contains(string(cfg), "role:Starter:VM.Audit,VM.PowerMgmt:\n") ||
+		!strings.HasSuffix(string(cfg), "acl:1:/:terraform@pve:PVEAdmin:\n"+want) {
 		t.Errorf("user.cfg:\n%s", cfg)
 	}
 	list := pveum(t, sim, "acl list --output-format json")

@@ -18,11 +18,12 @@ type roleOutcome struct {
 var (
 	ok200     = roleOutcome{http.StatusOK, "OK"}
 	denied    = roleOutcome{http.StatusForbidden, "Permission check failed"}
-	anyConfig = roleOutcome{http.StatusForbidden, "Permission check failed (/vms/100, VM.Config.Disk|VM.Config.CPU|VM.Config.Memory|VM.Config.Network|VM.Config.Options)"}
-	noLocal   = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local, Datastore.AllocateSpace)"}
-	noLVM     = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local-lvm, Datastore.AllocateSpace)"}
-	noPower   = roleOutcome{http.StatusForbidden, "Permission check failed (/vms/100, VM.PowerMgmt)"}
-	noTmpl    = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local, Datastore.AllocateTemplate)"}
+	anyConfig = roleOutcome{http.StatusForbidden,
+		"Permission check failed (/vms/100, VM.Config.Disk|VM.Config.CPU|VM.Config.Memory|VM.Config.Network|VM.Config.Options)"}
+	noLocal = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local, Datastore.AllocateSpace)"}
+	noLVM   = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local-lvm, Datastore.AllocateSpace)"}
+	noPower = roleOutcome{http.StatusForbidden, "Permission check failed (/vms/100, VM.PowerMgmt)"}
+	noTmpl  = roleOutcome{http.StatusForbidden, "Permission check failed (/storage/local, Datastore.AllocateTemplate)"}
 )
 
 func noAllocate(vmid int) roleOutcome {
@@ -75,17 +76,22 @@ func TestEachRoleOnEachContainerOperation(t *testing.T) {
 		role string
 		want map[string]roleOutcome
 	}{
-		{"Administrator", map[string]roleOutcome{"create": ok200, "config": ok200, "tags": ok200, "power": ok200, "backup": ok200, "restore": ok200, "download": ok200, "delete": ok200}},
-		{"PVEAdmin", map[string]roleOutcome{"create": ok200, "config": ok200, "tags": ok200, "power": ok200, "backup": ok200, "restore": ok200, "download": ok200, "delete": ok200}},
+		{"Administrator", map[string]roleOutcome{"create": ok200, "config": ok200, "tags": ok200, "power": ok200, "backup": ok200, "restore": ok200,
+			"download": ok200, "delete": ok200}},
+		{"PVEAdmin", map[string]roleOutcome{"create": ok200, "config": ok200, "tags": ok200, "power": ok200, "backup": ok200, "restore": ok200,
+			"download": ok200, "delete": ok200}},
 		{"PVEVMAdmin", map[string]roleOutcome{
 			"create": {http.StatusForbidden, "Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)"},
 			"config": ok200, "tags": ok200, "power": ok200, "backup": noLocal, "restore": noLVM, "download": noTmpl, "delete": ok200}},
-		{"PVEVMUser", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": ok200, "backup": noLocal, "restore": noLVM, "download": noTmpl}},
+		{"PVEVMUser", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": ok200, "backup": noLocal, "restore": noLVM,
+			"download": noTmpl}},
 		{"PVEDatastoreUser", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower,
 			// The storage check passes; the guest is checked in the worker.
 			"backup": {http.StatusOK, "Permission check failed (/vms/100, VM.Backup)"}, "restore": denied, "download": noTmpl}},
-		{"PVEAuditor", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower, "backup": noLocal, "restore": denied, "download": noTmpl}},
-		{"NoAccess", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower, "backup": noLocal, "restore": denied, "download": noTmpl}},
+		{"PVEAuditor", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower, "backup": noLocal,
+			"restore": denied, "download": noTmpl}},
+		{"NoAccess", map[string]roleOutcome{"create": denied, "config": anyConfig, "tags": anyConfig, "power": noPower, "backup": noLocal,
+			"restore": denied, "download": noTmpl}},
 	}
 	for i, rc := range roles {
 		token := tokenFor(t, sim, fmt.Sprintf("r%d@pve", i), rc.role)
@@ -141,7 +147,8 @@ func TestFeatureFlagsAreRootsAlone(t *testing.T) {
 	}
 	privileged := create(151, "nesting=1")
 	privileged.Del("unprivileged")
-	if r := callAs(t, sim, sim.Info().PVEAdminAPIToken, http.MethodPost, "/nodes/pve1/lxc", privileged); r.Reason != "Permission check failed (changing feature flags for privileged container is only allowed for root@pam)" {
+	if r := callAs(t, sim, sim.Info().PVEAdminAPIToken, http.MethodPost, "/nodes/pve1/lxc",
+		privileged); r.Reason != "Permission check failed (changing feature flags for privileged container is only allowed for root@pam)" {
 		t.Errorf("privileged container: %d %s", r.Status, r.Reason)
 	}
 	login := call(t, sim, http.MethodPost, "/access/ticket", url.Values{"username": {"root@pam"}, "password": {sim.Info().Password}})
@@ -158,7 +165,8 @@ func TestFeatureFlagsAreRootsAlone(t *testing.T) {
 	// Changing the flags of an existing container: nesting alone is fine
 	// for PVEAdmin, keyctl is not; over SSH, pct runs as root@pam.
 	admin := sim.Info().PVEAdminAPIToken
-	if r := callAs(t, sim, admin, http.MethodPut, "/nodes/pve1/lxc/152/config", url.Values{"features": {"nesting=0,keyctl=1"}}); r.Status != http.StatusOK {
+	if r := callAs(t, sim, admin, http.MethodPut, "/nodes/pve1/lxc/152/config",
+		url.Values{"features": {"nesting=0,keyctl=1"}}); r.Status != http.StatusOK {
 		t.Errorf("nesting only change: %d %s", r.Status, r.Reason)
 	}
 	if r := callAs(t, sim, admin, http.MethodPut, "/nodes/pve1/lxc/152/config", url.Values{"features": {"nesting=0"}}); r.Reason != rootOnly {
@@ -211,11 +219,13 @@ func TestReviewFindings(t *testing.T) {
 	pveum(t, sim, "aclmod / -user vm@pve -role PVEVMAdmin")
 	pveum(t, sim, "aclmod /storage -user vm@pve -role PVEDatastoreUser")
 	vmAdmin := newToken(t, sim, "vm@pve", "tk", "--privsep 0")
-	r = callAs(t, sim, vmAdmin, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {archive}, "restore": {"1"}, "storage": {"local-lvm"}})
+	r = callAs(t, sim, vmAdmin, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"150"}, "ostemplate": {archive}, "restore": {"1"}, "storage": {"local-lvm"}})
 	if r.Status != http.StatusOK {
 		t.Fatalf("restore: %d %s", r.Status, r.Reason)
 	}
-	if got := waitTask(t, sim, mustString(t, data(r))); got != "unable to restore CT 150 - Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)" {
+	if got := waitTask(t, sim,
+		mustString(t, data(r))); got != "unable to restore CT 150 - Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)" {
 		t.Errorf("restore of an archive with a bridge, without SDN.Use: %s", got)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/150/config", nil); r.Status == http.StatusOK {

@@ -87,7 +87,8 @@ func (s *Simulator) changeShadow(change func(shadow map[string]string)) {
 
 // changeMapFile is a read-modify-write of one of the private files (mode
 // 0600, root's alone on a node) under that file's lock.
-func (s *Simulator) changeMapFile(mu *sync.Mutex, path string, parse func(string) map[string]string, format func(map[string]string) string, change func(map[string]string)) {
+func (s *Simulator) changeMapFile(mu *sync.Mutex, path string, parse func(string) map[string]string, format func(map[string]string) string,
+	change func(map[string]string)) {
 	mu.Lock()
 	defer mu.Unlock()
 	raw, _ := s.cfs.ReadFile(path)

@@ -53,27 +53,33 @@ func TestBuiltinRolesAsCreateRolesMakesThem(t *testing.T) {
 	// PVEAdmin: everything of the admin, user and audit groups, but none of
 	// the root-only privileges, Permissions.Modify or Mapping.Modify.
 	admin := roles84.special["PVEAdmin"]
-	for _, p := range []string{"Sys.Modify", "Sys.PowerMgmt", "Sys.Incoming", "Sys.AccessNetwork", "Realm.Allocate", "Permissions.Modify", "Mapping.Modify"} {
+	for _, p := range []string{"Sys.Modify", "Sys.PowerMgmt", "Sys.Incoming", "Sys.AccessNetwork", "Realm.Allocate", "Permissions.Modify",
+		"Mapping.Modify"} {
 		if admin[p] {
 			t.Errorf("PVEAdmin holds %s", p)
 		}
 	}
-	for _, p := range []string{"VM.Allocate", "VM.Config.Options", "VM.PowerMgmt", "VM.Backup", "VM.Audit", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Audit", "Sys.Audit", "SDN.Use", "User.Modify", "Pool.Allocate"} {
+	for _, p := range []string{"VM.Allocate", "VM.Config.Options", "VM.PowerMgmt", "VM.Backup", "VM.Audit", "Datastore.AllocateSpace",
+		"Datastore.AllocateTemplate", "Datastore.Audit", "Sys.Audit", "SDN.Use", "User.Modify", "Pool.Allocate"} {
 		if !admin[p] {
 			t.Errorf("PVEAdmin lacks %s", p)
 		}
 	}
-	if got := strings.Join(sortedPrivs(roles84.special["PVEVMUser"]), ","); got != "VM.Audit,VM.Backup,VM.Config.CDROM,VM.Config.Cloudinit,VM.Console,VM.PowerMgmt" {
+	if got := strings.Join(sortedPrivs(roles84.special["PVEVMUser"]),
+		","); got != "VM.Audit,VM.Backup,VM.Config.CDROM,VM.Config.Cloudinit,VM.Console,VM.PowerMgmt" {
 		t.Errorf("PVEVMUser = %s", got)
 	}
-	if got := strings.Join(sortedPrivs(roles84.special["PVEAuditor"]), ","); got != "Datastore.Audit,Mapping.Audit,Pool.Audit,SDN.Audit,Sys.Audit,VM.Audit" {
+	if got := strings.Join(sortedPrivs(roles84.special["PVEAuditor"]),
+		","); got != "Datastore.Audit,Mapping.Audit,Pool.Audit,SDN.Audit,Sys.Audit,VM.Audit" {
 		t.Errorf("PVEAuditor = %s", got)
 	}
 	if len(roles84.special["NoAccess"]) != 0 || len(roles84.special["Administrator"]) != len(roles84.valid) {
 		t.Error("NoAccess must be empty and Administrator hold every privilege")
 	}
 	names := sortedKeys(roles84.special)
-	if strings.Join(names, ",") != "Administrator,NoAccess,PVEAdmin,PVEAuditor,PVEDatastoreAdmin,PVEDatastoreUser,PVEMappingAdmin,PVEMappingUser,PVEPoolAdmin,PVEPoolUser,PVESDNAdmin,PVESDNUser,PVESysAdmin,PVETemplateUser,PVEUserAdmin,PVEVMAdmin,PVEVMUser" {
+	want := "Administrator,NoAccess,PVEAdmin,PVEAuditor,PVEDatastoreAdmin,PVEDatastoreUser,PVEMappingAdmin,PVEMappingUser," +
+		"PVEPoolAdmin,PVEPoolUser,PVESDNAdmin,PVESDNUser,PVESysAdmin,PVETemplateUser,PVEUserAdmin,PVEVMAdmin,PVEVMUser"
+	if strings.Join(names, ",") != want {
 		t.Errorf("built-in roles: %v", names)
 	}
 	// 9.1 drops VM.Monitor and adds the guest agent and replication privileges.
@@ -141,7 +147,8 @@ func TestRoleResolution(t *testing.T) {
 		{"dev@pve", "/vms/100/x", "Starter", "VM.Audit,VM.PowerMgmt"},
 		{"ops@pve", "/vms/101", "PVEAuditor", "Datastore.Audit,Mapping.Audit,Pool.Audit,SDN.Audit,Sys.Audit,VM.Audit"},
 		{"dev@pve", "/vms/200", "NoAccess", ""},
-		{"ops@pve", "/vms/900", "PVEAuditor", "Datastore.Audit,Mapping.Audit,Pool.Audit,SDN.Audit,Sys.Audit,VM.Audit,VM.Backup,VM.Config.CDROM,VM.Config.Cloudinit,VM.Console,VM.PowerMgmt"},
+		{"ops@pve", "/vms/900", "PVEAuditor",
+			"Datastore.Audit,Mapping.Audit,Pool.Audit,SDN.Audit,Sys.Audit,VM.Audit,VM.Backup,VM.Config.CDROM,VM.Config.Cloudinit,VM.Console,VM.PowerMgmt"},
 		{"dev@pve!full", "/vms", "Starter", "VM.Audit,VM.PowerMgmt"},
 		// privsep: the token's own Administrator on /vms/100, cut down to
 		// what dev@pve holds there.

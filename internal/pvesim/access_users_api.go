@@ -183,7 +183,8 @@ func (s *Simulator) updateUser(r *request) (any, error) {
 			}
 			c.Groups[g].Users[id], u.Groups[g] = true, true
 		}
-		for key, field := range map[string]*string{"firstname": &u.Firstname, "lastname": &u.Lastname, "email": &u.Email, "comment": &u.Comment, "keys": &u.Keys} {
+		for key, field := range map[string]*string{"firstname": &u.Firstname, "lastname": &u.Lastname, "email": &u.Email, "comment": &u.Comment,
+			"keys": &u.Keys} {
 			if v, ok := r.params[key]; ok {
 				*field = v
 			}

@@ -41,7 +41,8 @@ func TestRootPasswordAtCreateAndByChpasswd(t *testing.T) {
 	if hash := rootHash(t, sim, "101"); crypt.Verify(hash, []byte("new $ecret")) != nil {
 		t.Errorf("chpasswd did not set the password: %q", hash)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- chpasswd", "nobody:x\n"); code == 0 || !strings.Contains(stderr, "user 'nobody' does not exist") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- chpasswd", "nobody:x\n"); code == 0 ||
+		!strings.Contains(stderr, "user 'nobody' does not exist") {
 		t.Errorf("unknown user: %d %q", code, stderr)
 	}
 }

@@ -19,9 +19,11 @@ func TestAplinfoPerRelease(t *testing.T) {
 		release      string
 		want, absent []string
 	}{
-		{"8.4", []string{"debian-12-standard_12.7-1_amd64.tar.zst", "debian-11-standard_11.7-1_amd64.tar.zst", "alpine-3.21-default_20241217_amd64.tar.xz", "alpine-3.22-default_20250617_amd64.tar.xz", "ubuntu-24.04-standard_24.04-2_amd64.tar.zst"},
+		{"8.4", []string{"debian-12-standard_12.7-1_amd64.tar.zst", "debian-11-standard_11.7-1_amd64.tar.zst", "alpine-3.21-default_20241217_amd64.tar.xz",
+			"alpine-3.22-default_20250617_amd64.tar.xz", "ubuntu-24.04-standard_24.04-2_amd64.tar.zst"},
 			[]string{"debian-13-standard_13.1-2_amd64.tar.zst"}},
-		{"9.1", []string{"debian-13-standard_13.1-2_amd64.tar.zst", "debian-12-standard_12.12-1_amd64.tar.zst", "alpine-3.22-default_20250617_amd64.tar.xz", "ubuntu-25.04-standard_25.04-1.1_amd64.tar.zst"},
+		{"9.1", []string{"debian-13-standard_13.1-2_amd64.tar.zst", "debian-12-standard_12.12-1_amd64.tar.zst", "alpine-3.22-default_20250617_amd64.tar.xz",
+			"ubuntu-25.04-standard_25.04-1.1_amd64.tar.zst"},
 			[]string{"debian-12-standard_12.7-1_amd64.tar.zst", "debian-11-standard_11.7-1_amd64.tar.zst"}},
 	} {
 		t.Run(tc.release, func(t *testing.T) {
@@ -108,7 +110,8 @@ func TestOfficialTemplate(t *testing.T) {
 	if !ok || a.pkg != "debian-12-standard" || !strings.Contains(a.userland.osRelease, "bookworm") {
 		t.Errorf("debian 12: %v %+v", ok, a)
 	}
-	if a, ok := officialTemplate(sim, "https://download.proxmox.com/images/system/debian-13-standard_13.1-2_amd64.tar.zst"); !ok || a.version != "13.1-2" {
+	if a, ok := officialTemplate(sim, "https://download.proxmox.com/images/system/debian-13-standard_13.1-2_amd64.tar.zst"); !ok ||
+		a.version != "13.1-2" {
 		t.Errorf("debian 13 from an 8.4 node: %v %+v", ok, a)
 	}
 	for _, u := range []string{
@@ -129,7 +132,8 @@ func TestOfficialTemplate(t *testing.T) {
 // TestInitialTemplatesPerRelease: a fresh cluster's local storage holds
 // templates of its own release's index, each with its os-release.
 func TestInitialTemplatesPerRelease(t *testing.T) {
-	for release, want := range map[string]string{"8.4": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "9.1": "local:vztmpl/debian-13-standard_13.1-2_amd64.tar.zst"} {
+	for release, want := range map[string]string{"8.4": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+		"9.1": "local:vztmpl/debian-13-standard_13.1-2_amd64.tar.zst"} {
 		sim, err := New(Options{PVEVersion: release, Nodes: 1})
 		if err != nil {
 			t.Fatal(err)

@@ -47,10 +47,11 @@ func TestAuthFailures(t *testing.T) {
 	}
 
 	t.Run("ticket with CSRF works for writes", func(t *testing.T) {
-		r := callWith(t, sim, "POST", "/nodes/pve1/aplinfo", url.Values{"storage": {"local"}, "template": {"alpine-3.21-default_20241217_amd64.tar.xz"}}, func(r *http.Request) {
-			r.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: ticket})
-			r.Header.Set("CSRFPreventionToken", csrf)
-		})
+		r := callWith(t, sim, "POST", "/nodes/pve1/aplinfo", url.Values{"storage": {"local"}, "template": {"alpine-3.21-default_20241217_amd64.tar.xz"}},
+			func(r *http.Request) {
+				r.AddCookie(&http.Cookie{Name: "PVEAuthCookie", Value: ticket})
+				r.Header.Set("CSRFPreventionToken", csrf)
+			})
 		if r.Status != 200 || !strings.HasPrefix(mustString(t, data(r)), "UPID:pve1:") {
 			t.Fatalf("got %d %s", r.Status, r.Raw)
 		}

@@ -241,7 +241,8 @@ func archivedConfig(g *guest, files []vfs.Entry) *archive {
 }
 
 func expandNotes(template, guestName, node string, vmid int, cluster string) string {
-	return strings.NewReplacer("{{guestname}}", guestName, "{{node}}", node, "{{vmid}}", strconv.Itoa(vmid), "{{cluster}}", cluster, `\n`, "\n").Replace(template)
+	return strings.NewReplacer("{{guestname}}", guestName, "{{node}}", node, "{{vmid}}", strconv.Itoa(vmid), "{{cluster}}", cluster, `\n`,
+		"\n").Replace(template)
 }
 
 // extractConfig is GET /nodes/{node}/vzdump/extractconfig: the guest config

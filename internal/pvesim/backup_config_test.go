@@ -20,14 +20,17 @@ func TestBackupKeepsRawLxcLines(t *testing.T) {
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"raw"}})
 	// Written over SSH just before the backup, with no API call between:
 	// vzdump loads the config file as it is now.
-	onNode(t, sim, "pve1", `printf 'lxc.cgroup2.devices.allow: c 10:200 rwm\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n' >> /etc/pve/lxc/100.conf`)
-	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
+	onNode(t, sim, "pve1",
+		`printf 'lxc.cgroup2.devices.allow: c 10:200 rwm\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n' >> /etc/pve/lxc/100.conf`)
+	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump",
+		url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
 	volid := mustString(t, backups(t, sim, "pve1", 100)[0]["volid"])
 
 	text, _ := data(call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}})).(string)
-	if !strings.Contains(text, "hostname: raw\n") || !strings.HasSuffix(text, "\nlxc.cgroup2.devices.allow: c 10:200 rwm\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n") || strings.Contains(text, "lock:") {
+	if !strings.Contains(text, "hostname: raw\n") || !strings.HasSuffix(text,
+		"\nlxc.cgroup2.devices.allow: c 10:200 rwm\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n") || strings.Contains(text, "lock:") {
 		t.Errorf("extractconfig:\n%s", text)
 	}
 
@@ -59,7 +62,8 @@ func TestBackupKeepsRawLxcLines(t *testing.T) {
 	if len(lxc) != 2 || mustSlice(t, lxc[0])[0] != "lxc.cgroup2.devices.allow" || mustSlice(t, lxc[1])[1] != "/dev/net dev/net none bind,create=dir" {
 		t.Errorf("root's restore: lxc = %v", lxc)
 	}
-	if file := onNode(t, sim, "pve1", "cat /etc/pve/lxc/151.conf"); !strings.HasSuffix(file, "\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n") {
+	if file := onNode(t, sim, "pve1", "cat /etc/pve/lxc/151.conf"); !strings.HasSuffix(file,
+		"\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n") {
 		t.Errorf("151.conf:\n%s", file)
 	}
 }
@@ -71,7 +75,8 @@ func TestBackupKeepsRawLxcLines(t *testing.T) {
 func TestBackupKeepsEnvAsItsLines(t *testing.T) {
 	sim := startSim(t, Options{PVEVersion: "9.1"})
 	createCT(t, sim, "pve1", 100, url.Values{"env": {"A=1\x00B=2"}})
-	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump",
+		url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
 	volid := mustString(t, backups(t, sim, "pve1", 100)[0]["volid"])
@@ -98,16 +103,20 @@ func TestBackupKeepsEnvAsItsLines(t *testing.T) {
 // URL, which pvesm path prints.
 func TestPBSRestoreLog(t *testing.T) {
 	sim := startSim(t, Options{})
-	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}, "namespace": {"lab/ct"}, "password": {"x"}}); r.Status != 200 {
+	if r := call(t, sim, http.MethodPost, "/storage",
+		url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}, "namespace": {"lab/ct"},
+			"password": {"x"}}); r.Status != 200 {
 		t.Fatalf("create pbs: %d %s", r.Status, r.Raw)
 	}
 	createCT(t, sim, "pve1", 100, nil)
 	for _, store := range []string{"pbs", "local"} {
-		if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {store}, "compress": {"zstd"}})))); got != "OK" {
+		if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump",
+			url.Values{"vmid": {"100"}, "storage": {store}, "compress": {"zstd"}})))); got != "OK" {
 			t.Fatalf("vzdump to %s: %s", store, got)
 		}
 	}
-	pbsVol := mustString(t, mustMap(t, mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", url.Values{"content": {"backup"}})))[0])["volid"])
+	pbsVol := mustString(t, mustMap(t, mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content",
+		url.Values{"content": {"backup"}})))[0])["volid"])
 	fileVol := mustString(t, backups(t, sim, "pve1", 100)[0]["volid"])
 
 	restore := func(vmid, volid string) string {
@@ -127,7 +136,8 @@ func TestPBSRestoreLog(t *testing.T) {
 		t.Errorf("PBS restore log:\n%s\nwant:\n%s", log, want)
 	}
 	log := restore("201", fileVol)
-	if !strings.Contains(log, "extracting archive '/var/lib/vz/dump/"+strings.TrimPrefix(fileVol, "local:backup/")+"'\n") || !strings.Contains(log, "Total bytes read: ") {
+	if !strings.Contains(log, "extracting archive '/var/lib/vz/dump/"+strings.TrimPrefix(fileVol, "local:backup/")+"'\n") ||
+		!strings.Contains(log, "Total bytes read: ") {
 		t.Errorf("file restore log:\n%s", log)
 	}
 
@@ -147,22 +157,26 @@ func TestPBSRestoreLog(t *testing.T) {
 // (src/PVE/API2/LXC.pm $emsg) and a guest restored over is left as it was.
 func TestRestoreFromDisabledStorageFailsInTask(t *testing.T) {
 	sim := startSim(t, Options{})
-	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}, "password": {"x"}}); r.Status != 200 {
+	if r := call(t, sim, http.MethodPost, "/storage",
+		url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}, "password": {"x"}}); r.Status != 200 {
 		t.Fatalf("create pbs: %d %s", r.Status, r.Raw)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"keep"}})
-	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})))); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump",
+		url.Values{"vmid": {"100"}, "storage": {"pbs"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
 	volid := mustString(t, mustMap(t, mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/pbs/content", nil)))[0])["volid"])
 	call(t, sim, http.MethodPut, "/storage/pbs", url.Values{"disable": {"1"}})
 	// extract_vzdump_config (pve-storage src/PVE/Storage.pm) checks a PBS
 	// storage is enabled before it asks the server.
-	if r := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}}); r.Status != 500 || r.Reason != "storage 'pbs' is disabled" {
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}}); r.Status != 500 ||
+		r.Reason != "storage 'pbs' is disabled" {
 		t.Errorf("extractconfig from a disabled PBS storage: %d %q", r.Status, r.Reason)
 	}
 	for _, vmid := range []string{"150", "100"} {
-		r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {vmid}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
+		r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc",
+			url.Values{"vmid": {vmid}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
 		if r.Status != 200 {
 			t.Fatalf("restore %s: %d %s", vmid, r.Status, r.Raw)
 		}

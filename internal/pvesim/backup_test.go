@@ -26,7 +26,8 @@ func runInCT(t *testing.T, sim *Simulator, node, script string) (int, string) {
 
 func backups(t *testing.T, sim *Simulator, node string, vmid int) []map[string]any {
 	t.Helper()
-	items := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/"+node+"/storage/local/content", url.Values{"content": {"backup"}, "vmid": {itoa(vmid)}})))
+	items := mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/"+node+"/storage/local/content",
+		url.Values{"content": {"backup"}, "vmid": {itoa(vmid)}})))
 	var out []map[string]any
 	for _, it := range items {
 		out = append(out, mustMap(t, it))
@@ -43,7 +44,8 @@ func TestBackupAndRestore(t *testing.T) {
 
 	for _, mode := range []string{"snapshot", "suspend", "stop"} {
 		t.Run(mode, func(t *testing.T) {
-			r := call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"local"}, "mode": {mode}, "compress": {"zstd"}, "notes-template": {"{{guestname}} on {{node}}"}})
+			r := call(t, sim, http.MethodPost, "/nodes/pve1/vzdump",
+				url.Values{"vmid": {"100"}, "storage": {"local"}, "mode": {mode}, "compress": {"zstd"}, "notes-template": {"{{guestname}} on {{node}}"}})
 			upid := mustString(t, data(r))
 			if tk, _ := parseUPID(upid); tk.Type != "vzdump" || tk.ID != "100" {
 				t.Fatalf("UPID %s", upid)
@@ -73,7 +75,8 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatalf("%d backups, want 3", len(list))
 	}
 	b := list[0]
-	if !archiveRe.MatchString(mustString(t, b["volid"])) || b["format"] != "tar.zst" || b["subtype"] != "lxc" || b["vmid"] != float64(100) || b["notes"] != "notes on pve1" {
+	if !archiveRe.MatchString(mustString(t, b["volid"])) || b["format"] != "tar.zst" || b["subtype"] != "lxc" || b["vmid"] != float64(100) ||
+		b["notes"] != "notes on pve1" {
 		t.Errorf("backup item %v", b)
 	}
 	if _, has := b["protected"]; has {
@@ -82,7 +85,8 @@ func TestBackupAndRestore(t *testing.T) {
 	volid := mustString(t, b["volid"])
 
 	// Restore into a new guest on the same node: the file comes back.
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}, "unique": {"1"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}, "unique": {"1"}})
 	if tk, _ := parseUPID(mustString(t, data(r))); tk.Type != "vzrestore" {
 		t.Fatalf("restore UPID %v", data(r))
 	}
@@ -121,7 +125,8 @@ func TestBackupAndRestore(t *testing.T) {
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", nil); r.Status != http.StatusOK {
 		t.Fatalf("a refused restore destroyed the guest: %d %s", r.Status, r.Reason)
 	}
-	r = call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"100"}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
+	r = call(t, sim, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"100"}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
 	if got := waitTask(t, sim, mustString(t, data(r))); got != "OK" {
 		t.Fatalf("restore over stopped: %s", got)
 	}
@@ -175,7 +180,8 @@ func TestBackupLocks(t *testing.T) {
 		t.Errorf("config lock during backup: %v", st["lock"])
 	}
 	// vm_start checks the lock in its worker, under lock_config (Status.pm).
-	if r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/start", nil); r.Status != 200 || waitTask(t, sim, mustString(t, data(r))) != "CT is locked (backup)" {
+	if r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/start", nil); r.Status != 200 ||
+		waitTask(t, sim, mustString(t, data(r))) != "CT is locked (backup)" {
 		t.Errorf("start during backup: %d %q, want a task failing 'CT is locked (backup)'", r.Status, r.Reason)
 	}
 	second := mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}})))
@@ -211,13 +217,15 @@ var _ = io.Discard
 func TestExtractConfigFromBackup(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"blog"}, "tags": {"px-pub-8100;proximity"}, "description": {"two\nlines"}})
-	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
+	if got := waitTask(t, sim, mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump",
+		url.Values{"vmid": {"100"}, "compress": {"zstd"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
 	volid := mustString(t, backups(t, sim, "pve1", 100)[0]["volid"])
 	r := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {volid}})
 	text, _ := data(r).(string)
-	if r.Status != 200 || !strings.HasPrefix(text, "#two\n#lines\n") || !strings.Contains(text, "\nhostname: blog\n") || !strings.Contains(text, "\ntags: proximity;px-pub-8100\n") {
+	if r.Status != 200 || !strings.HasPrefix(text, "#two\n#lines\n") || !strings.Contains(text, "\nhostname: blog\n") ||
+		!strings.Contains(text, "\ntags: proximity;px-pub-8100\n") {
 		t.Errorf("extractconfig: %d %q", r.Status, text)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/vzdump/extractconfig", url.Values{"volume": {"local:backup/nope.tar.zst"}}); r.Status != 500 {

@@ -31,7 +31,9 @@ func benchmarkStatusReads(b *testing.B, who string) {
 		token = "PVEAPIToken=" + sim.Info().PVEAdminAPIToken
 	case "privsep-token":
 		var out strings.Builder
-		_, _ = sim.RunOnNode(context.Background(), "pve1", "pveum user token add terraform@pve sep --output-format json && pveum acl modify /vms/100 --tokens terraform@pve!sep --roles PVEAuditor", nil, &out, io.Discard)
+		_, _ = sim.RunOnNode(context.Background(), "pve1",
+			"pveum user token add terraform@pve sep --output-format json && pveum acl modify /vms/100 --tokens terraform@pve!sep --roles PVEAuditor", nil,
+			&out, io.Discard)
 		var created struct {
 			ID    string `json:"full-tokenid"`
 			Value string `json:"value"`

@@ -112,21 +112,29 @@ func TestPmxcfsWriteRules(t *testing.T) {
 	if code, _, stderr := sshRun(t, sim, "pve1", "cat > /etc/pve/ok.txt", big[:1024*1024]); code != 0 {
 		t.Errorf("write of exactly 1 MiB: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir /etc/pve/priv/lock/a && mv /etc/pve/priv/lock/a /etc/pve/priv/lock/b", ""); code != 1 || !strings.Contains(stderr, "Permission denied") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir /etc/pve/priv/lock/a && mv /etc/pve/priv/lock/a /etc/pve/priv/lock/b", ""); code != 1 ||
+		!strings.Contains(stderr, "Permission denied") {
 		t.Errorf("rename of a lock: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir -p /etc/pve/d1/sub && mv /etc/pve/d1 /etc/pve/d2", ""); code != 1 || !strings.Contains(stderr, "not empty") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir -p /etc/pve/d1/sub && mv /etc/pve/d1 /etc/pve/d2", ""); code != 1 ||
+		!strings.Contains(stderr, "not empty") {
 		t.Errorf("rename of a non-empty directory: %d %q", code, stderr)
 	}
 	createCT(t, sim, "pve1", 101, nil)
 	if code, _, _ := sshRun(t, sim, "pve2", "echo 'hostname: x' > /etc/pve/nodes/pve2/lxc/101.conf", ""); code == 0 {
 		t.Error("a second config for VMID 101 was created on pve2")
 	}
-	if code, _, stderr := sshRun(t, sim, "pve2", "echo 'hostname: x' > /tmp/c && cat /tmp/c > /etc/pve/nodes/pve2/lxc/101.tmp && mv /etc/pve/nodes/pve2/lxc/101.tmp /etc/pve/nodes/pve2/lxc/101.conf", ""); code == 0 || !strings.Contains(stderr, "File exists") {
+	if code, _,
+		stderr := sshRun(t, sim, "pve2",
+		"echo 'hostname: x' > /tmp/c && cat /tmp/c > /etc/pve/nodes/pve2/lxc/101.tmp && mv /etc/pve/nodes/pve2/lxc/101.tmp "+
+			"/etc/pve/nodes/pve2/lxc/101.conf", ""); code == 0 || !strings.Contains(stderr, "File exists") {
 		t.Errorf("rename onto another node's VMID: %d %q", code, stderr)
 	}
 	// Moving the guest's own config between nodes is how migration works.
-	if code, _, stderr := sshRun(t, sim, "pve1", "mv /etc/pve/nodes/pve1/lxc/101.conf /etc/pve/nodes/pve2/lxc/101.conf && mv /etc/pve/nodes/pve2/lxc/101.conf /etc/pve/nodes/pve1/lxc/101.conf", ""); code != 0 {
+	if code, _,
+		stderr := sshRun(t, sim, "pve1",
+		"mv /etc/pve/nodes/pve1/lxc/101.conf /etc/pve/nodes/pve2/lxc/101.conf && mv /etc/pve/nodes/pve2/lxc/101.conf /etc/pve/nodes/pve1/lxc/101.conf",
+		""); code != 0 {
 		t.Errorf("moving the guest's own config: %d %q", code, stderr)
 	}
 }
@@ -135,7 +143,8 @@ func TestPmxcfsWriteRules(t *testing.T) {
 // holds each guest (pve-cluster src/pmxcfs/status.c cfs_create_vmlist_msg).
 func TestPmxcfsVMList(t *testing.T) {
 	sim := startSim(t, Options{})
-	if code, out, _ := sshRun(t, sim, "pve1", "cat /etc/pve/.vmlist", ""); code != 0 || !strings.HasPrefix(out, "{\n\"version\": ") || strings.Contains(out, "ids") {
+	if code, out, _ := sshRun(t, sim, "pve1", "cat /etc/pve/.vmlist", ""); code != 0 || !strings.HasPrefix(out, "{\n\"version\": ") ||
+		strings.Contains(out, "ids") {
 		t.Errorf("empty vmlist: %d %q", code, out)
 	}
 	createCT(t, sim, "pve2", 105, nil)

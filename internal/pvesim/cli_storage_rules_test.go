@@ -29,7 +29,8 @@ func TestPvesmAndPveamFollowStorageRules(t *testing.T) {
 			t.Errorf("pvesm path %s: %d %q %q, want %q", volid, code, out, stderr, want)
 		}
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm path other:vm-100-disk-0.raw", ""); code != 255 || stderr != "unable to parse directory volume name 'vm-100-disk-0.raw'\n" {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm path other:vm-100-disk-0.raw", ""); code != 255 ||
+		stderr != "unable to parse directory volume name 'vm-100-disk-0.raw'\n" {
 		t.Errorf("image name without its VMID directory: %d %q", code, stderr)
 	}
 
@@ -43,7 +44,8 @@ func TestPvesmAndPveamFollowStorageRules(t *testing.T) {
 			t.Errorf("pveam list %s: %d %q, want %q", id, code, stderr, want)
 		}
 	}
-	if code, out, _ := sshRun(t, sim, "pve2", "pveam list other", ""); code != 0 || out != "NAME                                                         SIZE  \n" {
+	if code, out, _ := sshRun(t, sim, "pve2", "pveam list other", ""); code != 0 ||
+		out != "NAME                                                         SIZE  \n" {
 		t.Errorf("pveam list other on pve2: %d %q", code, out)
 	}
 }

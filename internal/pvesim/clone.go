@@ -255,7 +255,8 @@ func (s *Simulator) cloneVolumes(n *node, clone *guest, plan clonePlan, full boo
 			nv = v
 		} else {
 			st := n.Storages[storageOf(mp.volume())]
-			nv = &volume{VolID: linkedCloneID(st, mp.volume(), clone.VMID), Content: "rootdir", Size: size, CTime: time.Now().Unix(), VMID: clone.VMID, Created: time.Now()}
+			nv = &volume{VolID: linkedCloneID(st, mp.volume(), clone.VMID), Content: "rootdir", Size: size, CTime: time.Now().Unix(), VMID: clone.VMID,
+				Created: time.Now()}
 			_, nv.Format = diskVolname(st, clone.VMID, 0)
 			st.Volumes[nv.VolID] = nv
 		}

@@ -88,7 +88,9 @@ func (s *Simulator) seedClusterFS() {
 		_ = t.MkdirAll("/nodes/"+n.Name+"/qemu-server", 0o755)
 	}
 	var members strings.Builder
-	fmt.Fprintf(&members, "{\n\"nodename\": \"%s\",\n\"version\": 3,\n\"cluster\": { \"name\": \"%s\", \"version\": 3, \"nodes\": %d, \"quorate\": 1 },\n\"nodelist\": {\n", s.nodes[0].Name, s.clusterName, len(s.nodes))
+	fmt.Fprintf(&members,
+		"{\n\"nodename\": \"%s\",\n\"version\": 3,\n\"cluster\": { \"name\": \"%s\", \"version\": 3, \"nodes\": %d, \"quorate\": 1 },\n\"nodelist\": {\n",
+		s.nodes[0].Name, s.clusterName, len(s.nodes))
 	for i, n := range s.nodes {
 		sep := ","
 		if i == len(s.nodes)-1 {
@@ -99,7 +101,9 @@ func (s *Simulator) seedClusterFS() {
 	members.WriteString("}\n}\n")
 	_ = t.WriteFile("/.members", []byte(members.String()), 0o440)
 	_ = t.WriteFile("/corosync.conf", []byte(s.corosyncConf()), 0o640)
-	_ = t.WriteFile("/storage.cfg", []byte("dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n"), 0o640)
+	_ = t.WriteFile("/storage.cfg",
+		[]byte("dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n"+
+			"\tcontent rootdir,images\n"), 0o640)
 	_ = t.WriteFile("/datacenter.cfg", []byte("keyboard: en-us\n"), 0o640)
 	s.installCFSLockHook()
 }

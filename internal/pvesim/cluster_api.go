@@ -96,7 +96,8 @@ func (s *Simulator) nodeStatus(r *request) (any, error) {
 	}
 	return map[string]any{
 		"cpu": cpu, "wait": 0.0002, "idle": 0,
-		"cpuinfo":    map[string]any{"cpus": n.MaxCPU, "cores": n.MaxCPU, "sockets": 1, "model": "QEMU Virtual CPU version 2.5+", "mhz": "2999.998", "hvm": "1", "user_hz": 100, "flags": "fpu vme de pse tsc msr pae"},
+		"cpuinfo": map[string]any{"cpus": n.MaxCPU, "cores": n.MaxCPU, "sockets": 1, "model": "QEMU Virtual CPU version 2.5+", "mhz": "2999.998",
+			"hvm": "1", "user_hz": 100, "flags": "fpu vme de pse tsc msr pae"},
 		"memory":     memory,
 		"swap":       map[string]any{"total": 8 * gib, "used": 0, "free": 8 * gib},
 		"rootfs":     map[string]any{"total": 94 * gib, "used": 12 * gib, "free": 82 * gib, "avail": 77 * gib},

@@ -17,8 +17,10 @@ import (
 func TestClusterResourcesStorageStatus(t *testing.T) {
 	for _, release := range []string{"8.4", "9.1"} {
 		sim := startSim(t, Options{PVEVersion: release, Nodes: 2})
-		runInCTNode(t, sim, "pve1", `printf '\ncifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n' >> /etc/pve/storage.cfg`)
-		if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"only2"}, "type": {"dir"}, "path": {"/srv/only2"}, "content": {"iso"}, "nodes": {"pve2"}}); r.Status != 200 {
+		runInCTNode(t, sim, "pve1",
+			`printf '\ncifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n' >> /etc/pve/storage.cfg`)
+		if r := call(t, sim, http.MethodPost, "/storage",
+			url.Values{"storage": {"only2"}, "type": {"dir"}, "path": {"/srv/only2"}, "content": {"iso"}, "nodes": {"pve2"}}); r.Status != 200 {
 			t.Fatalf("%s add only2: %d %s", release, r.Status, r.Raw)
 		}
 		if r := call(t, sim, http.MethodPut, "/storage/local-lvm", url.Values{"disable": {"1"}}); r.Status != 200 {
@@ -29,7 +31,8 @@ func TestClusterResourcesStorageStatus(t *testing.T) {
 			e := mustMap(t, item)
 			entries[mustString(t, e["id"])] = e
 		}
-		if e := entries["storage/pve1/local"]; e == nil || e["status"] != "available" || e["maxdisk"] == nil || e["disk"] == nil || e["plugintype"] != "dir" {
+		if e := entries["storage/pve1/local"]; e == nil || e["status"] != "available" || e["maxdisk"] == nil || e["disk"] == nil ||
+			e["plugintype"] != "dir" {
 			t.Errorf("%s local: %v", release, e)
 		}
 		for _, id := range []string{"storage/pve1/local-lvm", "storage/pve2/local-lvm", "storage/pve1/only2"} {
@@ -41,7 +44,8 @@ func TestClusterResourcesStorageStatus(t *testing.T) {
 			t.Errorf("%s only2 on its node: %v", release, e)
 		}
 		e := entries["storage/pve1/smb"]
-		if _, hasDisk := e["disk"]; e == nil || e["status"] != "unknown" || hasDisk || e["maxdisk"] != nil || e["plugintype"] != "cifs" || e["content"] != "backup" {
+		if _, hasDisk := e["disk"]; e == nil || e["status"] != "unknown" || hasDisk || e["maxdisk"] != nil || e["plugintype"] != "cifs" ||
+			e["content"] != "backup" {
 			t.Errorf("%s cifs that cannot be activated: %v", release, e)
 		}
 	}

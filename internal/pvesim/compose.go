@@ -153,11 +153,14 @@ func (cli *composeCLI) parseOptions(args []string) (composeOptions, []string, in
 			o.projectDir = value
 		case "--env-file":
 			o.envFile = value
-		case "--no-ansi", "--verbose", "--compatibility", "--dry-run", "--profile", "--ansi", "--progress", "--log-level", "-H", "--host", "--context", "-c":
+		case "--no-ansi", "--verbose", "--compatibility", "--dry-run", "--profile", "--ansi", "--progress", "--log-level", "-H", "--host", "--context",
+			"-c":
 		default:
 			if cli.v1 {
 				// docopt prints the usage and exits with status 0.
-				fmt.Fprintln(cli.c.Stderr, "Define and run multi-container applications with Docker.\n\nUsage:\n  docker-compose [-f <arg>...] [--profile <name>...] [options] [--] [COMMAND] [ARGS...]\n  docker-compose -h|--help")
+				fmt.Fprintln(cli.c.Stderr,
+					"Define and run multi-container applications with Docker.\n\nUsage:\n  docker-compose [-f <arg>...] [--profile <name>...] [options] [--] "+
+						"[COMMAND] [ARGS...]\n  docker-compose -h|--help")
 				return o, nil, 0
 			}
 			fmt.Fprintf(cli.c.Stderr, "unknown flag: %s\n", flag)
@@ -201,7 +204,9 @@ func (cli *composeCLI) resolveFiles(o composeOptions) int {
 	}
 	if len(cli.files) == 0 {
 		if cli.v1 {
-			fmt.Fprintln(cli.c.Stderr, "\n        Can't find a suitable configuration file in this directory or any\n        parent. Are you in the right directory?\n\n        Supported filenames: docker-compose.yml, docker-compose.yaml, compose.yml, compose.yaml\n        ")
+			fmt.Fprintln(cli.c.Stderr,
+				"\n        Can't find a suitable configuration file in this directory or any\n        parent. Are you in the right directory?\n\n"+
+					"        Supported filenames: docker-compose.yml, docker-compose.yaml, compose.yml, compose.yaml\n        ")
 			return 1
 		}
 		fmt.Fprintln(cli.c.Stderr, "no configuration file provided: not found")
@@ -280,7 +285,8 @@ func (cli *composeCLI) version(args []string) int {
 	case cli.v1 && short:
 		fmt.Fprintln(cli.c.Stdout, v)
 	case cli.v1:
-		fmt.Fprintf(cli.c.Stdout, "docker-compose version %s, build unknown\ndocker-py version: 5.0.3\nCPython version: 3.11.2\nOpenSSL version: OpenSSL 3.0.17 1 Jul 2025\n", v)
+		fmt.Fprintf(cli.c.Stdout,
+			"docker-compose version %s, build unknown\ndocker-py version: 5.0.3\nCPython version: 3.11.2\nOpenSSL version: OpenSSL 3.0.17 1 Jul 2025\n", v)
 	case short:
 		fmt.Fprintln(cli.c.Stdout, strings.TrimPrefix(v, "v"))
 	default:
@@ -314,7 +320,11 @@ func (cli *composeCLI) noSuchService(name string) int {
 // message, Debian's v1 the traceback docker-py raises.
 func (cli *composeCLI) daemonDown() int {
 	if cli.v1 {
-		fmt.Fprintln(cli.c.Stderr, "Traceback (most recent call last):\n  File \"/usr/bin/docker-compose\", line 33, in <module>\n    sys.exit(load_entry_point('docker-compose==1.29.2', 'console_scripts', 'docker-compose')())\ndocker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
+		fmt.Fprintln(cli.c.Stderr,
+			"Traceback (most recent call last):\n  File \"/usr/bin/docker-compose\", line 33, in <module>\n"+
+				"    sys.exit(load_entry_point('docker-compose==1.29.2', 'console_scripts', 'docker-compose')())\n"+
+				"docker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or "+
+				"directory'))")
 		return 1
 	}
 	fmt.Fprintln(cli.c.Stderr, daemonDownError)
@@ -376,7 +386,9 @@ func (cli *composeCLI) parseCommandArgs(cmd string, args []string) (map[string]s
 // composeV1Usage is the docstring docopt prints for a v1 subcommand.
 func composeV1Usage(cmd string) string {
 	if cmd == "ps" {
-		return "List containers.\n\nUsage: ps [options] [--] [SERVICE...]\n\nOptions:\n    -q, --quiet          Only display IDs\n    --services           Display services\n    --filter KEY=VAL     Filter services by a property\n    -a, --all            Show all stopped containers (including those created by the run command)\n"
+		return "List containers.\n\nUsage: ps [options] [--] [SERVICE...]\n\nOptions:\n    -q, --quiet          Only display IDs\n" +
+			"    --services           Display services\n    --filter KEY=VAL     Filter services by a property\n" +
+			"    -a, --all            Show all stopped containers (including those created by the run command)\n"
 	}
 	return fmt.Sprintf("Usage: %s [options] [--] [SERVICE...]\n", cmd)
 }

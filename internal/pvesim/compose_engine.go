@@ -90,7 +90,9 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 	for _, svcName := range targets {
 		for _, port := range spec.Services[svcName].Ports {
 			if _, taken := used[port.Published]; taken {
-				fmt.Fprintf(cli.c.Stderr, "Error response from daemon: driver failed programming external connectivity on endpoint %s: Bind for 0.0.0.0:%d failed: port is already allocated\n", cli.containerName(name, svcName), port.Published)
+				fmt.Fprintf(cli.c.Stderr,
+					"Error response from daemon: driver failed programming external connectivity on endpoint %s: Bind for 0.0.0.0:%d failed: port is already "+
+						"allocated\n", cli.containerName(name, svcName), port.Published)
 				return 1
 			}
 			used[port.Published] = svcName
@@ -130,7 +132,8 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 		}
 		failure := entrypointFailure(def.Image, def.Environment)
 		old := p.service(svcName)
-		reused := old != nil && old.Image == def.Image && old.Failure == failure && slices.Equal(old.Ports, def.Ports) && old.Restart == def.Restart && flags["force-recreate"] == ""
+		reused := old != nil && old.Image == def.Image && old.Failure == failure && slices.Equal(old.Ports, def.Ports) && old.Restart == def.Restart &&
+			flags["force-recreate"] == ""
 		if reused {
 			if old.State == "running" || old.State == "restarting" {
 				cli.progress("Container", container, "Running", "")

@@ -108,7 +108,8 @@ func dockerPS(c *shell.Call, g *guest, args []string) int {
 				if len(cmd) > 20 {
 					cmd = cmd[:19] + "…"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%q\t%s ago\t%s\t%s\t%s\n", svc.ID[:12], svc.Image, cmd, humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc), portsText(svc.Ports), svc.Container)
+				fmt.Fprintf(tw, "%s\t%s\t%q\t%s ago\t%s\t%s\t%s\n", svc.ID[:12], svc.Image, cmd, humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc),
+					portsText(svc.Ports), svc.Container)
 			}
 		}
 	}
@@ -154,7 +155,8 @@ func (cli *composeCLI) ps(spec *composeSpec, services []string, flags map[string
 			}
 			var ports []string
 			for _, port := range svc.Ports {
-				ports = append(ports, fmt.Sprintf("0.0.0.0:%d->%d/%s,:::%d->%d/%s", port.Published, port.Target, port.Protocol, port.Published, port.Target, port.Protocol))
+				ports = append(ports, fmt.Sprintf("0.0.0.0:%d->%d/%s,:::%d->%d/%s", port.Published, port.Target, port.Protocol, port.Published, port.Target,
+					port.Protocol))
 			}
 			rows = append(rows, []string{svc.Container, cmd, state, strings.Join(ports, ", ")})
 		}
@@ -167,7 +169,8 @@ func (cli *composeCLI) ps(spec *composeSpec, services []string, flags map[string
 		tw := tabwriter.NewWriter(cli.c.Stdout, 10, 1, 3, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS")
 		for _, svc := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%q\t%s\t%s ago\t%s\t%s\n", svc.Container, svc.Image, imageCommand(svc.Image), svc.Name, humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc), portsText(svc.Ports))
+			fmt.Fprintf(tw, "%s\t%s\t%q\t%s\t%s ago\t%s\t%s\n", svc.Container, svc.Image, imageCommand(svc.Image), svc.Name,
+				humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc), portsText(svc.Ports))
 		}
 		_ = tw.Flush()
 	}
@@ -214,7 +217,8 @@ func composePSJSON(project string, svc composeService) string {
 		Project: project, Publishers: []composePublisher{}, RunningFor: humanDuration(time.Since(svc.CreatedAt)) + " ago",
 		Service: svc.Name, Size: "0B", State: svc.State, Status: dockerStatus(svc)}
 	for _, port := range svc.Ports {
-		line.Publishers = append(line.Publishers, composePublisher{URL: "0.0.0.0", TargetPort: port.Target, PublishedPort: port.Published, Protocol: port.Protocol})
+		line.Publishers = append(line.Publishers, composePublisher{URL: "0.0.0.0", TargetPort: port.Target, PublishedPort: port.Published,
+			Protocol: port.Protocol})
 	}
 	raw, _ := json.Marshal(line)
 	return string(raw)

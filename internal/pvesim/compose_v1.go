@@ -18,10 +18,18 @@ import (
 // v1TopLevel and v1ServiceKeys are the properties of 1.29.2's compose_spec.json.
 var (
 	v1TopLevel    = toSet("configs networks secrets services version volumes")
-	v1ServiceKeys = toSet("blkio_config build cap_add cap_drop cgroup_parent command configs container_name cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec depends_on deploy device_cgroup_rules devices dns dns_opt dns_search domainname entrypoint env_file environment expose extends external_links extra_hosts group_add healthcheck hostname image init ipc isolation labels links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit network_mode networks oom_kill_disable oom_score_adj pid pids_limit platform ports privileged profiles pull_policy read_only restart runtime scale secrets security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits user userns_mode volumes volumes_from working_dir")
+	v1ServiceKeys = toSet("blkio_config build cap_add cap_drop cgroup_parent command configs container_name cpu_count cpu_percent cpu_period " +
+		"cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec depends_on deploy device_cgroup_rules devices dns dns_opt " +
+		"dns_search domainname entrypoint env_file environment expose extends external_links extra_hosts group_add healthcheck hostname image init ipc " +
+		"isolation labels links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit network_mode networks oom_kill_disable " +
+		"oom_score_adj pid pids_limit platform ports privileged profiles pull_policy read_only restart runtime scale secrets security_opt shm_size " +
+		"stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits user userns_mode volumes volumes_from working_dir")
 )
 
-const v1VersionHint = "\n\nYou might be seeing this error because you're using the wrong Compose file version. Either specify a supported version (e.g \"2.2\" or \"3.3\") and place your service definitions under the `services` key, or omit the `version` key and place your service definitions at the root of the file to use version 1.\nFor more on the Compose file format versions, see https://docs.docker.com/compose/compose-file/"
+const v1VersionHint = "\n\nYou might be seeing this error because you're using the wrong Compose file version. Either specify a supported version " +
+	"(e.g \"2.2\" or \"3.3\") and place your service definitions under the `services` key, or omit the `version` key and place your service " +
+	"definitions at the root of the file to use version 1.\nFor more on the Compose file format versions, see " +
+	"https://docs.docker.com/compose/compose-file/"
 
 func toSet(words string) map[string]bool {
 	m := map[string]bool{}
@@ -135,7 +143,9 @@ func v1Project(doc map[string]any) (*composeSpec, error) {
 		svc.Image, _ = def["image"].(string)
 		if svc.Image == "" {
 			if _, ok := def["build"]; !ok {
-				return nil, fmt.Errorf("The Compose file is invalid because:\nService %s has neither an image nor a build context specified. At least one must be provided.", name)
+				return nil,
+					fmt.Errorf("The Compose file is invalid because:\nService %s has neither an image nor a build context specified. At least one must be provided.",
+						name)
 			}
 			return nil, fmt.Errorf("service %q: building images is not supported by the simulator; use an image", name)
 		}
@@ -145,7 +155,8 @@ func v1Project(doc map[string]any) (*composeSpec, error) {
 		for _, p := range ports {
 			pp, err := parsePort(p)
 			if err != nil {
-				return nil, fmt.Errorf("The Compose file is invalid because:\nservices.%s.ports contains an invalid type, it should be a number, or an object", name)
+				return nil, fmt.Errorf("The Compose file is invalid because:\nservices.%s.ports contains an invalid type, it should be a number, or an object",
+					name)
 			}
 			if pp.Published != 0 && def["network_mode"] != "host" {
 				svc.Ports = append(svc.Ports, pp)

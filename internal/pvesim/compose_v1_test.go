@@ -22,7 +22,9 @@ var composeV1Cases = []struct {
 }{
 	{"top-level name", "name: shop\nservices:\n  web:\n    image: nginx:1.27\n", nil, 1,
 		"'name' does not match any of the regexes: '^x-'"},
-	{"depends_on required", "services:\n  web:\n    image: nginx:1.27\n    depends_on:\n      db:\n        condition: service_started\n        required: true\n  db:\n    image: redis:7\n", nil, 1,
+	{"depends_on required",
+		"services:\n  web:\n    image: nginx:1.27\n    depends_on:\n      db:\n        condition: service_started\n        required: true\n  db:\n" +
+			"    image: redis:7\n", nil, 1,
 		"services.web.depends_on contains unsupported option: 'required'"},
 	{"depends_on without condition", "services:\n  web:\n    image: nginx:1.27\n    depends_on:\n      db: {}\n  db:\n    image: redis:7\n", nil, 1,
 		"services.web.depends_on 'condition' is a required property"},
@@ -158,9 +160,11 @@ func TestComposeV1AgainstRealDockerCompose(t *testing.T) {
 func TestComposeV1CommandLine(t *testing.T) {
 	sim := startSim(t, Options{})
 	debian12Compose(t, sim, 132)
-	file := "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    restart: unless-stopped\n  db:\n    image: mariadb:11.4\n    environment:\n      MARIADB_ROOT_PASSWORD: x\n"
+	file := "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    restart: unless-stopped\n  db:\n    image: mariadb:11.4\n" +
+		"    environment:\n      MARIADB_ROOT_PASSWORD: x\n"
 	code, _, errOut := inCT(t, sim, 132, "cat > /opt/app/docker-compose.yml && docker-compose -f /opt/app/docker-compose.yml -p shop up -d", file)
-	if code != 0 || !strings.Contains(errOut, "Creating shop_web_1 ... done") || !strings.Contains(errOut, `Creating network "shop_default" with the default driver`) {
+	if code != 0 || !strings.Contains(errOut, "Creating shop_web_1 ... done") ||
+		!strings.Contains(errOut, `Creating network "shop_default" with the default driver`) {
 		t.Fatalf("up: %d %q", code, errOut)
 	}
 	code, out, errOut := inCT(t, sim, 132, "docker-compose -f /opt/app/docker-compose.yml -p shop ps --format json", "")
@@ -168,14 +172,17 @@ func TestComposeV1CommandLine(t *testing.T) {
 		t.Errorf("ps --format json: %d %q %q", code, out, errOut)
 	}
 	code, out, _ = inCT(t, sim, 132, "cd /opt/app && docker-compose -p shop ps", "")
-	if code != 0 || !strings.Contains(out, "shop_web_1") || !strings.Contains(out, "0.0.0.0:8080->80/tcp,:::8080->80/tcp") || !strings.HasPrefix(strings.Split(out, "\n")[1], "-----") {
+	if code != 0 || !strings.Contains(out, "shop_web_1") || !strings.Contains(out, "0.0.0.0:8080->80/tcp,:::8080->80/tcp") ||
+		!strings.HasPrefix(strings.Split(out, "\n")[1], "-----") {
 		t.Errorf("ps: %d %q", code, out)
 	}
 	// v1 needs a compose file even to list a project's containers.
-	if code, _, errOut := inCT(t, sim, 132, "cd / && docker-compose -p shop ps", ""); code != 1 || !strings.Contains(errOut, "Can't find a suitable configuration file") {
+	if code, _, errOut := inCT(t, sim, 132, "cd / && docker-compose -p shop ps", ""); code != 1 ||
+		!strings.Contains(errOut, "Can't find a suitable configuration file") {
 		t.Errorf("ps without a file: %d %q", code, errOut)
 	}
-	if code, out, _ := inCT(t, sim, 132, "docker ps --format '{{.Names}} {{.State}}'", ""); code != 0 || !strings.Contains(out, "shop_web_1 running") || !strings.Contains(out, "shop_db_1 running") {
+	if code, out, _ := inCT(t, sim, 132, "docker ps --format '{{.Names}} {{.State}}'", ""); code != 0 || !strings.Contains(out, "shop_web_1 running") ||
+		!strings.Contains(out, "shop_db_1 running") {
 		t.Errorf("docker ps: %d %q", code, out)
 	}
 }

@@ -12,7 +12,8 @@ import (
 // name (basevol-N-disk-0/subvol-M-disk-0) differs from a full clone's.
 func addZFSStorage(t *testing.T, sim *Simulator) {
 	t.Helper()
-	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"zfs"}, "type": {"zfspool"}, "pool": {"rpool/data"}, "content": {"rootdir,images"}}); r.Status != 200 {
+	if r := call(t, sim, http.MethodPost, "/storage",
+		url.Values{"storage": {"zfs"}, "type": {"zfspool"}, "pool": {"rpool/data"}, "content": {"rootdir,images"}}); r.Status != 200 {
 		t.Fatalf("add zfs storage: %d %s", r.Status, r.Raw)
 	}
 }
@@ -97,11 +98,13 @@ func TestConfigLockHeldByScript(t *testing.T) {
 		t.Errorf("PUT config on another node waited for pve1's lock: %d %s", r.Status, r.Reason)
 	}
 	// pct set is update_vm too.
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct set 101 -description y", ""); code == 0 || !strings.Contains(stderr, "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct set 101 -description y", ""); code == 0 ||
+		!strings.Contains(stderr, "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout") {
 		t.Errorf("pct set while the lock is held: exit %d %q", code, stderr)
 	}
 	// pct unlock is remove_lock, which runs under lock_config too (CLI/pct.pm unlock).
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct unlock 101", ""); code != 255 || stderr != "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout\n" {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct unlock 101", ""); code != 255 ||
+		stderr != "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout\n" {
 		t.Errorf("pct unlock while the lock is held: exit %d %q", code, stderr)
 	}
 	<-done
@@ -114,7 +117,8 @@ func TestConfigLockHeldByScript(t *testing.T) {
 func taskLogText(t *testing.T, sim *Simulator, node, upid string) string {
 	t.Helper()
 	var lines []string
-	for _, l := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/"+node+"/tasks/"+url.PathEscape(upid)+"/log", url.Values{"limit": {"500"}}))) {
+	for _, l := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/"+node+"/tasks/"+url.PathEscape(upid)+"/log",
+		url.Values{"limit": {"500"}}))) {
 		lines = append(lines, mustString(t, mustMap(t, l)["t"]))
 	}
 	return strings.Join(lines, "\n")
@@ -146,7 +150,8 @@ func TestWorkerWaitsForConfigLock(t *testing.T) {
 	// 30 s simulated: longer than lock_config's 10 s.
 	sshRun(t, sim, "pve1", "rm /tmp/held", "")
 	done = holdOnNode(t, sim, "pve1", "flock /run/lock/lxc/pve-config-101.lock sh -c 'touch /tmp/held; sleep 30'")
-	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/stop", nil); st != "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout" {
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/stop",
+		nil); st != "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout" {
 		t.Errorf("stop while the lock is held: %s", st)
 	}
 	<-done
@@ -172,7 +177,8 @@ func TestMigrateWaitsForConfigLock(t *testing.T) {
 	if st := waitTask(t, sim, upid); st != "migration aborted" {
 		t.Errorf("migrate while the lock is held: %s", st)
 	}
-	if log := taskLogText(t, sim, "pve1", upid); !strings.Contains(log, "ERROR: migration aborted (duration 00:00:") || !strings.Contains(log, "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout") {
+	if log := taskLogText(t, sim, "pve1", upid); !strings.Contains(log, "ERROR: migration aborted (duration 00:00:") ||
+		!strings.Contains(log, "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout") {
 		t.Errorf("migrate task log:\n%s", log)
 	}
 	<-done

@@ -152,7 +152,8 @@ func (s *Simulator) queueDeletes(g *guest, next map[string]string, p *pendingSta
 // queueChanges is the add/change half: mount points are parsed and their
 // storage must take container directories, unprivileged cannot change,
 // tags are made unique; every value goes to the pending section as given.
-func (s *Simulator) queueChanges(g *guest, n *node, next map[string]string, p *pendingState, params map[string]string, modified map[string]bool) *apiError {
+func (s *Simulator) queueChanges(g *guest, n *node, next map[string]string, p *pendingState, params map[string]string,
+	modified map[string]bool) *apiError {
 	for _, opt := range sortedKeysOf(params) {
 		value := params[opt]
 		modified[opt] = true

@@ -32,7 +32,8 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	progs["ip"] = s.ipProgram(g)
 	progs["docker"] = requireBinary(s.dockerProgram(g, d), "/usr/bin/docker")
 	progs["docker-compose"] = requireBinary(s.composeStandalone(g, d), "/usr/bin/docker-compose")
-	progs["dockerd"] = requireBinary(func(c *shell.Call) int { return c.Errorf("dockerd must be started by the service manager") }, "/usr/bin/dockerd", "/usr/sbin/dockerd")
+	progs["dockerd"] = requireBinary(func(c *shell.Call) int { return c.Errorf("dockerd must be started by the service manager") }, "/usr/bin/dockerd",
+		"/usr/sbin/dockerd")
 	switch {
 	case d.apk():
 		progs["apk"] = s.apkProgram(g, d)
@@ -182,7 +183,8 @@ func printIface(c *shell.Call, oneLine, only4 bool, idx int, name, flags, hw, ad
 	short, _, _ := strings.Cut(name, "@")
 	if oneLine {
 		if addr != "" {
-			fmt.Fprintf(c.Stdout, "%d: %s    inet %s brd %s scope %s %s\\       valid_lft forever preferred_lft forever\n", idx, short, addr, broadcast(addr), scope, short)
+			fmt.Fprintf(c.Stdout, "%d: %s    inet %s brd %s scope %s %s\\       valid_lft forever preferred_lft forever\n", idx, short, addr, broadcast(addr),
+				scope, short)
 		}
 		return
 	}

@@ -21,7 +21,8 @@ func TestTemplateOnDirectoryStorage(t *testing.T) {
 	for _, release := range []string{"8.4", "9.1"} {
 		t.Run(release, func(t *testing.T) {
 			sim := startSim(t, Options{PVEVersion: release})
-			if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"ctdir"}, "type": {"dir"}, "path": {"/mnt/ct"}, "content": {"rootdir,images"}}); r.Status != 200 {
+			if r := call(t, sim, http.MethodPost, "/storage",
+				url.Values{"storage": {"ctdir"}, "type": {"dir"}, "path": {"/mnt/ct"}, "content": {"rootdir,images"}}); r.Status != 200 {
 				t.Fatalf("add dir storage: %d %s", r.Status, r.Raw)
 			}
 			createCT(t, sim, "pve1", 101, url.Values{"rootfs": {"ctdir:4"}})

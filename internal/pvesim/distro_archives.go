@@ -51,19 +51,21 @@ func alpineDistro(versionID, branch, docker, dockerPkg, composePkg string) *dist
 		ID: "alpine", VersionID: versionID, Branch: branch,
 		Docker: docker, DockerBuild: "e1c7b3a", DockerServer: "Server:",
 		Packages: map[string]distroPackage{
-			"docker":             {Version: dockerPkg, Depends: []string{"docker-cli", "docker-engine"}},
-			"docker-cli":         {Version: dockerPkg, Files: []string{"/usr/bin/docker"}},
-			"docker-engine":      {Version: dockerPkg, Files: []string{"/usr/bin/dockerd"}, Depends: []string{"containerd", "runc", "docker-openrc", "iptables"}},
-			"docker-openrc":      {Version: dockerPkg, Files: []string{"/etc/init.d/docker", "/etc/conf.d/docker"}},
-			"containerd":         {Version: "2.0.5-r0", Files: []string{"/usr/bin/containerd"}},
-			"runc":               {Version: "1.2.6-r0", Files: []string{"/usr/bin/runc"}},
-			"docker-cli-compose": {Version: composePkg, Files: []string{composePlugin, "/usr/bin/docker-compose"}, Depends: []string{"docker-cli"}, ComposeVersion: "v" + composeUpstream},
-			"docker-compose":     {Virtual: "docker-cli-compose"},
-			"bash":               {Version: "5.2.37-r0", Files: []string{"/bin/bash"}},
-			"ca-certificates":    {Version: "20250619-r0", Files: []string{"/etc/ssl/certs/ca-certificates.crt"}},
-			"tzdata":             {Version: "2025b-r0", Files: []string{"/usr/share/zoneinfo/UTC"}},
-			"openrc":             {Version: "0.62.6-r0", Files: []string{"/sbin/openrc"}},
-			"iptables":           {Version: "1.8.11-r1", Files: []string{"/sbin/iptables"}},
+			"docker":     {Version: dockerPkg, Depends: []string{"docker-cli", "docker-engine"}},
+			"docker-cli": {Version: dockerPkg, Files: []string{"/usr/bin/docker"}},
+			"docker-engine": {Version: dockerPkg, Files: []string{"/usr/bin/dockerd"},
+				Depends: []string{"containerd", "runc", "docker-openrc", "iptables"}},
+			"docker-openrc": {Version: dockerPkg, Files: []string{"/etc/init.d/docker", "/etc/conf.d/docker"}},
+			"containerd":    {Version: "2.0.5-r0", Files: []string{"/usr/bin/containerd"}},
+			"runc":          {Version: "1.2.6-r0", Files: []string{"/usr/bin/runc"}},
+			"docker-cli-compose": {Version: composePkg, Files: []string{composePlugin, "/usr/bin/docker-compose"}, Depends: []string{"docker-cli"},
+				ComposeVersion: "v" + composeUpstream},
+			"docker-compose":  {Virtual: "docker-cli-compose"},
+			"bash":            {Version: "5.2.37-r0", Files: []string{"/bin/bash"}},
+			"ca-certificates": {Version: "20250619-r0", Files: []string{"/etc/ssl/certs/ca-certificates.crt"}},
+			"tzdata":          {Version: "2025b-r0", Files: []string{"/usr/share/zoneinfo/UTC"}},
+			"openrc":          {Version: "0.62.6-r0", Files: []string{"/sbin/openrc"}},
+			"iptables":        {Version: "1.8.11-r1", Files: []string{"/sbin/iptables"}},
 		},
 	}
 }
@@ -80,24 +82,28 @@ func debianBase() map[string]distroPackage {
 
 func bookworm(versionID string) *distro {
 	pkgs := debianBase()
-	pkgs["docker.io"] = distroPackage{Version: "20.10.24+dfsg1-1+deb12u1+b6", Files: []string{"/usr/bin/docker", "/usr/sbin/dockerd", dockerUnit}, Depends: []string{"containerd", "runc", "tini", "iptables"}}
+	pkgs["docker.io"] = distroPackage{Version: "20.10.24+dfsg1-1+deb12u1+b6", Files: []string{"/usr/bin/docker", "/usr/sbin/dockerd", dockerUnit},
+		Depends: []string{"containerd", "runc", "tini", "iptables"}}
 	pkgs["containerd"] = distroPackage{Version: "1.6.20~ds1-1+deb12u3", Files: []string{"/usr/bin/containerd"}}
 	pkgs["runc"] = distroPackage{Version: "1.1.5+ds1-1+deb12u1", Files: []string{"/usr/sbin/runc"}}
 	pkgs["tini"] = distroPackage{Version: "0.19.0-1+b3", Files: []string{"/usr/bin/tini"}}
 	// Debian's docker-compose recommends docker.io, which apt-get installs
 	// too unless told not to.
-	pkgs["docker-compose"] = distroPackage{Version: "1.29.2-3", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"}, ComposeVersion: "1.29.2", ComposeV1: true}
+	pkgs["docker-compose"] = distroPackage{Version: "1.29.2-3", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"},
+		ComposeVersion: "1.29.2", ComposeV1: true}
 	return &distro{ID: "debian", VersionID: versionID, Branch: "bookworm", Packages: pkgs,
 		Docker: "20.10.24+dfsg1", DockerBuild: "297e128", DockerServer: "Server:"}
 }
 
 func bullseye(versionID string) *distro {
 	pkgs := debianBase()
-	pkgs["docker.io"] = distroPackage{Version: "20.10.5+dfsg1-1+deb11u4", Files: []string{"/usr/bin/docker", "/usr/sbin/dockerd", dockerUnit}, Depends: []string{"containerd", "runc", "tini", "iptables"}}
+	pkgs["docker.io"] = distroPackage{Version: "20.10.5+dfsg1-1+deb11u4", Files: []string{"/usr/bin/docker", "/usr/sbin/dockerd", dockerUnit},
+		Depends: []string{"containerd", "runc", "tini", "iptables"}}
 	pkgs["containerd"] = distroPackage{Version: "1.4.13~ds1-1~deb11u4", Files: []string{"/usr/bin/containerd"}}
 	pkgs["runc"] = distroPackage{Version: "1.0.0~rc93+ds1-5+deb11u5", Files: []string{"/usr/sbin/runc"}}
 	pkgs["tini"] = distroPackage{Version: "0.19.0-1", Files: []string{"/usr/bin/tini"}}
-	pkgs["docker-compose"] = distroPackage{Version: "1.25.0-1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"}, ComposeVersion: "1.25.0", ComposeV1: true}
+	pkgs["docker-compose"] = distroPackage{Version: "1.25.0-1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"},
+		ComposeVersion: "1.25.0", ComposeV1: true}
 	return &distro{ID: "debian", VersionID: versionID, Branch: "bullseye", Packages: pkgs,
 		Docker: "20.10.5+dfsg1", DockerBuild: "55c4c88", DockerServer: "Server:"}
 }
@@ -105,12 +111,14 @@ func bullseye(versionID string) *distro {
 func trixie(versionID string) *distro {
 	pkgs := debianBase()
 	const v = "26.1.5+dfsg1-9+b13"
-	pkgs["docker.io"] = distroPackage{Version: v, Files: []string{"/usr/sbin/dockerd", dockerUnit}, Depends: []string{"docker-cli", "containerd", "runc", "tini", "iptables"}}
+	pkgs["docker.io"] = distroPackage{Version: v, Files: []string{"/usr/sbin/dockerd", dockerUnit},
+		Depends: []string{"docker-cli", "containerd", "runc", "tini", "iptables"}}
 	pkgs["docker-cli"] = distroPackage{Version: v, Files: []string{"/usr/bin/docker"}}
 	pkgs["containerd"] = distroPackage{Version: "1.7.24~ds1-6+b4", Files: []string{"/usr/bin/containerd"}}
 	pkgs["runc"] = distroPackage{Version: "1.1.15+ds1-2+b4", Files: []string{"/usr/sbin/runc"}}
 	pkgs["tini"] = distroPackage{Version: "0.19.0-1+b3", Files: []string{"/usr/bin/tini"}}
-	pkgs["docker-compose"] = distroPackage{Version: "2.26.1-4", Files: []string{"/usr/bin/docker-compose", composePlugin}, Depends: []string{"docker-cli", "docker.io"}, ComposeVersion: "2.26.1-4"}
+	pkgs["docker-compose"] = distroPackage{Version: "2.26.1-4", Files: []string{"/usr/bin/docker-compose", composePlugin},
+		Depends: []string{"docker-cli", "docker.io"}, ComposeVersion: "2.26.1-4"}
 	return &distro{ID: "debian", VersionID: versionID, Branch: "trixie", Packages: pkgs,
 		Docker: "26.1.5+dfsg1", DockerBuild: "a72d7cd", DockerServer: "Server:"}
 }
@@ -118,11 +126,14 @@ func trixie(versionID string) *distro {
 func noble(versionID string) *distro {
 	pkgs := debianBase()
 	const v = "29.1.3-0ubuntu3~24.04.2"
-	pkgs["docker.io"] = distroPackage{Version: v, Files: []string{"/usr/bin/docker", "/usr/sbin/dockerd", dockerUnit}, Depends: []string{"containerd", "runc", "iptables"}}
+	pkgs["docker.io"] = distroPackage{Version: v, Files: []string{"/usr/bin/docker", "/usr/sbin/dockerd", dockerUnit},
+		Depends: []string{"containerd", "runc", "iptables"}}
 	pkgs["containerd"] = distroPackage{Version: "1.7.28-0ubuntu1~24.04.1", Files: []string{"/usr/bin/containerd"}}
 	pkgs["runc"] = distroPackage{Version: "1.3.3-0ubuntu1~24.04.3", Files: []string{"/usr/sbin/runc"}}
-	pkgs["docker-compose-v2"] = distroPackage{Version: "2.40.3+ds1-0ubuntu1~24.04.1", Files: []string{composePlugin}, Depends: []string{"docker.io"}, ComposeVersion: "2.40.3+ds1-0ubuntu1~24.04.1"}
-	pkgs["docker-compose"] = distroPackage{Version: "1.29.2-6ubuntu1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"}, ComposeVersion: "1.29.2", ComposeV1: true}
+	pkgs["docker-compose-v2"] = distroPackage{Version: "2.40.3+ds1-0ubuntu1~24.04.1", Files: []string{composePlugin}, Depends: []string{"docker.io"},
+		ComposeVersion: "2.40.3+ds1-0ubuntu1~24.04.1"}
+	pkgs["docker-compose"] = distroPackage{Version: "1.29.2-6ubuntu1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"},
+		ComposeVersion: "1.29.2", ComposeV1: true}
 	return &distro{ID: "ubuntu", VersionID: versionID, Branch: "noble", Packages: pkgs,
 		Docker: "29.1.3", DockerBuild: "29.1.3-0ubuntu3~24.04.2", DockerServer: "Server:"}
 }
@@ -135,8 +146,10 @@ func jammy(versionID string) *distro {
 	docker := d.Packages["docker.io"]
 	docker.Version = v
 	d.Packages["docker.io"] = docker
-	d.Packages["docker-compose-v2"] = distroPackage{Version: "2.40.3+ds1-0ubuntu1~22.04.1", Files: []string{composePlugin}, Depends: []string{"docker.io"}, ComposeVersion: "2.40.3+ds1-0ubuntu1~22.04.1"}
-	d.Packages["docker-compose"] = distroPackage{Version: "1.29.2-1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"}, ComposeVersion: "1.29.2", ComposeV1: true}
+	d.Packages["docker-compose-v2"] = distroPackage{Version: "2.40.3+ds1-0ubuntu1~22.04.1", Files: []string{composePlugin},
+		Depends: []string{"docker.io"}, ComposeVersion: "2.40.3+ds1-0ubuntu1~22.04.1"}
+	d.Packages["docker-compose"] = distroPackage{Version: "1.29.2-1", Files: []string{"/usr/bin/docker-compose"}, Recommends: []string{"docker.io"},
+		ComposeVersion: "1.29.2", ComposeV1: true}
 	return d
 }
 

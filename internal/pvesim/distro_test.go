@@ -10,9 +10,10 @@ import (
 // The os-release files of the releases the simulator has an archive for,
 // as the distributions ship them (base-files, alpine-release).
 var testOSReleases = map[string]string{
-	"alpine-3.21":  "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.3\nPRETTY_NAME=\"Alpine Linux v3.21\"\n",
-	"alpine-3.22":  "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.22.1\nPRETTY_NAME=\"Alpine Linux v3.22\"\n",
-	"debian-12":    "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n",
+	"alpine-3.21": "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.3\nPRETTY_NAME=\"Alpine Linux v3.21\"\n",
+	"alpine-3.22": "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.22.1\nPRETTY_NAME=\"Alpine Linux v3.22\"\n",
+	"debian-12": "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n" +
+		"ID=debian\n",
 	"debian-13":    "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\nID=debian\n",
 	"ubuntu-22.04": "PRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n",
 	"rocky-9":      "NAME=\"Rocky Linux\"\nVERSION_ID=\"9.5\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
@@ -27,7 +28,8 @@ func ctWithRelease(t *testing.T, sim *Simulator, vmid int, release string) {
 	t.Helper()
 	createCT(t, sim, "pve1", vmid, url.Values{"start": {"1"}})
 	var out strings.Builder
-	code, err := sim.RunOnNode(context.Background(), "pve1", "pct exec "+itoa(vmid)+" -- sh -c 'cat > /etc/os-release'", strings.NewReader(testOSReleases[release]), &out, &out)
+	code, err := sim.RunOnNode(context.Background(), "pve1", "pct exec "+itoa(vmid)+" -- sh -c 'cat > /etc/os-release'",
+		strings.NewReader(testOSReleases[release]), &out, &out)
 	if err != nil || code != 0 {
 		t.Fatalf("writing os-release: %d %v %s", code, err, out.String())
 	}
@@ -37,7 +39,8 @@ func ctWithRelease(t *testing.T, sim *Simulator, vmid int, release string) {
 func inCT(t *testing.T, sim *Simulator, vmid int, script, stdin string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr strings.Builder
-	code, err := sim.RunOnNode(context.Background(), "pve1", "pct exec "+itoa(vmid)+" -- sh -c "+shellQuote(script), strings.NewReader(stdin), &stdout, &stderr)
+	code, err := sim.RunOnNode(context.Background(), "pve1", "pct exec "+itoa(vmid)+" -- sh -c "+shellQuote(script), strings.NewReader(stdin), &stdout,
+		&stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +109,8 @@ func TestDistroPackagesFollowOSRelease(t *testing.T) {
 	}
 	// Ubuntu 22.04's archive has Compose v1 as docker-compose too.
 	ctWithRelease(t, sim, 121, "ubuntu-22.04")
-	if code, out, errOut := inCT(t, sim, 121, "apt-get install -y docker.io docker-compose && docker-compose version --short && docker compose version", ""); code != 1 || !strings.Contains(out, "\n1.29.2\n") || !strings.Contains(errOut, "docker: unknown command: docker compose") {
+	if code, out, errOut := inCT(t, sim, 121, "apt-get install -y docker.io docker-compose && docker-compose version --short && docker compose version",
+		""); code != 1 || !strings.Contains(out, "\n1.29.2\n") || !strings.Contains(errOut, "docker: unknown command: docker compose") {
 		t.Errorf("jammy: %d %q %q", code, out, errOut)
 	}
 	// Rocky Linux has neither apt-get nor apk.
@@ -117,11 +121,13 @@ func TestDistroPackagesFollowOSRelease(t *testing.T) {
 	// apt-get answers 100 for a package the archive lacks (apt's
 	// cmdline/apt-get.cc exit status), with nothing installed.
 	ctWithRelease(t, sim, 120, "debian-12")
-	if code, _, errOut := inCT(t, sim, 120, "apt-get install -y docker-compose-plugin", ""); code != 100 || !strings.Contains(errOut, "E: Unable to locate package docker-compose-plugin") {
+	if code, _, errOut := inCT(t, sim, 120, "apt-get install -y docker-compose-plugin", ""); code != 100 ||
+		!strings.Contains(errOut, "E: Unable to locate package docker-compose-plugin") {
 		t.Errorf("docker-compose-plugin on Debian 12: %d %q", code, errOut)
 	}
 	// Debian's docker-compose recommends docker.io: apt-get installs it too.
-	if code, out, _ := inCT(t, sim, 120, "apt-get install -y docker-compose && docker --version", ""); code != 0 || !strings.Contains(out, "Setting up docker.io (20.10.24+dfsg1-1+deb12u1+b6)") {
+	if code, out, _ := inCT(t, sim, 120, "apt-get install -y docker-compose && docker --version", ""); code != 0 ||
+		!strings.Contains(out, "Setting up docker.io (20.10.24+dfsg1-1+deb12u1+b6)") {
 		t.Errorf("recommends: %d %q", code, out)
 	}
 }

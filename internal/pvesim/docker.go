@@ -110,7 +110,8 @@ func dockerdRunning(g *guest) bool {
 }
 
 func dockerEnabled(g *guest) bool {
-	for _, p := range []string{"/etc/runlevels/default/docker", "/etc/runlevels/boot/docker", "/etc/systemd/system/multi-user.target.wants/docker.service"} {
+	for _, p := range []string{"/etc/runlevels/default/docker", "/etc/runlevels/boot/docker",
+		"/etc/systemd/system/multi-user.target.wants/docker.service"} {
 		if _, err := g.RootFS.Stat(p); err == nil {
 			return true
 		}
@@ -236,7 +237,9 @@ func (s *Simulator) dockerProgram(g *guest, d *distro) shell.Program {
 					}
 				}
 			}
-			fmt.Fprintf(c.Stdout, "Client:\n Version:    %s\n Context:    default\n\nServer:\n Containers: %d\n  Running: %d\n  Stopped: %d\n Server Version: %s\n Storage Driver: overlay2\n Cgroup Driver: cgroupfs\n Kernel Version: 6.8.12-9-pve\n Operating System: %s\n",
+			fmt.Fprintf(c.Stdout,
+				"Client:\n Version:    %s\n Context:    default\n\nServer:\n Containers: %d\n  Running: %d\n  Stopped: %d\n Server Version: %s\n"+
+					" Storage Driver: overlay2\n Cgroup Driver: cgroupfs\n Kernel Version: 6.8.12-9-pve\n Operating System: %s\n",
 				version, total, running, total-running, version, osPrettyName(g))
 		case "version":
 			fmt.Fprintf(c.Stdout, "Client:\n Version:           %s\n\n%s\n Engine:\n  Version:          %s\n", version, d.DockerServer, version)

@@ -107,7 +107,8 @@ func (e *wgetError) Error() string { return "download failed: " + e.lines[len(e.
 // remote server closes it.
 func downloadClient(verify bool, proxy string) *http.Client {
 	tr := &http.Transport{
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: !verify, RootCAs: downloadRootCAs}, //nolint:gosec // verify-certificates=0 asks for exactly this.
+		//nolint:gosec // verify-certificates=0 asks for exactly this.
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: !verify, RootCAs: downloadRootCAs},
 		TLSHandshakeTimeout: 30 * time.Second,
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
 		DisableKeepAlives:   true,
@@ -228,7 +229,7 @@ func fetch(ctx context.Context, logf func(string, ...any), rawURL, saveAs string
 // downloadFile is download_file_from_url (PVE/Tools.pm) for a file that is
 // streamed, never kept: the bytes pass through a counter, the checksum and,
 // for a template, a tar reader that picks up etc/os-release.
-func downloadFile(ctx context.Context, logf func(string, ...any), job downloadJob, pid int, body func() (io.ReadCloser, int64, error)) (downloadResult, error) {
+func downloadFile(logf func(string, ...any), job downloadJob, pid int, body func() (io.ReadCloser, int64, error)) (downloadResult, error) {
 	var res downloadResult
 	tmp := fmt.Sprintf("%s.tmp_dwnl.%d", job.dest, pid)
 	rc, length, err := body()

@@ -191,7 +191,7 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 		}
 		return resp.Body, resp.ContentLength, nil
 	}
-	res, err := downloadFile(t, t.logf, job, t.task.PID, body)
+	res, err := downloadFile(t.logf, job, t.task.PID, body)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,8 @@ func (s *Simulator) runDownload(t *taskCtx, st *storage, volid string, job downl
 		v.VolID = volid
 	default:
 		name := strings.TrimPrefix(volid, st.ID+":"+job.content+"/")
-		v = &volume{VolID: volid, Content: job.content, Format: downloadFormat(job.content, name), Size: res.size, CTime: time.Now().Unix(), OSRelease: res.osRelease, OCI: res.oci}
+		v = &volume{VolID: volid, Content: job.content, Format: downloadFormat(job.content, name), Size: res.size, CTime: time.Now().Unix(),
+			OSRelease: res.osRelease, OCI: res.oci}
 	}
 	if !s.addFetchedVolume(st, v) {
 		return &wgetError{lines: []string{noSpaceLine()}}

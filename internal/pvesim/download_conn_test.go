@@ -94,7 +94,8 @@ func TestDownloadURLEndsWhenTheStorageIsFull(t *testing.T) {
 	// Cleanups run last first: the handler stops before the server closes.
 	t.Cleanup(func() { close(stop) })
 
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url", url.Values{"url": {srv.URL + "/endless.iso"}, "content": {"iso"}, "filename": {"endless.iso"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url",
+		url.Values{"url": {srv.URL + "/endless.iso"}, "content": {"iso"}, "filename": {"endless.iso"}})
 	if r.Status != 200 {
 		t.Fatalf("download-url: %d %s", r.Status, r.Reason)
 	}

@@ -26,7 +26,8 @@ func TestDownloadURLOCIArchive91(t *testing.T) {
 	downloadRootCAs = mustTransport(t, srv.Client().Transport).TLSClientConfig.RootCAs
 	t.Cleanup(func() { downloadRootCAs = nil })
 
-	if _, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/whoami.tar"}, "content": {"vztmpl"}, "filename": {"whoami_latest.tar"}}); status != "OK" {
+	if _, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/whoami.tar"}, "content": {"vztmpl"},
+		"filename": {"whoami_latest.tar"}}); status != "OK" {
 		t.Fatalf("OCI download: %q", status)
 	}
 	v := localVolume(sim, "local:vztmpl/whoami_latest.tar")
@@ -39,7 +40,8 @@ func TestDownloadURLOCIArchive91(t *testing.T) {
 		t.Errorf("container from the downloaded OCI image: %v", cfg)
 	}
 
-	if _, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/rootfs.tar"}, "content": {"vztmpl"}, "filename": {"rootfs.tar"}}); status != "OK" {
+	if _, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/rootfs.tar"}, "content": {"vztmpl"},
+		"filename": {"rootfs.tar"}}); status != "OK" {
 		t.Fatalf("plain tar download: %q", status)
 	}
 	if v := localVolume(sim, "local:vztmpl/rootfs.tar"); v == nil || v.OCI != nil || v.OSRelease != testOSRelease {

@@ -113,7 +113,8 @@ func TestDownloadURLCertificates(t *testing.T) {
 	if localVolume(sim, "local:iso/debian.iso") != nil {
 		t.Error("a failed download left a volume")
 	}
-	r, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/debian.iso"}, "content": {"iso"}, "filename": {"debian.iso"}, "verify-certificates": {"0"}})
+	r, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/debian.iso"}, "content": {"iso"}, "filename": {"debian.iso"},
+		"verify-certificates": {"0"}})
 	if status != "OK" {
 		t.Fatalf("verify-certificates=0: %q", status)
 	}
@@ -131,7 +132,8 @@ func TestDownloadURLCertificates(t *testing.T) {
 		t.Fatalf("volume: %+v", v)
 	}
 	// The file exists now: PVE refuses to overwrite it.
-	if _, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/debian.iso"}, "content": {"iso"}, "filename": {"debian.iso"}, "verify-certificates": {"0"}}); status != "refusing to override existing file '/var/lib/vz/template/iso/debian.iso'" {
+	if _, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/debian.iso"}, "content": {"iso"}, "filename": {"debian.iso"},
+		"verify-certificates": {"0"}}); status != "refusing to override existing file '/var/lib/vz/template/iso/debian.iso'" {
 		t.Errorf("second download: %q", status)
 	}
 	// A node that trusts the server's CA verifies the certificate and downloads.
@@ -140,7 +142,8 @@ func TestDownloadURLCertificates(t *testing.T) {
 	if _, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/debian.iso"}, "content": {"iso"}, "filename": {"trusted.iso"}}); status != "OK" {
 		t.Errorf("trusted certificate: %q", status)
 	}
-	if _, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/missing.iso"}, "content": {"iso"}, "filename": {"m.iso"}}); !strings.HasSuffix(status, "ERROR 404: Not Found.") || !strings.HasPrefix(status, "download failed: ") {
+	if _, status = postDownload(t, sim, url.Values{"url": {srv.URL + "/missing.iso"}, "content": {"iso"},
+		"filename": {"m.iso"}}); !strings.HasSuffix(status, "ERROR 404: Not Found.") || !strings.HasPrefix(status, "download failed: ") {
 		t.Errorf("404: %q", status)
 	}
 }
@@ -156,15 +159,19 @@ func TestDownloadURLChecksum(t *testing.T) {
 	sum := sha256.Sum256(iso)
 	good := hex.EncodeToString(sum[:])
 	bad := strings.Repeat("0", 64)
-	_, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"a.iso"}, "checksum": {bad}, "checksum-algorithm": {"sha256"}})
+	_, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"a.iso"}, "checksum": {bad},
+		"checksum-algorithm": {"sha256"}})
 	if want := "checksum mismatch: got '" + good + "' != expect '" + bad + "'"; status != want {
 		t.Errorf("mismatch: %q, want %q", status, want)
 	}
-	r, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"a.iso"}, "checksum": {strings.ToUpper(good)}, "checksum-algorithm": {"sha256"}})
+	r, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"a.iso"},
+		"checksum": {strings.ToUpper(good)}, "checksum-algorithm": {"sha256"}})
 	if status != "OK" || !strings.Contains(taskLog(t, sim, "pve1", mustString(t, data(r))), "calculating checksum...OK, checksum verified") {
 		t.Errorf("matching checksum: %q", status)
 	}
-	if r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url", url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"b.iso"}, "checksum": {good}}); r.Status != 400 || !strings.Contains(r.Raw, `"checksum-algorithm":"missing property required by 'checksum'"`) {
+	if r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url",
+		url.Values{"url": {srv.URL + "/a.iso"}, "content": {"iso"}, "filename": {"b.iso"}, "checksum": {good}}); r.Status != 400 ||
+		!strings.Contains(r.Raw, `"checksum-algorithm":"missing property required by 'checksum'"`) {
 		// The schema's requires (JSONSchema.pm check_object), applied by the validator.
 		t.Errorf("checksum without algorithm: %d %s", r.Status, r.Raw)
 	}
@@ -180,7 +187,8 @@ func TestDownloadURLTemplateOSRelease(t *testing.T) {
 		"/link.tar.zst": zstdBytes(t, templateTar(t, true)),
 	})
 	for _, name := range []string{"plain.tar.gz", "link.tar.zst"} {
-		_, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/" + name}, "content": {"vztmpl"}, "filename": {"custom-" + name}, "verify-certificates": {"0"}})
+		_, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/" + name}, "content": {"vztmpl"}, "filename": {"custom-" + name},
+			"verify-certificates": {"0"}})
 		if status != "OK" {
 			t.Fatalf("%s: %q", name, status)
 		}
@@ -232,7 +240,8 @@ func TestDownloadURLRules(t *testing.T) {
 			}
 		}
 	}
-	_, status := postDownload(t, sim, url.Values{"url": {"https://127.0.0.1:1/t.tar.gz"}, "content": {"vztmpl"}, "filename": {"t.tar.gz"}, "compression": {"gz"}})
+	_, status := postDownload(t, sim, url.Values{"url": {"https://127.0.0.1:1/t.tar.gz"}, "content": {"vztmpl"}, "filename": {"t.tar.gz"},
+		"compression": {"gz"}})
 	if status != "decompression not supported for vztmpl" {
 		t.Errorf("compression for a template: %q", status)
 	}
@@ -247,7 +256,8 @@ func TestDownloadURLDecompressesISO(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
 	iso := bytes.Repeat([]byte("CD001 "), 50000)
 	srv := fileServer(t, map[string][]byte{"/x.iso.gz": gzipBytes(t, iso)})
-	r, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/x.iso.gz"}, "content": {"iso"}, "filename": {"x.iso"}, "compression": {"gz"}, "verify-certificates": {"0"}})
+	r, status := postDownload(t, sim, url.Values{"url": {srv.URL + "/x.iso.gz"}, "content": {"iso"}, "filename": {"x.iso"}, "compression": {"gz"},
+		"verify-certificates": {"0"}})
 	if status != "OK" {
 		t.Fatalf("download: %q", status)
 	}
@@ -264,7 +274,8 @@ func TestDownloadURLDecompressesISO(t *testing.T) {
 func TestDownloadURLOfficialTemplate(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
 	name := "ubuntu-24.04-standard_24.04-2_amd64.tar.zst"
-	_, status := postDownload(t, sim, url.Values{"url": {"http://download.proxmox.com/images/system/" + name}, "content": {"vztmpl"}, "filename": {name}})
+	_, status := postDownload(t, sim, url.Values{"url": {"http://download.proxmox.com/images/system/" + name}, "content": {"vztmpl"},
+		"filename": {name}})
 	if status != "OK" {
 		t.Fatalf("official template: %q", status)
 	}
@@ -284,7 +295,8 @@ func TestQueryURLMetadata(t *testing.T) {
 	if md["filename"] != "debian-13.iso" || md["size"] != float64(5) || md["mimetype"] != "application/octet-stream" {
 		t.Errorf("metadata: %d %s", r.Status, r.Raw)
 	}
-	r = call(t, sim, http.MethodGet, "/nodes/pve1/query-url-metadata", url.Values{"url": {srv.URL + "/files/alpine.iso?x=1"}, "verify-certificates": {"0"}})
+	r = call(t, sim, http.MethodGet, "/nodes/pve1/query-url-metadata",
+		url.Values{"url": {srv.URL + "/files/alpine.iso?x=1"}, "verify-certificates": {"0"}})
 	if md, _ := data(r).(map[string]any); md["filename"] != "alpine.iso" {
 		t.Errorf("name from the URL: %s", r.Raw)
 	}
@@ -304,7 +316,8 @@ func TestQueryURLMetadata(t *testing.T) {
 func TestDownloadURLPlainTarPerRelease(t *testing.T) {
 	for release, want := range map[string]int{"8.4": 400, "9.1": 200} {
 		sim := startSim(t, Options{Nodes: 1, PVEVersion: release})
-		r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url", url.Values{"url": {"https://127.0.0.1:1/img.tar"}, "content": {"vztmpl"}, "filename": {"img.tar"}})
+		r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/local/download-url",
+			url.Values{"url": {"https://127.0.0.1:1/img.tar"}, "content": {"vztmpl"}, "filename": {"img.tar"}})
 		if r.Status != want {
 			t.Errorf("%s: %d %s, want %d", release, r.Status, r.Raw, want)
 		}
@@ -328,7 +341,8 @@ func TestDownloadURLOVA(t *testing.T) {
 	}
 	srv := fileServer(t, map[string][]byte{"/good.ova": ova("vm.ovf", "disk1.vmdk"), "/bad.ova": ova("disk1.vmdk")})
 	for name, want := range map[string]string{"good.ova": "OK", "bad.ova": "failed to verify file: ova archive has no .ovf file inside"} {
-		r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/imp/download-url", url.Values{"url": {srv.URL + "/" + name}, "content": {"import"}, "filename": {name}, "verify-certificates": {"0"}})
+		r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/imp/download-url",
+			url.Values{"url": {srv.URL + "/" + name}, "content": {"import"}, "filename": {name}, "verify-certificates": {"0"}})
 		if r.Status != 200 {
 			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
 		}

@@ -12,7 +12,8 @@ func TestParseFaults(t *testing.T) {
 		"",
 		"595:GET /cluster/resources=0.2",
 		"500:POST /nodes/{node}/lxc=1x2|got timeout;latency:* /nodes/*/lxc/*/status/current=50ms",
-		"taskfail:vzcreate=1x1;taskslow:vzdump=10s;exec:docker=0.5;drop:GET /version=0.1;lock:PUT /nodes/*/lxc/*/config=0.3;locked:PUT /nodes/*/lxc/*/config=1|snapshot",
+		"taskfail:vzcreate=1x1;taskslow:vzdump=10s;exec:docker=0.5;drop:GET /version=0.1;lock:PUT /nodes/*/lxc/*/config=0.3;locked:PUT " +
+			"/nodes/*/lxc/*/config=1|snapshot",
 	}
 	for _, spec := range good {
 		if _, err := ParseFaults(spec); err != nil {
@@ -65,7 +66,8 @@ func TestInjectedStatusesAndCounts(t *testing.T) {
 // TestFailedCreateLeavesNothing: a create task that fails removes the guest and its disk, as PVE does.
 func TestFailedCreateLeavesNothing(t *testing.T) {
 	sim := startSim(t, Options{Faults: "taskfail:vzcreate=1x1"})
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"100"}, "ostemplate": {"local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"}, "rootfs": {"local-lvm:8"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"100"}, "ostemplate": {"local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"}, "rootfs": {"local-lvm:8"}})
 	status := waitTask(t, sim, mustString(t, data(r)))
 	if !strings.HasPrefix(status, "unable to create CT 100 - ") {
 		t.Fatalf("exit status %q", status)

@@ -94,11 +94,14 @@ func TestChmodOnNodeContainerAndPmxcfs(t *testing.T) {
 	if code != 1 || stderr != "chmod: changing permissions of '/etc/pve/t.cfg': Operation not permitted\n" {
 		t.Errorf("chmod 755 on pmxcfs: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "chmod 640 /etc/pve/t.cfg && chmod 600 /etc/pve/priv && chmod 640 /etc/pve/priv", ""); code != 1 || !strings.Contains(stderr, "'/etc/pve/priv': Operation not permitted") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "chmod 640 /etc/pve/t.cfg && chmod 600 /etc/pve/priv && chmod 640 /etc/pve/priv", ""); code != 1 ||
+		!strings.Contains(stderr, "'/etc/pve/priv': Operation not permitted") {
 		t.Errorf("pmxcfs's own modes: %d %q", code, stderr)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"start": {"1"}})
-	code, out, stderr = sshRun(t, sim, "pve1", "pct exec 100 -- sh -c 'echo exit 0 > /usr/local/bin/x && chmod 0750 /usr/local/bin/x && stat -c %a /usr/local/bin/x'", "")
+	code, out,
+		stderr = sshRun(t, sim, "pve1",
+		"pct exec 100 -- sh -c 'echo exit 0 > /usr/local/bin/x && chmod 0750 /usr/local/bin/x && stat -c %a /usr/local/bin/x'", "")
 	if code != 0 || out != "750\n" {
 		t.Errorf("chmod in a container: %d %q %q", code, out, stderr)
 	}

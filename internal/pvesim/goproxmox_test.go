@@ -116,7 +116,8 @@ func TestGoProxmoxEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DeleteContent: %v", err)
 	}
-	if err := task.Wait(ctx(t), 5*time.Millisecond, 10*time.Second); err != nil || !task.IsFailed || !strings.HasPrefix(task.ExitStatus, "cannot remove protected archive") {
+	if err := task.Wait(ctx(t), 5*time.Millisecond, 10*time.Second); err != nil || !task.IsFailed ||
+		!strings.HasPrefix(task.ExitStatus, "cannot remove protected archive") {
 		t.Errorf("deleting a protected backup: %v failed=%v %q", err, task.IsFailed, task.ExitStatus)
 	}
 

@@ -64,7 +64,8 @@ func TestGoProxmoxContainerWorkflows(t *testing.T) {
 
 			// API2/LXC.pm clone_vm: a clone onto another node needs a
 			// shared storage, which local-lvm is not.
-			if _, _, err := ct.Clone(ctx(t), &proxmox.ContainerCloneOptions{NewID: 201, Full: true, Target: "pve2", Storage: "local-lvm"}); err == nil || !strings.Contains(err.Error(), "can't clone to non-shared storage 'local-lvm'") {
+			if _, _, err := ct.Clone(ctx(t), &proxmox.ContainerCloneOptions{NewID: 201, Full: true, Target: "pve2", Storage: "local-lvm"}); err == nil ||
+				!strings.Contains(err.Error(), "can't clone to non-shared storage 'local-lvm'") {
 				t.Fatalf("a clone to another node's local storage: %v", err)
 			}
 			newid, task, err := ct.Clone(ctx(t), &proxmox.ContainerCloneOptions{NewID: 201, Full: true, Hostname: "wf-copy", Storage: "local-lvm"})
@@ -104,16 +105,19 @@ func TestGoProxmoxContainerWorkflows(t *testing.T) {
 			// go-proxmox's MoveVolume sends the VM's "disk" parameter, which
 			// PVE's LXC move_volume does not have (it is "volume"): real PVE
 			// and the simulator refuse it alike.
-			if _, err := ct.MoveVolume(ctx(t), &proxmox.VirtualMachineMoveDiskOptions{Disk: "mp0", Storage: "local"}); err == nil || !strings.Contains(err.Error(), `"volume":"property is missing and it is not optional"`) {
+			if _, err := ct.MoveVolume(ctx(t), &proxmox.VirtualMachineMoveDiskOptions{Disk: "mp0", Storage: "local"}); err == nil ||
+				!strings.Contains(err.Error(), `"volume":"property is missing and it is not optional"`) {
 				t.Fatalf("MoveVolume with go-proxmox's parameters: %v", err)
 			}
 			// A fresh install's local storage takes no container volumes:
 			// add a directory storage that does, as an admin would.
-			if err := c.Post(ctx(t), "/storage", map[string]any{"storage": "data", "type": "dir", "path": "/srv/pve-data", "content": "rootdir,images"}, nil); err != nil {
+			if err := c.Post(ctx(t), "/storage", map[string]any{"storage": "data", "type": "dir", "path": "/srv/pve-data", "content": "rootdir,images"},
+				nil); err != nil {
 				t.Fatalf("adding a storage: %v", err)
 			}
 			var upidMove string
-			if err := c.Post(ctx(t), "/nodes/pve1/lxc/200/move_volume", map[string]any{"volume": "mp0", "storage": "data", "delete": 1}, &upidMove); err != nil {
+			if err := c.Post(ctx(t), "/nodes/pve1/lxc/200/move_volume", map[string]any{"volume": "mp0", "storage": "data", "delete": 1},
+				&upidMove); err != nil {
 				t.Fatalf("move_volume: %v", err)
 			}
 			if status := waitTask(t, sim, upidMove); status != "OK" {

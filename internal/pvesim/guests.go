@@ -55,7 +55,8 @@ func (s *Simulator) guestIndex(r *request) (any, error) {
 		return nil, err
 	}
 	var out []any
-	for _, sub := range []string{"config", "pending", "status", "vncproxy", "termproxy", "vncwebsocket", "spiceproxy", "remote_migrate", "migrate", "clone", "rrd", "rrddata", "firewall", "snapshot", "resize", "interfaces"} {
+	for _, sub := range []string{"config", "pending", "status", "vncproxy", "termproxy", "vncwebsocket", "spiceproxy", "remote_migrate", "migrate",
+		"clone", "rrd", "rrddata", "firewall", "snapshot", "resize", "interfaces"} {
 		out = append(out, map[string]any{"subdir": sub})
 	}
 	return out, nil
@@ -320,7 +321,8 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 		defer s.mu.Unlock()
 		if s.storageFree(n.Storages[storageOf(volume)]) < 0 {
 			s.dropGuestLocked(g)
-			return fmt.Errorf("unable to create CT %d - lvcreate 'pve/vm-%d-disk-0' error:   Volume group \"pve\" has insufficient free space (%d extents): %d required.", vmid, vmid, 0, sizeBytes/(4*mib))
+			return fmt.Errorf("unable to create CT %d - lvcreate 'pve/vm-%d-disk-0' error:   Volume group \"pve\" has insufficient free space (%d extents): "+
+				"%d required.", vmid, vmid, 0, sizeBytes/(4*mib))
 		}
 		if keys != "" {
 			_ = g.RootFS.MkdirAll("/root/.ssh", 0o700)
@@ -465,7 +467,8 @@ func (s *Simulator) resizeGuest(r *request) (any, error) {
 	if aerr := r.acc.checkVMPerm(r.authid, g.VMID, "", "VM.Config.Options"); r.authid != "root@pam" && aerr != nil {
 		return nil, aerr
 	}
-	if aerr := r.acc.check(r.authid, "/storage/"+storageOf(propertyDefault(g.Config[disk])), "Datastore.AllocateSpace"); r.authid != "root@pam" && aerr != nil {
+	if aerr := r.acc.check(r.authid, "/storage/"+storageOf(propertyDefault(g.Config[disk])), "Datastore.AllocateSpace"); r.authid != "root@pam" &&
+		aerr != nil {
 		return nil, aerr
 	}
 	if d := r.params["digest"]; d != "" && d != g.digest() {

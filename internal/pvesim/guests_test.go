@@ -69,7 +69,8 @@ func TestContainerLifecycleWithGoProxmox(t *testing.T) {
 	if cfg.Hostname != "web" || cfg.Memory == nil || *cfg.Memory != 1024 || cfg.Tags != "proximity;web" || cfg.Description != "app\n" {
 		t.Errorf("config hostname=%q memory=%v tags=%q description=%q", cfg.Hostname, deref(cfg.Memory), cfg.Tags, cfg.Description)
 	}
-	if !regexp.MustCompile(`hwaddr=BC:24:11:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}`).MatchString(cfg.Nets["net0"]) || !strings.Contains(cfg.Nets["net0"], "type=veth") {
+	if !regexp.MustCompile(`hwaddr=BC:24:11:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}`).MatchString(cfg.Nets["net0"]) ||
+		!strings.Contains(cfg.Nets["net0"], "type=veth") {
 		t.Errorf("net0 %q lacks a generated hwaddr or type=veth", cfg.Nets["net0"])
 	}
 	if ct.Status != "stopped" {
@@ -95,10 +96,12 @@ func TestContainerLifecycleWithGoProxmox(t *testing.T) {
 	}
 
 	// Update in place, with the digest as a careful client sends it.
-	if _, err := ct.Config(ctx(t), proxmox.ContainerOption{Name: "memory", Value: 2048}, proxmox.ContainerOption{Name: "digest", Value: cfg.Digest}); err != nil {
+	if _, err := ct.Config(ctx(t), proxmox.ContainerOption{Name: "memory", Value: 2048},
+		proxmox.ContainerOption{Name: "digest", Value: cfg.Digest}); err != nil {
 		t.Fatalf("Config: %v", err)
 	}
-	if _, err := ct.Config(ctx(t), proxmox.ContainerOption{Name: "cores", Value: 2}, proxmox.ContainerOption{Name: "digest", Value: cfg.Digest}); err == nil {
+	if _, err := ct.Config(ctx(t), proxmox.ContainerOption{Name: "cores", Value: 2},
+		proxmox.ContainerOption{Name: "digest", Value: cfg.Digest}); err == nil {
 		t.Errorf("stale digest %s accepted; config now %v", cfg.Digest, data(call(t, sim, http.MethodGet, "/nodes/pve2/lxc/100/config", nil)))
 	}
 	ct, _ = node.Container(ctx(t), vmid)
@@ -204,7 +207,8 @@ func TestNextIDRace(t *testing.T) {
 		t.Fatalf("two callers before a create should both get 100, got %v and %v", a, b)
 	}
 	createCT(t, sim, "pve1", 100, nil)
-	r := call(t, sim, http.MethodPost, "/nodes/pve2/lxc", url.Values{"vmid": {"100"}, "ostemplate": {"local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve2/lxc",
+		url.Values{"vmid": {"100"}, "ostemplate": {"local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"}})
 	if r.Reason != "CT 100 already exists on node 'pve1'" {
 		t.Fatalf("loser of the race: %d %q", r.Status, r.Reason)
 	}
@@ -224,7 +228,8 @@ func TestResizeGrowsOnly(t *testing.T) {
 	if cfg["rootfs"] != "local-lvm:vm-100-disk-0,size=8G" {
 		t.Errorf("rootfs after grow: %v", cfg["rootfs"])
 	}
-	if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/resize", url.Values{"disk": {"rootfs"}, "size": {"2G"}}); r.Reason != "unable to shrink disk size" {
+	if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/resize",
+		url.Values{"disk": {"rootfs"}, "size": {"2G"}}); r.Reason != "unable to shrink disk size" {
 		t.Errorf("shrink: %d %q", r.Status, r.Reason)
 	}
 }

@@ -11,7 +11,8 @@ import (
 // pulling it fails as a registry's "manifest unknown" does, so tests can
 // exercise a wrong tag without a network.
 
-var imageRefRe = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+var imageRefRe = regexp.MustCompile(`^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*` +
+	`(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 
 func validImageRef(ref string) bool { return imageRefRe.MatchString(ref) }
 
@@ -55,14 +56,18 @@ type imageEntrypoint struct {
 
 var imageEntrypoints = map[string]imageEntrypoint{
 	"mariadb": {command: "docker-entrypoint.sh mariadbd",
-		anyOf:   []string{"MARIADB_ROOT_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD_HASH", "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MARIADB_RANDOM_ROOT_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"},
-		failure: "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified\n\tYou need to specify one of MARIADB_ROOT_PASSWORD, MARIADB_ROOT_PASSWORD_HASH, MARIADB_ALLOW_EMPTY_ROOT_PASSWORD and MARIADB_RANDOM_ROOT_PASSWORD"},
+		anyOf: []string{"MARIADB_ROOT_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD_HASH", "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
+			"MYSQL_ALLOW_EMPTY_PASSWORD", "MARIADB_RANDOM_ROOT_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"},
+		failure: "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified\n\tYou need to specify one of " +
+			"MARIADB_ROOT_PASSWORD, MARIADB_ROOT_PASSWORD_HASH, MARIADB_ALLOW_EMPTY_ROOT_PASSWORD and MARIADB_RANDOM_ROOT_PASSWORD"},
 	"mysql": {command: "docker-entrypoint.sh mysqld",
-		anyOf:   []string{"MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"},
-		failure: "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD"},
+		anyOf: []string{"MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"},
+		failure: "[ERROR] [Entrypoint]: Database is uninitialized and password option is not specified\n    You need to specify one of the following as " +
+			"an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD"},
 	"postgres": {command: "docker-entrypoint.sh postgres",
-		anyOf:   []string{"POSTGRES_PASSWORD", "POSTGRES_HOST_AUTH_METHOD"},
-		failure: "Error: Database is uninitialized and superuser password is not specified.\n       You must specify POSTGRES_PASSWORD to a non-empty value for the\n       superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\"."},
+		anyOf: []string{"POSTGRES_PASSWORD", "POSTGRES_HOST_AUTH_METHOD"},
+		failure: "Error: Database is uninitialized and superuser password is not specified.\n       You must specify POSTGRES_PASSWORD to a non-empty " +
+			"value for the\n       superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\"."},
 	"nginx": {command: "/docker-entrypoint.sh nginx -g 'daemon off;'"},
 	"redis": {command: "docker-entrypoint.sh redis-server"},
 }

@@ -45,7 +45,8 @@ func TestRawLxcKeysPVEKeeps(t *testing.T) {
 				t.Errorf("lxc keys kept: %v, want %v", got, tc.want)
 			}
 			call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"cores": {"2"}})
-			if text := onNode(t, sim, "pve1", "cat /etc/pve/lxc/100.conf"); strings.Contains(text, "lxc.rootfs.path") || strings.Contains(text, "lxc.no.such.key") {
+			if text := onNode(t, sim, "pve1", "cat /etc/pve/lxc/100.conf"); strings.Contains(text, "lxc.rootfs.path") ||
+				strings.Contains(text, "lxc.no.such.key") {
 				t.Errorf("the next write kept refused lines:\n%s", text)
 			}
 		})

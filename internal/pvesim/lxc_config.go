@@ -129,7 +129,8 @@ func parseSizePVE(s string) (int64, bool) {
 	if err != nil || num == "" || strings.HasPrefix(num, "+") || strings.HasPrefix(num, "-") {
 		return 0, false
 	}
-	mult := map[string]float64{"": 1, "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40}
+	mult := map[string]float64{"": 1, "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40,
+		"TiB": 1 << 40}
 	m, ok := mult[unit]
 	if !ok {
 		return 0, false

@@ -167,7 +167,8 @@ func TestConfigFileIsTheTruth(t *testing.T) {
 	}
 	call(t, sim, http.MethodPut, "/nodes/pve2/lxc/101/config", url.Values{"cores": {"3"}})
 	text := onNode(t, sim, "pve2", "cat /etc/pve/lxc/101.conf")
-	if !strings.HasPrefix(text, "#web%3A front\n") || !strings.Contains(text, "cores: 3\n") || !strings.HasSuffix(text, "lxc.cgroup2.devices.allow: c 10:200 rwm\n") {
+	if !strings.HasPrefix(text, "#web%3A front\n") || !strings.Contains(text, "cores: 3\n") ||
+		!strings.HasSuffix(text, "lxc.cgroup2.devices.allow: c 10:200 rwm\n") {
 		t.Errorf("file:\n%s", text)
 	}
 	// A file moved to another node's directory moves the guest (pmxcfs vmlist).
@@ -269,7 +270,8 @@ func TestMoveVolume(t *testing.T) {
 	if r.Status != 400 || !strings.Contains(r.Raw, "both 'storage' and 'target-vmid' missing") {
 		t.Errorf("no target: %d %s", r.Status, r.Raw)
 	}
-	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume", url.Values{"volume": {"rootfs"}, "storage": {"local-lvm"}}); st != "OK" {
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume",
+		url.Values{"volume": {"rootfs"}, "storage": {"local-lvm"}}); st != "OK" {
 		t.Fatalf("move: %s", st)
 	}
 	cfg := ctConfig(t, sim, "pve1", 100)
@@ -409,7 +411,8 @@ func TestMoveVolumeToAnotherContainer(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 100, url.Values{"mp0": {"local-lvm:1,mp=/data"}})
 	createCT(t, sim, "pve1", 101, nil)
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume", url.Values{"volume": {"mp0"}, "target-vmid": {"101"}, "target-volume": {"mp3"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume",
+		url.Values{"volume": {"mp0"}, "target-vmid": {"101"}, "target-volume": {"mp3"}})
 	if r.Status != 200 || !strings.Contains(mustString(t, data(r)), ":move_volume:100-mp0>101-mp3:") {
 		t.Fatalf("reassign: %d %s", r.Status, r.Raw)
 	}

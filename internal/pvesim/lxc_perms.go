@@ -307,7 +307,8 @@ func (a *accessState) checkBridgeAccess(authid, raw string) *apiError {
 // tags needs VM.Config.Options on the guest; without Sys.Modify on / every
 // added or removed tag must also be allowed by datacenter.cfg's
 // user-tag-access and must not be a registered tag.
-func (s *Simulator) assertTagPermissions(a *accessState, authid string, vmid int, oldTags, newTags string, guestTags func() map[int]string) *apiError {
+func (s *Simulator) assertTagPermissions(a *accessState, authid string, vmid int, oldTags, newTags string,
+	guestTags func() map[int]string) *apiError {
 	if err := a.check(authid, "/vms/"+itoa(vmid), "VM.Config.Options"); err != nil {
 		return err
 	}
@@ -348,7 +349,8 @@ func (s *Simulator) assertTagPermissions(a *accessState, authid string, vmid int
 
 // allowedTags is get_allowed_tags: the tags an identity may set, the
 // registered tags, and whether any tag goes (user-allow=free).
-func (s *Simulator) allowedTags(a *accessState, authid string, privileged bool, guestTags func() map[int]string) (allowed, registered map[string]bool, free bool) {
+func (s *Simulator) allowedTags(a *accessState, authid string, privileged bool, guestTags func() map[int]string) (allowed, registered map[string]bool,
+	free bool) {
 	dc := s.readDatacenterConfig()
 	allowed, registered = map[string]bool{}, map[string]bool{}
 	for _, t := range dc.registeredTags() {

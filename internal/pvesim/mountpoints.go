@@ -61,7 +61,8 @@ func (s *Simulator) allocDisk(n *node, storageID string, vmid int, size int64) (
 		return nil, fail("content type 'rootdir' is not available or configured on storage '%s'", storageID)
 	}
 	name, format := diskVolname(st, vmid, nextDiskName(st, vmid))
-	v := &volume{VolID: storageID + ":" + name, Content: "rootdir", Format: format, Size: size, CTime: time.Now().Unix(), VMID: vmid, Created: time.Now()}
+	v := &volume{VolID: storageID + ":" + name, Content: "rootdir", Format: format, Size: size, CTime: time.Now().Unix(), VMID: vmid,
+		Created: time.Now()}
 	st.Volumes[v.VolID] = v
 	return v, nil
 }

@@ -49,11 +49,13 @@ func TestMoveVolumeDeleteKeepsABaseInUse(t *testing.T) {
 // update_vm: raise_param_exc($errors)).
 func TestDeleteUnusedVolumeChecksOwnerAndBase(t *testing.T) {
 	sim := zfsTemplateWithLinkedClone(t)
-	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume", url.Values{"volume": {"rootfs"}, "storage": {"zfs"}, "delete": {"1"}}); st != "WARNINGS: 1" {
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/move_volume",
+		url.Values{"volume": {"rootfs"}, "storage": {"zfs"}, "delete": {"1"}}); st != "WARNINGS: 1" {
 		t.Fatalf("move_volume: %s", st)
 	}
 	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"delete": {"unused0"}})
-	if want := "unable to apply pending change unused0 : base volume 'basevol-100-disk-0' is still in use by linked clones"; r.Status != 400 || !strings.Contains(r.Raw, want) {
+	if want := "unable to apply pending change unused0 : base volume 'basevol-100-disk-0' is still in use by linked clones"; r.Status != 400 ||
+		!strings.Contains(r.Raw, want) {
 		t.Errorf("delete unused0: %d %s, want 400 with %q", r.Status, r.Raw, want)
 	}
 	if cfg := ctConfig(t, sim, "pve1", 100); cfg["unused0"] != "zfs:basevol-100-disk-0" {
@@ -81,7 +83,8 @@ func TestDeleteUnusedVolumeChecksOwnerAndBase(t *testing.T) {
 func zfsTemplateWithLinkedClone(t *testing.T) *Simulator {
 	t.Helper()
 	sim := startSim(t, Options{})
-	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"zfs"}, "type": {"zfspool"}, "pool": {"rpool/data"}, "content": {"rootdir,images"}}); r.Status != 200 {
+	if r := call(t, sim, http.MethodPost, "/storage",
+		url.Values{"storage": {"zfs"}, "type": {"zfspool"}, "pool": {"rpool/data"}, "content": {"rootdir,images"}}); r.Status != 200 {
 		t.Fatalf("add zfs storage: %d %s", r.Status, r.Raw)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"rootfs": {"zfs:4"}})

@@ -246,7 +246,8 @@ func printLinks(c *shell.Call, links []*nodeLink, withAddrs, only4, brief, jsonO
 					fmt.Fprintf(c.Stdout, "%d: %s    inet %s scope %s %s\\       valid_lft forever preferred_lft forever\n", l.index, l.name, a, scope, l.name)
 					continue
 				}
-				fmt.Fprintf(c.Stdout, "%d: %s: <%s> mtu %d %s state %s group default qlen 1000\n", l.index, name, strings.Join(l.flags, ","), l.mtu, qdiscPart(l), l.state)
+				fmt.Fprintf(c.Stdout, "%d: %s: <%s> mtu %d %s state %s group default qlen 1000\n", l.index, name, strings.Join(l.flags, ","), l.mtu, qdiscPart(l),
+					l.state)
 				fmt.Fprintf(c.Stdout, "    inet %s scope %s %s\n       valid_lft forever preferred_lft forever\n", a, scope, l.name)
 			}
 			continue
@@ -255,7 +256,8 @@ func printLinks(c *shell.Call, links []*nodeLink, withAddrs, only4, brief, jsonO
 		if withAddrs {
 			mode = ""
 		}
-		fmt.Fprintf(c.Stdout, "%d: %s: <%s> mtu %d %s state %s %sgroup default qlen 1000\n", l.index, name, strings.Join(l.flags, ","), l.mtu, qdiscPart(l), l.state, mode)
+		fmt.Fprintf(c.Stdout, "%d: %s: <%s> mtu %d %s state %s %sgroup default qlen 1000\n", l.index, name, strings.Join(l.flags, ","), l.mtu, qdiscPart(l),
+			l.state, mode)
 		if l.kind == "loopback" {
 			fmt.Fprintf(c.Stdout, "    link/loopback %s brd 00:00:00:00:00:00\n", l.mac)
 		} else {

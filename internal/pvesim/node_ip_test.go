@@ -20,7 +20,8 @@ func TestNodeIP(t *testing.T) {
 	}
 	code, out, _ = sshRun(t, sim, "pve1", "ip -j addr show vmbr0", "")
 	var links []ipLinkJSON
-	if err := json.Unmarshal([]byte(out), &links); code != 0 || err != nil || len(links) != 1 || links[0].AddrInfo[0].Local != "127.0.0.1" || links[0].AddrInfo[0].PrefixLen != 24 {
+	if err := json.Unmarshal([]byte(out), &links); code != 0 || err != nil || len(links) != 1 || links[0].AddrInfo[0].Local != "127.0.0.1" ||
+		links[0].AddrInfo[0].PrefixLen != 24 {
 		t.Errorf("ip -j addr: %d %q %v", code, out, err)
 	}
 	if code, out, _ := sshRun(t, sim, "pve1", "ip link show eno1", ""); code != 0 || !strings.Contains(out, "master vmbr0 state UP") {
@@ -29,7 +30,8 @@ func TestNodeIP(t *testing.T) {
 	if code, out, _ := sshRun(t, sim, "pve1", "ip -br link | awk '{print $1}'", ""); code != 0 || !strings.Contains(out, "veth101i0@if2\n") {
 		t.Errorf("veth of CT 101: %d %q", code, out)
 	}
-	if code, out, _ := sshRun(t, sim, "pve1", "ip route | grep default", ""); code != 0 || out != "default via 127.0.0.254 dev vmbr0 proto kernel onlink \n" {
+	if code, out, _ := sshRun(t, sim, "pve1", "ip route | grep default", ""); code != 0 ||
+		out != "default via 127.0.0.254 dev vmbr0 proto kernel onlink \n" {
 		t.Errorf("ip route: %d %q", code, out)
 	}
 	if code, out, _ := sshRun(t, sim, "pve1", "hostname -I; hostname", ""); code != 0 || out != "127.0.0.1 \npve1\n" {

@@ -155,7 +155,8 @@ func (img registryImage) archive() (raw []byte, layer, config ociBlob) {
 		OS           string      `json:"os"`
 		Config       imageConfig `json:"config"`
 		RootFS       rootFS      `json:"rootfs"`
-	}{"amd64", "linux", imageConfig{img.entrypoint, img.cmd, img.env, img.stopSignal}, rootFS{"layers", []string{"sha256:" + hex.EncodeToString(diffID[:])}}})
+	}{"amd64", "linux", imageConfig{img.entrypoint, img.cmd, img.env, img.stopSignal},
+		rootFS{"layers", []string{"sha256:" + hex.EncodeToString(diffID[:])}}})
 	config = newOCIBlob(cfgRaw)
 
 	type descriptor struct {

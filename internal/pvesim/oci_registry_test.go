@@ -33,7 +33,8 @@ func TestOCIRegistryPull91(t *testing.T) {
 		t.Fatalf("pull task: %s", status)
 	}
 	log := taskLog(t, sim, "pve1", upid)
-	for _, want := range []string{"Getting image source signatures", "Copying blob sha256:", "Copying config sha256:", "Writing manifest to image destination"} {
+	for _, want := range []string{"Getting image source signatures", "Copying blob sha256:", "Copying config sha256:",
+		"Writing manifest to image destination"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("task log lacks %q:\n%s", want, log)
 		}
@@ -85,12 +86,14 @@ func TestOCIRegistryPullOffline91(t *testing.T) {
 	}
 	upid := mustString(t, data(r))
 	tk, _ := parseUPID(upid)
-	want := fmt.Sprintf("command 'skopeo copy docker://ghcr.io/example/app:1.0 oci-archive:/var/lib/vz/template/cache/app_1.0.tar.tmp.%d' failed: exit code 1", tk.PID)
+	want := fmt.Sprintf("command 'skopeo copy docker://ghcr.io/example/app:1.0 oci-archive:/var/lib/vz/template/cache/app_1.0.tar.tmp.%d' failed: "+
+		"exit code 1", tk.PID)
 	if status := waitTask(t, sim, upid); status != want {
 		t.Errorf("task status %q, want %q", status, want)
 	}
 	log := taskLog(t, sim, "pve1", upid)
-	if !strings.Contains(log, `level=fatal msg="initializing source docker://ghcr.io/example/app:1.0: pinging container registry ghcr.io: Get \"https://ghcr.io/v2/\": dial tcp: lookup ghcr.io: no such host"`) {
+	if !strings.Contains(log, `level=fatal msg="initializing source docker://ghcr.io/example/app:1.0: pinging container registry ghcr.io: `+
+		`Get \"https://ghcr.io/v2/\": dial tcp: lookup ghcr.io: no such host"`) {
 		t.Errorf("task log:\n%s", log)
 	}
 	if localVolume(sim, "local:vztmpl/app_1.0.tar") != nil {
@@ -100,7 +103,8 @@ func TestOCIRegistryPullOffline91(t *testing.T) {
 	r = call(t, sim, http.MethodPost, ociPullPath, url.Values{"reference": {"docker.io/library/redis:7"}})
 	upid = mustString(t, data(r))
 	waitTask(t, sim, upid)
-	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log, `initializing source docker://redis:7: pinging container registry registry-1.docker.io: Get \"https://registry-1.docker.io/v2/\"`) {
+	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log,
+		`initializing source docker://redis:7: pinging container registry registry-1.docker.io: Get \"https://registry-1.docker.io/v2/\"`) {
 		t.Errorf("docker hub task log:\n%s", log)
 	}
 }
@@ -118,7 +122,8 @@ func TestOCIRegistryPullChecks(t *testing.T) {
 	if r.Status != 500 || r.Reason != "can't upload to storage type 'lvmthin', not a file based storage!" {
 		t.Errorf("lvmthin: %d %q", r.Status, r.Reason)
 	}
-	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"isos"}, "type": {"dir"}, "path": {"/srv/isos"}, "content": {"iso"}}); r.Status != 200 {
+	if r := call(t, sim, http.MethodPost, "/storage",
+		url.Values{"storage": {"isos"}, "type": {"dir"}, "path": {"/srv/isos"}, "content": {"iso"}}); r.Status != 200 {
 		t.Fatalf("add isos: %d %s", r.Status, r.Raw)
 	}
 	r = call(t, sim, http.MethodPost, "/nodes/pve1/storage/isos/oci-registry-pull", url.Values{"reference": {"alpine:3.22"}})

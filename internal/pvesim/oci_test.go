@@ -39,7 +39,8 @@ func ociTestArchive(t *testing.T, config map[string]any, osRelease string) []byt
 		"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfgDigest, "size": len(cfgRaw)},
 		"layers": []any{map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layerDigest, "size": layer.Len()}}})
 	manDigest := put(manRaw)
-	indexRaw, _ := json.Marshal(map[string]any{"schemaVersion": 2, "manifests": []any{map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manDigest, "size": len(manRaw)}}})
+	indexRaw, _ := json.Marshal(map[string]any{"schemaVersion": 2,
+		"manifests": []any{map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manDigest, "size": len(manRaw)}}})
 	var out bytes.Buffer
 	tw := tar.NewWriter(&out)
 	add := func(name string, raw []byte) {
@@ -95,11 +96,13 @@ func TestOCIArchiveToConfig(t *testing.T) {
 	}
 	// An image whose init is /sbin/init keeps PVE's defaults.
 	cfg = map[string]string{"net0": "name=eth0,bridge=vmbr0"}
-	if _, err := applyOCIConfig(&ociImage{Cmd: []string{"/sbin/init"}}, cfg); err != nil || cfg["entrypoint"] != "" || cfg["cmode"] != "" || strings.Contains(cfg["net0"], "host-managed") {
+	if _, err := applyOCIConfig(&ociImage{Cmd: []string{"/sbin/init"}}, cfg); err != nil || cfg["entrypoint"] != "" || cfg["cmode"] != "" ||
+		strings.Contains(cfg["net0"], "host-managed") {
 		t.Errorf("/sbin/init image: %v %v", cfg, err)
 	}
 	// Control characters are refused as restore_oci_archive refuses them.
-	if _, err := applyOCIConfig(&ociImage{Env: []string{"A=\x1b"}}, map[string]string{}); err == nil || err.Error() != "OCI config array-value for 'Env' contains forbidden control characters!" {
+	if _, err := applyOCIConfig(&ociImage{Env: []string{"A=\x1b"}}, map[string]string{}); err == nil ||
+		err.Error() != "OCI config array-value for 'Env' contains forbidden control characters!" {
 		t.Errorf("control character: %v", err)
 	}
 	// A plain tar is no OCI image.
@@ -127,7 +130,8 @@ func TestEntrypointAndEnvAre91Options(t *testing.T) {
 		errs, _ := r.Body["errors"].(map[string]any)
 		switch release {
 		case "8.4":
-			if r.Status != 400 || errs["entrypoint"] != "property is not defined in schema and the schema does not allow additional properties" || errs["env"] == nil {
+			if r.Status != 400 || errs["entrypoint"] != "property is not defined in schema and the schema does not allow additional properties" ||
+				errs["env"] == nil {
 				t.Errorf("8.4 accepted entrypoint/env: %d %s", r.Status, r.Raw)
 			}
 		case "9.1":

@@ -28,11 +28,13 @@ func taskLog(t *testing.T, sim *Simulator, node, upid string) string {
 // format pbs-ct, subtype lxc), and a container restores from it.
 func TestPBSBackupAndRestore(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 2})
-	if r := call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}, "password": {"x"}}); r.Status != 200 {
+	if r := call(t, sim, http.MethodPost, "/storage",
+		url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}, "password": {"x"}}); r.Status != 200 {
 		t.Fatalf("create pbs: %d %s", r.Status, r.Raw)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"web"}})
-	upid := mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}, "mode": {"snapshot"}})))
+	upid := mustString(t, data(call(t, sim, http.MethodPost, "/nodes/pve1/vzdump",
+		url.Values{"vmid": {"100"}, "storage": {"pbs"}, "mode": {"snapshot"}})))
 	if got := waitTask(t, sim, upid); got != "OK" {
 		t.Fatalf("vzdump: %s\n%s", got, taskLog(t, sim, "pve1", upid))
 	}
@@ -76,7 +78,8 @@ func TestPBSBackupAndRestore(t *testing.T) {
 func TestVzdumpStorageChecksInTask(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
 	createCT(t, sim, "pve1", 100, nil)
-	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"off"}, "type": {"dir"}, "path": {"/mnt/off"}, "content": {"backup"}, "disable": {"1"}})
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"off"}, "type": {"dir"}, "path": {"/mnt/off"}, "content": {"backup"},
+		"disable": {"1"}})
 	cases := map[string]string{
 		"off":       "could not activate storage 'off': storage 'off' is disabled",
 		"local-lvm": "could not get storage information for 'local-lvm': can't use storage 'local-lvm' for backups - wrong content type",
@@ -107,7 +110,8 @@ func TestPBSBackupsSurviveRestart(t *testing.T) {
 	}
 	call(t, first, http.MethodPost, "/storage", url.Values{"storage": {"pbs"}, "type": {"pbs"}, "server": {"10.0.0.9"}, "datastore": {"store1"}})
 	createCT(t, first, "pve2", 100, nil)
-	if got := waitTask(t, first, mustString(t, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}, "storage": {"pbs"}})))); got != "OK" {
+	if got := waitTask(t, first, mustString(t, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump",
+		url.Values{"vmid": {"100"}, "storage": {"pbs"}})))); got != "OK" {
 		t.Fatalf("vzdump: %s", got)
 	}
 	if err := first.Close(); err != nil {

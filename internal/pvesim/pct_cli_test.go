@@ -35,7 +35,8 @@ func TestPctListConfigStatus(t *testing.T) {
 	if code, out, _ := sshRun(t, sim, "pve1", "pct status 101", ""); code != 0 || out != "status: running\n" {
 		t.Errorf("status: %d %q", code, out)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve2", "pct config 105", ""); code != 255 || !strings.Contains(stderr, "Configuration file 'nodes/pve2/lxc/105.conf' does not exist") {
+	if code, _, stderr := sshRun(t, sim, "pve2", "pct config 105", ""); code != 255 ||
+		!strings.Contains(stderr, "Configuration file 'nodes/pve2/lxc/105.conf' does not exist") {
 		t.Errorf("config on the wrong node: %d %q", code, stderr)
 	}
 }
@@ -72,10 +73,12 @@ func TestPctPushPull(t *testing.T) {
 	if code != 0 || stderr != "failed to open /root/missing for reading\n" {
 		t.Errorf("push of a missing file: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "echo hi > /root/a && pct push 101 /root/a /opt/none/a", ""); code != 0 || !strings.Contains(stderr, "failed to create file: /opt/none/a: No such file or directory") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "echo hi > /root/a && pct push 101 /root/a /opt/none/a", ""); code != 0 ||
+		!strings.Contains(stderr, "failed to create file: /opt/none/a: No such file or directory") {
 		t.Errorf("push into a missing directory: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct push 101 /root/a /root/a --perms 600 && pct pull 101 /root/a /root/b && cat /root/b", ""); code != 0 || stderr != "" {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct push 101 /root/a /root/a --perms 600 && pct pull 101 /root/a /root/b && cat /root/b",
+		""); code != 0 || stderr != "" {
 		t.Errorf("push and pull: %d %q", code, stderr)
 	}
 	if code, out, _ := sshRun(t, sim, "pve1", "pct exec 101 -- stat -c %a /root/a", ""); code != 0 || out != "600\n" {
@@ -83,10 +86,14 @@ func TestPctPushPull(t *testing.T) {
 	}
 	// pct.pm create_file: an existing file keeps its mode without
 	// --perms, and takes the given one with it.
-	if code, out, _ := sshRun(t, sim, "pve1", "pct push 101 /root/a /root/a && pct exec 101 -- stat -c %a /root/a && pct push 101 /root/a /root/a --perms 0755 && pct exec 101 -- stat -c %a /root/a", ""); code != 0 || out != "600\n755\n" {
+	if code, out,
+		_ := sshRun(t, sim, "pve1",
+		"pct push 101 /root/a /root/a && pct exec 101 -- stat -c %a /root/a && pct push 101 /root/a /root/a --perms 0755 && pct exec 101 -- stat -c %a "+
+			"/root/a", ""); code != 0 || out != "600\n755\n" {
 		t.Errorf("pushing over an existing file: %d %q", code, out)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct pull 101 /nonexistent /root/c", ""); code != 0 || stderr != "failed to open /nonexistent: No such file or directory\n" {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct pull 101 /nonexistent /root/c", ""); code != 0 ||
+		stderr != "failed to open /nonexistent: No such file or directory\n" {
 		t.Errorf("pull of a missing file: %d %q", code, stderr)
 	}
 	if code, out, _ := sshRun(t, sim, "pve1", "pct exec 101 -- cat /root/a", ""); code != 0 || out != "hi\n" {
@@ -102,7 +109,8 @@ func TestPctPushPull(t *testing.T) {
 		t.Errorf("exec on a stopped CT: %d %q", code, stderr)
 	}
 	// pct.pm pull dies without a newline: Perl adds the file and line (8.x: 657).
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct pull 101 /root/a /root/b", ""); code != 255 || stderr != "can only pull files from a running VM at /usr/share/perl5/PVE/CLI/pct.pm line 657.\n" {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct pull 101 /root/a /root/b", ""); code != 255 ||
+		stderr != "can only pull files from a running VM at /usr/share/perl5/PVE/CLI/pct.pm line 657.\n" {
 		t.Errorf("pull from a stopped CT: %d %q", code, stderr)
 	}
 }
@@ -135,14 +143,17 @@ func TestPctStartStop(t *testing.T) {
 // pending prints GuestHelpers format_pending.
 func TestPctLifecycleCommands(t *testing.T) {
 	sim := startSim(t, Options{})
-	code, _, stderr := sshRun(t, sim, "pve1", "pct create 130 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:2 --hostname made-by-pct --unprivileged 1", "")
+	code, _,
+		stderr := sshRun(t, sim, "pve1",
+		"pct create 130 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:2 --hostname made-by-pct --unprivileged 1", "")
 	if code != 0 {
 		t.Fatalf("pct create: %d %q", code, stderr)
 	}
 	if _, out, _ := sshRun(t, sim, "pve1", "pct config 130", ""); !strings.Contains(out, "hostname: made-by-pct\n") {
 		t.Errorf("created config: %q", out)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct create 130 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:2", ""); code != 255 || !strings.Contains(stderr, "already exists") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct create 130 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:2",
+		""); code != 255 || !strings.Contains(stderr, "already exists") {
 		t.Errorf("create of an existing CT: %d %q", code, stderr)
 	}
 	if code, _, stderr := sshRun(t, sim, "pve1", "pct unlock 130", ""); code != 255 || stderr != "no lock found trying to remove any lock\n" {

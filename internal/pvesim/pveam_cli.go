@@ -55,7 +55,8 @@ func (s *Simulator) pveamAvailable(c *shell.Call, n *node, args []string) int {
 		}
 	}
 	if section != "" && section != "system" && section != "mail" && section != "turnkeylinux" {
-		return cliError(c, "400 Parameter verification failed.\nsection: value '%s' does not have a value in the enumeration 'system, mail, turnkeylinux'", section)
+		return cliError(c, "400 Parameter verification failed.\nsection: value '%s' does not have a value in the enumeration 'system, mail, turnkeylinux'",
+			section)
 	}
 	data, aerr := s.cliCall("GET", "/nodes/"+n.Name+"/aplinfo", nil)
 	if aerr != nil {

@@ -25,7 +25,8 @@ func TestPvesmStatusListPath(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "Volid ") || !strings.Contains(out, "local-lvm:vm-101-disk-0 raw") || !strings.HasSuffix(out, " 101\n") {
 		t.Errorf("pvesm list local-lvm: %d %q", code, out)
 	}
-	if code, out, _ := sshRun(t, sim, "pve1", "pvesm list local --content vztmpl", ""); code != 0 || !strings.Contains(out, "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst   tzst    vztmpl") {
+	if code, out, _ := sshRun(t, sim, "pve1", "pvesm list local --content vztmpl", ""); code != 0 ||
+		!strings.Contains(out, "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst   tzst    vztmpl") {
 		t.Errorf("pvesm list local: %d %q", code, out)
 	}
 	paths := map[string]string{
@@ -65,13 +66,15 @@ func TestPveamAvailableListDownload(t *testing.T) {
 		}
 	}
 	code, out, _ = sshRun(t, sim, "pve1", "pveam list local", "")
-	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("%-60s %-6s\n", "NAME", "SIZE")) || !strings.Contains(out, "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz") || !strings.Contains(out, "MB\n") {
+	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("%-60s %-6s\n", "NAME", "SIZE")) ||
+		!strings.Contains(out, "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz") || !strings.Contains(out, "MB\n") {
 		t.Errorf("pveam list: %d %q", code, out)
 	}
 	if code, _, stderr := sshRun(t, sim, "pve1", "pveam list local-lvm", ""); code != 255 || stderr != "Storage does not support templates!\n" {
 		t.Errorf("list on local-lvm: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pveam download local no-such-template.tar.zst", ""); code != 255 || !strings.Contains(stderr, "no such template") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pveam download local no-such-template.tar.zst", ""); code != 255 ||
+		!strings.Contains(stderr, "no such template") {
 		t.Errorf("download of an unknown template: %d %q", code, stderr)
 	}
 	var ubuntu string
@@ -99,7 +102,8 @@ func TestPvesmAddSetRemove(t *testing.T) {
 	if code, _, stderr := sshRun(t, sim, "pve1", "mkdir -p /srv/extra && pvesm add dir extra --path /srv/extra --content vztmpl,backup", ""); code != 0 {
 		t.Fatalf("pvesm add: %d %q", code, stderr)
 	}
-	if code, out, _ := sshRun(t, sim, "pve2", "grep -A3 '^dir: extra' /etc/pve/storage.cfg", ""); code != 0 || !strings.Contains(out, "\tpath /srv/extra\n") {
+	if code, out, _ := sshRun(t, sim, "pve2", "grep -A3 '^dir: extra' /etc/pve/storage.cfg", ""); code != 0 ||
+		!strings.Contains(out, "\tpath /srv/extra\n") {
 		t.Errorf("storage.cfg after add: %d %q", code, out)
 	}
 	if code, out, _ := sshRun(t, sim, "pve1", "pvesm path extra:vztmpl/x.tar.zst", ""); code != 0 || out != "/srv/extra/template/cache/x.tar.zst\n" {
@@ -108,13 +112,15 @@ func TestPvesmAddSetRemove(t *testing.T) {
 	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm set extra --disable 1", ""); code != 0 {
 		t.Errorf("pvesm set: %d %q", code, stderr)
 	}
-	if code, out, _ := sshRun(t, sim, "pve1", "pvesm status | grep extra", ""); code != 0 || !strings.Contains(out, "disabled") || !strings.Contains(out, "N/A") {
+	if code, out, _ := sshRun(t, sim, "pve1", "pvesm status | grep extra", ""); code != 0 || !strings.Contains(out, "disabled") ||
+		!strings.Contains(out, "N/A") {
 		t.Errorf("status of a disabled storage: %d %q", code, out)
 	}
 	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm add dir extra --path /srv/x", ""); code != 255 || !strings.Contains(stderr, "already defined") {
 		t.Errorf("add of an existing storage: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm remove extra && pvesm path extra:vztmpl/x", ""); code != 255 || stderr != "storage 'extra' does not exist\n" {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pvesm remove extra && pvesm path extra:vztmpl/x", ""); code != 255 ||
+		stderr != "storage 'extra' does not exist\n" {
 		t.Errorf("after remove: %d %q", code, stderr)
 	}
 }

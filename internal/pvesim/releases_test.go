@@ -30,7 +30,8 @@ func TestVersionPerRelease(t *testing.T) {
 			if st["pveversion"] != "pve-manager/"+tc.version+"/"+tc.repoid {
 				t.Errorf("pveversion = %v", st["pveversion"])
 			}
-			if k := mustMap(t, st["current-kernel"]); k["release"] != tc.kernel || !strings.HasPrefix(mustString(t, st["kversion"]), "Linux "+tc.kernel+" #1 SMP") {
+			if k := mustMap(t, st["current-kernel"]); k["release"] != tc.kernel ||
+				!strings.HasPrefix(mustString(t, st["kversion"]), "Linux "+tc.kernel+" #1 SMP") {
 				t.Errorf("kernel = %v / %v", k, st["kversion"])
 			}
 			if _, ok := mustMap(t, st["memory"])["available"]; ok != tc.available {
@@ -40,7 +41,8 @@ func TestVersionPerRelease(t *testing.T) {
 				t.Errorf("Info release = %q %q", info.PVEVersion, info.PVEManager)
 			}
 			code, out, _ := sshRun(t, sim, "pve1", "cat /etc/os-release; pveversion", "")
-			if code != 0 || !strings.Contains(out, "VERSION_CODENAME="+tc.debian) || !strings.Contains(out, "pve-manager/"+tc.version+"/"+tc.repoid+" (running kernel: "+tc.kernel+")") {
+			if code != 0 || !strings.Contains(out, "VERSION_CODENAME="+tc.debian) ||
+				!strings.Contains(out, "pve-manager/"+tc.version+"/"+tc.repoid+" (running kernel: "+tc.kernel+")") {
 				t.Errorf("node os-release/pveversion: %d %q", code, out)
 			}
 		})
@@ -62,7 +64,8 @@ func TestStateFileKeepsItsRelease(t *testing.T) {
 	if err := sim.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{PVEVersion: "8.4", Nodes: 1, StatePath: path}); err == nil || !strings.Contains(err.Error(), "holds a PVE 9.1 cluster, not 8.4") {
+	if _, err := New(Options{PVEVersion: "8.4", Nodes: 1, StatePath: path}); err == nil ||
+		!strings.Contains(err.Error(), "holds a PVE 9.1 cluster, not 8.4") {
 		t.Fatalf("reopening a 9.1 state as 8.4: %v", err)
 	}
 	again, err := New(Options{Nodes: 1, StatePath: path})

@@ -12,7 +12,8 @@ import (
 //nolint:unparam // the node is part of the address, as in its sibling helpers; today's tests all use pve1
 func backupOf(t *testing.T, sim *Simulator, node string, vmid int) string {
 	t.Helper()
-	if got := runTask(t, sim, http.MethodPost, "/nodes/"+node+"/vzdump", url.Values{"vmid": {itoa(vmid)}, "storage": {"local"}, "compress": {"zstd"}}); got != "OK" {
+	if got := runTask(t, sim, http.MethodPost, "/nodes/"+node+"/vzdump",
+		url.Values{"vmid": {itoa(vmid)}, "storage": {"local"}, "compress": {"zstd"}}); got != "OK" {
 		t.Fatalf("vzdump %d: %s", vmid, got)
 	}
 	list := backups(t, sim, node, vmid)
@@ -188,13 +189,16 @@ func TestRestoreRequestChecksAndCreateLock(t *testing.T) {
 	createCT(t, sim, "pve1", 100, url.Values{"hostname": {"old"}})
 	volid := backupOf(t, sim, "pve1", 100)
 
-	out := onNode(t, sim, "pve1", "pvesh create /nodes/pve1/lxc -vmid 150 -restore 1 -ostemplate local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz -storage local-lvm 2>&1 || true")
+	out := onNode(t, sim, "pve1",
+		"pvesh create /nodes/pve1/lxc -vmid 150 -restore 1 -ostemplate local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz -storage local-lvm 2>&1 || "+
+			"true")
 	if !strings.Contains(out, "unable to use volume local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz - content type needs to be 'backup'") {
 		t.Errorf("root restoring a template: %s", out)
 	}
 
 	onNode(t, sim, "pve1", "echo 'lock: backup' >> /etc/pve/lxc/100.conf")
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"100"}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"100"}, "ostemplate": {volid}, "restore": {"1"}, "force": {"1"}, "storage": {"local-lvm"}})
 	if r.Status != http.StatusInternalServerError || r.Reason != "unable to restore CT 100 - CT is locked (backup)" {
 		t.Errorf("restore over a locked CT: %d %q", r.Status, r.Reason)
 	}
@@ -208,7 +212,8 @@ func TestRestoreRequestChecksAndCreateLock(t *testing.T) {
 		t.Errorf("150.conf while its restore runs:\n%s", got)
 	}
 	upidOld := startRestore(t, sim, url.Values{"vmid": {"100"}, "ostemplate": {volid}, "force": {"1"}, "storage": {"local-lvm"}})
-	if got := onNode(t, sim, "pve1", "cat /etc/pve/lxc/100.conf"); !strings.Contains(got, "hostname: old\n") || !strings.Contains(got, "lock: create\n") {
+	if got := onNode(t, sim, "pve1", "cat /etc/pve/lxc/100.conf"); !strings.Contains(got, "hostname: old\n") ||
+		!strings.Contains(got, "lock: create\n") {
 		t.Errorf("100.conf while a restore over it starts:\n%s", got)
 	}
 	for _, upid := range []string{upidNew, upidOld} {
@@ -216,7 +221,8 @@ func TestRestoreRequestChecksAndCreateLock(t *testing.T) {
 			t.Errorf("restore %s: %s", upid, got)
 		}
 	}
-	if got := onNode(t, sim, "pve1", "grep -c '^lock:' /etc/pve/lxc/100.conf /etc/pve/lxc/150.conf || true"); got != "/etc/pve/lxc/100.conf:0\n/etc/pve/lxc/150.conf:0\n" {
+	if got := onNode(t, sim, "pve1",
+		"grep -c '^lock:' /etc/pve/lxc/100.conf /etc/pve/lxc/150.conf || true"); got != "/etc/pve/lxc/100.conf:0\n/etc/pve/lxc/150.conf:0\n" {
 		t.Errorf("locks after the restores:\n%s", got)
 	}
 }
@@ -269,7 +275,8 @@ func TestRestoreInPlaceAsTheProviderDoes(t *testing.T) {
 		at += i + len(line)
 	}
 	cfg := ctConfig(t, sim, "pve1", 100)
-	if cfg["memory"] != float64(1024) || cfg["hostname"] != "app" || cfg["net0"] != before["net0"] || cfg["lock"] != nil || cfg["unprivileged"] != float64(1) || cfg["features"] != "nesting=1" {
+	if cfg["memory"] != float64(1024) || cfg["hostname"] != "app" || cfg["net0"] != before["net0"] || cfg["lock"] != nil ||
+		cfg["unprivileged"] != float64(1) || cfg["features"] != "nesting=1" {
 		t.Errorf("config after the in-place restore: %v", cfg)
 	}
 	if cfg["rootfs"] != "local-lvm:vm-100-disk-1,size=4G" {
@@ -287,12 +294,14 @@ func TestRestoreInPlaceAsTheProviderDoes(t *testing.T) {
 	}
 
 	// Into a new VMID with unique=1 and start=1, as deploy's restoreOptions.
-	upid = startRestore(t, sim, url.Values{"vmid": {"160"}, "ostemplate": {volid}, "storage": {"local-lvm"}, "unique": {"1"}, "start": {"1"}, "hostname": {"copy"}})
+	upid = startRestore(t, sim, url.Values{"vmid": {"160"}, "ostemplate": {volid}, "storage": {"local-lvm"}, "unique": {"1"}, "start": {"1"},
+		"hostname": {"copy"}})
 	if got := waitTask(t, sim, upid); got != "OK" {
 		t.Fatalf("restore into CT 160: %s", got)
 	}
 	c := ctConfig(t, sim, "pve1", 160)
-	if c["hostname"] != "copy" || c["memory"] != float64(768) || c["net0"] == before["net0"] || removeProperty(mustString(t, c["net0"]), "hwaddr") != removeProperty(mustString(t, before["net0"]), "hwaddr") {
+	if c["hostname"] != "copy" || c["memory"] != float64(768) || c["net0"] == before["net0"] ||
+		removeProperty(mustString(t, c["net0"]), "hwaddr") != removeProperty(mustString(t, before["net0"]), "hwaddr") {
 		t.Errorf("CT 160: %v", c)
 	}
 	if st := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/160/status/current", nil)))["status"]; st != "running" {
@@ -313,14 +322,17 @@ func TestRestorePrivilegedArchivePerRelease(t *testing.T) {
 			sim := startSim(t, Options{PVEVersion: release})
 			// A privileged container, made by root@pam (pvesh runs the
 			// worker in the foreground).
-			onNode(t, sim, "pve1", "pvesh create /nodes/pve1/lxc -vmid 100 -ostemplate local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz -rootfs local-lvm:4 -net0 name=eth0,bridge=vmbr0,ip=dhcp")
+			onNode(t, sim, "pve1",
+				"pvesh create /nodes/pve1/lxc -vmid 100 -ostemplate local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz -rootfs local-lvm:4 -net0 "+
+					"name=eth0,bridge=vmbr0,ip=dhcp")
 			volid := backupOf(t, sim, "pve1", 100)
 			pveum(t, sim, "user add vm@pve")
 			pveum(t, sim, "aclmod / -user vm@pve -role PVEVMAdmin")
 			pveum(t, sim, "aclmod /storage -user vm@pve -role PVEDatastoreUser")
 			pveum(t, sim, "aclmod /sdn/zones/localnetwork -user vm@pve -role PVESDNUser")
 			token := newToken(t, sim, "vm@pve", "tk", "--privsep 0")
-			r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}})
+			r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/lxc",
+				url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}})
 			if r.Status != http.StatusOK {
 				t.Fatalf("restore: %d %s", r.Status, r.Raw)
 			}
@@ -354,7 +366,8 @@ func TestRestoreUnprivilegedArchiveAsPrivilegedSkipsFeatures(t *testing.T) {
 	pveum(t, sim, "aclmod /storage -user vm@pve -role PVEDatastoreUser")
 	pveum(t, sim, "aclmod /sdn/zones/localnetwork -user vm@pve -role PVESDNUser")
 	token := newToken(t, sim, "vm@pve", "tk", "--privsep 0")
-	r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}, "unprivileged": {"0"}})
+	r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"150"}, "ostemplate": {volid}, "restore": {"1"}, "storage": {"local-lvm"}, "unprivileged": {"0"}})
 	if r.Status != http.StatusOK {
 		t.Fatalf("restore: %d %s", r.Status, r.Raw)
 	}
@@ -362,7 +375,8 @@ func TestRestoreUnprivilegedArchiveAsPrivilegedSkipsFeatures(t *testing.T) {
 	if got := waitTask(t, sim, upid); got != "OK" {
 		t.Fatalf("restore: %s", got)
 	}
-	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log, "merging backed-up and given configuration..\nchanging from unprivileged to privileged, skipping features\n") {
+	if log := taskLog(t, sim, "pve1", upid); !strings.Contains(log,
+		"merging backed-up and given configuration..\nchanging from unprivileged to privileged, skipping features\n") {
 		t.Errorf("restore log:\n%s", log)
 	}
 	cfg := ctConfig(t, sim, "pve1", 150)

@@ -90,7 +90,8 @@ func (s *Simulator) buildRoutes() *router {
 		if !ok {
 			panic("pvesim: route not in schema: " + template)
 		}
-		r := &route{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), methods: map[string]*pveschema.Method{}, handlers: hs, perms: map[string]*methodPerms{}}
+		r := &route{template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), methods: map[string]*pveschema.Method{}, handlers: hs,
+			perms: map[string]*methodPerms{}}
 		for m := range hs {
 			if methods[m] == nil {
 				panic("pvesim: method not in schema: " + m + " " + template)

@@ -62,7 +62,10 @@ func TestSSHNodeShell(t *testing.T) {
 		t.Errorf("unknown program: %d %q", code, stderr)
 	}
 	// Files written through stdin land on the node; /etc/pve is shared by all nodes.
-	if code, _, errOut := sshRun(t, sim, "pve1", "mkdir -p /etc/pve/proximity && cat > /etc/pve/proximity/a.json.tmp && mv /etc/pve/proximity/a.json.tmp /etc/pve/proximity/a.json", `{"v":1}`); code != 0 {
+	if code, _,
+		errOut := sshRun(t, sim, "pve1",
+		"mkdir -p /etc/pve/proximity && cat > /etc/pve/proximity/a.json.tmp && mv /etc/pve/proximity/a.json.tmp /etc/pve/proximity/a.json",
+		`{"v":1}`); code != 0 {
 		t.Fatalf("write: %d %s", code, errOut)
 	}
 	if code, out, _ := sshRun(t, sim, "pve3", "cat /etc/pve/proximity/a.json", ""); code != 0 || out != `{"v":1}` {
@@ -81,7 +84,8 @@ func TestSSHAuth(t *testing.T) {
 	info := sim.Info()
 	hostKey, _, _, _, _ := ssh.ParseAuthorizedKey([]byte(info.SSHHostKey))
 	dial := func(auth ssh.AuthMethod) error {
-		c, err := ssh.Dial("tcp", info.SSHNodes["pve1"], &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{auth}, HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 5 * time.Second})
+		c, err := ssh.Dial("tcp", info.SSHNodes["pve1"],
+			&ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{auth}, HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 5 * time.Second})
 		if err == nil {
 			c.Close()
 		}
@@ -128,15 +132,22 @@ func TestAppInstallInContainer(t *testing.T) {
 	if code != 127 {
 		t.Fatalf("docker before install: %d %q", code, stderr)
 	}
-	code, out, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- sh -c 'apk add --no-cache docker docker-cli-compose && rc-update add docker default && service docker start'", "")
+	code, out,
+		stderr := sshRun(t, sim, "pve1",
+		"pct exec 101 -- sh -c 'apk add --no-cache docker docker-cli-compose && rc-update add docker default && service docker start'", "")
 	if code != 0 {
 		t.Fatalf("install: %d %s %s", code, out, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- apk add nosuchpkg", ""); code == 0 || !strings.Contains(stderr, "nosuchpkg (no such package)") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- apk add nosuchpkg", ""); code == 0 ||
+		!strings.Contains(stderr, "nosuchpkg (no such package)") {
 		t.Errorf("unknown package: %d %q", code, stderr)
 	}
-	compose := "services:\n  web:\n    image: nginx:1.27.3\n    ports: [\"8100:80\"]\n    restart: unless-stopped\n    volumes: [\"html:/usr/share/nginx/html\"]\n    depends_on: [db]\n  db:\n    image: mariadb:11.4\n    environment:\n      MARIADB_ROOT_PASSWORD: x\nvolumes:\n  html: {}\n"
-	if code, _, stderr := sshRun(t, sim, "pve1", "cat > /tmp/compose.yaml && pct exec 101 -- mkdir -p /opt/app && pct push 101 /tmp/compose.yaml /opt/app/compose.yaml", compose); code != 0 {
+	compose := "services:\n  web:\n    image: nginx:1.27.3\n    ports: [\"8100:80\"]\n    restart: unless-stopped\n" +
+		"    volumes: [\"html:/usr/share/nginx/html\"]\n    depends_on: [db]\n  db:\n    image: mariadb:11.4\n    environment:\n" +
+		"      MARIADB_ROOT_PASSWORD: x\nvolumes:\n  html: {}\n"
+	if code, _,
+		stderr := sshRun(t, sim, "pve1",
+		"cat > /tmp/compose.yaml && pct exec 101 -- mkdir -p /opt/app && pct push 101 /tmp/compose.yaml /opt/app/compose.yaml", compose); code != 0 {
 		t.Fatalf("push: %s", stderr)
 	}
 	code, _, stderr = sshRun(t, sim, "pve1", "pct exec 101 -- docker compose -f /opt/app/compose.yaml -p app up -d", "")
@@ -173,7 +184,10 @@ func TestAppInstallInContainer(t *testing.T) {
 		"services: [\n": "yaml:",
 	}
 	for doc, want := range bad {
-		code, _, stderr := sshRun(t, sim, "pve1", "cat > /tmp/bad.yaml && pct exec 101 -- mkdir -p /opt/bad && pct push 101 /tmp/bad.yaml /opt/bad/compose.yaml && pct exec 101 -- docker compose -f /opt/bad/compose.yaml up -d", doc)
+		code, _,
+			stderr := sshRun(t, sim, "pve1",
+			"cat > /tmp/bad.yaml && pct exec 101 -- mkdir -p /opt/bad && pct push 101 /tmp/bad.yaml /opt/bad/compose.yaml && pct exec 101 -- docker "+
+				"compose -f /opt/bad/compose.yaml up -d", doc)
 		if code == 0 || !strings.Contains(stderr, want) {
 			t.Errorf("compose %q: %d %q, want %q", doc, code, stderr, want)
 		}
@@ -183,7 +197,8 @@ func TestAppInstallInContainer(t *testing.T) {
 	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 101 -- true", ""); code != 255 || !strings.Contains(stderr, "container '101' not running!") {
 		t.Errorf("exec on stopped: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve2", "pct exec 101 -- true", ""); code != 255 || !strings.Contains(stderr, "Configuration file 'nodes/pve2/lxc/101.conf' does not exist") {
+	if code, _, stderr := sshRun(t, sim, "pve2", "pct exec 101 -- true", ""); code != 255 ||
+		!strings.Contains(stderr, "Configuration file 'nodes/pve2/lxc/101.conf' does not exist") {
 		t.Errorf("exec on the wrong node: %d %q", code, stderr)
 	}
 }
@@ -194,10 +209,13 @@ func TestDebianNeedsYesAndDockerRepo(t *testing.T) {
 	if code, out, _ := sshRun(t, sim, "pve1", "pct exec 102 -- apt-get install docker.io", ""); code == 0 || !strings.Contains(out, "Abort.") {
 		t.Errorf("apt-get without -y: %d %q", code, out)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 102 -- apt-get install -y docker-compose-plugin", ""); code != 100 || !strings.Contains(stderr, "Unable to locate package docker-compose-plugin") {
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 102 -- apt-get install -y docker-compose-plugin", ""); code != 100 ||
+		!strings.Contains(stderr, "Unable to locate package docker-compose-plugin") {
 		t.Errorf("docker repo package without the repo: %d %q", code, stderr)
 	}
-	if code, _, stderr := sshRun(t, sim, "pve1", "pct exec 102 -- sh -c 'apt-get update && apt-get install -y docker.io && systemctl is-active docker && docker info'", ""); code != 0 {
+	if code, _,
+		stderr := sshRun(t, sim, "pve1",
+		"pct exec 102 -- sh -c 'apt-get update && apt-get install -y docker.io && systemctl is-active docker && docker info'", ""); code != 0 {
 		t.Errorf("docker.io: %d %q", code, stderr)
 	}
 	if code, _, _ := sshRun(t, sim, "pve1", "pct exec 102 -- apk add docker", ""); code != 127 {

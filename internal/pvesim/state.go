@@ -84,16 +84,19 @@ func (s *Simulator) loadState() (bool, error) {
 		return false, fmt.Errorf("state file %s is corrupt (%v); fix or remove it, or pass another -state path", s.opts.StatePath, err)
 	}
 	if st.Version != stateVersion || st.Secrets == nil || len(st.Nodes) == 0 {
-		return false, fmt.Errorf("state file %s is not a simulator state of version %d; remove it or pass another -state path", s.opts.StatePath, stateVersion)
+		return false, fmt.Errorf("state file %s is not a simulator state of version %d; remove it or pass another -state path", s.opts.StatePath,
+			stateVersion)
 	}
 	if st.Release == "" {
 		st.Release = release84
 	}
 	if checkRelease(st.Release) != nil {
-		return false, fmt.Errorf("state file %s holds a cluster of PVE %q, which this simulator does not answer as; remove it or pass another -state path", s.opts.StatePath, st.Release)
+		return false, fmt.Errorf("state file %s holds a cluster of PVE %q, which this simulator does not answer as; remove it or pass another -state path",
+			s.opts.StatePath, st.Release)
 	}
 	if s.release != "" && s.release != st.Release {
-		return false, fmt.Errorf("state file %s holds a PVE %s cluster, not %s; start with -pve-version %s, or pass another -state path", s.opts.StatePath, st.Release, s.release, st.Release)
+		return false, fmt.Errorf("state file %s holds a PVE %s cluster, not %s; start with -pve-version %s, or pass another -state path", s.opts.StatePath,
+			st.Release, s.release, st.Release)
 	}
 	s.release = st.Release
 	s.sec = st.Secrets
@@ -103,7 +106,8 @@ func (s *Simulator) loadState() (bool, error) {
 	s.cfs.Import(st.ClusterFS)
 	s.installCFSLockHook()
 	for _, ns := range st.Nodes {
-		n := &node{Name: ns.Name, IP: ns.IP, MaxMem: ns.MaxMem, MaxCPU: ns.MaxCPU, FS: vfs.New(), Online: true, Storages: map[string]*storage{}, pidSeq: ns.PIDSeq, flocks: shell.NewLockTable()}
+		n := &node{Name: ns.Name, IP: ns.IP, MaxMem: ns.MaxMem, MaxCPU: ns.MaxCPU, FS: vfs.New(), Online: true, Storages: map[string]*storage{},
+			pidSeq: ns.PIDSeq, flocks: shell.NewLockTable()}
 		n.FS.Import(ns.Files)
 		for _, ss := range ns.Storages {
 			stg := &storage{ID: ss.ID, Type: ss.Type, Content: ss.Content, Total: ss.Total, Volumes: map[string]*volume{}}
@@ -128,7 +132,8 @@ func (s *Simulator) loadState() (bool, error) {
 		if s.nodeByName(gs.Node) == nil {
 			return false, fmt.Errorf("state file %s: guest %d on unknown node %q", s.opts.StatePath, gs.VMID, gs.Node)
 		}
-		g := &guest{VMID: gs.VMID, Node: gs.Node, Config: gs.Config, Running: gs.Running, RootFS: vfs.New(), IP: gs.IP, StartedAt: gs.StartedAt, PID: gs.PID}
+		g := &guest{VMID: gs.VMID, Node: gs.Node, Config: gs.Config, Running: gs.Running, RootFS: vfs.New(), IP: gs.IP, StartedAt: gs.StartedAt,
+			PID: gs.PID}
 		g.RootFS.Import(gs.Files)
 		s.guests[g.VMID] = g
 	}
@@ -167,7 +172,8 @@ func (s *Simulator) snapshot() stateFile {
 		if g.Lock == "create" {
 			continue
 		}
-		st.Guests = append(st.Guests, guestState{VMID: g.VMID, Node: g.Node, Config: g.Config, Running: g.Running, Files: g.RootFS.Export("/"), IP: g.IP, StartedAt: g.StartedAt, PID: g.PID})
+		st.Guests = append(st.Guests, guestState{VMID: g.VMID, Node: g.Node, Config: g.Config, Running: g.Running, Files: g.RootFS.Export("/"), IP: g.IP,
+			StartedAt: g.StartedAt, PID: g.PID})
 	}
 	return st
 }

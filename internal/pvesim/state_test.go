@@ -19,7 +19,8 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	createCT(t, first, "pve2", 100, url.Values{"start": {"1"}, "hostname": {"kept"}})
-	runInCT(t, first, "pve2", "pct exec 100 -- sh -c 'echo state > /root/marker' && mkdir -p /etc/pve/proximity && echo '{}' > /etc/pve/proximity/allocations.json")
+	runInCT(t, first, "pve2",
+		"pct exec 100 -- sh -c 'echo state > /root/marker' && mkdir -p /etc/pve/proximity && echo '{}' > /etc/pve/proximity/allocations.json")
 	waitTask(t, first, mustString(t, data(call(t, first, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"100"}}))))
 	info := first.Info()
 	if err := first.Close(); err != nil {
@@ -38,7 +39,8 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if cfg["hostname"] != "kept" {
 		t.Fatalf("config after restart: %v", cfg)
 	}
-	if code, out := runInCT(t, second, "pve2", "pct exec 100 -- cat /root/marker && cat /etc/pve/proximity/allocations.json"); code != 0 || out != "state\n{}\n" {
+	if code, out := runInCT(t, second, "pve2", "pct exec 100 -- cat /root/marker && cat /etc/pve/proximity/allocations.json"); code != 0 ||
+		out != "state\n{}\n" {
 		t.Errorf("files after restart: %d %q", code, out)
 	}
 	if n := len(backups(t, second, "pve2", 100)); n != 1 {

@@ -326,7 +326,8 @@ func (s *Simulator) setPBSPassword(id, password string) {
 // PVE 9.1 adds oci-registry-pull (pve-storage master).
 func (s *Simulator) storageDirIndex(*request) (any, error) {
 	out := []map[string]string{}
-	for _, sub := range []string{"content", "download-url", "file-restore", "import-metadata", "oci-registry-pull", "prunebackups", "rrd", "rrddata", "status", "upload"} {
+	for _, sub := range []string{"content", "download-url", "file-restore", "import-metadata", "oci-registry-pull", "prunebackups", "rrd", "rrddata",
+		"status", "upload"} {
 		if sub == "oci-registry-pull" && s.release == release84 {
 			continue
 		}

@@ -33,7 +33,8 @@ func storageEntry(t *testing.T, list any, id string) map[string]any {
 // src/PVE/API2/Storage/Config.pm index, Plugin.pm parse_config).
 func TestStorageConfigFreshInstall(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
-	want := "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n"
+	want := "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n" +
+		"\tcontent rootdir,images\n"
 	if got := storageCfgText(t, sim); got != want {
 		t.Fatalf("storage.cfg:\n%s\nwant:\n%s", got, want)
 	}
@@ -88,7 +89,8 @@ func TestStorageConfigCreate(t *testing.T) {
 		{url.Values{"storage": {"backups"}, "type": {"dir"}, "path": {"/x"}}, 500, "create storage failed: storage ID 'backups' already defined"},
 		{url.Values{"storage": {"d2"}, "type": {"dir"}, "path": {"/x"}, "thinpool": {"t"}}, 500, "unexpected property 'thinpool'"},
 		{url.Values{"storage": {"d2"}, "type": {"dir"}}, 500, "missing value for required option 'path'"},
-		{url.Values{"storage": {"t2"}, "type": {"lvmthin"}, "vgname": {"pve"}, "thinpool": {"data"}, "content": {"backup"}}, 500, "storage does not support content type 'none'"},
+		{url.Values{"storage": {"t2"}, "type": {"lvmthin"}, "vgname": {"pve"}, "thinpool": {"data"}, "content": {"backup"}}, 500,
+			"storage does not support content type 'none'"},
 		{url.Values{"storage": {"d3"}, "type": {"dir"}, "path": {"/x"}, "password": {"secret"}}, 500, "unexpected property 'password'"},
 	}
 	for _, c := range cases {
@@ -97,10 +99,12 @@ func TestStorageConfigCreate(t *testing.T) {
 		}
 	}
 	// 'nodes' restricts where the storage exists (Storage.pm storage_check_node).
-	if st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve2/storage", nil)), "backups"); st == nil || st["enabled"] != float64(1) || st["active"] != float64(1) {
+	if st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve2/storage", nil)), "backups"); st == nil || st["enabled"] != float64(1) ||
+		st["active"] != float64(1) {
 		t.Errorf("on pve2: %v", st)
 	}
-	if st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", nil)), "backups"); st == nil || st["enabled"] != float64(0) || st["active"] != float64(0) || st["total"] != float64(0) {
+	if st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", nil)), "backups"); st == nil || st["enabled"] != float64(0) ||
+		st["active"] != float64(0) || st["total"] != float64(0) {
 		t.Errorf("on pve1 (not in nodes): %v", st)
 	}
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/storage/backups/content", nil); r.Reason != "storage 'backups' is not available on node 'pve1'" {
@@ -122,7 +126,8 @@ func TestStorageConfigUpdateAndDisable(t *testing.T) {
 		form   url.Values
 		reason string
 	}{
-		{url.Values{"digest": {"0123456789abcdef0123456789abcdef01234567"}, "disable": {"1"}}, "update storage failed: detected modified configuration - file changed by other user? Try again."},
+		{url.Values{"digest": {"0123456789abcdef0123456789abcdef01234567"}, "disable": {"1"}},
+			"update storage failed: detected modified configuration - file changed by other user? Try again."},
 		{url.Values{"delete": {"path"}}, "update storage failed: unable to delete required option 'path'"},
 		{url.Values{"delete": {"thinpool"}}, "update storage failed: no such option 'thinpool'"},
 		{url.Values{"delete": {"content"}, "content": {"iso"}}, "update storage failed: cannot set and delete property 'content' at the same time!"},
@@ -149,7 +154,8 @@ func TestStorageConfigUpdateAndDisable(t *testing.T) {
 	if r := call(t, sim, http.MethodGet, "/nodes/pve1/storage/iso/content", nil); r.Reason != "storage 'iso' is disabled" {
 		t.Errorf("content of a disabled storage: %d %s", r.Status, r.Reason)
 	}
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/iso/download-url", url.Values{"url": {"http://127.0.0.1:1/x.iso"}, "content": {"iso"}, "filename": {"x.iso"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/storage/iso/download-url",
+		url.Values{"url": {"http://127.0.0.1:1/x.iso"}, "content": {"iso"}, "filename": {"x.iso"}})
 	if r.Reason != "storage 'iso' is disabled" {
 		t.Errorf("download to a disabled storage: %d %s", r.Status, r.Reason)
 	}
@@ -172,7 +178,9 @@ func TestStorageConfigUpdateAndDisable(t *testing.T) {
 // seen from every node (Plugin.pm parse_config, @SHARED_STORAGE).
 func TestStorageConfigEditedOverSSH(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 2})
-	code, out := runInCTNode(t, sim, "pve1", `printf '\nnfs: share\n\texport /srv/share\n\tpath /mnt/pve/share\n\tserver 10.0.0.5\n\tcontent iso,backup\n' >> /etc/pve/storage.cfg`)
+	code,
+		out := runInCTNode(t, sim, "pve1",
+		`printf '\nnfs: share\n\texport /srv/share\n\tpath /mnt/pve/share\n\tserver 10.0.0.5\n\tcontent iso,backup\n' >> /etc/pve/storage.cfg`)
 	if code != 0 {
 		t.Fatalf("editing storage.cfg: %d %s", code, out)
 	}
@@ -239,7 +247,8 @@ func TestStorageConfigPBSPassword(t *testing.T) {
 	if _, err := sim.cfs.ReadFile("/priv/storage/pbs.pw"); err == nil {
 		t.Error("deleting the password left its file")
 	}
-	if r := call(t, sim, http.MethodPut, "/storage/pbs", url.Values{"server": {"10.0.0.10"}}); r.Reason != "update storage failed: can't change value of fixed parameter 'server'" {
+	if r := call(t, sim, http.MethodPut, "/storage/pbs",
+		url.Values{"server": {"10.0.0.10"}}); r.Reason != "update storage failed: can't change value of fixed parameter 'server'" {
 		t.Errorf("changing the server: %d %s", r.Status, r.Reason)
 	}
 }
@@ -249,7 +258,8 @@ func TestStorageConfigPBSPassword(t *testing.T) {
 // $check_and_activate_storage).
 func TestStorageDisabledRefusesContainers(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
-	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"ct"}, "type": {"dir"}, "path": {"/mnt/ct"}, "content": {"rootdir"}, "disable": {"1"}})
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"ct"}, "type": {"dir"}, "path": {"/mnt/ct"}, "content": {"rootdir"},
+		"disable": {"1"}})
 	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{
 		"vmid": {"100"}, "ostemplate": {"local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"}, "rootfs": {"ct:4"},
 	})
@@ -270,7 +280,8 @@ func TestDownloadURLPermissions(t *testing.T) {
 	if r := callAs(t, sim, token, http.MethodPost, "/nodes/pve1/storage/local/download-url", form); r.Status != http.StatusForbidden {
 		t.Errorf("without network access: %d %s", r.Status, r.Reason)
 	}
-	if r := callAs(t, sim, token, http.MethodGet, "/nodes/pve1/query-url-metadata", url.Values{"url": {"https://127.0.0.1:1/x.iso"}}); r.Status != http.StatusForbidden {
+	if r := callAs(t, sim, token, http.MethodGet, "/nodes/pve1/query-url-metadata",
+		url.Values{"url": {"https://127.0.0.1:1/x.iso"}}); r.Status != http.StatusForbidden {
 		t.Errorf("query without network access: %d %s", r.Status, r.Reason)
 	}
 	pveum(t, sim, "role add NetProbe --privs Sys.AccessNetwork")
@@ -304,8 +315,11 @@ func TestStorageDeleteRemovesAccess(t *testing.T) {
 // create-base-path and create-subdirs, Plugin.pm get_subdir).
 func TestStorageDirActivationCreatesDirectories(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
-	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"data"}, "type": {"dir"}, "path": {"/mnt/data"}, "content": {"backup,vztmpl,rootdir"}})
-	code, out := runInCTNode(t, sim, "pve1", "test -d /mnt/data/dump && test -d /mnt/data/template/cache && test -d /mnt/data/private && ! test -e /mnt/data/template/iso")
+	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"data"}, "type": {"dir"}, "path": {"/mnt/data"},
+		"content": {"backup,vztmpl,rootdir"}})
+	code,
+		out := runInCTNode(t, sim, "pve1",
+		"test -d /mnt/data/dump && test -d /mnt/data/template/cache && test -d /mnt/data/private && ! test -e /mnt/data/template/iso")
 	if code != 0 {
 		t.Errorf("directories of the dir storage: %d %s", code, out)
 	}
@@ -316,9 +330,11 @@ func TestStorageDirActivationCreatesDirectories(t *testing.T) {
 // cannot be used: PVE could not activate it either without its server.
 func TestStorageConfigKeepsForeignTypes(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
-	runInCTNode(t, sim, "pve1", `printf '\ncifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n' >> /etc/pve/storage.cfg`)
+	runInCTNode(t, sim, "pve1",
+		`printf '\ncifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n' >> /etc/pve/storage.cfg`)
 	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"more"}, "type": {"dir"}, "path": {"/mnt/more"}})
-	if got := storageCfgText(t, sim); !strings.Contains(got, "cifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n\n") {
+	if got := storageCfgText(t, sim); !strings.Contains(got,
+		"cifs: smb\n\tpath /mnt/pve/smb\n\tserver 10.0.0.7\n\tshare backups\n\tcontent backup\n\tusername svc\n\n") {
 		t.Errorf("the cifs section did not survive an API write:\n%s", got)
 	}
 	st := storageEntry(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage", nil)), "smb")

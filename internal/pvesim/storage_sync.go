@@ -156,8 +156,10 @@ func (s *Simulator) storageObject(n *node, sec *storageDef) *storage {
 // the initial templates on 'local'; storage.cfg itself is written by
 // seedClusterFS and adopted at the first sync.
 func (s *Simulator) seedNodeStorages(n *node, now time.Time) {
-	n.Storages["local"] = &storage{ID: "local", Type: "dir", Content: []string{"backup", "iso", "vztmpl"}, Total: 100 * gib, Volumes: map[string]*volume{}}
-	n.Storages["local-lvm"] = &storage{ID: "local-lvm", Type: "lvmthin", Content: []string{"images", "rootdir"}, Total: 200 * gib, Volumes: map[string]*volume{}}
+	n.Storages["local"] = &storage{ID: "local", Type: "dir", Content: []string{"backup", "iso", "vztmpl"}, Total: 100 * gib,
+		Volumes: map[string]*volume{}}
+	n.Storages["local-lvm"] = &storage{ID: "local-lvm", Type: "lvmthin", Content: []string{"images", "rootdir"}, Total: 200 * gib,
+		Volumes: map[string]*volume{}}
 	for _, v := range s.initialTemplateVolumes("local", now.Add(-30*24*time.Hour)) {
 		n.Storages["local"].Volumes[v.VolID] = v
 	}

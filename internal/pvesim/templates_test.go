@@ -56,8 +56,10 @@ func TestTemplateSetupRefusals(t *testing.T) {
 		{ubuntu("16.04"), ""}, // an old LTS still on the known list
 		{ubuntu("27.04"), ""}, // unknown but newer: a warning
 		{&userland{osRelease: "ID=ubuntu\n", files: map[string]string{"/etc/lsb-release": "DISTRIB_ID=Debian\n"}}, "got unknown DISTRIB_ID"},
-		{&userland{osRelease: "ID=rocky\n", files: map[string]string{"/etc/redhat-release": "Rocky Linux release 11.0 (X)\n"}}, "unsupported centos version '11.0'"},
-		{&userland{osRelease: "ID=rocky\n", files: map[string]string{"/etc/redhat-release": "CentOS release 4.8 (Final)\n"}}, "unsupported centos version '4.8'"},
+		{&userland{osRelease: "ID=rocky\n", files: map[string]string{"/etc/redhat-release": "Rocky Linux release 11.0 (X)\n"}},
+			"unsupported centos version '11.0'"},
+		{&userland{osRelease: "ID=rocky\n", files: map[string]string{"/etc/redhat-release": "CentOS release 4.8 (Final)\n"}},
+			"unsupported centos version '4.8'"},
 		{&userland{osRelease: "ID=plan9\n", files: map[string]string{}}, "unable to detect OS distribution"},
 	}
 	for _, tc := range cases {
@@ -73,7 +75,8 @@ func TestTemplateSetupRefusals(t *testing.T) {
 		}
 	}
 	// Fallback detection: an unknown ID with Debian's marker file is Debian.
-	if ostype, err := detectOSType(&userland{osRelease: "ID=kali\n", files: map[string]string{"/etc/debian_version": "kali-rolling\n"}}); ostype != "debian" || err != nil {
+	if ostype, err := detectOSType(&userland{osRelease: "ID=kali\n",
+		files: map[string]string{"/etc/debian_version": "kali-rolling\n"}}); ostype != "debian" || err != nil {
 		t.Errorf("kali: %q %v", ostype, err)
 	}
 	// An os-release with no marker files on record: its ID alone decides.
@@ -91,7 +94,8 @@ func TestRootFSCarriesTheTemplatesFiles(t *testing.T) {
 	}{
 		{"debian-13-standard_13.1-2_amd64.tar.zst", map[string]string{"/etc/debian_version": "13.1\n", "/etc/os-release": "DEBIAN_VERSION_FULL=13.1\n"}},
 		{"alpine-3.21-default_20241217_amd64.tar.xz", map[string]string{"/etc/alpine-release": "3.21.0\n", "/etc/os-release": "VERSION_ID=3.21.0\n"}},
-		{"ubuntu-24.04-standard_24.04-2_amd64.tar.zst", map[string]string{"/etc/lsb-release": "DISTRIB_RELEASE=24.04\n", "/etc/debian_version": "trixie/sid\n", "/etc/os-release": "ID_LIKE=debian\n"}},
+		{"ubuntu-24.04-standard_24.04-2_amd64.tar.zst", map[string]string{"/etc/lsb-release": "DISTRIB_RELEASE=24.04\n",
+			"/etc/debian_version": "trixie/sid\n", "/etc/os-release": "ID_LIKE=debian\n"}},
 	} {
 		var a appliance
 		for _, cand := range append(append([]appliance{}, appliancesPVE8...), appliancesPVE9...) {
@@ -120,7 +124,8 @@ func TestCreateFailsOnUnsupportedTemplate(t *testing.T) {
 		VolID: "local:vztmpl/plan9.tar.gz", Content: "vztmpl", Format: "tgz", Size: mib, OSRelease: "NAME=\"Plan 9\"\nID=plan9\n",
 	}
 	sim.mu.Unlock()
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"150"}, "ostemplate": {"local:vztmpl/plan9.tar.gz"}, "rootfs": {"local-lvm:1"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"150"}, "ostemplate": {"local:vztmpl/plan9.tar.gz"}, "rootfs": {"local-lvm:1"}})
 	if r.Status != 200 {
 		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}

@@ -33,7 +33,8 @@ func TestNodesWithOwnAddresses(t *testing.T) {
 		t.Fatalf("/cluster/config/nodes = %v", nodes)
 	}
 	second := mustMap(t, nodes[1])
-	if second["node"] != "pve2" || second["name"] != "pve2" || second["ring0_addr"] != "127.0.0.3" || second["nodeid"] != "2" || second["quorum_votes"] != "1" {
+	if second["node"] != "pve2" || second["name"] != "pve2" || second["ring0_addr"] != "127.0.0.3" || second["nodeid"] != "2" ||
+		second["quorum_votes"] != "1" {
 		t.Errorf("pve2's nodelist entry = %v", second)
 	}
 	info := sim.Info()
@@ -93,10 +94,12 @@ func TestStateFileKeepsItsNodes(t *testing.T) {
 	if again.nodes[1].Name != "beta" || again.nodes[1].IP != "127.0.0.5" {
 		t.Errorf("reloaded node %+v", again.nodes[1])
 	}
-	if _, err := New(Options{NodeNames: []string{"alpha", "gamma"}, StatePath: path}); err == nil || !strings.Contains(err.Error(), "holds the nodes alpha,beta, not alpha,gamma") {
+	if _, err := New(Options{NodeNames: []string{"alpha", "gamma"}, StatePath: path}); err == nil ||
+		!strings.Contains(err.Error(), "holds the nodes alpha,beta, not alpha,gamma") {
 		t.Errorf("other names: %v", err)
 	}
-	if _, err := New(Options{Nodes: 2, NodeAddresses: []string{"127.0.0.4", "127.0.0.6"}, StatePath: path}); err == nil || !strings.Contains(err.Error(), "holds nodes at 127.0.0.4,127.0.0.5") {
+	if _, err := New(Options{Nodes: 2, NodeAddresses: []string{"127.0.0.4", "127.0.0.6"}, StatePath: path}); err == nil ||
+		!strings.Contains(err.Error(), "holds nodes at 127.0.0.4,127.0.0.5") {
 		t.Errorf("other addresses: %v", err)
 	}
 }

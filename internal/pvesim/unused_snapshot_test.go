@@ -25,7 +25,8 @@ func TestUnusedVolumeUsedBySnapshotIsKept(t *testing.T) {
 			main = append(main, line)
 		}
 	}
-	text := strings.Join(main, "\n") + "\nparent: before\nunused0: " + volid + "\n\n[before]\n" + strings.TrimSuffix(conf, "\n") + "\nsnaptime: 1764000000\n"
+	text := strings.Join(main, "\n") + "\nparent: before\nunused0: " + volid + "\n\n[before]\n" + strings.TrimSuffix(conf, "\n") +
+		"\nsnaptime: 1764000000\n"
 	onNode(t, sim, "pve1", "cat > /etc/pve/lxc/101.conf <<'EOF'\n"+text+"EOF\n")
 	if got := ctConfig(t, sim, "pve1", 101)["unused0"]; got != volid {
 		t.Fatalf("unused0 as read from the file: %v, want %s", got, volid)

@@ -55,9 +55,12 @@ func TestValidate(t *testing.T) {
 		{"min length", Params{"password": "abc"}, "password", "value must be at least 5 characters long"},
 		{"max length", Params{"ostemplate": strings.Repeat("x", 256)}, "ostemplate", "value may only be 255 characters long"},
 		{"dns name", Params{"hostname": "bad_name"}, "hostname", "invalid format - value does not look like a valid DNS name"},
-		{"ip config", Params{"net0": "name=eth0,ip=10.0.0.5"}, "net0", "net0.ip: invalid format - value does not look like a valid IPv4 network configuration"},
-		{"mac", Params{"net0": "name=eth0,hwaddr=01:00:00:00:00:01"}, "net0", "net0.hwaddr: invalid format - value does not look like a valid unicast MAC address"},
-		{"duplicate key", Params{"features": "nesting=1,nesting=0"}, "features", "invalid format - duplicate key in comma-separated list property: nesting"},
+		{"ip config", Params{"net0": "name=eth0,ip=10.0.0.5"}, "net0",
+			"net0.ip: invalid format - value does not look like a valid IPv4 network configuration"},
+		{"mac", Params{"net0": "name=eth0,hwaddr=01:00:00:00:00:01"}, "net0",
+			"net0.hwaddr: invalid format - value does not look like a valid unicast MAC address"},
+		{"duplicate key", Params{"features": "nesting=1,nesting=0"}, "features",
+			"invalid format - duplicate key in comma-separated list property: nesting"},
 		{"tag", Params{"tags": "ok;not ok!"}, "tags", "invalid format - invalid tag 'ok!'"},
 		{"rootfs default key", Params{"rootfs": "local-lvm:8,size=8G"}, "", ""},
 		{"node format", Params{"node": "-bad"}, "node", "invalid format - value does not look like a valid node name"},
@@ -101,7 +104,8 @@ func TestValidateRequires(t *testing.T) {
 		if errs := dl.Validate(with(Params{"checksum": "abc"})); errs["checksum-algorithm"] != "missing property required by 'checksum'" || len(errs) != 1 {
 			t.Errorf("%s checksum alone: %v", release, errs)
 		}
-		if errs := dl.Validate(with(Params{"checksum-algorithm": "sha256"})); errs["checksum"] != "missing property required by 'checksum-algorithm'" || len(errs) != 1 {
+		if errs := dl.Validate(with(Params{"checksum-algorithm": "sha256"})); errs["checksum"] != "missing property required by 'checksum-algorithm'" ||
+			len(errs) != 1 {
 			t.Errorf("%s algorithm alone: %v", release, errs)
 		}
 		if errs := dl.Validate(with(Params{"checksum": "abc", "checksum-algorithm": "sha256"})); len(errs) != 0 {

@@ -388,7 +388,8 @@ func statProgram(c *Call) int {
 			ino = s.Inode()
 		}
 		fmt.Fprintln(c.Stdout, strings.NewReplacer("%n", f, "%s", strconv.FormatInt(st.Size(), 10), "%i", strconv.FormatUint(ino, 10),
-			"%Y", strconv.FormatInt(st.ModTime().Unix(), 10), "%a", strconv.FormatUint(uint64(unixMode(st.Mode())), 8), "%A", modeString(st.Mode()), "%F", kind).Replace(format))
+			"%Y", strconv.FormatInt(st.ModTime().Unix(), 10), "%a", strconv.FormatUint(uint64(unixMode(st.Mode())), 8), "%A", modeString(st.Mode()), "%F",
+			kind).Replace(format))
 	}
 	return code
 }

@@ -177,7 +177,8 @@ func (e *Env) exec(ctx context.Context, args []string) error {
 		return true
 	})
 	out := &outputWatch{w: hc.Stdout}
-	call := &Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: out, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx, Environ: environ}
+	call := &Call{Args: append([]string{name}, args[1:]...), Stdin: stdin, Stdout: out, Stderr: hc.Stderr, Dir: hc.Dir, Env: e, Ctx: ctx,
+		Environ: environ}
 	code := prog(call)
 	if code == 0 && call.exhausted {
 		code = 1

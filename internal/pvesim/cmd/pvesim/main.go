@@ -31,7 +31,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "127.0.0.1:8006", "API address (HTTPS)")
 	sshListen := fs.String("ssh-listen", "127.0.0.1:2222", "first node's SSH address; node i listens on port+i")
 	nodes := fs.String("nodes", "3", "number of nodes (pve1, pve2, ...) or their names as a list (pve,pve2)")
-	nodeAddresses := fs.String("node-addresses", "", "one IP per node (127.0.0.2,127.0.0.3): its SSH listens there on -ssh-listen's port,\nand /cluster/status reports it (default: all nodes on 127.0.0.1, SSH ports counting up)")
+	nodeAddresses := fs.String("node-addresses", "",
+		"one IP per node (127.0.0.2,127.0.0.3): its SSH listens there on -ssh-listen's port,\n"+
+			"and /cluster/status reports it (default: all nodes on 127.0.0.1, SSH ports counting up)")
 	pveVersion := fs.String("pve-version", "", "Proxmox VE release to answer as: 8.4 or 9.1 (default 8.4, or the -state file's release)")
 	token := fs.String("token", "", "API token as ID=SECRET (default root@pam!proximity=<random>)")
 	password := fs.String("password", "", "password of root@pam (default random)")

@@ -31,11 +31,14 @@ func TestBadInputExitsTwo(t *testing.T) {
 		"corrupt state": {[]string{"-state", corrupt, "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"}, "is corrupt"},
 		"extra arg":     {[]string{"now"}, "unexpected argument"},
 		"bad release":   {[]string{"-pve-version", "9.0"}, `-pve-version must be 8.4 or 9.1, got "9.0"`},
-		"bad node name": {[]string{"-nodes", "pve,pve_2", "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"}, `node name "pve_2": value does not look like a valid node name`},
-		"empty name":    {[]string{"-nodes", "pve,,pve3"}, "an empty node name"},
-		"zero nodes":    {[]string{"-nodes", "0"}, "-nodes must be at least 1"},
-		"addresses":     {[]string{"-nodes", "2", "-node-addresses", "127.0.0.2", "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"}, "node addresses: 1 given for 2 nodes"},
-		"bad address":   {[]string{"-nodes", "1", "-node-addresses", "127.0.0.300", "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"}, `node address "127.0.0.300" is not an IP address`},
+		"bad node name": {[]string{"-nodes", "pve,pve_2", "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"},
+			`node name "pve_2": value does not look like a valid node name`},
+		"empty name": {[]string{"-nodes", "pve,,pve3"}, "an empty node name"},
+		"zero nodes": {[]string{"-nodes", "0"}, "-nodes must be at least 1"},
+		"addresses": {[]string{"-nodes", "2", "-node-addresses", "127.0.0.2", "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"},
+			"node addresses: 1 given for 2 nodes"},
+		"bad address": {[]string{"-nodes", "1", "-node-addresses", "127.0.0.300", "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"},
+			`node address "127.0.0.300" is not an IP address`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -61,7 +64,8 @@ func TestRunWritesInfoAndStopsOnSignal(t *testing.T) {
 	var out, errOut bytes.Buffer
 	done := make(chan int)
 	go func() {
-		done <- run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-nodes", "2", "-info", infoPath, "-state", statePath, "-token", "ci@pve!tk=abc", "-time-scale", "0.01"}, &out, &errOut)
+		done <- run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-nodes", "2", "-info", infoPath, "-state", statePath, "-token",
+			"ci@pve!tk=abc", "-time-scale", "0.01"}, &out, &errOut)
 	}()
 	var info pvesim.Info
 	deadline := time.Now().Add(20 * time.Second)
@@ -75,10 +79,12 @@ func TestRunWritesInfoAndStopsOnSignal(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if info.APIToken != "ci@pve!tk=abc" || len(info.Nodes) != 2 || len(info.SSHNodes) != 2 || !strings.HasPrefix(info.Endpoint, "https://127.0.0.1:") || info.SSHUser != "root" {
+	if info.APIToken != "ci@pve!tk=abc" || len(info.Nodes) != 2 || len(info.SSHNodes) != 2 || !strings.HasPrefix(info.Endpoint, "https://127.0.0.1:") ||
+		info.SSHUser != "root" {
 		t.Errorf("info %+v", info)
 	}
-	if !strings.HasPrefix(info.PVEAdminAPIToken, "terraform@pve!proximity=") || strings.Contains(string(mustRead(t, infoPath)), `"pveadmin_api_token": ""`) {
+	if !strings.HasPrefix(info.PVEAdminAPIToken, "terraform@pve!proximity=") ||
+		strings.Contains(string(mustRead(t, infoPath)), `"pveadmin_api_token": ""`) {
 		t.Errorf("pveadmin_api_token %q", info.PVEAdminAPIToken)
 	}
 	if st, _ := os.Stat(infoPath); st.Mode().Perm() != 0o600 {
@@ -98,7 +104,8 @@ func TestRunWritesInfoAndStopsOnSignal(t *testing.T) {
 	if _, err := os.Stat(statePath); err != nil {
 		t.Errorf("state not saved on stop: %v", err)
 	}
-	if !strings.Contains(out.String(), "pve1 (127.0.0.1) -> 127.0.0.1:") || !strings.Contains(out.String(), "Proxmox VE 8.4 simulator (pve-manager/8.4.1/") {
+	if !strings.Contains(out.String(), "pve1 (127.0.0.1) -> 127.0.0.1:") ||
+		!strings.Contains(out.String(), "Proxmox VE 8.4 simulator (pve-manager/8.4.1/") {
 		t.Errorf("summary: %s", out.String())
 	}
 }
@@ -127,7 +134,8 @@ func TestRunAsPVE91WithNamedNodes(t *testing.T) {
 	}()
 	info := waitInfo(t, infoPath, &errOut)
 	if info.PVEVersion != "9.1" || !strings.HasPrefix(info.PVEManager, "pve-manager/9.1.") || strings.Join(info.Nodes, ",") != "pve,pve2" ||
-		info.NodeAddresses["pve2"] != "127.0.0.3" || !strings.HasPrefix(info.SSHNodes["pve2"], "127.0.0.3:") || !strings.HasPrefix(info.SSHNodes["pve"], "127.0.0.2:") {
+		info.NodeAddresses["pve2"] != "127.0.0.3" || !strings.HasPrefix(info.SSHNodes["pve2"], "127.0.0.3:") ||
+		!strings.HasPrefix(info.SSHNodes["pve"], "127.0.0.2:") {
 		t.Errorf("info %+v", info)
 	}
 	conn, err := net.DialTimeout("tcp", info.SSHNodes["pve2"], 5*time.Second)
@@ -147,7 +155,8 @@ func TestRunAsPVE91WithNamedNodes(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	errOut.Reset()
-	if code := run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-pve-version", "8.4", "-state", statePath}, &out, &errOut); code != 2 ||
+	if code := run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-pve-version", "8.4", "-state", statePath}, &out,
+		&errOut); code != 2 ||
 		!strings.Contains(errOut.String(), "holds a PVE 9.1 cluster, not 8.4") {
 		t.Errorf("reopening as 8.4: exit %d, %s", code, errOut.String())
 	}
