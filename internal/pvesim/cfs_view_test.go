@@ -124,15 +124,13 @@ func TestPmxcfsWriteRules(t *testing.T) {
 	if code, _, _ := sshRun(t, sim, "pve2", "echo 'hostname: x' > /etc/pve/nodes/pve2/lxc/101.conf", ""); code == 0 {
 		t.Error("a second config for VMID 101 was created on pve2")
 	}
-	if code, _,
-		stderr := sshRun(t, sim, "pve2",
-		"echo 'hostname: x' > /tmp/c && cat /tmp/c > /etc/pve/nodes/pve2/lxc/101.tmp && mv /etc/pve/nodes/pve2/lxc/101.tmp "+
-			"/etc/pve/nodes/pve2/lxc/101.conf", ""); code == 0 || !strings.Contains(stderr, "File exists") {
+	script := "echo 'hostname: x' > /tmp/c && cat /tmp/c > /etc/pve/nodes/pve2/lxc/101.tmp && mv /etc/pve/nodes/pve2/lxc/101.tmp " +
+		"/etc/pve/nodes/pve2/lxc/101.conf"
+	if code, _, stderr := sshRun(t, sim, "pve2", script, ""); code == 0 || !strings.Contains(stderr, "File exists") {
 		t.Errorf("rename onto another node's VMID: %d %q", code, stderr)
 	}
 	// Moving the guest's own config between nodes is how migration works.
-	if code, _,
-		stderr := sshRun(t, sim, "pve1",
+	if code, _, stderr := sshRun(t, sim, "pve1",
 		"mv /etc/pve/nodes/pve1/lxc/101.conf /etc/pve/nodes/pve2/lxc/101.conf && mv /etc/pve/nodes/pve2/lxc/101.conf /etc/pve/nodes/pve1/lxc/101.conf",
 		""); code != 0 {
 		t.Errorf("moving the guest's own config: %d %q", code, stderr)

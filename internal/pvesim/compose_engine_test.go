@@ -11,9 +11,8 @@ import (
 func alpineCompose(t *testing.T, sim *Simulator, vmid int) {
 	t.Helper()
 	ctWithRelease(t, sim, vmid, "alpine-3.22")
-	if code, out,
-		errOut := inCT(t, sim, vmid, "apk add docker docker-cli-compose && rc-update add docker default && service docker start && mkdir -p /opt/app",
-		""); code != 0 {
+	if code, out, errOut := inCT(t, sim, vmid,
+		"apk add docker docker-cli-compose && rc-update add docker default && service docker start && mkdir -p /opt/app", ""); code != 0 {
 		t.Fatalf("install: %d %s %s", code, out, errOut)
 	}
 }

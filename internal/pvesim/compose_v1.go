@@ -143,9 +143,8 @@ func v1Project(doc map[string]any) (*composeSpec, error) {
 		svc.Image, _ = def["image"].(string)
 		if svc.Image == "" {
 			if _, ok := def["build"]; !ok {
-				return nil,
-					fmt.Errorf("The Compose file is invalid because:\nService %s has neither an image nor a build context specified. At least one must be provided.",
-						name)
+				return nil, fmt.Errorf("The Compose file is invalid because:\nService %s has neither an image nor a build context specified. "+
+					"At least one must be provided.", name)
 			}
 			return nil, fmt.Errorf("service %q: building images is not supported by the simulator; use an image", name)
 		}

@@ -116,8 +116,8 @@ func loadComposeV2(ctx context.Context, g *guest, files []string, workDir, name 
 func templateVarName(sub string) string {
 	sub = strings.TrimPrefix(strings.TrimPrefix(sub, "$"), "{")
 	end := 0
-	for end < len(sub) && (sub[end] == '_' || sub[end] >= 'a' && sub[end] <= 'z' || sub[end] >= 'A' && sub[end] <= 'Z' || end > 0 && sub[end] >= '0' &&
-		sub[end] <= '9') {
+	for end < len(sub) && (sub[end] == '_' || sub[end] >= 'a' && sub[end] <= 'z' || sub[end] >= 'A' && sub[end] <= 'Z' ||
+		end > 0 && sub[end] >= '0' && sub[end] <= '9') {
 		end++
 	}
 	return sub[:end]

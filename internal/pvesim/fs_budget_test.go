@@ -99,8 +99,7 @@ func TestChmodOnNodeContainerAndPmxcfs(t *testing.T) {
 		t.Errorf("pmxcfs's own modes: %d %q", code, stderr)
 	}
 	createCT(t, sim, "pve1", 100, url.Values{"start": {"1"}})
-	code, out,
-		stderr = sshRun(t, sim, "pve1",
+	code, out, stderr = sshRun(t, sim, "pve1",
 		"pct exec 100 -- sh -c 'echo exit 0 > /usr/local/bin/x && chmod 0750 /usr/local/bin/x && stat -c %a /usr/local/bin/x'", "")
 	if code != 0 || out != "750\n" {
 		t.Errorf("chmod in a container: %d %q %q", code, out, stderr)

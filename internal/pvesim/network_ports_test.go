@@ -24,8 +24,7 @@ func TestNetworkBridgeWithoutPorts(t *testing.T) {
 	if d, _ := data(r).(map[string]any); r.Status != 200 || d["type"] != "bridge" || d["bridge_ports"] != "" {
 		t.Errorf("vmbr1: %d %s", r.Status, r.Raw)
 	}
-	if code, _,
-		errOut := sshRun(t, sim, "pve1",
+	if code, _, errOut := sshRun(t, sim, "pve1",
 		"printf 'auto vmbr3\\niface vmbr3 inet manual\\n\\tbridge-ports eno2 none eno1 eno2\\n' >> /etc/network/interfaces.new", ""); code != 0 {
 		t.Fatalf("append: %s", errOut)
 	}

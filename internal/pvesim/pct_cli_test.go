@@ -86,8 +86,7 @@ func TestPctPushPull(t *testing.T) {
 	}
 	// pct.pm create_file: an existing file keeps its mode without
 	// --perms, and takes the given one with it.
-	if code, out,
-		_ := sshRun(t, sim, "pve1",
+	if code, out, _ := sshRun(t, sim, "pve1",
 		"pct push 101 /root/a /root/a && pct exec 101 -- stat -c %a /root/a && pct push 101 /root/a /root/a --perms 0755 && pct exec 101 -- stat -c %a "+
 			"/root/a", ""); code != 0 || out != "600\n755\n" {
 		t.Errorf("pushing over an existing file: %d %q", code, out)
@@ -143,8 +142,7 @@ func TestPctStartStop(t *testing.T) {
 // pending prints GuestHelpers format_pending.
 func TestPctLifecycleCommands(t *testing.T) {
 	sim := startSim(t, Options{})
-	code, _,
-		stderr := sshRun(t, sim, "pve1",
+	code, _, stderr := sshRun(t, sim, "pve1",
 		"pct create 130 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:2 --hostname made-by-pct --unprivileged 1", "")
 	if code != 0 {
 		t.Fatalf("pct create: %d %q", code, stderr)

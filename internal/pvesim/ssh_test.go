@@ -62,8 +62,7 @@ func TestSSHNodeShell(t *testing.T) {
 		t.Errorf("unknown program: %d %q", code, stderr)
 	}
 	// Files written through stdin land on the node; /etc/pve is shared by all nodes.
-	if code, _,
-		errOut := sshRun(t, sim, "pve1",
+	if code, _, errOut := sshRun(t, sim, "pve1",
 		"mkdir -p /etc/pve/proximity && cat > /etc/pve/proximity/a.json.tmp && mv /etc/pve/proximity/a.json.tmp /etc/pve/proximity/a.json",
 		`{"v":1}`); code != 0 {
 		t.Fatalf("write: %d %s", code, errOut)
@@ -132,8 +131,7 @@ func TestAppInstallInContainer(t *testing.T) {
 	if code != 127 {
 		t.Fatalf("docker before install: %d %q", code, stderr)
 	}
-	code, out,
-		stderr := sshRun(t, sim, "pve1",
+	code, out, stderr := sshRun(t, sim, "pve1",
 		"pct exec 101 -- sh -c 'apk add --no-cache docker docker-cli-compose && rc-update add docker default && service docker start'", "")
 	if code != 0 {
 		t.Fatalf("install: %d %s %s", code, out, stderr)
@@ -145,8 +143,7 @@ func TestAppInstallInContainer(t *testing.T) {
 	compose := "services:\n  web:\n    image: nginx:1.27.3\n    ports: [\"8100:80\"]\n    restart: unless-stopped\n" +
 		"    volumes: [\"html:/usr/share/nginx/html\"]\n    depends_on: [db]\n  db:\n    image: mariadb:11.4\n    environment:\n" +
 		"      MARIADB_ROOT_PASSWORD: x\nvolumes:\n  html: {}\n"
-	if code, _,
-		stderr := sshRun(t, sim, "pve1",
+	if code, _, stderr := sshRun(t, sim, "pve1",
 		"cat > /tmp/compose.yaml && pct exec 101 -- mkdir -p /opt/app && pct push 101 /tmp/compose.yaml /opt/app/compose.yaml", compose); code != 0 {
 		t.Fatalf("push: %s", stderr)
 	}
@@ -184,10 +181,9 @@ func TestAppInstallInContainer(t *testing.T) {
 		"services: [\n": "yaml:",
 	}
 	for doc, want := range bad {
-		code, _,
-			stderr := sshRun(t, sim, "pve1",
-			"cat > /tmp/bad.yaml && pct exec 101 -- mkdir -p /opt/bad && pct push 101 /tmp/bad.yaml /opt/bad/compose.yaml && pct exec 101 -- docker "+
-				"compose -f /opt/bad/compose.yaml up -d", doc)
+		code, _, stderr := sshRun(t, sim, "pve1",
+			"cat > /tmp/bad.yaml && pct exec 101 -- mkdir -p /opt/bad && pct push 101 /tmp/bad.yaml /opt/bad/compose.yaml && pct exec 101 -- docker compose "+
+				"-f /opt/bad/compose.yaml up -d", doc)
 		if code == 0 || !strings.Contains(stderr, want) {
 			t.Errorf("compose %q: %d %q, want %q", doc, code, stderr, want)
 		}
@@ -213,8 +209,7 @@ func TestDebianNeedsYesAndDockerRepo(t *testing.T) {
 		!strings.Contains(stderr, "Unable to locate package docker-compose-plugin") {
 		t.Errorf("docker repo package without the repo: %d %q", code, stderr)
 	}
-	if code, _,
-		stderr := sshRun(t, sim, "pve1",
+	if code, _, stderr := sshRun(t, sim, "pve1",
 		"pct exec 102 -- sh -c 'apt-get update && apt-get install -y docker.io && systemctl is-active docker && docker info'", ""); code != 0 {
 		t.Errorf("docker.io: %d %q", code, stderr)
 	}

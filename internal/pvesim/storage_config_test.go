@@ -178,8 +178,7 @@ func TestStorageConfigUpdateAndDisable(t *testing.T) {
 // seen from every node (Plugin.pm parse_config, @SHARED_STORAGE).
 func TestStorageConfigEditedOverSSH(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 2})
-	code,
-		out := runInCTNode(t, sim, "pve1",
+	code, out := runInCTNode(t, sim, "pve1",
 		`printf '\nnfs: share\n\texport /srv/share\n\tpath /mnt/pve/share\n\tserver 10.0.0.5\n\tcontent iso,backup\n' >> /etc/pve/storage.cfg`)
 	if code != 0 {
 		t.Fatalf("editing storage.cfg: %d %s", code, out)
@@ -317,8 +316,7 @@ func TestStorageDirActivationCreatesDirectories(t *testing.T) {
 	sim := startSim(t, Options{Nodes: 1})
 	call(t, sim, http.MethodPost, "/storage", url.Values{"storage": {"data"}, "type": {"dir"}, "path": {"/mnt/data"},
 		"content": {"backup,vztmpl,rootdir"}})
-	code,
-		out := runInCTNode(t, sim, "pve1",
+	code, out := runInCTNode(t, sim, "pve1",
 		"test -d /mnt/data/dump && test -d /mnt/data/template/cache && test -d /mnt/data/private && ! test -e /mnt/data/template/iso")
 	if code != 0 {
 		t.Errorf("directories of the dir storage: %d %s", code, out)
