@@ -54,7 +54,8 @@ func TestLocalAllocateRequestRelease(t *testing.T) {
 		return err
 	})
 	var outside *OutOfRangeError
-	if !errors.As(err, &outside) || *outside != (OutOfRangeError{Port: 80, Range: pub}) || err.Error() != "public port 80 is outside the public range 8100-8999" {
+	if !errors.As(err, &outside) || *outside != (OutOfRangeError{Port: 80, Range: pub}) ||
+		err.Error() != "public port 80 is outside the public range 8100-8999" {
 		t.Errorf("outside range: %v", err)
 	}
 	d := allocate(t, s, Request{PublicPort: 8500, Public: pub, Internal: in})

@@ -138,7 +138,8 @@ func TestConfigErrors(t *testing.T) {
 		{"no credentials", Config{}, "", "no SSH credentials"},
 		{"bad key", Config{PrivateKey: "junk", InsecureIgnoreHostKey: true}, "PrivateKey", "the private key does not parse"},
 		{"bad host key", Config{Password: "x", HostKey: "nope"}, "HostKey", "the host key does not parse"},
-		{"missing known_hosts", Config{Password: "x", KnownHostsFile: "/nonexistent/known_hosts"}, "KnownHostsFile", "reading known hosts /nonexistent/known_hosts"},
+		{"missing known_hosts", Config{Password: "x", KnownHostsFile: "/nonexistent/known_hosts"}, "KnownHostsFile",
+			"reading known hosts /nonexistent/known_hosts"},
 	} {
 		_, err := New(c.cfg)
 		var cfgErr *ConfigError

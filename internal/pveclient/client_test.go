@@ -102,7 +102,8 @@ func TestUntrustedCertificate(t *testing.T) {
 	_, err := c.Nodes(context.Background())
 	var certErr *CertificateError
 	// What to set (ca_cert_pem, insecure) is the provider's to say (TestLowerLayerErrorDiagnostics).
-	if !errors.As(err, &certErr) || certErr.Endpoint != sim.Endpoint() || !strings.Contains(err.Error(), "the TLS certificate of "+sim.Endpoint()+" is not trusted") {
+	if !errors.As(err, &certErr) || certErr.Endpoint != sim.Endpoint() ||
+		!strings.Contains(err.Error(), "the TLS certificate of "+sim.Endpoint()+" is not trusted") {
 		t.Fatalf("got %v", err)
 	}
 	insecure, _ := New(Config{Endpoint: sim.Endpoint(), APIToken: sim.Info().APIToken, Insecure: true, Retry: fastRetry})
