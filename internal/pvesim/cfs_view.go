@@ -388,7 +388,7 @@ func (s *Simulator) cfsLock(nodeName, lockid string, timeout time.Duration, fn f
 	name := cfsLockDir + "/" + lockid
 	start := time.Now()
 	for view.Mkdir(name, 0o755) != nil {
-		if s.clock.simulatedAge(start) >= timeout {
+		if time.Since(start) >= s.clock.lockWait(timeout) {
 			return fmt.Errorf("cfs-lock '%s' error: got lock request timeout", lockid)
 		}
 		_ = view.Chtimes(name, time.Unix(0, 0))

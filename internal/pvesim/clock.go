@@ -16,6 +16,17 @@ func (c clock) real(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * c.scale)
 }
 
+// minLockWait is the shortest wall-clock wait for a file lock (lock_file,
+// pmxcfs): at small time scales a scaled 10 s wait is a few milliseconds,
+// less than a loaded machine may take to schedule the holder's release, and
+// a wait that succeeds on PVE must not fail here for that reason.
+const minLockWait = 250 * time.Millisecond
+
+// lockWait converts a lock timeout to wall-clock time, never below minLockWait.
+func (c clock) lockWait(d time.Duration) time.Duration {
+	return max(c.real(d), min(d, minLockWait))
+}
+
 // sleep waits a simulated duration, or until ctx ends.
 func (c clock) sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(c.real(d))

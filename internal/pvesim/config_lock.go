@@ -49,7 +49,7 @@ func (s *Simulator) lockGuestConfig(ctx context.Context, nodeName string, vmid i
 	if _, err := n.FS.Stat(p); err != nil {
 		_ = n.FS.WriteFile(p, nil, 0o644)
 	}
-	release, ok := n.flocks.Acquire(ctx, p, s.clock.real(timeout))
+	release, ok := n.flocks.Acquire(ctx, p, s.clock.lockWait(timeout))
 	if !ok {
 		return func() {}, fail("can't lock file '%s' - got timeout", p)
 	}

@@ -203,7 +203,7 @@ func (s *Simulator) lockInterfaces(n *node, change func() (any, error)) (any, er
 	if _, err := n.FS.Stat(interfacesLockPath); err != nil {
 		_ = n.FS.WriteFile(interfacesLockPath, nil, 0o644)
 	}
-	release, ok := n.flocks.Acquire(s.ctx, interfacesLockPath, s.clock.real(10*time.Second))
+	release, ok := n.flocks.Acquire(s.ctx, interfacesLockPath, s.clock.lockWait(10*time.Second))
 	if !ok {
 		return nil, fail("can't lock file '%s' - got timeout", interfacesLockPath)
 	}

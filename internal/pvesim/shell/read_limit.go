@@ -11,8 +11,9 @@ import (
 // spill to temporary files) may read: without it `wc -c </dev/zero` would
 // grow until the command's timeout and could take the machine's memory.
 // Past it the program fails as coreutils does when an allocation fails
-// (xalloc_die: "memory exhausted", exit status 1).
-const maxInputBytes = 256 << 20
+// (xalloc_die: "memory exhausted", exit status 1). A variable so that tests
+// can reach the limit without reading 256 MiB.
+var maxInputBytes = 256 << 20
 
 var errMemoryExhausted = errors.New("memory exhausted")
 
@@ -20,7 +21,7 @@ var errMemoryExhausted = errors.New("memory exhausted")
 // "<prog>: memory exhausted" once and marks the call failed, and returns
 // what it read with errMemoryExhausted.
 func readAll(c *Call, r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, int64(maxInputBytes)+1))
 	if len(data) <= maxInputBytes {
 		return data, err
 	}
