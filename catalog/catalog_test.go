@@ -29,7 +29,10 @@ func TestEveryEmbeddedEntry(t *testing.T) {
 			if err := json.Unmarshal(data, &fields); err != nil {
 				t.Fatalf("not JSON: %v", err)
 			}
-			for _, required := range []string{"id", "name", "description", "version", "icon", "category", "docker_compose", "ports", "min_memory", "min_cpu", "min_disk", "tags", "website"} {
+			for _, required := range []string{
+				"id", "name", "description", "version", "icon", "category", "docker_compose", "ports",
+				"min_memory", "min_cpu", "min_disk", "tags", "website",
+			} {
 				if _, ok := fields[required]; !ok {
 					t.Errorf("field %q is missing", required)
 				}
@@ -64,14 +67,25 @@ func TestEveryEmbeddedEntry(t *testing.T) {
 // the main service publishes the main port.
 func checkPinnedAndNetworked(t *testing.T, a *App) {
 	t.Helper()
-	services := a.DockerCompose["services"].(map[string]any)
+	services, ok := a.DockerCompose["services"].(map[string]any)
+	if !ok {
+		t.Fatalf("docker_compose has no services map")
+	}
 	main, ok := services[a.ID].(map[string]any)
 	if !ok {
 		t.Fatalf("no service named after the app (%q)", a.ID)
 	}
 	for name, raw := range services {
-		svc := raw.(map[string]any)
-		image := svc["image"].(string)
+		svc, ok := raw.(map[string]any)
+		if !ok {
+			t.Errorf("service %s is not a map", name)
+			continue
+		}
+		image, ok := svc["image"].(string)
+		if !ok {
+			t.Errorf("service %s has no image string", name)
+			continue
+		}
 		tag := image[strings.LastIndex(image, ":")+1:]
 		if !strings.Contains(image[strings.LastIndex(image, "/")+1:], ":") || tag == "latest" || tag == "" {
 			t.Errorf("service %s: image %q is not pinned to a version tag", name, image)
@@ -80,11 +94,15 @@ func checkPinnedAndNetworked(t *testing.T, a *App) {
 			t.Errorf("service %s uses host networking; service names would not resolve", name)
 		}
 	}
-	if image := main["image"].(string); !strings.Contains(image, a.Version) {
+	if image, _ := main["image"].(string); !strings.Contains(image, a.Version) {
 		t.Errorf("version %q is not the tag of the main image %q", a.Version, image)
 	}
 	ports, _ := main["ports"].([]any)
-	if len(a.Ports) == 0 || len(ports) == 0 || !strings.HasPrefix(ports[0].(string), itoa(a.MainPort())+":") {
+	var first string
+	if len(ports) > 0 {
+		first, _ = ports[0].(string)
+	}
+	if len(a.Ports) == 0 || len(ports) == 0 || !strings.HasPrefix(first, itoa(a.MainPort())+":") {
 		t.Errorf("main service ports %v do not publish the main port %d", ports, a.MainPort())
 	}
 	if len(services) > 1 {
@@ -171,9 +189,11 @@ func TestUserCatalogLayouts(t *testing.T) {
 	writeFile(t, filepath.Join(folder, "whoami.json"), v1App)
 	indexed := filepath.Join(dir, "indexed")
 	writeFile(t, filepath.Join(indexed, "index.json"), `{"version": "1.0", "apps": ["game"], "categories": [{"id": "games", "name": "Games"}]}`)
-	writeFile(t, filepath.Join(indexed, "game.json"), `{"id": "game", "name": "Game", "category": "Games", "docker_compose": {"services": {"game": {"image": "minetest/minetest:5.9"}}}, "ports": [30000], "min_cpu": 0.5}`)
+	writeFile(t, filepath.Join(indexed, "game.json"), `{"id": "game", "name": "Game", "category": "Games", `+
+		`"docker_compose": {"services": {"game": {"image": "minetest/minetest:5.9"}}}, "ports": [30000], "min_cpu": 0.5}`)
 	items := filepath.Join(dir, "items.json")
-	writeFile(t, items, `{"items": [{"id": "nginx", "name": "My NGINX", "category": "Web Server", "docker_compose": {"services": {"nginx": {"image": "nginx:1.27"}}}, "ports": [8080]}]}`)
+	writeFile(t, items, `{"items": [{"id": "nginx", "name": "My NGINX", "category": "Web Server", `+
+		`"docker_compose": {"services": {"nginx": {"image": "nginx:1.27"}}}, "ports": [8080]}]}`)
 
 	c, err := Load([]string{folder, indexed, items})
 	if err != nil {
@@ -203,13 +223,37 @@ func TestBrokenUserCatalogs(t *testing.T) {
 	cases := map[string]struct {
 		file, content, want string
 	}{
-		"bad JSON":          {"a.json", `{"id": "a",`, "a.json: bad JSON"},
-		"unknown category":  {"a.json", `{"id": "a", "name": "A", "category": "Games", "docker_compose": {"services": {"a": {"image": "x:1"}}}, "ports": [1]}`, `field "category": unknown category "Games"`},
-		"no image":          {"a.json", `{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"ports": ["80:80"]}}}, "ports": [80]}`, `field "docker_compose": service "a" has no image`},
-		"unsafe id":         {"a.json", `{"id": "../A", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1"}}}}`, `field "id": "../A" is not a safe id`},
-		"id mismatch":       {"b.json", `{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1"}}}}`, `does not match the file name b.json`},
-		"bad compose port":  {"a.json", `{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1", "ports": ["eighty"]}}}}`, `field "docker_compose": `},
-		"undeclared volume": {"a.json", `{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1", "volumes": ["data:/data"]}}}}`, `named volume "data", which is not declared`},
+		"bad JSON": {"a.json", `{"id": "a",`, "a.json: bad JSON"},
+		"unknown category": {
+			"a.json",
+			`{"id": "a", "name": "A", "category": "Games", "docker_compose": {"services": {"a": {"image": "x:1"}}}, "ports": [1]}`,
+			`field "category": unknown category "Games"`,
+		},
+		"no image": {
+			"a.json",
+			`{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"ports": ["80:80"]}}}, "ports": [80]}`,
+			`field "docker_compose": service "a" has no image`,
+		},
+		"unsafe id": {
+			"a.json",
+			`{"id": "../A", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1"}}}}`,
+			`field "id": "../A" is not a safe id`,
+		},
+		"id mismatch": {
+			"b.json",
+			`{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1"}}}}`,
+			`does not match the file name b.json`,
+		},
+		"bad compose port": {
+			"a.json",
+			`{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1", "ports": ["eighty"]}}}}`,
+			`field "docker_compose": `,
+		},
+		"undeclared volume": {
+			"a.json",
+			`{"id": "a", "name": "A", "category": "Media", "docker_compose": {"services": {"a": {"image": "x:1", "volumes": ["data:/data"]}}}}`,
+			`named volume "data", which is not declared`,
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

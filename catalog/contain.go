@@ -30,7 +30,8 @@ func (a *App) checkSelfContained(fail func(field, format string, args ...any) er
 		}
 		for _, key := range []string{"env_file", "label_file", "build"} {
 			if _, ok := svc[key]; ok {
-				return fail("docker_compose", "service %q: %s reads files from the machine running Terraform; use environment, labels or a published image instead", name, key)
+				return fail("docker_compose", "service %q: %s reads files from the machine running Terraform; "+
+					"use environment, labels or a published image instead", name, key)
 			}
 		}
 	}
@@ -84,7 +85,10 @@ func (a *App) HostReach(env map[string]string) []string {
 		if svc.Privileged {
 			add(name, "privileged")
 		}
-		for _, ns := range []struct{ key, value string }{{"network_mode", svc.NetworkMode}, {"pid", svc.Pid}, {"ipc", svc.Ipc}, {"uts", svc.Uts}, {"userns_mode", svc.UserNSMode}, {"cgroup", svc.Cgroup}} {
+		for _, ns := range []struct{ key, value string }{
+			{"network_mode", svc.NetworkMode}, {"pid", svc.Pid}, {"ipc", svc.Ipc},
+			{"uts", svc.Uts}, {"userns_mode", svc.UserNSMode}, {"cgroup", svc.Cgroup},
+		} {
 			if ns.value == "host" {
 				add(name, "%s host", ns.key)
 			}

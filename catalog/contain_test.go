@@ -19,9 +19,11 @@ func TestUserCatalogsStayInsideTheirFiles(t *testing.T) {
 	for directive, compose := range cases {
 		dir := t.TempDir()
 		file := filepath.Join(dir, "web.json")
-		writeFile(t, file, `{"id": "web", "name": "Web", "category": "Web Server", "docker_compose": `+compose+`, "ports": [80]}`)
+		writeFile(t, file, `{"id": "web", "name": "Web", "category": "Web Server", "docker_compose": `+compose+
+			`, "ports": [80]}`)
 		_, err := Load([]string{dir})
-		if err == nil || !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), directive) || !strings.Contains(err.Error(), "machine running Terraform") {
+		if err == nil || !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), directive) ||
+			!strings.Contains(err.Error(), "machine running Terraform") {
 			t.Errorf("%s: %v", directive, err)
 		}
 	}
@@ -30,12 +32,15 @@ func TestUserCatalogsStayInsideTheirFiles(t *testing.T) {
 func TestHostReachIsListed(t *testing.T) {
 	a := &App{ID: "x", DockerCompose: map[string]any{"services": map[string]any{
 		"agent": map[string]any{"image": "x:1", "privileged": true, "pid": "host", "cap_add": []any{"NET_ADMIN"},
-			"volumes": []any{"/var/run/docker.sock:/var/run/docker.sock", "data:/data", map[string]any{"type": "bind", "source": "/proc", "target": "/host/proc"}}},
-		"web": map[string]any{"image": "nginx:1.27", "network_mode": "host", "devices": []any{"/dev/dri:/dev/dri"}, "volumes": []any{"/etc/localtime:/etc/localtime:ro", "./conf:/etc/nginx/conf.d"}},
-		"db":  map[string]any{"image": "postgres:16", "volumes": []any{"db:/var/lib/postgresql/data"}},
+			"volumes": []any{"/var/run/docker.sock:/var/run/docker.sock", "data:/data",
+				map[string]any{"type": "bind", "source": "/proc", "target": "/host/proc"}}},
+		"web": map[string]any{"image": "nginx:1.27", "network_mode": "host", "devices": []any{"/dev/dri:/dev/dri"},
+			"volumes": []any{"/etc/localtime:/etc/localtime:ro", "./conf:/etc/nginx/conf.d"}},
+		"db": map[string]any{"image": "postgres:16", "volumes": []any{"db:/var/lib/postgresql/data"}},
 	}, "volumes": map[string]any{"data": map[string]any{}, "db": map[string]any{}}}}
 	got := strings.Join(a.HostReach(nil), "; ")
-	want := "service agent: privileged; service agent: pid host; service agent: cap_add [NET_ADMIN]; service agent: bind mount of /var/run/docker.sock; " +
+	want := "service agent: privileged; service agent: pid host; service agent: cap_add [NET_ADMIN]; " +
+		"service agent: bind mount of /var/run/docker.sock; " +
 		"service agent: bind mount of /proc; service web: network_mode host; service web: device /dev/dri"
 	if got != want {
 		t.Errorf("HostReach:\n%s\nwant:\n%s", got, want)

@@ -30,7 +30,8 @@ func (a *App) Validate(fileID string, extraCategories []string) error {
 	case a.Name == "":
 		return fail("name", "missing")
 	case !knownCategory(a.Category, extraCategories):
-		return fail("category", "unknown category %q; use one of %s", a.Category, strings.Join(append(append([]string(nil), Categories...), extraCategories...), ", "))
+		return fail("category", "unknown category %q; use one of %s", a.Category,
+			strings.Join(append(append([]string(nil), Categories...), extraCategories...), ", "))
 	case a.MinMemory <= 0:
 		return fail("min_memory", "must be a positive number of MB, got %d", a.MinMemory)
 	case a.MinCPU <= 0:
