@@ -71,7 +71,9 @@ func (a *Allocator) Allocate(ctx context.Context, owner string, publicPort int) 
 	var out Allocation
 	err = a.Store.Update(ctx, func(t *Table) error {
 		var err error
-		out, err = t.Allocate(Request{Owner: owner, PublicPort: publicPort, Public: a.Public, Internal: a.Internal, ClusterPublic: pub, ClusterInternal: in})
+		out, err = t.Allocate(Request{
+			Owner: owner, PublicPort: publicPort, Public: a.Public, Internal: a.Internal, ClusterPublic: pub, ClusterInternal: in,
+		})
 		return err
 	})
 	return out, err
@@ -82,7 +84,9 @@ func (a *Allocator) Allocate(ctx context.Context, owner string, publicPort int) 
 // preferred pair when both its ports are free (a restored app keeps its
 // backup's ports), else a new one. The caller passes the cluster's
 // containers, which it has just listed.
-func (a *Allocator) AllocateForApplication(ctx context.Context, hostname string, cluster []TaggedGuest, prefer ...int) (alloc Allocation, reused bool, err error) {
+func (a *Allocator) AllocateForApplication(
+	ctx context.Context, hostname string, cluster []TaggedGuest, prefer ...int,
+) (alloc Allocation, reused bool, err error) {
 	pub, in := HoldersFromTags(cluster)
 	err = a.Store.Update(ctx, func(t *Table) error {
 		if alloc, reused = t.Unclaimed(hostname, pub, in); reused {
@@ -185,7 +189,8 @@ func (a *Allocator) Adopt(ctx context.Context, owner string, public, internal in
 	if public < 1 || public > 65535 || internal < 1 || internal > 65535 {
 		// A hand-edited tag must not put an entry into the shared table
 		// that every later reader would reject.
-		return Allocation{}, fmt.Errorf("the container records ports %d and %d; a port is between 1 and 65535: fix its px-pub-/px-int- tags", public, internal)
+		return Allocation{}, fmt.Errorf("the container records ports %d and %d; "+
+			"a port is between 1 and 65535: fix its px-pub-/px-int- tags", public, internal)
 	}
 	var out Allocation
 	err := a.Store.Update(ctx, func(t *Table) error {

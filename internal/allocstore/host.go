@@ -59,7 +59,8 @@ const (
 //     budget and while the lock is still its own.
 //
 // (LOCKED comes before LOCK: the replacer tries the words in this order.)
-var hostScript = strings.NewReplacer("LOCKED", lockedMarker, "LOCK", HostLock, "FILE", HostFile, "BEGIN", beginMarker, "END", endMarker, "PRESENT", presentMarker, "MISSING", missingMarker,
+var hostScript = strings.NewReplacer("LOCKED", lockedMarker, "LOCK", HostLock, "FILE", HostFile,
+	"BEGIN", beginMarker, "END", endMarker, "PRESENT", presentMarker, "MISSING", missingMarker,
 	"E_GONE", fmt.Sprint(exitClientGone), "E_UNREADABLE", fmt.Sprint(exitUnreadable), "E_INCOMPLETE", fmt.Sprint(exitIncomplete),
 	"E_LOST", fmt.Sprint(exitLockLost), "E_TIMEOUT", fmt.Sprint(exitLockTimeout), "BUDGET", fmt.Sprint(lockBudget)).Replace(`n=0
 until mkdir LOCK 2>/dev/null; do

@@ -136,7 +136,9 @@ func TestTornWriteLeavesTheFileIntact(t *testing.T) {
 	s := startScript(t, sim, "pve3")
 	s.until(t, lockedMarker)
 	fmt.Fprintf(s.in, "GO\nWRITE %d %s\n", len(full), hex.EncodeToString(sum[:]))
-	s.in.Write(full[:10])
+	if _, err := s.in.Write(full[:10]); err != nil {
+		t.Fatal(err)
+	}
 	s.in.Close() // the connection drops
 	if code := s.exit(t); code != exitIncomplete {
 		t.Errorf("exit status %d, want %d", code, exitIncomplete)

@@ -46,7 +46,9 @@ func (s *LocalStore) Update(ctx context.Context, fn func(t *Table) error) error 
 	if err != nil || !locked {
 		return fmt.Errorf("locking the allocation file %s: %w", s.Path, orCtx(err, ctx))
 	}
-	defer lock.Unlock()
+	// Closing the file releases the lock too, so a failed unlock leaves
+	// nothing held and has nothing to report.
+	defer func() { _ = lock.Unlock() }()
 
 	removeStaleTemps(s.Path)
 	var t *Table

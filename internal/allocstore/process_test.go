@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,7 +108,9 @@ func runWorkers(t testing.TB, cmds []*exec.Cmd) [][2]int {
 	for _, o := range outs {
 		for _, line := range strings.Fields(strings.ReplaceAll(o.String(), " ", ",")) {
 			var p, q int
-			fmt.Sscanf(line, "%d,%d", &p, &q)
+			if _, err := fmt.Sscanf(line, "%d,%d", &p, &q); err != nil {
+				t.Fatalf("worker output %q is not a pair: %v", line, err)
+			}
 			pairs = append(pairs, [2]int{p, q})
 		}
 	}
@@ -201,9 +204,18 @@ func TestHostStoreProcessesThroughDifferentNodes(t *testing.T) {
 		t.Errorf("the cluster file holds %d allocations", n)
 	}
 	var lockCheck strings.Builder
-	sim.RunOnNode(context.Background(), "pve3", "test -e "+HostLock+" && echo held || echo free", nil, &lockCheck, &lockCheck)
+	runOnNode(t, sim, "pve3", "test -e "+HostLock+" && echo held || echo free", &lockCheck)
 	if lockCheck.String() != "free\n" {
 		t.Errorf("the lock was left %s", lockCheck.String())
+	}
+}
+
+// runOnNode runs script on the simulated node, its output and errors to out;
+// the exit status is the script's to show in out.
+func runOnNode(t testing.TB, sim *pvesim.Simulator, node, script string, out io.Writer) {
+	t.Helper()
+	if _, err := sim.RunOnNode(context.Background(), node, script, nil, out, out); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -240,13 +252,16 @@ func TestHostLockOfADeadHolder(t *testing.T) {
 func TestHostCorruptFile(t *testing.T) {
 	sim := startSim(t, 120*time.Second)
 	var out strings.Builder
-	sim.RunOnNode(context.Background(), "pve1", "mkdir -p /etc/pve/proximity && echo 'not json' > "+HostFile, nil, &out, &out)
-	err := hostStore(t, sim, "pve3").Update(context.Background(), func(tb *Table) error { _, err := tb.Allocate(Request{Public: pub, Internal: in}); return err })
+	runOnNode(t, sim, "pve1", "mkdir -p /etc/pve/proximity && echo 'not json' > "+HostFile, &out)
+	err := hostStore(t, sim, "pve3").Update(context.Background(), func(tb *Table) error {
+		_, err := tb.Allocate(Request{Public: pub, Internal: in})
+		return err
+	})
 	if err == nil || !strings.Contains(err.Error(), "is unreadable") || !strings.Contains(err.Error(), "via pve3") {
 		t.Fatalf("got %v", err)
 	}
 	out.Reset()
-	sim.RunOnNode(context.Background(), "pve1", "cat "+HostFile+"; test -e "+HostLock+" && echo held", nil, &out, &out)
+	runOnNode(t, sim, "pve1", "cat "+HostFile+"; test -e "+HostLock+" && echo held", &out)
 	if out.String() != "not json\n" {
 		t.Errorf("after the failed update: %q", out.String())
 	}
@@ -332,7 +347,10 @@ func BenchmarkHostAllocate(b *testing.B) {
 	big := Range{1, 60000}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := s.Update(context.Background(), func(tb *Table) error { _, err := tb.Allocate(Request{Public: big, Internal: big}); return err }); err != nil {
+		if err := s.Update(context.Background(), func(tb *Table) error {
+			_, err := tb.Allocate(Request{Public: big, Internal: big})
+			return err
+		}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -79,7 +79,8 @@ func parseTable(data []byte, file string) (*Table, error) {
 		return nil, &CorruptError{File: file, Err: fmt.Errorf("no version field")}
 	}
 	if t.Version > FileVersion {
-		return nil, fmt.Errorf("the allocation file %s has format version %d, newer than this provider's %d; upgrade the provider", file, t.Version, FileVersion)
+		return nil, fmt.Errorf("the allocation file %s has format version %d, newer than this provider's %d; upgrade the provider",
+			file, t.Version, FileVersion)
 	}
 	seen := map[string]bool{}
 	for _, a := range t.Allocations {
