@@ -46,8 +46,8 @@ func (s *LocalStore) Update(ctx context.Context, fn func(t *Table) error) error 
 	if err != nil || !locked {
 		return fmt.Errorf("locking the allocation file %s: %w", s.Path, orCtx(err, ctx))
 	}
-	// Closing the file releases the lock too, so a failed unlock leaves
-	// nothing held and has nothing to report.
+	// flock(LOCK_UN) on a descriptor we hold fails only if it is bad; the
+	// update's own result is what the caller needs, so that is discarded.
 	defer func() { _ = lock.Unlock() }()
 
 	removeStaleTemps(s.Path)
