@@ -17,9 +17,9 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
-func newService(t *testing.T, faults string) (*Service, *pvesim.Simulator, string) {
+func newService(t *testing.T) (*Service, *pvesim.Simulator) {
 	t.Helper()
-	sim := pvesimtest.Start(t, pvesim.Options{Faults: faults})
+	sim := pvesimtest.Start(t, pvesim.Options{})
 	info := sim.Info()
 	client, err := pveclient.New(pveclient.Config{Endpoint: info.Endpoint, APIToken: info.PVEAdminAPIToken, CACertPEM: info.CACertPEM,
 		Retry: pveclient.RetryConfig{MaxAttempts: 3, MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}})
@@ -36,7 +36,7 @@ func newService(t *testing.T, faults string) (*Service, *pvesim.Simulator, strin
 	ports := &allocstore.Allocator{
 		Store: &allocstore.LocalStore{Path: file}, Public: allocstore.Range{From: 8100, To: 8999}, Internal: allocstore.Range{From: 9100, To: 9999},
 	}
-	return &Service{Client: client, Nodes: runner, Ports: ports, Catalog: cat, Backups: &backups.Service{Client: client}}, sim, file
+	return &Service{Client: client, Nodes: runner, Ports: ports, Catalog: cat, Backups: &backups.Service{Client: client}}, sim
 }
 
 func allocations(t *testing.T, d *Service) int {
@@ -49,10 +49,11 @@ func allocations(t *testing.T, d *Service) int {
 }
 
 func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
-	d, _, _ := newService(t, "")
+	d, _ := newService(t)
 	ctx := context.Background()
 	var saved App
-	app, err := d.Create(ctx, Spec{CatalogID: "wordpress", Hostname: "blog", Environment: map[string]string{"DB_PASSWORD": "s3cr'et"}}, func(a App) { saved = a })
+	app, err := d.Create(ctx, Spec{CatalogID: "wordpress", Hostname: "blog", Environment: map[string]string{"DB_PASSWORD": "s3cr'et"}},
+		func(a App) { saved = a })
 	if err != nil {
 		for _, s := range app.Log {
 			t.Logf("%s %s %s", s.Name, s.Status, s.Message)
@@ -72,7 +73,9 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 		}
 		names = append(names, s.Name)
 	}
-	if got := strings.Join(names, ","); got != "look for an unfinished deployment,allocate ports,choose node,ensure template,choose storage,create container,wait for create,start,wait for address,install container runtime,write compose file,compose up,check services" {
+	if got := strings.Join(names, ","); got != "look for an unfinished deployment,allocate ports,choose node,ensure template,"+
+		"choose storage,create container,wait for create,start,wait for address,install container runtime,write compose file,"+
+		"compose up,check services" {
 		t.Errorf("steps %s", got)
 	}
 	cfg, err := d.Client.ContainerConfig(ctx, app.Node, app.VMID)
@@ -80,7 +83,8 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The deploying mark stays until a state is known to hold the app (Confirm).
-	if cfg.Tags.String() != "proximity;px-app-wordpress;px-deploying;px-id-"+app.Identity+";px-int-9100;px-pub-8100" || len(app.Identity) != 12 || cfg.Hostname != "blog" {
+	if cfg.Tags.String() != "proximity;px-app-wordpress;px-deploying;px-id-"+app.Identity+";px-int-9100;px-pub-8100" ||
+		len(app.Identity) != 12 || cfg.Hostname != "blog" {
 		t.Errorf("tags %q hostname %q", cfg.Tags, cfg.Hostname)
 	}
 	// A second app skips the first one's ports and VMID.
@@ -104,15 +108,17 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 
 // TestFailureBeforeTheContainerReleasesPorts: nothing is left behind.
 func TestFailureBeforeTheContainerReleasesPorts(t *testing.T) {
-	d, _, _ := newService(t, "")
-	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web", Template: "nosuch-template_1.0_amd64.tar.zst"}, func(App) { t.Error("saved before the container existed") })
+	d, _ := newService(t)
+	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web", Template: "nosuch-template_1.0_amd64.tar.zst"},
+		func(App) { t.Error("saved before the container existed") })
 	if err == nil || !strings.Contains(err.Error(), "could not be downloaded") {
 		t.Fatalf("got %v", err)
 	}
 	if n := allocations(t, d); n != 0 {
 		t.Errorf("%d allocations leaked", n)
 	}
-	if _, err := d.Create(context.Background(), Spec{CatalogID: "nextclod", Hostname: "x"}, func(App) {}); err == nil || !strings.Contains(err.Error(), "closest ids: nextcloud") {
+	_, err = d.Create(context.Background(), Spec{CatalogID: "nextclod", Hostname: "x"}, func(App) {})
+	if err == nil || !strings.Contains(err.Error(), "closest ids: nextcloud") {
 		t.Errorf("unknown app: %v", err)
 	}
 }
@@ -120,7 +126,7 @@ func TestFailureBeforeTheContainerReleasesPorts(t *testing.T) {
 // TestFailureAfterTheContainerIsSaved: a failing install still reports the
 // container, so the caller can keep it in state and destroy or replace it.
 func TestFailureAfterTheContainerIsSaved(t *testing.T) {
-	d, sim, _ := newService(t, "")
+	d, sim := newService(t)
 	if err := sim.SetFaults("exec:apk=1|ERROR: unable to fetch https://dl-cdn.alpinelinux.org"); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +154,7 @@ func TestFailureAfterTheContainerIsSaved(t *testing.T) {
 // of all API calls, times out 5% on locks and fails 10% of in-container
 // commands (seeded): every deployment succeeds, nothing leaks.
 func TestCreateUnderFaults(t *testing.T) {
-	d, sim, _ := newService(t, "")
+	d, sim := newService(t)
 	d.Client, _ = pveclient.New(pveclient.Config{Endpoint: sim.Info().Endpoint, APIToken: sim.Info().PVEAdminAPIToken, CACertPEM: sim.Info().CACertPEM,
 		Retry: pveclient.RetryConfig{MaxAttempts: 8, MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}})
 	if err := sim.SetFaults("500:* /*=0.1;500:* /*/*=0.1;500:* /*/*/*=0.1;500:* /*/*/*/*=0.1;500:* /*/*/*/*/*=0.1;500:* /*/*/*/*/*/*=0.1;" +

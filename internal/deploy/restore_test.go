@@ -28,7 +28,7 @@ func setMarker(t *testing.T, d *Service, app App, value string) {
 // A backup restores into a new application that keeps the backup's ports
 // when they are free, and over an existing one in place.
 func TestRestoreIntoNewAndInPlace(t *testing.T) {
-	d, _, _ := newService(t, "")
+	d, _ := newService(t)
 	ctx := context.Background()
 	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
 	if err != nil {
@@ -51,7 +51,8 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	if restored.PublicPort != first.PublicPort || restored.InternalPort != first.InternalPort {
-		t.Errorf("restored with ports %d/%d, want the backup's free pair %d/%d", restored.PublicPort, restored.InternalPort, first.PublicPort, first.InternalPort)
+		t.Errorf("restored with ports %d/%d, want the backup's free pair %d/%d",
+			restored.PublicPort, restored.InternalPort, first.PublicPort, first.InternalPort)
 	}
 	if got := marker(t, d, restored.App); got != "v1" {
 		t.Errorf("marker %q after the restore, want v1", got)
@@ -62,7 +63,8 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 	}
 
 	setMarker(t, d, restored.App, "v2")
-	steps, err := d.Update(ctx, restored.Node, restored.VMID, Change{CatalogID: "nginx", PublicPort: restored.PublicPort, InternalPort: restored.InternalPort, RestoreFrom: b.VolID})
+	steps, err := d.Update(ctx, restored.Node, restored.VMID,
+		Change{CatalogID: "nginx", PublicPort: restored.PublicPort, InternalPort: restored.InternalPort, RestoreFrom: b.VolID})
 	if err != nil {
 		t.Fatalf("in-place restore: %v (%+v)", err, steps)
 	}
@@ -70,7 +72,8 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 	for _, s := range steps {
 		names = append(names, s.Name)
 	}
-	if got := strings.Join(names, ","); !strings.HasPrefix(got, "stop,restore container,start,wait for address") || !strings.HasSuffix(got, "check services") {
+	if got := strings.Join(names, ","); !strings.HasPrefix(got, "stop,restore container,start,wait for address") ||
+		!strings.HasSuffix(got, "check services") {
 		t.Errorf("steps %s", got)
 	}
 	if got := marker(t, d, restored.App); got != "v1" {
@@ -84,7 +87,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 
 // A restore whose task fails leaves no container and no allocation.
 func TestFailedRestoreLeavesNothing(t *testing.T) {
-	d, sim, _ := newService(t, "")
+	d, sim := newService(t)
 	ctx := context.Background()
 	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
 	if err != nil {

@@ -8,12 +8,17 @@ import (
 // Quote makes one shell word that a POSIX shell reads back as exactly s,
 // whatever it holds: spaces, quotes, $, backslashes, newlines.
 func Quote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
-	}) < 0 {
+	if s != "" && strings.IndexFunc(s, needsQuoting) < 0 {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// needsQuoting: r is not one of the characters a shell reads as itself in a
+// word.
+func needsQuoting(r rune) bool {
+	plain := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r)
+	return !plain
 }
 
 // Command joins argv into one shell command line that runs exactly argv.

@@ -47,7 +47,8 @@ func TestQuoteRoundTripsThroughAShell(t *testing.T) {
 }
 
 func TestQuoteLeavesSafeWordsAlone(t *testing.T) {
-	if got := Command("pct", "exec", "101", "--", "docker", "compose", "-f", "/opt/app/compose.yaml", "up", "-d"); got != "pct exec 101 -- docker compose -f /opt/app/compose.yaml up -d" {
+	got := Command("pct", "exec", "101", "--", "docker", "compose", "-f", "/opt/app/compose.yaml", "up", "-d")
+	if got != "pct exec 101 -- docker compose -f /opt/app/compose.yaml up -d" {
 		t.Errorf("got %q", got)
 	}
 	if got := Quote("a b"); got != "'a b'" {

@@ -12,7 +12,7 @@ import (
 // A run killed after creating its container: the next create of the same
 // app and hostname takes the container over instead of creating another.
 func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
-	d, _, _ := newService(t, "")
+	d, _ := newService(t)
 	killed := errors.New("killed")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) { cancel(killed) })
@@ -79,7 +79,7 @@ func TestCreateTakesOverAnUnfinishedDeployment(t *testing.T) {
 // A run killed after taking its ports and before creating its container:
 // the next create takes the same pair back instead of leaking it.
 func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
-	d, _, _ := newService(t, "")
+	d, _ := newService(t)
 	left, _, err := d.Ports.AllocateForApplication(context.Background(), "web", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestCreateTakesBackUnclaimedPorts(t *testing.T) {
 // not resumed (the allocation table does not hold its pair for the app), so
 // it receives nothing; the app is deployed into a container of its own.
 func TestPlantedLookAlikeIsLeftAlone(t *testing.T) {
-	d, _, _ := newService(t, "")
+	d, _ := newService(t)
 	ctx := context.Background()
 	yes := true
 	upid, err := d.Client.StartCreateContainer(ctx, "pve1", 150, pveclient.ContainerCreateRequest{
@@ -136,7 +136,8 @@ func TestPlantedLookAlikeIsLeftAlone(t *testing.T) {
 	if app.VMID == 150 || !strings.Contains(app.Log[0].Message, "left alone") {
 		t.Errorf("the planted container was taken: %+v", app.Log[0])
 	}
-	if res, _ := d.Nodes.Run(ctx, "pve1", "pct status 150; pct exec 150 -- ls /opt 2>&1", nil); strings.Contains(res.Stdout, "status: running") || strings.Contains(res.Stdout, "nginx") {
+	res, _ := d.Nodes.Run(ctx, "pve1", "pct status 150; pct exec 150 -- ls /opt 2>&1", nil)
+	if strings.Contains(res.Stdout, "status: running") || strings.Contains(res.Stdout, "nginx") {
 		t.Errorf("the planted container was used: %q", res.Stdout)
 	}
 }
@@ -144,7 +145,7 @@ func TestPlantedLookAlikeIsLeftAlone(t *testing.T) {
 // TestOneRunNeverDeploysAHostnameTwice: two resources of one configuration
 // with the same hostname never share a container.
 func TestOneRunNeverDeploysAHostnameTwice(t *testing.T) {
-	d, _, _ := newService(t, "")
+	d, _ := newService(t)
 	d.Claims = &Claims{}
 	if _, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {}); err != nil {
 		t.Fatal(err)

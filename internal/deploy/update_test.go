@@ -11,7 +11,7 @@ import (
 // A new address rewrites net0 whole, keeping the rest of it: name, bridge,
 // MAC address and the options Proximity does not set; no ip means dhcp.
 func TestNetworkChangeKeepsTheRestOfNet0(t *testing.T) {
-	d, _, _ := newService(t, "")
+	d, _ := newService(t)
 	ctx := context.Background()
 	yes := true
 	if err := d.Client.CreateContainer(ctx, "pve1", 101, pveclient.ContainerCreateRequest{
@@ -47,8 +47,9 @@ func TestNetworkChangeKeepsTheRestOfNet0(t *testing.T) {
 // provider learns v1 (or installs a v2), this test must become the update
 // test it was: a redeploy and a restart use the command the create chose.
 func TestDebian12ComposeV1IsAKnownGap(t *testing.T) {
-	d, _, _ := newService(t, "")
-	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "deb", Template: "debian-12-standard_12.7-1_amd64.tar.zst"}, func(App) {})
+	d, _ := newService(t)
+	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "deb", Template: "debian-12-standard_12.7-1_amd64.tar.zst"},
+		func(App) {})
 	if err == nil || !strings.Contains(err.Error(), "'name' does not match any of the regexes: '^x-'") {
 		t.Fatalf("want today's Compose v1 refusal of the top-level name, got %v", err)
 	}
