@@ -52,9 +52,14 @@ func realSSHD(t *testing.T) (addr, dir string, clientKey []byte) {
 	block, _ := ssh.MarshalPrivateKey(priv, "")
 	clientKey = pem.EncodeToMemory(block)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := ln.Addr().(*net.TCPAddr).Port
+	tcpAddr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("listener address %v is not TCP", ln.Addr())
+	}
+	port := tcpAddr.Port
 	ln.Close()
-	config := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %[2]s/ssh_host_ecdsa_key\nHostKey %[2]s/ssh_host_ed25519_key\nHostKey %[2]s/ssh_host_rsa_key\n"+
+	config := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\n"+
+		"HostKey %[2]s/ssh_host_ecdsa_key\nHostKey %[2]s/ssh_host_ed25519_key\nHostKey %[2]s/ssh_host_rsa_key\n"+
 		"PidFile %[2]s/sshd.pid\nAuthorizedKeysFile %[2]s/authorized_keys\nStrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n"+
 		"PasswordAuthentication no\nKbdInteractiveAuthentication no\n", port, dir)
 	if err := os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(config), 0o600); err != nil {
@@ -121,7 +126,8 @@ func TestRealOpenSSHWithEd25519PinAndKnownHosts(t *testing.T) {
 	// A wrong pin of the same type is still a mismatch.
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
 	otherSigner, _ := ssh.NewSignerFromKey(other)
-	r, _ := New(Config{PrivateKey: string(key), HostKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(otherSigner.PublicKey()))), Nodes: map[string]string{"node": addr}})
+	otherPin := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(otherSigner.PublicKey())))
+	r, _ := New(Config{PrivateKey: string(key), HostKey: otherPin, Nodes: map[string]string{"node": addr}})
 	defer r.Close()
 	_, err = r.Run(context.Background(), "node", "true", nil)
 	var hostKeyErr *HostKeyError

@@ -151,7 +151,10 @@ type hostKeys struct {
 func newHostKeys(cfg Config) (*hostKeys, error) {
 	switch {
 	case cfg.InsecureIgnoreHostKey:
-		return &hostKeys{callback: ssh.InsecureIgnoreHostKey(), algorithms: func(string) []string { return nil }}, nil //nolint:gosec // the user set insecure_ignore_host_key = true
+		return &hostKeys{
+			callback:   ssh.InsecureIgnoreHostKey(), //nolint:gosec // the user set insecure_ignore_host_key = true
+			algorithms: func(string) []string { return nil },
+		}, nil
 	case cfg.HostKey != "":
 		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(cfg.HostKey))
 		if err != nil {

@@ -178,7 +178,7 @@ func TestKeepaliveDropsADeadConnection(t *testing.T) {
 	}
 	nc := r.nodeConn("pve1")
 	first := nc.current()
-	first.Conn.Close() // as a dead network would
+	first.Close() // as a dead network would
 	deadline := time.Now().Add(2 * time.Second)
 	for nc.current() != nil && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
