@@ -145,7 +145,8 @@ func (c *Client) explain(what string, attempts int, err error) error {
 	case errors.As(err, &certErr):
 		return fmt.Errorf("%s: %w", what, err)
 	case KindOf(err) == KindUnauthorized:
-		return fmt.Errorf("%s: the Proxmox API at %s refused the %s (%w); check the credentials and that the user or token exists", what, c.endpoint, c.auth.method(), err)
+		return fmt.Errorf("%s: the Proxmox API at %s refused the %s (%w); check the credentials and that the user or token exists",
+			what, c.endpoint, c.auth.method(), err)
 	case errors.Is(err, errConnection):
 		return fmt.Errorf("%s: cannot reach the Proxmox API at %s after %d attempts: %w", what, c.endpoint, attempts, err)
 	}

@@ -51,7 +51,10 @@ func TestTicketIsRenewedBeforeExpiry(t *testing.T) {
 	sim := startSim(t, "")
 	info := sim.Info()
 	c, _ := New(Config{Endpoint: info.Endpoint, Username: "root@pam", Password: info.Password, CACertPEM: info.CACertPEM, Retry: fastRetry})
-	ta := c.auth.(*ticketAuth)
+	ta, ok := c.auth.(*ticketAuth)
+	if !ok {
+		t.Fatalf("auth is %T, want a ticket", c.auth)
+	}
 	now := time.Now()
 	ta.now = func() time.Time { return now }
 	for i := 0; i < 3; i++ {
@@ -148,7 +151,8 @@ func TestWaitTask(t *testing.T) {
 	create := func() string {
 		var upid string
 		err := c.do(context.Background(), "create", func(ctx context.Context) error {
-			return c.api.Post(ctx, "/nodes/pve1/lxc", map[string]any{"vmid": 100, "ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2"}, &upid)
+			return c.api.Post(ctx, "/nodes/pve1/lxc",
+				map[string]any{"vmid": 100, "ostemplate": "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz", "rootfs": "local-lvm:2"}, &upid)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -157,7 +161,8 @@ func TestWaitTask(t *testing.T) {
 	}
 	_, err := c.WaitTask(context.Background(), create())
 	var te *TaskError
-	if !errors.As(err, &te) || !strings.Contains(te.ExitStatus, "no space left on device") || len(te.LogTail) == 0 || !strings.HasPrefix(te.LogTail[len(te.LogTail)-1], "TASK ERROR") {
+	if !errors.As(err, &te) || !strings.Contains(te.ExitStatus, "no space left on device") || len(te.LogTail) == 0 ||
+		!strings.HasPrefix(te.LogTail[len(te.LogTail)-1], "TASK ERROR") {
 		t.Fatalf("failed task: %v", err)
 	}
 	res, err := c.WaitTask(context.Background(), create())

@@ -210,7 +210,9 @@ func TestCreateAndRestoreBodies(t *testing.T) {
 	settings := ContainerSettings{Hostname: "blog", Memory: 512, Cores: 1, Swap: ptr(512), OnBoot: ptr(true), Unprivileged: ptr(true),
 		Networks: map[int]ContainerNetwork{0: {Name: "eth0", Bridge: "vmbr0", IP: "dhcp"}}, Features: &ContainerFeatures{Nesting: ptr(true)},
 		Tags: Tags{"proximity", "px-deploying"}}
-	create := ContainerCreateRequest{OSTemplate: "local:vztmpl/alpine.tar.xz", RootFS: ContainerMountPoint{Volume: "local-lvm:4"}, ContainerSettings: settings}
+	create := ContainerCreateRequest{
+		OSTemplate: "local:vztmpl/alpine.tar.xz", RootFS: ContainerMountPoint{Volume: "local-lvm:4"}, ContainerSettings: settings,
+	}
 	got := create.createBody(101)
 	want := map[string]any{"vmid": 101, "ostemplate": "local:vztmpl/alpine.tar.xz", "rootfs": "local-lvm:4", "hostname": "blog", "memory": 512,
 		"cores": 1, "swap": 512, "onboot": 1, "unprivileged": 1, "net0": "name=eth0,bridge=vmbr0,ip=dhcp", "features": "nesting=1",

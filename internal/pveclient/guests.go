@@ -216,7 +216,8 @@ func (c *Client) DeleteGuest(ctx context.Context, node string, vmid int) error {
 
 // GrowDisk resizes a container disk to size bytes-with-unit ("12G"); PVE refuses to shrink.
 func (c *Client) GrowDisk(ctx context.Context, node string, vmid int, disk, size string) error {
-	return c.startAndWaitPut(ctx, fmt.Sprintf("resizing %s of CT %d on %s", disk, vmid, node), guestPath(node, vmid)+"/resize", map[string]any{"disk": disk, "size": size})
+	return c.startAndWaitPut(ctx, fmt.Sprintf("resizing %s of CT %d on %s", disk, vmid, node), guestPath(node, vmid)+"/resize",
+		map[string]any{"disk": disk, "size": size})
 }
 
 // startAndWaitPut is startAndWait for PUTs, which are idempotent.

@@ -93,7 +93,11 @@ func (t *transport) connectionError(err error) error {
 // newHTTPTransport builds the TLS settings: the system roots plus ca_cert_pem,
 // or no verification when insecure is set.
 func newHTTPTransport(caPEM string, insecure bool) (*http.Transport, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil, errors.New("http.DefaultTransport is not an *http.Transport")
+	}
+	tr := base.Clone()
 	tr.MaxIdleConnsPerHost = 8
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if insecure {
