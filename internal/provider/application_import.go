@@ -21,7 +21,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	o, err := r.data.apps.Observe(ctx, node, vmid)
 	if err != nil || o.Gone {
-		resp.Diagnostics.AddError("Unable to import the application", fmt.Sprintf("no container %d on node %s (%v)", vmid, node, err))
+		addError(&resp.Diagnostics, "Unable to import the application", fmt.Sprintf("no container %d on node %s (%v)", vmid, node, err), err)
 		return
 	}
 	var m applicationModel
@@ -43,7 +43,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	writeIdentity(ctx, resp.Private, o.Identity, &resp.Diagnostics)
 	allocationID, err := r.data.apps.Adopt(ctx, o)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to record the application's ports", err.Error())
+		addError(&resp.Diagnostics, "Unable to record the application's ports", err.Error(), err)
 		return
 	}
 	m.setImported(req.ID, o, &resp.Diagnostics)

@@ -149,13 +149,13 @@ func (r *applicationResource) checkSources(
 		}
 		if !from.Equal(previous) {
 			if _, err := r.data.backups.Find(ctx, from.ValueString()); err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("restore_from"), "Backup not found", err.Error())
+				addAttributeError(&resp.Diagnostics, path.Root("restore_from"), "Backup not found", err.Error(), err)
 			}
 		}
 	}
 	if tmpl := plan.Template; !tmpl.IsNull() && !tmpl.IsUnknown() && req.State.Raw.IsNull() {
 		if err := r.data.apps.CheckTemplate(ctx, stringOrEmpty(plan.Node), tmpl.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("template"), "Template not available", err.Error())
+			addAttributeError(&resp.Diagnostics, path.Root("template"), "Template not available", err.Error(), err)
 		}
 	}
 }

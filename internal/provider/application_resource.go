@@ -65,7 +65,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		} else {
 			resp.State.RemoveResource(ctx)
 		}
-		resp.Diagnostics.AddError("Unable to deploy the application", fmt.Sprintf("deploying %s as %s: %v", spec.CatalogID, spec.Hostname, err))
+		addError(&resp.Diagnostics, "Unable to deploy the application", fmt.Sprintf("deploying %s as %s: %v", spec.CatalogID, spec.Hostname, err), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -82,7 +82,7 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
 	o, err := r.observe(ctx, state)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
+		addError(&resp.Diagnostics, "Unable to read the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err), err)
 		return
 	}
 	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
@@ -145,7 +145,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
 	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
 	if o, err := r.data.apps.Observe(ctx, node, vmid); err != nil {
-		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
+		addError(&resp.Diagnostics, "Unable to update the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err), err)
 		return
 	} else if o.Gone || !belongs(o, identity, state) {
 		resp.Diagnostics.AddError("The container is no longer this application",
@@ -167,7 +167,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	steps, err := r.data.apps.Update(ctx, node, vmid, c)
 	steps = append(takenOver, steps...)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to update the application", fmt.Sprintf("updating %s: %v", state.ID.ValueString(), err))
+		addError(&resp.Diagnostics, "Unable to update the application", fmt.Sprintf("updating %s: %v", state.ID.ValueString(), err), err)
 		return
 	}
 	if takenOver != nil {
@@ -200,8 +200,8 @@ func (r *applicationResource) takeOver(
 	// keep it, so the next apply recognises the container and tries again.
 	writeIdentity(ctx, resp.Private, app.Identity, &resp.Diagnostics)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to deploy the application into the imported container",
-			fmt.Sprintf("deploying %s into %s: %v", plan.CatalogID.ValueString(), state.ID.ValueString(), err))
+		addError(&resp.Diagnostics, "Unable to deploy the application into the imported container",
+			fmt.Sprintf("deploying %s into %s: %v", plan.CatalogID.ValueString(), state.ID.ValueString(), err), err)
 		return nil, "", false
 	}
 	plan.setPorts(app.AllocationID, app.PublicPort, app.InternalPort)
@@ -266,7 +266,7 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	vmid := int(state.VMID.ValueInt64())
 	o, err := r.data.apps.Observe(ctx, state.Node.ValueString(), vmid)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err))
+		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err), err)
 		return
 	}
 	switch {
@@ -279,6 +279,6 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 		vmid = 0
 	}
 	if err := r.data.apps.Destroy(ctx, state.Node.ValueString(), vmid, state.AllocationID.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Unable to delete the application", fmt.Sprintf("deleting %s: %v", state.ID.ValueString(), err))
+		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("deleting %s: %v", state.ID.ValueString(), err), err)
 	}
 }

@@ -86,7 +86,7 @@ func (r *backupResource) Create(ctx context.Context, req resource.CreateRequest,
 			plan.set(b)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
-		resp.Diagnostics.AddError("Unable to back up the container", fmt.Sprintf("backing up CT %d on %s: %v", vmid, node, err))
+		addError(&resp.Diagnostics, "Unable to back up the container", fmt.Sprintf("backing up CT %d on %s: %v", vmid, node, err), err)
 		return
 	}
 	plan.set(b)
@@ -103,7 +103,7 @@ func (r *backupResource) Read(ctx context.Context, req resource.ReadRequest, res
 	defer cancel()
 	b, found, err := r.data.backups.Read(ctx, state.Node.ValueString(), state.VolID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the backup", fmt.Sprintf("reading %s: %v", state.VolID.ValueString(), err))
+		addError(&resp.Diagnostics, "Unable to read the backup", fmt.Sprintf("reading %s: %v", state.VolID.ValueString(), err), err)
 		return
 	}
 	if !found {
@@ -126,7 +126,7 @@ func (r *backupResource) Update(ctx context.Context, req resource.UpdateRequest,
 	defer cancel()
 	if !plan.Notes.Equal(state.Notes) || !plan.Protected.Equal(state.Protected) {
 		if err := r.data.backups.Update(ctx, state.backup(), plan.Notes.ValueString(), plan.Protected.ValueBool()); err != nil {
-			resp.Diagnostics.AddError("Unable to update the backup", fmt.Sprintf("updating %s: %v", state.VolID.ValueString(), err))
+			addError(&resp.Diagnostics, "Unable to update the backup", fmt.Sprintf("updating %s: %v", state.VolID.ValueString(), err), err)
 			return
 		}
 	}
@@ -142,7 +142,7 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if err := r.data.backups.Delete(ctx, state.backup()); err != nil {
-		resp.Diagnostics.AddError("Unable to delete the backup", err.Error())
+		addError(&resp.Diagnostics, "Unable to delete the backup", err.Error(), err)
 	}
 }
 
@@ -155,7 +155,7 @@ func (r *backupResource) ImportState(ctx context.Context, req resource.ImportSta
 	}
 	b, err := r.data.backups.Find(ctx, req.ID)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to import the backup", err.Error())
+		addError(&resp.Diagnostics, "Unable to import the backup", err.Error(), err)
 		return
 	}
 	var m backupModel

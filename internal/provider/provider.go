@@ -79,12 +79,12 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 	}
 	client, err := pveclient.New(set.client)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to configure the Proxmox client", err.Error())
+		addConfigError(&resp.Diagnostics, path.Empty(), "Unable to configure the Proxmox client", err)
 		return
 	}
 	apps, err := loadCatalog(set.catalogPaths)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("catalog_paths"), "Unable to load the app catalog", err.Error())
+		addConfigError(&resp.Diagnostics, path.Root("catalog_paths"), "Unable to load the app catalog", err)
 		return
 	}
 	for _, w := range apps.Warnings {
@@ -98,7 +98,7 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 			Nodes: s.nodes, Resolve: client.NodeAddress,
 		})
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("ssh"), "Invalid SSH settings", err.Error())
+			addConfigError(&resp.Diagnostics, path.Root("ssh"), "Invalid SSH settings", err)
 			return
 		}
 	}
