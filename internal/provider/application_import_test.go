@@ -47,7 +47,8 @@ func TestAccApplicationImportPlainContainer(t *testing.T) {
 			{
 				Config: cfg, ResourceName: res, ImportState: true, ImportStateId: "pve1/200", ImportStatePersist: true,
 				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 || states[0].Attributes["catalog_id"] != "" || states[0].Attributes["memory"] != "64" || states[0].Attributes["hostname"] != "legacy" {
+					if len(states) != 1 || states[0].Attributes["catalog_id"] != "" || states[0].Attributes["memory"] != "64" ||
+						states[0].Attributes["hostname"] != "legacy" {
 						return fmt.Errorf("imported %+v", states)
 					}
 					return nil

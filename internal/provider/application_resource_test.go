@@ -114,14 +114,16 @@ func TestAccApplicationMultiService(t *testing.T) {
 				ExpectError: regexp.MustCompile(`The catalog has no app "nextclod". Closest ids: nextcloud`),
 			},
 			{
-				Config:      config(block, x.str("template", "local:vztmpl/nosuch_1.0_amd64.tar.zst")),
-				ExpectError: errorLike(`template local:vztmpl/nosuch_1.0_amd64.tar.zst is on no template storage of pve3, pve2, pve1 and aplinfo does not offer it`),
+				Config: config(block, x.str("template", "local:vztmpl/nosuch_1.0_amd64.tar.zst")),
+				ExpectError: errorLike(`template local:vztmpl/nosuch_1.0_amd64.tar.zst is on no template storage of pve3, pve2, pve1 ` +
+					`and aplinfo does not offer it`),
 			},
 			{
 				Config: config(block, blog),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve2")),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(12).AtMapKey("message"), knownvalue.StringExact("wordpress, db running")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(12).AtMapKey("message"),
+						knownvalue.StringExact("wordpress, db running")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("disk_gb"), knownvalue.Int64Exact(8)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},

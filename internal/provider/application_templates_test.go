@@ -26,7 +26,8 @@ type templateCase struct {
 // composeV1Gap is what Compose v1 (docker-compose 1.29.2, which apt installs
 // as docker-compose on Debian 12 and Ubuntu 24.04) says about the compose
 // file the provider writes today: v1 has no top-level name.
-var composeV1Gap = errorLike(`docker-compose exited 1: The Compose file '/opt/proximity/nginx/compose.yaml' is invalid because: 'name' does not match any of the regexes: '\^x-'`)
+var composeV1Gap = errorLike(`docker-compose exited 1: The Compose file '/opt/proximity/nginx/compose.yaml' is invalid because: ` +
+	`'name' does not match any of the regexes: '\^x-'`)
 
 // supportMatrix lists what the README promises to support. Templates that a
 // release's index does not list (Debian 13 on PVE 8.4) are fetched by URL

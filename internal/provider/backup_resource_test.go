@@ -29,7 +29,8 @@ func TestAccBackupLifecycle(t *testing.T) {
 	withApp := func(backups ...fmt.Stringer) string { return config(append([]fmt.Stringer{block, web}, backups...)...) }
 	nightlyBackup := backup("nightly").set("application_id", "proximity_application.web.id")
 	suspended := backup("suspended").str("node", "pve1").set("vmid", "proximity_application.web.vmid").str("mode", "suspend").str("compress", "gzip")
-	stopped := backup("stopped").set("application_id", "proximity_application.web.id").str("mode", "stop").set("depends_on", "[proximity_backup.suspended]")
+	stopped := backup("stopped").set("application_id", "proximity_application.web.id").str("mode", "stop").
+		set("depends_on", "[proximity_backup.suspended]")
 	nightly := nightlyBackup.address()
 	wrongStorage := backup("x").str("node", "pve1").num("vmid", 100).str("storage", "local-lvm")
 	notesTemplate := nightlyBackup.str("notes", "before the upgrade of {{guestname}}")

@@ -19,7 +19,8 @@ func TestAccBackupsDataSource(t *testing.T) {
 	e.must(client.CreateContainer(ctx, "pve1", 100, plainContainer(pveclient.ContainerSettings{}), nil))
 	var made []pveclient.Volume
 	for _, notes := range []string{"first", "second\nline"} {
-		v, err := client.Backup(ctx, "pve1", 100, pveclient.BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd", Notes: notes, Protected: notes == "first"})
+		v, err := client.Backup(ctx, "pve1", 100,
+			pveclient.BackupOptions{Storage: "local", Mode: "snapshot", Compress: "zstd", Notes: notes, Protected: notes == "first"})
 		if err != nil {
 			t.Fatal(err)
 		}

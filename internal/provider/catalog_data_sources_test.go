@@ -58,15 +58,18 @@ func TestAccCatalogSearch(t *testing.T) {
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.proximity_catalog.all", tfjsonpath.New("categories"), knownvalue.ListSizeExact(16)),
-				statecheck.ExpectKnownValue("data.proximity_catalog.all", tfjsonpath.New("categories").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"name": knownvalue.StringExact("Media"), "count": knownvalue.Int64Exact(5),
-				})),
+				statecheck.ExpectKnownValue("data.proximity_catalog.all", tfjsonpath.New("categories").AtSliceIndex(0),
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"name": knownvalue.StringExact("Media"), "count": knownvalue.Int64Exact(5),
+					})),
 				statecheck.ExpectKnownValue("data.proximity_catalog.db", tfjsonpath.New("apps"), knownvalue.ListSizeExact(7)),
-				statecheck.ExpectKnownValue("data.proximity_catalog.db", tfjsonpath.New("categories"), knownvalue.ListExact([]knownvalue.Check{
-					knownvalue.ObjectExact(map[string]knownvalue.Check{"name": knownvalue.StringExact("Database"), "count": knownvalue.Int64Exact(7)}),
-				})),
+				statecheck.ExpectKnownValue("data.proximity_catalog.db", tfjsonpath.New("categories"),
+					knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"name": knownvalue.StringExact("Database"), "count": knownvalue.Int64Exact(7)}),
+					})),
 				statecheck.ExpectKnownValue("data.proximity_catalog.sso", tfjsonpath.New("apps"), knownvalue.ListSizeExact(2)),
-				statecheck.ExpectKnownValue("data.proximity_catalog.pw", tfjsonpath.New("apps").AtSliceIndex(0).AtMapKey("id"), knownvalue.StringExact("vaultwarden")),
+				statecheck.ExpectKnownValue("data.proximity_catalog.pw", tfjsonpath.New("apps").AtSliceIndex(0).AtMapKey("id"),
+					knownvalue.StringExact("vaultwarden")),
 			},
 		}},
 	})
@@ -94,14 +97,16 @@ func TestAccUserCatalog(t *testing.T) {
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      withPaths(mine, broken),
-				ExpectError: errorLike(`Unable to load the app catalog .* catalog file ` + filepath.Join(broken, "game.json") + `: field "category": unknown category "Games"`),
+				Config: withPaths(mine, broken),
+				ExpectError: errorLike(`Unable to load the app catalog .* catalog file ` + filepath.Join(broken, "game.json") +
+					`: field "category": unknown category "Games"`),
 			},
 			{
 				Config: withPaths(mine),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.proximity_catalog_app.nginx", tfjsonpath.New("name"), knownvalue.StringExact("Our NGINX")),
-					statecheck.ExpectKnownValue("data.proximity_catalog_app.nginx", tfjsonpath.New("source"), knownvalue.StringExact(filepath.Join(mine, "nginx.json"))),
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.nginx", tfjsonpath.New("source"),
+						knownvalue.StringExact(filepath.Join(mine, "nginx.json"))),
 					// A Proximity 1.0 file without minimums gets the 1.0 defaults.
 					statecheck.ExpectKnownValue("data.proximity_catalog_app.whoami", tfjsonpath.New("min_memory"), knownvalue.Int64Exact(1024)),
 					statecheck.ExpectKnownValue("data.proximity_catalog_app.whoami", tfjsonpath.New("min_cpu"), knownvalue.Int64Exact(1)),

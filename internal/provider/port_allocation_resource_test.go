@@ -159,7 +159,9 @@ func TestAccConcurrentApplies(t *testing.T) {
 					for addr, rs := range s.RootModule().Resources {
 						for _, key := range []string{"public_port", "internal_port"} {
 							var port int64
-							fmt.Sscan(rs.Primary.Attributes[key], &port)
+							if _, err := fmt.Sscan(rs.Primary.Attributes[key], &port); err != nil {
+								return fmt.Errorf("%s of %s: %w", key, name+"/"+addr, err)
+							}
 							if other, dup := seen[port]; dup {
 								return fmt.Errorf("port %d given to %s and %s", port, other, name+"/"+addr)
 							}

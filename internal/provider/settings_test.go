@@ -32,7 +32,8 @@ func TestResolveSettingsPrecedence(t *testing.T) {
 	if s.client.Endpoint != "https://from-config:8006" || s.client.APIToken != "b@pve!t=2" || !s.client.Insecure {
 		t.Errorf("precedence: %+v", s.client)
 	}
-	if s.allocationStore != "local" || s.allocationFile != "/tmp/alloc.json" || s.publicRange != defaultPublicRange || s.internalRange != defaultInternalRange {
+	if s.allocationStore != "local" || s.allocationFile != "/tmp/alloc.json" ||
+		s.publicRange != defaultPublicRange || s.internalRange != defaultInternalRange {
 		t.Errorf("defaults: %+v", s)
 	}
 	if s.authMethod != "API token b@pve!t" {
@@ -45,11 +46,20 @@ func TestResolveSettingsErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"no endpoint":      {map[string]string{"PROXIMITY_API_TOKEN": "a@pam!t=1"}, "Missing Proxmox endpoint"},
-		"bad env endpoint": {map[string]string{"PROXIMITY_ENDPOINT": "pve", "PROXIMITY_API_TOKEN": "a@pam!t=1"}, "from the environment variable PROXIMITY_ENDPOINT"},
-		"bad insecure":     {map[string]string{"PROXIMITY_ENDPOINT": "https://x", "PROXIMITY_API_TOKEN": "a@pam!t=1", "PROXIMITY_INSECURE": "yes please"}, "is not a boolean"},
-		"bad env key":      {map[string]string{"PROXIMITY_ENDPOINT": "https://x", "PROXIMITY_API_TOKEN": "a@pam!t=1", "PROXIMITY_SSH_PRIVATE_KEY": "junk"}, "from the environment variable PROXIMITY_SSH_PRIVATE_KEY"},
-		"no credentials":   {map[string]string{"PROXIMITY_ENDPOINT": "https://x", "PROXIMITY_USERNAME": "root@pam"}, "Missing Proxmox credentials"},
+		"no endpoint": {map[string]string{"PROXIMITY_API_TOKEN": "a@pam!t=1"}, "Missing Proxmox endpoint"},
+		"bad env endpoint": {
+			map[string]string{"PROXIMITY_ENDPOINT": "pve", "PROXIMITY_API_TOKEN": "a@pam!t=1"},
+			"from the environment variable PROXIMITY_ENDPOINT",
+		},
+		"bad insecure": {
+			map[string]string{"PROXIMITY_ENDPOINT": "https://x", "PROXIMITY_API_TOKEN": "a@pam!t=1", "PROXIMITY_INSECURE": "yes please"},
+			"is not a boolean",
+		},
+		"bad env key": {
+			map[string]string{"PROXIMITY_ENDPOINT": "https://x", "PROXIMITY_API_TOKEN": "a@pam!t=1", "PROXIMITY_SSH_PRIVATE_KEY": "junk"},
+			"from the environment variable PROXIMITY_SSH_PRIVATE_KEY",
+		},
+		"no credentials": {map[string]string{"PROXIMITY_ENDPOINT": "https://x", "PROXIMITY_USERNAME": "root@pam"}, "Missing Proxmox credentials"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -289,6 +289,8 @@ type rootPassword struct {
 
 // expectRootPassword holds when root's password inside the container, from
 // its /etc/shadow, is password.
+//
+//nolint:unparam // the check names its node like the others, though every test uses pve1
 func expectRootPassword(e *testEnv, node string, vmid int, password string) rootPassword {
 	return rootPassword{e: e, node: node, vmid: vmid, password: password}
 }
@@ -453,6 +455,8 @@ type archiveCount struct {
 }
 
 // expectArchives holds when a storage of a node holds count backups of a guest.
+//
+//nolint:unparam // the check names its node like the others, though every test uses pve1
 func expectArchives(e *testEnv, node, storage string, vmid, count int) archiveCount {
 	return archiveCount{e: e, node: node, storage: storage, vmid: vmid, count: count}
 }

@@ -437,16 +437,6 @@ func (e *testEnv) must(err error) {
 	}
 }
 
-// readAllocations reads a local allocation file; a missing file is empty.
-func readAllocations(t *testing.T, file string) []allocstore.Allocation {
-	t.Helper()
-	allocs, err := loadAllocations(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return allocs
-}
-
 func loadAllocations(file string) ([]allocstore.Allocation, error) {
 	raw, err := os.ReadFile(file)
 	if os.IsNotExist(err) {
@@ -511,7 +501,8 @@ func (e *testEnv) placeTemplate(node, storage, template string) string {
 		"filename": {template},
 		"url":      {"http://download.proxmox.com/images/system/" + template},
 	}
-	req, err := http.NewRequest(http.MethodPost, info.Endpoint+"/api2/json/nodes/"+node+"/storage/"+storage+"/download-url", strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, info.Endpoint+"/api2/json/nodes/"+node+"/storage/"+storage+"/download-url",
+		strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +545,11 @@ func freePortOn(t *testing.T, host string) int {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("listener address %v is not TCP", ln.Addr())
+	}
+	return addr.Port
 }
 
 // waitGroupWithin waits for wg at most d.
@@ -584,7 +579,9 @@ const alpineTemplate = "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"
 // plainContainer is a container someone else makes: the template and a
 // small disk, plus what the test sets.
 func plainContainer(settings pveclient.ContainerSettings) pveclient.ContainerCreateRequest {
-	return pveclient.ContainerCreateRequest{OSTemplate: alpineTemplate, RootFS: pveclient.ContainerMountPoint{Volume: "local-lvm:2"}, ContainerSettings: settings}
+	return pveclient.ContainerCreateRequest{
+		OSTemplate: alpineTemplate, RootFS: pveclient.ContainerMountPoint{Volume: "local-lvm:2"}, ContainerSettings: settings,
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
