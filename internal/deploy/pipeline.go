@@ -129,7 +129,11 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 	if err != nil {
 		return app, err
 	}
-	app.Memory, app.Cores, app.DiskGB = max(spec.Memory, entry.MinMemory), max(spec.Cores, entry.MinCPU), max(spec.DiskGB, entry.MinDisk)
+	if errs := CheckSizes(entry, spec.Memory, spec.Cores, spec.DiskGB); len(errs) > 0 {
+		return app, errs[0]
+	}
+	leastMemory, leastCores, leastDisk := Minimums(entry)
+	app.Memory, app.Cores, app.DiskGB = max(spec.Memory, leastMemory), max(spec.Cores, leastCores), max(spec.DiskGB, leastDisk)
 	compose, err := RenderCompose(ctx, entry, spec.Environment)
 	if err != nil {
 		return app, err

@@ -94,14 +94,15 @@ func unknownAppDetail(err error) string {
 
 // planMinimums plans memory and cores left out as the catalog minimum (a
 // container resized out of band shows as a change back to it), and reports
-// sizes below the app's minimum.
+// sizes below the app's minimum, by deploy's rule.
 func planMinimums(
 	ctx context.Context, req resource.ModifyPlanRequest, plan *applicationModel, entry *catalog.App, resp *resource.ModifyPlanResponse,
 ) {
+	leastMemory, leastCores, _ := deploy.Minimums(entry)
 	for name, v := range map[string]struct {
 		planned *types.Int64
 		least   int
-	}{"memory": {&plan.Memory, entry.MinMemory}, "cores": {&plan.Cores, entry.MinCPU}} {
+	}{"memory": {&plan.Memory, leastMemory}, "cores": {&plan.Cores, leastCores}} {
 		var configured types.Int64
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &configured)...)
 		if configured.IsNull() {
@@ -109,16 +110,21 @@ func planMinimums(
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), *v.planned)...)
 		}
 	}
-	minimum := func(attr string, v types.Int64, least int, unit string) {
-		if !v.IsNull() && !v.IsUnknown() && int(v.ValueInt64()) < least {
-			resp.Diagnostics.AddAttributeError(path.Root(attr), "Below the app's minimum",
-				fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", entry.Name, least, unit, attr, v.ValueInt64()))
+	known := func(v types.Int64) int {
+		if v.IsNull() || v.IsUnknown() {
+			return 0
 		}
+		return int(v.ValueInt64())
 	}
-	minimum("memory", plan.Memory, entry.MinMemory, "MB of memory")
-	minimum("cores", plan.Cores, entry.MinCPU, "cores")
-	minimum("disk_gb", plan.DiskGB, entry.MinDisk, "GB of disk")
+	for _, e := range deploy.CheckSizes(entry, known(plan.Memory), known(plan.Cores), known(plan.DiskGB)) {
+		attr := sizeAttributes[e.Size]
+		resp.Diagnostics.AddAttributeError(path.Root(attr), "Below the app's minimum",
+			fmt.Sprintf("%s needs at least %d %s; %s = %d is too small", e.App, e.Least, e.Unit(), attr, e.Asked))
+	}
 }
+
+// sizeAttributes name deploy's sizes as the schema does.
+var sizeAttributes = map[string]string{deploy.SizeMemory: "memory", deploy.SizeCores: "cores", deploy.SizeDisk: "disk_gb"}
 
 // checkNode reports a node that is not in the cluster or is offline, as
 // the apply would; a failed listing is left to the apply.
