@@ -15,20 +15,31 @@ type backupSource struct {
 	DiskGB                   int
 }
 
-// findBackupSource finds the archive (on the asked node, or any online
-// one) and reads the pair its container recorded.
-func (d *Service) findBackupSource(ctx context.Context, spec Spec) (*backupSource, error) {
-	node := spec.Node
+// LocateBackup is the one rule for where a restore reads its archive, used
+// at plan time and by create: on the asked node when one is given, else on
+// any online node. It returns the node that holds it.
+func (d *Service) LocateBackup(ctx context.Context, node, volid string) (string, error) {
 	if node == "" {
-		b, err := d.Backups.Find(ctx, spec.RestoreFrom)
+		b, err := d.Backups.Find(ctx, volid)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		node = b.Node
-	} else if _, found, err := d.Backups.Read(ctx, node, spec.RestoreFrom); err != nil || !found {
+		return b.Node, nil
+	}
+	if _, found, err := d.Backups.Read(ctx, node, volid); err != nil || !found {
 		if err == nil {
-			err = fmt.Errorf("backup %s is not on node %s", spec.RestoreFrom, node)
+			err = fmt.Errorf("backup %s is not on node %s", volid, node)
 		}
+		return "", err
+	}
+	return node, nil
+}
+
+// findBackupSource finds the archive (LocateBackup) and reads the pair its
+// container recorded.
+func (d *Service) findBackupSource(ctx context.Context, spec Spec) (*backupSource, error) {
+	node, err := d.LocateBackup(ctx, spec.Node, spec.RestoreFrom)
+	if err != nil {
 		return nil, err
 	}
 	cfg, err := d.Client.ExtractConfig(ctx, node, spec.RestoreFrom)

@@ -143,7 +143,7 @@ func (r *applicationResource) checkNode(ctx context.Context, node types.String, 
 }
 
 // checkSources reports, for what a create or restore would read, a backup
-// that is on no online node and a template that is neither present nor
+// that is not where the restore would look for it and a template that is neither present nor
 // downloadable.
 func (r *applicationResource) checkSources(
 	ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse,
@@ -154,7 +154,7 @@ func (r *applicationResource) checkSources(
 			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("restore_from"), &previous)...)
 		}
 		if !from.Equal(previous) {
-			if _, err := r.data.backups.Find(ctx, from.ValueString()); err != nil {
+			if _, err := r.data.apps.LocateBackup(ctx, stringOrEmpty(plan.Node), from.ValueString()); err != nil {
 				addAttributeError(&resp.Diagnostics, path.Root("restore_from"), "Backup not found", err.Error(), err)
 			}
 		}

@@ -43,6 +43,13 @@ func TestAccApplicationRestore(t *testing.T) {
 				Config: config(block, web, webBackup),
 			},
 			{
+				// The plan looks for the archive where the restore would: on
+				// the asked node, which does not hold pve1's local backup.
+				Config: config(block, web, webBackup,
+					application("elsewhere", "nginx", "elsewhere").str("node", "pve2").set("restore_from", "proximity_backup.web.volid")),
+				ExpectError: errorLike(`Backup not found .* is not on node pve2`),
+			},
+			{
 				Config: config(block, web, webBackup, copyOf),
 				ConfigStateChecks: []statecheck.StateCheck{
 					// The backed-up app still holds the backup's pair: the copy gets the next one.
