@@ -306,9 +306,9 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 		return code
 	}
 	// pct.pm push and pull run their $code under lock_config.
-	release, lockErr := s.lockGuestConfig(c.Ctx, n.Name, g.VMID, configLockTimeout)
-	if lockErr != nil {
-		return cliError(c, "%s", lockErr.Message)
+	release, code := s.pctLockConfig(c, n, g)
+	if code != 0 {
+		return code
 	}
 	defer release()
 	s.mu.Lock()
@@ -490,9 +490,9 @@ func (s *Simulator) pctUnlock(c *shell.Call, n *node, args []string) int {
 		return code
 	}
 	// remove_lock changes the config under lock_config.
-	release, lockErr := s.lockGuestConfig(c.Ctx, n.Name, g.VMID, configLockTimeout)
-	if lockErr != nil {
-		return cliError(c, "%s", lockErr.Message)
+	release, code := s.pctLockConfig(c, n, g)
+	if code != 0 {
+		return code
 	}
 	defer release()
 	s.mu.Lock()
@@ -505,4 +505,14 @@ func (s *Simulator) pctUnlock(c *shell.Call, n *node, args []string) int {
 	s.mu.Unlock()
 	s.persistSoon()
 	return 0
+}
+
+// pctLockConfig takes the guest's config lock for a pct subcommand that
+// runs under lock_config; a timeout is the command's error.
+func (s *Simulator) pctLockConfig(c *shell.Call, n *node, g *guest) (func(), int) {
+	release, lockErr := s.lockGuestConfig(c.Ctx, n.Name, g.VMID, configLockTimeout)
+	if lockErr != nil {
+		return nil, cliError(c, "%s", lockErr.Message)
+	}
+	return release, 0
 }

@@ -265,7 +265,7 @@ func (h *sftpHandler) setstat(r *sftp.Request) error {
 		if !ok {
 			return &fs.PathError{Op: "chmod", Path: r.Filepath, Err: syscall.EPERM}
 		}
-		if err := ch.Chmod(r.Filepath, sftpChmodBits(attrs.Mode)); err != nil {
+		if err := ch.Chmod(r.Filepath, shell.FromUnixMode(attrs.Mode)); err != nil {
 			return sftpErr(err)
 		}
 	}
@@ -298,22 +298,6 @@ func (h *sftpHandler) truncate(p string, size int64) error {
 	}
 	sftpRelease(h.fs, p, growth)
 	return sftpErr(h.fs.WriteFile(p, data, 0o644))
-}
-
-// sftpChmodBits turns an SFTP permissions attribute (a Unix st_mode) into
-// the chmod bits: permissions, setuid, setgid, sticky.
-func sftpChmodBits(mode uint32) fs.FileMode {
-	m := fs.FileMode(mode & 0o777)
-	if mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if mode&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
-	return m
 }
 
 // Filelist answers readdir, stat and lstat (there are no symbolic links).

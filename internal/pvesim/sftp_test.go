@@ -7,10 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pkg/sftp"
-	"golang.org/x/crypto/ssh"
 )
 
 // sftpClient opens the node's sftp subsystem through a real SSH client.
@@ -18,22 +16,7 @@ import (
 //nolint:unparam // the node is part of the address, as in its sibling helpers; today's tests all use pve1
 func sftpClient(t *testing.T, sim *Simulator, node string) *sftp.Client {
 	t.Helper()
-	info := sim.Info()
-	signer, err := ssh.ParsePrivateKey([]byte(info.SSHPrivateKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(info.SSHHostKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := ssh.Dial("tcp", info.SSHNodes[node], &ssh.ClientConfig{
-		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("ssh dial %s: %v", node, err)
-	}
+	conn := sshDial(t, sim, node)
 	client, err := sftp.NewClient(conn)
 	if err != nil {
 		conn.Close()

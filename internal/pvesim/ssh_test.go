@@ -16,22 +16,7 @@ import (
 // the host key, and runs one command.
 func sshRun(t *testing.T, sim *Simulator, node, command, stdin string) (int, string, string) {
 	t.Helper()
-	info := sim.Info()
-	signer, err := ssh.ParsePrivateKey([]byte(info.SSHPrivateKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(info.SSHHostKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := ssh.Dial("tcp", info.SSHNodes[node], &ssh.ClientConfig{
-		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("ssh dial %s: %v", node, err)
-	}
+	client := sshDial(t, sim, node)
 	defer client.Close()
 	sess, err := client.NewSession()
 	if err != nil {
@@ -216,4 +201,27 @@ func TestDebianNeedsYesAndDockerRepo(t *testing.T) {
 	if code, _, _ := sshRun(t, sim, "pve1", "pct exec 102 -- apk add docker", ""); code != 127 {
 		t.Errorf("apk on Debian: %d", code)
 	}
+}
+
+// sshDial connects to a node as root with the simulator's key, checking the
+// node's host key.
+func sshDial(t *testing.T, sim *Simulator, node string) *ssh.Client {
+	t.Helper()
+	info := sim.Info()
+	signer, err := ssh.ParsePrivateKey([]byte(info.SSHPrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(info.SSHHostKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := ssh.Dial("tcp", info.SSHNodes[node], &ssh.ClientConfig{
+		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("ssh dial %s: %v", node, err)
+	}
+	return client
 }

@@ -38,8 +38,10 @@ func unixMode(m fs.FileMode) uint32 {
 	return u
 }
 
-// fromUnixMode is the inverse of unixMode for the 12 chmod bits.
-func fromUnixMode(u uint32) fs.FileMode {
+// FromUnixMode is the inverse of unixMode for the 12 chmod bits: a Unix
+// st_mode (as chmod(1) and SFTP's permissions attribute carry it) to the
+// permissions, setuid, setgid and sticky bits of an fs.FileMode.
+func FromUnixMode(u uint32) fs.FileMode {
 	m := fs.FileMode(u & 0o777)
 	if u&0o4000 != 0 {
 		m |= fs.ModeSetuid
@@ -106,7 +108,7 @@ func applyMode(spec string, old fs.FileMode, isDir bool) (fs.FileMode, error) {
 		if err != nil || v > 0o7777 {
 			return 0, errInvalidMode
 		}
-		mode := fromUnixMode(uint32(v))
+		mode := FromUnixMode(uint32(v))
 		if isDir {
 			mode |= old & (fs.ModeSetuid | fs.ModeSetgid)
 		}
@@ -119,7 +121,7 @@ func applyMode(spec string, old fs.FileMode, isDir bool) (fs.FileMode, error) {
 			return 0, err
 		}
 	}
-	return fromUnixMode(cur), nil
+	return FromUnixMode(cur), nil
 }
 
 // applyClause applies one [ugoa]*([-+=]...)+ clause to the kernel mode cur.
