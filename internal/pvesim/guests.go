@@ -291,6 +291,9 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	s.writeGuestConf(g)
 	startAfter, pool := r.bool("start"), r.params["pool"]
 	keys, password := r.params["ssh-public-keys"], r.params["password"]
+	// create_and_lock_config has returned, and with it the lock, before
+	// fork_worker: the worker takes lock_config afresh.
+	release()
 	tk := s.startTask(n, "vzcreate", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		// The worker runs the whole creation inside lock_config, so a change
 		// sent meanwhile waits for it. (When the lock cannot be had, PVE

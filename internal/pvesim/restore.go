@@ -125,6 +125,9 @@ func (s *Simulator) restoreGuest(r *request) (any, error) {
 	s.writeGuestConf(g)
 	// password and ssh-public-keys are only used by post_create_hook,
 	// which a restore never runs: they are ignored.
+	// create_and_lock_config has returned, and with it the lock, before
+	// fork_worker: the worker takes lock_config afresh.
+	release()
 	tk := s.startTask(n, "vzrestore", strconv.Itoa(vmid), r.userForTask(), func(t *taskCtx) error {
 		return s.runRestore(t, job, g)
 	})
