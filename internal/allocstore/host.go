@@ -180,6 +180,10 @@ func (s *HostStore) updateVia(ctx context.Context, node string, fn func(t *Table
 		return true, fmt.Errorf("the allocation file %s: %s", HostFile, strings.TrimSpace(res.Stderr))
 	case res.ExitCode == exitUnreadable:
 		return true, &CorruptError{File: HostFile + " (via " + node + ")", Err: errors.New(strings.TrimSpace(res.Stderr))}
+	case res.ExitCode == exitLockLost || res.ExitCode == exitIncomplete:
+		// The script's verdict wins over a failed write: it refuses before
+		// reading the content, so our write may meet a closed session.
+		return true, fmt.Errorf("updating the allocation file through node %s: exit status %d: %s", node, res.ExitCode, strings.TrimSpace(res.Stderr))
 	case runErr != nil:
 		return reached, fmt.Errorf("updating the allocation file through node %s: %w", node, runErr)
 	case fnErr != nil:
