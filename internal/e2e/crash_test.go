@@ -50,6 +50,7 @@ resource "proximity_application" "app" {
 	}
 	_ = apply.Wait()
 	t.Logf("killed with %d containers in the cluster; output so far:\n%s", len(containers()), out)
+	restoreTornState(t, c.dir)
 
 	c.apply()
 	if got := c.stateList(); len(got) != 5 {
@@ -92,4 +93,30 @@ func allocations(t testing.TB, file string) []allocstore.Allocation {
 		t.Fatal(err)
 	}
 	return table.Allocations
+}
+
+// restoreTornState mends what SIGKILL may do to the CLI itself: the local
+// backend rewrites terraform.tfstate in place, so a kill during that write
+// leaves half a file ("syntax error at byte offset 8192" on the next run).
+// As a user would, it puts back terraform.tfstate.backup, the state before
+// that write; the provider's own recovery must then do the rest.
+func restoreTornState(t *testing.T, dir string) {
+	t.Helper()
+	state := filepath.Join(dir, "terraform.tfstate")
+	data, err := os.ReadFile(state)
+	if err != nil || json.Valid(data) {
+		return
+	}
+	backup, err := os.ReadFile(state + ".backup")
+	if err != nil || !json.Valid(backup) {
+		t.Logf("the kill tore terraform.tfstate and left no usable backup: starting from no state")
+		if err := os.Remove(state); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Logf("the kill tore terraform.tfstate (%d bytes): restoring terraform.tfstate.backup", len(data))
+	if err := os.WriteFile(state, backup, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
