@@ -360,27 +360,7 @@ func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, com
 	}); err != nil {
 		return app, err
 	}
-	var composeCmd []string
-	if err := log.run(ctx, "install container runtime", func() (string, error) {
-		composeCmd, err = d.installRuntime(ctx, app.Node, app.VMID)
-		return strings.Join(composeCmd, " "), err
-	}); err != nil {
-		return app, err
-	}
-	dir := "/opt/proximity/" + entry.ID
-	if err := log.run(ctx, "write compose file", func() (string, error) {
-		return dir + "/compose.yaml", d.pushFile(ctx, app.Node, app.VMID, dir, "compose.yaml", compose)
-	}); err != nil {
-		return app, err
-	}
-	if err := log.run(ctx, "compose up", func() (string, error) {
-		return "", d.inContainer(ctx, app.Node, app.VMID, append(composeCmd, "-f", dir+"/compose.yaml", "-p", entry.ID, "up", "-d")...)
-	}); err != nil {
-		return app, err
-	}
-	if err := log.run(ctx, "check services", func() (string, error) {
-		return d.checkServices(ctx, app.Node, app.VMID, composeCmd, entry)
-	}); err != nil {
+	if err := d.composeSteps(ctx, entry, compose, app, log); err != nil {
 		return app, err
 	}
 	if spec.Stopped {
