@@ -20,6 +20,7 @@ type Storage struct {
 	Avail   int64  `json:"avail"`
 	Active  int    `json:"active"`
 	Enabled int    `json:"enabled"`
+	Shared  int    `json:"shared"` // one content seen by every node (nfs, cephfs, pbs, shared=1)
 }
 
 // Holds reports whether the storage takes a content type (rootdir, vztmpl, backup).
@@ -92,27 +93,6 @@ func (c *Client) DownloadTemplate(ctx context.Context, node, storage, template s
 		map[string]any{"storage": storage, "template": template}, present)
 }
 
-// Appliances lists the templates the node can download (pveam available).
-func (c *Client) Appliances(ctx context.Context, node string) ([]string, error) {
-	var items []struct {
-		Template string `json:"template"`
-		Type     string `json:"type"`
-	}
-	if err := c.do(ctx, "listing downloadable templates on "+node, func(ctx context.Context) error {
-		items = nil
-		return c.api.Get(ctx, "/nodes/"+url.PathEscape(node)+"/aplinfo", &items)
-	}); err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, it := range items {
-		if it.Type == "lxc" {
-			out = append(out, it.Template)
-		}
-	}
-	return out, nil
-}
-
 // vzdumpTasks lists the UPIDs of a node's vzdump tasks for one guest,
 // running or finished.
 func (c *Client) vzdumpTasks(ctx context.Context, node string, vmid int) (map[string]bool, error) {
@@ -139,7 +119,22 @@ type BackupOptions struct {
 	Protected bool
 }
 
-var archiveLine = regexp.MustCompile(`creating vzdump archive '([^']+)'`)
+// archiveLine is the line vzdump logs before it writes the archive
+// (pve-manager PVE/VZDump.pm exec_backup_task: "creating $archive_txt
+// archive '$task->{target}'"): a file path for a file storage, the snapshot
+// "ct/<vmid>/<UTC time>" for a Proxmox Backup Server.
+var archiveLine = regexp.MustCompile(`creating (vzdump|Proxmox Backup Server) archive '([^']+)'`)
+
+// archiveVolume is the volid an archive line names on a storage: a PBS
+// snapshot is "<storage>:backup/ct/<vmid>/<time>" (PBSPlugin.pm
+// parse_volname), a file "<storage>:backup/<file name>". The file's
+// directory is the storage's, which the API never shows.
+func archiveVolume(storage, kind, target string) string {
+	if kind == "Proxmox Backup Server" {
+		return storage + ":backup/" + target
+	}
+	return storage + ":backup/" + target[strings.LastIndex(target, "/")+1:]
+}
 
 // Backup runs vzdump for one container and returns the archive's volid,
 // read from the task log and confirmed in the storage content, never guessed
@@ -180,15 +175,18 @@ func (c *Client) Backup(ctx context.Context, node string, vmid int, o BackupOpti
 		return Volume{}, err
 	}
 	if _, err := c.WaitTask(ctx, upid); err != nil {
-		return Volume{}, fmt.Errorf("%s: %w", what, err)
+		// vzdump checks the storage in its worker: a storage that is
+		// missing, disabled or takes no backups fails the task, and the
+		// task error carries its last log lines, which say why.
+		return Volume{}, fmt.Errorf("%s to storage %s: %w", what, o.Storage, err)
 	}
-	var file string
+	var volid string
 	for _, line := range c.taskLogTail(ctx, node, upid, 1000) {
 		if m := archiveLine.FindStringSubmatch(line); m != nil {
-			file = m[1][strings.LastIndex(m[1], "/")+1:]
+			volid = archiveVolume(o.Storage, m[1], m[2])
 		}
 	}
-	if file == "" {
+	if volid == "" {
 		return Volume{}, fmt.Errorf("%s: the task log of %s names no archive", what, upid)
 	}
 	vols, err := c.Content(ctx, node, o.Storage, "backup", vmid)
@@ -196,11 +194,11 @@ func (c *Client) Backup(ctx context.Context, node string, vmid int, o BackupOpti
 		return Volume{}, err
 	}
 	for _, v := range vols {
-		if strings.HasSuffix(v.VolID, "/"+file) {
+		if v.VolID == volid {
 			return v, nil
 		}
 	}
-	return Volume{}, fmt.Errorf("%s: archive %s is not in storage %s", what, file, o.Storage)
+	return Volume{}, fmt.Errorf("%s: archive %s is not in storage %s", what, volid, o.Storage)
 }
 
 // DeleteVolume removes a volume and waits; a missing one is fine.
