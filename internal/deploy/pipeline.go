@@ -217,7 +217,7 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 			app.Node = source.Node
 			return app.Node + ", where the backup is", nil
 		}
-		app.Node, err = d.chooseNode(ctx, spec.Node, app.Memory)
+		app.Node, err = d.chooseNode(ctx, spec.Node, app.Memory, spec.Bridge)
 		return app.Node, err
 	}); err != nil {
 		return app, err

@@ -109,7 +109,7 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 // TestFailureBeforeTheContainerReleasesPorts: nothing is left behind.
 func TestFailureBeforeTheContainerReleasesPorts(t *testing.T) {
 	d, _ := newService(t)
-	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web", Template: "nosuch-template_1.0_amd64.tar.zst"},
+	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web", Template: "debian-12-standard_12.99-1_amd64.tar.zst"},
 		func(App) { t.Error("saved before the container existed") })
 	if err == nil || !strings.Contains(err.Error(), "could not be downloaded") {
 		t.Fatalf("got %v", err)

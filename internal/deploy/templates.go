@@ -1,0 +1,162 @@
+package deploy
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// templateOption is a template the default could take: one on a storage
+// of the node (volid set) or one of the node's appliance index.
+type templateOption struct {
+	name  string
+	volid string // "" for one to download
+	rel   templateRelease
+}
+
+// defaultTemplate chooses the template of an app whose configuration names
+// none, among the supported templates on the node and those of its index
+// (section system): the preferred distribution (templateRelease.preference),
+// its newest release, one already on the node before a download of the same
+// release, then the newest build. A template on the node of a release the
+// provider does not support is never taken.
+func defaultTemplate(present []pveclient.Volume, index []pveclient.Appliance) (templateOption, bool) {
+	var options []templateOption
+	for _, v := range present {
+		if rel, ok := parseTemplateRelease(v.VolID); ok && rel.preference() >= 0 {
+			options = append(options, templateOption{name: v.VolID[strings.LastIndex(v.VolID, "/")+1:], volid: v.VolID, rel: rel})
+		}
+	}
+	for _, a := range index {
+		if a.Type != "lxc" || a.Section != "system" {
+			continue // turnkeylinux and the other sections are apps, not bases
+		}
+		if rel, ok := parseTemplateRelease(a.Template); ok && rel.preference() >= 0 {
+			options = append(options, templateOption{name: a.Template, rel: rel})
+		}
+	}
+	if len(options) == 0 {
+		return templateOption{}, false
+	}
+	return slices.MinFunc(options, func(a, b templateOption) int {
+		return cmp.Or(
+			cmp.Compare(a.rel.preference(), b.rel.preference()),
+			compareVersions(b.rel.release, a.rel.release),
+			cmp.Compare(boolRank(a.volid == ""), boolRank(b.volid == "")),
+			compareVersions(b.rel.build, a.rel.build),
+			strings.Compare(a.volid, b.volid))
+	}), true
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// templatesOn lists the templates on a node's usable template storages.
+func (d *Service) templatesOn(ctx context.Context, node string, usable []pveclient.Storage) ([]pveclient.Volume, error) {
+	var out []pveclient.Volume
+	for _, s := range usable {
+		vols, err := d.Client.Content(ctx, node, s.ID, "vztmpl", 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vols...)
+	}
+	return out, nil
+}
+
+// ensureTemplate returns the volid of the app's template on the node: the
+// asked one (a supported release, by checkTemplateRelease) or the default,
+// downloaded from the node's index to its template storage when missing.
+func (d *Service) ensureTemplate(ctx context.Context, node string, storages []pveclient.Storage, asked string) (string, error) {
+	if asked != "" {
+		if err := checkTemplateRelease(asked); err != nil {
+			return "", err
+		}
+	}
+	store, err := chooseStorage(node, storages, "vztmpl")
+	if err != nil {
+		return "", err
+	}
+	present, err := d.templatesOn(ctx, node, usableStorages(storages, "vztmpl"))
+	if err != nil {
+		return "", err
+	}
+	name := asked[strings.LastIndex(asked, "/")+1:]
+	if asked == "" {
+		index, err := d.Client.ApplianceIndex(ctx, node)
+		if err != nil {
+			return "", err
+		}
+		best, ok := defaultTemplate(present, index)
+		if !ok {
+			return "", fmt.Errorf("node %s has no template of a supported release (%s) and its appliance index offers none; "+
+				"run `pveam update` on the node, or set template", node, SupportedTemplates)
+		}
+		if best.volid != "" {
+			return best.volid, nil
+		}
+		name = best.name
+	}
+	for _, v := range present {
+		if v.VolID == asked || strings.HasSuffix(v.VolID, "/"+name) {
+			return v.VolID, nil
+		}
+	}
+	if err := d.Client.DownloadTemplate(ctx, node, store.ID, name); err != nil {
+		return "", fmt.Errorf("template %s is not on %s and could not be downloaded: %w", name, node, err)
+	}
+	return store.ID + ":vztmpl/" + name, nil
+}
+
+// CheckTemplate tells at plan time whether an asked template can be used on
+// a node (any online node when node is empty): a supported release, present
+// on a usable template storage, or offered for download by the node's index.
+func (d *Service) CheckTemplate(ctx context.Context, node, asked string) error {
+	if err := checkTemplateRelease(asked); err != nil {
+		return err
+	}
+	name := asked[strings.LastIndex(asked, "/")+1:]
+	nodes := []string{node}
+	if node == "" {
+		online, err := d.Client.OnlineNodes(ctx)
+		if err != nil {
+			return err
+		}
+		nodes = online
+	}
+	for _, n := range nodes {
+		storages, err := d.Client.Storages(ctx, n)
+		if err != nil {
+			return err
+		}
+		present, err := d.templatesOn(ctx, n, usableStorages(storages, "vztmpl"))
+		if err != nil {
+			return err
+		}
+		for _, v := range present {
+			if v.VolID == asked || strings.HasSuffix(v.VolID, "/"+name) {
+				return nil
+			}
+		}
+	}
+	if len(nodes) == 0 {
+		return fmt.Errorf("no node is online to look for template %s", asked)
+	}
+	offered, err := d.Client.Appliances(ctx, nodes[0])
+	if err != nil {
+		return err
+	}
+	if slices.Contains(offered, name) {
+		return nil
+	}
+	return fmt.Errorf("template %s is on no template storage of %s and aplinfo does not offer it for download; "+
+		"upload it, or choose one that `pveam available --section system` lists", asked, strings.Join(nodes, ", "))
+}

@@ -1,0 +1,29 @@
+package pveclient
+
+import (
+	"context"
+	"net/url"
+)
+
+// NetworkInterface is one interface of a node's network configuration as
+// GET /nodes/{node}/network lists it (pve-manager PVE/API2/Network.pm index).
+type NetworkInterface struct {
+	Name string `json:"iface"`
+	Type string `json:"type"` // bridge, OVSBridge, vnet (an SDN VNet), eth, bond...
+	// Active is 1 when the applied configuration brought the interface up;
+	// an interface only in the pending interfaces.new is listed with 0.
+	Active int `json:"active"`
+}
+
+// Bridges lists what a container's net0 can name as its bridge on a node:
+// Linux and OVS bridges, and the SDN VNets of the node (type any_bridge).
+// PVE leaves out the bridges the caller has neither SDN.Audit nor SDN.Use
+// on (check_sdn_bridge on /sdn/zones/localnetwork/<bridge>).
+func (c *Client) Bridges(ctx context.Context, node string) ([]NetworkInterface, error) {
+	var out []NetworkInterface
+	err := c.do(ctx, "listing the bridges of "+node, func(ctx context.Context) error {
+		out = nil
+		return c.api.Get(ctx, "/nodes/"+url.PathEscape(node)+"/network?type=any_bridge", &out)
+	})
+	return out, err
+}
