@@ -22,7 +22,7 @@ type Service struct {
 type Spec struct {
 	Node      string
 	VMID      int
-	Storage   string // "": the node's first storage that holds backups
+	Storage   string // "": DefaultStorageRule
 	Mode      string // snapshot, suspend or stop
 	Compress  string // zstd, gzip, lzo or none
 	Notes     string
@@ -59,7 +59,7 @@ func CompressOf(format string) string {
 // guessed from the clock.
 func (s *Service) Create(ctx context.Context, spec Spec) (Archive, error) {
 	if spec.Storage == "" {
-		storage, err := s.defaultStorage(ctx, spec.Node)
+		storage, err := s.defaultStorage(ctx, spec.Node, spec.VMID)
 		if err != nil {
 			return Archive{}, err
 		}
@@ -149,18 +149,6 @@ func (s *Service) Storages(ctx context.Context, node string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
-}
-
-// defaultStorage is the node's first storage (by name) that takes backups.
-func (s *Service) defaultStorage(ctx context.Context, node string) (string, error) {
-	names, err := s.Storages(ctx, node)
-	if err != nil {
-		return "", err
-	}
-	if len(names) == 0 {
-		return "", fmt.Errorf("node %s has no storage for backups; add backup to a storage's content, or set storage", node)
-	}
-	return names[0], nil
 }
 
 // ContainerExists reports whether a node has the container to back up;

@@ -25,3 +25,62 @@ func TestTakes(t *testing.T) {
 		}
 	}
 }
+
+// The default backup storage is chosen by rank, not by name: a Proxmox
+// Backup Server, then another shared storage, then a local one other than
+// the container's rootfs storage, then the rootfs storage; names break ties.
+func TestChooseStorage(t *testing.T) {
+	st := func(id, typ string, shared int) pveclient.Storage {
+		return pveclient.Storage{ID: id, Type: typ, Shared: shared, Content: "backup,rootdir", Active: 1, Enabled: 1}
+	}
+	disabledPBS := st("a-pbs", "pbs", 1)
+	disabledPBS.Enabled, disabledPBS.Active = 0, 0
+	for _, tc := range []struct {
+		name     string
+		storages []pveclient.Storage
+		rootfs   string
+		want     string
+	}{
+		{"pbs over nfs and local", []pveclient.Storage{st("aaa", "dir", 0), st("nas", "nfs", 1), st("zpbs", "pbs", 1)}, "aaa", "zpbs"},
+		{"shared over local", []pveclient.Storage{st("aaa", "dir", 0), st("nas", "nfs", 1)}, "", "nas"},
+		{"not the rootfs storage", []pveclient.Storage{st("a-data", "dir", 0), st("b-backup", "dir", 0)}, "a-data", "b-backup"},
+		{"the rootfs storage when alone", []pveclient.Storage{st("local", "dir", 0)}, "local", "local"},
+		{"by name within a rank", []pveclient.Storage{st("nas2", "cifs", 1), st("nas1", "nfs", 1)}, "", "nas1"},
+		{"disabled never", []pveclient.Storage{disabledPBS, st("local", "dir", 0)}, "", "local"},
+	} {
+		got, err := ChooseStorage("pve1", tc.storages, tc.rootfs)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: ChooseStorage = %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := ChooseStorage("pve1", []pveclient.Storage{{ID: "x", Content: "rootdir", Active: 1, Enabled: 1}}, ""); err == nil {
+		t.Error("a node without backup storage gave a storage")
+	}
+}
+
+// A storage's retention as vzdump reads it: prune-backups, else maxfiles
+// (N is keep-last=N, 0 keeps all: PVE/VZDump.pm parse_prune_backups_maxfiles);
+// a prune-backups without any count keeps all.
+func TestParseRetention(t *testing.T) {
+	zero, three := 0, 3
+	for _, tc := range []struct {
+		raw      pveclient.BackupRetention
+		set      bool
+		keepAll  bool
+		kept     int
+		settings string
+	}{
+		{pveclient.BackupRetention{}, false, false, 0, ""},
+		{pveclient.BackupRetention{PruneBackups: "keep-all=1"}, true, true, -1, "prune-backups keep-all=1"},
+		{pveclient.BackupRetention{PruneBackups: "keep-last=2,keep-weekly=4"}, true, false, 2, "prune-backups keep-last=2,keep-weekly=4"},
+		{pveclient.BackupRetention{PruneBackups: "keep-daily=7"}, true, false, 1, "prune-backups keep-daily=7"},
+		{pveclient.BackupRetention{PruneBackups: "keep-last=0"}, true, true, -1, "prune-backups keep-last=0"},
+		{pveclient.BackupRetention{MaxFiles: &three}, true, false, 3, "maxfiles 3"},
+		{pveclient.BackupRetention{MaxFiles: &zero}, true, true, -1, "maxfiles 0"},
+	} {
+		r, ok, err := ParseRetention(tc.raw)
+		if err != nil || ok != tc.set || (ok && (r.KeepAll != tc.keepAll || r.Kept() != tc.kept || r.Setting != tc.settings)) {
+			t.Errorf("ParseRetention(%+v) = %+v, %v, %v", tc.raw, r, ok, err)
+		}
+	}
+}

@@ -7,18 +7,24 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
 var _ resource.ResourceWithModifyPlan = (*backupResource)(nil)
 
-// ModifyPlan checks, before a backup is made, that its container exists and
-// that an asked storage takes backups on that node.
+// ModifyPlan checks, before a backup is made, that the identity may make
+// it, that its container exists and that an asked storage takes backups on
+// that node.
 func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
 		return
 	}
 	var plan backupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if !r.checkAccess(ctx, plan, resp) {
+		return
+	}
 	byApplication := !plan.ApplicationID.IsNull()
 	if resp.Diagnostics.HasError() || plan.ApplicationID.IsUnknown() || (!byApplication && (plan.Node.IsUnknown() || plan.VMID.IsUnknown())) {
 		return // known at apply time only (an application created in the same run)
@@ -42,4 +48,17 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 				fmt.Sprintf("storage %q on %s does not hold backups; storages that do: %v", storage.ValueString(), node, backupStorages))
 		}
 	}
+	r.warnRetention(ctx, plan, node, vmid, resp)
+}
+
+// checkAccess asks whether the identity holds what making, reading and
+// removing the backup takes, by deploy's rule; the container and storage
+// may be known at apply time only (an application created in the same run),
+// and then the privileges must propagate from /vms and /storage.
+func (r *backupResource) checkAccess(ctx context.Context, plan backupModel, resp *resource.ModifyPlanResponse) bool {
+	vmid := 0
+	if byApplication := !plan.ApplicationID.IsNull(); (byApplication && !plan.ApplicationID.IsUnknown()) || (!byApplication && !plan.VMID.IsUnknown()) {
+		_, vmid = plan.target()
+	}
+	return accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.BackupNeeds(vmid, stringOrEmpty(plan.Storage))))
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 )
 
 // Values the schema, its validators and its descriptions share.
@@ -33,6 +35,12 @@ var (
 	// backupCompressions are vzdump's compress values, as the resource takes them.
 	backupCompressions = []string{"zstd", "gzip", "lzo", "none"}
 )
+
+// backupStorageDescription states the default storage rule, which lives in
+// the backups package, and the plan-time retention warning.
+const backupStorageDescription = "Storage for the archive. Default: " + backups.DefaultStorageRule + ". " +
+	"A storage whose retention (`prune-backups` in `storage.cfg`) would delete backups of the container is reported at plan " +
+	"time with a warning; a `protected` backup is never pruned."
 
 // applicationIDPattern is a proximity_application id: node/vmid.
 var applicationIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9.-]*/[1-9][0-9]*$`)
@@ -107,7 +115,7 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"storage": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				MarkdownDescription: "Storage for the archive. Default: the node's first storage (by name) that holds backups.",
+				MarkdownDescription: backupStorageDescription,
 				PlanModifiers:       []planmodifier.String{keep, stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"mode": schema.StringAttribute{

@@ -39,3 +39,24 @@ func (c *Client) ExtractConfig(ctx context.Context, node, volid string) (*Contai
 	}
 	return cfg, nil
 }
+
+// BackupRetention is the retention a storage gives vzdump: its
+// `prune-backups` property string in storage.cfg ("keep-last=3,keep-daily=7"),
+// or the older `maxfiles` (PVE/VZDump.pm parse_prune_backups_maxfiles turns
+// maxfiles=N into keep-last=N, and 0 into keep-all). Both are "" when the
+// storage sets neither (vzdump then takes vzdump.conf's, else keep-all).
+// Reading a storage's configuration takes Datastore.Allocate on it.
+type BackupRetention struct {
+	PruneBackups string `json:"prune-backups"`
+	MaxFiles     *int   `json:"maxfiles"`
+}
+
+// StorageRetention reads a storage's backup retention from storage.cfg.
+func (c *Client) StorageRetention(ctx context.Context, storage string) (BackupRetention, error) {
+	var out BackupRetention
+	err := c.do(ctx, "reading the configuration of storage "+storage, func(ctx context.Context) error {
+		out = BackupRetention{}
+		return c.api.Get(ctx, "/storage/"+url.PathEscape(storage), &out)
+	})
+	return out, err
+}
