@@ -17,8 +17,9 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
-// ModifyPlan checks at plan time what needs the provider's data: the catalog
-// id, the minimum resources, a shrinking disk, and SSH.
+// ModifyPlan checks at plan time what needs the provider's data: the
+// identity's privileges and tags, the catalog id, the minimum resources, a
+// shrinking disk, and SSH.
 func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || req.Plan.Raw.IsNull() {
 		return
@@ -33,6 +34,9 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 			"Deploying an app runs commands inside its container (pct exec, pct push) through the node that hosts it, which needs SSH to the nodes. "+
 				"Add an ssh block to the provider, for example ssh = { private_key = file(\"~/.ssh/id_ed25519\") }.")
 		return
+	}
+	if !r.checkAccess(ctx, req, plan, resp) {
+		return // one diagnostic: nothing else is worth checking without the access
 	}
 	entry, ok := r.checkApp(ctx, plan, &resp.Diagnostics)
 	if !ok {

@@ -1,0 +1,179 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// The rule for tags, owned here. Proximity records an app, its identity and
+// its ports in the container's tags, and the cluster-wide cross-check of
+// ports reads them back from /cluster/resources. PVE lets an identity
+// without Sys.Modify on / add or remove a tag only as datacenter.cfg allows
+// (pve-guest-common GuestHelpers::assert_tag_permissions and
+// get_allowed_tags): with user-tag-access user-allow=free any tag, with
+// list only user-allow-list, with existing also the tags of guests it may
+// audit, with none no tag; a registered tag never. A create writes tags
+// whose values are new (px-pub-<port>, px-int-<port>, px-id-<identity>), so
+// only free allows them. Moving the metadata elsewhere would lose what
+// /cluster/resources shows every other machine, so the plan fails instead,
+// naming the datacenter.cfg line and the privilege that each fix it.
+
+// proximityStatic are the tags of an app of catalogID with fixed names;
+// proximityDynamic the prefixes of those whose value each create picks.
+func proximityStatic(catalogID string) []string {
+	return []string{TagProximity, TagApp + catalogID, TagDeploying}
+}
+
+var proximityDynamic = []string{allocstore.PublicTagPrefix, allocstore.InternalTagPrefix, TagID}
+
+// TagWrite is what a plan writes into a container's tags.
+type TagWrite struct {
+	CatalogID string
+	// Proximity is true when Proximity's own tags are written (a create, a
+	// restore, a take-over); false when only the user's change.
+	Proximity bool
+	// UserTags are the user's tags added or removed.
+	UserTags []string
+}
+
+// TagAccessError says which tags PVE would refuse and what fixes it.
+type TagAccessError struct {
+	AuthID     string
+	Token      bool
+	UserAllow  string
+	AllowList  []string
+	Registered []string // the registered tags that are in the way
+	Refused    []string // tags (px-pub-<port> for a family) refused
+}
+
+func (e *TagAccessError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "PVE would refuse to write the tags %s: %s has no Sys.Modify on /, and /etc/pve/datacenter.cfg ",
+		strings.Join(e.Refused, ", "), strings.TrimPrefix((&MissingPrivilegesError{AuthID: e.AuthID, Token: e.Token}).who(), "The "))
+	var reasons, lines []string
+	if e.UserAllow != "free" {
+		reasons = append(reasons, fmt.Sprintf("sets user-tag-access user-allow=%s", e.UserAllow))
+		line := "user-tag-access: user-allow=free"
+		if len(e.AllowList) > 0 {
+			line += ",user-allow-list=" + strings.Join(e.AllowList, ";")
+		}
+		lines = append(lines, line)
+	}
+	if len(e.Registered) > 0 {
+		reasons = append(reasons, "registers the tags "+strings.Join(e.Registered, ", "))
+		lines = append(lines, "registered-tags without "+strings.Join(e.Registered, ", ")+" (or no registered-tags line)")
+	}
+	b.WriteString(strings.Join(reasons, " and "))
+	b.WriteString(". Proximity records each app's catalog id, identity and ports in its container's tags, whose values are new for every app. Fix it in one of two ways:\n")
+	fmt.Fprintf(&b, "  - in /etc/pve/datacenter.cfg: %s\n", strings.Join(lines, "; "))
+	b.WriteString("  - or grant Sys.Modify on / (that path only):\n")
+	b.WriteString("      pveum role add ProximityTags --privs Sys.Modify\n")
+	for _, grantee := range GranteeFlags(e.AuthID, e.Token) {
+		fmt.Fprintf(&b, "      pveum aclmod / %s -role ProximityTags --propagate 0\n", grantee)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// tagOptionsCache keeps /cluster/options per client for the process.
+var tagOptionsCache sync.Map // *pveclient.Client -> *tagOptionsEntry
+
+type tagOptionsEntry struct {
+	once sync.Once
+	opts pveclient.TagOptions
+	err  error
+}
+
+func (d *Service) tagOptions(ctx context.Context) (pveclient.TagOptions, error) {
+	v, _ := tagOptionsCache.LoadOrStore(d.Client, &tagOptionsEntry{})
+	e := v.(*tagOptionsEntry)
+	e.once.Do(func() { e.opts, e.err = d.Client.ClusterTagOptions(ctx) })
+	if e.err != nil {
+		tagOptionsCache.CompareAndDelete(d.Client, e)
+	}
+	return e.opts, e.err
+}
+
+// CheckTags tells at plan time whether PVE lets the identity write what w
+// writes; a *TagAccessError when not. Without Sys.Audit on / PVE hides
+// user-tag-access and registered-tags; CheckPrivileges reports that need,
+// so the rule is not guessed here.
+func (d *Service) CheckTags(ctx context.Context, w TagWrite) error {
+	root, err := d.privileges(ctx, PathRoot)
+	if err != nil {
+		return err
+	}
+	if root.Has("Sys.Modify", false) || !root.Has("Sys.Audit", false) || (!w.Proximity && len(w.UserTags) == 0) {
+		return nil
+	}
+	opts, err := d.tagOptions(ctx)
+	if err != nil {
+		return err
+	}
+	e := refusedTags(opts, w)
+	if e == nil {
+		return nil
+	}
+	e.AuthID, e.Token = d.Client.AuthID(), d.Client.IsToken()
+	return e
+}
+
+// refusedTags applies assert_tag_permissions for an identity without
+// Sys.Modify on / to what w writes.
+func refusedTags(opts pveclient.TagOptions, w TagWrite) *TagAccessError {
+	free := opts.UserAllow == "free"
+	e := &TagAccessError{UserAllow: opts.UserAllow, AllowList: opts.UserAllowList}
+	refuse := func(tag string, registered ...string) {
+		if !slices.Contains(e.Refused, tag) {
+			e.Refused = append(e.Refused, tag)
+		}
+		for _, r := range registered {
+			if !slices.Contains(e.Registered, r) {
+				e.Registered = append(e.Registered, r)
+			}
+		}
+	}
+	fixed := append([]string(nil), w.UserTags...)
+	if w.Proximity {
+		fixed = append(fixed, proximityStatic(w.CatalogID)...)
+		for _, prefix := range proximityDynamic {
+			var in []string
+			for _, r := range opts.Registered {
+				if strings.HasPrefix(r, prefix) {
+					in = append(in, r)
+				}
+			}
+			// A new value is on no guest yet and in no sensible list.
+			if !free || len(in) > 0 {
+				refuse(prefix+"<"+dynamicName(prefix)+">", in...)
+			}
+		}
+	}
+	for _, tag := range fixed {
+		switch {
+		case slices.Contains(opts.Registered, tag):
+			refuse(tag, tag)
+		case !free && !slices.Contains(opts.Allowed, tag):
+			refuse(tag)
+		}
+	}
+	if len(e.Refused) == 0 {
+		return nil
+	}
+	if free && len(e.Registered) == 0 {
+		e.UserAllow = "free"
+	}
+	return e
+}
+
+func dynamicName(prefix string) string {
+	if prefix == TagID {
+		return "identity"
+	}
+	return "port"
+}

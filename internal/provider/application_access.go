@@ -1,0 +1,95 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+)
+
+// checkAccess asks, before anything is created or changed, whether PVE
+// lets the provider's identity do what the plan does: the privileges per
+// path and the tags it writes, by deploy's rules. A plan that changes
+// nothing asks nothing, so a read-only identity can still look for drift.
+// ok is false when the plan cannot go on.
+func (r *applicationResource) checkAccess(
+	ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse,
+) (ok bool) {
+	creating := req.State.Raw.IsNull()
+	if !creating && req.Plan.Raw.Equal(req.State.Raw) {
+		return true
+	}
+	var state applicationModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	planned := deploy.PlannedApplication{
+		Storage: stringOrEmpty(plan.Storage), Bridge: stringOrEmpty(plan.Bridge), RestoreFrom: stringOrEmpty(plan.RestoreFrom),
+	}
+	if !creating && !plan.Bridge.Equal(state.Bridge) {
+		planned.Bridge = stringOrEmpty(state.Bridge) // replaced: both bridges count
+	}
+	if !creating {
+		planned.VMID = int(state.VMID.ValueInt64())
+	}
+	if !accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.ApplicationNeeds(planned))) {
+		return false
+	}
+	write := deploy.TagWrite{CatalogID: plan.CatalogID.ValueString(), Proximity: creating || state.CatalogID.ValueString() == "" || restoreChanges(plan, state)}
+	userTags := stringSet(ctx, plan.Tags, &resp.Diagnostics)
+	if write.Proximity {
+		write.UserTags = userTags
+	} else {
+		write.UserTags = changedTags(stringSet(ctx, state.Tags, &resp.Diagnostics), userTags)
+	}
+	at := path.Empty()
+	if !write.Proximity {
+		at = path.Root("tags")
+	}
+	return accessAllowed(&resp.Diagnostics, at, r.data.apps.CheckTags(ctx, write))
+}
+
+// changedTags are the tags in one list and not the other: what PVE's tag
+// check looks at in an update.
+func changedTags(old, updated []string) []string {
+	var out []string
+	for _, t := range old {
+		if !slices.Contains(updated, t) {
+			out = append(out, t)
+		}
+	}
+	for _, t := range updated {
+		if !slices.Contains(old, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// accessAllowed reports deploy's verdict on the identity's access as one
+// diagnostic. A failure to ask is a warning: the apply then meets PVE's
+// own check.
+func accessAllowed(diags *diag.Diagnostics, at path.Path, err error) bool {
+	var missing *deploy.MissingPrivilegesError
+	var tags *deploy.TagAccessError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &missing):
+		diags.AddError("Missing Proxmox VE privileges", err.Error())
+	case errors.As(err, &tags) && at.Equal(path.Empty()):
+		diags.AddError("PVE refuses the tags Proximity writes", err.Error())
+	case errors.As(err, &tags):
+		diags.AddAttributeError(at, "PVE refuses these tags", err.Error())
+	default:
+		diags.AddWarning("Unable to check the Proxmox VE privileges", "Asking PVE for the identity's privileges failed, "+
+			"so the apply will meet PVE's own checks: "+err.Error())
+		return true
+	}
+	return false
+}
