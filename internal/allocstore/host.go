@@ -20,7 +20,11 @@ const HostFile = "/etc/pve/proximity/allocations.json"
 
 // HostLock is the pmxcfs lock directory; mkdir on /etc/pve/priv/lock is
 // atomic across the cluster, which is what PVE's own cfs_lock relies on.
-const HostLock = "/etc/pve/priv/lock/proximity-ports"
+const HostLock = HostLockDir + "/proximity-ports"
+
+// HostLockDir is cfs_lock's $lockdir; a new cluster has none until the
+// first cfs_lock of any kind.
+const HostLockDir = "/etc/pve/priv/lock"
 
 const (
 	lockedMarker  = "@@PROXIMITY-LOCKED@@"
@@ -35,6 +39,8 @@ const (
 	exitIncomplete  = 72 // the new content did not arrive whole
 	exitLockLost    = 73 // held too long, or the lock is no longer ours
 	exitLockTimeout = 75 // the lock never came free
+	exitNoQuorum    = 76 // pmxcfs refused the lock directory: the cluster has no quorum
+	exitCFSOffline  = 77 // /etc/pve/priv/lock is missing and cannot be made: pmxcfs is not mounted
 
 	// lockBudget bounds the critical section, well inside pmxcfs's 120 s
 	// lock lifetime, after which another run may break the lock.
@@ -44,10 +50,17 @@ const (
 // hostScript is one read-modify-write of the table under the cluster lock,
 // in one SSH session:
 //
+//   - It makes priv/lock first and checks it is there, as PVE's cfs_lock
+//     does (pve-cluster src/PVE/Cluster.pm: mkdir $lockdir; die "pve
+//     cluster filesystem not online" unless -d): a fresh cluster has none.
 //   - It waits for the lock (asking pmxcfs to drop one older than its 120 s
 //     lifetime, left by a dead holder; -c so that a lock released meanwhile
 //     is not recreated as a file), printing a line a second, so that a
 //     client gone meanwhile ends it (OpenSSH closes its output).
+//   - A mkdir that fails with EACCES is pmxcfs without quorum (dcdb.c
+//     dcdb_send_fuse_message returns -EACCES when !cfs_is_quorate(); root
+//     meets no other EACCES there): it stops at once, where cfs_lock would
+//     retry until its timeout and then say "no quorum!".
 //   - Holding the lock, it releases it on every exit (trap), but only while
 //     the lock is still its own: the directory's inode and mtime identify it.
 //   - It says LOCKED and waits for the client's GO: a client that gave up
@@ -58,12 +71,17 @@ const (
 //     installs the content only when it arrived whole, within the lock's
 //     budget and while the lock is still its own.
 //
-// (LOCKED comes before LOCK: the replacer tries the words in this order.)
-var hostScript = strings.NewReplacer("LOCKED", lockedMarker, "LOCK", HostLock, "FILE", HostFile,
+// (LOCKED and LOCKDIR come before LOCK: the replacer tries the words in this order.)
+var hostScript = strings.NewReplacer("LOCKED", lockedMarker, "LOCKDIR", HostLockDir, "LOCK", HostLock, "FILE", HostFile,
 	"BEGIN", beginMarker, "END", endMarker, "PRESENT", presentMarker, "MISSING", missingMarker,
 	"E_GONE", fmt.Sprint(exitClientGone), "E_UNREADABLE", fmt.Sprint(exitUnreadable), "E_INCOMPLETE", fmt.Sprint(exitIncomplete),
-	"E_LOST", fmt.Sprint(exitLockLost), "E_TIMEOUT", fmt.Sprint(exitLockTimeout), "BUDGET", fmt.Sprint(lockBudget)).Replace(`n=0
-until mkdir LOCK 2>/dev/null; do
+	"E_LOST", fmt.Sprint(exitLockLost), "E_TIMEOUT", fmt.Sprint(exitLockTimeout), "BUDGET", fmt.Sprint(lockBudget),
+	"E_NOQUORUM", fmt.Sprint(exitNoQuorum), "E_OFFLINE", fmt.Sprint(exitCFSOffline)).Replace(`export LC_ALL=C
+mkdir LOCKDIR 2>/dev/null
+if [ ! -d LOCKDIR ]; then echo "pve cluster filesystem not online: LOCKDIR is missing" >&2; exit E_OFFLINE; fi
+n=0
+until err=$(mkdir LOCK 2>&1); do
+  case $err in *"Permission denied"*) echo "$err" >&2; exit E_NOQUORUM;; esac
   n=$((n+1))
   if [ "$n" -ge 1500 ]; then echo "timed out after 150 s waiting for the cluster lock LOCK" >&2; exit E_TIMEOUT; fi
   if [ $((n % 10)) -eq 0 ]; then echo waiting || exit E_GONE; fi
@@ -176,6 +194,10 @@ func (s *HostStore) updateVia(ctx context.Context, node string, fn func(t *Table
 		return err
 	})
 	switch {
+	case res.ExitCode == exitNoQuorum:
+		return true, &NoQuorumError{Node: node, Detail: strings.TrimSpace(res.Stderr)}
+	case res.ExitCode == exitCFSOffline:
+		return false, fmt.Errorf("the allocation file %s through node %s: %s", HostFile, node, strings.TrimSpace(res.Stderr))
 	case res.ExitCode == exitLockTimeout:
 		return true, fmt.Errorf("the allocation file %s: %s", HostFile, strings.TrimSpace(res.Stderr))
 	case res.ExitCode == exitUnreadable:
@@ -236,4 +258,18 @@ func readTable(out *bufio.Reader) (present bool, content []byte, err error) {
 			return false, nil, fmt.Errorf("the node closed the session before sending the allocation file: %w", err)
 		}
 	}
+}
+
+// NoQuorumError is a cluster without quorum: pmxcfs is read-only, so the
+// cluster lock cannot be taken and nothing can be allocated until the
+// nodes see each other again. It is reported at once: waiting for the lock
+// could not end well.
+type NoQuorumError struct {
+	Node   string
+	Detail string // what the node said
+}
+
+func (e *NoQuorumError) Error() string {
+	return fmt.Sprintf("the cluster has no quorum: /etc/pve is read-only on node %s, so the allocation file %s cannot be locked (%s); "+
+		"bring the cluster's nodes back online (pvecm status shows the votes)", e.Node, HostFile, e.Detail)
 }

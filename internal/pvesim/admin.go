@@ -45,10 +45,20 @@ func (s *Simulator) serveAdmin(w http.ResponseWriter, hr *http.Request) {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(map[string]string{"spec": spec})
+	case "POST /_sim/quorum":
+		var obj struct {
+			Quorate bool `json:"quorate"`
+		}
+		if err := json.NewDecoder(io.LimitReader(hr.Body, 1<<10)).Decode(&obj); err != nil {
+			http.Error(w, "body must be {\"quorate\": true|false}: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.SetQuorate(obj.Quorate)
+		_ = json.NewEncoder(w).Encode(map[string]bool{"quorate": obj.Quorate})
 	case "POST /_sim/reset":
 		s.ResetStats()
 		_ = json.NewEncoder(w).Encode(map[string]bool{"reset": true})
 	default:
-		http.Error(w, "unknown simulator endpoint; use /_sim/stats, /_sim/faults or /_sim/reset", http.StatusNotFound)
+		http.Error(w, "unknown simulator endpoint; use /_sim/stats, /_sim/faults, /_sim/quorum or /_sim/reset", http.StatusNotFound)
 	}
 }

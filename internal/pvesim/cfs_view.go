@@ -120,7 +120,7 @@ func (v *cfsView) Stat(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cfsInfo{FileInfo: st, mode: cfsMode(p, st.Mode())}, nil
+	return cfsInfo{FileInfo: st, mode: v.s.quorumReadOnly(cfsMode(p, st.Mode()))}, nil
 }
 
 func (v *cfsView) ReadDir(p string) ([]fs.DirEntry, error) {
@@ -138,7 +138,7 @@ func (v *cfsView) ReadDir(p string) ([]fs.DirEntry, error) {
 		if ierr != nil {
 			return nil, ierr
 		}
-		out[i] = fs.FileInfoToDirEntry(cfsInfo{FileInfo: st, mode: cfsMode(path.Join(p, e.Name()), st.Mode())})
+		out[i] = fs.FileInfoToDirEntry(cfsInfo{FileInfo: st, mode: v.s.quorumReadOnly(cfsMode(path.Join(p, e.Name()), st.Mode()))})
 	}
 	return out, nil
 }
@@ -149,7 +149,12 @@ func (v *cfsView) ReadFile(p string) ([]byte, error) {
 	}
 	return v.s.cfs.ReadFile(p)
 }
-func (v *cfsView) MkdirAll(p string, perm fs.FileMode) error { return v.s.cfs.MkdirAll(p, perm) }
+func (v *cfsView) MkdirAll(p string, perm fs.FileMode) error {
+	if _, err := v.s.cfs.Stat(p); err != nil && !v.s.quorate() {
+		return errNoQuorumWrite("mkdir", p)
+	}
+	return v.s.cfs.MkdirAll(p, perm)
+}
 
 // Chmod follows pmxcfs.c cfs_fuse_chmod: pmxcfs has fixed modes, so chmod
 // succeeds (and changes nothing) only when it asks for the mode the entry
@@ -172,7 +177,12 @@ func (v *cfsView) Chmod(p string, mode fs.FileMode) error {
 // Reserve and Release take upload bytes from /etc/pve's budget.
 func (v *cfsView) Reserve(p string, n int64) int64 { return v.s.cfs.Reserve(p, n) }
 func (v *cfsView) Release(p string, n int64)       { v.s.cfs.Release(p, n) }
-func (v *cfsView) RemoveAll(p string) error        { return v.s.cfs.RemoveAll(p) }
+func (v *cfsView) RemoveAll(p string) error {
+	if !v.s.quorate() {
+		return errNoQuorumWrite("unlink", p)
+	}
+	return v.s.cfs.RemoveAll(p)
+}
 
 // cfsMaxFileSize is memdb.h MEMDB_MAX_FILE_SIZE: a larger write is EFBIG.
 const cfsMaxFileSize = 1024 * 1024
@@ -183,6 +193,9 @@ const cfsMaxFileSize = 1024 * 1024
 func (v *cfsView) WriteFile(p string, data []byte, perm fs.FileMode) error {
 	if path.Clean("/"+p) == cfsVMListPath {
 		return &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+	}
+	if !v.s.quorate() {
+		return errNoQuorumWrite("open", p)
 	}
 	if len(data) > cfsMaxFileSize {
 		return &fs.PathError{Op: "write", Path: p, Err: syscall.EFBIG}
@@ -201,6 +214,9 @@ func (v *cfsView) Rename(from, to string) error {
 	st, err := v.s.cfs.Stat(from)
 	if err != nil {
 		return err
+	}
+	if !v.s.quorate() {
+		return errNoQuorumWrite("rename", from)
 	}
 	if st.IsDir() && isCFSLockDir(from) {
 		return &fs.PathError{Op: "rename", Path: from, Err: syscall.EACCES}
@@ -223,6 +239,9 @@ func (v *cfsView) Open(p string, flag int, perm fs.FileMode) (io.ReadWriteCloser
 			return nil, &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
 		}
 		return readOnlyFile{strings.NewReader(v.s.vmListText())}, nil
+	}
+	if flag&(os.O_WRONLY|os.O_RDWR) != 0 && !v.s.quorate() {
+		return nil, errNoQuorumWrite("open", p)
 	}
 	if flag&(os.O_WRONLY|os.O_RDWR) != 0 && flag&os.O_CREATE != 0 {
 		if _, err := v.s.cfs.Stat(p); err != nil && v.otherGuestConfig(p, "") {
@@ -281,6 +300,12 @@ func (v *cfsView) otherGuestConfig(p, from string) bool {
 // Mkdir records who made a lock directory and when, as memdb.c memdb_mkdir
 // does for entries of priv/lock (memdb_lock_expired inserts the record).
 func (v *cfsView) Mkdir(p string, perm fs.FileMode) error {
+	if !v.s.quorate() {
+		if _, err := v.s.cfs.Stat(p); err == nil {
+			return &fs.PathError{Op: "mkdir", Path: p, Err: fs.ErrExist}
+		}
+		return errNoQuorumWrite("mkdir", p)
+	}
 	if err := v.s.cfs.Mkdir(p, perm); err != nil {
 		return err
 	}
@@ -291,6 +316,9 @@ func (v *cfsView) Mkdir(p string, perm fs.FileMode) error {
 }
 
 func (v *cfsView) Remove(p string) error {
+	if !v.s.quorate() {
+		return errNoQuorumWrite("unlink", p)
+	}
 	if err := v.s.cfs.Remove(p); err != nil {
 		return err
 	}
@@ -309,6 +337,9 @@ func (v *cfsView) Remove(p string) error {
 //   - a newer one renews the lock, but only from the node that wrote it;
 //     any other node is refused (EACCES).
 func (v *cfsView) Chtimes(p string, mtime time.Time) error {
+	if !v.s.quorate() {
+		return errNoQuorumWrite("utime", p)
+	}
 	if !isCFSLockDir(p) {
 		return v.s.cfs.Chtimes(p, mtime)
 	}
@@ -389,6 +420,10 @@ func (s *Simulator) cfsLock(nodeName, lockid string, timeout time.Duration, fn f
 	start := time.Now()
 	for view.Mkdir(name, 0o755) != nil {
 		if time.Since(start) >= s.clock.lockWait(timeout) {
+			// Cluster.pm: $err = "no quorum!\n" if !$got_lock && !check_cfs_quorum(1)
+			if !s.quorate() {
+				return fmt.Errorf("cfs-lock '%s' error: no quorum!", lockid)
+			}
 			return fmt.Errorf("cfs-lock '%s' error: got lock request timeout", lockid)
 		}
 		_ = view.Chtimes(name, time.Unix(0, 0))

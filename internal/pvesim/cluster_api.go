@@ -117,7 +117,7 @@ func (s *Simulator) clusterStatus(*request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []any{map[string]any{
-		"type": "cluster", "id": "cluster", "name": s.clusterName, "nodes": len(s.nodes), "quorate": 1, "version": len(s.nodes) + 2,
+		"type": "cluster", "id": "cluster", "name": s.clusterName, "nodes": len(s.nodes), "quorate": boolInt(s.quorate()), "version": len(s.nodes) + 2,
 	}}
 	for i, n := range s.nodes {
 		online := 0

@@ -132,6 +132,10 @@ func (s *Simulator) serveRequest(w http.ResponseWriter, hr *http.Request, rel st
 		s.writeError(w, hr, perr)
 		return
 	}
+	if qerr := s.quorumGuard(hr.Method, route.template, vars); qerr != nil {
+		s.writeError(w, hr, qerr)
+		return
+	}
 	for k, v := range vars {
 		params[k] = v
 	}

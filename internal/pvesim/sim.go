@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pveschema"
@@ -72,6 +73,7 @@ type Simulator struct {
 	shadowCfgMu   sync.Mutex // priv/shadow.cfg's own lock
 
 	cfsLocks cfsLockTable // pmxcfs's lock records (cfs_view.go)
+	noQuorum atomic.Bool  // the cluster lost quorum (quorum.go)
 
 	mu          sync.Mutex // guards everything below
 	clusterName string
