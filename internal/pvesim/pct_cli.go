@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -341,10 +342,17 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 			fmt.Fprintf(c.Stderr, "failed to open %s for reading\n", src)
 			return 0
 		}
-		if err := g.RootFS.WriteFile(dst, data, perm); err != nil {
+		// create_file opens the destination (its failure dies with
+		// "failed to create file"); File::Copy's copy then writes what
+		// fits, and pct.pm ignores its result: a full disk leaves a
+		// truncated file, no message and exit 0.
+		h, err := g.RootFS.Open(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+		if err != nil {
 			fmt.Fprintf(c.Stderr, "failed to create file: %s: %s\n", dst, errnoText(err))
 			return 0
 		}
+		_, _ = h.Write(data)
+		_ = h.Close()
 		// create_file keeps an existing file's mode unless --perms is
 		// given, which it applies with chmod either way.
 		if _, given := opts["perms"]; given {

@@ -170,3 +170,23 @@ func TestPctLifecycleCommands(t *testing.T) {
 		t.Errorf("list after destroy: %d %q", code, out)
 	}
 }
+
+// TestPctPushOnAFullDiskExitsZero follows pct.pm push: create_file opens the
+// destination, then File::Copy's copy($srcfd, $destfd) writes what fits and
+// its false result is not checked, so a container whose disk fills during
+// the copy keeps a truncated file while pct prints nothing and exits 0.
+func TestPctPushOnAFullDiskExitsZero(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	createCT(t, sim, "pve1", 101, url.Values{"start": {"1"}})
+	sim.mu.Lock()
+	tree := sim.guests[101].RootFS
+	sim.mu.Unlock()
+	tree.SetCapacity(tree.Size() + 1000)
+	code, _, stderr := sshRun(t, sim, "pve1", "head -c 5000 /dev/zero > /root/big && pct push 101 /root/big /root/big", "")
+	if code != 0 || stderr != "" {
+		t.Errorf("push onto a full disk: %d %q, want exit 0 and no message", code, stderr)
+	}
+	if code, out, _ := sshRun(t, sim, "pve1", "pct exec 101 -- sh -c 'wc -c < /root/big'", ""); code != 0 || out != "1000\n" {
+		t.Errorf("the pushed file: %d %q, want the 1000 bytes that fit", code, out)
+	}
+}
