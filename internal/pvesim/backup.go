@@ -53,7 +53,7 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	compress := r.params["compress"]
 	opts := backupOptions{
 		mode: mode, compress: compress, notesTemplate: r.params["notes-template"],
-		protected: r.bool("protected"), cmdline: vzdumpCmdline(r),
+		protected: r.bool("protected"), cmdline: vzdumpCmdline(r), keepOld: r.params["remove"] == "0",
 	}
 	tk := s.startTask(n, "vzdump", taskID, r.userForTask(), func(t *taskCtx) error {
 		// VZDump->new checks the storage in the worker: a bad storage
@@ -111,6 +111,7 @@ type backupOptions struct {
 	notesTemplate string
 	protected     bool
 	cmdline       string
+	keepOld       bool // remove=0: no pruning after the backup
 }
 
 // backupGuest archives one guest: lock backup, copy config and files, unlock.
@@ -224,6 +225,9 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	}
 	if o.protected {
 		t.logf("INFO: marking backup as protected")
+	}
+	if !o.keepOld {
+		s.pruneAfterBackup(t, o.storage, vmid)
 	}
 	t.logf("INFO: Finished Backup of VM %d (00:00:03)", vmid)
 	t.logf("INFO: Backup finished at %s", time.Now().Local().Format("2006-01-02 15:04:05"))
