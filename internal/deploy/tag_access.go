@@ -165,9 +165,6 @@ func refusedTags(opts pveclient.TagOptions, w TagWrite) *TagAccessError {
 	if len(e.Refused) == 0 {
 		return nil
 	}
-	if free && len(e.Registered) == 0 {
-		e.UserAllow = "free"
-	}
 	return e
 }
 
