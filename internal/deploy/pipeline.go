@@ -273,10 +273,8 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 	}); err != nil {
 		return app, err
 	}
-	if source != nil && app.DiskGB > source.DiskGB {
-		if err := log.run(ctx, "grow disk", func() (string, error) {
-			return fmt.Sprintf("%dG", app.DiskGB), d.Client.GrowDisk(ctx, app.Node, app.VMID, "rootfs", fmt.Sprintf("%dG", app.DiskGB))
-		}); err != nil {
+	if source != nil {
+		if err := d.settleRestored(ctx, spec, source, &app, &log); err != nil {
 			return app, err
 		}
 	}
@@ -359,6 +357,11 @@ func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, com
 		return app.IP, err
 	}); err != nil {
 		return app, err
+	}
+	if spec.RestoreFrom != "" {
+		if compose, err = d.settleRestoredApp(ctx, spec, entry, app, log); err != nil {
+			return app, err
+		}
 	}
 	if err := d.composeSteps(ctx, entry, compose, app, log); err != nil {
 		return app, err

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/GehirnInc/crypt/sha512_crypt"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 )
 
@@ -111,4 +114,103 @@ func TestFailedRestoreLeavesNothing(t *testing.T) {
 	if len(guests) != 1 || allocations(t, d) != 1 {
 		t.Errorf("%d containers and %d allocations, want only the first app's", len(guests), allocations(t, d))
 	}
+}
+
+// A restore into a new application makes it the configured one, not a copy
+// of the original: PVE keeps the archive's net0 with unique=1 and ignores
+// password and ssh-public-keys (pve-container src/PVE/LXC/Create.pm
+// sanitize_and_merge_config; src/PVE/API2/LXC.pm runs post_create_hook only
+// without restore), so the new app gets its own address before its first
+// start, the configured password and keys, and the environment the backup
+// was made with, under the values the configuration sets.
+func TestRestoreIntoNewAppIsItsOwn(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	first, err := d.Create(ctx, Spec{CatalogID: "gitea", Hostname: "git", IPConfig: "192.168.50.10/24", Gateway: "192.168.50.1",
+		Password: "first-pass", Environment: map[string]string{"DB_PASSWORD": "old$db", "DB_ROOT_PASSWORD": "old-root"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.Backups.Create(ctx, backups.Spec{Node: first.Node, VMID: first.VMID, Mode: "snapshot", Compress: "zstd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBp2Sg1QbpUfWqvZtNL8hGqjlqY3V9bDsBhkvWQfCRWQ restored@example"
+	restored, err := d.Create(ctx, Spec{CatalogID: "gitea", Hostname: "git2", RestoreFrom: b.VolID, IPConfig: "192.168.50.11/24",
+		Gateway: "192.168.50.1", Password: "second-pass", SSHPublicKeys: key, Environment: map[string]string{"DB_ROOT_PASSWORD": "new-root"}}, nil)
+	if err != nil {
+		for _, s := range restored.Log {
+			t.Logf("%s %s %s", s.Name, s.Status, s.Message)
+		}
+		t.Fatal(err)
+	}
+	if restored.IP != "192.168.50.11" {
+		t.Errorf("restored app at %s, want its own 192.168.50.11 (the original is at %s)", restored.IP, first.IP)
+	}
+	cfg, err := d.Client.ContainerConfig(ctx, restored.Node, restored.VMID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := d.Client.ContainerConfig(ctx, first.Node, first.VMID)
+	if n := cfg.Networks[0]; n.IP != "192.168.50.11/24" || n.Gateway != "192.168.50.1" || n.HWAddr == "" || n.HWAddr == orig.Networks[0].HWAddr {
+		t.Errorf("restored net0 %+v, original %+v", n, orig.Networks[0])
+	}
+	if got, _ := d.output(ctx, restored.Node, restored.VMID, "cat", "/root/.ssh/authorized_keys"); got != key+"\n" {
+		t.Errorf("authorized_keys %q", got)
+	}
+	if got, _ := d.output(ctx, restored.Node, restored.VMID, "stat", "-c", "%a", "/root/.ssh/authorized_keys"); strings.TrimSpace(got) != "600" {
+		t.Errorf("authorized_keys mode %q, want 600", got)
+	}
+	shadow, _ := d.output(ctx, restored.Node, restored.VMID, "cat", "/etc/shadow")
+	if !rootPasswordIs(shadow, "second-pass") {
+		t.Errorf("root's password is not the configured one after the restore")
+	}
+	compose, _ := d.output(ctx, restored.Node, restored.VMID, "cat", "/opt/proximity/gitea/compose.yaml")
+	env, err := composeEnvironment(ctx, mustApp(t, d, "gitea"), []byte(compose))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env["DB_PASSWORD"] != "old$db" || env["DB_ROOT_PASSWORD"] != "new-root" {
+		t.Errorf("restored environment %v, want DB_PASSWORD kept from the backup (old$db) and DB_ROOT_PASSWORD configured (new-root)", env)
+	}
+}
+
+// An update to the disk size the container already has is no resize: PVE
+// refuses it ("disk is already at specified size", resize_vm).
+func TestGrowDiskOnlyWhenLarger(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", DiskGB: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := d.Update(ctx, app.Node, app.VMID, Change{CatalogID: "nginx", DiskGB: 3})
+	if err != nil {
+		t.Fatalf("growing to the current size: %v (%+v)", err, steps)
+	}
+	if _, err := d.Update(ctx, app.Node, app.VMID, Change{CatalogID: "nginx", DiskGB: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := d.Observe(ctx, app.Node, app.VMID); o.DiskGB != 4 {
+		t.Errorf("disk %dG after growing to 4G", o.DiskGB)
+	}
+}
+
+func mustApp(t *testing.T, d *Service, id string) *catalog.App {
+	t.Helper()
+	entry, err := d.CatalogApp(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entry
+}
+
+// rootPasswordIs checks root's hash in /etc/shadow.
+func rootPasswordIs(shadow, password string) bool {
+	for _, line := range strings.Split(shadow, "\n") {
+		if fields := strings.Split(line, ":"); fields[0] == "root" && len(fields) > 1 {
+			return sha512_crypt.New().Verify(fields[1], []byte(password)) == nil
+		}
+	}
+	return false
 }

@@ -102,7 +102,7 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 	}
 	if c.DiskGB != 0 {
 		if err := log.run(ctx, "grow disk", func() (string, error) {
-			return fmt.Sprintf("%dG", c.DiskGB), d.Client.GrowDisk(ctx, node, vmid, "rootfs", fmt.Sprintf("%dG", c.DiskGB))
+			return d.growRootFS(ctx, node, vmid, c.DiskGB)
 		}); err != nil {
 			return log.steps, err
 		}
