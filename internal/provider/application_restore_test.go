@@ -84,3 +84,49 @@ func TestAccApplicationRestore(t *testing.T) {
 		},
 	})
 }
+
+// TestAccApplicationRestoreIsItsOwn: an app restored from a backup of
+// another one is the configured app, not a copy of the original. PVE keeps
+// the archive's network with unique=1 and ignores password and
+// ssh-public-keys on a restore (pve-container src/PVE/LXC/Create.pm
+// sanitize_and_merge_config; post_create_hook runs only without restore),
+// so the provider sets them; the restored database was initialised with
+// the backup's environment, which is kept where the configuration sets no
+// value.
+func TestAccApplicationRestoreIsItsOwn(t *testing.T) {
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBp2Sg1QbpUfWqvZtNL8hGqjlqY3V9bDsBhkvWQfCRWQ restored@example"
+	original := application("git", "gitea", "git").str("node", "pve1").str("password", "first secret").
+		set("ip_config", `{ address = "192.168.50.10/24", gateway = "192.168.50.1" }`).
+		set("environment", `{ DB_PASSWORD = "old$db", DB_ROOT_PASSWORD = "old-root" }`)
+	gitBackup := backup("git").set("application_id", "proximity_application.git.id")
+	restored := application("copy", "gitea", "git-copy").set("restore_from", "proximity_backup.git.volid").
+		str("password", "second secret").str("ssh_public_keys", key).
+		set("ip_config", `{ address = "192.168.50.11/24", gateway = "192.168.50.1" }`).
+		set("environment", `{ DB_ROOT_PASSWORD = "new-root" }`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{Config: config(block, original, gitBackup)},
+			{
+				Config: config(block, original, gitBackup, restored),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(restored.address(), tfjsonpath.New("ip_address"), knownvalue.StringExact("192.168.50.11")),
+					statecheck.ExpectKnownValue(original.address(), tfjsonpath.New("ip_address"), knownvalue.StringExact("192.168.50.10")),
+					expectContainerConfig(e, "pve1", 101, map[string]knownvalue.Check{"net0": containing("ip=192.168.50.11/24")}),
+					expectRootPassword(e, "pve1", 101, "second secret"),
+					expectContainerFile(e, "pve1", 101, "/root/.ssh/authorized_keys", key),
+					expectInContainer(e, "pve1", 101, "stat -c %a /root/.ssh/authorized_keys", knownvalue.StringExact("600")),
+					// The database keeps the password it was initialised with (DB_PASSWORD of
+					// the backup, its $ escaped as $$ for Compose; the shell of this check
+					// would expand a $ itself); DB_ROOT_PASSWORD is configured.
+					expectInContainer(e, "pve1", 101, "grep -c 'POSTGRES_PASSWORD: old[[:punct:]][[:punct:]]db$' /opt/proximity/gitea/compose.yaml", knownvalue.StringExact("1")),
+					expectInContainer(e, "pve1", 101, "grep -c change-me /opt/proximity/gitea/compose.yaml || true", knownvalue.StringExact("0")),
+					expectInContainer(e, "pve1", 101, "grep -c 'DB_ROOT_PASSWORD: new-root' /opt/proximity/gitea/compose.yaml", knownvalue.StringExact("2")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
