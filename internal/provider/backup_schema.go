@@ -85,8 +85,11 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A vzdump archive of an application's container (or of any container, by `node` and `vmid`). " +
-			"Restore it with `restore_from` on a `proximity_application`.",
+		MarkdownDescription: "A vzdump archive of an application's container (or of any container, by `node` and `vmid`), on a " +
+			"file storage (`local:backup/vzdump-lxc-...`) or a Proxmox Backup Server storage (`pbs:backup/ct/<vmid>/<UTC time>`). " +
+			"Restore it with `restore_from` on a `proximity_application`: the restored app gets its own network settings, password " +
+			"and SSH keys from its configuration (PVE keeps the backup's and ignores the given ones), and keeps the environment " +
+			"the backup was made with where its configuration sets no value.",
 		Attributes: map[string]schema.Attribute{
 			// Optional attributes (application_id, or node and vmid, is required)
 			"application_id": schema.StringAttribute{
