@@ -1,6 +1,9 @@
 package nodeshell
 
-import "fmt"
+import (
+	"fmt"
+	"net"
+)
 
 // The errors below carry the facts of a failure in this package's own
 // terms (Config fields, nodes, addresses); the caller knows where the
@@ -30,14 +33,28 @@ const (
 type HostKeyError struct {
 	Node, Addr string
 	Problem    HostKeyProblem
-	Err        error
+	// For a known hosts file: the file, and the entries looked up (for
+	// HostKeyUnknown, the node's name and its address) or the one whose key
+	// differs (HostKeyChanged, at Line of File).
+	File    string
+	Line    int
+	Entries []string
+	Err     error
 }
 
 func (e *HostKeyError) Error() string {
-	switch e.Problem {
-	case HostKeyUnknown:
+	switch {
+	case e.Problem == HostKeyUnknown && len(e.Entries) > 0:
+		return fmt.Sprintf("ssh to node %s (%s): its host key is %s; %s", e.Node, e.Addr, entriesText(e.File, e.Entries),
+			addKnownHostAdvice(e.Node, e.Addr, e.File))
+	case e.Problem == HostKeyUnknown:
 		return fmt.Sprintf("ssh to node %s (%s): its host key is not in the known hosts file", e.Node, e.Addr)
-	case HostKeyChanged:
+	case e.Problem == HostKeyChanged && len(e.Entries) > 0:
+		return fmt.Sprintf("ssh to node %s (%s): the host key does not match the known hosts file (%s line %d, entry %s); "+
+			"if the node was reinstalled, update the entry (ssh-keygen -R %s -f %s, then add the new key), "+
+			"otherwise someone may be intercepting the connection",
+			e.Node, e.Addr, e.File, e.Line, e.Entries[0], e.Entries[0], e.File)
+	case e.Problem == HostKeyChanged:
 		return fmt.Sprintf("ssh to node %s (%s): the host key does not match the known hosts file; if the node was reinstalled, update the entry, "+
 			"otherwise someone may be intercepting the connection", e.Node, e.Addr)
 	}
@@ -73,3 +90,32 @@ func (e *AddressError) Error() string {
 }
 
 func (e *AddressError) Unwrap() error { return e.Err }
+
+// entriesText names the known_hosts entries looked up: the node's name and
+// its address, or the one of them.
+func entriesText(file string, entries []string) string {
+	if len(entries) == 2 {
+		return fmt.Sprintf("not in the known hosts file %s, neither under the node's name (%s) nor under its address (%s)", file, entries[0], entries[1])
+	}
+	return fmt.Sprintf("not in the known hosts file %s under the node's name and address (%s)", file, entries[0])
+}
+
+// addKnownHostAdvice says how to add the node: scan both names, checking the
+// fingerprint on the node, or take the cluster's own list.
+func addKnownHostAdvice(node, addr, file string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = addr, "22"
+	}
+	portFlag := ""
+	if port != "22" {
+		portFlag = "-p " + port + " "
+	}
+	names := node + " " + host
+	if host == node {
+		names = node
+	}
+	return fmt.Sprintf("add the node's key under both: ssh-keyscan -H %s%s >> %s "+
+		"(compare the fingerprints with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node), "+
+		"or append the cluster's /etc/pve/priv/known_hosts, which pvecm updatecerts keeps, to %s", portFlag, names, file, file)
+}

@@ -135,3 +135,63 @@ func TestRealOpenSSHWithEd25519PinAndKnownHosts(t *testing.T) {
 		t.Errorf("wrong pin: %v", err)
 	}
 }
+
+// TestRealOpenSSHKnownByNodeName: OpenSSH's sshd with its three host key
+// types, reached by a node name that is not its address; the known_hosts
+// file has the node's Ed25519 key under the name alone, hashed as
+// ssh-keygen -H writes it, and an ECDSA entry under the address that holds
+// another ECDSA key. Only the name's entry has the key's type, so it
+// decides, as in OpenSSH: verified. Without the name's entry, the
+// address's ECDSA entry makes the ECDSA key a changed key.
+func TestRealOpenSSHKnownByNodeName(t *testing.T) {
+	addr, dir, key := realSSHD(t)
+	pub, err := os.ReadFile(filepath.Join(dir, "ssh_host_ed25519_key.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	otherECDSA := filepath.Join(dir, "other_ecdsa")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", otherECDSA).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v %s", err, out)
+	}
+	otherPub, _ := os.ReadFile(otherECDSA + ".pub")
+	fields := strings.Fields(string(pub))
+	knownHosts := filepath.Join(dir, "known_hosts")
+	lines := "[pvenode]:" + port + " " + fields[0] + " " + fields[1] + "\n" +
+		"[" + host + "]:" + port + " " + strings.Join(strings.Fields(string(otherPub))[:2], " ") + "\n"
+	if err := os.WriteFile(knownHosts, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ssh-keygen", "-H", "-f", knownHosts).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen -H: %v %s", err, out)
+	}
+	if hashed, _ := os.ReadFile(knownHosts); strings.Contains(string(hashed), "pvenode") {
+		t.Fatalf("known_hosts not hashed: %s", hashed)
+	}
+	run := func() error {
+		r, err := New(Config{PrivateKey: string(key), KnownHostsFile: knownHosts, Nodes: map[string]string{"pvenode": addr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		res, err := r.Run(ctx, "pvenode", "echo verified", nil)
+		if err == nil && res.Stdout != "verified\n" {
+			t.Errorf("output %q", res.Stdout)
+		}
+		return err
+	}
+	if err := run(); err != nil {
+		t.Errorf("known by its name: %v", err)
+	}
+	// Only the address's ECDSA entry, with another key.
+	keep := "[" + host + "]:" + port + " " + strings.Join(strings.Fields(string(otherPub))[:2], " ") + "\n"
+	if err := os.WriteFile(knownHosts, []byte(keep), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var hostKeyErr *HostKeyError
+	if err := run(); !errors.As(err, &hostKeyErr) || hostKeyErr.Problem != HostKeyChanged || !strings.Contains(err.Error(), "entry ["+host+"]:"+port) {
+		t.Errorf("a stale entry under the address: %v", err)
+	}
+}

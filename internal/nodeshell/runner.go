@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,53 +137,6 @@ func (r *Runner) authMethods() (methods []ssh.AuthMethod, done func()) {
 	}
 }
 
-// hostKeys verifies a node's host key, and names the key algorithms to
-// negotiate: those of the pinned key or of the node's known_hosts entries.
-// Without that, Go's client asks for ECDSA first, a stock PVE node (which
-// has ECDSA, Ed25519 and RSA keys) presents its ECDSA key, and a correct
-// Ed25519 pin or an OpenSSH-written known_hosts line reads as a mismatch.
-type hostKeys struct {
-	callback   ssh.HostKeyCallback
-	algorithms func(addr string) []string
-}
-
-func newHostKeys(cfg Config) (*hostKeys, error) {
-	switch {
-	case cfg.InsecureIgnoreHostKey:
-		return &hostKeys{
-			callback:   ssh.InsecureIgnoreHostKey(), //nolint:gosec // the user set insecure_ignore_host_key = true
-			algorithms: func(string) []string { return nil },
-		}, nil
-	case cfg.HostKey != "":
-		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(cfg.HostKey))
-		if err != nil {
-			return nil, &ConfigError{Field: "HostKey", Err: fmt.Errorf("the host key does not parse: %w", err)}
-		}
-		algos := []string{key.Type()}
-		if key.Type() == ssh.KeyAlgoRSA {
-			algos = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
-		}
-		return &hostKeys{callback: ssh.FixedHostKey(key), algorithms: func(string) []string { return algos }}, nil
-	}
-	file := cfg.KnownHostsFile
-	if file == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return nil, fmt.Errorf("finding ~/.ssh/known_hosts: %w", err)
-		}
-		file = filepath.Join(home, ".ssh", "known_hosts")
-	} else if strings.HasPrefix(file, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			file = filepath.Join(home, file[2:])
-		}
-	}
-	db, err := knownhosts.NewDB(file)
-	if err != nil {
-		return nil, &ConfigError{Field: "KnownHostsFile", Err: fmt.Errorf("reading known hosts %s: %w", file, err)}
-	}
-	return &hostKeys{callback: db.HostKeyCallback(), algorithms: db.HostKeyAlgorithms}, nil
-}
-
 // address finds where a node's SSH server listens.
 func (r *Runner) address(ctx context.Context, node string) (string, error) {
 	if addr, ok := r.cfg.Nodes[node]; ok {
@@ -260,7 +212,7 @@ func (r *Runner) dial(ctx context.Context, node string) (*ssh.Client, error) {
 	auth, authDone := r.authMethods()
 	cc, chans, reqs, err := ssh.NewClientConn(conn, addr, &ssh.ClientConfig{
 		User: r.cfg.User, Auth: auth, Timeout: r.cfg.DialTimeout,
-		HostKeyCallback: r.hostKeys.callback, HostKeyAlgorithms: r.hostKeys.algorithms(addr),
+		HostKeyCallback: r.hostKeys.callback(node, addr), HostKeyAlgorithms: r.hostKeys.algorithms(node, addr),
 	})
 	authDone()
 	stopped := stop()
@@ -356,7 +308,10 @@ func (r *Runner) session(ctx context.Context, node string, c *ssh.Client) (*ssh.
 }
 
 func explainHandshake(node, addr, user string, err error) error {
+	var hostKey *HostKeyError
 	switch {
+	case errors.As(err, &hostKey):
+		return hostKey
 	case knownhosts.IsHostUnknown(err):
 		return &HostKeyError{Node: node, Addr: addr, Problem: HostKeyUnknown, Err: err}
 	case knownhosts.IsHostKeyChanged(err):
