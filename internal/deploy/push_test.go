@@ -138,7 +138,8 @@ func TestPushFileDetectsAShortCopy(t *testing.T) {
 		t.Fatalf("a short copy: %v", err)
 	}
 	var out, errOut strings.Builder
-	if code, _ := sim.RunOnNode(context.Background(), "pve1", "ls /run", nil, &out, &errOut); code != 0 || strings.Contains(out.String(), "proximity-push") {
+	code, _ := sim.RunOnNode(context.Background(), "pve1", "ls /run", nil, &out, &errOut)
+	if code != 0 || strings.Contains(out.String(), "proximity-push") {
 		t.Errorf("the node keeps a stage: %d %q %q", code, out.String(), errOut.String())
 	}
 	if err := d.pushFile(context.Background(), "pve1", 120, "/opt/app", "compose.yaml", []byte("services: {}\n")); err != nil {

@@ -30,7 +30,8 @@ func TestNoQuorumMakesPmxcfsReadOnly(t *testing.T) {
 		}
 	}
 	sim.SetQuorate(true)
-	if code, out, errOut := sshRun(t, sim, "pve1", "mkdir /etc/pve/priv/lock/x && rmdir /etc/pve/priv/lock/x && stat -c %a /etc/pve/nodes", ""); code != 0 || out != "755\n" {
+	script := "mkdir /etc/pve/priv/lock/x && rmdir /etc/pve/priv/lock/x && stat -c %a /etc/pve/nodes"
+	if code, out, errOut := sshRun(t, sim, "pve1", script, ""); code != 0 || out != "755\n" {
 		t.Errorf("with quorum back: %d %q %q", code, out, errOut)
 	}
 }
@@ -45,7 +46,8 @@ func TestNoQuorumAPIWrites(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 101, nil)
 	sim.SetQuorate(false)
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc", url.Values{"vmid": {"102"}, "ostemplate": {"local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc",
+		url.Values{"vmid": {"102"}, "ostemplate": {"local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz"}})
 	if r.Status != 500 || !strings.Contains(r.Reason+r.Raw, "cluster not ready - no quorum?") {
 		t.Errorf("create without quorum: %d %q %s", r.Status, r.Reason, r.Raw)
 	}
