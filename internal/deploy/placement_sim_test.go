@@ -79,7 +79,8 @@ func TestCreateChoosesLocalEnabledStorages(t *testing.T) {
 func TestBridgeMustExistOnTheNode(t *testing.T) {
 	d, sim := newService(t)
 	ctx := context.Background()
-	onNode(t, d, "pve2", "printf '\\nauto vmbr1\\niface vmbr1 inet manual\\n\\tbridge-ports none\\n\\tbridge-stp off\\n\\tbridge-fd 0\\n' >> /etc/network/interfaces")
+	onNode(t, d, "pve2", "printf '\\nauto vmbr1\\niface vmbr1 inet manual\\n\\tbridge-ports none\\n\\tbridge-stp off\\n' "+
+		">> /etc/network/interfaces")
 	onNode(t, d, "pve1", "cp /etc/network/interfaces /etc/network/interfaces.new && "+
 		"printf '\\nauto vmbr2\\niface vmbr2 inet manual\\n\\tbridge-ports none\\n' >> /etc/network/interfaces.new")
 

@@ -15,7 +15,9 @@ import (
 // else every online node, since the apply then chooses a node that has it.
 // Only for a new container or one that a node or bridge change replaces; a
 // failed listing is left to the apply.
-func (r *applicationResource) checkBridge(ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse) {
+func (r *applicationResource) checkBridge(
+	ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse,
+) {
 	if plan.Bridge.IsUnknown() {
 		return
 	}

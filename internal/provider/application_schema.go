@@ -132,20 +132,20 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"template": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				MarkdownDescription: "LXC template (a volid or a template name). Default: Alpine 3.22, else Debian 12, downloaded when missing.",
+				MarkdownDescription: templateDescription,
 				PlanModifiers:       replaceIfSet,
 			},
 			"storage": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				MarkdownDescription: "Storage of the root disk. Default: the one with the most free space that holds container disks.",
+				MarkdownDescription: storageDescription,
 				PlanModifiers:       replaceIfSet,
 			},
 			"bridge": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(defaultBridge),
-				MarkdownDescription: fmt.Sprintf("Network bridge. Default `%s`.", defaultBridge),
+				MarkdownDescription: bridgeDescription,
 				Validators:          []validator.String{bridgeValidator()},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
