@@ -3,6 +3,8 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -56,6 +58,81 @@ func (d *Service) TakeOver(ctx context.Context, node string, vmid int, spec Spec
 	}); err != nil {
 		return app, err
 	}
+	if err := d.enableNesting(ctx, node, vmid, o.Running, &log); err != nil {
+		return app, err
+	}
 	app, err = d.finish(ctx, spec, entry, compose, app, &log, false)
 	return app, err
+}
+
+// NestingChange is how a take-over turns on nesting, which Docker in an
+// unprivileged container needs, for a container that lacks it.
+type NestingChange struct {
+	Needed bool
+	// Features is the value the container gets: its own flags plus
+	// nesting=1.
+	Features pveclient.ContainerFeatures
+	// Privileged containers' feature flags are root@pam's alone (pve-container
+	// PVE::LXC::check_ct_modify_config_perm, in 8.4 and 9.1), so they go
+	// through pct set as root over SSH; for an unprivileged one, changing
+	// nesting alone is VM.Allocate's, through the API.
+	Privileged bool
+}
+
+// PlanNesting reads whether the container lacks nesting=1 and how the
+// take-over will set it; it writes nothing.
+func (d *Service) PlanNesting(ctx context.Context, node string, vmid int) (NestingChange, error) {
+	cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
+	if err != nil {
+		return NestingChange{}, err
+	}
+	var features pveclient.ContainerFeatures
+	if cfg.Features != nil {
+		features = *cfg.Features
+	}
+	if features.Nesting != nil && *features.Nesting {
+		return NestingChange{}, nil
+	}
+	yes := true
+	features.Nesting = &yes
+	return NestingChange{Needed: true, Features: features, Privileged: cfg.Unprivileged == nil || !*cfg.Unprivileged}, nil
+}
+
+// Describe says what the apply does, for the plan's warning.
+func (c NestingChange) Describe(vmid int) string {
+	how := "through the API (VM.Allocate)"
+	if c.Privileged {
+		how = "with pct set as root over SSH, since PVE lets only root@pam change a privileged container's feature flags"
+	}
+	return fmt.Sprintf("CT %d has no nesting=1, which Docker needs; the apply sets features %s %s, and reboots the container if it runs.",
+		vmid, c.Features.String(), how)
+}
+
+// enableNesting sets nesting=1 on a container that lacks it, as PlanNesting
+// said, and reboots a running one so that it takes effect.
+func (d *Service) enableNesting(ctx context.Context, node string, vmid int, running bool, log *stepLog) error {
+	change, err := d.PlanNesting(ctx, node, vmid)
+	if err != nil || !change.Needed {
+		return err
+	}
+	return log.run(ctx, "enable nesting", func() (string, error) {
+		if change.Privileged {
+			cmd := Command("pct", "set", strconv.Itoa(vmid), "--features", change.Features.String())
+			res, err := d.Nodes.Run(ctx, node, cmd, nil)
+			if err == nil && res.ExitCode != 0 {
+				err = fmt.Errorf("%s on %s exited %d: %s", cmd, node, res.ExitCode, strings.TrimSpace(res.Stderr))
+			}
+			if err != nil {
+				return "", err
+			}
+		} else if err := d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Features: &change.Features}); err != nil {
+			return "", err
+		}
+		if running {
+			if err := d.Client.RebootGuest(ctx, node, vmid); err != nil {
+				return "", err
+			}
+		}
+		return "features " + change.Features.String(), nil
+	})
 }

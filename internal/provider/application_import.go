@@ -50,3 +50,19 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	m.setPorts(allocationID, o.PublicPort, o.InternalPort)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
+
+// planTakeOver warns, in the plan that deploys an app into an imported
+// container, that the container lacks nesting=1 and how the apply sets it.
+// A warning rather than an attribute: the schema has no feature flags, and
+// nesting is Proximity's own need, set on every container it runs.
+func (r *applicationResource) planTakeOver(ctx context.Context, state applicationModel, resp *resource.ModifyPlanResponse) {
+	if state.CatalogID.ValueString() != "" || state.VMID.IsNull() {
+		return
+	}
+	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
+	change, err := r.data.apps.PlanNesting(ctx, node, vmid)
+	if err != nil || !change.Needed {
+		return // a failed read is left to the apply
+	}
+	resp.Diagnostics.AddWarning("The container gets nesting=1", change.Describe(vmid))
+}

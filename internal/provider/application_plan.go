@@ -60,6 +60,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		var state applicationModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		planUpdate(ctx, req, plan, state, resp)
+		r.planTakeOver(ctx, state, resp)
 	}
 }
 

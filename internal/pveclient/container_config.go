@@ -306,6 +306,7 @@ type ContainerConfigUpdate struct {
 	Cores       *int
 	Description *string
 	Tags        Tags // nil leaves the tags as they are
+	Features    *ContainerFeatures
 	Networks    map[int]ContainerNetwork
 	MountPoints map[int]ContainerMountPoint // a Volume "STORAGE:GiB" allocates a new one
 	Delete      []string
@@ -325,6 +326,9 @@ func (u ContainerConfigUpdate) body() map[string]any {
 	}
 	if u.Tags != nil {
 		body["tags"] = u.Tags.String()
+	}
+	if u.Features != nil {
+		body["features"] = u.Features.String()
 	}
 	for i, n := range u.Networks {
 		body["net"+strconv.Itoa(i)] = n.String()

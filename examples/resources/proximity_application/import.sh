@@ -1,5 +1,8 @@
 # Import by node and VMID. A container Proximity created comes back with its
 # app and ports. Any other container comes in without an app: set catalog_id
 # in the configuration, and the next apply deploys that app into it in place
-# (the plan shows what changes).
+# (the plan shows what changes). Docker needs nesting=1: a container without
+# it gets it, through the API for an unprivileged container and with
+# `pct set` as root over SSH for a privileged one (PVE lets only root@pam
+# change a privileged container's feature flags), and the plan warns of it.
 terraform import proximity_application.cloud pve2/123
