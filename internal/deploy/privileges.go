@@ -114,10 +114,19 @@ func BackupNeeds(vmid int, storage string) []PrivilegeNeed {
 	return []PrivilegeNeed{vm, store}
 }
 
+// PortAllocationNeeds are the privileges a port allocation takes: the
+// cross-check reads every guest's port tags from /cluster/resources, which
+// lists only the guests the identity may audit, so a port a hidden guest
+// holds would be handed out again.
+func PortAllocationNeeds() []PrivilegeNeed {
+	return []PrivilegeNeed{{Path: PathVMs, Privs: []string{"VM.Audit"}, Below: true}}
+}
+
 // RequiredPrivileges is the README's list: every privilege the provider's
 // objects need, on the path a cluster-wide grant puts it.
 func RequiredPrivileges() []PrivilegeNeed {
-	return mergeNeeds(append(ApplicationNeeds(PlannedApplication{RestoreFrom: "x"}), BackupNeeds(0, "")...), true)
+	needs := append(ApplicationNeeds(PlannedApplication{RestoreFrom: "x"}), BackupNeeds(0, "")...)
+	return mergeNeeds(append(needs, PortAllocationNeeds()...), true)
 }
 
 // mergeNeeds joins needs on one path, sorted by path; general folds the

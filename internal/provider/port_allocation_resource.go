@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
 var (
@@ -111,9 +112,13 @@ func (r *portAllocationResource) Configure(_ context.Context, req resource.Confi
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan rejects a requested port outside the provider's range at plan time.
+// ModifyPlan rejects a requested port outside the provider's range, and an
+// identity that cannot see every guest's ports, at plan time.
 func (r *portAllocationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || req.Plan.Raw.IsNull() {
+		return
+	}
+	if req.State.Raw.IsNull() && !accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.PortAllocationNeeds())) {
 		return
 	}
 	var port types.Int64

@@ -50,7 +50,14 @@ func readmePrivilegeCommands(t *testing.T, user string) []string {
 // without privilege separation, and returns "id=secret".
 func (e *testEnv) minimalToken(user string) string {
 	e.t.Helper()
-	commands := append([]string{"pveum user add " + user}, readmePrivilegeCommands(e.t, user)...)
+	return e.tokenWith(user, readmePrivilegeCommands(e.t, user)...)
+}
+
+// tokenWith makes user, runs the grants, and returns a token without
+// privilege separation as "id=secret".
+func (e *testEnv) tokenWith(user string, grants ...string) string {
+	e.t.Helper()
+	commands := append([]string{"pveum user add " + user}, grants...)
 	for _, c := range commands {
 		if out, code, err := e.onNode("pve1", c); err != nil || code != 0 {
 			e.t.Fatalf("%s: exit %d: %v %s", c, code, err, out)
@@ -161,6 +168,26 @@ func TestAccMissingPrivilegeFailsThePlan(t *testing.T) {
 		}
 	}
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: providerFactories, CheckDestroy: e.nothingLeft(), Steps: steps})
+}
+
+// TestAccPortAllocationNeedsToSeeEveryGuest: a port allocation's
+// cross-check reads every guest's ports from /cluster/resources, which
+// hides the guests an identity may not audit; without VM.Audit propagated
+// from /vms the plan fails rather than hand out a port a hidden guest holds.
+func TestAccPortAllocationNeedsToSeeEveryGuest(t *testing.T) {
+	e := newSimEnv(t, "")
+	token := e.tokenWith("ports@pve", "pveum role add Audit --privs VM.Audit", "pveum aclmod /vms -user ports@pve -role Audit --propagate 0")
+	cfg := config(rawHCL(e.provider(withLocalStore(), withAPIToken(token))), portAllocation("p").str("owner", "web"))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg, PlanOnly: true, ExpectError: errorLike(`/vms \(propagated to the objects below it\): VM.Audit`)},
+			{
+				PreConfig: func() { e.pveumOK("pveum aclmod /vms -user ports@pve -role Audit") },
+				Config:    cfg,
+			},
+		},
+	})
 }
 
 // TestAccTagRulesWithoutSysModify: with datacenter.cfg restricting tags the
