@@ -335,6 +335,13 @@ func (d *Service) resume(ctx context.Context, spec Spec, entry *catalog.App, com
 	}); err != nil {
 		return app, err
 	}
+	if spec.RestoreFrom != "" {
+		// The killed run may have stopped before it gave the restored
+		// container its own network; doing it again changes nothing.
+		if err := log.run(ctx, "apply network", func() (string, error) { return d.applyRestoredNetwork(ctx, spec, app) }); err != nil {
+			return app, err
+		}
+	}
 	return d.finish(ctx, spec, entry, compose, app, log, false)
 }
 

@@ -82,7 +82,9 @@ func (d *Service) setRestoredCredentials(ctx context.Context, spec Spec, app App
 // restored data was initialised with the old values (a database password,
 // most often), so a value the configuration does not set must not fall back
 // to the catalog's default. It also returns the keys kept from the backup.
-func (d *Service) restoredEnvironment(ctx context.Context, entry *catalog.App, app App, configured map[string]string) (map[string]string, []string, error) {
+func (d *Service) restoredEnvironment(
+	ctx context.Context, entry *catalog.App, app App, configured map[string]string,
+) (map[string]string, []string, error) {
 	path := "/opt/proximity/" + entry.ID + "/compose.yaml"
 	text, err := d.output(ctx, app.Node, app.VMID, "cat", path)
 	if err != nil {

@@ -121,7 +121,8 @@ func TestAccApplicationRestoreIsItsOwn(t *testing.T) {
 					// The database keeps the password it was initialised with (DB_PASSWORD of
 					// the backup, its $ escaped as $$ for Compose; the shell of this check
 					// would expand a $ itself); DB_ROOT_PASSWORD is configured.
-					expectInContainer(e, "pve1", 101, "grep -c 'POSTGRES_PASSWORD: old[[:punct:]][[:punct:]]db$' /opt/proximity/gitea/compose.yaml", knownvalue.StringExact("1")),
+					expectInContainer(e, "pve1", 101, "grep -c 'POSTGRES_PASSWORD: old[[:punct:]][[:punct:]]db$' /opt/proximity/gitea/compose.yaml",
+						knownvalue.StringExact("1")),
 					expectInContainer(e, "pve1", 101, "grep -c change-me /opt/proximity/gitea/compose.yaml || true", knownvalue.StringExact("0")),
 					expectInContainer(e, "pve1", 101, "grep -c 'DB_ROOT_PASSWORD: new-root' /opt/proximity/gitea/compose.yaml", knownvalue.StringExact("2")),
 				},

@@ -169,7 +169,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional: true,
 				MarkdownDescription: "A backup (volid, from `proximity_backup` or `proximity_backups`) to create the container from instead of the template; " +
 					"the app keeps the backup's ports when they are free, and the backup's environment values except those `environment` sets; " +
-					"its `ip_config`, `bridge`, `password` and `ssh_public_keys` are applied after the restore, never the original's. Changing it on an existing application restores that backup over it in place " +
+					"its `ip_config`, `bridge`, `password` and `ssh_public_keys` are applied after the restore, never the original's. " +
+					"Changing it on an existing application restores that backup over it in place " +
 					"(graceful stop, restore, start), which replaces the container's data with the backup's.",
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(backupVolIDPattern, "must be a backup volid, such as local:backup/vzdump-lxc-101-2026_11_25-10_00_00.tar.zst"),

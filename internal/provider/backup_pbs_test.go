@@ -25,7 +25,8 @@ var pbsSnapshot = regexp.MustCompile(`^pbs:backup/ct/100/\d{4}-\d\d-\d\dT\d\d:\d
 // new application, and is deleted with the resource.
 func TestAccBackupOnProxmoxBackupServer(t *testing.T) {
 	e := newEnv(t, pvesim.Options{TimeScale: 0.1})
-	if out, code, err := e.onNode("pve1", "pvesm add pbs pbs --server 10.0.0.9 --datastore store1 --password x --content backup"); err != nil || code != 0 {
+	addPBS := "pvesm add pbs pbs --server 10.0.0.9 --datastore store1 --password x --content backup"
+	if out, code, err := e.onNode("pve1", addPBS); err != nil || code != 0 {
 		t.Fatalf("adding the PBS storage: %d %v %s", code, err, out)
 	}
 	block := rawHCL(e.appProvider())

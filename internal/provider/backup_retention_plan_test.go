@@ -14,17 +14,20 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // planBackup runs the backup resource's ModifyPlan for a new backup of CT
-// vmid on pve1, as Terraform does at plan, and returns its diagnostics.
+// 150 on pve1, as Terraform does at plan, and returns its diagnostics.
 // Terraform's CLI prints warnings but plugin-testing cannot assert them, so
 // the plan is driven here, against the simulator, without the CLI.
-func planBackup(t *testing.T, e *testEnv, vmid int, storage string, protected bool) []string {
+func planBackup(t *testing.T, e *testEnv, storage string, protected bool) []string {
 	t.Helper()
+	const vmid = 150
 	ctx := context.Background()
-	r := &backupResource{data: &providerData{backups: &backups.Service{Client: e.client}}}
+	svc := &backups.Service{Client: e.client}
+	r := &backupResource{data: &providerData{client: e.client, backups: svc, apps: &deploy.Service{Client: e.client, Backups: svc}}}
 	var sch resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sch)
 	m := backupModel{
@@ -32,7 +35,9 @@ func planBackup(t *testing.T, e *testEnv, vmid int, storage string, protected bo
 		Storage: types.StringNull(), Mode: types.StringValue("snapshot"), Compress: types.StringValue("zstd"), Notes: types.StringNull(),
 		Protected: types.BoolValue(protected), VolID: types.StringUnknown(), Size: types.Int64Unknown(), Format: types.StringUnknown(),
 		CreatedAt: types.StringUnknown(),
-		Timeouts:  timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType})},
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
+		})},
 	}
 	if storage != "" {
 		m.Storage = types.StringValue(storage)
@@ -41,7 +46,8 @@ func planBackup(t *testing.T, e *testEnv, vmid int, storage string, protected bo
 	if d := plan.Set(ctx, &m); d.HasError() {
 		t.Fatalf("building the plan: %v", d)
 	}
-	req := resource.ModifyPlanRequest{Plan: plan, State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}}
+	noState := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+	req := resource.ModifyPlanRequest{Plan: plan, State: noState}
 	resp := resource.ModifyPlanResponse{Plan: plan}
 	r.ModifyPlan(ctx, req, &resp)
 	var out []string
@@ -63,13 +69,13 @@ func planBackup(t *testing.T, e *testEnv, vmid int, storage string, protected bo
 func TestBackupPlanWarnsOfRetention(t *testing.T) {
 	e := newSimEnv(t, "")
 	e.createGuest("pve1", 150, plainContainer(pveclient.ContainerSettings{}))
-	if got := planBackup(t, e, 150, "", false); len(got) != 0 {
+	if got := planBackup(t, e, "", false); len(got) != 0 {
 		t.Fatalf("local keeps all backups, yet the plan said %v", got)
 	}
 	if _, code, err := e.onNode("pve1", "pvesm set local --prune-backups keep-last=1,keep-daily=3"); err != nil || code != 0 {
 		t.Fatalf("pvesm set: %d %v", code, err)
 	}
-	got := planBackup(t, e, 150, "", false)
+	got := planBackup(t, e, "", false)
 	if len(got) != 1 {
 		t.Fatalf("diagnostics %v, want one warning", got)
 	}
@@ -79,13 +85,13 @@ func TestBackupPlanWarnsOfRetention(t *testing.T) {
 			t.Errorf("warning %q does not say %q", got[0], want)
 		}
 	}
-	if got := planBackup(t, e, 150, "local", true); len(got) != 0 {
+	if got := planBackup(t, e, "local", true); len(got) != 0 {
 		t.Errorf("a protected backup is never pruned, yet the plan said %v", got)
 	}
 	if _, code, err := e.onNode("pve1", "pvesm set local --prune-backups keep-all=1"); err != nil || code != 0 {
 		t.Fatalf("pvesm set: %d %v", code, err)
 	}
-	if got := planBackup(t, e, 150, "local", false); len(got) != 0 {
+	if got := planBackup(t, e, "local", false); len(got) != 0 {
 		t.Errorf("keep-all=1, yet the plan said %v", got)
 	}
 }
