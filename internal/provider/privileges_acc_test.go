@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
 )
 
 // minimalUser is who the README's minimal-role commands are run for here:
@@ -106,9 +107,16 @@ func TestReadmePrivilegesAreDeploysRule(t *testing.T) {
 }
 
 // TestAccMinimalRoleLifecycle: a token holding exactly the README's list
-// creates, updates, backs up, restores and destroys applications.
+// creates, updates, backs up, restores and destroys applications, on both
+// releases.
 func TestAccMinimalRoleLifecycle(t *testing.T) {
-	e := newSimEnv(t, "")
+	for _, release := range []string{"8.4", "9.1"} {
+		t.Run(release, func(t *testing.T) { minimalRoleLifecycle(t, release) })
+	}
+}
+
+func minimalRoleLifecycle(t *testing.T, release string) {
+	e := newEnv(t, pvesim.Options{PVEVersion: release})
 	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken(minimalUser))))
 	web := application("web", "nginx", "web").str("node", "pve1")
 	updated := web.set("tags", `["web"]`).num("memory", 256).set("environment", `{ NGINX_HOST = "example.com" }`)
