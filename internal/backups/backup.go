@@ -82,7 +82,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Archive, error) {
 			continue // locked between our look and vzdump's: wait again
 		}
 		if err != nil {
-			return Archive{}, err
+			return Archive{}, storageFailure(spec.Node, spec.Storage, err)
 		}
 		b := backupOf(spec.Node, spec.Storage, vol)
 		if spec.Notes != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -92,6 +93,7 @@ func remedyFor(err error) (remedy, bool) {
 		outside     *allocstore.OutOfRangeError
 		exhausted   *allocstore.ExhaustedError
 		catalogFile *catalog.FileError
+		backupStore *backups.StorageError
 	)
 	switch {
 	case errors.As(err, &certificate):
@@ -120,6 +122,9 @@ func remedyFor(err error) (remedy, bool) {
 	case errors.As(err, &catalogFile):
 		// The file and the field are in the message.
 		return remedy{path.Root("catalog_paths"), true, ""}, true
+	case errors.As(err, &backupStore):
+		return remedy{path.Root("storage"), false,
+			"choose a storage that is enabled on the node and takes backup content, or leave storage unset for the default"}, true
 	}
 	return remedy{}, false
 }
