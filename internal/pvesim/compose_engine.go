@@ -160,6 +160,10 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 				v1Verb = "Starting" // v1 names only the start of an existing container
 			}
 			cli.progress("Container", container, "Starting", v1Verb)
+			if msg := s.runcStartFailure(g); msg != "" {
+				saveProject(g, p)
+				return cli.startFailed(svcName, container, msg)
+			}
 			startService(p.service(svcName))
 			cli.progress("Container", container, "Started", "")
 		}

@@ -15,10 +15,7 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs := shell.CoreUtils()
 	progs["hostname"] = s.nodeHostnameProgram(n)
 	progs["uname"] = unameProgram(n.Name, s.rel())
-	progs["pveversion"] = func(c *shell.Call) int {
-		fmt.Fprintf(c.Stdout, "%s (running kernel: %s)\n", s.rel().pveversion(), s.rel().kernelRelease)
-		return 0
-	}
+	progs["pveversion"] = s.pveversionProgram()
 	progs["pct"] = s.pctProgram(n)
 	progs["pvesm"] = s.pvesmProgram(n)
 	progs["pveam"] = s.pveamProgram(n)

@@ -35,6 +35,12 @@ type Options struct {
 	// the schema, the built-in roles and the appliance index.
 	PVEVersion string
 
+	// LXCPveVersion is the nodes' lxc-pve package (default 6.0.5-2, with
+	// the fix that runc's CVE-2025-52881 patch needs; an older one makes
+	// Docker fail in unprivileged containers whose runc has the patch,
+	// host_runc.go).
+	LXCPveVersion string
+
 	TokenID     string // default root@pam!proximity
 	TokenSecret string // default random (or the state file's)
 	Password    string // root@pam's password; default random (or the state file's)

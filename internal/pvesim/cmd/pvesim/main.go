@@ -35,6 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"one IP per node (127.0.0.2,127.0.0.3): its SSH listens there on -ssh-listen's port,\n"+
 			"and /cluster/status reports it (default: all nodes on 127.0.0.1, SSH ports counting up)")
 	pveVersion := fs.String("pve-version", "", "Proxmox VE release to answer as: 8.4 or 9.1 (default 8.4, or the -state file's release)")
+	lxcPveVersion := fs.String("lxc-pve-version", "",
+		"the nodes' lxc-pve package version (default 6.0.5-2; older ones break Docker in unprivileged containers with a patched runc)")
 	token := fs.String("token", "", "API token as ID=SECRET (default root@pam!proximity=<random>)")
 	password := fs.String("password", "", "password of root@pam (default random)")
 	state := fs.String("state", "", "file that keeps the cluster across restarts (default: in memory)")
@@ -53,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := pvesim.Options{
-		Listen: *listen, SSHListen: *sshListen, Password: *password, PVEVersion: *pveVersion,
+		Listen: *listen, SSHListen: *sshListen, Password: *password, PVEVersion: *pveVersion, LXCPveVersion: *lxcPveVersion,
 		StatePath: *state, Seed: *seed, Faults: *faults, TimeScale: *timeScale,
 		Logf: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) },
 	}
