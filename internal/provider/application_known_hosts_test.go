@@ -46,9 +46,10 @@ func TestAccApplicationKnownHostsByNodeName(t *testing.T) {
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   write(fmt.Sprintf("[gamma]:%d %s\n", port, e.info.SSHHostKey)),
-				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)not\s+in\s+the\s+known\s+hosts.*neither\s+under\s+the\s+node's\s+name\s+\(\[alpha\]:\d+\)\s+nor\s+under\s+its\s+address\s+\(\[127\.0\.0\.2\]:\d+\).*ssh-keyscan\s+-H\s+-p\s+\d+\s+alpha\s+127\.0\.0\.2`),
+				PreConfig: write(fmt.Sprintf("[gamma]:%d %s\n", port, e.info.SSHHostKey)),
+				Config:    cfg,
+				ExpectError: regexp.MustCompile(`(?s)not\s+in\s+the\s+known\s+hosts.*neither\s+under\s+the\s+node's\s+name\s+\(\[alpha\]:\d+\)\s+` +
+					`nor\s+under\s+its\s+address\s+\(\[127\.0\.0\.2\]:\d+\).*ssh-keyscan\s+-H\s+-p\s+\d+\s+alpha\s+127\.0\.0\.2`),
 			},
 			{
 				PreConfig: write(byNames),
