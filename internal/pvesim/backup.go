@@ -22,7 +22,7 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 	}
 	storageID := r.params["storage"]
 	if storageID == "" {
-		storageID = "local"
+		storageID = s.vzdumpStorage(n)
 	}
 	if aerr := r.acc.checkVzdumpParams(r.authid, r.params, storageID); aerr != nil {
 		return nil, aerr
@@ -227,7 +227,7 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 		t.logf("INFO: marking backup as protected")
 	}
 	if !o.keepOld {
-		s.pruneAfterBackup(t, o.storage, vmid)
+		s.pruneAfterBackup(t, n, o.storage, vmid)
 	}
 	t.logf("INFO: Finished Backup of VM %d (00:00:03)", vmid)
 	t.logf("INFO: Backup finished at %s", time.Now().Local().Format("2006-01-02 15:04:05"))

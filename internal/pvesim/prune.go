@@ -10,14 +10,13 @@ import (
 
 // pruneAfterBackup is the "remove" step of vzdump (pve-manager PVE/VZDump.pm
 // exec_backup_task, after the archive, its notes and its protection): the
-// storage's prune-backups (VZDump::storage_info; vzdump.conf's and the
-// schema default keep-all=1 are not modelled) is applied to the guest's
+// prune-backups of the storage, else of vzdump.conf (vzdumpPrune), is applied to the guest's
 // backups on the storage with PVE::Storage::prune_backups (Plugin.pm): the
 // protected ones are kept, the rest marked by prune_mark_backup_group, and
 // those marked remove deleted, each logged. keep-all skips it altogether.
 // The caller holds s.mu.
-func (s *Simulator) pruneAfterBackup(t *taskCtx, st *storage, vmid int) {
-	keep := pruneOptions(st)
+func (s *Simulator) pruneAfterBackup(t *taskCtx, n *node, st *storage, vmid int) {
+	keep := pruneOptions(s.vzdumpPrune(n, st))
 	if keep == nil {
 		return
 	}
@@ -50,14 +49,11 @@ func (s *Simulator) pruneAfterBackup(t *taskCtx, st *storage, vmid int) {
 	t.logf("INFO: pruned %d backup(s)%s", pruned, extra)
 }
 
-// pruneOptions parses a storage's prune-backups; nil when it keeps all
-// (keep-all=1, no positive keep-*, or no setting at all).
-func pruneOptions(st *storage) map[string]int {
-	if st.Section == nil || st.Section.Opts["prune-backups"] == "" {
-		return nil
-	}
+// pruneOptions parses a prune-backups value; nil when it keeps all
+// (keep-all=1, or no positive keep-*).
+func pruneOptions(value string) map[string]int {
 	keep := map[string]int{}
-	for _, part := range strings.Split(st.Section.Opts["prune-backups"], ",") {
+	for _, part := range strings.Split(value, ",") {
 		k, v, _ := strings.Cut(part, "=")
 		n, _ := strconv.Atoi(v)
 		if k == "keep-all" && n == 1 {

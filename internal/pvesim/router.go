@@ -147,6 +147,7 @@ func (s *Simulator) coreRoutes() map[string]map[string]handlerFunc {
 		"/nodes/{node}/aplinfo":              {"GET": s.listAplinfo, "POST": s.downloadTemplate},
 		"/nodes/{node}/vzdump":               {"POST": s.vzdump},
 		"/nodes/{node}/vzdump/extractconfig": {"GET": s.extractConfig},
+		"/nodes/{node}/vzdump/defaults":      {"GET": s.vzdumpDefaults},
 		"/access":                            {"GET": s.accessIndex},
 		"/access/users":                      {"GET": s.listUsers, "POST": s.createUser},
 		"/access/users/{userid}":             {"GET": s.getUser, "PUT": s.updateUser, "DELETE": s.deleteUser},

@@ -50,6 +50,7 @@ var servedPaths = []string{
 	"/nodes/{node}/aplinfo",
 	"/nodes/{node}/vzdump",
 	"/nodes/{node}/vzdump/extractconfig",
+	"/nodes/{node}/vzdump/defaults",
 	"/access",
 	"/access/users",
 	"/access/users/{userid}",
