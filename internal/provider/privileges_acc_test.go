@@ -262,3 +262,31 @@ func missingPrivilegePattern(path, priv, role string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)Missing Proxmox VE privileges.*\n\s*` + at + `(?: \(propagated to the objects below it\))?: [^\n]*\b` + q(priv) +
 		`\b.*` + grant(`-user\s+`+q(minimalUser)) + `\s+` + grant(`-token\s+'`+q(minimalUser+"!proximity")+`'`))
 }
+
+// TestAccTagStyleKeepsPlansEmpty: under any tag-style (ordering as written,
+// case-sensitive), which changes how PVE stores the tags (pve-guest-common
+// get_unique_tags), an app's create and a change of its tags plan empty
+// afterwards.
+func TestAccTagStyleKeepsPlansEmpty(t *testing.T) {
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	web := application("web", "nginx", "web").set("tags", `["zeta", "alpha"]`)
+	empty := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		CheckDestroy:             e.nothingLeft(),
+		Steps: []resource.TestStep{
+			{
+				PreConfig:        func() { e.pveumOK("pvesh set /cluster/options --tag-style 'ordering=config,case-sensitive=1,shape=dense'") },
+				Config:           config(block, web),
+				ConfigPlanChecks: empty,
+			},
+			{Config: config(block, web.set("tags", `["beta", "zeta"]`)), ConfigPlanChecks: empty},
+			{
+				PreConfig:        func() { e.pveumOK("pvesh set /cluster/options --tag-style 'ordering=alphabetical'") },
+				Config:           config(block, web.set("tags", `["omega"]`)),
+				ConfigPlanChecks: empty,
+			},
+		},
+	})
+}

@@ -177,7 +177,7 @@ func (s *Simulator) queueChanges(g *guest, n *node, next map[string]string, p *p
 		case opt == "unprivileged":
 			return fail("unable to modify read-only option: '%s'", opt)
 		case opt == "tags":
-			value = normalizeTags(value)
+			value = s.uniqueTags(value)
 		case isIndexedKey(opt, "net"):
 			if _, err := parseProperties(s.confFormat(opt), value); err != nil {
 				return paramFail(opt, "invalid format - "+err.Error())

@@ -3,7 +3,6 @@ package pvesim
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -209,21 +208,6 @@ func (s *Simulator) guestPending(r *request) (any, error) {
 	return out, nil
 }
 
-// normalizeTags splits, lowercases, sorts and de-duplicates tags as PVE writes them.
-func normalizeTags(tags string) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, t := range strings.FieldsFunc(tags, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-		t = strings.ToLower(t)
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	sort.Strings(out)
-	return strings.Join(out, ";")
-}
-
 func (s *Simulator) createGuest(r *request) (any, error) {
 	if r.bool("restore") {
 		return s.restoreGuest(r)
@@ -378,7 +362,7 @@ func (s *Simulator) prepareConfig(cfg map[string]string) *apiError {
 	for k, v := range cfg {
 		switch {
 		case k == "tags":
-			cfg[k] = normalizeTags(v)
+			cfg[k] = s.uniqueTags(v)
 		case isIndexedKey(k, "net"):
 			net, err := s.canonicalNet(v)
 			if err != nil {
