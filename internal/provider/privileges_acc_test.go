@@ -277,7 +277,9 @@ func TestAccTagStyleKeepsPlansEmpty(t *testing.T) {
 		CheckDestroy:             e.nothingLeft(),
 		Steps: []resource.TestStep{
 			{
-				PreConfig:        func() { e.pveumOK("pvesh set /cluster/options --tag-style 'ordering=config,case-sensitive=1,shape=dense'") },
+				PreConfig: func() {
+					e.pveumOK("pvesh set /cluster/options --tag-style 'ordering=config,case-sensitive=1,shape=dense'")
+				},
 				Config:           config(block, web),
 				ConfigPlanChecks: empty,
 			},
