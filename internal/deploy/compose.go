@@ -43,7 +43,9 @@ func MergeEnvironment(app *catalog.App, user map[string]string) map[string]strin
 // catalog's document with ${VAR} interpolated from the merged environment,
 // which is also given to every service (as Proximity 1.0 did) where the
 // service does not set the variable itself. compose-go loads and validates
-// it the way docker compose will.
+// it the way docker compose will. The document is already interpolated, so
+// every $ left in it is literal and is written as $$: compose interpolates
+// the file again when it reads it, and pa$word must arrive as pa$word.
 func RenderCompose(ctx context.Context, app *catalog.App, user map[string]string) ([]byte, error) {
 	if err := CheckEnvironment(user); err != nil {
 		return nil, err
@@ -66,6 +68,9 @@ func RenderCompose(ctx context.Context, app *catalog.App, user map[string]string
 		project.Services[name] = svc
 	}
 	out, err := project.MarshalYAML()
+	if err == nil {
+		out, err = escapeInterpolation(out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("rendering the compose file of %s: %w", app.ID, err)
 	}

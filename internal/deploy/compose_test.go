@@ -35,7 +35,9 @@ func TestRenderComposeMergesAndInterpolates(t *testing.T) {
 	if wp.Image != "wordpress:6.7.2-apache" || db.Image != "mariadb:11.4.5" {
 		t.Errorf("images %q %q", wp.Image, db.Image)
 	}
-	if wp.Environment["WORDPRESS_DB_PASSWORD"] != `pa ss'$word"` || db.Environment["MARIADB_PASSWORD"] != `pa ss'$word"` {
+	// The file holds the value escaped for compose's interpolation ($$);
+	// TestRenderedDollarsSurviveInterpolation reads it back as compose does.
+	if wp.Environment["WORDPRESS_DB_PASSWORD"] != `pa ss'$$word"` || db.Environment["MARIADB_PASSWORD"] != `pa ss'$$word"` {
 		t.Errorf("the user's password did not reach both services: %v / %v", wp.Environment, db.Environment)
 	}
 	if db.Environment["MARIADB_ROOT_PASSWORD"] != "change-me-root" || wp.Environment["EXTRA"] != "1" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
@@ -120,29 +121,7 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 		}
 	}
 	if c.Redeploy || c.Restart {
-		compose, err := d.composeCommand(ctx, node, vmid)
-		if err != nil {
-			return log.steps, err
-		}
-		dir := "/opt/proximity/" + entry.ID
-		if c.Redeploy {
-			rendered, err := RenderCompose(ctx, entry, c.Environment)
-			if err != nil {
-				return log.steps, err
-			}
-			if err := log.run(ctx, "write compose file", func() (string, error) {
-				return dir + "/compose.yaml", d.pushFile(ctx, node, vmid, dir, "compose.yaml", rendered)
-			}); err != nil {
-				return log.steps, err
-			}
-		}
-		action := []string{"up", "-d"}
-		if !c.Redeploy {
-			action = []string{"restart"}
-		}
-		if err := log.run(ctx, "compose "+action[0], func() (string, error) {
-			return "", d.inContainer(ctx, node, vmid, append(append(compose, "-f", dir+"/compose.yaml", "-p", entry.ID), action...)...)
-		}); err != nil {
+		if err := d.redeploy(ctx, node, vmid, c, entry, &log); err != nil {
 			return log.steps, err
 		}
 	}
@@ -166,5 +145,25 @@ func (d *Service) setRootPassword(ctx context.Context, node string, vmid int, pa
 			return fmt.Errorf("chpasswd exited %d: %s", res.ExitCode, strings.TrimSpace(res.Stderr))
 		}
 		return nil
+	})
+}
+
+// redeploy runs compose again with the compose the container has: a changed
+// environment writes the file anew and goes through compose up and the
+// service check as a create does; a restart restarts the services.
+func (d *Service) redeploy(ctx context.Context, node string, vmid int, c Change, entry *catalog.App, log *stepLog) error {
+	tool, err := d.composeCommand(ctx, node, vmid)
+	if err != nil {
+		return err
+	}
+	if c.Redeploy {
+		rendered, err := RenderCompose(ctx, entry, c.Environment)
+		if err != nil {
+			return err
+		}
+		return d.composeUp(ctx, node, vmid, tool, entry, rendered, log)
+	}
+	return log.run(ctx, "compose restart", func() (string, error) {
+		return "", d.inContainer(ctx, node, vmid, tool.project(appDir(entry), entry.ID, "restart")...)
 	})
 }

@@ -40,17 +40,47 @@ func TestNetworkChangeKeepsTheRestOfNet0(t *testing.T) {
 	}
 }
 
-// Known gap, fixed by issue 15: on Debian 12 apt installs docker.io with
-// Compose v1 (docker-compose 1.29.2), which refuses the top-level name the
-// rendered compose file carries, so an app cannot deploy there yet. The
-// simulator's v1 is checked against Debian's real docker-compose. When the
-// provider learns v1 (or installs a v2), this test must become the update
-// test it was: a redeploy and a restart use the command the create chose.
-func TestDebian12ComposeV1IsAKnownGap(t *testing.T) {
+// TestDebian12UpdateDrivesComposeV1: Debian 12's archive has only Compose
+// v1 (docker-compose 1.29.2), which the create chose; a changed environment
+// writes the v1 form again (no top-level name, project by -p) and brings
+// the services up and checked with docker-compose, and a restart uses it
+// too. The new value, $ included, reaches compose unchanged.
+func TestDebian12UpdateDrivesComposeV1(t *testing.T) {
 	d, _ := newService(t)
-	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "deb", Template: "debian-12-standard_12.7-1_amd64.tar.zst"},
-		func(App) {})
-	if err == nil || !strings.Contains(err.Error(), "'name' does not match any of the regexes: '^x-'") {
-		t.Fatalf("want today's Compose v1 refusal of the top-level name, got %v", err)
+	ctx := context.Background()
+	created, err := d.Create(ctx, Spec{CatalogID: "wordpress", Hostname: "deb", Template: "debian-12-standard_12.7-1_amd64.tar.zst"}, func(App) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := created.App
+	if got := stepMessage(t, app.Log, "install container runtime"); got != "docker-compose 1.29.2" {
+		t.Fatalf("compose %q, want Debian 12's docker-compose 1.29.2", got)
+	}
+	steps, err := d.Update(ctx, app.Node, app.VMID, Change{CatalogID: "wordpress", Redeploy: true, Environment: map[string]string{"DB_PASSWORD": "n3w$ecret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range steps {
+		names = append(names, s.Name)
+	}
+	if got := strings.Join(names, ","); got != "write compose file,compose up,check services" {
+		t.Errorf("redeploy steps %s", got)
+	}
+	file, _ := inApp(t, d, app, "cat", "/opt/proximity/wordpress/compose.yaml")
+	if strings.HasPrefix(file, "name:") || strings.Contains(file, "required:") {
+		t.Errorf("the redeployed file is not the v1 form:\n%s", file)
+	}
+	out, errOut := inApp(t, d, app, "docker-compose", "-f", "/opt/proximity/wordpress/compose.yaml", "-p", "wordpress", "config")
+	if !strings.Contains(out, "WORDPRESS_DB_PASSWORD: n3w$$ecret") || strings.Contains(errOut, "not set") {
+		t.Errorf("docker-compose config after the redeploy:\n%s\n%s", out, errOut)
+	}
+	steps, err = d.Update(ctx, app.Node, app.VMID, Change{CatalogID: "wordpress", Restart: true})
+	if err != nil || len(steps) != 1 || steps[0].Name != "compose restart" {
+		t.Fatalf("restart: %+v %v", steps, err)
+	}
+	ps, _ := inApp(t, d, app, "docker-compose", "-f", "/opt/proximity/wordpress/compose.yaml", "-p", "wordpress", "ps")
+	if strings.Count(ps, " Up ") != 2 {
+		t.Errorf("after the restart:\n%s", ps)
 	}
 }

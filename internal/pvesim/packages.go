@@ -61,13 +61,16 @@ func (s *Simulator) apkProgram(g *guest, d *distro) shell.Program {
 			fmt.Fprintln(c.Stderr, "usage: apk [<OPTIONS>...] COMMAND [<ARGUMENTS>...]")
 			return 1
 		}
-		mirror := "https://dl-cdn.alpinelinux.org/alpine/" + d.Branch
 		switch words[0] {
 		case "update":
-			fmt.Fprintf(c.Stdout, "fetch %s/main/x86_64/APKINDEX.tar.gz\n", mirror)
-			fmt.Fprintf(c.Stdout, "fetch %s/community/x86_64/APKINDEX.tar.gz\n", mirror)
-			fmt.Fprintf(c.Stdout, "%s.0-120-g1f3a8e2b4c [%s/main]\n", d.Branch, mirror)
-			fmt.Fprintln(c.Stdout, "OK: 26312 distinct packages available")
+			repos := apkRepositories(g)
+			for _, r := range repos {
+				fmt.Fprintf(c.Stdout, "fetch %s/x86_64/APKINDEX.tar.gz\n", r)
+			}
+			for _, r := range repos {
+				fmt.Fprintf(c.Stdout, "%s.0-120-g1f3a8e2b4c [%s]\n", d.Branch, r)
+			}
+			fmt.Fprintf(c.Stdout, "OK: %d distinct packages available\n", 6000*len(repos))
 			return 0
 		case "add":
 			return s.apkAdd(c, g, d, words[1:])
@@ -93,10 +96,11 @@ func (s *Simulator) apkProgram(g *guest, d *distro) shell.Program {
 func (s *Simulator) apkAdd(c *shell.Call, g *guest, d *distro, pkgs []string) int {
 	var missing []string
 	targets := make([]string, 0, len(pkgs))
+	enabled := apkEnabled(g)
 	for _, p := range pkgs {
 		pkg, ok := d.Packages[p]
 		switch {
-		case !ok:
+		case !ok || !enabled[apkRepositoryOf(p, pkg)]:
 			missing = append(missing, p)
 		case pkg.Virtual != "":
 			targets = append(targets, pkg.Virtual)
@@ -141,6 +145,43 @@ func (s *Simulator) apkAdd(c *shell.Call, g *guest, d *distro, pkgs []string) in
 	total := len(installedPackages(g, d)) + 20
 	fmt.Fprintf(c.Stdout, "OK: %d MiB in %d packages\n", 8+3*total, total)
 	return 0
+}
+
+// apkCommunity are the packages of the index's Alpine archives that
+// Alpine keeps in its community repository (pkgs.alpinelinux.org); the
+// others are in main.
+var apkCommunity = toSet("docker docker-cli docker-engine docker-openrc containerd runc docker-cli-compose docker-compose")
+
+func apkRepositoryOf(name string, p distroPackage) string {
+	if apkCommunity[name] || apkCommunity[p.Virtual] {
+		return "community"
+	}
+	return "main"
+}
+
+// apkRepositories are the repositories /etc/apk/repositories enables: its
+// lines that are neither blank nor comments. A tagged one (@edge URL)
+// serves only names asked for with its tag, which Proximity never does.
+func apkRepositories(g *guest) []string {
+	raw, _ := g.RootFS.ReadFile("/etc/apk/repositories")
+	var out []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "@") {
+			out = append(out, strings.TrimRight(l, "/"))
+		}
+	}
+	return out
+}
+
+// apkEnabled is which of main and community apk can install from: a
+// package missing from every enabled repository is "no such package".
+func apkEnabled(g *guest) map[string]bool {
+	enabled := map[string]bool{}
+	for _, r := range apkRepositories(g) {
+		enabled[path.Base(r)] = true
+	}
+	return enabled
 }
 
 // aptProgram is apt-get (and apt): update and install from the release's

@@ -17,8 +17,17 @@ func alpineUserland(branch, point string) *userland {
 			"PRETTY_NAME=\"Alpine Linux v" + branch + "\"\n" +
 			"HOME_URL=\"https://alpinelinux.org/\"\n" +
 			"BUG_REPORT_URL=\"https://gitlab.alpinelinux.org/alpine/aports/-/issues\"\n",
-		files: map[string]string{"/etc/alpine-release": point + "\n"},
+		files: map[string]string{"/etc/alpine-release": point + "\n", "/etc/apk/repositories": alpineRepositories(branch)},
 	}
+}
+
+// alpineRepositories is the template's /etc/apk/repositories: the main and
+// community repositories of its branch on the CDN mirror, as lxc-templates'
+// lxc-alpine writes them (MIRROR/vX.Y/main and MIRROR/vX.Y/community).
+// docker and docker-cli-compose are in community (apk.go).
+func alpineRepositories(branch string) string {
+	mirror := "http://dl-cdn.alpinelinux.org/alpine/v" + branch
+	return mirror + "/main\n" + mirror + "/community\n"
 }
 
 // debianOSRelease is Debian's etc/os-release; from trixie on base-files

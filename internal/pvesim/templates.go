@@ -51,6 +51,7 @@ func rootFSFromTemplate(v *volume, hostname string) *vfs.Tree {
 	}
 	_ = t.WriteFile("/etc/os-release", []byte(u.osRelease), 0o644)
 	for name, content := range u.files {
+		_ = t.MkdirAll(name[:strings.LastIndex(name, "/")], 0o755) // /etc/apk/repositories
 		_ = t.WriteFile(name, []byte(content), 0o644)
 	}
 	_ = t.WriteFile("/etc/hostname", []byte(hostname+"\n"), 0o644)
