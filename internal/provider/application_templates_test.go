@@ -23,12 +23,6 @@ type templateCase struct {
 	gapIssue string
 }
 
-// composeV1Gap is what Compose v1 (docker-compose 1.29.2, which apt installs
-// as docker-compose on Debian 12 and Ubuntu 24.04) says about the compose
-// file the provider writes today: v1 has no top-level name.
-var composeV1Gap = errorLike(`docker-compose exited 1: The Compose file '/opt/proximity/nginx/compose.yaml' is invalid because: ` +
-	`'name' does not match any of the regexes: '\^x-'`)
-
 // supportMatrix lists what the README promises to support, by the package
 // names of the appliance index; the file names are read from the index the
 // release serves (GET /nodes/{node}/aplinfo), so a rebuild that replaces a
@@ -38,13 +32,13 @@ var composeV1Gap = errorLike(`docker-compose exited 1: The Compose file '/opt/pr
 // other release's index gives, as an admin would with download-url.
 var supportMatrix = []templateCase{
 	{release: "8.4", pkg: "alpine-3.22-default"},
-	{release: "8.4", pkg: "debian-12-standard", gap: composeV1Gap, gapIssue: "15"},
+	{release: "8.4", pkg: "debian-12-standard"},
 	{release: "8.4", pkg: "debian-13-standard"},
-	{release: "8.4", pkg: "ubuntu-24.04-standard", gap: composeV1Gap, gapIssue: "15"},
+	{release: "8.4", pkg: "ubuntu-24.04-standard"},
 	{release: "9.1", pkg: "alpine-3.22-default"},
-	{release: "9.1", pkg: "debian-12-standard", gap: composeV1Gap, gapIssue: "15"},
+	{release: "9.1", pkg: "debian-12-standard"},
 	{release: "9.1", pkg: "debian-13-standard"},
-	{release: "9.1", pkg: "ubuntu-24.04-standard", gap: composeV1Gap, gapIssue: "15"},
+	{release: "9.1", pkg: "ubuntu-24.04-standard"},
 }
 
 // indexTemplate is the file name the appliance index of an environment's

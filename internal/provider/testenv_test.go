@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
@@ -50,6 +51,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
 		os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "proximity-project")
 	}
+	// The simulator runs a container's life in milliseconds; seconds of
+	// real settle time per deployment would only slow the package.
+	deploy.ServicesSettle = 50 * time.Millisecond
 	os.Exit(m.Run())
 }
 
