@@ -118,6 +118,9 @@ func TestAccMinimalRoleLifecycle(t *testing.T) {
 func minimalRoleLifecycle(t *testing.T, release string) {
 	e := newEnv(t, pvesim.Options{PVEVersion: release})
 	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken(minimalUser))))
+	// An auditor looking for drift: a plan that changes nothing asks for
+	// no privilege beyond reading.
+	auditor := rawHCL(e.appProvider(withAPIToken(e.tokenWith("auditor@pve", "pveum aclmod / -user auditor@pve -role PVEAuditor"))))
 	web := application("web", "nginx", "web").str("node", "pve1")
 	updated := web.set("tags", `["web"]`).num("memory", 256).set("environment", `{ NGINX_HOST = "example.com" }`)
 	webBackup := backup("web").set("application_id", "proximity_application.web.id")
@@ -128,6 +131,8 @@ func minimalRoleLifecycle(t *testing.T, release string) {
 		CheckDestroy:             e.nothingLeft(),
 		Steps: []resource.TestStep{
 			{Config: config(block, web), ConfigPlanChecks: empty},
+			{Config: config(auditor, web), PlanOnly: true},
+			{Config: config(auditor, updated), PlanOnly: true, ExpectError: errorLike(`Missing Proxmox VE privileges .* auditor@pve!proximity`)},
 			{
 				Config: config(block, updated), ConfigPlanChecks: empty,
 				ConfigStateChecks: []statecheck.StateCheck{
