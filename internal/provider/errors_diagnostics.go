@@ -157,7 +157,8 @@ func hostKeyRemedy(problem nodeshell.HostKeyProblem) remedy {
 	ssh := path.Root("ssh")
 	switch problem {
 	case nodeshell.HostKeyUnknown:
-		return remedy{ssh.AtName("host_key"), true, "add it (ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts) or set ssh.host_key"}
+		// The error says what to add to the file, under which names.
+		return remedy{ssh.AtName("host_key"), true, "or pin the node's key with ssh.host_key"}
 	case nodeshell.HostKeyChanged:
 		// What to do is in the message.
 		return remedy{ssh.AtName("known_hosts_file"), true, ""}

@@ -60,7 +60,7 @@ func TestLowerLayerErrorDiagnostics(t *testing.T) {
 		{"missing known hosts file", &nodeshell.ConfigError{Field: "KnownHostsFile", Err: errors.New("reading known hosts /k: no such file")},
 			"reading known hosts /k: no such file; set ssh.known_hosts_file or ssh.host_key", ssh.AtName("known_hosts_file"), true},
 		{"unknown host key", pveNode(nodeshell.HostKeyUnknown), deploying + sshTo + ": its host key is not in the known hosts file; " +
-			"add it (ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts) or set ssh.host_key", ssh.AtName("host_key"), true},
+			"or pin the node's key with ssh.host_key", ssh.AtName("host_key"), true},
 		{"changed host key", pveNode(nodeshell.HostKeyChanged), deploying + sshTo + ": the host key does not match the known hosts file; " +
 			reinstall + "the entry" + intercepts, ssh.AtName("known_hosts_file"), true},
 		{"pinned host key mismatch", pveNode(nodeshell.HostKeyMismatch), deploying + sshTo + ": the host key does not match the pinned host key; " +
