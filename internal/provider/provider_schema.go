@@ -209,9 +209,12 @@ func sshAttributes() map[string]schema.Attribute {
 			},
 		},
 		"known_hosts_file": schema.StringAttribute{
-			Optional:            true,
-			MarkdownDescription: "`known_hosts` file to verify host keys against. Default `~/.ssh/known_hosts` when `host_key` is not set.",
-			Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
+			Optional: true,
+			MarkdownDescription: "`known_hosts` file to verify host keys against. Default `~/.ssh/known_hosts` when `host_key` is not set. " +
+				"Each node is looked up under its name and under its address, as OpenSSH does with `HostKeyAlias` and `CheckHostIP`: " +
+				"an entry under either verifies, an entry holding another key of the same type is refused. " +
+				"A copy of the cluster's `/etc/pve/priv/known_hosts` (which `pvecm updatecerts` keeps) works as it is.",
+			Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
 		},
 		"insecure_ignore_host_key": schema.BoolAttribute{
 			Optional:            true,
