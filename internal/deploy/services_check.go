@@ -52,7 +52,8 @@ func (s serviceState) String() string {
 
 // checkServices waits until every service of the app has run for
 // ServicesSettle, polling docker; on failure the error carries the last
-// lines of the failing service's log.
+// lines of the failing service's log. A restart between two polls shows in
+// the container's uptime, which docker's status gives to the second.
 func (d *Service) checkServices(ctx context.Context, node string, vmid int, tool composeTool, dir string, entry *catalog.App) (string, error) {
 	settle := ServicesSettle
 	poll := min(time.Second, max(settle/4, 10*time.Millisecond))
@@ -75,7 +76,10 @@ func (d *Service) checkServices(ctx context.Context, node string, vmid int, tool
 			since = time.Time{}
 		}
 		if bad == nil && time.Since(since) >= settle {
-			return strings.Join(entry.ServiceNames(), ", ") + " running", nil
+			if bad = restartedWithin(states, settle-time.Second); bad == nil {
+				return strings.Join(entry.ServiceNames(), ", ") + " running", nil
+			}
+			since = time.Now() // it restarted unseen: its settle starts again
 		}
 		if bad != nil && (bad.final() || time.Now().After(deadline)) {
 			return "", d.serviceFailure(ctx, node, vmid, tool, dir, entry, *bad)
@@ -86,6 +90,39 @@ func (d *Service) checkServices(ctx context.Context, node string, vmid int, tool
 		case <-time.After(poll):
 		}
 	}
+}
+
+// restartedWithin is the first service whose container has been up for
+// less than d, by its status; an uptime docker's status does not give
+// ("Up About a minute" does) never counts against it.
+func restartedWithin(states []serviceState, d time.Duration) *serviceState {
+	for i := range states {
+		if up, ok := uptime(states[i].status); ok && up < d {
+			return &states[i]
+		}
+	}
+	return nil
+}
+
+// uptime reads the seconds of docker's "Up 5 seconds (healthy)" (go-units'
+// HumanDuration: "Less than a second", "1 second", "N seconds", then
+// minutes and more, which are past any settle time).
+func uptime(status string) (time.Duration, bool) {
+	rest, ok := strings.CutPrefix(status, "Up ")
+	if !ok {
+		return 0, false
+	}
+	var n int
+	switch {
+	case strings.HasPrefix(rest, "Less than a second"):
+		return 0, true
+	case strings.HasPrefix(rest, "1 second"):
+		return time.Second, true
+	}
+	if _, err := fmt.Sscanf(rest, "%d seconds", &n); err == nil {
+		return time.Duration(n) * time.Second, true
+	}
+	return time.Hour, true
 }
 
 func minTime(a, b time.Time) time.Time {
