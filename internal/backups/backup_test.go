@@ -39,48 +39,50 @@ func TestChooseStorage(t *testing.T) {
 		name     string
 		storages []pveclient.Storage
 		rootfs   string
-		want     string
+		// configured is vzdump.conf's storage, as the vzdump defaults give it.
+		configured string
+		want       string
 	}{
-		{"pbs over nfs and local", []pveclient.Storage{st("aaa", "dir", 0), st("nas", "nfs", 1), st("zpbs", "pbs", 1)}, "aaa", "zpbs"},
-		{"shared over local", []pveclient.Storage{st("aaa", "dir", 0), st("nas", "nfs", 1)}, "", "nas"},
-		{"not the rootfs storage", []pveclient.Storage{st("a-data", "dir", 0), st("b-backup", "dir", 0)}, "a-data", "b-backup"},
-		{"the rootfs storage when alone", []pveclient.Storage{st("local", "dir", 0)}, "local", "local"},
-		{"by name within a rank", []pveclient.Storage{st("nas2", "cifs", 1), st("nas1", "nfs", 1)}, "", "nas1"},
-		{"disabled never", []pveclient.Storage{disabledPBS, st("local", "dir", 0)}, "", "local"},
+		{"pbs over nfs and local", []pveclient.Storage{st("aaa", "dir", 0), st("nas", "nfs", 1), st("zpbs", "pbs", 1)}, "aaa", "", "zpbs"},
+		{"shared over local", []pveclient.Storage{st("aaa", "dir", 0), st("nas", "nfs", 1)}, "", "", "nas"},
+		{"not the rootfs storage", []pveclient.Storage{st("a-data", "dir", 0), st("b-backup", "dir", 0)}, "a-data", "", "b-backup"},
+		{"the rootfs storage when alone", []pveclient.Storage{st("local", "dir", 0)}, "local", "", "local"},
+		{"by name within a rank", []pveclient.Storage{st("nas2", "cifs", 1), st("nas1", "nfs", 1)}, "", "", "nas1"},
+		{"disabled never", []pveclient.Storage{disabledPBS, st("local", "dir", 0)}, "", "", "local"},
+		{"vzdump.conf's storage first", []pveclient.Storage{st("nas", "nfs", 1), st("b-backup", "dir", 0)}, "", "b-backup", "b-backup"},
+		{"local is only PVE's fallback", []pveclient.Storage{st("nas", "nfs", 1), st("local", "dir", 0)}, "", "local", "nas"},
+		{"vzdump.conf's storage when it takes backups", []pveclient.Storage{disabledPBS, st("local", "dir", 0)}, "", "a-pbs", "local"},
 	} {
-		got, err := ChooseStorage("pve1", tc.storages, tc.rootfs)
+		got, err := ChooseStorage("pve1", tc.storages, tc.rootfs, tc.configured)
 		if err != nil || got != tc.want {
 			t.Errorf("%s: ChooseStorage = %q, %v; want %q", tc.name, got, err, tc.want)
 		}
 	}
-	if _, err := ChooseStorage("pve1", []pveclient.Storage{{ID: "x", Content: "rootdir", Active: 1, Enabled: 1}}, ""); err == nil {
+	if _, err := ChooseStorage("pve1", []pveclient.Storage{{ID: "x", Content: "rootdir", Active: 1, Enabled: 1}}, "", ""); err == nil {
 		t.Error("a node without backup storage gave a storage")
 	}
 }
 
-// A storage's retention as vzdump reads it: prune-backups, else maxfiles
-// (N is keep-last=N, 0 keeps all: PVE/VZDump.pm parse_prune_backups_maxfiles);
-// a prune-backups without any count keeps all.
+// A retention as vzdump applies it (Storage.pm prune_mark_backup_group):
+// keep-all keeps everything, and so does a prune-backups without any count;
+// keep-last is kept for sure, and one backup when only periods are kept.
 func TestParseRetention(t *testing.T) {
-	zero, three := 0, 3
 	for _, tc := range []struct {
-		raw      pveclient.BackupRetention
-		set      bool
-		keepAll  bool
-		kept     int
-		settings string
+		value   string
+		keepAll bool
+		kept    int
 	}{
-		{pveclient.BackupRetention{}, false, false, 0, ""},
-		{pveclient.BackupRetention{PruneBackups: "keep-all=1"}, true, true, -1, "prune-backups keep-all=1"},
-		{pveclient.BackupRetention{PruneBackups: "keep-last=2,keep-weekly=4"}, true, false, 2, "prune-backups keep-last=2,keep-weekly=4"},
-		{pveclient.BackupRetention{PruneBackups: "keep-daily=7"}, true, false, 1, "prune-backups keep-daily=7"},
-		{pveclient.BackupRetention{PruneBackups: "keep-last=0"}, true, true, -1, "prune-backups keep-last=0"},
-		{pveclient.BackupRetention{MaxFiles: &three}, true, false, 3, "maxfiles 3"},
-		{pveclient.BackupRetention{MaxFiles: &zero}, true, true, -1, "maxfiles 0"},
+		{"keep-all=1", true, -1},
+		{"keep-last=2,keep-weekly=4", false, 2},
+		{"keep-daily=7", false, 1},
+		{"keep-last=0", true, -1},
 	} {
-		r, ok, err := ParseRetention(tc.raw)
-		if err != nil || ok != tc.set || (ok && (r.KeepAll != tc.keepAll || r.Kept() != tc.kept || r.Setting != tc.settings)) {
-			t.Errorf("ParseRetention(%+v) = %+v, %v, %v", tc.raw, r, ok, err)
+		r, err := ParseRetention(tc.value)
+		if err != nil || r.KeepAll != tc.keepAll || r.Kept() != tc.kept || r.Setting != "prune-backups "+tc.value {
+			t.Errorf("ParseRetention(%q) = %+v, %v", tc.value, r, err)
 		}
+	}
+	if _, err := ParseRetention("keep-last=x"); err == nil {
+		t.Error("keep-last=x parsed")
 	}
 }

@@ -2,6 +2,7 @@ package backups
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -17,14 +18,19 @@ import (
 // one rank the name decides, so that plan, apply and every later run choose
 // the same storage (free space changes between them).
 //
-// PVE's own default when vzdump gets no storage is the `storage` of
-// /etc/vzdump.conf, else `local` (PVE/VZDump.pm get_storage_param): a
-// node-local directory on the root disk. The provider does not follow it:
-// it always names the storage, records it in state, and prefers one that
-// outlives the node; set `storage` to use the node's vzdump default.
-const DefaultStorageRule = "the node's storages that are enabled, active and take `backup` content, " +
-	"preferring a Proxmox Backup Server, then another shared storage (NFS, CIFS, CephFS), then a local " +
+// Before that rule comes the one an administrator set: vzdump's own default
+// is the `storage` of /etc/vzdump.conf, else `local` (PVE/VZDump.pm
+// get_storage_param), read through GET /nodes/{node}/vzdump/defaults. A
+// storage set there is taken when it takes backups on the node; `local` is
+// only PVE's fallback (a directory on the node's root disk), so it does not
+// count as chosen, and the rule decides.
+const DefaultStorageRule = "the node's vzdump default (`storage` in `/etc/vzdump.conf`) when it is set to a storage " +
+	"other than `local` that takes backups; otherwise, among the node's storages that are enabled, active and take `backup` content, " +
+	"a Proxmox Backup Server, then another shared storage (NFS, CIFS, CephFS), then a local " +
 	"storage other than the container's rootfs storage, then the rootfs storage; by name within each rank"
+
+// pveFallbackStorage is vzdump's storage when vzdump.conf names none.
+const pveFallbackStorage = "local"
 
 // storageRank orders storages for DefaultStorageRule: lower is better.
 func storageRank(st pveclient.Storage, rootfs string) int {
@@ -40,11 +46,15 @@ func storageRank(st pveclient.Storage, rootfs string) int {
 }
 
 // ChooseStorage applies DefaultStorageRule to a node's storages; rootfs is
-// the storage of the container's root disk ("" when unknown).
-func ChooseStorage(node string, storages []pveclient.Storage, rootfs string) (string, error) {
+// the storage of the container's root disk, configured the storage
+// vzdump.conf names ("" when unknown).
+func ChooseStorage(node string, storages []pveclient.Storage, rootfs, configured string) (string, error) {
 	var candidates []pveclient.Storage
 	for _, st := range storages {
 		if Takes(st) {
+			if st.ID == configured && configured != pveFallbackStorage {
+				return st.ID, nil
+			}
 			candidates = append(candidates, st)
 		}
 	}
@@ -77,5 +87,12 @@ func (s *Service) defaultStorage(ctx context.Context, node string, vmid int) (st
 	if cfg.RootFS != nil {
 		rootfs = cfg.RootFS.Storage()
 	}
-	return ChooseStorage(node, storages, rootfs)
+	// An identity that may not read the defaults (Datastore.Audit on the
+	// configured storage) gets the rule without them.
+	defaults, err := s.Client.VzdumpDefaults(ctx, node, "")
+	var api *pveclient.APIError
+	if err != nil && !errors.As(err, &api) {
+		return "", err
+	}
+	return ChooseStorage(node, storages, rootfs, defaults.Storage)
 }

@@ -16,42 +16,30 @@ import (
 // keep-* option covers, protected ones excepted (PVE/VZDump.pm
 // exec_backup_task, PVE::Storage::prune_backups).
 type Retention struct {
-	Setting string // as storage.cfg spells it, for messages
+	Setting string // "prune-backups keep-last=2", for messages
 	KeepAll bool
 	Keep    map[string]int // keep-last, keep-hourly, ... with a count above 0
 }
 
-// ParseRetention reads a storage's retention; ok is false when the storage
-// sets none, and vzdump then applies vzdump.conf's, else keep-all.
-func ParseRetention(r pveclient.BackupRetention) (ret Retention, ok bool, err error) {
-	switch {
-	case r.PruneBackups != "":
-		ret = Retention{Setting: "prune-backups " + r.PruneBackups, Keep: map[string]int{}}
-		for _, part := range strings.Split(r.PruneBackups, ",") {
-			key, value, _ := strings.Cut(part, "=")
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return Retention{}, false, fmt.Errorf("storage retention %q: %s is not a number", r.PruneBackups, part)
-			}
-			switch {
-			case key == "keep-all":
-				ret.KeepAll = n == 1
-			case n > 0:
-				ret.Keep[key] = n
-			}
+// ParseRetention reads a prune-backups value as vzdump applies it.
+func ParseRetention(value string) (Retention, error) {
+	ret := Retention{Setting: "prune-backups " + value, Keep: map[string]int{}}
+	for _, part := range strings.Split(value, ",") {
+		key, count, _ := strings.Cut(part, "=")
+		n, err := strconv.Atoi(count)
+		if err != nil {
+			return Retention{}, fmt.Errorf("backup retention %q: %s is not a number", value, part)
 		}
-		// prune-backups without any keep-* count keeps everything
-		// (PVE::Storage::prune_mark_backup_group: nothing to mark).
-		ret.KeepAll = ret.KeepAll || len(ret.Keep) == 0
-		return ret, true, nil
-	case r.MaxFiles != nil:
-		ret = Retention{Setting: fmt.Sprintf("maxfiles %d", *r.MaxFiles), KeepAll: *r.MaxFiles == 0}
-		if *r.MaxFiles > 0 {
-			ret.Keep = map[string]int{"keep-last": *r.MaxFiles}
+		switch {
+		case key == "keep-all":
+			ret.KeepAll = n == 1
+		case n > 0:
+			ret.Keep[key] = n
 		}
-		return ret, true, nil
 	}
-	return Retention{}, false, nil
+	// Without any keep-* count, prune_mark_backup_group keeps everything.
+	ret.KeepAll = ret.KeepAll || len(ret.Keep) == 0
+	return ret, nil
 }
 
 // Kept is how many backups of one guest the retention keeps for sure when
@@ -77,23 +65,24 @@ type RetentionRisk struct {
 }
 
 // CheckRetention reports whether backups of a container made on a storage
-// will be deleted by the storage's retention: any retention short of
-// keep-all does, sooner or later, and a proximity_backup whose archive was
-// pruned must be made again. A protected backup is never pruned. A storage
-// whose configuration cannot be read (it takes Datastore.Allocate) or that
-// sets no retention gives no risk: vzdump.conf, not readable over the API,
-// decides there.
+// will be deleted by the retention vzdump applies there (the storage's
+// prune-backups, else /etc/vzdump.conf's): any retention short of keep-all
+// does, sooner or later, and a proximity_backup whose archive was pruned
+// must be made again. A protected backup is never pruned. When the identity
+// may not read the defaults (Datastore.Audit or Datastore.AllocateSpace on
+// the storage, which the backup itself needs), there is no risk to report:
+// the backup's own checks tell.
 func (s *Service) CheckRetention(ctx context.Context, node, storage string, vmid int) (*RetentionRisk, error) {
-	raw, err := s.Client.StorageRetention(ctx, storage)
+	defaults, err := s.Client.VzdumpDefaults(ctx, node, storage)
 	var api *pveclient.APIError
-	if errors.As(err, &api) && (api.Status == http.StatusForbidden || pveclient.IsNotFound(err)) {
+	if errors.As(err, &api) && api.Status == http.StatusForbidden {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	ret, ok, err := ParseRetention(raw)
-	if err != nil || !ok || ret.KeepAll {
+	ret, err := ParseRetention(defaults.PruneBackups)
+	if err != nil || ret.KeepAll {
 		return nil, err
 	}
 	vols, err := s.Client.Content(ctx, node, storage, "backup", vmid)

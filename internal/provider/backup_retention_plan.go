@@ -29,7 +29,8 @@ func (r *backupResource) warnRetention(ctx context.Context, plan backupModel, no
 		return
 	}
 	resp.Diagnostics.AddAttributeWarning(path.Root("storage"), "Storage retention will delete backups",
-		fmt.Sprintf("Storage %q keeps backups by \"%s\" (storage.cfg). After every backup vzdump deletes the backups of "+
+		fmt.Sprintf("Storage %q keeps backups by \"%s\" (its own in storage.cfg, else that of /etc/vzdump.conf). "+
+			"After every backup vzdump deletes the backups of "+
 			"CT %d on it that this retention does not cover: it keeps %d for sure, and %d unprotected backups of CT %d "+
 			"are there now. A proximity_backup whose archive was deleted is made again at the next apply. "+
 			"Set protected = true on this backup (PVE never prunes a protected backup), use another storage, "+

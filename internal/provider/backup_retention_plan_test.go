@@ -79,7 +79,7 @@ func TestBackupPlanWarnsOfRetention(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("diagnostics %v, want one warning", got)
 	}
-	for _, want := range []string{"Warning storage: Storage retention will delete backups", `"prune-backups keep-last=1,keep-daily=3"`,
+	for _, want := range []string{"Warning storage: Storage retention will delete backups", `"prune-backups keep-daily=3,keep-last=1"`,
 		"CT 150", "keeps 1 for sure", "protected = true", "pvesm set local --prune-backups keep-all=1"} {
 		if !strings.Contains(got[0], want) {
 			t.Errorf("warning %q does not say %q", got[0], want)
@@ -93,5 +93,13 @@ func TestBackupPlanWarnsOfRetention(t *testing.T) {
 	}
 	if got := planBackup(t, e, "local", false); len(got) != 0 {
 		t.Errorf("keep-all=1, yet the plan said %v", got)
+	}
+	// A storage without its own retention gets vzdump.conf's.
+	siteDefaults := "pvesm set local --delete prune-backups && echo 'prune-backups: keep-last=2' > /etc/vzdump.conf"
+	if _, code, err := e.onNode("pve1", siteDefaults); err != nil || code != 0 {
+		t.Fatalf("vzdump.conf: %d %v", code, err)
+	}
+	if got := planBackup(t, e, "local", false); len(got) != 1 || !strings.Contains(got[0], `"prune-backups keep-last=2"`) {
+		t.Errorf("vzdump.conf's keep-last=2: the plan said %v", got)
 	}
 }

@@ -40,23 +40,28 @@ func (c *Client) ExtractConfig(ctx context.Context, node, volid string) (*Contai
 	return cfg, nil
 }
 
-// BackupRetention is the retention a storage gives vzdump: its
-// `prune-backups` property string in storage.cfg ("keep-last=3,keep-daily=7"),
-// or the older `maxfiles` (PVE/VZDump.pm parse_prune_backups_maxfiles turns
-// maxfiles=N into keep-last=N, and 0 into keep-all). Both are "" when the
-// storage sets neither (vzdump then takes vzdump.conf's, else keep-all).
-// Reading a storage's configuration takes Datastore.Allocate on it.
-type BackupRetention struct {
+// VzdumpDefaults is what vzdump would use on a node
+// (GET /nodes/{node}/vzdump/defaults, PVE/API2/VZDump.pm defaults): the
+// storage of a backup that names none (vzdump.conf's, else local), and the
+// prune-backups it applies there (the storage's own, else vzdump.conf's,
+// else keep-all=1). It takes Datastore.Audit or Datastore.AllocateSpace on
+// that storage.
+type VzdumpDefaults struct {
+	Storage      string `json:"storage"`
 	PruneBackups string `json:"prune-backups"`
-	MaxFiles     *int   `json:"maxfiles"`
 }
 
-// StorageRetention reads a storage's backup retention from storage.cfg.
-func (c *Client) StorageRetention(ctx context.Context, storage string) (BackupRetention, error) {
-	var out BackupRetention
-	err := c.do(ctx, "reading the configuration of storage "+storage, func(ctx context.Context) error {
-		out = BackupRetention{}
-		return c.api.Get(ctx, "/storage/"+url.PathEscape(storage), &out)
+// VzdumpDefaults reads vzdump's defaults on a node, for a storage or ("")
+// for the default one.
+func (c *Client) VzdumpDefaults(ctx context.Context, node, storage string) (VzdumpDefaults, error) {
+	q := url.Values{}
+	if storage != "" {
+		q.Set("storage", storage)
+	}
+	var out VzdumpDefaults
+	err := c.do(ctx, "reading the vzdump defaults of "+node, func(ctx context.Context) error {
+		out = VzdumpDefaults{}
+		return c.api.Get(ctx, "/nodes/"+url.PathEscape(node)+"/vzdump/defaults?"+q.Encode(), &out)
 	})
 	return out, err
 }
