@@ -185,7 +185,7 @@ type privilegeEntry struct {
 // once per client.
 func (d *Service) privileges(ctx context.Context, path string) (pveclient.Privileges, error) {
 	v, _ := privilegeCache.LoadOrStore(privilegeKey{d.Client, path}, &privilegeEntry{})
-	e := v.(*privilegeEntry)
+	e, _ := v.(*privilegeEntry) // the map holds nothing else
 	e.once.Do(func() { e.privs, e.err = d.Client.Permissions(ctx, path) })
 	if e.err != nil {
 		// A failed answer is not kept: the next plan asks again.

@@ -70,7 +70,8 @@ func (e *TagAccessError) Error() string {
 		lines = append(lines, "registered-tags without "+strings.Join(e.Registered, ", ")+" (or no registered-tags line)")
 	}
 	b.WriteString(strings.Join(reasons, " and "))
-	b.WriteString(". Proximity records each app's catalog id, identity and ports in its container's tags, whose values are new for every app. Fix it in one of two ways:\n")
+	b.WriteString(". Proximity records each app's catalog id, identity and ports in its container's tags, " +
+		"whose values are new for every app. Fix it in one of two ways:\n")
 	fmt.Fprintf(&b, "  - in /etc/pve/datacenter.cfg: %s\n", strings.Join(lines, "; "))
 	b.WriteString("  - or grant Sys.Modify on / (that path only):\n")
 	b.WriteString("      pveum role add ProximityTags --privs Sys.Modify\n")
@@ -91,7 +92,7 @@ type tagOptionsEntry struct {
 
 func (d *Service) tagOptions(ctx context.Context) (pveclient.TagOptions, error) {
 	v, _ := tagOptionsCache.LoadOrStore(d.Client, &tagOptionsEntry{})
-	e := v.(*tagOptionsEntry)
+	e, _ := v.(*tagOptionsEntry) // the map holds nothing else
 	e.once.Do(func() { e.opts, e.err = d.Client.ClusterTagOptions(ctx) })
 	if e.err != nil {
 		tagOptionsCache.CompareAndDelete(d.Client, e)

@@ -40,7 +40,10 @@ func (r *applicationResource) checkAccess(
 	if !accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.ApplicationNeeds(planned))) {
 		return false
 	}
-	write := deploy.TagWrite{CatalogID: plan.CatalogID.ValueString(), Proximity: creating || state.CatalogID.ValueString() == "" || restoreChanges(plan, state)}
+	write := deploy.TagWrite{
+		CatalogID: plan.CatalogID.ValueString(),
+		Proximity: creating || state.CatalogID.ValueString() == "" || restoreChanges(plan, state), // all tags written anew
+	}
 	userTags := stringSet(ctx, plan.Tags, &resp.Diagnostics)
 	if write.Proximity {
 		write.UserTags = userTags

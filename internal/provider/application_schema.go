@@ -254,9 +254,12 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Any change to these values restarts the app's services without recreating anything.",
 			},
 			"tags": schema.SetAttribute{
-				Optional:            true,
-				ElementType:         types.StringType,
-				MarkdownDescription: "Your tags on the container (lower case, as PVE stores them). Proximity's own tags are kept apart and never show here.",
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Your tags on the container (lower case, as PVE stores them). Proximity's own tags are kept apart and never show here. " +
+					"PVE's tag rules apply to both: when `datacenter.cfg` sets `user-tag-access` other than `user-allow=free`, or `registered-tags` " +
+					"covering a tag written, an identity without `Sys.Modify` on `/` may not write it, and the plan fails naming the " +
+					"`datacenter.cfg` line and the grant that fix it.",
 				Validators: []validator.Set{setvalidator.ValueStringsAre(
 					stringvalidator.RegexMatches(userTagPattern, "must be lower case: letters, digits, _ + . - (PVE lower-cases tags)"),
 					reservedTagValidator(),
