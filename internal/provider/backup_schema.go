@@ -39,7 +39,8 @@ var (
 // backupStorageDescription states the default storage rule, which lives in
 // the backups package, and the plan-time retention warning.
 const backupStorageDescription = "Storage for the archive. Default: " + backups.DefaultStorageRule + ". " +
-	"A storage whose retention (`prune-backups` in `storage.cfg`) would delete backups of the container is reported at plan " +
+	"A storage whose retention (its `prune-backups` in `storage.cfg`, else that of `/etc/vzdump.conf`) would delete backups of " +
+	"the container is reported at plan " +
 	"time with a warning; a `protected` backup is never pruned."
 
 // applicationIDPattern is a proximity_application id: node/vmid.
