@@ -107,6 +107,8 @@ func (d *Service) restoreInPlace(ctx context.Context, node string, vmid int, c C
 		return err
 	}
 	app := App{Node: node, VMID: vmid, PublicPort: c.PublicPort, InternalPort: c.InternalPort}
-	_, err = d.finish(ctx, Spec{}, entry, compose, app, log, false)
+	// The restored data goes with the environment of its backup, under the
+	// configured values, as for a restore into a new application.
+	_, err = d.finish(ctx, Spec{RestoreFrom: c.RestoreFrom, Environment: c.Environment}, entry, compose, app, log, false)
 	return err
 }

@@ -214,3 +214,28 @@ func rootPasswordIs(shadow, password string) bool {
 	}
 	return false
 }
+
+// A restore over an application keeps the environment of its backup where
+// the configuration sets no value: the restored database was initialised
+// with it.
+func TestRestoreInPlaceKeepsTheBackupsEnvironment(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	app, err := d.Create(ctx, Spec{CatalogID: "gitea", Hostname: "git", Environment: map[string]string{"DB_PASSWORD": "at-backup"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.Backups.Create(ctx, backups.Spec{Node: app.Node, VMID: app.VMID, Mode: "snapshot", Compress: "zstd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Update(ctx, app.Node, app.VMID, Change{CatalogID: "gitea", PublicPort: app.PublicPort, InternalPort: app.InternalPort,
+		RestoreFrom: b.VolID, Environment: map[string]string{"DB_ROOT_PASSWORD": "configured"}}); err != nil {
+		t.Fatal(err)
+	}
+	compose, _ := d.output(ctx, app.Node, app.VMID, "cat", "/opt/proximity/gitea/compose.yaml")
+	env, err := composeEnvironment(ctx, mustApp(t, d, "gitea"), []byte(compose))
+	if err != nil || env["DB_PASSWORD"] != "at-backup" || env["DB_ROOT_PASSWORD"] != "configured" {
+		t.Errorf("environment after the in-place restore %v (%v), want DB_PASSWORD from the backup and DB_ROOT_PASSWORD configured", env, err)
+	}
+}
