@@ -159,7 +159,9 @@ func (d *Service) serviceFailure(ctx context.Context, node string, vmid int, too
 // serviceStates asks, in one command, for each service's container (compose
 // ps -a -q, which Compose v1 and v2 both have) and for every container's
 // state and status (docker ps -a), and joins them.
-func (d *Service) serviceStates(ctx context.Context, node string, vmid int, tool composeTool, dir string, entry *catalog.App) ([]serviceState, error) {
+func (d *Service) serviceStates(
+	ctx context.Context, node string, vmid int, tool composeTool, dir string, entry *catalog.App,
+) ([]serviceState, error) {
 	var script strings.Builder
 	for _, name := range entry.ServiceNames() {
 		fmt.Fprintf(&script, "echo %s; %s; ", Quote("== "+name), Command(tool.project(dir, entry.ID, "ps", "-a", "-q", name)...))

@@ -56,7 +56,8 @@ func TestDebian12UpdateDrivesComposeV1(t *testing.T) {
 	if got := stepMessage(t, app.Log, "install container runtime"); got != "docker-compose 1.29.2" {
 		t.Fatalf("compose %q, want Debian 12's docker-compose 1.29.2", got)
 	}
-	steps, err := d.Update(ctx, app.Node, app.VMID, Change{CatalogID: "wordpress", Redeploy: true, Environment: map[string]string{"DB_PASSWORD": "n3w$ecret"}})
+	steps, err := d.Update(ctx, app.Node, app.VMID,
+		Change{CatalogID: "wordpress", Redeploy: true, Environment: map[string]string{"DB_PASSWORD": "n3w$ecret"}})
 	if err != nil {
 		t.Fatal(err)
 	}

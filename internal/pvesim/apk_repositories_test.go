@@ -23,7 +23,8 @@ func TestApkOnlyInstallsFromEnabledRepositories(t *testing.T) {
 		t.Fatalf("sed: %s", errOut)
 	}
 	code, out, errOut := inCT(t, sim, 130, "apk update", "")
-	if code != 0 || strings.Contains(out, "community") || !strings.Contains(out, "fetch http://dl-cdn.alpinelinux.org/alpine/v3.22/main/x86_64/APKINDEX.tar.gz") {
+	mainIndex := "fetch http://dl-cdn.alpinelinux.org/alpine/v3.22/main/x86_64/APKINDEX.tar.gz"
+	if code != 0 || strings.Contains(out, "community") || !strings.Contains(out, mainIndex) {
 		t.Errorf("apk update without community: %d %q %q", code, out, errOut)
 	}
 	code, _, errOut = inCT(t, sim, 130, "apk add --no-cache docker docker-cli-compose", "")
@@ -36,7 +37,8 @@ func TestApkOnlyInstallsFromEnabledRepositories(t *testing.T) {
 	if code, _, errOut := inCT(t, sim, 130, "apk add bash", ""); code != 0 {
 		t.Errorf("apk add bash from main: %d %s", code, errOut)
 	}
-	if code, _, errOut := inCT(t, sim, 130, "echo http://dl-cdn.alpinelinux.org/alpine/v3.22/community >> /etc/apk/repositories && apk add docker", ""); code != 0 {
+	back := "echo http://dl-cdn.alpinelinux.org/alpine/v3.22/community >> /etc/apk/repositories && apk add docker"
+	if code, _, errOut := inCT(t, sim, 130, back, ""); code != 0 {
 		t.Errorf("apk add docker once community is back: %d %s", code, errOut)
 	}
 }
