@@ -86,11 +86,17 @@ func (d *Service) restoredEnvironment(
 	ctx context.Context, entry *catalog.App, app App, configured map[string]string,
 ) (map[string]string, []string, error) {
 	path := "/opt/proximity/" + entry.ID + "/compose.yaml"
-	text, err := d.output(ctx, app.Node, app.VMID, "cat", path)
+	// A backup of another app, or made before its compose file was
+	// written, has none: the configuration alone decides. Any other
+	// failure is one: the old values must not silently fall back to the
+	// catalog's.
+	text, err := d.output(ctx, app.Node, app.VMID, "sh", "-c", `[ -f "$1" ] || exit 0; printf '%s' "$1:"; cat "$1"`, "sh", path)
 	if err != nil {
-		// A backup of another app, or made before its compose file was
-		// written, has none: the configuration alone decides.
-		return configured, nil, nil //nolint:nilerr // a missing file is no error here
+		return nil, nil, fmt.Errorf("reading the environment of the backup from %s: %w", path, err)
+	}
+	text, found := strings.CutPrefix(text, path+":")
+	if !found {
+		return configured, nil, nil
 	}
 	old, err := composeEnvironment(ctx, entry, []byte(text))
 	if err != nil {

@@ -239,3 +239,19 @@ func TestRestoreInPlaceKeepsTheBackupsEnvironment(t *testing.T) {
 		t.Errorf("environment after the in-place restore %v (%v), want DB_PASSWORD from the backup and DB_ROOT_PASSWORD configured", env, err)
 	}
 }
+
+// A backup without the app's compose file (another app's, or one made
+// before the file was written) leaves the configured environment alone.
+func TestRestoredEnvironmentWithoutComposeFile(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	configured := map[string]string{"DB_PASSWORD": "configured"}
+	env, kept, err := d.restoredEnvironment(ctx, mustApp(t, d, "gitea"), app.App, configured)
+	if err != nil || len(kept) != 0 || len(env) != 1 || env["DB_PASSWORD"] != "configured" {
+		t.Errorf("restoredEnvironment = %v, %v, %v; want the configured environment alone", env, kept, err)
+	}
+}
