@@ -115,7 +115,21 @@ func addKnownHostAdvice(node, addr, file string) string {
 	if host == node {
 		names = node
 	}
+	cluster := clusterKnownHostsCommand(port)
 	return fmt.Sprintf("add the node's key under both: ssh-keyscan -H %s%s >> %s "+
 		"(compare the fingerprints with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node), "+
-		"or append the cluster's /etc/pve/priv/known_hosts, which pvecm updatecerts keeps, to %s", portFlag, names, file, file)
+		"or append the cluster's own list, each node's name and key as pvecm updatecerts writes them "+
+		"(%s, run on a node), to %s", portFlag, names, file, cluster, file)
+}
+
+// clusterKnownHostsCommand prints, on a node, a known_hosts line for every
+// node of the cluster: pvecm updatecerts writes /etc/pve/nodes/<node>/
+// ssh_known_hosts as "<node> ssh-rsa <key>" without a newline (awk adds
+// it), for port 22; another port is written into each name, as
+// known_hosts spells it.
+func clusterKnownHostsCommand(port string) string {
+	if port == "22" {
+		return "awk 1 /etc/pve/nodes/*/ssh_known_hosts"
+	}
+	return `awk '{ $1 = "[" $1 "]:` + port + `"; print }' /etc/pve/nodes/*/ssh_known_hosts`
 }

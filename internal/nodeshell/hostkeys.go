@@ -71,9 +71,11 @@ func knownHostsPath(file string) (string, error) {
 }
 
 // knownHostsKeys looks a node up in known_hosts under its name and under its
-// address, as OpenSSH does with HostKeyAlias=<node> and CheckHostIP=yes, and
-// as PVE's own /etc/pve/priv/known_hosts lists every node (pvecm
-// updatecerts writes a line for the name and one for the IP):
+// address, as OpenSSH does with HostKeyAlias=<node> and CheckHostIP=yes:
+// PVE lists its nodes by name (pvecm updatecerts writes
+// /etc/pve/nodes/<node>/ssh_known_hosts, and PVE's own SSH uses
+// HostKeyAlias), while ssh-keyscan and an admin's first login record the
+// address:
 //   - the key is accepted when an entry under either matches it;
 //   - an entry of the key's type under either that holds another key is a
 //     changed key and an error, even when the other entry matches (OpenSSH

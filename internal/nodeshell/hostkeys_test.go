@@ -2,8 +2,9 @@ package nodeshell
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net"
@@ -55,9 +56,17 @@ func TestKnownHostsByNodeNameAndAddress(t *testing.T) {
 	rightKey := info.SSHHostKey
 	other, _ := ssh.NewSignerFromKey(mustKey(t))
 	wrongKey := publicKeyLine(t, other.PublicKey())
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	rsaSigner, _ := ssh.NewSignerFromKey(rsaKey)
-	rsaLine := publicKeyLine(t, rsaSigner.PublicKey())
+	// The nodes have Ed25519 and RSA keys, no ECDSA one.
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecSigner, _ := ssh.NewSignerFromKey(ecKey)
+	ecLine := publicKeyLine(t, ecSigner.PublicKey())
+	// What the error's advice prints on a node: each node's name and its
+	// RSA key, as pvecm updatecerts writes them.
+	var cluster, stderr strings.Builder
+	code, err := sim.RunOnNode(context.Background(), "alpha", clusterKnownHostsCommand(fmt.Sprint(port)), nil, &cluster, &stderr)
+	if err != nil || code != 0 {
+		t.Fatalf("the cluster's known hosts: %d %v %s", code, err, stderr.String())
+	}
 	byName := fmt.Sprintf("[beta]:%d", port)
 	byAddr := fmt.Sprintf("[127.0.0.3]:%d", port)
 	for _, c := range []struct {
@@ -66,12 +75,13 @@ func TestKnownHostsByNodeNameAndAddress(t *testing.T) {
 		message          []string
 	}{
 		{"name only", byName + " " + rightKey, -1, nil},
+		{"the cluster's own list", cluster.String(), -1, nil},
 		{"address only", byAddr + " " + rightKey, -1, nil},
 		{"both", byName + " " + rightKey + "\n" + byAddr + " " + rightKey, -1, nil},
-		{"another key type under the name", byName + " " + rsaLine + "\n" + byAddr + " " + rightKey, -1, nil},
+		{"another key type under the name", byName + " " + ecLine + "\n" + byAddr + " " + rightKey, -1, nil},
 		{"neither", "[gamma]:1 " + rightKey, HostKeyUnknown, []string{
 			"neither under the node's name (" + byName + ") nor under its address (" + byAddr + ")",
-			fmt.Sprintf("ssh-keyscan -H -p %d beta 127.0.0.3 >> ", port), "/etc/pve/priv/known_hosts", "pvecm updatecerts"}},
+			fmt.Sprintf("ssh-keyscan -H -p %d beta 127.0.0.3 >> ", port), "/etc/pve/nodes/*/ssh_known_hosts", "pvecm updatecerts"}},
 		{"stale address", byName + " " + rightKey + "\n" + byAddr + " " + wrongKey, HostKeyChanged, []string{
 			"line 2, entry " + byAddr, "someone may be intercepting"}},
 		{"stale name", byName + " " + wrongKey + "\n" + byAddr + " " + rightKey, HostKeyChanged, []string{"line 1, entry " + byName}},

@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -19,8 +21,9 @@ import (
 // have their own names and loopback addresses, without ssh.nodes and with
 // a known_hosts file instead of a pinned key. First the file knows neither
 // the nodes' names nor their addresses: the apply fails naming both and
-// what to add. Then it holds the nodes under their names only, as
-// OpenSSH's HostKeyAlias would record them: the app deploys on beta.
+// what to add. Then it holds the cluster's own list, the nodes' names and
+// RSA keys as pvecm updatecerts writes them (no address entries): the app
+// deploys on beta.
 func TestAccApplicationKnownHostsByNodeName(t *testing.T) {
 	requireAcc(t)
 	port := freePortOn(t, "127.0.0.2")
@@ -38,7 +41,13 @@ func TestAccApplicationKnownHostsByNodeName(t *testing.T) {
 		}
 	}
 	write("")()
-	byNames := fmt.Sprintf("[alpha]:%d %s\n[beta]:%d %s\n", port, e.info.SSHHostKey, port, e.info.SSHHostKey)
+	// The cluster's own list, as the error's advice prints it on a node:
+	// each node's name and RSA key (pvecm updatecerts), here with the port.
+	var byNames, stderr strings.Builder
+	script := fmt.Sprintf(`awk '{ $1 = "[" $1 "]:%d"; print }' /etc/pve/nodes/*/ssh_known_hosts`, port)
+	if code, err := e.sim.RunOnNode(context.Background(), "alpha", script, nil, &byNames, &stderr); err != nil || code != 0 {
+		t.Fatalf("the cluster's known hosts: %d %v %s", code, err, stderr.String())
+	}
 	ssh := withSSHOnly(sshBlockSettings{PrivateKey: e.info.SSHPrivateKey, KnownHostsFile: knownHosts, Port: port})
 	app := application("x", "nginx", "by-name").str("node", "beta")
 	cfg := config(rawHCL(e.provider(ssh)), app)
@@ -52,7 +61,7 @@ func TestAccApplicationKnownHostsByNodeName(t *testing.T) {
 					`nor\s+under\s+its\s+address\s+\(\[127\.0\.0\.2\]:\d+\).*ssh-keyscan\s+-H\s+-p\s+\d+\s+alpha\s+127\.0\.0\.2`),
 			},
 			{
-				PreConfig: write(byNames),
+				PreConfig: write(byNames.String()),
 				Config:    cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("status"), knownvalue.StringExact("running")),

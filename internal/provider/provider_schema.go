@@ -213,7 +213,8 @@ func sshAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "`known_hosts` file to verify host keys against. Default `~/.ssh/known_hosts` when `host_key` is not set. " +
 				"Each node is looked up under its name and under its address, as OpenSSH does with `HostKeyAlias` and `CheckHostIP`: " +
 				"an entry under either verifies, an entry holding another key of the same type is refused. " +
-				"A copy of the cluster's `/etc/pve/priv/known_hosts` (which `pvecm updatecerts` keeps) works as it is.",
+				"The cluster's own list works as it is: `pvecm updatecerts` writes each node's name and key to " +
+				"`/etc/pve/nodes/<node>/ssh_known_hosts`, and `awk 1 /etc/pve/nodes/*/ssh_known_hosts` on a node prints them all.",
 			Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
 		},
 		"insecure_ignore_host_key": schema.BoolAttribute{

@@ -25,6 +25,11 @@ func (s *Simulator) startSSH() error {
 	if err != nil {
 		return fmt.Errorf("SSH user key: %w", err)
 	}
+	rsaSigner, err := s.rsaHostSigner()
+	if err != nil {
+		return err
+	}
+	s.writeNodeKnownHosts(rsaSigner.PublicKey())
 	host, portText, err := net.SplitHostPort(s.opts.SSHListen)
 	if err != nil {
 		return fmt.Errorf("-ssh-listen %q: %w", s.opts.SSHListen, err)
@@ -43,6 +48,7 @@ func (s *Simulator) startSSH() error {
 		s.sshAddrs[n.Name] = ln.Addr().String()
 		cfg := s.sshServerConfig(n, userSigner.PublicKey())
 		cfg.AddHostKey(hostSigner)
+		cfg.AddHostKey(rsaSigner)
 		s.wg.Add(1)
 		go s.acceptSSH(ln, cfg, n)
 	}

@@ -69,7 +69,8 @@ func TestSSHAuth(t *testing.T) {
 	hostKey, _, _, _, _ := ssh.ParseAuthorizedKey([]byte(info.SSHHostKey))
 	dial := func(auth ssh.AuthMethod) error {
 		c, err := ssh.Dial("tcp", info.SSHNodes["pve1"],
-			&ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{auth}, HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 5 * time.Second})
+			&ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{auth}, HostKeyCallback: ssh.FixedHostKey(hostKey),
+				HostKeyAlgorithms: []string{hostKey.Type()}, Timeout: 5 * time.Second})
 		if err == nil {
 			c.Close()
 		}
@@ -218,7 +219,8 @@ func sshDial(t *testing.T, sim *Simulator, node string) *ssh.Client {
 	}
 	client, err := ssh.Dial("tcp", info.SSHNodes[node], &ssh.ClientConfig{
 		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
+		// The node has an RSA key too, which Go's client prefers unless told.
+		HostKeyCallback: ssh.FixedHostKey(hostKey), HostKeyAlgorithms: []string{hostKey.Type()}, Timeout: 10 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("ssh dial %s: %v", node, err)

@@ -191,7 +191,7 @@ func dialNode(info pvesim.Info, node string) (*ssh.Client, error) {
 	}
 	return ssh.Dial("tcp", info.SSHNodes[node], &ssh.ClientConfig{
 		User: info.SSHUser, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: ssh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
+		HostKeyCallback: ssh.FixedHostKey(hostKey), HostKeyAlgorithms: []string{hostKey.Type()}, Timeout: 10 * time.Second,
 	})
 }
 
