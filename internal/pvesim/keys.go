@@ -24,9 +24,6 @@ type secrets struct {
 	ServerCertPEM string `json:"server_cert_pem"`
 	ServerKeyPEM  string `json:"server_key_pem"`
 	SSHHostKeyPEM string `json:"ssh_host_key_pem"`
-	// SSHHostRSAKeyPEM is the nodes' RSA host key, the one pvecm
-	// updatecerts lists (ssh_rsa.go); made at the first start.
-	SSHHostRSAKeyPEM string `json:"ssh_host_rsa_key_pem,omitempty"`
 	SSHUserKeyPEM string `json:"ssh_user_key_pem"`
 	TicketKey     []byte `json:"ticket_key"`
 	TokenID       string `json:"token_id"`
@@ -35,6 +32,9 @@ type secrets struct {
 	// the first start; token.cfg holds it too.
 	PVEAdminTokenSecret string `json:"pveadmin_token_secret,omitempty"`
 	Password            string `json:"password"`
+	// SSHHostRSAKeyPEM is the nodes' RSA host key, the one pvecm
+	// updatecerts lists (ssh_rsa.go); made at the first start.
+	SSHHostRSAKeyPEM string `json:"ssh_host_rsa_key_pem,omitempty"`
 }
 
 func newSecrets(hosts []string) (*secrets, error) {
