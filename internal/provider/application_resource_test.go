@@ -114,8 +114,8 @@ func TestAccApplicationMultiService(t *testing.T) {
 				ExpectError: regexp.MustCompile(`The catalog has no app "nextclod". Closest ids: nextcloud`),
 			},
 			{
-				Config: config(block, x.str("template", "local:vztmpl/nosuch_1.0_amd64.tar.zst")),
-				ExpectError: errorLike(`template local:vztmpl/nosuch_1.0_amd64.tar.zst is on no template storage of pve3, pve2, pve1 ` +
+				Config: config(block, x.str("template", "local:vztmpl/debian-12-standard_12.99-1_amd64.tar.zst")),
+				ExpectError: errorLike(`template local:vztmpl/debian-12-standard_12.99-1_amd64.tar.zst is on no template storage of pve3, pve2, pve1 ` +
 					`and aplinfo does not offer it`),
 			},
 			{
