@@ -126,7 +126,7 @@ func remedyFor(err error) (remedy, bool) {
 		return remedy{path.Root("storage"), false,
 			"choose a storage that is enabled on the node and takes backup content, or leave storage unset for the default"}, true
 	}
-	return remedy{}, false
+	return placementRemedy(err)
 }
 
 // clientConfigRemedy maps pveclient.Config's fields.
