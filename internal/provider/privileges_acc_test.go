@@ -125,6 +125,8 @@ func minimalRoleLifecycle(t *testing.T, release string) {
 	updated := web.set("tags", `["web"]`).num("memory", 256).set("environment", `{ NGINX_HOST = "example.com" }`)
 	webBackup := backup("web").set("application_id", "proximity_application.web.id")
 	copyOf := application("copy", "nginx", "web-copy").str("node", "pve1").set("restore_from", "proximity_backup.web.volid")
+	backupsOfWeb := dataBlock("proximity_backups", "web").num("vmid", 100)
+	restoredWeb := updated.set("restore_from", "data.proximity_backups.web.backups[0].volid")
 	empty := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
@@ -144,6 +146,15 @@ func minimalRoleLifecycle(t *testing.T, release string) {
 				Config: config(block, updated, webBackup, copyOf), ConfigPlanChecks: empty,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(copyOf.address(), tfjsonpath.New("status"), knownvalue.StringExact("running")),
+				},
+			},
+			{
+				// Restored over itself in place: its own archive needs nothing more.
+				Config:           config(block, backupsOfWeb, restoredWeb, webBackup, copyOf),
+				ConfigPlanChecks: empty,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(web.address(), tfjsonpath.New("deployment_log").AtSliceIndex(1).AtMapKey("step"),
+						knownvalue.StringExact("restore container")),
 				},
 			},
 		},
