@@ -102,6 +102,9 @@ func (s *Simulator) cliCall(method, path string, params map[string]string) (any,
 	if route == nil || route.handlers[method] == nil {
 		return nil, notImplemented(method, path)
 	}
+	if qerr := s.quorumGuard(method, route.template, vars); qerr != nil {
+		return nil, qerr
+	}
 	all := map[string]string{}
 	for k, v := range vars {
 		all[k] = v

@@ -60,6 +60,11 @@ func TestNoQuorumAPIWrites(t *testing.T) {
 		!strings.Contains(r.Reason+r.Raw, "Permission denied") {
 		t.Errorf("config update without quorum: %d %q %s", r.Status, r.Reason, r.Raw)
 	}
+	// pct runs the same API code (pct.pm's $cmddef), so it fails alike.
+	if code, _, stderr := sshRun(t, sim, "pve1", "pct set 101 --memory 1024", ""); code != 255 ||
+		!strings.Contains(stderr, "unable to open file '/etc/pve/nodes/pve1/lxc/101.conf.tmp.") {
+		t.Errorf("pct set without quorum: %d %q", code, stderr)
+	}
 	r = call(t, sim, http.MethodGet, "/cluster/status", nil)
 	if r.Status != 200 || !strings.Contains(r.Raw, `"quorate":0`) {
 		t.Errorf("cluster status without quorum: %d %s", r.Status, r.Raw)
