@@ -332,9 +332,14 @@ func (cli *composeCLI) logs(spec *composeSpec, services []string) int {
 	if p == nil {
 		return 0
 	}
+	// v1 attaches to the named services' containers only
+	// (compose/cli/main.py TopLevelCommand.logs: project.containers(
+	// service_names=options['SERVICE'], stopped=True)).
 	var names []string
 	for _, svc := range p.Services {
-		names = append(names, svc.Container)
+		if len(services) == 0 || slices.Contains(services, svc.Name) {
+			names = append(names, svc.Container)
+		}
 	}
 	if cli.v1 {
 		fmt.Fprintf(cli.c.Stdout, "Attaching to %s\n", strings.Join(names, ", "))

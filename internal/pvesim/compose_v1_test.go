@@ -185,4 +185,10 @@ func TestComposeV1CommandLine(t *testing.T) {
 		!strings.Contains(out, "shop_db_1 running") {
 		t.Errorf("docker ps: %d %q", code, out)
 	}
+	// logs of one service attaches to that service's container only
+	// (compose/cli/main.py TopLevelCommand.logs).
+	if code, out, _ := inCT(t, sim, 132, "docker-compose -f /opt/app/docker-compose.yml -p shop logs --no-color --tail 5 db", ""); code != 0 ||
+		!strings.HasPrefix(out, "Attaching to shop_db_1\n") || strings.Contains(out, "shop_web_1") {
+		t.Errorf("logs db: %d %q", code, out)
+	}
 }
