@@ -31,10 +31,9 @@ func (r *applicationResource) checkAccess(
 	planned := deploy.PlannedApplication{
 		Storage: stringOrEmpty(plan.Storage), Bridge: stringOrEmpty(plan.Bridge), RestoreFrom: stringOrEmpty(plan.RestoreFrom),
 	}
-	if !creating && !plan.Bridge.Equal(state.Bridge) {
-		planned.Bridge = stringOrEmpty(state.Bridge) // replaced: both bridges count
-	}
 	if !creating {
+		// A replacement (a new bridge, node or storage) is planned again by
+		// Terraform as a create, without state: this is an update in place.
 		planned.VMID = int(state.VMID.ValueInt64())
 	}
 	if !accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.ApplicationNeeds(planned))) {
