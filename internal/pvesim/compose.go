@@ -16,6 +16,7 @@ import (
 // Compose 1.29.2 (Debian 12's and Ubuntu 24.04's docker-compose).
 type composeCLI struct {
 	g       *guest
+	clk     clock // the simulator's, for health timing
 	pkg     distroPackage
 	v1      bool
 	c       *shell.Call
@@ -36,7 +37,7 @@ type composeOptions struct {
 
 // compose runs `docker compose` or docker-compose with the package's rules.
 func (s *Simulator) compose(c *shell.Call, g *guest, pkg distroPackage, plugin bool, args []string) int {
-	cli := &composeCLI{g: g, pkg: pkg, v1: pkg.ComposeV1, c: c}
+	cli := &composeCLI{g: g, clk: s.clock, pkg: pkg, v1: pkg.ComposeV1, c: c}
 	opts, rest, code := cli.parseOptions(args)
 	if code >= 0 {
 		return code

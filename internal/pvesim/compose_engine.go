@@ -133,7 +133,7 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 		failure := entrypointFailure(def.Image, def.Environment)
 		old := p.service(svcName)
 		reused := old != nil && old.Image == def.Image && old.Failure == failure && slices.Equal(old.Ports, def.Ports) && old.Restart == def.Restart &&
-			flags["force-recreate"] == ""
+			old.Healthcheck == def.Healthcheck && old.HealthInterval == def.HealthInterval && flags["force-recreate"] == ""
 		if reused {
 			if old.State == "running" || old.State == "restarting" {
 				cli.progress("Container", container, "Running", "")
@@ -146,7 +146,8 @@ func (s *Simulator) composeUp(cli *composeCLI, spec *composeSpec, services []str
 				cli.progress("Container", container, "Creating", "Creating")
 			}
 			svc := composeService{Name: svcName, Container: container, Image: def.Image, Restart: def.Restart, Ports: def.Ports,
-				CreatedAt: time.Now(), ID: hex.EncodeToString(randomBytes(32)), State: "created", Failure: failure}
+				CreatedAt: time.Now(), ID: hex.EncodeToString(randomBytes(32)), State: "created", Failure: failure,
+				Healthcheck: def.Healthcheck, HealthInterval: def.HealthInterval}
 			p.put(svc)
 			if old != nil {
 				cli.progress("Container", container, "Recreated", "")

@@ -17,10 +17,10 @@ import (
 // "Restarting"). All read the same engine state.
 
 // dockerStatus is the STATUS column of docker ps and compose v2 ps.
-func dockerStatus(svc composeService) string {
+func dockerStatus(svc composeService, clk clock) string {
 	switch svc.State {
 	case "running":
-		return "Up " + humanDuration(time.Since(svc.StartedAt))
+		return "Up " + humanDuration(time.Since(svc.StartedAt)) + healthSuffix(svc, clk)
 	case "restarting":
 		// dockerd restarts it with a growing back-off; ps shows the time
 		// since the last exit within the current back-off period.
@@ -62,7 +62,7 @@ func listedByDefault(svc composeService) bool {
 }
 
 // dockerPS is `docker ps [-a] [-q] [--format '{{.Names}}'|json]`.
-func dockerPS(c *shell.Call, g *guest, args []string) int {
+func dockerPS(c *shell.Call, g *guest, args []string, clk clock) int {
 	all, quiet, format := false, false, ""
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
@@ -96,19 +96,19 @@ func dockerPS(c *shell.Call, g *guest, args []string) int {
 				fmt.Fprintln(tw, svc.ID[:12])
 			case format == "json":
 				line, _ := json.Marshal(map[string]string{"ID": svc.ID[:12], "Image": svc.Image, "Names": svc.Container,
-					"State": svc.State, "Status": dockerStatus(svc), "Ports": portsText(svc.Ports), "Command": `"` + imageCommand(svc.Image) + `"`,
+					"State": svc.State, "Status": dockerStatus(svc, clk), "Ports": portsText(svc.Ports), "Command": `"` + imageCommand(svc.Image) + `"`,
 					"Labels": "com.docker.compose.project=" + p.Name + ",com.docker.compose.service=" + svc.Name})
 				fmt.Fprintln(tw, string(line))
 			case format != "":
 				r := strings.NewReplacer("{{.ID}}", svc.ID[:12], "{{.Names}}", svc.Container, "{{.Image}}", svc.Image,
-					"{{.State}}", svc.State, "{{.Status}}", dockerStatus(svc), "{{.Ports}}", portsText(svc.Ports), "\\t", "\t")
+					"{{.State}}", svc.State, "{{.Status}}", dockerStatus(svc, clk), "{{.Ports}}", portsText(svc.Ports), "\\t", "\t")
 				fmt.Fprintln(tw, r.Replace(format))
 			default:
 				cmd := imageCommand(svc.Image)
 				if len(cmd) > 20 {
 					cmd = cmd[:19] + "…"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%q\t%s ago\t%s\t%s\t%s\n", svc.ID[:12], svc.Image, cmd, humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc),
+				fmt.Fprintf(tw, "%s\t%s\t%q\t%s ago\t%s\t%s\t%s\n", svc.ID[:12], svc.Image, cmd, humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc, clk),
 					portsText(svc.Ports), svc.Container)
 			}
 		}
@@ -149,7 +149,9 @@ func (cli *composeCLI) ps(spec *composeSpec, services []string, flags map[string
 			if len(cmd) > 30 {
 				cmd = cmd[:26] + " ..."
 			}
-			state := map[string]string{"running": "Up", "restarting": "Restarting"}[svc.State]
+			// compose/container.py human_readable_state and
+			// human_readable_health_status: "Up (health: starting)".
+			state := map[string]string{"running": "Up" + healthSuffix(svc, cli.clk), "restarting": "Restarting"}[svc.State]
 			if state == "" {
 				state = fmt.Sprintf("Exit %d", svc.ExitCode)
 			}
@@ -163,14 +165,14 @@ func (cli *composeCLI) ps(spec *composeSpec, services []string, flags map[string
 		fmt.Fprintln(cli.c.Stdout, texttable(rows))
 	case flags["format"] == "json":
 		for _, svc := range list {
-			fmt.Fprintln(cli.c.Stdout, composePSJSON(spec.Name, svc))
+			fmt.Fprintln(cli.c.Stdout, composePSJSON(spec.Name, svc, cli.clk))
 		}
 	default:
 		tw := tabwriter.NewWriter(cli.c.Stdout, 10, 1, 3, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS")
 		for _, svc := range list {
 			fmt.Fprintf(tw, "%s\t%s\t%q\t%s\t%s ago\t%s\t%s\n", svc.Container, svc.Image, imageCommand(svc.Image), svc.Name,
-				humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc), portsText(svc.Ports))
+				humanDuration(time.Since(svc.CreatedAt)), dockerStatus(svc, cli.clk), portsText(svc.Ports))
 		}
 		_ = tw.Flush()
 	}
@@ -209,13 +211,13 @@ type composePublisher struct {
 	Protocol      string `json:"Protocol"`
 }
 
-func composePSJSON(project string, svc composeService) string {
+func composePSJSON(project string, svc composeService, clk clock) string {
 	line := composePSLine{Command: `"` + imageCommand(svc.Image) + `"`, CreatedAt: svc.CreatedAt.UTC().Format("2006-01-02 15:04:05 -0700 MST"),
 		ExitCode: svc.ExitCode, ID: svc.ID[:12], Image: svc.Image,
 		Labels:       "com.docker.compose.project=" + project + ",com.docker.compose.service=" + svc.Name,
 		LocalVolumes: "0", Name: svc.Container, Names: svc.Container, Networks: project + "_default", Ports: portsText(svc.Ports),
 		Project: project, Publishers: []composePublisher{}, RunningFor: humanDuration(time.Since(svc.CreatedAt)) + " ago",
-		Service: svc.Name, Size: "0B", State: svc.State, Status: dockerStatus(svc)}
+		Service: svc.Name, Size: "0B", State: svc.State, Status: dockerStatus(svc, clk), Health: health(svc, clk)}
 	for _, port := range svc.Ports {
 		line.Publishers = append(line.Publishers, composePublisher{URL: "0.0.0.0", TargetPort: port.Target, PublishedPort: port.Published,
 			Protocol: port.Protocol})

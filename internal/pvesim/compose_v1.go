@@ -149,6 +149,7 @@ func v1Project(doc map[string]any) (*composeSpec, error) {
 			return nil, fmt.Errorf("service %q: building images is not supported by the simulator; use an image", name)
 		}
 		svc.Restart, _ = def["restart"].(string)
+		svc.HealthInterval, svc.Healthcheck = healthIntervalV1(def["healthcheck"])
 		svc.ContainerName, _ = def["container_name"].(string)
 		ports, _ := def["ports"].([]any)
 		for _, p := range ports {

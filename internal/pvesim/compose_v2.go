@@ -30,6 +30,10 @@ type composeServiceSpec struct {
 	NamedVolumes  []string
 	DependsOn     []string
 	Environment   map[string]string
+	// HealthInterval is the healthcheck's probe interval; Healthcheck
+	// tells whether the service has one (compose_health.go).
+	Healthcheck    bool
+	HealthInterval time.Duration
 }
 
 // loadComposeV2 loads the files with compose-go, the loader Compose v2 is
@@ -81,6 +85,7 @@ func loadComposeV2(ctx context.Context, g *guest, files []string, workDir, name 
 			return nil, unset, fmt.Errorf("service %q: invalid reference format: %q", svcName, svc.Image)
 		}
 		out := composeServiceSpec{Image: svc.Image, Restart: svc.Restart, ContainerName: svc.ContainerName, Environment: map[string]string{}}
+		out.HealthInterval, out.Healthcheck = healthInterval(svc.HealthCheck)
 		for _, p := range svc.Ports {
 			published := 0
 			_, _ = fmt.Sscan(p.Published, &published) // not a number: not published

@@ -44,6 +44,10 @@ type composeService struct {
 	// Failure is what the entrypoint prints before exiting 1 when the
 	// container's configuration cannot work (see entrypointFailure).
 	Failure string `json:"failure,omitempty"`
+	// Healthcheck marks a container with a healthcheck, first passing
+	// HealthInterval (simulated) after each start (compose_health.go).
+	Healthcheck    bool          `json:"healthcheck,omitempty"`
+	HealthInterval time.Duration `json:"health_interval,omitempty"`
 }
 
 type publishPort struct {
@@ -244,7 +248,7 @@ func (s *Simulator) dockerProgram(g *guest, d *distro) shell.Program {
 		case "version":
 			fmt.Fprintf(c.Stdout, "Client:\n Version:           %s\n\n%s\n Engine:\n  Version:          %s\n", version, d.DockerServer, version)
 		case "ps":
-			return dockerPS(c, g, args[1:])
+			return dockerPS(c, g, args[1:], s.clock)
 		default:
 			return unknownDockerCommand(c, d, args[0])
 		}
