@@ -11,8 +11,8 @@ const (
 		"(`debian-12-standard_12.12-1_amd64.tar.zst`); any other is refused at plan. " +
 		"Default: chosen from the node's appliance index (`pveam available --section system`) and the templates already on the node, " +
 		"in this order: the newest Alpine (3 MiB, the fastest to fetch and create, Compose v2 from its community repository), " +
-		"then Debian 13 (whose own `docker-compose` package is Compose v2), then Debian 12, then Ubuntu 24.04 " +
-		"(the `docker-compose` package of these two is Compose v1); " +
+		"then Debian 13 (whose own `docker-compose` package is Compose v2), then Debian 12 (whose `docker-compose` is Compose v1 1.29.2, " +
+		"driven with a v1-compatible compose file), then Ubuntu 24.04 (the largest template; the provider installs its `docker-compose-v2`); " +
 		"within a release, a template already on the node before a download, then the newest build. " +
 		"Templates of other releases on the node are never taken. A missing template is downloaded to a storage that takes `vztmpl`, " +
 		"chosen by the rule of `storage`."

@@ -2,11 +2,12 @@ package provider
 
 import (
 	"context"
-	"regexp"
+	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -14,13 +15,11 @@ import (
 )
 
 // templateCase is one cell of the support matrix: a PVE release and a
-// template of the official index, and, where the provider does not work on
-// it yet, the failure it meets today and the issue that fixes it.
+// template of the official index. TestAccApplicationTemplateLifecycle
+// takes an app through its life on every cell.
 type templateCase struct {
-	release  string
-	pkg      string // the index's package: alpine-3.22-default, debian-12-standard
-	gap      *regexp.Regexp
-	gapIssue string
+	release string
+	pkg     string // the index's package: alpine-3.22-default, debian-12-standard
 }
 
 // supportMatrix lists what the README promises to support, by the package
@@ -70,31 +69,82 @@ func matrixTemplate(e *testEnv, tc templateCase) string {
 	return name
 }
 
-// TestAccApplicationTemplateMatrix deploys a small app on every supported
-// template under both PVE releases, reads it back and destroys it. A cell the
-// provider cannot serve yet asserts today's failure, so that fixing it (or
-// breaking another cell) shows up here.
-func TestAccApplicationTemplateMatrix(t *testing.T) {
+// resolvedDollar is pa$word as compose's `config` prints it.
+const resolvedDollar = "pa$$word"
+
+// composeConfigValue prints one environment value of the wordpress service
+// as the container's own compose resolves it (`config`, which interpolates
+// as `up` does), with whichever compose the template got: Compose v1 on
+// Debian 12, v2 elsewhere. `config` prints the resolved value with each $
+// escaped again as $$ (Debian's real docker-compose 1.29.2 does the same),
+// so pa$word reads pa$$word; a $ left unescaped in the file would have been
+// substituted here (pa$word -> pa), as it would be for the app.
+func composeConfigValue(key string) string {
+	// No shell variables: the check's command passes through the node's shell first.
+	return fmt.Sprintf(`cd /opt/proximity/wordpress && { docker compose version >/dev/null 2>&1 && `+
+		`docker compose -f compose.yaml -p wordpress config || docker-compose -f compose.yaml -p wordpress config; } | `+
+		`grep '%s:' | sed 's/^ *%s: *//; s/^"//; s/"$//'`, key, key)
+}
+
+// TestAccApplicationTemplateLifecycle takes a multi-service app through its
+// life on every supported template under both PVE releases, with the
+// README's PVEAdmin token: create, an environment update whose value holds a
+// $, a backup, and a restore into a new app, each followed by an empty plan.
+// The restored app keeps the backup's value, which its database was
+// initialised with.
+func TestAccApplicationTemplateLifecycle(t *testing.T) {
 	requireAcc(t)
 	for _, tc := range supportMatrix {
 		t.Run(tc.release+"/"+tc.pkg, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, pvesim.Options{PVEVersion: tc.release})
 			volid := e.placeTemplate("pve1", "local", matrixTemplate(e, tc))
-			app := application("x", "nginx", "matrix").str("node", "pve1").str("template", volid).num("memory", 128)
-			step := resource.TestStep{Config: config(rawHCL(e.appProvider()), app)}
-			if tc.gap != nil {
-				step.ExpectError = tc.gap
-				t.Logf("known gap (fixed by issue %s): %s", tc.gapIssue, tc.gap)
-			} else {
-				step.ConfigStateChecks = []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("status"), knownvalue.StringExact("running")),
-					statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("template"), knownvalue.StringExact(volid)),
-				}
+			block := rawHCL(e.appProvider())
+			app := application("wp", "wordpress", "blog").str("node", "pve1").str("template", volid).
+				set("environment", `{ DB_PASSWORD = "first" }`)
+			updated := app.set("environment", `{ DB_PASSWORD = "pa$word" }`)
+			saved := backup("wp").set("application_id", "proximity_application.wp.id")
+			copyOf := application("copy", "wordpress", "blog-copy").set("restore_from", "proximity_backup.wp.volid")
+			empty := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
+			running := func(b hclBlock) statecheck.StateCheck {
+				return statecheck.ExpectKnownValue(b.address(), tfjsonpath.New("status"), knownvalue.StringExact("running"))
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: providerFactories,
-				Steps:                    []resource.TestStep{step},
 				CheckDestroy:             e.nothingLeft(),
+				Steps: []resource.TestStep{
+					{
+						Config:           config(block, app),
+						ConfigPlanChecks: empty,
+						ConfigStateChecks: []statecheck.StateCheck{
+							running(app),
+							statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("template"), knownvalue.StringExact(volid)),
+							expectInContainer(e, "pve1", 100, composeConfigValue("WORDPRESS_DB_PASSWORD"), knownvalue.StringExact("first")),
+						},
+					},
+					{
+						Config: config(block, updated),
+						ConfigPlanChecks: resource.ConfigPlanChecks{
+							PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(app.address(), plancheck.ResourceActionUpdate)},
+							PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+						},
+						ConfigStateChecks: []statecheck.StateCheck{
+							running(updated),
+							expectInContainer(e, "pve1", 100, composeConfigValue("WORDPRESS_DB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+							expectInContainer(e, "pve1", 100, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+						},
+					},
+					{Config: config(block, updated, saved), ConfigPlanChecks: empty},
+					{
+						Config:           config(block, updated, saved, copyOf),
+						ConfigPlanChecks: empty,
+						ConfigStateChecks: []statecheck.StateCheck{
+							running(copyOf),
+							statecheck.ExpectKnownValue(copyOf.address(), tfjsonpath.New("vmid"), knownvalue.Int64Exact(101)),
+							expectInContainer(e, "pve1", 101, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+						},
+					},
+				},
 			})
 		})
 	}
