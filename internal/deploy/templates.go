@@ -117,13 +117,16 @@ func (d *Service) ensureTemplate(ctx context.Context, node string, storages []pv
 }
 
 // CheckTemplate tells at plan time whether an asked template can be used on
-// a node (any online node when node is empty): a supported release, present
-// on a usable template storage, or offered for download by the node's index.
+// a node: the asked one, else the provider's default node (where the apply
+// creates it, see chooseNode), else any online node. The template must be a
+// supported release, present on a usable template storage, or offered for
+// download by the node's index.
 func (d *Service) CheckTemplate(ctx context.Context, node, asked string) error {
 	if err := checkTemplateRelease(asked); err != nil {
 		return err
 	}
 	name := asked[strings.LastIndex(asked, "/")+1:]
+	node = cmp.Or(node, d.DefaultNode)
 	nodes := []string{node}
 	if node == "" {
 		online, err := d.Client.OnlineNodes(ctx)
