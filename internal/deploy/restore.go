@@ -108,7 +108,12 @@ func (d *Service) restoreInPlace(ctx context.Context, node string, vmid int, c C
 	}
 	app := App{Node: node, VMID: vmid, PublicPort: c.PublicPort, InternalPort: c.InternalPort}
 	// The restored data goes with the environment of its backup, under the
-	// configured values, as for a restore into a new application.
-	_, err = d.finish(ctx, Spec{RestoreFrom: c.RestoreFrom, Environment: c.Environment}, entry, compose, app, log, false)
+	// configured values, and the configured credentials (PVE leaves the
+	// archive's /etc/shadow and keys), as for a restore into a new application.
+	spec := Spec{RestoreFrom: c.RestoreFrom, Environment: c.Environment, SSHPublicKeys: c.SSHPublicKeys}
+	if c.Password != nil {
+		spec.Password = *c.Password
+	}
+	_, err = d.finish(ctx, spec, entry, compose, app, log, false)
 	return err
 }

@@ -39,7 +39,8 @@ type Change struct {
 	Redeploy              bool              // environment changed: render and compose up again
 	Restart               bool              // restart triggers changed
 	Running               *bool
-	Password              *string // new root password, set with chpasswd
+	Password              *string // new root password, set with chpasswd; on a restore, the configured one
+	SSHPublicKeys         string  // on a restore, root's configured keys (empty keeps the archive's)
 	Network               *Network
 	RestoreFrom           string // a backup to restore over the container
 	CatalogID, Hostname   string
@@ -63,8 +64,9 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 		if err := d.restoreInPlace(ctx, node, vmid, c, entry, &log); err != nil {
 			return log.steps, err
 		}
-		// The restore ran the app with the configured environment, started.
-		c.Redeploy, c.Restart = false, false
+		// The restore ran the app with the configured environment and
+		// credentials, started.
+		c.Redeploy, c.Restart, c.Password = false, false, nil
 		if c.Running != nil && *c.Running {
 			c.Running = nil
 		}

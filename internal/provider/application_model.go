@@ -116,6 +116,7 @@ func (m applicationModel) change(
 	}
 	if restoreChanges(m, state) {
 		c.RestoreFrom = m.RestoreFrom.ValueString()
+		c.SSHPublicKeys = m.SSHPublicKeys.ValueString() // the archive's keys come back: set the configured ones again
 	}
 	if !m.Status.Equal(state.Status) {
 		running := m.Status.ValueString() == statusRunning

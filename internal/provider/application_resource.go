@@ -211,14 +211,21 @@ func (r *applicationResource) takeOver(
 	return app.Log, app.Identity, true
 }
 
-// newPassword is root's password an update sets, nil when it stays.
+// newPassword is root's password an update sets, nil when it stays. A
+// restore in place sets the configured one again, changed or not: the
+// archive brings its own /etc/shadow (none known, as for an imported
+// container, keeps the archive's).
 func (r *applicationResource) newPassword(ctx context.Context, config tfsdk.Config, plan, state applicationModel, diags *diag.Diagnostics) *string {
-	if !passwordChanges(ctx, config, plan, state, diags) {
+	restoring := restoreChanges(plan, state)
+	if !passwordChanges(ctx, config, plan, state, diags) && !restoring {
 		return nil
 	}
 	password := plan.Password.ValueString()
-	if plan.Password.IsNull() {
+	if plan.Password.IsNull() || plan.Password.IsUnknown() {
 		password = configuredPasswordWO(ctx, config, diags)
+	}
+	if password == "" && restoring {
+		return nil
 	}
 	return &password
 }
