@@ -82,10 +82,13 @@ func (s *Simulator) vzdump(r *request) (any, error) {
 		for _, id := range ids {
 			if err := s.backupGuest(t, n, id, opts); err != nil {
 				t.logf("ERROR: Backup of VM %d failed - %v", id, err)
+				t.logf("INFO: Failed at %s", time.Now().Local().Format("2006-01-02 15:04:05"))
 				failed++
 			}
 		}
 		if failed > 0 {
+			// exec_backup: the job ends, then dies "job errors".
+			t.logf("INFO: Backup job finished with errors")
 			return fmt.Errorf("job errors")
 		}
 		t.logf("INFO: Backup job finished successfully")
@@ -134,6 +137,10 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	if g.Lock != "" {
 		s.mu.Unlock()
 		return fmt.Errorf("CT is locked (%s)", g.Lock)
+	}
+	if !s.quorate() {
+		s.mu.Unlock()
+		return backupWithoutQuorum(t, n, g, vmid)
 	}
 	g.Lock = "backup"
 	s.writeGuestConf(g)
@@ -190,8 +197,7 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	if o.mode == "suspend" && wasRunning {
 		t.logf("INFO: resume vm")
 	}
-	g.Lock = ""
-	s.writeGuestConf(g)
+	s.unlockBackup(t, g)
 	if err != nil {
 		return err
 	}
@@ -232,6 +238,33 @@ func (s *Simulator) backupGuest(t *taskCtx, n *node, vmid int, o backupOptions) 
 	t.logf("INFO: Finished Backup of VM %d (00:00:03)", vmid)
 	t.logf("INFO: Backup finished at %s", time.Now().Local().Format("2006-01-02 15:04:05"))
 	return nil
+}
+
+// backupWithoutQuorum is exec_backup_task (pve-manager PVE/VZDump.pm) on a
+// read-only pmxcfs: the API handler forks without check_cfs_quorum, the task
+// logs the guest's start and status, then lock_vm (VZDump/LXC.pm: set_lock
+// 'backup' -> write_config -> PVE::File::file_set_contents) cannot open the
+// config's temporary file. Nothing was locked or written, so there is no
+// unlock and no archive; the caller logs the guest's failure.
+func backupWithoutQuorum(t *taskCtx, n *node, g *guest, vmid int) error {
+	t.logf("INFO: Starting Backup of VM %d (lxc)", vmid)
+	t.logf("INFO: Backup started at %s", time.Now().Local().Format("2006-01-02 15:04:05"))
+	t.logf("INFO: status = %s", map[bool]string{true: "running", false: "stopped"}[g.Running])
+	return fmt.Errorf("unable to open file '/etc/pve%s.tmp.%d' - Permission denied", guestConfPath(n.Name, vmid), t.task.PID)
+}
+
+// unlockBackup is unlock_vm in exec_backup_task's clean-up: remove_lock
+// writes the config, which fails on a read-only pmxcfs (quorum lost during
+// the backup); vzdump only warns then (a plain Perl warn: pvedaemon's
+// __WARN__ handler prints it to the task log without "WARN:" and counts
+// nothing), and the 'backup' lock stays. The caller holds s.mu.
+func (s *Simulator) unlockBackup(t *taskCtx, g *guest) {
+	if !s.quorate() {
+		t.logf("unable to open file '/etc/pve%s.tmp.%d' - Permission denied", guestConfPath(g.Node, g.VMID), t.task.PID)
+		return
+	}
+	g.Lock = ""
+	s.writeGuestConf(g)
 }
 
 // archivedConfig is the config vzdump keeps in the archive as

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/vfs"
 )
 
 // assignIP gives a started guest its address: the static ip= of net0, or a
@@ -276,45 +278,79 @@ func (s *Simulator) deleteGuest(r *request) (any, error) {
 		return nil, fail("unable to destroy CT %d - container is running", g.VMID)
 	}
 	n := s.nodeByName(g.Node)
-	g.Lock = "destroyed"
-	s.writeGuestConf(g)
+	// destroy_vm forks without check_cfs_quorum: without quorum the
+	// simulator's early 'destroyed' mark cannot be written either.
+	if s.quorate() {
+		g.Lock = "destroyed"
+		s.writeGuestConf(g)
+	}
 	tk := s.startTask(n, "vzdestroy", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		// destroy_vm's worker runs its whole $code under lock_config.
-		release, err := t.lockConfig(n.Name, g.VMID)
-		if err != nil {
-			return s.unlockAfter(g, err)
-		}
-		defer release()
-		if force && g.Running {
-			t.logf("stopping running container %d", g.VMID)
-		}
-		if err := t.sleep(time.Second); err != nil {
-			return s.unlockAfter(g, err)
-		}
-		if err := s.faults.taskFailure("vzdestroy"); err != nil {
-			return s.unlockAfter(g, err)
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if g.Running {
-			s.powerOff(g)
-		}
-		n := s.nodeByName(g.Node)
-		for _, volid := range s.guestVolumes(g.Config) {
-			if err := s.checkBaseUnused(n, volid); err != nil {
-				g.Lock = ""
-				s.writeGuestConf(g)
-				return err
-			}
-		}
-		for _, volid := range s.guestVolumes(g.Config) {
-			t.logf("  Logical volume \"%s\" successfully removed.", strings.TrimPrefix(volid, storageOf(volid)+":"))
-		}
-		s.dropGuestLocked(g)
-		s.removeVMAccess(g.VMID)
-		return nil
+		return s.destroyWorker(t, n, g, force)
 	})
 	return tk.UPID, nil
+}
+
+// destroyWorker is destroy_vm's worker: its whole $code runs under
+// lock_config, a local flock that needs no quorum (AbstractConfig.pm
+// lock_config_full; LXC/Config.pm config_file_lock is under /run/lock/lxc).
+func (s *Simulator) destroyWorker(t *taskCtx, n *node, g *guest, force bool) error {
+	release, err := t.lockConfig(n.Name, g.VMID)
+	if err != nil {
+		return s.unlockAfter(g, err)
+	}
+	defer release()
+	if force && g.Running {
+		t.logf("stopping running container %d", g.VMID)
+	}
+	if err := t.sleep(time.Second); err != nil {
+		return s.unlockAfter(g, err)
+	}
+	if err := s.faults.taskFailure("vzdestroy"); err != nil {
+		return s.unlockAfter(g, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g.Running {
+		s.powerOff(g)
+	}
+	for _, volid := range s.guestVolumes(g.Config) {
+		if err := s.checkBaseUnused(n, volid); err != nil {
+			g.Lock = ""
+			s.writeGuestConf(g)
+			return err
+		}
+	}
+	for _, volid := range s.guestVolumes(g.Config) {
+		t.logf("  Logical volume \"%s\" successfully removed.", strings.TrimPrefix(volid, storageOf(volid)+":"))
+	}
+	if !s.quorate() {
+		return s.destroyWithoutQuorum(t, n, g)
+	}
+	s.dropGuestLocked(g)
+	s.removeVMAccess(g.VMID)
+	return nil
+}
+
+// destroyWithoutQuorum ends destroy_lxc_container (pve-container
+// src/PVE/LXC.pm) on a read-only pmxcfs: the volumes are freed first
+// (delete_mountpoint_volume), then writing the config with 'lock: destroyed'
+// (write_config -> cfs_write_file -> PVE::File::file_set_contents) cannot
+// open its temporary file, so the task dies there. The config stays as it
+// was, naming volumes that no longer exist; the ACLs and the config's
+// removal (remove_vm_access, destroy_config) are never reached. The caller
+// holds s.mu.
+func (s *Simulator) destroyWithoutQuorum(t *taskCtx, n *node, g *guest) error {
+	for _, volid := range s.guestVolumes(g.Config) {
+		s.freeVolume(n, volid)
+	}
+	g.RootFS = vfs.New()
+	if g.Lock != "" {
+		// The simulator's early mark, written while the cluster had
+		// quorum; PVE has no such mark, so its config is as it was.
+		g.Lock = ""
+		s.writeGuestConf(g)
+	}
+	return fmt.Errorf("unable to open file '/etc/pve%s.tmp.%d' - Permission denied", guestConfPath(n.Name, g.VMID), t.task.PID)
 }
 
 // unlockAfter clears a task's guest lock when the task fails, and passes the error on.
