@@ -11,10 +11,15 @@ import (
 )
 
 // Destroy stops (gracefully, then by force) and destroys a container, and
-// releases its ports; a container already gone is fine.
+// releases its ports; a container already gone is fine. Without quorum it
+// touches nothing (NoQuorumError), and a failed destroy keeps the ports of
+// the container that remains.
 func (d *Service) Destroy(ctx context.Context, node string, vmid int, allocationID string) error {
 	defer d.invalidate()
 	if vmid != 0 {
+		if err := d.requireQuorum(ctx, node, vmid); err != nil {
+			return err
+		}
 		if err := d.Client.ShutdownGuest(ctx, node, vmid, 30); err != nil && !pveclient.IsNotFound(err) {
 			if err := d.Client.StopGuest(ctx, node, vmid); err != nil && !pveclient.IsNotFound(err) {
 				return err
