@@ -34,15 +34,19 @@ type Archive struct {
 	VolID, Node, Storage string
 	VMID                 int
 	Size                 int64
-	Format               string // tar.zst, tar.gz, tar.lzo or tar
+	Format               string // tar.zst, tar.gz, tar.lzo, tar, or pbs-ct on Proxmox Backup Server
 	CreatedAt            time.Time
 	Notes                string
 	Protected            bool
 }
 
-// CompressOf is the compress setting that makes an archive of this format.
+// CompressOf is the compress setting that makes an archive of this format,
+// and "" for a Proxmox Backup Server snapshot (format pbs-ct), which PBS
+// compresses itself whatever vzdump's compress says.
 func CompressOf(format string) string {
 	switch format {
+	case "pbs-ct":
+		return ""
 	case "tar.zst":
 		return "zstd"
 	case "tar.gz":

@@ -33,6 +33,7 @@ func TestAccBackupOnProxmoxBackupServer(t *testing.T) {
 	web := application("web", "nginx", "web").str("node", "pve1")
 	onPBS := backup("pbs").set("application_id", "proximity_application.web.id")
 	copyOf := application("copy", "nginx", "web-copy").set("restore_from", "proximity_backup.pbs.volid")
+	pbsBackups := dataBlock("proximity_backups", "pbs").num("vmid", 100).str("storage", "pbs")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		CheckDestroy:             destroyed(expectArchives(e, "pve1", "pbs", 100, 0)),
@@ -54,6 +55,22 @@ func TestAccBackupOnProxmoxBackupServer(t *testing.T) {
 					expectArchives(e, "pve1", "local", 100, 0),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// Forgotten (the archive stays) and imported again, the
+				// snapshot plans no replacement: PBS compresses itself, so the
+				// archive records no compress setting to differ from the
+				// configuration's; mode and application_id are recorded in place.
+				Config: config(block, web, rawHCL("removed {\n  from = "+onPBS.address()+"\n  lifecycle { destroy = false }\n}")),
+			},
+			{
+				Config: config(block, web, onPBS, pbsBackups,
+					rawHCL("import {\n  to = "+onPBS.address()+"\n  id = data.proximity_backups.pbs.backups[0].volid\n}")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(onPBS.address(), plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectArchives(e, "pve1", "pbs", 100, 1)},
 			},
 			{
 				Config: config(block, web, onPBS, copyOf),

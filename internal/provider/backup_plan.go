@@ -48,7 +48,7 @@ func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 				fmt.Sprintf("storage %q on %s does not hold backups; storages that do: %v", storage.ValueString(), node, backupStorages))
 		}
 	}
-	r.warnRetention(ctx, plan, node, vmid, resp)
+	r.warnRetention(ctx, req, plan, node, vmid, resp)
 }
 
 // checkAccess asks whether the identity holds what making, reading and

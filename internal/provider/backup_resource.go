@@ -164,8 +164,11 @@ func (r *backupResource) ImportState(ctx context.Context, req resource.ImportSta
 		return
 	}
 	m.set(b)
-	m.Compress = types.StringValue(backups.CompressOf(b.Format))
-	// application_id and mode are not recorded in the archive: the
-	// configuration's values are taken as they are.
+	// application_id and mode are not recorded in the archive, nor compress
+	// in a Proxmox Backup Server snapshot: the configuration's values are
+	// taken as they are (replaceOnceKnown records what the state lacks).
+	if compress := backups.CompressOf(b.Format); compress != "" {
+		m.Compress = types.StringValue(compress)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

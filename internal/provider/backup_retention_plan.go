@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
@@ -13,11 +14,18 @@ import (
 // the backup being planned or earlier ones of the same container: vzdump
 // prunes after every backup, and Terraform then finds archives gone. A
 // protected backup is never pruned, so it gets no warning.
-func (r *backupResource) warnRetention(ctx context.Context, plan backupModel, node string, vmid int, resp *resource.ModifyPlanResponse) {
-	if resp.Diagnostics.HasError() || plan.Protected.ValueBool() || plan.Storage.IsUnknown() {
+func (r *backupResource) warnRetention(ctx context.Context, req resource.ModifyPlanRequest, plan backupModel, node string, vmid int,
+	resp *resource.ModifyPlanResponse,
+) {
+	// An unset storage is unknown in a create's plan (it is computed): the
+	// default storage, which the apply will choose, is checked then. One
+	// configured from a value known only at apply is not.
+	var configured types.String
+	if resp.Diagnostics.HasError() || plan.Protected.ValueBool() ||
+		req.Config.GetAttribute(ctx, path.Root("storage"), &configured).HasError() || configured.IsUnknown() {
 		return
 	}
-	storage, err := r.data.backups.Storage(ctx, node, vmid, plan.Storage.ValueString())
+	storage, err := r.data.backups.Storage(ctx, node, vmid, configured.ValueString())
 	if err != nil {
 		return // the backup's own checks report it
 	}

@@ -39,15 +39,23 @@ func planBackup(t *testing.T, e *testEnv, storage string, protected bool) []stri
 			"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
 		})},
 	}
+	// What Terraform sends: an unset storage is null in the configuration
+	// and unknown in the plan (the attribute is computed).
+	configured := m
+	m.Storage = types.StringUnknown()
 	if storage != "" {
-		m.Storage = types.StringValue(storage)
+		m.Storage, configured.Storage = types.StringValue(storage), types.StringValue(storage)
 	}
 	plan := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+	configRaw := plan
 	if d := plan.Set(ctx, &m); d.HasError() {
 		t.Fatalf("building the plan: %v", d)
 	}
+	if d := configRaw.Set(ctx, &configured); d.HasError() {
+		t.Fatalf("building the configuration: %v", d)
+	}
 	noState := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
-	req := resource.ModifyPlanRequest{Plan: plan, State: noState}
+	req := resource.ModifyPlanRequest{Plan: plan, State: noState, Config: tfsdk.Config{Schema: sch.Schema, Raw: configRaw.Raw}}
 	resp := resource.ModifyPlanResponse{Plan: plan}
 	r.ModifyPlan(ctx, req, &resp)
 	var out []string

@@ -132,12 +132,13 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
 			},
 			"compress": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(defaultCompress),
-				MarkdownDescription: fmt.Sprintf("%s (default `%s`).", oneOfMarkdown(backupCompressions), defaultCompress),
-				Validators:          []validator.String{stringvalidator.OneOf(backupCompressions...)},
-				PlanModifiers:       []planmodifier.String{replaceOnceKnown()},
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(defaultCompress),
+				MarkdownDescription: fmt.Sprintf("%s (default `%s`). A Proxmox Backup Server storage compresses by itself and ignores it; "+
+					"an imported PBS snapshot takes the configuration's value without a replacement.", oneOfMarkdown(backupCompressions), defaultCompress),
+				Validators:    []validator.String{stringvalidator.OneOf(backupCompressions...)},
+				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
 			},
 			"notes": schema.StringAttribute{
 				Optional:            true,
