@@ -321,7 +321,11 @@ func (s *Simulator) destroyWorker(t *taskCtx, n *node, g *guest, force bool) err
 		}
 	}
 	for _, volid := range s.guestVolumes(g.Config) {
-		t.logf("  Logical volume \"%s\" successfully removed.", strings.TrimPrefix(volid, storageOf(volid)+":"))
+		// LvmThinPlugin.pm free_image runs lvremove only for a volume that
+		// exists (one a destroy without quorum freed is gone).
+		if s.volumeOf(n, volid) != nil {
+			t.logf("  Logical volume \"%s\" successfully removed.", strings.TrimPrefix(volid, storageOf(volid)+":"))
+		}
 	}
 	if !s.quorate() {
 		return s.destroyWithoutQuorum(t, n, g)

@@ -70,6 +70,19 @@ func TestDestroyWithoutQuorum(t *testing.T) {
 	if code, out, _ := sshRun(t, sim, "pve1", "ls /etc/pve/nodes/pve1/lxc/", ""); code != 0 || !strings.Contains(out, "101.conf") {
 		t.Errorf("the config file: %d %q", code, out)
 	}
+	// With quorum back, a destroy ends the job; LvmThinPlugin.pm free_image
+	// skips the LV that is already gone (lvremove runs only "if exists").
+	sim.SetQuorate(true)
+	upid = mustString(t, data(call(t, sim, http.MethodDelete, "/nodes/pve1/lxc/101", nil)))
+	if status := waitTask(t, sim, upid); status != "OK" {
+		t.Errorf("destroy with quorum back: %s", status)
+	}
+	if log := taskLogText(t, sim, "pve1", upid); strings.Contains(log, "Logical volume") {
+		t.Errorf("the second destroy removed a volume again:\n%s", log)
+	}
+	if r := call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/config", nil); r.Status == 200 {
+		t.Errorf("the container is still there after the second destroy")
+	}
 }
 
 // TestVzdumpWithoutQuorum follows a backup (pve-manager PVE/API2/VZDump.pm
