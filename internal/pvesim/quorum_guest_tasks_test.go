@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-// volumes lists the volids of a storage's content on pve1.
-func volumes(t *testing.T, sim *Simulator, storage string) string {
+// volumes lists the volids of a storage's content on a node.
+func volumes(t *testing.T, sim *Simulator, node, storage string) string {
 	t.Helper()
 	var ids []string
-	for _, v := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/storage/"+storage+"/content", nil))) {
+	for _, v := range mustSlice(t, data(call(t, sim, http.MethodGet, "/nodes/"+node+"/storage/"+storage+"/content", nil))) {
 		ids = append(ids, mustString(t, mustMap(t, v)["volid"]))
 	}
 	return strings.Join(ids, " ")
@@ -43,8 +43,8 @@ func inOrder(log string, lines ...string) bool {
 func TestDestroyWithoutQuorum(t *testing.T) {
 	sim := startSim(t, Options{})
 	createCT(t, sim, "pve1", 101, nil)
-	if !strings.Contains(volumes(t, sim, "local-lvm"), "local-lvm:vm-101-disk-0") {
-		t.Fatalf("the disk before: %s", volumes(t, sim, "local-lvm"))
+	if !strings.Contains(volumes(t, sim, "pve1", "local-lvm"), "local-lvm:vm-101-disk-0") {
+		t.Fatalf("the disk before: %s", volumes(t, sim, "pve1", "local-lvm"))
 	}
 	sim.SetQuorate(false)
 	r := call(t, sim, http.MethodDelete, "/nodes/pve1/lxc/101", nil)
@@ -64,7 +64,7 @@ func TestDestroyWithoutQuorum(t *testing.T) {
 	if !strings.HasPrefix(mustString(t, cfg["rootfs"]), "local-lvm:vm-101-disk-0,") || cfg["lock"] != nil {
 		t.Errorf("config after the failed destroy: %v", cfg)
 	}
-	if vols := volumes(t, sim, "local-lvm"); strings.Contains(vols, "vm-101-disk-0") {
+	if vols := volumes(t, sim, "pve1", "local-lvm"); strings.Contains(vols, "vm-101-disk-0") {
 		t.Errorf("the disk is still there: %s", vols)
 	}
 	if code, out, _ := sshRun(t, sim, "pve1", "ls /etc/pve/nodes/pve1/lxc/", ""); code != 0 || !strings.Contains(out, "101.conf") {
@@ -94,9 +94,9 @@ func TestDestroyWithoutQuorum(t *testing.T) {
 // exec_backup ends "job errors".
 func TestVzdumpWithoutQuorum(t *testing.T) {
 	sim := startSim(t, Options{})
-	createCT(t, sim, "pve1", 101, nil)
+	createCT(t, sim, "pve2", 101, nil)
 	sim.SetQuorate(false)
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/vzdump", url.Values{"vmid": {"101"}, "storage": {"local"}, "compress": {"zstd"}})
+	r := call(t, sim, http.MethodPost, "/nodes/pve2/vzdump", url.Values{"vmid": {"101"}, "storage": {"local"}, "compress": {"zstd"}})
 	if r.Status != 200 {
 		t.Fatalf("vzdump without quorum is refused: %d %s", r.Status, r.Raw)
 	}
@@ -105,20 +105,20 @@ func TestVzdumpWithoutQuorum(t *testing.T) {
 	if status := waitTask(t, sim, upid); status != "job errors" {
 		t.Errorf("exit status %q, want job errors", status)
 	}
-	log := taskLogText(t, sim, "pve1", upid)
+	log := taskLogText(t, sim, "pve2", upid)
 	if !inOrder(log, "INFO: starting new backup job: vzdump 101", "INFO: Starting Backup of VM 101 (lxc)", "INFO: Backup started at ",
 		"INFO: status = stopped",
-		fmt.Sprintf("ERROR: Backup of VM 101 failed - unable to open file '/etc/pve/nodes/pve1/lxc/101.conf.tmp.%d' - Permission denied", tk.PID),
+		fmt.Sprintf("ERROR: Backup of VM 101 failed - unable to open file '/etc/pve/nodes/pve2/lxc/101.conf.tmp.%d' - Permission denied", tk.PID),
 		"INFO: Failed at ", "INFO: Backup job finished with errors", "TASK ERROR: job errors") {
 		t.Errorf("task log:\n%s", log)
 	}
 	if strings.Contains(log, "creating vzdump archive") {
 		t.Errorf("an archive was begun:\n%s", log)
 	}
-	if vols := volumes(t, sim, "local"); strings.Contains(vols, "vzdump-lxc-101") {
+	if vols := volumes(t, sim, "pve2", "local"); strings.Contains(vols, "vzdump-lxc-101") {
 		t.Errorf("a backup was stored: %s", vols)
 	}
-	if cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/config", nil))); cfg["lock"] != nil {
+	if cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve2/lxc/101/config", nil))); cfg["lock"] != nil {
 		t.Errorf("config locked: %v", cfg["lock"])
 	}
 }
@@ -149,7 +149,7 @@ func TestVzdumpLosesQuorumDuringTheBackup(t *testing.T) {
 	if log := taskLogText(t, sim, "pve1", upid); !inOrder(log, want, "INFO: Finished Backup of VM 101") {
 		t.Errorf("task log:\n%s", log)
 	}
-	if vols := volumes(t, sim, "local"); !strings.Contains(vols, "vzdump-lxc-101") {
+	if vols := volumes(t, sim, "pve1", "local"); !strings.Contains(vols, "vzdump-lxc-101") {
 		t.Errorf("no backup stored: %s", vols)
 	}
 	if cfg := mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/101/config", nil))); cfg["lock"] != "backup" {
