@@ -28,16 +28,35 @@ const (
 // yet.
 func ownTags(userTags []string, catalogID, identity string, publicPort, internalPort int, deploying bool) pveclient.Tags {
 	out := append(pveclient.Tags{}, userTags...)
-	out = append(out, TagProximity, TagApp+catalogID,
-		allocstore.PublicTagPrefix+strconv.Itoa(publicPort), allocstore.InternalTagPrefix+strconv.Itoa(internalPort))
-	if identity != "" {
-		out = append(out, TagID+identity)
-	}
-	if deploying {
-		out = append(out, TagDeploying)
+	for _, t := range ownTagSet(catalogID, identity, publicPort, internalPort, deploying) {
+		out = append(out, t.name+t.value)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ownTag is one of Proximity's own tags: name alone, or name (a prefix)
+// followed by a value that each create picks anew (picked says what it is,
+// for messages).
+type ownTag struct{ name, value, picked string }
+
+// ownTagSet is the one list of Proximity's own tags: ownTags writes it and
+// the plan-time tag check (refusedTags) checks it, so a tag added here
+// cannot escape the check.
+func ownTagSet(catalogID, identity string, publicPort, internalPort int, deploying bool) []ownTag {
+	set := []ownTag{
+		{name: TagProximity},
+		{name: TagApp + catalogID},
+		{name: allocstore.PublicTagPrefix, value: strconv.Itoa(publicPort), picked: "port"},
+		{name: allocstore.InternalTagPrefix, value: strconv.Itoa(internalPort), picked: "port"},
+	}
+	if identity != "" {
+		set = append(set, ownTag{name: TagID, value: identity, picked: "identity"})
+	}
+	if deploying {
+		set = append(set, ownTag{name: TagDeploying})
+	}
+	return set
 }
 
 // newContainer is the create of an application's container: unprivileged,

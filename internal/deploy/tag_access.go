@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
@@ -24,13 +23,11 @@ import (
 // /cluster/resources shows every other machine, so the plan fails instead,
 // naming the datacenter.cfg line and the privilege that each fix it.
 
-// proximityStatic are the tags of an app of catalogID with fixed names;
-// proximityDynamic the prefixes of those whose value each create picks.
-func proximityStatic(catalogID string) []string {
-	return []string{TagProximity, TagApp + catalogID, TagDeploying}
+// createdTags are the tags a create writes for an app of catalogID (the
+// most any plan writes): ownTagSet with an identity and px-deploying.
+func createdTags(catalogID string) []ownTag {
+	return ownTagSet(catalogID, "new", 0, 0, true)
 }
-
-var proximityDynamic = []string{allocstore.PublicTagPrefix, allocstore.InternalTagPrefix, TagID}
 
 // TagWrite is what a plan writes into a container's tags.
 type TagWrite struct {
@@ -40,6 +37,48 @@ type TagWrite struct {
 	Proximity bool
 	// UserTags are the user's tags added or removed.
 	UserTags []string
+}
+
+// TagPlan is what a plan does to a container's tags, as the provider sees
+// it; Write says what PVE checks of it.
+type TagPlan struct {
+	CatalogID string
+	// Creating: no container yet (or a replacement, which Terraform plans as
+	// a create). Adopting: the state records no catalog id (a take-over).
+	// Restoring: restore_from changes.
+	Creating, Adopting, Restoring bool
+	// OldTags are the user's tags in the state, NewTags in the plan.
+	OldTags, NewTags []string
+}
+
+// Write is what the plan writes: a create, a take-over and a restore write
+// all of Proximity's tags and the user's anew; an update only the user's
+// tags added or removed, the only ones PVE's check looks at then
+// (assert_tag_permissions compares the old and new tag lists).
+func (p TagPlan) Write() TagWrite {
+	w := TagWrite{CatalogID: p.CatalogID, Proximity: p.Creating || p.Adopting || p.Restoring}
+	if w.Proximity {
+		w.UserTags = p.NewTags
+		return w
+	}
+	w.UserTags = changedTags(p.OldTags, p.NewTags)
+	return w
+}
+
+// changedTags are the tags in one list and not the other.
+func changedTags(old, updated []string) []string {
+	var out []string
+	for _, t := range old {
+		if !slices.Contains(updated, t) {
+			out = append(out, t)
+		}
+	}
+	for _, t := range updated {
+		if !slices.Contains(old, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // TagAccessError says which tags PVE would refuse and what fixes it.
@@ -141,17 +180,20 @@ func refusedTags(opts pveclient.TagOptions, w TagWrite) *TagAccessError {
 	}
 	fixed := append([]string(nil), w.UserTags...)
 	if w.Proximity {
-		fixed = append(fixed, proximityStatic(w.CatalogID)...)
-		for _, prefix := range proximityDynamic {
+		for _, t := range createdTags(w.CatalogID) {
+			if t.picked == "" {
+				fixed = append(fixed, t.name)
+				continue
+			}
 			var in []string
 			for _, r := range opts.Registered {
-				if strings.HasPrefix(r, prefix) {
+				if strings.HasPrefix(r, t.name) {
 					in = append(in, r)
 				}
 			}
 			// A new value is on no guest yet and in no sensible list.
 			if !free || len(in) > 0 {
-				refuse(prefix+"<"+dynamicName(prefix)+">", in...)
+				refuse(t.name+"<"+t.picked+">", in...)
 			}
 		}
 	}
@@ -167,11 +209,4 @@ func refusedTags(opts pveclient.TagOptions, w TagWrite) *TagAccessError {
 		return nil
 	}
 	return e
-}
-
-func dynamicName(prefix string) string {
-	if prefix == TagID {
-		return "identity"
-	}
-	return "port"
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -39,38 +38,19 @@ func (r *applicationResource) checkAccess(
 	if !accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.ApplicationNeeds(planned))) {
 		return false
 	}
-	write := deploy.TagWrite{
+	write := deploy.TagPlan{
 		CatalogID: plan.CatalogID.ValueString(),
-		Proximity: creating || state.CatalogID.ValueString() == "" || restoreChanges(plan, state), // all tags written anew
-	}
-	userTags := stringSet(ctx, plan.Tags, &resp.Diagnostics)
-	if write.Proximity {
-		write.UserTags = userTags
-	} else {
-		write.UserTags = changedTags(stringSet(ctx, state.Tags, &resp.Diagnostics), userTags)
-	}
+		Creating:  creating,
+		Adopting:  !creating && state.CatalogID.ValueString() == "",
+		Restoring: restoreChanges(plan, state),
+		OldTags:   stringSet(ctx, state.Tags, &resp.Diagnostics),
+		NewTags:   stringSet(ctx, plan.Tags, &resp.Diagnostics),
+	}.Write()
 	at := path.Empty()
 	if !write.Proximity {
 		at = path.Root("tags")
 	}
 	return accessAllowed(&resp.Diagnostics, at, r.data.apps.CheckTags(ctx, write))
-}
-
-// changedTags are the tags in one list and not the other: what PVE's tag
-// check looks at in an update.
-func changedTags(old, updated []string) []string {
-	var out []string
-	for _, t := range old {
-		if !slices.Contains(updated, t) {
-			out = append(out, t)
-		}
-	}
-	for _, t := range updated {
-		if !slices.Contains(old, t) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // accessAllowed reports deploy's verdict on the identity's access as one
