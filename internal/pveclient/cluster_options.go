@@ -6,7 +6,7 @@ import (
 
 // TagOptions are the datacenter.cfg settings that decide which tags an
 // identity may write (pve-cluster DataCenterConfig.pm: user-tag-access,
-// registered-tags, tag-style), with the tags PVE itself says the caller
+// registered-tags), with the tags PVE itself says the caller
 // may use.
 type TagOptions struct {
 	// UserAllow is user-tag-access's user-allow: none, list, existing or
@@ -21,10 +21,6 @@ type TagOptions struct {
 	// allow-list, existing tags where user-allow permits, without the
 	// registered ones unless privileged).
 	Allowed []string
-	// CaseSensitive and Ordering are tag-style's case-sensitive and
-	// ordering (config or alphabetical, PVE's default).
-	CaseSensitive bool
-	Ordering      string
 }
 
 // ClusterTagOptions reads GET /cluster/options for the tag settings.
@@ -39,31 +35,20 @@ func (c *Client) ClusterTagOptions(ctx context.Context) (TagOptions, error) {
 		} `json:"user-tag-access"`
 		Registered []string `json:"registered-tags"`
 		Allowed    []string `json:"allowed-tags"`
-		TagStyle   *struct {
-			CaseSensitive any    `json:"case-sensitive"`
-			Ordering      string `json:"ordering"`
-		} `json:"tag-style"`
 	}
 	err := c.do(ctx, "reading the cluster options", func(ctx context.Context) error {
-		raw.UserTagAccess, raw.Registered, raw.Allowed, raw.TagStyle = nil, nil, nil, nil
+		raw.UserTagAccess, raw.Registered, raw.Allowed = nil, nil, nil
 		return c.api.Get(ctx, "/cluster/options", &raw)
 	})
 	if err != nil {
 		return TagOptions{}, err
 	}
-	out := TagOptions{UserAllow: "free", Registered: raw.Registered, Allowed: raw.Allowed, Ordering: "alphabetical"}
+	out := TagOptions{UserAllow: "free", Registered: raw.Registered, Allowed: raw.Allowed}
 	if a := raw.UserTagAccess; a != nil {
 		if a.UserAllow != "" {
 			out.UserAllow = a.UserAllow
 		}
 		out.UserAllowList = a.UserAllowList
-	}
-	if s := raw.TagStyle; s != nil {
-		cs, _ := propagateFlag(s.CaseSensitive)
-		out.CaseSensitive = cs
-		if s.Ordering != "" {
-			out.Ordering = s.Ordering
-		}
 	}
 	return out, nil
 }

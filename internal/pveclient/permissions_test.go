@@ -28,7 +28,7 @@ func TestPermissionsAndTagOptionsAsPVEAnswers(t *testing.T) {
 		t.Errorf("/vms: %v %v", vms, err)
 	}
 	opts, err := c.ClusterTagOptions(ctx)
-	if err != nil || opts.UserAllow != "free" || opts.Ordering != "alphabetical" || opts.CaseSensitive || len(opts.Registered) != 0 {
+	if err != nil || opts.UserAllow != "free" || len(opts.Registered) != 0 {
 		t.Errorf("defaults: %+v %v", opts, err)
 	}
 	var out strings.Builder
@@ -39,8 +39,7 @@ func TestPermissionsAndTagOptionsAsPVEAnswers(t *testing.T) {
 	}
 	opts, err = c.ClusterTagOptions(ctx)
 	if err != nil || opts.UserAllow != "list" || !slices.Equal(opts.UserAllowList, []string{"blue", "red"}) ||
-		!slices.Equal(opts.Registered, []string{"gold"}) || !slices.Equal(opts.Allowed, []string{"blue", "red"}) ||
-		opts.Ordering != "config" || !opts.CaseSensitive {
+		!slices.Equal(opts.Registered, []string{"gold"}) || !slices.Equal(opts.Allowed, []string{"blue", "red"}) {
 		t.Errorf("set: %+v %v", opts, err)
 	}
 }
