@@ -57,10 +57,11 @@ const (
 //     lifetime, left by a dead holder; -c so that a lock released meanwhile
 //     is not recreated as a file), printing a line a second, so that a
 //     client gone meanwhile ends it (OpenSSH closes its output).
-//   - A mkdir that fails with EACCES is pmxcfs without quorum (dcdb.c
-//     dcdb_send_fuse_message returns -EACCES when !cfs_is_quorate(); root
-//     meets no other EACCES there): it stops at once, where cfs_lock would
-//     retry until its timeout and then say "no quorum!".
+//   - A mkdir (of priv/lock or of the lock) that fails with EACCES is
+//     pmxcfs without quorum (dcdb.c dcdb_send_fuse_message returns -EACCES
+//     when !cfs_is_quorate(); root meets no other EACCES there): it stops
+//     at once, where cfs_lock would retry until its timeout and then say
+//     "no quorum!".
 //   - Holding the lock, it releases it on every exit (trap), but only while
 //     the lock is still its own: the directory's inode and mtime identify it.
 //   - It says LOCKED and waits for the client's GO: a client that gave up
@@ -77,8 +78,10 @@ var hostScript = strings.NewReplacer("LOCKED", lockedMarker, "LOCKDIR", HostLock
 	"E_GONE", fmt.Sprint(exitClientGone), "E_UNREADABLE", fmt.Sprint(exitUnreadable), "E_INCOMPLETE", fmt.Sprint(exitIncomplete),
 	"E_LOST", fmt.Sprint(exitLockLost), "E_TIMEOUT", fmt.Sprint(exitLockTimeout), "BUDGET", fmt.Sprint(lockBudget),
 	"E_NOQUORUM", fmt.Sprint(exitNoQuorum), "E_OFFLINE", fmt.Sprint(exitCFSOffline)).Replace(`export LC_ALL=C
-mkdir LOCKDIR 2>/dev/null
-if [ ! -d LOCKDIR ]; then echo "pve cluster filesystem not online: LOCKDIR is missing" >&2; exit E_OFFLINE; fi
+if ! err=$(mkdir LOCKDIR 2>&1) && [ ! -d LOCKDIR ]; then
+  case $err in *"Permission denied"*) echo "$err" >&2; exit E_NOQUORUM;; esac
+  echo "pve cluster filesystem not online: LOCKDIR is missing" >&2; exit E_OFFLINE
+fi
 n=0
 until err=$(mkdir LOCK 2>&1); do
   case $err in *"Permission denied"*) echo "$err" >&2; exit E_NOQUORUM;; esac
@@ -153,65 +156,82 @@ func (s *HostStore) Update(ctx context.Context, fn func(t *Table) error) error {
 // updateVia runs one read-modify-write through a node. done reports whether
 // the attempt got as far as the file, so that another node must not retry it.
 func (s *HostStore) updateVia(ctx context.Context, node string, fn func(t *Table) error) (done bool, err error) {
-	var fnErr error
-	reached := false
-	res, runErr := s.Runner.Interact(ctx, node, hostScript, func(out *bufio.Reader, in io.WriteCloser) error {
-		if err := waitForLine(out, lockedMarker); err != nil {
-			return err
-		}
-		if _, err := io.WriteString(in, "GO\n"); err != nil {
-			return err
-		}
-		present, content, err := readTable(out)
-		if err != nil {
-			return err
-		}
-		reached = true
-		where := HostFile + " (via " + node + ")"
-		t := newTable()
-		if present {
-			if t, err = parseTable(content, where); err != nil {
-				fnErr = err
-				_, err = io.WriteString(in, "SKIP\n")
-				return err
-			}
-		}
-		if fnErr = fn(t); fnErr != nil {
-			_, err = io.WriteString(in, "SKIP\n")
-			return err
-		}
-		after := t.marshal()
-		if present && bytes.Equal(bytes.TrimSpace(content), bytes.TrimSpace(after)) {
-			_, err = io.WriteString(in, "SKIP\n")
-			return err
-		}
-		// Framed: the script installs the content only if all of it came.
-		sum := sha256.Sum256(after)
-		if _, err := fmt.Fprintf(in, "WRITE %d %s\n", len(after), hex.EncodeToString(sum[:])); err != nil {
-			return err
-		}
-		_, err = in.Write(after)
+	x := &hostExchange{node: node, fn: fn}
+	res, runErr := s.Runner.Interact(ctx, node, hostScript, x.converse)
+	return x.verdict(res, runErr)
+}
+
+// hostExchange is the client's side of one run of hostScript through node.
+type hostExchange struct {
+	node    string
+	fn      func(t *Table) error
+	reached bool  // the table was read: another node must not retry
+	fnErr   error // fn's error, or the table's that could not be parsed
+}
+
+// converse takes the lock, reads the table, applies fn and sends the new
+// content, or SKIP when fn failed or changed nothing.
+func (x *hostExchange) converse(out *bufio.Reader, in io.WriteCloser) error {
+	if err := waitForLine(out, lockedMarker); err != nil {
 		return err
-	})
+	}
+	if _, err := io.WriteString(in, "GO\n"); err != nil {
+		return err
+	}
+	present, content, err := readTable(out)
+	if err != nil {
+		return err
+	}
+	x.reached = true
+	t := newTable()
+	if present {
+		if t, err = parseTable(content, HostFile+" (via "+x.node+")"); err != nil {
+			x.fnErr = err
+			_, err = io.WriteString(in, "SKIP\n")
+			return err
+		}
+	}
+	if x.fnErr = x.fn(t); x.fnErr != nil {
+		_, err = io.WriteString(in, "SKIP\n")
+		return err
+	}
+	after := t.marshal()
+	if present && bytes.Equal(bytes.TrimSpace(content), bytes.TrimSpace(after)) {
+		_, err = io.WriteString(in, "SKIP\n")
+		return err
+	}
+	// Framed: the script installs the content only if all of it came.
+	sum := sha256.Sum256(after)
+	if _, err := fmt.Fprintf(in, "WRITE %d %s\n", len(after), hex.EncodeToString(sum[:])); err != nil {
+		return err
+	}
+	_, err = in.Write(after)
+	return err
+}
+
+// verdict reads the script's exit status, which wins over a failed session,
+// then the session's and fn's errors.
+func (x *hostExchange) verdict(res nodeshell.Result, runErr error) (done bool, err error) {
+	node, stderr := x.node, strings.TrimSpace(res.Stderr)
 	switch {
 	case res.ExitCode == exitNoQuorum:
-		return true, &NoQuorumError{Node: node, Detail: strings.TrimSpace(res.Stderr)}
+		return true, &NoQuorumError{Node: node, Detail: stderr}
 	case res.ExitCode == exitCFSOffline:
-		return false, fmt.Errorf("the allocation file %s through node %s: %s", HostFile, node, strings.TrimSpace(res.Stderr))
+		return false, fmt.Errorf("the allocation file %s through node %s: %s", HostFile, node, stderr)
 	case res.ExitCode == exitLockTimeout:
-		return true, fmt.Errorf("the allocation file %s: %s", HostFile, strings.TrimSpace(res.Stderr))
+		return true, fmt.Errorf("the allocation file %s: %s", HostFile, stderr)
 	case res.ExitCode == exitUnreadable:
-		return true, &CorruptError{File: HostFile + " (via " + node + ")", Err: errors.New(strings.TrimSpace(res.Stderr))}
+		return true, &CorruptError{File: HostFile + " (via " + node + ")", Err: errors.New(stderr)}
 	case res.ExitCode == exitLockLost || res.ExitCode == exitIncomplete:
 		// The script's verdict wins over a failed write: it refuses before
 		// reading the content, so our write may meet a closed session.
-		return true, fmt.Errorf("updating the allocation file through node %s: exit status %d: %s", node, res.ExitCode, strings.TrimSpace(res.Stderr))
+		return true, fmt.Errorf("updating the allocation file through node %s: exit status %d: %s", node, res.ExitCode, stderr)
 	case runErr != nil:
-		return reached, fmt.Errorf("updating the allocation file through node %s: %w", node, runErr)
-	case fnErr != nil:
-		return true, fnErr
+		return x.reached, fmt.Errorf("updating the allocation file through node %s: %w", node, runErr)
+	case x.fnErr != nil:
+		return true, x.fnErr
 	case res.ExitCode != 0:
-		return true, fmt.Errorf("updating the allocation file through node %s: exit status %d: %s", node, res.ExitCode, strings.TrimSpace(res.Stderr))
+		return true, fmt.Errorf("updating the allocation file through node %s: exit status %d: %s", node, res.ExitCode, stderr)
 	}
 	return true, nil
 }

@@ -60,3 +60,29 @@ func TestHostStoreWithoutQuorumFailsAtOnce(t *testing.T) {
 		t.Errorf("update with quorum back: %v", err)
 	}
 }
+
+// TestHostStoreWithoutQuorumOnAFreshCluster: on a cluster that has no
+// /etc/pve/priv/lock yet and no quorum, making the lock directory fails
+// with EACCES like any change to pmxcfs without quorum (dcdb.c
+// dcdb_send_fuse_message), not because pmxcfs is offline: the store says
+// the cluster has no quorum, at once and without trying another node.
+func TestHostStoreWithoutQuorumOnAFreshCluster(t *testing.T) {
+	sim := startSim(t, 120*time.Second)
+	if got := onNode(t, sim, "rmdir /etc/pve/priv/lock && test ! -e /etc/pve/priv/lock && echo gone"); got != "gone\n" {
+		t.Fatalf("removing the lock directory: %q", got)
+	}
+	sim.SetQuorate(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	store := hostStore(t, sim, "pve2")
+	store.Nodes = func(context.Context) ([]string, error) { return []string{"pve2", "pve1"}, nil }
+	err := store.Update(ctx, func(tb *Table) error { _, err := tb.Allocate(Request{Public: pub, Internal: in}); return err })
+	var noQuorum *NoQuorumError
+	if !errors.As(err, &noQuorum) || noQuorum.Node != "pve2" || !strings.Contains(err.Error(), "Permission denied") {
+		t.Fatalf("update on a fresh cluster without quorum: %v", err)
+	}
+	sim.SetQuorate(true)
+	if err := store.Update(context.Background(), func(tb *Table) error { return nil }); err != nil {
+		t.Errorf("update with quorum back: %v", err)
+	}
+}
