@@ -83,22 +83,29 @@ func (d *Service) CheckNodeBridge(ctx context.Context, node, bridge string) erro
 		}
 		nodes = online
 	}
+	if len(nodes) == 0 {
+		return nil // no online node: chooseNode says so
+	}
+	_, err := d.firstWithBridge(ctx, nodes, bridge)
+	return err
+}
+
+// firstWithBridge is the first of nodes on which bridge is active; a
+// *BridgeError saying what each has when none is.
+func (d *Service) firstWithBridge(ctx context.Context, nodes []string, bridge string) (string, error) {
 	e := &BridgeError{Bridge: bridge, Have: map[string][]string{}}
 	for _, n := range nodes {
 		ok, pending, have, err := d.bridgeState(ctx, n, bridge)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if ok {
-			return nil
+			return n, nil
 		}
 		e.Have[n] = have
 		if pending {
 			e.Pending = append(e.Pending, n)
 		}
 	}
-	if len(nodes) == 0 {
-		return nil // no online node: chooseNode says so
-	}
-	return e
+	return "", e
 }

@@ -34,20 +34,9 @@ func (d *Service) chooseNode(ctx context.Context, asked string, memoryMB int, br
 		return "", fmt.Errorf("no online node has %d MB of memory free", memoryMB)
 	}
 	slices.SortStableFunc(fit, func(a, b pveclient.Node) int { return cmp.Compare(b.MemoryFree(), a.MemoryFree()) })
-	bridge = cmp.Or(bridge, DefaultBridge)
-	missing := &BridgeError{Bridge: bridge, Have: map[string][]string{}}
-	for _, n := range fit {
-		ok, pending, have, err := d.bridgeState(ctx, n.Name, bridge)
-		if err != nil {
-			return "", err
-		}
-		if ok {
-			return n.Name, nil
-		}
-		missing.Have[n.Name] = have
-		if pending {
-			missing.Pending = append(missing.Pending, n.Name)
-		}
+	names := make([]string, len(fit))
+	for i, n := range fit {
+		names[i] = n.Name
 	}
-	return "", missing
+	return d.firstWithBridge(ctx, names, cmp.Or(bridge, DefaultBridge))
 }

@@ -72,6 +72,18 @@ func (d *Service) templatesOn(ctx context.Context, node string, usable []pveclie
 	return out, nil
 }
 
+// findTemplate is the volid of the asked template (a volid, or a file name
+// on any storage) among those present.
+func findTemplate(present []pveclient.Volume, asked string) (string, bool) {
+	name := asked[strings.LastIndex(asked, "/")+1:]
+	for _, v := range present {
+		if v.VolID == asked || strings.HasSuffix(v.VolID, "/"+name) {
+			return v.VolID, true
+		}
+	}
+	return "", false
+}
+
 // ensureTemplate returns the volid of the app's template on the node: the
 // asked one (a supported release, by checkTemplateRelease) or the default,
 // downloaded from the node's index to its template storage when missing.
@@ -105,10 +117,8 @@ func (d *Service) ensureTemplate(ctx context.Context, node string, storages []pv
 		}
 		name = best.name
 	}
-	for _, v := range present {
-		if v.VolID == asked || strings.HasSuffix(v.VolID, "/"+name) {
-			return v.VolID, nil
-		}
+	if volid, ok := findTemplate(present, cmp.Or(asked, name)); ok {
+		return volid, nil
 	}
 	if err := d.Client.DownloadTemplate(ctx, node, store.ID, name); err != nil {
 		return "", fmt.Errorf("template %s is not on %s and could not be downloaded: %w", name, node, err)
@@ -144,10 +154,8 @@ func (d *Service) CheckTemplate(ctx context.Context, node, asked string) error {
 		if err != nil {
 			return err
 		}
-		for _, v := range present {
-			if v.VolID == asked || strings.HasSuffix(v.VolID, "/"+name) {
-				return nil
-			}
+		if _, ok := findTemplate(present, asked); ok {
+			return nil
 		}
 	}
 	if len(nodes) == 0 {
