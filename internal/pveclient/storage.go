@@ -147,17 +147,31 @@ func (c *Client) Backup(ctx context.Context, node string, vmid int, o BackupOpti
 	if o.Protected {
 		body["protected"] = 1
 	}
-	var upid string
 	what := fmt.Sprintf("backing up CT %d on %s", vmid, node)
-	// A repeated POST whose first answer was lost would make a second
-	// archive: the vzdump tasks known before the first attempt tell a task
-	// that attempt started from older ones.
-	before, err := c.vzdumpTasks(ctx, node, vmid)
+	upid, err := c.startVzdump(ctx, node, vmid, body, what)
 	if err != nil {
 		return Volume{}, err
 	}
+	if _, err := c.WaitTask(ctx, upid); err != nil {
+		// vzdump checks the storage in its worker: a storage that is
+		// missing, disabled or takes no backups fails the task, and the
+		// task error carries its last log lines, which say why.
+		return Volume{}, fmt.Errorf("%s to storage %s: %w", what, o.Storage, err)
+	}
+	return c.taskArchive(ctx, node, vmid, o.Storage, upid, what)
+}
+
+// startVzdump posts a vzdump once. A repeated POST whose first answer was
+// lost would make a second archive: the vzdump tasks known before the
+// first attempt tell a task that attempt started from older ones.
+func (c *Client) startVzdump(ctx context.Context, node string, vmid int, body map[string]any, what string) (string, error) {
+	before, err := c.vzdumpTasks(ctx, node, vmid)
+	if err != nil {
+		return "", err
+	}
+	var upid string
 	attempts := 0
-	if err := c.do(ctx, what, func(ctx context.Context) error {
+	err = c.do(ctx, what, func(ctx context.Context) error {
 		if attempts++; attempts > 1 {
 			now, err := c.vzdumpTasks(ctx, node, vmid)
 			if err != nil {
@@ -171,25 +185,23 @@ func (c *Client) Backup(ctx context.Context, node string, vmid int, o BackupOpti
 			}
 		}
 		return c.api.Post(ctx, "/nodes/"+url.PathEscape(node)+"/vzdump", body, &upid)
-	}); err != nil {
-		return Volume{}, err
-	}
-	if _, err := c.WaitTask(ctx, upid); err != nil {
-		// vzdump checks the storage in its worker: a storage that is
-		// missing, disabled or takes no backups fails the task, and the
-		// task error carries its last log lines, which say why.
-		return Volume{}, fmt.Errorf("%s to storage %s: %w", what, o.Storage, err)
-	}
+	})
+	return upid, err
+}
+
+// taskArchive is the archive a finished vzdump task made: its log names
+// it, and the storage lists it.
+func (c *Client) taskArchive(ctx context.Context, node string, vmid int, storage, upid, what string) (Volume, error) {
 	var volid string
 	for _, line := range c.taskLogTail(ctx, node, upid, 1000) {
 		if m := archiveLine.FindStringSubmatch(line); m != nil {
-			volid = archiveVolume(o.Storage, m[1], m[2])
+			volid = archiveVolume(storage, m[1], m[2])
 		}
 	}
 	if volid == "" {
 		return Volume{}, fmt.Errorf("%s: the task log of %s names no archive", what, upid)
 	}
-	vols, err := c.Content(ctx, node, o.Storage, "backup", vmid)
+	vols, err := c.Content(ctx, node, storage, "backup", vmid)
 	if err != nil {
 		return Volume{}, err
 	}
@@ -198,7 +210,7 @@ func (c *Client) Backup(ctx context.Context, node string, vmid int, o BackupOpti
 			return v, nil
 		}
 	}
-	return Volume{}, fmt.Errorf("%s: archive %s is not in storage %s", what, volid, o.Storage)
+	return Volume{}, fmt.Errorf("%s: archive %s is not in storage %s", what, volid, storage)
 }
 
 // DeleteVolume removes a volume and waits; a missing one is fine.
