@@ -39,8 +39,11 @@ func (s serviceState) settled() bool {
 	return s.state == "running" && !strings.Contains(s.status, "(health: starting)") && !strings.Contains(s.status, "(unhealthy)")
 }
 
-// final tells whether the service cannot come back by itself: its
-// container exited and its restart policy does not restart it.
+// final tells whether the service cannot come back by itself. It reads
+// only docker's state, which carries the restart policy's verdict: while
+// the policy will restart an exited container docker reports it as
+// restarting, so exited (or dead) means the policy (no, on-failure after a
+// clean exit or with its retries spent) has given up on it.
 func (s serviceState) final() bool { return s.state == "exited" || s.state == "dead" }
 
 func (s serviceState) String() string {
