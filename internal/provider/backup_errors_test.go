@@ -24,7 +24,8 @@ func TestBackupStorageErrorIsOnStorage(t *testing.T) {
 	if !ok || !d.Path().Equal(path.Root("storage")) {
 		t.Fatalf("diagnostic %v is not on storage", diags[0])
 	}
-	if !strings.HasSuffix(d.Detail(), "; choose a storage that is enabled on the node and takes backup content, or leave storage unset for the default") ||
+	advice := "; choose a storage that is enabled on the node and takes backup content, or leave storage unset for the default"
+	if !strings.HasSuffix(d.Detail(), advice) ||
 		!strings.Contains(d.Detail(), "storage nas cannot take backups on node pve1: could not activate storage 'nas'") {
 		t.Errorf("detail %q", d.Detail())
 	}
