@@ -13,8 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
 )
 
 // TestAccApplicationKnownHostsByNodeName runs against a cluster whose nodes
@@ -25,13 +23,7 @@ import (
 // RSA keys as pvecm updatecerts writes them (no address entries): the app
 // deploys on beta.
 func TestAccApplicationKnownHostsByNodeName(t *testing.T) {
-	requireAcc(t)
-	port := freePortOn(t, "127.0.0.2")
-	e := newEnv(t, pvesim.Options{
-		PVEVersion: "9.1",
-		NodeNames:  []string{"alpha", "beta"}, NodeAddresses: []string{"127.0.0.2", "127.0.0.3"},
-		SSHListen: fmt.Sprintf("127.0.0.1:%d", port),
-	})
+	e, port := newNamedNodesEnv(t)
 	knownHosts := filepath.Join(t.TempDir(), "known_hosts")
 	write := func(content string) func() {
 		return func() {

@@ -20,13 +20,7 @@ import (
 // container lives on beta alone, so a command sent to the wrong address
 // could not have started its services.
 func TestAccApplicationReachesNodesByAddress(t *testing.T) {
-	requireAcc(t)
-	port := freePortOn(t, "127.0.0.2")
-	e := newEnv(t, pvesim.Options{
-		PVEVersion: "9.1",
-		NodeNames:  []string{"alpha", "beta"}, NodeAddresses: []string{"127.0.0.2", "127.0.0.3"},
-		SSHListen: fmt.Sprintf("127.0.0.1:%d", port),
-	})
+	e, port := newNamedNodesEnv(t)
 	ssh := withSSHOnly(sshBlockSettings{PrivateKey: e.info.SSHPrivateKey, HostKey: e.info.SSHHostKey, Port: port})
 	app := application("x", "nginx", "by-address").str("node", "beta")
 	resource.Test(t, resource.TestCase{
@@ -40,4 +34,19 @@ func TestAccApplicationReachesNodesByAddress(t *testing.T) {
 		}},
 		CheckDestroy: destroyed(expectGuestCount(e, 0)),
 	})
+}
+
+// newNamedNodesEnv is a PVE 9.1 cluster of two nodes with names of their
+// own (alpha and beta) and addresses of their own (127.0.0.2 and
+// 127.0.0.3), each with SSH on port, as a real cluster is.
+func newNamedNodesEnv(t *testing.T) (e *testEnv, port int) {
+	t.Helper()
+	requireAcc(t)
+	port = freePortOn(t, "127.0.0.2")
+	e = newEnv(t, pvesim.Options{
+		PVEVersion: "9.1",
+		NodeNames:  []string{"alpha", "beta"}, NodeAddresses: []string{"127.0.0.2", "127.0.0.3"},
+		SSHListen: fmt.Sprintf("127.0.0.1:%d", port),
+	})
+	return e, port
 }
