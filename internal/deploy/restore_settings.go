@@ -7,9 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/loader"
-	"github.com/compose-spec/compose-go/v2/types"
-
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -22,27 +19,39 @@ import (
 // replaces the one given, with a new MAC). These steps make a restored
 // application the one its configuration declares.
 
-// applyRestoredNetwork gives a container restored with unique=1 the
-// application's own net0 (bridge, ip, gateway) before its first start,
-// keeping the new MAC PVE gave it: the archive's net0 may hold the static
-// address of the original, which may still run.
+// applyRestoredNetwork gives a container restored with unique=1 exactly
+// the network a create of the application sets, before its first start:
+// PVE keeps every netN of the archive with only a new MAC (Create.pm
+// sanitize_and_merge_config), so the original's static addresses (IPv4 and
+// IPv6), VLAN tag, firewall flag and further interfaces would come along,
+// and the original may still run. net0 is the create's (newContainer) with
+// the new MAC; every other netN is the original's, not the app's: removed.
 func (d *Service) applyRestoredNetwork(ctx context.Context, spec Spec, app App) (string, error) {
+	entry, err := d.CatalogApp(spec.CatalogID)
+	if err != nil {
+		return "", err
+	}
 	cfg, err := d.Client.ContainerConfig(ctx, app.Node, app.VMID)
 	if err != nil {
 		return "", err
 	}
-	net0, ok := cfg.Networks[0]
-	if !ok {
-		net0 = pveclient.ContainerNetwork{Name: "eth0"}
-	}
-	was := net0.IP
-	net0.Bridge = cmp.Or(spec.Bridge, DefaultBridge)
-	net0.IP, net0.Gateway = cmp.Or(spec.IPConfig, DefaultIPConfig), spec.Gateway
+	net0 := newContainer(spec, entry, app, "").Networks[0]
+	net0.HWAddr = cfg.Networks[0].HWAddr // "": PVE makes one
 	update := pveclient.ContainerConfigUpdate{Networks: map[int]pveclient.ContainerNetwork{0: net0}}
+	for i := range cfg.Networks {
+		if i != 0 {
+			update.Delete = append(update.Delete, fmt.Sprintf("net%d", i))
+		}
+	}
+	sort.Strings(update.Delete)
 	if err := d.Client.UpdateContainerConfig(ctx, app.Node, app.VMID, update); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("bridge %s, ip %s (the backup had %s)", net0.Bridge, net0.IP, cmp.Or(was, "none")), nil
+	msg := fmt.Sprintf("bridge %s, ip %s (the backup had %s)", net0.Bridge, net0.IP, cmp.Or(cfg.Networks[0].IP, "none"))
+	if len(update.Delete) > 0 {
+		msg += "; removed the backup's " + strings.Join(update.Delete, ", ")
+	}
+	return msg, nil
 }
 
 // authorizedKeysDir is root's SSH directory, as PVE's post_create_hook
@@ -74,86 +83,6 @@ func (d *Service) setRestoredCredentials(ctx context.Context, spec Spec, app App
 		return "none configured: kept from the backup", nil
 	}
 	return strings.Join(done, ", "), nil
-}
-
-// restoredEnvironment is the environment a restored application runs with:
-// the one its backup was made with (read from the compose file in the
-// container), with the configured values laid over it key by key. The
-// restored data was initialised with the old values (a database password,
-// most often), so a value the configuration does not set must not fall back
-// to the catalog's default. It also returns the keys kept from the backup.
-func (d *Service) restoredEnvironment(
-	ctx context.Context, entry *catalog.App, app App, configured map[string]string,
-) (map[string]string, []string, error) {
-	path := "/opt/proximity/" + entry.ID + "/compose.yaml"
-	// A backup of another app, or made before its compose file was
-	// written, has none: the configuration alone decides. Any other
-	// failure is one: the old values must not silently fall back to the
-	// catalog's.
-	text, err := d.output(ctx, app.Node, app.VMID, "sh", "-c", `[ -f "$1" ] || exit 0; printf '%s' "$1:"; cat "$1"`, "sh", path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the environment of the backup from %s: %w", path, err)
-	}
-	text, found := strings.CutPrefix(text, path+":")
-	if !found {
-		return configured, nil, nil
-	}
-	old, err := composeEnvironment(ctx, entry, []byte(text))
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the environment of the backup from %s: %w", path, err)
-	}
-	env := make(map[string]string, len(old)+len(configured))
-	var kept []string
-	for k, v := range old {
-		if CheckEnvironmentName(k) != "" {
-			continue
-		}
-		if _, set := configured[k]; !set {
-			kept = append(kept, k)
-		}
-		env[k] = v
-	}
-	for k, v := range configured {
-		env[k] = v
-	}
-	sort.Strings(kept)
-	return env, kept, nil
-}
-
-// composeEnvironment reads the application environment out of a compose
-// file that RenderCompose wrote: every service got each variable it does
-// not set itself in the catalog, so those entries are the variables. It
-// loads the file as Compose does, which turns the "$$" escapes back into
-// "$".
-func composeEnvironment(ctx context.Context, entry *catalog.App, text []byte) (map[string]string, error) {
-	own, err := entry.Project(ctx, entry.Environment)
-	if err != nil {
-		return nil, err
-	}
-	project, err := loader.LoadWithContext(ctx, types.ConfigDetails{
-		WorkingDir:  "/opt/proximity/" + entry.ID,
-		ConfigFiles: []types.ConfigFile{{Filename: "compose.yaml", Content: text}},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) {
-		o.SetProjectName(entry.ID, true)
-		o.SkipResolveEnvironment = true
-		o.SkipValidation = true
-		o.SkipConsistencyCheck = true
-	})
-	if err != nil {
-		return nil, err
-	}
-	env := map[string]string{}
-	for name, svc := range project.Services {
-		declared := own.Services[name].Environment
-		for k, v := range svc.Environment {
-			if _, isOwn := declared[k]; isOwn || v == nil {
-				continue
-			}
-			env[k] = *v
-		}
-	}
-	return env, nil
 }
 
 // settleRestored makes a container restored into a new application the

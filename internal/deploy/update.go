@@ -41,6 +41,7 @@ type Change struct {
 	Description           *string
 	Tags                  []string          // nil: unchanged
 	Environment           map[string]string // the configured environment, changed or not
+	PreviousEnvironment   map[string]string // the one configured before: a key it set that Environment drops goes back to the default
 	Redeploy              bool              // environment changed: render and compose up again
 	Restart               bool              // restart triggers changed
 	Running               *bool
@@ -157,14 +158,21 @@ func (d *Service) setRootPassword(ctx context.Context, node string, vmid int, pa
 
 // redeploy runs compose again with the compose the container has: a changed
 // environment writes the file anew and goes through compose up and the
-// service check as a create does; a restart restarts the services.
+// service check as a create does; a restart restarts the services. The new
+// file keeps the values the app runs with where the configuration sets
+// none (layEnvironment): after a restore they are the backup's, which the
+// restored data was initialised with, not the catalog's defaults.
 func (d *Service) redeploy(ctx context.Context, node string, vmid int, c Change, entry *catalog.App, log *stepLog) error {
 	tool, err := d.composeCommand(ctx, node, vmid)
 	if err != nil {
 		return err
 	}
 	if c.Redeploy {
-		rendered, err := RenderCompose(ctx, entry, c.Environment)
+		running, err := d.runningEnvironment(ctx, entry, node, vmid)
+		if err != nil {
+			return err
+		}
+		rendered, err := RenderCompose(ctx, entry, layEnvironment(running, c.PreviousEnvironment, c.Environment))
 		if err != nil {
 			return err
 		}

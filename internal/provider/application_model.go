@@ -104,6 +104,7 @@ func (m applicationModel) change(
 		Restart:      !m.RestartTriggers.Equal(state.RestartTriggers),
 		Password:     password,
 	}
+	c.PreviousEnvironment = stringMap(ctx, state.Environment, diags) // a key dropped from it goes back to the default
 	c.Memory = changedInt(m.Memory, state.Memory)
 	c.Cores = changedInt(m.Cores, state.Cores)
 	c.DiskGB = changedInt(m.DiskGB, state.DiskGB)
