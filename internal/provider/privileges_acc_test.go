@@ -218,18 +218,13 @@ func TestAccPortAllocationNeedsToSeeEveryGuest(t *testing.T) {
 // PVEAdmin token (no Sys.Modify) cannot write Proximity's tags; the plan
 // fails naming the line and the grant, and the grant fixes it.
 func TestAccTagRulesWithoutSysModify(t *testing.T) {
-	e := newSimEnv(t, "")
-	block := rawHCL(e.appProvider())
-	web := application("web", "nginx", "web").set("tags", `["blue"]`)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: providerFactories,
-		CheckDestroy:             e.nothingLeft(),
-		Steps: []resource.TestStep{
+	testTagSteps(t, func(e *testEnv, web func(tags string) string) []resource.TestStep {
+		return []resource.TestStep{
 			{
 				PreConfig: func() {
 					e.pveumOK("pvesh set /cluster/options --user-tag-access 'user-allow=list,user-allow-list=blue'")
 				},
-				Config: config(block, web), PlanOnly: true,
+				Config: web(`["blue"]`), PlanOnly: true,
 				ExpectError: errorLike(`PVE refuses the tags Proximity writes .* sets user-tag-access user-allow=list.* ` +
 					`in /etc/pve/datacenter.cfg: user-tag-access: user-allow=free,user-allow-list=blue .* ` +
 					`pveum role add ProximityTags --privs Sys.Modify .* pveum aclmod / -user terraform@pve -role ProximityTags --propagate 0`),
@@ -239,7 +234,7 @@ func TestAccTagRulesWithoutSysModify(t *testing.T) {
 					e.pveumOK("pvesh set /cluster/options --delete user-tag-access")
 					e.pveumOK("pvesh set /cluster/options --registered-tags 'blue;proximity'")
 				},
-				Config: config(block, web), PlanOnly: true,
+				Config: web(`["blue"]`), PlanOnly: true,
 				ExpectError: errorLike(`refuses .* blue, proximity: .* registers the tags blue, proximity\..*registered-tags without blue, proximity`),
 			},
 			{
@@ -251,10 +246,25 @@ func TestAccTagRulesWithoutSysModify(t *testing.T) {
 					e.pveumOK("pveum role add ProximityTags --privs Sys.Modify")
 					e.pveumOK("pveum aclmod / -user terraform@pve -role ProximityTags --propagate 0")
 				},
-				Config:           config(block, web),
+				Config:           web(`["blue"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
-		},
+		}
+	})
+}
+
+// testTagSteps runs the steps against a fresh simulator through the
+// PVEAdmin token (no Sys.Modify on /); web(tags) is the configuration of an
+// app web with those tags. Nothing may be left afterwards.
+func testTagSteps(t *testing.T, steps func(e *testEnv, web func(tags string) string) []resource.TestStep) {
+	t.Helper()
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	web := func(tags string) string { return config(block, application("web", "nginx", "web").set("tags", tags)) }
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		CheckDestroy:             e.nothingLeft(),
+		Steps:                    steps(e, web),
 	})
 }
 
@@ -284,27 +294,22 @@ func missingPrivilegePattern(path, priv, role string) *regexp.Regexp {
 // get_unique_tags), an app's create and a change of its tags plan empty
 // afterwards.
 func TestAccTagStyleKeepsPlansEmpty(t *testing.T) {
-	e := newSimEnv(t, "")
-	block := rawHCL(e.appProvider())
-	web := application("web", "nginx", "web").set("tags", `["zeta", "alpha"]`)
 	empty := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: providerFactories,
-		CheckDestroy:             e.nothingLeft(),
-		Steps: []resource.TestStep{
+	testTagSteps(t, func(e *testEnv, web func(tags string) string) []resource.TestStep {
+		return []resource.TestStep{
 			{
 				PreConfig: func() {
 					e.pveumOK("pvesh set /cluster/options --tag-style 'ordering=config,case-sensitive=1,shape=dense'")
 				},
-				Config:           config(block, web),
+				Config:           web(`["zeta", "alpha"]`),
 				ConfigPlanChecks: empty,
 			},
-			{Config: config(block, web.set("tags", `["beta", "zeta"]`)), ConfigPlanChecks: empty},
+			{Config: web(`["beta", "zeta"]`), ConfigPlanChecks: empty},
 			{
 				PreConfig:        func() { e.pveumOK("pvesh set /cluster/options --tag-style 'ordering=alphabetical'") },
-				Config:           config(block, web.set("tags", `["omega"]`)),
+				Config:           web(`["omega"]`),
 				ConfigPlanChecks: empty,
 			},
-		},
+		}
 	})
 }
