@@ -168,8 +168,10 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"restore_from": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "A backup (volid, from `proximity_backup` or `proximity_backups`) to create the container from instead of the template; " +
-					"the app keeps the backup's ports when they are free, and the backup's environment values except those `environment` sets; " +
-					"its `ip_config`, `bridge`, `password` and `ssh_public_keys` are applied after the restore, never the original's. " +
+					"the app keeps the backup's ports when they are free, and the backup's environment values except those `environment` sets " +
+					"(also through later changes of `environment`); " +
+					"its `ip_config`, `bridge`, `password` and `ssh_public_keys` are applied after the restore, never the original's " +
+					"(its network is the one a create sets: the original's IPv6, VLAN tag, firewall and other interfaces are not kept). " +
 					"Changing it on an existing application restores that backup over it in place " +
 					"(graceful stop, restore, start), which replaces the container's data with the backup's.",
 				Validators: []validator.String{
@@ -207,7 +209,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Sensitive:   true,
 				ElementType: types.StringType,
 				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project " +
-					"in place.",
+					"in place; a key it does not set keeps the value the app runs with (after a restore, the backup's, which its data was set up with), " +
+					"and a key removed from it goes back to the catalog's default.",
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(environmentNameValidator()),
 				},

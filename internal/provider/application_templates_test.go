@@ -144,6 +144,14 @@ func TestAccApplicationTemplateLifecycle(t *testing.T) {
 							expectInContainer(e, "pve1", 101, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
 						},
 					},
+					{ // a later environment change keeps the value kept from the backup
+						Config:           config(block, updated, saved, copyOf.set("environment", `{ DB_ROOT_PASSWORD = "changed" }`)),
+						ConfigPlanChecks: empty,
+						ConfigStateChecks: []statecheck.StateCheck{
+							expectInContainer(e, "pve1", 101, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+							expectInContainer(e, "pve1", 101, composeConfigValue("MARIADB_ROOT_PASSWORD"), knownvalue.StringExact("changed")),
+						},
+					},
 				},
 			})
 		})
