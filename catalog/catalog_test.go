@@ -290,3 +290,21 @@ func BenchmarkLoadEmbedded(b *testing.B) {
 		}
 	}
 }
+
+// TestProjectLeavesTheEnvironmentAlone: compose-go's loader adds
+// COMPOSE_PROJECT_NAME to the mapping it is given; the caller's map, which
+// the deployment lays over every service, must not gain it.
+func TestProjectLeavesTheEnvironmentAlone(t *testing.T) {
+	c, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _ := c.Get("wordpress")
+	env := map[string]string{"DB_PASSWORD": "x", "DB_ROOT_PASSWORD": "y"}
+	if _, err := app.Project(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	if len(env) != 2 {
+		t.Fatalf("Project changed the caller's environment: %v", env)
+	}
+}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
@@ -99,7 +100,9 @@ func (a *App) Project(ctx context.Context, env map[string]string) (*types.Projec
 	details := types.ConfigDetails{
 		WorkingDir:  "/opt/" + a.ID,
 		ConfigFiles: []types.ConfigFile{{Filename: a.ID + ".json", Config: deepCopy(a.DockerCompose)}},
-		Environment: types.Mapping(env),
+		// A copy: the loader adds COMPOSE_PROJECT_NAME to the mapping it is
+		// given, and callers that lay env over the services must not get it.
+		Environment: types.Mapping(maps.Clone(env)),
 	}
 	project, err := loader.LoadWithContext(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(a.ID, true)
