@@ -75,7 +75,7 @@ func TestAccApplicationImportPlainContainer(t *testing.T) {
 						"memory": knownvalue.Int64Exact(128),
 					}),
 					// The app runs in the container.
-					expectInContainer(e, "pve1", 200, "docker compose -p it-tools ps --format json", containing(`"State":"running"`)),
+					expectInContainer(e, 200, "docker compose -p it-tools ps --format json", containing(`"State":"running"`)),
 				},
 			},
 		},

@@ -48,7 +48,7 @@ func TestAccApplicationRestoreInPlaceKeepsTheConfiguredCredentials(t *testing.T)
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectRootPassword(e, "pve1", 100, "second secret"),
-					expectContainerFile(e, "pve1", 100, "/root/.ssh/authorized_keys", key),
+					expectContainerFile(e, 100, "/root/.ssh/authorized_keys", key),
 				},
 			},
 		},

@@ -60,7 +60,7 @@ func TestAccTakeOverEnablesNesting(t *testing.T) {
 			nestingStep(privileged.address(), 2),
 			expectContainerConfig(e, "pve1", 200, map[string]knownvalue.Check{"features": knownvalue.StringExact("keyctl=1,nesting=1")}),
 			expectContainerConfig(e, "pve1", 201, map[string]knownvalue.Check{"features": knownvalue.StringExact("nesting=1")}),
-			expectInContainer(e, "pve1", 200, "docker compose -p it-tools ps --format json", containing(`"State":"running"`)),
+			expectInContainer(e, 200, "docker compose -p it-tools ps --format json", containing(`"State":"running"`)),
 		},
 	})
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: providerFactories, CheckDestroy: e.nothingLeft(), Steps: steps})

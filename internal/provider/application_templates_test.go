@@ -119,7 +119,7 @@ func TestAccApplicationTemplateLifecycle(t *testing.T) {
 						ConfigStateChecks: []statecheck.StateCheck{
 							running(app),
 							statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("template"), knownvalue.StringExact(volid)),
-							expectInContainer(e, "pve1", 100, composeConfigValue("WORDPRESS_DB_PASSWORD"), knownvalue.StringExact("first")),
+							expectInContainer(e, 100, composeConfigValue("WORDPRESS_DB_PASSWORD"), knownvalue.StringExact("first")),
 						},
 					},
 					{
@@ -130,8 +130,8 @@ func TestAccApplicationTemplateLifecycle(t *testing.T) {
 						},
 						ConfigStateChecks: []statecheck.StateCheck{
 							running(updated),
-							expectInContainer(e, "pve1", 100, composeConfigValue("WORDPRESS_DB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
-							expectInContainer(e, "pve1", 100, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+							expectInContainer(e, 100, composeConfigValue("WORDPRESS_DB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+							expectInContainer(e, 100, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
 						},
 					},
 					{Config: config(block, updated, saved), ConfigPlanChecks: empty},
@@ -141,15 +141,15 @@ func TestAccApplicationTemplateLifecycle(t *testing.T) {
 						ConfigStateChecks: []statecheck.StateCheck{
 							running(copyOf),
 							statecheck.ExpectKnownValue(copyOf.address(), tfjsonpath.New("vmid"), knownvalue.Int64Exact(101)),
-							expectInContainer(e, "pve1", 101, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+							expectInContainer(e, 101, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
 						},
 					},
 					{ // a later environment change keeps the value kept from the backup
 						Config:           config(block, updated, saved, copyOf.set("environment", `{ DB_ROOT_PASSWORD = "changed" }`)),
 						ConfigPlanChecks: empty,
 						ConfigStateChecks: []statecheck.StateCheck{
-							expectInContainer(e, "pve1", 101, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
-							expectInContainer(e, "pve1", 101, composeConfigValue("MARIADB_ROOT_PASSWORD"), knownvalue.StringExact("changed")),
+							expectInContainer(e, 101, composeConfigValue("MARIADB_PASSWORD"), knownvalue.StringExact(resolvedDollar)),
+							expectInContainer(e, 101, composeConfigValue("MARIADB_ROOT_PASSWORD"), knownvalue.StringExact("changed")),
 						},
 					},
 				},

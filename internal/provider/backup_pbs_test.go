@@ -76,7 +76,7 @@ func TestAccBackupOnProxmoxBackupServer(t *testing.T) {
 				Config: config(block, web, onPBS, copyOf),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(copyOf.address(), tfjsonpath.New("status"), knownvalue.StringExact("running")),
-					expectContainerFile(e, "pve1", 101, "/srv/marker", "on-pbs"),
+					expectContainerFile(e, 101, "/srv/marker", "on-pbs"),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},

@@ -186,7 +186,6 @@ var _ simFact = inContainerOutput{}
 
 type inContainerOutput struct {
 	e       *testEnv
-	node    string
 	vmid    int
 	command string
 	check   knownvalue.Check
@@ -194,30 +193,47 @@ type inContainerOutput struct {
 
 // expectInContainer holds when a shell command inside the container exits 0
 // and its output, trimmed, passes the check.
-func expectInContainer(e *testEnv, node string, vmid int, command string, check knownvalue.Check) inContainerOutput {
-	return inContainerOutput{e: e, node: node, vmid: vmid, command: command, check: check}
+func expectInContainer(e *testEnv, vmid int, command string, check knownvalue.Check) inContainerOutput {
+	return inContainerOutput{e: e, vmid: vmid, command: command, check: check}
 }
 
 func (c inContainerOutput) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	checkFact(ctx, c, req, resp)
 }
 
-func (c inContainerOutput) verify(context.Context, *stateView) error {
-	out, err := c.e.inContainer(c.node, c.vmid, c.command)
+func (c inContainerOutput) verify(ctx context.Context, _ *stateView) error {
+	node, err := c.e.guestNode(ctx, c.vmid)
 	if err != nil {
-		return fmt.Errorf("%s in CT %d on %s: %w", c.command, c.vmid, c.node, err)
+		return err
+	}
+	out, err := c.e.inContainer(node, c.vmid, c.command)
+	if err != nil {
+		return fmt.Errorf("%s in CT %d on %s: %w", c.command, c.vmid, node, err)
 	}
 	if err := c.check.CheckValue(out); err != nil {
-		return fmt.Errorf("%s in CT %d on %s: %w", c.command, c.vmid, c.node, err)
+		return fmt.Errorf("%s in CT %d on %s: %w", c.command, c.vmid, node, err)
 	}
 	return nil
+}
+
+// guestNode is the node guest vmid is on, as /cluster/resources says.
+func (e *testEnv) guestNode(ctx context.Context, vmid int) (string, error) {
+	guests, err := e.client.ClusterGuests(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, g := range guests {
+		if g.VMID == vmid {
+			return g.Node, nil
+		}
+	}
+	return "", fmt.Errorf("CT %d is on no node", vmid)
 }
 
 var _ simFact = containerFile{}
 
 type containerFile struct {
 	e       *testEnv
-	node    string
 	vmid    int
 	path    string
 	content string
@@ -225,21 +241,25 @@ type containerFile struct {
 
 // expectContainerFile holds when a file in the container holds content
 // (compared without surrounding white space).
-func expectContainerFile(e *testEnv, node string, vmid int, path, content string) containerFile {
-	return containerFile{e: e, node: node, vmid: vmid, path: path, content: content}
+func expectContainerFile(e *testEnv, vmid int, path, content string) containerFile {
+	return containerFile{e: e, vmid: vmid, path: path, content: content}
 }
 
 func (c containerFile) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	checkFact(ctx, c, req, resp)
 }
 
-func (c containerFile) verify(context.Context, *stateView) error {
-	got, err := c.e.inContainer(c.node, c.vmid, "cat "+c.path)
+func (c containerFile) verify(ctx context.Context, _ *stateView) error {
+	node, err := c.e.guestNode(ctx, c.vmid)
 	if err != nil {
-		return fmt.Errorf("reading %s in CT %d on %s: %w", c.path, c.vmid, c.node, err)
+		return err
+	}
+	got, err := c.e.inContainer(node, c.vmid, "cat "+c.path)
+	if err != nil {
+		return fmt.Errorf("reading %s in CT %d on %s: %w", c.path, c.vmid, node, err)
 	}
 	if diff := cmp.Diff(c.content, got); diff != "" {
-		return fmt.Errorf("%s in CT %d on %s (-want +got):\n%s", c.path, c.vmid, c.node, diff)
+		return fmt.Errorf("%s in CT %d on %s (-want +got):\n%s", c.path, c.vmid, node, diff)
 	}
 	return nil
 }
