@@ -14,6 +14,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -659,13 +660,14 @@ func mktempProgram(c *Call) int {
 	return c.Errorf("failed to create file via template '%s'", template)
 }
 
-var tempSeq uint64
+// tempSeq tells apart the names of mktemp calls made at once, in the
+// shells of every container and node (they run concurrently).
+var tempSeq atomic.Uint64
 
 func fillTemplate(t string) string {
-	tempSeq++
 	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	b := []byte(t)
-	seed := uint64(time.Now().UnixNano()) + tempSeq*7919
+	seed := uint64(time.Now().UnixNano()) + tempSeq.Add(1)*7919
 	for i := len(b) - 1; i >= 0 && b[i] == 'X'; i-- {
 		b[i] = chars[seed%uint64(len(chars))]
 		seed = seed*6364136223846793005 + 1442695040888963407
