@@ -145,6 +145,7 @@ func (d *Service) CheckTemplate(ctx context.Context, node, asked string) error {
 		}
 		nodes = online
 	}
+	var known []string // the templates' file names, for a suggestion
 	for _, n := range nodes {
 		storages, err := d.Client.Storages(ctx, n)
 		if err != nil {
@@ -156,6 +157,9 @@ func (d *Service) CheckTemplate(ctx context.Context, node, asked string) error {
 		}
 		if _, ok := findTemplate(present, asked); ok {
 			return nil
+		}
+		for _, v := range present {
+			known = append(known, v.VolID[strings.LastIndex(v.VolID, "/")+1:])
 		}
 	}
 	if len(nodes) == 0 {
@@ -169,5 +173,53 @@ func (d *Service) CheckTemplate(ctx context.Context, node, asked string) error {
 		return nil
 	}
 	return fmt.Errorf("template %s is on no template storage of %s and aplinfo does not offer it for download; "+
-		"upload it, or choose one that `pveam available --section system` lists", asked, strings.Join(nodes, ", "))
+		"upload it, or choose one that `pveam available --section system` lists%s", asked, strings.Join(nodes, ", "),
+		didYouMean(name, append(known, offered...)))
+}
+
+// SameTemplate tells whether two values of template name the same template:
+// equal, or a file name and a volid of that file (the name is how the
+// configuration may ask for it, the volid where the app runs it). Two volids
+// on different storages are different templates.
+func SameTemplate(a, b string) bool {
+	if a == b {
+		return true
+	}
+	file := func(s string) string { return s[strings.LastIndex(s, "/")+1:] }
+	isName := func(s string) bool { return !strings.Contains(s, ":") }
+	return (isName(a) || isName(b)) && file(a) == file(b)
+}
+
+// didYouMean names the supported templates on the nodes or in the index
+// closest to a name that matches none (a short name such as
+// debian-12-standard, a build that was replaced): those sharing the longest
+// prefix with it, at most three, newest first.
+func didYouMean(name string, offered []string) string {
+	best, closest := 0, []string(nil)
+	for _, o := range offered {
+		if rel, ok := parseTemplateRelease(o); !ok || rel.preference() < 0 {
+			continue
+		}
+		n := commonPrefix(name, o)
+		switch {
+		case n > best:
+			best, closest = n, []string{o}
+		case n == best && n > 0:
+			closest = append(closest, o)
+		}
+	}
+	if len(closest) == 0 {
+		return ""
+	}
+	slices.SortFunc(closest, func(a, b string) int { return compareVersions(b, a) })
+	closest = slices.Compact(closest)
+	return "; closest: " + strings.Join(closest[:min(3, len(closest))], ", ")
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }

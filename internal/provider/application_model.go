@@ -145,7 +145,12 @@ func (m *applicationModel) setApp(a deploy.App, diags *diag.Diagnostics) {
 	if a.VMID != 0 {
 		m.setContainer(a.Node, a.VMID)
 	}
-	m.Template = types.StringValue(a.Template)
+	// A configured template name stays in state when the app runs that
+	// template (a.Template is its volid); the plan keeps either form alike
+	// (sameTemplateForm).
+	if m.Template.IsNull() || m.Template.IsUnknown() || !deploy.SameTemplate(m.Template.ValueString(), a.Template) {
+		m.Template = types.StringValue(a.Template)
+	}
 	if a.Storage != "" {
 		m.Storage = types.StringValue(a.Storage)
 	} else if m.Storage.IsUnknown() {
@@ -170,7 +175,9 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 	m.Status = types.StringValue(statusOf(o.Running))
 	m.Hostname = types.StringValue(o.Hostname)
 	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)
-	if o.Description != "" || !m.Description.IsNull() {
+	// A configured description that is the container's stays as written (a
+	// heredoc's final newline never reaches PVE, see deploy.SameDescription).
+	if (o.Description != "" || !m.Description.IsNull()) && !deploy.SameDescription(m.Description.ValueString(), o.Description) {
 		m.Description = types.StringValue(o.Description)
 	}
 	if len(o.Tags) > 0 || !m.Tags.IsNull() {

@@ -15,7 +15,11 @@ const (
 		"driven with a v1-compatible compose file), then Ubuntu 24.04 (the largest template; the provider installs its `docker-compose-v2`); " +
 		"within a release, a template already on the node before a download, then the newest build. " +
 		"Templates of other releases on the node are never taken. A missing template is downloaded to a storage that takes `vztmpl`, " +
-		"chosen by the rule of `storage`."
+		"chosen by the rule of `storage`. " +
+		"A file name and the volid of that file (`local:vztmpl/<name>`) are the same template: the state keeps the form the app " +
+		"was created with (the volid when the default chose it), and switching the configuration between the two plans no change; " +
+		"another template replaces the container. A name that matches no template on the node or in its index " +
+		"(a short `debian-12-standard`) is refused at plan, naming the closest templates."
 
 	storageDescription = "Storage of the root disk. Default: among the node's storages that take container disks (`rootdir`) " +
 		"and are enabled and active (a disabled one, or one limited to other nodes, is never chosen), local storage before shared network " +

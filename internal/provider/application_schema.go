@@ -133,7 +133,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional:            true,
 				Computed:            true,
 				MarkdownDescription: templateDescription,
-				PlanModifiers:       replaceIfSet,
+				PlanModifiers:       templatePlanModifiers(),
 			},
 			"storage": schema.StringAttribute{
 				Optional:            true,
@@ -269,8 +269,9 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				)},
 			},
 			"description": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Description shown in the PVE web interface. Changes in place.",
+				Optional: true,
+				MarkdownDescription: "Description shown in the PVE web interface. Changes in place. PVE keeps it as comment lines " +
+					"of the container's config and drops trailing newlines, so a heredoc's final newline is not a difference.",
 			},
 			"port_allocation_id": schema.StringAttribute{
 				Optional: true,

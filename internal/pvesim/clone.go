@@ -83,8 +83,8 @@ func (s *Simulator) cloneGuest(r *request) (any, error) {
 	if h := r.params["hostname"]; h != "" {
 		newConf["hostname"] = h
 	}
-	if d := r.params["description"]; d != "" {
-		newConf["description"] = strings.TrimSuffix(d, "\n") + "\n"
+	if d := storedDescription(r.params["description"]); d != "" {
+		newConf["description"] = d
 	}
 	src.Lock = "disk"
 	s.writeGuestConf(src)

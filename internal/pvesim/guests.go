@@ -369,8 +369,10 @@ func (s *Simulator) prepareConfig(cfg map[string]string) *apiError {
 				return paramFail(k, "invalid format - "+err.Error())
 			}
 			cfg[k] = net
+		case k == "description" && storedDescription(v) == "":
+			delete(cfg, k) // written as no line, read back as none
 		case k == "description":
-			cfg[k] = strings.TrimSuffix(v, "\n") + "\n"
+			cfg[k] = storedDescription(v)
 		}
 	}
 	return nil

@@ -258,8 +258,11 @@ func (s *Simulator) applyPendingValue(g *guest, n *node, next map[string]string,
 			return paramFail(opt, "invalid format - "+err.Error())
 		}
 		value = net
+	case opt == "description" && storedDescription(value) == "":
+		delete(next, opt) // written as no line, read back as none
+		return nil
 	case opt == "description":
-		value = strings.TrimSuffix(value, "\n") + "\n"
+		value = storedDescription(value)
 	}
 	next[opt] = value
 	return nil
