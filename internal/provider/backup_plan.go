@@ -15,8 +15,11 @@ var _ resource.ResourceWithModifyPlan = (*backupResource)(nil)
 
 // ModifyPlan checks, before a backup is made, that the identity may make
 // it, that its container exists and that an asked storage takes backups on
-// that node.
+// that node; of a backup that exists it only says when application_id changes.
 func (r *backupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !req.Plan.Raw.IsNull() && !req.State.Raw.IsNull() {
+		warnApplicationChange(ctx, req, resp)
+	}
 	if r.data == nil || req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
 		return
 	}
@@ -61,4 +64,22 @@ func (r *backupResource) checkAccess(ctx context.Context, plan backupModel, resp
 		_, vmid = plan.target()
 	}
 	return accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.BackupNeeds(vmid, stringOrEmpty(plan.Storage))))
+}
+
+// warnApplicationChange says, when application_id changes (its application
+// was replaced, or the configuration names another), that the backup stays
+// the archive of the container it was made of. An imported backup, whose
+// state lacks application_id, only records it.
+func warnApplicationChange(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state backupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || state.ApplicationID.IsNull() || plan.ApplicationID.Equal(state.ApplicationID) {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("application_id"), "The backup keeps its archive",
+		fmt.Sprintf("application_id changes from %s (its application is replaced, or the configuration names another); the backup "+
+			"stays the archive %s of CT %d on %s and only records the new application_id. To back up the new container, add a "+
+			"proximity_backup or replace this one (lifecycle replace_triggered_by); keep_on_destroy = true keeps the old archive then.",
+			state.ApplicationID.ValueString(), state.VolID.ValueString(), state.VMID.ValueInt64(), state.Node.ValueString()))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
 )
@@ -57,9 +58,7 @@ func (m *backupModel) set(b backups.Archive) {
 	m.Format = types.StringValue(b.Format)
 	m.CreatedAt = types.StringValue(b.CreatedAt.Format(time.RFC3339))
 	m.Protected = types.BoolValue(b.Protected)
-	// Configured notes that are the archive's stay as written (a heredoc's
-	// final newline, see backups.SameNotes).
-	if (b.Notes != "" || !m.Notes.IsNull()) && !backups.SameNotes(m.Notes.ValueString(), b.Notes) {
+	if b.Notes != "" || !m.Notes.IsNull() {
 		m.Notes = types.StringValue(b.Notes)
 	}
 }
@@ -141,6 +140,13 @@ func (r *backupResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if state.KeepOnDestroy.ValueBool() {
+		// The user chose to keep the archive: it leaves the state only.
+		tflog.Info(ctx, "Kept the backup archive: keep_on_destroy is true", map[string]any{
+			"volid": state.VolID.ValueString(), "node": state.Node.ValueString(),
+		})
+		return
+	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if err := r.data.backups.Delete(ctx, state.backup()); err != nil {
@@ -168,7 +174,8 @@ func (r *backupResource) ImportState(ctx context.Context, req resource.ImportSta
 	m.set(b)
 	// application_id and mode are not recorded in the archive, nor compress
 	// in a Proxmox Backup Server snapshot: the configuration's values are
-	// taken as they are (replaceOnceKnown records what the state lacks).
+	// taken as they are (application_id changes in place, and
+	// replaceOnceKnown records a mode or compress the state lacks).
 	if compress := backups.CompressOf(b.Format); compress != "" {
 		m.Compress = types.StringValue(compress)
 	}

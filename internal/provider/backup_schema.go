@@ -43,6 +43,29 @@ const backupStorageDescription = "Storage for the archive. Default: " + backups.
 	"the container is reported at plan " +
 	"time with a warning; a `protected` backup is never pruned."
 
+// applicationIDDescription says what a backup of an application that is
+// later replaced is: still the archive of the container it was made of.
+const applicationIDDescription = "`id` of the `proximity_application` to back up (`node/vmid`). Or give `node` and `vmid`. " +
+	"The archive is made once, of the container this names then; `node` and `vmid` record that container. A later change of " +
+	"`application_id`, also when the application is replaced (a new container, whose id is known only during the apply), " +
+	"changes the backup in place: `application_id` records the new value, and the backup stays the archive of the old " +
+	"container (`volid`, `node` and `vmid` are kept; the plan warns). Replacing an application never deletes its " +
+	"archives. To back up the new container as well, add another `proximity_backup`, or have the configuration replace " +
+	"this one (`lifecycle { replace_triggered_by = [proximity_application.<name>] }`), which deletes the old archive unless " +
+	"`keep_on_destroy` is `true`."
+
+// backupVMIDDescription: unlike application_id, node and vmid name the
+// container the archive is of, so a change makes a new archive.
+const backupVMIDDescription = "VMID of the container, with `node`. Changing `node` or `vmid` in the configuration (also through a " +
+	"reference to a `proximity_application` that is replaced) replaces the backup with one of that container, which " +
+	"deletes the old archive unless `keep_on_destroy` is `true`; `application_id` does not."
+
+// keepOnDestroyDescription is the choice of what destroy does to the archive.
+const keepOnDestroyDescription = "What destroying the resource (or replacing it) does to the archive: `false` (default) deletes " +
+	"it, `true` keeps it on its storage and only removes it from the state (the provider logs that it kept it; " +
+	"`proximity_backups` still lists it, and `terraform import` takes it back). Set it and apply before the destroy: " +
+	"destroy acts on the value in the state."
+
 // applicationIDPattern is a proximity_application id: node/vmid.
 var applicationIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9.-]*/[1-9][0-9]*$`)
 
@@ -56,6 +79,7 @@ type backupModel struct {
 	Compress      types.String   `tfsdk:"compress"`
 	Notes         types.String   `tfsdk:"notes"`
 	Protected     types.Bool     `tfsdk:"protected"`
+	KeepOnDestroy types.Bool     `tfsdk:"keep_on_destroy"`
 	VolID         types.String   `tfsdk:"volid"`
 	Size          types.Int64    `tfsdk:"size"`
 	Format        types.String   `tfsdk:"format"`
@@ -95,12 +119,14 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			// Optional attributes (application_id, or node and vmid, is required)
 			"application_id": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "`id` of the `proximity_application` to back up (`node/vmid`). Or give `node` and `vmid`.",
+				MarkdownDescription: applicationIDDescription,
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(applicationIDPattern, "must be a proximity_application id, node/vmid, such as pve2/123"),
 					stringvalidator.ConflictsWith(path.MatchRoot("node"), path.MatchRoot("vmid")),
 				},
-				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
+				// No replacement: an application that is replaced gets a new
+				// id, known only during the apply, and a plan that could not
+				// say whether the backup is replaced would break at apply.
 			},
 			"node": schema.StringAttribute{
 				Optional:            true,
@@ -112,7 +138,7 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"vmid": schema.Int64Attribute{
 				Optional:            true,
 				Computed:            true,
-				MarkdownDescription: "VMID of the container, with `node`.",
+				MarkdownDescription: backupVMIDDescription,
 				Validators:          []validator.Int64{int64validator.AtLeast(100), int64validator.AlsoRequires(path.MatchRoot("node"))},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()},
 			},
@@ -141,15 +167,18 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
 			},
 			"notes": schema.StringAttribute{
-				Optional: true,
-				MarkdownDescription: "Notes on the archive, shown in the PVE web interface. Change in place. PVE keeps them word for word " +
-					"in `<archive>.notes`; a final newline (a heredoc's) is not a difference.",
+				Optional:            true,
+				MarkdownDescription: "Notes on the archive, shown in the PVE web interface. Change in place.",
 			},
 			"protected": schema.BoolAttribute{
 				Optional:            true,
 				Computed:            true,
 				Default:             booldefault.StaticBool(false),
 				MarkdownDescription: "A protected archive cannot be removed, by prune jobs or by destroy. Changes in place.",
+			},
+			"keep_on_destroy": schema.BoolAttribute{
+				Optional:            true,
+				MarkdownDescription: keepOnDestroyDescription,
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 
