@@ -52,3 +52,32 @@ func CheckSizes(entry *catalog.App, memoryMB, cores, diskGB int) []*BelowMinimum
 	}
 	return errs
 }
+
+// ShrinkError is a disk asked smaller than the container's and smaller than
+// the configuration asked before: PVE only grows container disks
+// (pve-container src/PVE/API2/LXC.pm resize_vm, "unable to shrink disk size").
+type ShrinkError struct {
+	Asked, Has, Before int // GB
+}
+
+func (e *ShrinkError) Error() string {
+	return fmt.Sprintf("the disk is %d GB and was asked to be %d GB; it cannot go down to %d GB, as PVE only grows container disks. "+
+		"Ask for %d GB or more, or replace the application for a smaller disk", e.Has, e.Before, e.Asked, e.Before)
+}
+
+// PlanDisk is the one rule for a disk size of an existing container, which
+// is a minimum: asked is the configured size, has the container's (grown out
+// of band, perhaps), before the size the configuration asked last (0 when
+// unknown, as for an import). It returns the size to plan: at least asked,
+// and never less than the disk has, so a disk grown with pct resize or the
+// PVE UI is accepted as it is. Only asking less than both what the disk has
+// and what was asked before is a shrink, which is refused.
+func PlanDisk(asked, has, before int) (int, *ShrinkError) {
+	if asked >= has {
+		return asked, nil // as large or larger: grows in place
+	}
+	if before > 0 && asked < before {
+		return has, &ShrinkError{Asked: asked, Has: has, Before: before}
+	}
+	return has, nil
+}

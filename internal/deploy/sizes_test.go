@@ -41,3 +41,35 @@ func TestCreateRefusesSizesBelowTheMinimum(t *testing.T) {
 		t.Errorf("%d task types ran for a refused create", n)
 	}
 }
+
+// PlanDisk treats the disk size as a minimum: a disk grown out of band is
+// kept as it is, and only a configuration that asks for less than before
+// (and less than the disk has) is a shrink.
+func TestPlanDiskIsAMinimum(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		asked, has, before int
+		want               int
+		shrink             bool
+	}{
+		{"unchanged", 8, 8, 8, 8, false},
+		{"grown in place", 12, 8, 8, 12, false},
+		{"grown out of band, same configuration", 8, 12, 8, 12, false},
+		{"grown out of band, configuration raised below it", 10, 12, 8, 12, false},
+		{"configuration raised past the disk", 14, 12, 8, 14, false},
+		{"shrink after a configured grow", 10, 12, 12, 12, true},
+		{"shrink below a disk grown out of band", 6, 12, 8, 12, true},
+		{"imported: nothing asked before", 4, 12, 0, 12, false},
+	} {
+		got, err := PlanDisk(c.asked, c.has, c.before)
+		if got != c.want || (err != nil) != c.shrink {
+			t.Errorf("%s: PlanDisk(%d, %d, %d) = %d, %v; want %d, shrink %v", c.name, c.asked, c.has, c.before, got, err, c.want, c.shrink)
+		}
+	}
+	_, err := PlanDisk(10, 12, 12)
+	want := "the disk is 12 GB and was asked to be 12 GB; it cannot go down to 10 GB, as PVE only grows container disks. " +
+		"Ask for 12 GB or more, or replace the application for a smaller disk"
+	if err == nil || err.Error() != want {
+		t.Errorf("message: %v", err)
+	}
+}

@@ -180,10 +180,7 @@ func planUpdate(ctx context.Context, req resource.ModifyPlanRequest, plan, state
 			"The root password is set with chpasswd inside the running container. Apply with status = \"running\" first, "+
 				"or keep the previous password until the application runs.")
 	}
-	if !plan.DiskGB.IsUnknown() && !state.DiskGB.IsNull() && plan.DiskGB.ValueInt64() < state.DiskGB.ValueInt64() {
-		resp.Diagnostics.AddAttributeError(path.Root("disk_gb"), "Disks cannot shrink",
-			fmt.Sprintf("disk_gb is %d GB and cannot go down to %d; PVE only grows container disks", state.DiskGB.ValueInt64(), plan.DiskGB.ValueInt64()))
-	}
+	planDisk(ctx, req, state, resp)
 	set := func(name string, v attr.Value) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), v)...)
 	}

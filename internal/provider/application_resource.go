@@ -57,6 +57,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	created, err := r.data.apps.Create(ctx, spec, nil)
 	plan.setApp(created.App, &resp.Diagnostics)
 	writeIdentity(ctx, resp.Private, created.Identity, &resp.Diagnostics)
+	writeAskedDisk(ctx, resp.Private, created.DiskGB, &resp.Diagnostics)
 	if err != nil {
 		if created.Exists {
 			// A failure after the container was made: recorded, Terraform

@@ -141,7 +141,7 @@ func TestAccApplicationMultiService(t *testing.T) {
 			},
 			{
 				Config:      config(block, blog.set("restart_triggers", `{ release = "2" }`).num("disk_gb", 10)),
-				ExpectError: regexp.MustCompile(`disk_gb is 12 GB and cannot go down to 10`),
+				ExpectError: errorLike(`disk_gb: the disk is 12 GB and was asked to be 12 GB; it cannot go down to 10 GB`),
 			},
 		},
 	})

@@ -198,11 +198,14 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				PlanModifiers:       keepInt,
 			},
 			"disk_gb": schema.Int64Attribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "Root disk in GB. Default: the catalog minimum. Grows in place; it cannot shrink.",
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				PlanModifiers:       keepInt,
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Root disk in GB, a minimum. Default: the catalog minimum. A larger value grows the disk in place. A disk grown " +
+					"outside Terraform (`pct resize`, the PVE UI) is kept as it is: the state records its real size, and a `disk_gb` at or below " +
+					"it plans no change. PVE cannot shrink a container disk, so a `disk_gb` below both the disk's size and the value applied " +
+					"before is refused at plan.",
+				Validators:    []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers: keepInt,
 			},
 			"environment": schema.MapAttribute{
 				Optional:    true,
