@@ -58,7 +58,9 @@ func (m *backupModel) set(b backups.Archive) {
 	m.Format = types.StringValue(b.Format)
 	m.CreatedAt = types.StringValue(b.CreatedAt.Format(time.RFC3339))
 	m.Protected = types.BoolValue(b.Protected)
-	if b.Notes != "" || !m.Notes.IsNull() {
+	// Configured notes that are the archive's stay as written (a heredoc's
+	// final newline, see backups.SameNotes).
+	if (b.Notes != "" || !m.Notes.IsNull()) && !backups.SameNotes(m.Notes.ValueString(), b.Notes) {
 		m.Notes = types.StringValue(b.Notes)
 	}
 }

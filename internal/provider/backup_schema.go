@@ -167,8 +167,9 @@ func (r *backupResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: []planmodifier.String{replaceOnceKnown()},
 			},
 			"notes": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Notes on the archive, shown in the PVE web interface. Change in place.",
+				Optional: true,
+				MarkdownDescription: "Notes on the archive, shown in the PVE web interface. Change in place. PVE keeps them word for word " +
+					"in `<archive>.notes`; a final newline (a heredoc's) is not a difference.",
 			},
 			"protected": schema.BoolAttribute{
 				Optional:            true,
