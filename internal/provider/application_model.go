@@ -197,7 +197,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 }
 
 // setImported records what an import learns of a container before the read
-// that follows it: its id (node/vmid), where it is and its app, an empty
+// that follows it: its id (node/vmid), where it is and its app, a null
 // catalog id when Proximity did not make it. The ports are the caller's.
 func (m *applicationModel) setImported(id string, o deploy.Observed, diags *diag.Diagnostics) {
 	node, vmid, _ := strings.Cut(id, "/")
@@ -209,7 +209,7 @@ func (m *applicationModel) setImported(id string, o deploy.Observed, diags *diag
 	m.Storage = types.StringValue(o.Storage)
 	m.Status = types.StringValue(statusRunning) // the read that follows sets what it is
 	m.DeploymentLog = stepList(nil, diags)
-	m.CatalogID = types.StringValue(o.CatalogID)
+	m.CatalogID = stringOrNull(o.CatalogID)
 }
 
 // setContainer records where the container is.
@@ -220,10 +220,28 @@ func (m *applicationModel) setContainer(node string, vmid int) {
 }
 
 // setPorts records the app's port pair and the allocation that holds it.
+// What is not there is null, never "" or 0: an app on a port_allocation_id
+// holds no allocation of its own, a container without an app has no ports.
 func (m *applicationModel) setPorts(allocationID string, public, internal int) {
-	m.AllocationID = types.StringValue(allocationID)
-	m.PublicPort = types.Int64Value(int64(public))
-	m.InternalPort = types.Int64Value(int64(internal))
+	m.AllocationID = stringOrNull(allocationID)
+	m.PublicPort = int64OrNull(public)
+	m.InternalPort = int64OrNull(internal)
+}
+
+// stringOrNull is s, or null when it is empty.
+func stringOrNull(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// int64OrNull is n, or null when it is 0.
+func int64OrNull(n int) types.Int64 {
+	if n == 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(n))
 }
 
 // setAddress records the container's address and the app's URL.

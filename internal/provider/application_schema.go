@@ -108,7 +108,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"catalog_id": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Catalog id of the app, for example `nextcloud`. Changing it replaces the application; " +
-					"on a container imported without an app, setting it deploys the app into that container in place.",
+					"on a container imported without an app (its catalog id is null in the state), setting it deploys the app into that container in place.",
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{replaceCatalogID()},
 			},
@@ -297,18 +297,19 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"public_port": schema.Int64Attribute{
 				Computed:            true,
-				MarkdownDescription: "Public port of the app, unique in the cluster.",
+				MarkdownDescription: "Public port of the app, unique in the cluster; null on a container imported without an app until the apply deploys one.",
 				PlanModifiers:       keepInt,
 			},
 			"internal_port": schema.Int64Attribute{
 				Computed:            true,
-				MarkdownDescription: "Internal port of the app, unique in the cluster.",
+				MarkdownDescription: "Internal port of the app, unique in the cluster; null on a container imported without an app until the apply deploys one.",
 				PlanModifiers:       keepInt,
 			},
 			"allocation_id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "Id of the port pair the application allocated itself (empty with `port_allocation_id`); released on destroy.",
-				PlanModifiers:       keep,
+				Computed: true,
+				MarkdownDescription: "Id of the port pair the application allocated itself, released on destroy; null with `port_allocation_id` " +
+					"and on a container imported without an app.",
+				PlanModifiers: keep,
 			},
 			"ip_address": schema.StringAttribute{
 				Computed:            true,
