@@ -4,7 +4,7 @@
 #   pveum user token add terraform@pve proximity --privsep 0
 provider "proximity" {
   endpoint    = "https://pve.example.com:8006"
-  api_token   = var.proxmox_api_token # terraform@pve!proximity=<secret>
+  api_token   = var.proxmox_api_token   # terraform@pve!proximity=<secret>
   ca_cert_pem = file("pve-root-ca.pem") # /etc/pve/pve-root-ca.pem on a node
 
   # Deploying apps runs pct on the nodes over SSH; host keys are verified.
