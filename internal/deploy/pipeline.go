@@ -121,7 +121,7 @@ func (d *Service) Create(ctx context.Context, spec Spec, onContainer func(App)) 
 
 // create is Create; app.VMID is 0 when no container exists.
 func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
-	var log stepLog
+	log := newStepLog(spec.Hostname, spec.CatalogID, &app.VMID)
 	defer func() { app.Log = log.steps }()
 	defer d.invalidate()
 

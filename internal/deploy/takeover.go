@@ -15,7 +15,7 @@ import (
 // the pair in its tags, and runs the app as a create would, from the start
 // of the container on. Every step is safe to repeat after a failure.
 func (d *Service) TakeOver(ctx context.Context, node string, vmid int, spec Spec) (app App, err error) {
-	var log stepLog
+	log := newStepLog(spec.Hostname, spec.CatalogID, &app.VMID)
 	defer func() { app.Log = log.steps }()
 	defer d.invalidate()
 	entry, err := d.CatalogApp(spec.CatalogID)
