@@ -108,23 +108,23 @@ func (a *Allocator) AllocateForApplication(
 	return alloc, reused, err
 }
 
-// Refresh reads an allocation; one missing from the file is put back from
-// what the caller knows (Terraform state), reported by restored. A conflict
-// means its ports are now held by another allocation.
-func (a *Allocator) Refresh(ctx context.Context, known Allocation) (current Allocation, restored bool, err error) {
-	err = a.Store.Update(ctx, func(t *Table) error {
-		if got, ok := t.Get(known.ID); ok {
-			current = got
-			return nil
-		}
-		if conflict := t.Restore(known); conflict != nil {
-			return fmt.Errorf("allocation %s (public port %d, internal port %d) is gone from %s, and its ports are now held by %s",
-				known.ID, known.PublicPort, known.InternalPort, a.Store.Location(), holderName(*conflict))
-		}
-		current, restored = known, true
-		return nil
-	})
-	return current, restored, err
+// Lookup reads an allocation without the lock and without writing: a
+// refresh. One missing from the file is reported (missing) with what the
+// caller knows (Terraform state), for the next apply to put back (SetOwner
+// does); a conflict means its ports are now held by another allocation.
+func (a *Allocator) Lookup(ctx context.Context, known Allocation) (current Allocation, missing bool, err error) {
+	t, err := a.Store.Read(ctx)
+	if err != nil {
+		return Allocation{}, false, err
+	}
+	if got, ok := t.Get(known.ID); ok {
+		return got, false, nil
+	}
+	if conflict := t.clone().Restore(known); conflict != nil {
+		return Allocation{}, false, fmt.Errorf("allocation %s (public port %d, internal port %d) is gone from %s, and its ports are now held by %s",
+			known.ID, known.PublicPort, known.InternalPort, a.Store.Location(), holderName(*conflict))
+	}
+	return known, true, nil
 }
 
 // SetOwner changes the owner, putting the allocation back first if it is gone.
@@ -148,12 +148,14 @@ func (a *Allocator) Release(ctx context.Context, id string) error {
 	return a.Store.Update(ctx, func(t *Table) error { t.Release(id); return nil })
 }
 
-// Find returns the allocation holding a public port.
+// Find returns the allocation holding a public port; it only reads.
 func (a *Allocator) Find(ctx context.Context, publicPort int) (Allocation, bool, error) {
-	var out Allocation
-	var ok bool
-	err := a.Store.Update(ctx, func(t *Table) error { out, ok = t.ByPublicPort(publicPort); return nil })
-	return out, ok, err
+	t, err := a.Store.Read(ctx)
+	if err != nil {
+		return Allocation{}, false, err
+	}
+	out, ok := t.ByPublicPort(publicPort)
+	return out, ok, nil
 }
 
 // Usage describes one range's use.
@@ -163,24 +165,25 @@ type Usage struct {
 }
 
 // Usage lists every allocation with the use of both ranges, counting ports
-// that containers record on themselves too.
+// that containers record on themselves too. It only reads.
 func (a *Allocator) Usage(ctx context.Context) (public, internal Usage, all []Allocation, err error) {
 	pub, in, err := a.holders(ctx)
 	if err != nil {
 		return Usage{}, Usage{}, nil, err
 	}
-	err = a.Store.Update(ctx, func(t *Table) error {
-		all = append(all, t.Allocations...)
-		for _, al := range t.Allocations {
-			pub[al.PublicPort], in[al.InternalPort] = al.ID, al.ID
-		}
-		return nil
-	})
+	t, err := a.Store.Read(ctx)
+	if err != nil {
+		return Usage{}, Usage{}, nil, err
+	}
+	all = append(all, t.Allocations...)
+	for _, al := range t.Allocations {
+		pub[al.PublicPort], in[al.InternalPort] = al.ID, al.ID
+	}
 	public = Usage{Range: a.Public, Used: countIn(a.Public, pub)}
 	public.Free = a.Public.Size() - public.Used
 	internal = Usage{Range: a.Internal, Used: countIn(a.Internal, in)}
 	internal.Free = a.Internal.Size() - internal.Used
-	return public, internal, all, err
+	return public, internal, all, nil
 }
 
 // Adopt records a pair found on an application's container: the existing
@@ -211,10 +214,12 @@ func (a *Allocator) Adopt(ctx context.Context, owner string, public, internal in
 	return out, err
 }
 
-// Get returns an allocation by id.
+// Get returns an allocation by id; it only reads.
 func (a *Allocator) Get(ctx context.Context, id string) (Allocation, bool, error) {
-	var out Allocation
-	var ok bool
-	err := a.Store.Update(ctx, func(t *Table) error { out, ok = t.Get(id); return nil })
-	return out, ok, err
+	t, err := a.Store.Read(ctx)
+	if err != nil {
+		return Allocation{}, false, err
+	}
+	out, ok := t.Get(id)
+	return out, ok, nil
 }

@@ -1,7 +1,9 @@
 package allocstore
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,25 +31,61 @@ func TestAllocatorSkipsPortsTaggedOnContainers(t *testing.T) {
 	}
 }
 
-func TestRefreshHealsOrReportsConflict(t *testing.T) {
+// Lookup, a refresh, reports an allocation lost from the file without
+// writing it back (SetOwner, an apply, does), and a conflict as an error.
+func TestLookupReportsMissingOrConflict(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.json")
 	a := &Allocator{Store: &LocalStore{Path: path}, Public: pub, Internal: in}
-	first, _ := a.Allocate(context.Background(), "first", 0)
-	// The file is lost; the allocation comes back from what Terraform knows.
-	if err := a.Release(context.Background(), first.ID); err != nil {
+	ctx := context.Background()
+	first, _ := a.Allocate(ctx, "first", 0)
+	if got, missing, err := a.Lookup(ctx, first); err != nil || missing || got != first {
+		t.Fatalf("present: %+v %v %v", got, missing, err)
+	}
+	if err := a.Release(ctx, first.ID); err != nil {
 		t.Fatal(err)
 	}
-	got, restored, err := a.Refresh(context.Background(), first)
-	if err != nil || !restored || got.PublicPort != 8100 {
-		t.Fatalf("heal: %+v %v %v", got, restored, err)
+	before, _ := os.ReadFile(path)
+	got, missing, err := a.Lookup(ctx, first)
+	if err != nil || !missing || got != first {
+		t.Fatalf("lost: %+v %v %v", got, missing, err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Errorf("Lookup wrote the file:\n%s", after)
+	}
+	// The next apply puts it back.
+	if got, err := a.SetOwner(ctx, first, "first"); err != nil || got.PublicPort != first.PublicPort {
+		t.Fatalf("put back: %+v %v", got, err)
 	}
 	// Lost again, and meanwhile someone else took its ports: that is an error.
-	_ = a.Release(context.Background(), first.ID)
-	if _, err := a.Allocate(context.Background(), "intruder", 0); err != nil {
+	_ = a.Release(ctx, first.ID)
+	if _, err := a.Allocate(ctx, "intruder", 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.Refresh(context.Background(), first); err == nil || !strings.Contains(err.Error(), `now held by "intruder"`) {
+	if _, _, err := a.Lookup(ctx, first); err == nil || !strings.Contains(err.Error(), `now held by "intruder"`) {
 		t.Errorf("conflict: %v", err)
+	}
+}
+
+// Reads take no lock and write nothing: not even the folder or the lock
+// file of a store that does not exist yet.
+func TestReadsWriteNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "not-yet")
+	a := &Allocator{Store: &GroupCommit{Store: &LocalStore{Path: filepath.Join(dir, "a.json")}}, Public: pub, Internal: in}
+	ctx := context.Background()
+	if _, ok, err := a.Get(ctx, "pa-000000000000"); ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if _, ok, err := a.Find(ctx, 8100); ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if _, _, all, err := a.Usage(ctx); len(all) != 0 || err != nil {
+		t.Fatal(all, err)
+	}
+	if _, missing, err := a.Lookup(ctx, Allocation{ID: "pa-1", PublicPort: 8100, InternalPort: 9100}); !missing || err != nil {
+		t.Fatal(missing, err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a read made %s: %v", dir, err)
 	}
 }
 

@@ -17,6 +17,9 @@ type Store interface {
 	// Update runs fn on the table under the store's lock and writes the
 	// result if fn changed it; when fn fails nothing is written.
 	Update(ctx context.Context, fn func(t *Table) error) error
+	// Read returns the table as it is, without the lock and without writing
+	// anything (read.go): what a plan and a refresh use.
+	Read(ctx context.Context) (*Table, error)
 	// Location names the file for messages.
 	Location() string
 }

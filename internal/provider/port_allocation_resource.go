@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -113,10 +114,18 @@ func (r *portAllocationResource) Configure(_ context.Context, req resource.Confi
 }
 
 // ModifyPlan rejects a requested port outside the provider's range, and an
-// identity that cannot see every guest's ports, at plan time.
+// identity that cannot see every guest's ports, at plan time; it plans the
+// return of an allocation the refresh found missing from the file.
 func (r *portAllocationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || req.Plan.Raw.IsNull() {
 		return
+	}
+	if !req.State.Raw.IsNull() && missingFromFile(ctx, req.Private, &resp.Diagnostics) {
+		// An update puts it back (SetOwner); created_at, which it keeps, is
+		// what the plan shows changing.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("created_at"), types.StringUnknown())...)
+		resp.Diagnostics.AddWarning("Port allocation to be put back",
+			fmt.Sprintf("The allocation is missing from %s; this apply puts it back from the Terraform state.", r.data.ports.Store.Location()))
 	}
 	if req.State.Raw.IsNull() && !accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.PortAllocationNeeds())) {
 		return
@@ -163,16 +172,20 @@ func (r *portAllocationResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	current, restored, err := r.data.ports.Refresh(ctx, state.allocation())
+	// A refresh only reads the table: no lock, no write. An allocation
+	// missing from the file stays in the state, and the next apply puts it
+	// back (ModifyPlan plans that from the private state's mark).
+	current, missing, err := r.data.ports.Lookup(ctx, state.allocation())
 	if err != nil {
 		addError(&resp.Diagnostics, "Port allocation lost", err.Error(), err)
 		return
 	}
-	if restored {
-		resp.Diagnostics.AddWarning("Port allocation restored",
-			fmt.Sprintf("Allocation %s (ports %d/%d) was missing from %s and has been put back from the Terraform state.",
+	if missing {
+		resp.Diagnostics.AddWarning("Port allocation missing from the file",
+			fmt.Sprintf("Allocation %s (ports %d/%d) is missing from %s; the next apply puts it back from the Terraform state.",
 				current.ID, current.PublicPort, current.InternalPort, r.data.ports.Store.Location()))
 	}
+	markMissingFromFile(ctx, resp.Private, missing, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(current, state.Timeouts))...)
 }
 
@@ -190,6 +203,7 @@ func (r *portAllocationResource) Update(ctx context.Context, req resource.Update
 		addError(&resp.Diagnostics, "Unable to update the port allocation", err.Error(), err)
 		return
 	}
+	markMissingFromFile(ctx, resp.Private, false, &resp.Diagnostics) // SetOwner put it back
 	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(a, plan.Timeouts))...)
 }
 
@@ -231,6 +245,24 @@ func (r *portAllocationResource) ImportState(ctx context.Context, req resource.I
 		"delete": types.StringType,
 	})
 	resp.Diagnostics.Append(resp.State.Set(ctx, withTimeouts(a, timeouts.Value{Object: none}))...)
+}
+
+// missingKey marks, in the private state, an allocation the last refresh
+// found missing from the file.
+const missingKey = "missing_from_file"
+
+func markMissingFromFile(ctx context.Context, p privateWriter, missing bool, diags *diag.Diagnostics) {
+	var value []byte // none: the key is removed
+	if missing {
+		value = []byte("true")
+	}
+	diags.Append(p.SetKey(ctx, missingKey, value)...)
+}
+
+func missingFromFile(ctx context.Context, p privateReader, diags *diag.Diagnostics) bool {
+	raw, d := p.GetKey(ctx, missingKey)
+	diags.Append(d...)
+	return string(raw) == "true"
 }
 
 // allocationOf is an allocation as the state holds it.

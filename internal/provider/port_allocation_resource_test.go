@@ -57,11 +57,26 @@ func TestAccPortAllocationLifecycle(t *testing.T) {
 				ResourceName: web, ImportState: true, ImportStateVerify: true, ImportStateId: "8100",
 			},
 			{
-				// The file lost the entry (say, deleted by hand): the next refresh puts it back.
-				PreConfig:         func() { e.must(os.Remove(file)) },
-				Config:            two("website"),
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				ConfigStateChecks: []statecheck.StateCheck{expectAllocationCount(file, 2)},
+				// The file lost the entries (say, deleted by hand): a plan only
+				// reads, so the file stays gone, and says the apply puts them back.
+				PreConfig:          func() { e.must(os.Remove(file)) },
+				Config:             two("website"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// The apply puts them back in place, with their ports.
+				PreConfig: func() {
+					if _, err := os.Stat(file); !os.IsNotExist(err) {
+						t.Errorf("%s exists after the plan (%v): the plan wrote it", file, err)
+					}
+				},
+				Config: two("website"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(web, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectAllocationCount(file, 2), expectAllocationPair(file, 8100, 9100, "website")},
 			},
 			{
 				// Someone edits the owner in the file: the plan puts it back in place.

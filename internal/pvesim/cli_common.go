@@ -102,6 +102,7 @@ func (s *Simulator) cliCall(method, path string, params map[string]string) (any,
 	if route == nil || route.handlers[method] == nil {
 		return nil, notImplemented(method, path)
 	}
+	s.stats.countAPIWrite("cli", method, route.template)
 	if qerr := s.quorumGuard(method, route.template, vars); qerr != nil {
 		return nil, qerr
 	}

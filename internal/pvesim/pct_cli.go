@@ -353,6 +353,7 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 		}
 		_, _ = h.Write(data)
 		_ = h.Close()
+		s.stats.countWrite("ct " + itoa(g.VMID) + " pct push " + dst)
 		// create_file keeps an existing file's mode unless --perms is
 		// given, which it applies with chmod either way.
 		if _, given := opts["perms"]; given {
@@ -368,6 +369,7 @@ func (s *Simulator) pctCopy(c *shell.Call, n *node, sub string, args []string) i
 			fmt.Fprintf(c.Stderr, "failed to create file: %s: %s\n", dst, errnoText(err))
 			return 0
 		}
+		s.stats.countWrite(n.Name + " pct pull " + c.Abs(dst))
 		if _, given := opts["perms"]; given {
 			_ = nodeFS.Chmod(c.Abs(dst), perm)
 		}

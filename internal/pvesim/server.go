@@ -74,6 +74,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		routeName = route.template
 	}
 	s.stats.countRequest(hr.Method, routeName)
+	s.stats.countAPIWrite("api", hr.Method, routeName)
 
 	delay, fault := s.faults.request(hr.Method, "/"+strings.Join(segments, "/"))
 	if delay > 0 {

@@ -19,7 +19,7 @@ import (
 // node): SFTP v3 over the node's file tree, with /etc/pve on pmxcfs as the
 // node's shell sees it. Relative paths start at root's home, /root.
 func (s *Simulator) serveSFTP(rw io.ReadWriter, n *node) error {
-	h := &sftpHandler{fs: s.nodeFS(n)}
+	h := &sftpHandler{fs: s.countingFS(s.nodeFS(n), "sftp "+n.Name)}
 	handlers := sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}
 	server := sftp.NewRequestServer(struct {
 		io.Reader

@@ -194,12 +194,14 @@ func (s *Simulator) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, n *no
 			_ = req.Reply(true, nil)
 			shellEnv := s.nodeEnv(n)
 			shellEnv.Vars = append(shellEnv.Vars, env...)
+			shellEnv.FS = s.countingFS(shellEnv.FS, "ssh "+n.Name)
 			s.stats.countCommand("ssh")
+			ctx := withWriteOrigin(s.ctx, "ssh "+n.Name)
 			var code int
 			if req.Type == "exec" {
-				code = shellEnv.Run(s.ctx, script, ch, ch, ch.Stderr(), "/root")
+				code = shellEnv.Run(ctx, script, ch, ch, ch.Stderr(), "/root")
 			} else {
-				code = shellEnv.Run(s.ctx, "sh", ch, ch, ch.Stderr(), "/root")
+				code = shellEnv.Run(ctx, "sh", ch, ch, ch.Stderr(), "/root")
 			}
 			_ = ch.CloseWrite()
 			_, _ = ch.SendRequest("exit-status", false, exitStatus(code))

@@ -14,6 +14,8 @@ type Stats struct {
 	Tasks    map[string]int `json:"tasks"`
 	Commands map[string]int `json:"commands"`
 	Faults   int            `json:"faults_injected"`
+	// Writes counts the changes clients made, by kind (write_counter.go).
+	Writes map[string]int `json:"writes"`
 	// GuestBusy is the simulated time, in seconds, spent in tasks on each
 	// guest and in commands inside it: the length of that guest's critical
 	// path, against which a deployment's wall time can be judged.
@@ -34,7 +36,7 @@ func newStats() *stats {
 func (st *stats) reset() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.s = Stats{Requests: map[string]int{}, Tasks: map[string]int{}, Commands: map[string]int{}, GuestBusy: map[int]float64{}}
+	st.s = Stats{Requests: map[string]int{}, Tasks: map[string]int{}, Commands: map[string]int{}, GuestBusy: map[int]float64{}, Writes: map[string]int{}}
 }
 
 func (st *stats) countRequest(method, route string) {
@@ -71,5 +73,5 @@ func (st *stats) snapshot() Stats {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return Stats{Requests: maps.Clone(st.s.Requests), Tasks: maps.Clone(st.s.Tasks), Commands: maps.Clone(st.s.Commands), Faults: st.s.Faults,
-		GuestBusy: maps.Clone(st.s.GuestBusy)}
+		GuestBusy: maps.Clone(st.s.GuestBusy), Writes: maps.Clone(st.s.Writes)}
 }
