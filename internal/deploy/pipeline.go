@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -105,6 +106,12 @@ type Created struct {
 	// create or restore task; the ports were released, and a record of the
 	// container made before must go.
 	Exists bool
+	// Resumable is true when the create was cancelled (Ctrl-C) once it may
+	// have made its container: as a killed run does, it left the container
+	// marked as deploying, with its pair, for the next create of the app to
+	// take over. The caller records nothing, even when Exists: a recorded
+	// failure is tainted, and Terraform would replace it.
+	Resumable bool
 }
 
 // Create deploys an app. A deployment of the same app and hostname that a
@@ -116,13 +123,22 @@ func (d *Service) Create(ctx context.Context, spec Spec, onContainer func(App)) 
 		onContainer = func(App) {}
 	}
 	app, err := d.create(ctx, spec, onContainer)
-	return Created{App: app, Exists: app.VMID != 0}, err
+	var stopped *InterruptedError
+	resumable := errors.As(err, &stopped) && stopped.Cancelled && (stopped.VMID != 0 || stopped.Requested)
+	return Created{App: app, Exists: app.VMID != 0, Resumable: resumable}, err
 }
 
-// create is Create; app.VMID is 0 when no container exists.
+// create is Create; app.VMID is 0 when no container exists. A create that
+// its context stopped returns an InterruptedError. A cancelled one cleans
+// nothing up once its create request may have reached PVE: the next run
+// resumes what it left, as after a kill.
 func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
 	log := newStepLog(spec.Hostname, spec.CatalogID, &app.VMID)
-	defer func() { app.Log = log.steps }()
+	requested := false // a create or restore request was sent
+	defer func() {
+		app.Log = log.steps
+		err = interrupted(ctx, err, app, requested)
+	}()
 	defer d.invalidate()
 
 	entry, err := d.CatalogApp(spec.CatalogID)
@@ -139,9 +155,10 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 		return app, err
 	}
 	defer func() {
-		if err != nil && app.VMID != 0 {
+		if err != nil && app.VMID != 0 && !cancelled(ctx) {
 			// The caller records the container (Terraform taints it): it is
 			// no longer an unfinished deployment for another run to take.
+			// A cancelled one is, and keeps its mark.
 			d.unmark(ctx, spec, entry, app)
 		}
 	}()
@@ -201,6 +218,9 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 	app.Identity = NewIdentity()
 	created := false
 	defer func() {
+		if err != nil && requested && cancelled(ctx) {
+			return // the container, if PVE made it, keeps its pair for the next run
+		}
 		if err != nil && created && d.gone(ctx, app) {
 			// PVE removes a container whose create or restore task failed:
 			// there is nothing to keep, so the ports go too.
@@ -256,6 +276,7 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 		step, req = "restore container", restoreRequest(create, spec.RestoreFrom, storage)
 	}
 	var upid string
+	requested = true
 	if err := log.run(ctx, step, func() (string, error) {
 		app.VMID, upid, err = d.createWithFreshVMID(ctx, app.Node, req, create.ContainerSettings)
 		return fmt.Sprintf("CT %d on %s", app.VMID, app.Node), err

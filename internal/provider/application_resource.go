@@ -59,14 +59,16 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	writeIdentity(ctx, resp.Private, created.Identity, &resp.Diagnostics)
 	writeAskedDisk(ctx, resp.Private, created.DiskGB, &resp.Diagnostics)
 	if err != nil {
-		if created.Exists {
+		if created.Exists && !created.Resumable {
 			// A failure after the container was made: recorded, Terraform
-			// taints it instead of leaving an orphan.
+			// taints it instead of leaving an orphan. A cancelled create is
+			// not recorded: the next apply resumes the container.
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		} else {
 			resp.State.RemoveResource(ctx)
 		}
-		addError(&resp.Diagnostics, "Unable to deploy the application", fmt.Sprintf("deploying %s as %s: %v", spec.CatalogID, spec.Hostname, err), err)
+		addError(&resp.Diagnostics, createFailureSummary(err), fmt.Sprintf("deploying %s as %s: %v%s", spec.CatalogID, spec.Hostname, err,
+			timeoutRanOut(err, plan.Timeouts, "create", 30*time.Minute)), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

@@ -1,0 +1,58 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+)
+
+// createFailureSummary tells a create the user stopped, and one that ran out
+// of time, from one that failed: the first leaves its container for the
+// next apply to resume, the others are replaced.
+func createFailureSummary(err error) string {
+	var stopped *deploy.InterruptedError
+	switch {
+	case !errors.As(err, &stopped):
+		return "Unable to deploy the application"
+	case stopped.Cancelled:
+		return "Deployment of the application cancelled"
+	default:
+		return "Deployment of the application timed out"
+	}
+}
+
+// timeoutRanOut names the timeout that stopped an operation, as the
+// configuration writes it ("timeouts.create = 30m"), and what to do about
+// it; "" for any other error. op is the timeouts block's attribute, def its
+// default.
+func timeoutRanOut(err error, t timeouts.Value, op string, def time.Duration) string {
+	var stopped *deploy.InterruptedError
+	if !errors.As(err, &stopped) || stopped.Cancelled {
+		return ""
+	}
+	setting := shortDuration(def) + " (the default)"
+	if !t.IsNull() && !t.IsUnknown() {
+		if v, ok := t.Attributes()[op].(types.String); ok && !v.IsNull() && !v.IsUnknown() {
+			setting = v.ValueString()
+		}
+	}
+	return fmt.Sprintf(". timeouts.%s = %s ran out; if the deployment needs longer, set a longer one in the resource's timeouts block", op, setting)
+}
+
+// shortDuration writes a duration as a timeouts block would: 30m, 1h30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
