@@ -123,8 +123,9 @@ func (s *Simulator) moveVolume(r *request) (any, error) {
 	storageID, target := r.params["storage"], r.params["target-vmid"]
 	switch {
 	case storageID != "" && target != "":
-		msg := "either set 'storage' or 'target-vmid', but not both"
-		return nil, paramError(map[string]string{"target-vmid": msg, "storage": msg})
+		// The handler dies with this before its parameter exception for
+		// the same case is reached.
+		return nil, fail("either set storage or target-vmid, but not both")
 	case storageID == "" && target == "":
 		msg := "both 'storage' and 'target-vmid' missing, either needs to be set"
 		return nil, paramError(map[string]string{"target-vmid": msg, "storage": msg})

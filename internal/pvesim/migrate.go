@@ -2,6 +2,7 @@ package pvesim
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -10,10 +11,11 @@ import (
 // migrateGuest is POST /nodes/{node}/lxc/{vmid}/migrate (src/PVE/API2/LXC.pm
 // migrate_vm with src/PVE/LXC/Migrate.pm): a running container moves only in
 // restart mode (shut down, moved, started on the target); its volumes on
-// local storages move to the same storage of the target node and its config
-// file moves to the target node's directory. AbstractMigrate.pm migrate runs
-// every phase inside lock_vm, which is lock_config on the source node (a lock
-// that cannot be had aborts the migration with lock_file's message).
+// local storages move to the storage 'target-storage' maps them to (the same
+// one by default) on the target node, and its config file moves to the
+// target node's directory. AbstractMigrate.pm migrate runs every phase
+// inside lock_vm, which is lock_config on the source node (a lock that
+// cannot be had aborts the migration with lock_file's message).
 func (s *Simulator) migrateGuest(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -33,69 +35,104 @@ func (s *Simulator) migrateGuest(r *request) (any, error) {
 	if g.Running && !online && !restart {
 		return nil, fail("can't migrate running container without --online or --restart")
 	}
+	smap, err := s.migrateStorageMap(r, g, tn)
+	if err != nil {
+		return nil, err
+	}
 	n := s.nodeByName(g.Node)
 	tk := s.startTask(n, "vzmigrate", strconv.Itoa(g.VMID), r.userForTask(), func(t *taskCtx) error {
-		started := time.Now()
-		logm := func(format string, args ...any) {
-			t.logf("%s %s", time.Now().Format("2006-01-02 15:04:05"), fmt.Sprintf(format, args...))
-		}
-		abort := func(err error) error {
-			logm("ERROR: migration aborted (duration %s): %s", migrationDuration(started), err)
-			return fmt.Errorf("migration aborted")
-		}
-		release, err := t.lockConfig(n.Name, g.VMID)
-		if err != nil {
-			return abort(err)
-		}
-		defer release()
-		s.mu.Lock()
-		vols, perr := s.prepareMigration(g, n, tn, online, restart)
-		wasRunning := g.Running
-		if perr == nil && wasRunning {
-			logm("shutdown CT %d", g.VMID)
-			s.powerOff(g)
-		}
-		if perr == nil {
-			logm("starting migration of CT %d to node '%s' (%s)", g.VMID, tn.Name, tn.IP)
-			g.Lock = "migrate"
-			s.writeGuestConf(g)
-			for _, v := range vols {
-				logm("found local volume '%s' (in current VM config)", v)
-			}
-		}
-		s.mu.Unlock()
-		if perr != nil {
-			return abort(perr)
-		}
-		if err := t.sleep(2 * time.Second); err != nil {
-			return s.unlockAfter(g, err)
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, volid := range vols {
-			s.moveVolumeToNode(n, tn, volid)
-			logm("volume '%s' is '%s' on the target", volid, volid)
-		}
-		s.moveGuestConf(g, tn)
-		logm("start final cleanup")
-		g.Lock = ""
-		s.writeGuestConf(g)
-		if wasRunning {
-			logm("start container on target node")
-			s.powerOn(g)
-		}
-		logm("migration finished successfully (duration %s)", migrationDuration(started))
-		return nil
+		return s.runMigration(t, g, n, tn, smap, online, restart)
 	})
 	return tk.UPID, nil
 }
 
+// runMigration is AbstractMigrate.pm migrate under lock_vm: prepare (checks,
+// then the shutdown of restart mode), phase1 (the volumes and the config
+// move), final_cleanup (unlock and, in restart mode, start where the
+// container now is). A failure in phase1 starts it again on the source; a
+// failed start on the target ends the task "migration problems".
+func (s *Simulator) runMigration(t *taskCtx, g *guest, n, tn *node, smap *storageMap, online, restart bool) error {
+	started := time.Now()
+	logm := func(format string, args ...any) {
+		t.logf("%s %s", time.Now().Format("2006-01-02 15:04:05"), fmt.Sprintf(format, args...))
+	}
+	abort := func(err error) error {
+		logm("ERROR: migration aborted (duration %s): %s", migrationDuration(started), err)
+		return fmt.Errorf("migration aborted")
+	}
+	release, err := t.lockConfig(n.Name, g.VMID)
+	if err != nil {
+		return abort(err)
+	}
+	defer release()
+	s.mu.Lock()
+	vols, perr := s.prepareMigration(g, n, tn, smap, online, restart)
+	wasRunning, inPhase1 := g.Running, false
+	if perr == nil && wasRunning {
+		logm("shutdown CT %d", g.VMID)
+		s.powerOff(g)
+	}
+	if perr == nil {
+		logm("starting migration of CT %d to node '%s' (%s)", g.VMID, tn.Name, tn.IP)
+		g.Lock, inPhase1 = "migrate", true
+		s.writeGuestConf(g)
+		perr = s.checkMigratableVolumes(n, vols, logm)
+	}
+	if perr != nil && inPhase1 {
+		// phase1_cleanup, then final_cleanup on the source: unlock, and
+		// start again what restart mode shut down.
+		logm("aborting phase 1 - cleanup resources")
+		logm("start final cleanup")
+		g.Lock = ""
+		s.writeGuestConf(g)
+		if wasRunning {
+			logm("start container on source node")
+			s.powerOn(g)
+		}
+	}
+	s.mu.Unlock()
+	if perr != nil {
+		return abort(perr)
+	}
+	if err := t.sleep(2 * time.Second); err != nil {
+		return s.unlockAfter(g, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range vols {
+		moved := s.moveVolumeToNode(n, tn, v)
+		s.updateVolumeID(g, v.volid, moved)
+		logm("volume '%s' is '%s' on the target", v.volid, moved)
+	}
+	s.moveGuestConf(g, tn)
+	logm("start final cleanup")
+	g.Lock = ""
+	s.writeGuestConf(g)
+	if wasRunning {
+		logm("start container on target node")
+		// pct start over SSH on the target: a bridge it lacks fails the
+		// start there (checkStartBridges), and the migration has problems.
+		if err := s.checkStartBridges(g); err != nil {
+			logm("ERROR: command 'pct start %d' failed: exit code 255", g.VMID)
+			logm("ERROR: migration finished with problems (duration %s)", migrationDuration(started))
+			return fmt.Errorf("migration problems")
+		}
+		s.powerOn(g)
+	}
+	logm("migration finished successfully (duration %s)", migrationDuration(started))
+	return nil
+}
+
+// migratingVolume is a local volume and the storage it goes to.
+type migratingVolume struct{ volid, target string }
+
 // prepareMigration is Migrate.pm's prepare: the guest must be unlocked, a
 // running one needs restart mode, bind and device mount points must be
-// shared, and every volume's storage must take container directories on the
-// target. It returns the volumes to move (all volumes of local storages,
-// unused ones included).
-func (s *Simulator) prepareMigration(g *guest, n, tn *node, online, restart bool) ([]string, error) {
+// shared, every volume's storage must be enabled and take container
+// directories, and so must the storage a local volume goes to on the target
+// (storage_check_enabled, then the content). It returns the volumes to move
+// (all volumes of local storages, unused ones included).
+func (s *Simulator) prepareMigration(g *guest, n, tn *node, smap *storageMap, online, restart bool) ([]migratingVolume, error) {
 	if g.Lock != "" {
 		return nil, fmt.Errorf("CT is locked (%s)", g.Lock)
 	}
@@ -114,7 +151,7 @@ func (s *Simulator) prepareMigration(g *guest, n, tn *node, online, restart bool
 		}
 	}
 	sort.Strings(keys)
-	var vols []string
+	var vols []migratingVolume
 	for _, k := range keys {
 		mp, err := s.parseMountPoint(k, g.Config[k])
 		if err != nil {
@@ -127,36 +164,94 @@ func (s *Simulator) prepareMigration(g *guest, n, tn *node, online, restart bool
 			return nil, fmt.Errorf("cannot migrate local %s mount point '%s'", mp.kind(), k)
 		}
 		sid := storageOf(mp.volume())
-		st := n.Storages[sid]
-		if st == nil {
-			return nil, fmt.Errorf("storage '%s' does not exist", sid)
+		st, aerr := s.enabledStorage(n, sid)
+		if aerr != nil {
+			return nil, fmt.Errorf("%s", aerr.Message)
 		}
-		if !containsString(st.Content, "rootdir") {
+		if !slices.Contains(st.Content, "rootdir") {
 			return nil, fmt.Errorf("content type 'rootdir' is not available on storage '%s'", sid)
 		}
-		tst := tn.Storages[sid]
-		if tst == nil {
-			return nil, fmt.Errorf("storage '%s' is not available on node '%s'", sid, tn.Name)
+		targetID := sid
+		if !st.shared() {
+			targetID = smap.mapID(sid)
 		}
-		if !containsString(tst.Content, "rootdir") {
-			return nil, fmt.Errorf("%s: content type 'rootdir' is not available on storage '%s'", mp.volume(), sid)
+		tst, aerr := s.enabledStorage(tn, targetID)
+		if aerr != nil {
+			return nil, fmt.Errorf("%s", aerr.Message)
+		}
+		if !slices.Contains(tst.Content, "rootdir") {
+			return nil, fmt.Errorf("%s: content type 'rootdir' is not available on storage '%s'", mp.volume(), targetID)
 		}
 		if !st.shared() {
-			vols = append(vols, mp.volume())
+			vols = append(vols, migratingVolume{mp.volume(), targetID})
 		}
 	}
 	return vols, nil
 }
 
-// moveVolumeToNode moves a local volume to the same storage of another node.
-func (s *Simulator) moveVolumeToNode(from, to *node, volid string) {
-	sid := storageOf(volid)
-	v := s.volumeOf(from, volid)
-	if v == nil || to.Storages[sid] == nil {
+// migratableStorageTypes are the local storage types phase1 can move
+// (Migrate.pm phase1, "additional checks for local storage").
+var migratableStorageTypes = []string{"dir", "zfspool", "lvmthin", "lvm", "btrfs"}
+
+// checkMigratableVolumes is phase1's check of the local volumes: each one
+// on a type it cannot move is logged, and the migration dies after the
+// list, with the container already shut down.
+func (s *Simulator) checkMigratableVolumes(n *node, vols []migratingVolume, logm func(string, ...any)) error {
+	failed := false
+	for _, v := range vols {
+		st := n.Storages[storageOf(v.volid)]
+		if st != nil && !slices.Contains(migratableStorageTypes, st.Type) {
+			logm("WARN: can't migrate local volume '%s': storage type '%s' not supported", v.volid, st.Type)
+			failed = true
+		}
+	}
+	if failed {
+		return fmt.Errorf("can't migrate CT - check log")
+	}
+	for _, v := range vols {
+		logm("found local volume '%s' (in current VM config)", v.volid)
+	}
+	return nil
+}
+
+// moveVolumeToNode is storage_migrate with allow_rename: the volume goes to
+// its target storage on the other node, under its own name when that is
+// free and fits the storage's naming, else under the next free disk name
+// there. It returns the volume's id on the target.
+func (s *Simulator) moveVolumeToNode(from, to *node, v migratingVolume) string {
+	vol := s.volumeOf(from, v.volid)
+	tst := to.Storages[v.target]
+	if vol == nil || tst == nil {
+		return v.volid
+	}
+	delete(from.Storages[storageOf(v.volid)].Volumes, v.volid)
+	newID := v.volid
+	if v.target != storageOf(v.volid) || tst.Volumes[newID] != nil {
+		name, format := diskVolname(tst, vol.VMID, nextDiskName(tst, vol.VMID))
+		newID, vol.Format = v.target+":"+name, format
+	}
+	vol.VolID = newID
+	tst.Volumes[newID] = vol
+	return newID
+}
+
+// updateVolumeID is update_volume_ids for one volume: every mount point
+// and unused entry that names it names the new one.
+func (s *Simulator) updateVolumeID(g *guest, from, to string) {
+	if from == to {
 		return
 	}
-	delete(from.Storages[sid].Volumes, volid)
-	to.Storages[sid].Volumes[volid] = v
+	for k, raw := range g.Config {
+		if !isMountKey(k) && !isIndexedKey(k, "unused") {
+			continue
+		}
+		mp, err := s.parseMountPoint(k, raw)
+		if err != nil || mp.volume() != from {
+			continue
+		}
+		mp.Values["volume"] = to
+		g.Config[k] = s.printMountPoint(mp)
+	}
 }
 
 // migrationDuration formats like AbstractMigrate: HH:MM:SS.
