@@ -25,7 +25,8 @@ import (
 //     and updates (VM.Config.CPU, .Memory, .Network for hostname and net0,
 //     .Options for description, onboot, tags, unprivileged; .Disk for rootfs,
 //     .Options for a resize's disk key), features=nesting=1 (VM.Allocate),
-//     start and shutdown (VM.PowerMgmt), reads of config, status and
+//     start and shutdown (VM.PowerMgmt), a move to another node (VM.Migrate;
+//     a root disk moved to another storage is VM.Config.Disk), reads of config, status and
 //     /cluster/resources (VM.Audit), vzdump and restores of another guest's
 //     archive (VM.Backup). Delete is VM.Allocate.
 //   - /storage: the rootfs volume (Datastore.AllocateSpace), the template
@@ -71,6 +72,7 @@ type PlannedApplication struct {
 	Storage     string
 	Bridge      string
 	RestoreFrom string // a backup volid
+	Migrate     bool   // moved to another node (migrate_vm checks VM.Migrate)
 }
 
 // ApplicationNeeds are the privileges creating or updating one application
@@ -82,6 +84,9 @@ func ApplicationNeeds(a PlannedApplication) []PrivilegeNeed {
 	}
 	// Storages: the rootfs and the template storage are chosen at apply
 	// unless asked, and the template may be downloaded.
+	if a.Migrate {
+		vm.Privs = append(vm.Privs, "VM.Migrate")
+	}
 	needs := []PrivilegeNeed{vm, {Path: PathStorage, Privs: []string{"Datastore.AllocateSpace", "Datastore.AllocateTemplate"}, Below: true}}
 	if a.Storage != "" {
 		needs = append(needs, PrivilegeNeed{Path: PathStorage + "/" + a.Storage, Privs: []string{"Datastore.AllocateSpace"}})
@@ -125,7 +130,7 @@ func PortAllocationNeeds() []PrivilegeNeed {
 // RequiredPrivileges is the README's list: every privilege the provider's
 // objects need, on the path a cluster-wide grant puts it.
 func RequiredPrivileges() []PrivilegeNeed {
-	needs := append(ApplicationNeeds(PlannedApplication{RestoreFrom: "x"}), BackupNeeds(0, "")...)
+	needs := append(ApplicationNeeds(PlannedApplication{RestoreFrom: "x", Migrate: true}), BackupNeeds(0, "")...)
 	return mergeNeeds(append(needs, PortAllocationNeeds()...), true)
 }
 

@@ -53,6 +53,10 @@ type Change struct {
 	Identity              string // kept on the container when the tags are rewritten
 	PublicPort            int
 	InternalPort          int
+
+	// Relocate moves the container to another node or its root disk to
+	// another storage (relocate.go); nil: it stays.
+	Relocate *Relocation
 }
 
 // Network is a new address for the container: ip= dhcp or a CIDR, and gw=.
@@ -75,6 +79,11 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 		c.Redeploy, c.Restart, c.Password = false, false, nil
 		if c.Running != nil && *c.Running {
 			c.Running = nil
+		}
+	}
+	if c.Relocate != nil { // relocate.go: every later step runs where the container now is
+		if node, err = d.relocate(ctx, node, vmid, *c.Relocate, &log); err != nil {
+			return log.steps, err
 		}
 	}
 	var update pveclient.ContainerConfigUpdate

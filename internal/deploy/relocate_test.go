@@ -1,0 +1,94 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestCheckRelocationRefusals: the plan-time checks of a move, against the
+// simulator's answers. A root disk goes only to an enabled, active storage
+// with content rootdir on the node it ends on (alloc_disk in move_volume's
+// task, storage_check_enabled and the content check in Migrate.pm
+// prepare), a migration's target must be in the cluster, online and have
+// the app's memory free; a disk that stays on its storage needs that
+// storage on the new node (the error is then about node).
+func TestCheckRelocationRefusals(t *testing.T) {
+	d, _ := newService(t)
+	onNode(t, d, "pve1", "pvesm add dir fast --path /srv/fast --content rootdir --nodes pve1 && "+
+		"pvesm add dir off --path /srv/off --content rootdir --disable 1")
+	from := PlannedRelocation{VMID: 100, FromNode: "pve1", FromStorage: "local-lvm", MemoryMB: 128, DiskGB: 2}
+	with := func(change func(p *PlannedRelocation)) PlannedRelocation {
+		p := from
+		change(&p)
+		return p
+	}
+	for _, tc := range []struct {
+		name      string
+		move      PlannedRelocation
+		attribute string // "": allowed; "node error": a *NodeError
+		want      string
+	}{
+		{"a storage without rootdir", with(func(p *PlannedRelocation) { p.ToStorage = "local" }), "storage",
+			"storage local on pve1 cannot hold the root disk: PVE puts container disks only on an enabled, active storage with content rootdir"},
+		{"a disabled storage", with(func(p *PlannedRelocation) { p.ToStorage = "off" }), "storage", "storages of pve1 that do: "},
+		{"a storage of the node", with(func(p *PlannedRelocation) { p.ToStorage = "fast" }), "", ""},
+		{"another node", with(func(p *PlannedRelocation) { p.ToNode = "pve2" }), "", ""},
+		{"a node not in the cluster", with(func(p *PlannedRelocation) { p.ToNode = "pve9" }), "node error", `node "pve9" is not in the cluster`},
+		{"a node without the memory", with(func(p *PlannedRelocation) { p.ToNode, p.MemoryMB = "pve2", 1<<24 }), "node",
+			"and the app needs 16777216 MB"},
+		{"a storage the new node lacks", with(func(p *PlannedRelocation) { p.ToNode, p.ToStorage = "pve2", "fast" }), "storage",
+			"storage fast on pve2 cannot hold the root disk"},
+		{"a disk on a storage the new node lacks", with(func(p *PlannedRelocation) { p.FromStorage, p.ToNode = "fast", "pve2" }), "node",
+			"storage fast on pve2 cannot hold the root disk"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := d.CheckRelocation(context.Background(), tc.move)
+			var move *RelocationError
+			var node *NodeError
+			switch {
+			case tc.attribute == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.attribute == "node error" && !errors.As(err, &node):
+				t.Errorf("got %v, want a NodeError", err)
+			case tc.attribute != "" && tc.attribute != "node error" && (!errors.As(err, &move) || move.Attribute != tc.attribute):
+				t.Errorf("got %#v, want a RelocationError on %s", err, tc.attribute)
+			case err != nil && !strings.Contains(err.Error(), tc.want):
+				t.Errorf("got %q, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRelocateFailedStartOnTheTarget: PVE's migration does not check the
+// target's bridges, and a start there that fails ends the task "migration
+// problems" with the container moved (AbstractMigrate.pm migrate,
+// Migrate.pm final_cleanup). Update reports the error, and Locate finds
+// the container on the target, which the provider then records.
+func TestRelocateFailedStartOnTheTarget(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	res, err := d.Nodes.Run(ctx, "pve1", "pvesh create /nodes/pve1/network --iface vmbr1 --type bridge --autostart 1 && pvesh set /nodes/pve1/network", nil)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("adding vmbr1 on pve1: %v %d %s", err, res.ExitCode, res.Stderr)
+	}
+	if _, err := d.Client.WaitTask(ctx, strings.TrimSpace(res.Stdout)); err != nil {
+		t.Fatalf("applying the network of pve1 (%q): %v", res.Stdout, err)
+	}
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1", Bridge: "vmbr1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := d.Update(ctx, "pve1", app.VMID, Change{CatalogID: "nginx", Relocate: &Relocation{Node: "pve2"}})
+	if err == nil || !strings.Contains(err.Error(), "migration problems") {
+		t.Fatalf("update: %v", err)
+	}
+	if len(steps) != 1 || steps[0].Name != "migrate" || steps[0].Status != "failed" {
+		t.Errorf("steps: %+v", steps)
+	}
+	node, found, err := d.Locate(ctx, app.VMID)
+	if err != nil || !found || node != "pve2" {
+		t.Errorf("Locate: %q %v %v, want pve2", node, found, err)
+	}
+}
