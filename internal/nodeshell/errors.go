@@ -66,7 +66,11 @@ func (e *HostKeyError) Unwrap() error { return e.Err }
 // AuthError is a node that refused every credential offered.
 type AuthError struct {
 	Node, Addr, User string
-	Err              error
+	// Offered names the Config fields whose credentials were offered
+	// (PrivateKey, Password, Agent), so that the caller can say which of
+	// its settings the node refused.
+	Offered []string
+	Err     error
 }
 
 func (e *AuthError) Error() string {

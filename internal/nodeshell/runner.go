@@ -205,7 +205,11 @@ func (r *Runner) dial(ctx context.Context, node string) (*ssh.Client, error) {
 	dialer := net.Dialer{Timeout: r.cfg.DialTimeout}
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("ssh to node %s (%s): %w", node, addr, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("ssh to node %s (%s): %w", node, addr, ctx.Err())
+		}
+		var netErr net.Error
+		return nil, &UnreachableError{Node: node, Addr: addr, Timeout: errors.As(err, &netErr) && netErr.Timeout(), Err: err}
 	}
 	_ = conn.SetDeadline(time.Now().Add(r.cfg.DialTimeout))
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
@@ -223,9 +227,9 @@ func (r *Runner) dial(ctx context.Context, node string) (*ssh.Client, error) {
 		}
 		var netErr net.Error
 		if errors.As(err, &netErr) && netErr.Timeout() {
-			return nil, fmt.Errorf("ssh to node %s (%s): no SSH handshake within %s; is an SSH server listening there?", node, addr, r.cfg.DialTimeout)
+			return nil, &UnreachableError{Node: node, Addr: addr, Timeout: true, Err: fmt.Errorf("no SSH handshake within %s", r.cfg.DialTimeout)}
 		}
-		return nil, explainHandshake(node, addr, r.cfg.User, err)
+		return nil, r.explainHandshake(node, addr, err)
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return ssh.NewClient(cc, chans, reqs), nil
@@ -307,7 +311,7 @@ func (r *Runner) session(ctx context.Context, node string, c *ssh.Client) (*ssh.
 	}
 }
 
-func explainHandshake(node, addr, user string, err error) error {
+func (r *Runner) explainHandshake(node, addr string, err error) error {
 	var hostKey *HostKeyError
 	switch {
 	case errors.As(err, &hostKey):
@@ -319,7 +323,7 @@ func explainHandshake(node, addr, user string, err error) error {
 	case strings.Contains(err.Error(), "host key mismatch"):
 		return &HostKeyError{Node: node, Addr: addr, Problem: HostKeyMismatch, Err: err}
 	case strings.Contains(err.Error(), "unable to authenticate"):
-		return &AuthError{Node: node, Addr: addr, User: user, Err: err}
+		return &AuthError{Node: node, Addr: addr, User: r.cfg.User, Offered: r.offered(), Err: err}
 	}
 	return fmt.Errorf("ssh to node %s (%s): %w", node, addr, err)
 }
@@ -403,4 +407,19 @@ func (r *Runner) Close() {
 			r.drop(nc, c)
 		}
 	}
+}
+
+// offered names the credentials a handshake offers, in Config's words.
+func (r *Runner) offered() []string {
+	var out []string
+	if r.cfg.PrivateKey != "" {
+		out = append(out, "PrivateKey")
+	}
+	if r.cfg.Password != "" {
+		out = append(out, "Password")
+	}
+	if r.agentSock != "" {
+		out = append(out, "Agent")
+	}
+	return out
 }

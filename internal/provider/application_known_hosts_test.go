@@ -18,8 +18,8 @@ import (
 // TestAccApplicationKnownHostsByNodeName runs against a cluster whose nodes
 // have their own names and loopback addresses, without ssh.nodes and with
 // a known_hosts file instead of a pinned key. First the file knows neither
-// the nodes' names nor their addresses: the apply fails naming both and
-// what to add. Then it holds the cluster's own list, the nodes' names and
+// the nodes' names nor their addresses: the plan fails naming both (for beta,
+// the app's node) and what to add. Then it holds the cluster's own list, the nodes' names and
 // RSA keys as pvecm updatecerts writes them (no address entries): the app
 // deploys on beta.
 func TestAccApplicationKnownHostsByNodeName(t *testing.T) {
@@ -49,8 +49,8 @@ func TestAccApplicationKnownHostsByNodeName(t *testing.T) {
 			{
 				PreConfig: write(fmt.Sprintf("[gamma]:%d %s\n", port, e.info.SSHHostKey)),
 				Config:    cfg,
-				ExpectError: regexp.MustCompile(`(?s)not\s+in\s+the\s+known\s+hosts.*neither\s+under\s+the\s+node's\s+name\s+\(\[alpha\]:\d+\)\s+` +
-					`nor\s+under\s+its\s+address\s+\(\[127\.0\.0\.2\]:\d+\).*ssh-keyscan\s+-H\s+-p\s+\d+\s+alpha\s+127\.0\.0\.2`),
+				ExpectError: regexp.MustCompile(`(?s)not\s+in\s+the\s+known\s+hosts.*neither\s+under\s+the\s+node's\s+name\s+\(\[beta\]:\d+\)\s+` +
+					`nor\s+under\s+its\s+address\s+\(\[127\.0\.0\.3\]:\d+\).*ssh-keyscan\s+-H\s+-p\s+\d+\s+beta\s+127\.0\.0\.3`),
 			},
 			{
 				PreConfig: write(byNames.String()),

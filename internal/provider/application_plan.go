@@ -35,6 +35,9 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 				"Add an ssh block to the provider, for example ssh = { private_key = file(\"~/.ssh/id_ed25519\") }.")
 		return
 	}
+	if plansChange(req) && !r.data.checkReach(ctx, stringOrEmpty(plan.Node), &resp.Diagnostics) {
+		return // one diagnostic: nothing else can be checked without the API and SSH
+	}
 	if !r.checkAccess(ctx, req, plan, resp) {
 		return // one diagnostic: nothing else is worth checking without the access
 	}

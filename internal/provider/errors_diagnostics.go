@@ -95,6 +95,9 @@ func remedyFor(err error) (remedy, bool) {
 		catalogFile *catalog.FileError
 		backupStore *backups.StorageError
 	)
+	if r, ok := reachRemedy(err); ok {
+		return r, true
+	}
 	switch {
 	case errors.As(err, &certificate):
 		return remedy{path.Root("ca_cert_pem"), true,

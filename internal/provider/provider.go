@@ -51,6 +51,8 @@ type providerData struct {
 	apps *deploy.Service
 	// backups is the backup layer.
 	backups *backups.Service
+	// preflight holds this process's checks of the API and the nodes' SSH.
+	preflight preflight
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -63,7 +65,7 @@ func (p *proximityProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 }
 
 func (p *proximityProvider) ConfigValidators(context.Context) []provider.ConfigValidator {
-	return []provider.ConfigValidator{disjointPortRanges{}}
+	return []provider.ConfigValidator{disjointPortRanges{}, cleartextEndpoint{}}
 }
 
 func (p *proximityProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {

@@ -142,9 +142,7 @@ func resolveTLS(cfg providerModel, env envLookup, c *pveclient.Config, diags *di
 				"/etc/pve/pve-root-ca.pem).")
 	}
 	if strings.HasPrefix(strings.ToLower(c.Endpoint), "http://") && !cfg.InsecureHTTP.ValueBool() {
-		diags.AddAttributeError(path.Root("endpoint"), "Cleartext endpoint",
-			fmt.Sprintf("%s is plain http, which would send the credentials in cleartext. Use https (PVE listens on https://HOST:8006), or set "+
-				"insecure_http = true for a local proxy.", c.Endpoint))
+		diags.AddAttributeError(path.Root("endpoint"), "Cleartext endpoint", cleartextDetail(c.Endpoint))
 	}
 	c.CACertPEM, from = pick(cfg.CACertPEM, env, "PROXIMITY_CA_CERT_PEM")
 	checkEnv(diags, "ca_cert_pem", c.CACertPEM, from, checkCertificatePEM)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -30,6 +31,10 @@ type Config struct {
 	// silent server is given up on and retried, all within the caller's
 	// context, rather than waited for.
 	RequestTimeout time.Duration
+	// TLSHandshakeTimeout bounds one TLS handshake (default 10 s): a server
+	// that takes the connection and never completes the handshake costs
+	// this much per attempt.
+	TLSHandshakeTimeout time.Duration
 }
 
 // RetryConfig bounds the retries of transient and locked errors.
@@ -49,6 +54,7 @@ type Client struct {
 	auth     authenticator
 	retry    RetryConfig
 	secrets  []string
+	answered *atomic.Bool // the server answered a request once (transport.answered)
 }
 
 // New builds a client; it makes no network call.
@@ -77,10 +83,14 @@ func New(cfg Config) (*Client, error) {
 		timeout = 60 * time.Second
 	}
 	httpTr.ResponseHeaderTimeout = timeout / 2
-	tr := &transport{base: httpTr, endpoint: endpoint, auth: auth}
+	if cfg.TLSHandshakeTimeout > 0 {
+		httpTr.TLSHandshakeTimeout = cfg.TLSHandshakeTimeout
+	}
+	answered := &atomic.Bool{}
+	tr := &transport{base: httpTr, endpoint: endpoint, auth: auth, answered: answered}
 	c := &Client{
 		api:      proxmox.NewClient(endpoint+"/api2/json", proxmox.WithHTTPClient(&http.Client{Transport: tr, Timeout: timeout})),
-		endpoint: endpoint, auth: auth, retry: retry,
+		endpoint: endpoint, auth: auth, retry: retry, answered: answered,
 	}
 	for _, s := range []string{cfg.APIToken, cfg.Password, cfg.OTP} {
 		if s != "" {
@@ -107,17 +117,22 @@ func (c *Client) logContext(ctx context.Context) context.Context {
 }
 
 // do runs one idempotent call, retrying transient and locked errors with
-// exponential backoff and jitter until the attempts or ctx run out.
+// exponential backoff and jitter until the attempts or ctx run out. A
+// refused connection or an unknown host before the server ever answered is
+// a wrong endpoint, not a hiccup: it fails at once with its cause.
 func (c *Client) do(ctx context.Context, what string, call func(ctx context.Context) error) error {
 	ctx = c.logContext(ctx)
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval, b.MaxInterval = c.retry.MinBackoff, c.retry.MaxBackoff
-	attempt := 0
+	attempt, start := 0, time.Now()
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		attempt++
 		err := call(ctx)
 		if err == nil {
 			return struct{}{}, nil
+		}
+		if reachProblem(err) != ReachOther && !c.answered.Load() {
+			return struct{}{}, backoff.Permanent(err)
 		}
 		switch KindOf(err) {
 		case KindTransient, KindLocked:
@@ -127,13 +142,13 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 		return struct{}{}, backoff.Permanent(err)
 	}, backoff.WithBackOff(b), backoff.WithMaxTries(uint(c.retry.MaxAttempts)), backoff.WithMaxElapsedTime(0))
 	if err != nil {
-		return c.explain(what, attempt, err)
+		return c.explain(what, attempt, time.Since(start), err)
 	}
 	return nil
 }
 
 // explain turns an error into one that names the endpoint and what to do.
-func (c *Client) explain(what string, attempts int, err error) error {
+func (c *Client) explain(what string, attempts int, elapsed time.Duration, err error) error {
 	// net/http wraps transport errors as `Get "<url>": ...`; the transport's
 	// own error already names the call, so drop the wrapper.
 	var urlErr *url.Error
@@ -145,10 +160,16 @@ func (c *Client) explain(what string, attempts int, err error) error {
 	case errors.As(err, &certErr):
 		return fmt.Errorf("%s: %w", what, err)
 	case KindOf(err) == KindUnauthorized:
-		return fmt.Errorf("%s: the Proxmox API at %s refused the %s (%w); check the credentials and that the user or token exists",
-			what, c.endpoint, c.auth.method(), err)
+		_, token := c.auth.(tokenAuth)
+		return fmt.Errorf("%s: %w", what, &CredentialsError{Endpoint: c.endpoint, Method: c.auth.method(), Token: token, Err: err})
 	case errors.Is(err, errConnection):
-		return fmt.Errorf("%s: cannot reach the Proxmox API at %s after %d attempts: %w", what, c.endpoint, attempts, err)
+		var failure *connectionFailure
+		if errors.As(err, &failure) {
+			err = failure.err // the endpoint is named once, by ConnectionError
+		}
+		return fmt.Errorf("%s: %w", what, &ConnectionError{Endpoint: c.endpoint, Problem: reachProblem(err), Attempts: attempts, Elapsed: elapsed, Err: err})
+	case strings.HasPrefix(c.endpoint, "http://") && isHTTPSAnswer(err):
+		return fmt.Errorf("%s: the server at %s speaks HTTPS, not plain http (%w); write the endpoint with https://", what, c.endpoint, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

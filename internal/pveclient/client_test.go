@@ -115,11 +115,19 @@ func TestUntrustedCertificate(t *testing.T) {
 	}
 }
 
+// TestUnreachableEndpoint: a port where nothing listens is a wrong
+// endpoint, reported at once with its cause instead of after the retries.
 func TestUnreachableEndpoint(t *testing.T) {
-	c, _ := New(Config{Endpoint: "https://127.0.0.1:1", APIToken: "a@pam!b=c", Retry: fastRetry})
+	c, _ := New(Config{Endpoint: "https://127.0.0.1:1", APIToken: "a@pam!b=c", Retry: RetryConfig{MaxAttempts: 4, MinBackoff: time.Second, MaxBackoff: time.Second}})
+	start := time.Now()
 	_, err := c.Nodes(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "cannot reach the Proxmox API at https://127.0.0.1:1 after 4 attempts") {
+	var reach *ConnectionError
+	if !errors.As(err, &reach) || reach.Problem != ReachRefused || reach.Attempts != 1 ||
+		!strings.Contains(err.Error(), "cannot reach the Proxmox API at https://127.0.0.1:1: the connection was refused") {
 		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("a refused connection took %s: it was retried", d)
 	}
 }
 
@@ -194,7 +202,7 @@ func TestSilentAPIIsGivenUpOnPerRequest(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("two attempts at a silent API took %s: %v", d, err)
 	}
-	if !strings.Contains(err.Error(), "after 2 attempts") {
+	if !strings.Contains(err.Error(), ": 2 attempts over ") {
 		t.Errorf("error: %v", err)
 	}
 }

@@ -86,13 +86,14 @@ func KindOf(err error) Kind {
 	if errors.As(err, &api) {
 		return api.Kind()
 	}
-	var netErr net.Error
-	if errors.As(err, &netErr) {
-		return KindTransient
-	}
+	// Before net.Error: net/http wraps it in a *url.Error, which is one.
 	var certErr *CertificateError
 	if errors.As(err, &certErr) {
 		return KindPermanent
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return KindTransient
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {

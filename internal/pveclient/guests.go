@@ -106,7 +106,7 @@ func (c *Client) StartCreateContainer(ctx context.Context, node string, vmid int
 	// Not retried: a lost answer must be checked by the caller, who knows what "ours" means.
 	err := c.api.Post(c.logContext(ctx), "/nodes/"+url.PathEscape(node)+"/lxc", req.createBody(vmid), &upid)
 	if err != nil {
-		return "", c.explain(fmt.Sprintf("creating CT %d on %s", vmid, node), 1, err)
+		return "", c.explain(fmt.Sprintf("creating CT %d on %s", vmid, node), 1, 0, err)
 	}
 	return upid, nil
 }

@@ -5,10 +5,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -25,6 +25,10 @@ type transport struct {
 	base     http.RoundTripper
 	endpoint string
 	auth     authenticator
+	// answered is set once the server answered anything: from then on a
+	// refused connection is a restart of pveproxy, worth retrying, not an
+	// endpoint that is wrong.
+	answered *atomic.Bool
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -40,6 +44,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		fields["error"] = err.Error()
 		tflog.SubsystemTrace(ctx, logSubsystem, "Proxmox request failed", fields)
 		return nil, t.connectionError(err)
+	}
+	if t.answered != nil {
+		t.answered.Store(true)
 	}
 	fields["status"] = resp.StatusCode
 	tflog.SubsystemTrace(ctx, logSubsystem, "Proxmox request", fields)
@@ -75,6 +82,10 @@ func decodeAPIError(req *http.Request, resp *http.Response) *APIError {
 			e.Message = strings.TrimSpace(body.Message)
 		}
 		e.Errors = body.Errors
+	} else if text := strings.TrimSpace(string(raw)); text != "" && len(text) < 300 {
+		// Not PVE's envelope: another server's words, such as a TLS
+		// server's answer to plain http.
+		e.Message += ": " + text
 	}
 	return e
 }
@@ -87,7 +98,7 @@ func (t *transport) connectionError(err error) error {
 	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &tlsVerify) {
 		return &CertificateError{Endpoint: t.endpoint, Err: err}
 	}
-	return fmt.Errorf("%w: %s: %v", errConnection, t.endpoint, err)
+	return &connectionFailure{endpoint: t.endpoint, err: err}
 }
 
 // newHTTPTransport builds the TLS settings: the system roots plus ca_cert_pem,
