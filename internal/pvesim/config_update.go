@@ -95,11 +95,9 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 		return nil, err
 	}
 	changedNet := next["net0"] != g.Config["net0"]
-	changedHost := next["hostname"] != g.Config["hostname"]
+	// A new hostname changes nothing inside the container until its next
+	// start (ct_setup.go).
 	g.Config, g.Pending = next, p.section()
-	if changedHost {
-		_ = g.RootFS.WriteFile("/etc/hostname", []byte(next["hostname"]+"\n"), 0o644)
-	}
 	if g.Running && changedNet {
 		g.IP = s.assignIP(g)
 	}

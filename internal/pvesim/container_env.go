@@ -17,16 +17,15 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	// The config map changes under s.mu; programs get copies of what they need.
 	s.mu.Lock()
 	hostname := g.Config["hostname"]
+	if g.Running && g.UTSName != "" {
+		hostname = g.UTSName // the running system's, see ct_setup.go
+	}
 	// The tree's budget follows the rootfs size (rootfs_budget.go), resizes included.
 	g.RootFS.SetCapacity(g.rootFSCapacity())
 	s.mu.Unlock()
 	d := distroOf(g.RootFS)
 	progs := shell.CoreUtils()
-	progs["hostname"] = func(c *shell.Call) int {
-		data, _ := g.RootFS.ReadFile("/etc/hostname")
-		fmt.Fprintln(c.Stdout, strings.TrimSpace(string(data)))
-		return 0
-	}
+	progs["hostname"] = s.hostnameProgram(g)
 	progs["uname"] = unameProgram(hostname, s.rel())
 	progs["chpasswd"] = chpasswdProgram
 	progs["ip"] = s.ipProgram(g)
@@ -210,6 +209,6 @@ func broadcast(cidr string) string {
 
 // runInContainer is pct exec's core: argv in the guest's environment.
 func (s *Simulator) runInContainer(ctx context.Context, g *guest, argv []string, c *shell.Call) int {
-	env := s.containerEnv(g)
+	env := s.countedContainerEnv(ctx, s.containerEnv(g), g.VMID)
 	return env.Run(ctx, shell.QuoteArgs(argv), c.Stdin, c.Stdout, c.Stderr, "/root")
 }

@@ -312,8 +312,7 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 				"%d required.", vmid, vmid, 0, sizeBytes/(4*mib))
 		}
 		if keys != "" {
-			_ = g.RootFS.MkdirAll("/root/.ssh", 0o700)
-			_ = g.RootFS.WriteFile("/root/.ssh/authorized_keys", []byte(strings.TrimSuffix(keys, "\n")+"\n"), 0o600)
+			setAuthorizedKeys(g, keys)
 		}
 		if password != "" {
 			_ = setPassword(g.RootFS, "root", password)

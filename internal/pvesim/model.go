@@ -79,6 +79,9 @@ type guest struct {
 	IP        string
 	StartedAt time.Time
 	PID       int
+	// UTSName is the running system's name: the configured hostname at its
+	// start, or what root set with hostname since (ct_setup.go).
+	UTSName string
 	// CreatedAt drives the ~10 s "unknown" status of brand-new guests in /cluster/resources.
 	CreatedAt time.Time
 	// Lxc holds the raw lxc.* lines of the config file, in file order.

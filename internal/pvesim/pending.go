@@ -236,6 +236,9 @@ func (s *Simulator) hotplugPending(g *guest, n *node, next map[string]string, p 
 		if !hot {
 			continue
 		}
+		if aerr := s.checkNetPlug(n, next, opt, p.values[opt]); aerr != nil {
+			return aerr
+		}
 		if aerr := s.applyPendingValue(g, n, next, opt, p.values[opt]); aerr != nil {
 			return aerr
 		}

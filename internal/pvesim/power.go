@@ -36,6 +36,7 @@ func (s *Simulator) powerOn(g *guest) {
 	n.pidSeq++
 	g.PID = 20000 + n.pidSeq
 	g.IP = s.assignIP(g)
+	setHostname(g)
 	containerBooted(g)
 }
 
