@@ -43,8 +43,8 @@ func TestHostnameChangeWaitsForStart(t *testing.T) {
 	if got := inside("hostname; cat /etc/hostname"); got != "new\nnew" {
 		t.Errorf("after the next start: %q", got)
 	}
-	if got := inside("cat /etc/hosts"); !strings.Contains(got, "# --- BEGIN PVE ---\n127.0.0.1 localhost.localnet localhost\n::1 localhost.localnet localhost\n"+
-		"127.0.1.1 new\n# --- END PVE ---") {
+	section := "# --- BEGIN PVE ---\n127.0.0.1 localhost.localnet localhost\n::1 localhost.localnet localhost\n127.0.1.1 new\n# --- END PVE ---"
+	if got := inside("cat /etc/hosts"); !strings.Contains(got, section) {
 		t.Errorf("/etc/hosts after the next start:\n%s", got)
 	}
 	if got := inside("hostname other && hostname"); got != "other" {
