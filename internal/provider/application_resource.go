@@ -170,7 +170,8 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	steps, err := r.data.apps.Update(ctx, node, vmid, c)
 	steps = append(takenOver, steps...)
 	if err != nil {
-		addError(&resp.Diagnostics, "Unable to update the application", fmt.Sprintf("updating %s: %v", state.ID.ValueString(), err), err)
+		addError(&resp.Diagnostics, "Unable to update the application", fmt.Sprintf("updating %s: %v%s", state.ID.ValueString(), err,
+			interruption(ctx, plan.Timeouts, "update", 20*time.Minute, steps)), err)
 		return
 	}
 	if takenOver != nil {
@@ -289,6 +290,7 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 		vmid = 0
 	}
 	if err := r.data.apps.Destroy(ctx, state.Node.ValueString(), vmid, state.AllocationID.ValueString()); err != nil {
-		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("deleting %s: %v", state.ID.ValueString(), err), err)
+		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("deleting %s: %v%s", state.ID.ValueString(), err,
+			interruption(ctx, state.Timeouts, "delete", 10*time.Minute, nil)), err)
 	}
 }

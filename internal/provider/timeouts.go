@@ -2,12 +2,18 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
 // defaultReadTimeout bounds refreshes and data sources where the
@@ -34,4 +40,36 @@ func dataSourceTimeout(ctx context.Context, config tfsdk.Config, diags *diag.Dia
 	diags.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	return ctx, cancel, t
+}
+
+// interruption words an operation (update or delete) that its context
+// stopped: which timeout ran out, as the configuration writes it or its
+// default ("timeouts.update = 20m (the default)"), or that it was
+// cancelled, and during which step; "" when the context is live and the
+// failure is the operation's own. It is appended to the error's detail. A
+// create says the same through deploy.InterruptedError (timeoutRanOut).
+func interruption(ctx context.Context, t timeouts.Value, op string, def time.Duration, steps []deploy.Step) string {
+	during := ""
+	if n := len(steps); n > 0 && steps[n-1].Status == "failed" {
+		during = fmt.Sprintf(" during step %q", steps[n-1].Name)
+	}
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Sprintf(". timeouts.%s = %s ran out%s; if the %s needs longer, set a longer one in the resource's timeouts block",
+			op, configuredTimeout(t, op, def), during, op)
+	case errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Sprintf(". The %s was cancelled%s; the steps before it stay done, and the next apply plans what is left", op, during)
+	}
+	return ""
+}
+
+// configuredTimeout is a timeouts block's value for op as written ("45m"),
+// else its default followed by "(the default)".
+func configuredTimeout(t timeouts.Value, op string, def time.Duration) string {
+	if !t.IsNull() && !t.IsUnknown() {
+		if v, ok := t.Attributes()[op].(types.String); ok && !v.IsNull() && !v.IsUnknown() {
+			return v.ValueString()
+		}
+	}
+	return shortDuration(def) + " (the default)"
 }
