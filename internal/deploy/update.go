@@ -64,7 +64,7 @@ type Network struct{ IP, Gateway string }
 
 // Update applies in-place changes and returns the steps it took.
 func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
-	var log stepLog
+	log := newStepLog(c.Hostname, c.CatalogID, &vmid)
 	defer d.invalidate()
 	entry, err := d.CatalogApp(c.CatalogID)
 	if err != nil {
