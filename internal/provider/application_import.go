@@ -6,24 +6,29 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// ImportState takes node/vmid. A Proximity container brings its catalog id
-// and ports back from its tags; any other container comes in without an app,
-// which the configuration's catalog_id then deploys into it.
+// ImportState takes node/vmid, or a bare vmid whose node the cluster
+// listing tells. A Proximity container brings its catalog id and ports back
+// from its tags, and its environment from its compose project; any other
+// container comes in without an app, which the configuration's catalog_id
+// then deploys into it.
 func (r *applicationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	node, vmidText, ok := strings.Cut(req.ID, "/")
-	vmid, err := strconv.Atoi(vmidText)
-	if !ok || err != nil || node == "" {
-		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("import an application as node/vmid, for example pve2/123; got %q", req.ID))
+	node, vmid, ok := parseImportID(req.ID)
+	if !ok {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("import an application as node/vmid or vmid, for example pve2/123 or 123; got %q", req.ID))
 		return
 	}
-	o, err := r.data.apps.Observe(ctx, node, vmid)
-	if err != nil || o.Gone {
-		addError(&resp.Diagnostics, "Unable to import the application", fmt.Sprintf("no container %d on node %s (%v)", vmid, node, err), err)
+	node, o, err := r.data.apps.FindForImport(ctx, node, vmid)
+	if err != nil {
+		addError(&resp.Diagnostics, "Unable to import the application", fmt.Sprintf("importing %s: %v", req.ID, err), err)
 		return
 	}
+	id := fmt.Sprintf("%s/%d", node, vmid)
 	var m applicationModel
 	resp.Diagnostics.Append(blankModel(ctx, resp.State, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -32,7 +37,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	if o.CatalogID == "" {
 		// A container Proximity did not create: the configuration names the
 		// app, and the next apply deploys it into the container in place.
-		m.setImported(req.ID, o, &resp.Diagnostics)
+		m.setImported(id, o, &resp.Diagnostics)
 		m.setPorts("", 0, 0)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 		resp.Diagnostics.AddWarning("Container without an app",
@@ -41,14 +46,46 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 		return
 	}
 	writeIdentity(ctx, resp.Private, o.Identity, &resp.Diagnostics)
-	allocationID, err := r.data.apps.Adopt(ctx, o)
+	imported, err := r.data.apps.Import(ctx, node, vmid, o)
 	if err != nil {
-		addError(&resp.Diagnostics, "Unable to record the application's ports", err.Error(), err)
+		addError(&resp.Diagnostics, "Unable to import the application", fmt.Sprintf("importing %s: %v", id, err), err)
 		return
 	}
-	m.setImported(req.ID, o, &resp.Diagnostics)
-	m.setPorts(allocationID, o.PublicPort, o.InternalPort)
+	m.setImported(id, o, &resp.Diagnostics)
+	m.setPorts(imported.AllocationID, o.PublicPort, o.InternalPort)
+	m.PortAllocation = stringOrNull(imported.PortAllocationID)
+	m.Environment = importedEnvironment(ctx, imported.Environment, &resp.Diagnostics)
+	if imported.EnvironmentUnread != "" {
+		resp.Diagnostics.AddWarning("Environment not read",
+			fmt.Sprintf("the environment of %s was not read back (%s): a configuration that sets environment plans an in-place update "+
+				"that writes the compose project again.", id, imported.EnvironmentUnread))
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// parseImportID reads node/vmid or a bare vmid (node "").
+func parseImportID(id string) (node string, vmid int, ok bool) {
+	vmidText := id
+	if n, v, found := strings.Cut(id, "/"); found {
+		if n == "" {
+			return "", 0, false
+		}
+		node, vmidText = n, v
+	}
+	vmid, err := strconv.Atoi(vmidText)
+	return node, vmid, err == nil && vmid > 0
+}
+
+// importedEnvironment is the environment map of the state: null when the
+// app runs with the catalog's defaults, as a configuration that leaves
+// environment out is.
+func importedEnvironment(ctx context.Context, env map[string]string, diags *diag.Diagnostics) types.Map {
+	if len(env) == 0 {
+		return types.MapNull(types.StringType)
+	}
+	m, d := types.MapValueFrom(ctx, types.StringType, env)
+	diags.Append(d...)
+	return m
 }
 
 // planTakeOver warns, in the plan that deploys an app into an imported

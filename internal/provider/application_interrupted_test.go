@@ -22,13 +22,14 @@ func TestTimeoutRanOutNamesTheTimeout(t *testing.T) {
 	none := timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType})}
 	set := timeouts.Value{Object: types.ObjectValueMust(map[string]attr.Type{"create": types.StringType},
 		map[string]attr.Value{"create": types.StringValue("45m")})}
+	const advice = "; if the deployment needs longer, set a longer one in the resource's timeouts block"
 	for _, c := range []struct {
 		err  error
 		t    timeouts.Value
 		want string
 	}{
-		{timedOut, none, ". timeouts.create = 30m (the default) ran out; if the deployment needs longer, set a longer one in the resource's timeouts block"},
-		{timedOut, set, ". timeouts.create = 45m ran out; if the deployment needs longer, set a longer one in the resource's timeouts block"},
+		{timedOut, none, ". timeouts.create = 30m (the default) ran out" + advice},
+		{timedOut, set, ". timeouts.create = 45m ran out" + advice},
 		{&deploy.InterruptedError{Cancelled: true, Err: context.Canceled}, none, ""},
 		{errors.New("boom"), none, ""},
 	} {
