@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
@@ -36,13 +35,8 @@ func timeoutRanOut(err error, t timeouts.Value, op string, def time.Duration) st
 	if !errors.As(err, &stopped) || stopped.Cancelled {
 		return ""
 	}
-	setting := shortDuration(def) + " (the default)"
-	if !t.IsNull() && !t.IsUnknown() {
-		if v, ok := t.Attributes()[op].(types.String); ok && !v.IsNull() && !v.IsUnknown() {
-			setting = v.ValueString()
-		}
-	}
-	return fmt.Sprintf(". timeouts.%s = %s ran out; if the deployment needs longer, set a longer one in the resource's timeouts block", op, setting)
+	return fmt.Sprintf(". timeouts.%s = %s ran out; if the deployment needs longer, set a longer one in the resource's timeouts block",
+		op, configuredTimeout(t, op, def))
 }
 
 // shortDuration writes a duration as a timeouts block would: 30m, 1h30m.
