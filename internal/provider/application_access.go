@@ -34,6 +34,9 @@ func (r *applicationResource) checkAccess(
 		// A replacement (a new bridge, node or storage) is planned again by
 		// Terraform as a create, without state: this is an update in place.
 		planned.VMID = int(state.VMID.ValueInt64())
+		if to := relocation(plan, state); to != nil {
+			planned.Migrate = to.Node != "" // a migration needs VM.Migrate
+		}
 	}
 	if !accessAllowed(&resp.Diagnostics, path.Empty(), r.data.apps.CheckPrivileges(ctx, deploy.ApplicationNeeds(planned))) {
 		return false

@@ -127,6 +127,7 @@ func (m applicationModel) change(
 		address, gateway := ipConfigOf(m.IPConfig)
 		c.Network = &deploy.Network{IP: address, Gateway: gateway}
 	}
+	c.Relocate = relocation(m, state) // another node or storage (application_relocate.go)
 	return c
 }
 

@@ -63,6 +63,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		var state applicationModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		planUpdate(ctx, req, plan, state, resp)
+		r.planRelocation(ctx, plan, state, resp)
 		r.planTakeOver(ctx, state, resp)
 	}
 }
@@ -200,7 +201,7 @@ func planUpdate(ctx context.Context, req resource.ModifyPlanRequest, plan, state
 	// A redeploy or a status change rewrites the log and the address.
 	if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
 		passwordChanges(ctx, req.Config, plan, state, &resp.Diagnostics) || !plan.IPConfig.Equal(state.IPConfig) ||
-		restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() {
+		restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() || relocation(plan, state) != nil {
 		set("deployment_log", types.ListUnknown(stepType))
 		set("ip_address", types.StringUnknown())
 		set("url", types.StringUnknown())

@@ -168,6 +168,9 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	steps, err := r.data.apps.Update(ctx, node, vmid, c)
+	if c.Relocate != nil {
+		r.followContainer(ctx, resp, &plan, &state, err)
+	}
 	steps = append(takenOver, steps...)
 	if err != nil {
 		addError(&resp.Diagnostics, "Unable to update the application", fmt.Sprintf("updating %s: %v%s", state.ID.ValueString(), err,
@@ -177,7 +180,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if takenOver != nil {
 		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
 	}
-	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil || c.RestoreFrom != "") {
+	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil || c.RestoreFrom != "" || c.Relocate != nil) {
 		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
 		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}

@@ -95,7 +95,6 @@ func replaceCatalogID() planmodifier.String {
 func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	keepInt := []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}
-	replaceIfSet := []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A catalog app running in its own LXC container: the container is created, started, given Docker and the " +
 			"app's compose project, and checked until every service runs. Needs the provider's `ssh` block.\n\n" +
@@ -124,10 +123,13 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 
 			// Optional attributes
 			"node": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app.",
-				PlanModifiers:       replaceIfSet,
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app. " +
+					"Changes in place: PVE migrates the container in restart mode (a running app is shut down, moved with its disk and started " +
+					"on the new node), and it keeps its VMID, ports, data and identity; `id` changes with it. The plan checks the new node as " +
+					"a create does: online, with the bridge, the memory and the root disk's storage the app needs.",
+				PlanModifiers: keep,
 			},
 			"template": schema.StringAttribute{
 				Optional:            true,
@@ -136,10 +138,12 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				PlanModifiers:       templatePlanModifiers(),
 			},
 			"storage": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: storageDescription,
-				PlanModifiers:       replaceIfSet,
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: storageDescription + " Changes in place: the root disk moves to the new storage (the old volume is " +
+					"deleted); PVE moves no disk of a running container, so a running app is stopped during the move and started again. " +
+					"A storage that cannot hold container disks on the app's node is refused at plan.",
+				PlanModifiers: keep,
 			},
 			"bridge": schema.StringAttribute{
 				Optional:            true,
