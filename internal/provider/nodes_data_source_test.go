@@ -89,7 +89,10 @@ func TestAccConnectionErrors(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: untrusted + nodesConfig, ExpectError: errorLike(`the TLS certificate of https://127.0.0.1:\d+ is not trusted .* set ca_cert_pem`)},
 			{Config: wrongToken + nodesConfig, ExpectError: errorLike(`refused the API token root@pam!proximity`)},
-			{Config: unreachable + nodesConfig, ExpectError: errorLike(`cannot reach the Proxmox API at https://127.0.0.1:1: the connection was refused .* check endpoint`)},
+			{
+				Config:      unreachable + nodesConfig,
+				ExpectError: errorLike(`cannot reach the Proxmox API at https://127.0.0.1:1: the connection was refused .* check endpoint`),
+			},
 			{
 				// No provider here: the requests counted are the steps' above.
 				// The 401 was not retried.

@@ -38,7 +38,8 @@ func TestInterruptionNamesTheTimeoutOrTheCancel(t *testing.T) {
 		{"configured", expired, set, "update", 20 * time.Minute,
 			`. timeouts.update = 90s ran out during step "compose up"; if the update needs longer, set a longer one in the resource's timeouts block`},
 		{"default", expired, none, "delete", 10 * time.Minute,
-			`. timeouts.delete = 10m (the default) ran out during step "compose up"; if the delete needs longer, set a longer one in the resource's timeouts block`},
+			`. timeouts.delete = 10m (the default) ran out during step "compose up"; ` +
+				`if the delete needs longer, set a longer one in the resource's timeouts block`},
 		{"cancelled", cancelled, set, "update", 20 * time.Minute,
 			`. The update was cancelled during step "compose up"; the steps before it stay done, and the next apply plans what is left`},
 		{"live", context.Background(), set, "update", 20 * time.Minute, ""},

@@ -167,7 +167,8 @@ func (c *Client) explain(what string, attempts int, elapsed time.Duration, err e
 		if errors.As(err, &failure) {
 			err = failure.err // the endpoint is named once, by ConnectionError
 		}
-		return fmt.Errorf("%s: %w", what, &ConnectionError{Endpoint: c.endpoint, Problem: reachProblem(err), Attempts: attempts, Elapsed: elapsed, Err: err})
+		reach := &ConnectionError{Endpoint: c.endpoint, Problem: reachProblem(err), Attempts: attempts, Elapsed: elapsed, Err: err}
+		return fmt.Errorf("%s: %w", what, reach)
 	case strings.HasPrefix(c.endpoint, "http://") && isHTTPSAnswer(err):
 		return fmt.Errorf("%s: the server at %s speaks HTTPS, not plain http (%w); write the endpoint with https://", what, c.endpoint, err)
 	}

@@ -118,7 +118,8 @@ func TestUntrustedCertificate(t *testing.T) {
 // TestUnreachableEndpoint: a port where nothing listens is a wrong
 // endpoint, reported at once with its cause instead of after the retries.
 func TestUnreachableEndpoint(t *testing.T) {
-	c, _ := New(Config{Endpoint: "https://127.0.0.1:1", APIToken: "a@pam!b=c", Retry: RetryConfig{MaxAttempts: 4, MinBackoff: time.Second, MaxBackoff: time.Second}})
+	slow := RetryConfig{MaxAttempts: 4, MinBackoff: time.Second, MaxBackoff: time.Second}
+	c, _ := New(Config{Endpoint: "https://127.0.0.1:1", APIToken: "a@pam!b=c", Retry: slow})
 	start := time.Now()
 	_, err := c.Nodes(context.Background())
 	var reach *ConnectionError

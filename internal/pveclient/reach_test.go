@@ -108,7 +108,8 @@ func TestPlainHTTPToHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Version(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "speaks HTTPS, not plain http") || !strings.Contains(err.Error(), "write the endpoint with https://") {
+	if err == nil || !strings.Contains(err.Error(), "speaks HTTPS, not plain http") ||
+		!strings.Contains(err.Error(), "write the endpoint with https://") {
 		t.Fatalf("got %v", err)
 	}
 }
