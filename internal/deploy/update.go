@@ -64,6 +64,9 @@ type Network struct{ IP, Gateway string }
 
 // Update applies in-place changes and returns the steps it took.
 func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
+	if !c.RunsSteps() {
+		return nil, nil // the plan kept deployment_log as it is (RunsSteps)
+	}
 	log := newStepLog(c.Hostname, c.CatalogID, &vmid)
 	defer d.invalidate()
 	entry, err := d.CatalogApp(c.CatalogID)

@@ -68,7 +68,8 @@ func TestAccApplicationImportPlainContainer(t *testing.T) {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(200)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(0).AtMapKey("step"), knownvalue.StringExact("allocate ports")),
+					expectOperations(res, 1, "take over"),
+					expectStep(res, 1, 0, "allocate ports", ""),
 					// The takeover gives the container an identity of its own.
 					expectContainerConfig(e, "pve1", 200, map[string]knownvalue.Check{
 						"tags":   knownvalue.StringRegexp(regexp.MustCompile(`^homelab;proximity;px-app-it-tools;px-id-[0-9a-f]{12};px-int-9100;px-pub-8100$`)),

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -46,7 +45,7 @@ type applicationModel struct {
 	PortAllocation  types.String   `tfsdk:"port_allocation_id"`
 	IPAddress       types.String   `tfsdk:"ip_address"`
 	URL             types.String   `tfsdk:"url"`
-	DeploymentLog   types.List     `tfsdk:"deployment_log"`
+	DeploymentLog   types.Map      `tfsdk:"deployment_log"`
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -140,9 +139,9 @@ func changedInt(planned, had types.Int64) int {
 	return int(planned.ValueInt64())
 }
 
-// setApp records a deployment's result: after a create, and at the early
-// save once the container exists.
-func (m *applicationModel) setApp(a deploy.App, diags *diag.Diagnostics) {
+// setApp records a create's result, err its error: the app as far as it
+// got, and a history of one operation, the create.
+func (m *applicationModel) setApp(a deploy.App, err error, diags *diag.Diagnostics) {
 	if a.VMID != 0 {
 		m.setContainer(a.Node, a.VMID)
 	}
@@ -162,7 +161,7 @@ func (m *applicationModel) setApp(a deploy.App, diags *diag.Diagnostics) {
 	m.DiskGB = types.Int64Value(int64(a.DiskGB))
 	m.setPorts(a.AllocationID, a.PublicPort, a.InternalPort)
 	m.setAddress(a.IP, a.URL)
-	m.DeploymentLog = stepList(a.Log, diags)
+	m.DeploymentLog = newHistory(deploy.NewOperation(deploy.OperationCreate, a.Log, err), diags)
 }
 
 // setObserved records what the container says, at every read (an import is
@@ -209,7 +208,7 @@ func (m *applicationModel) setImported(id string, o deploy.Observed, diags *diag
 	m.Bridge = types.StringValue(o.Bridge)
 	m.Storage = types.StringValue(o.Storage)
 	m.Status = types.StringValue(statusRunning) // the read that follows sets what it is
-	m.DeploymentLog = stepList(nil, diags)
+	m.DeploymentLog = emptyHistory(diags)
 	m.CatalogID = stringOrNull(o.CatalogID)
 }
 
@@ -256,25 +255,6 @@ func statusOf(running bool) string {
 		return statusRunning
 	}
 	return statusStopped
-}
-
-// stepList is a deployment log as the state holds it.
-func stepList(steps []deploy.Step, diags *diag.Diagnostics) types.List {
-	values := make([]attr.Value, 0, len(steps))
-	for _, s := range steps {
-		obj, d := types.ObjectValue(stepType.AttrTypes, map[string]attr.Value{
-			"step":        types.StringValue(s.Name),
-			"status":      types.StringValue(s.Status),
-			"message":     types.StringValue(s.Message),
-			"started_at":  types.StringValue(s.StartedAt.Format(time.RFC3339)),
-			"duration_ms": types.Int64Value(s.Duration.Milliseconds()),
-		})
-		diags.Append(d...)
-		values = append(values, obj)
-	}
-	list, d := types.ListValue(stepType, values)
-	diags.Append(d...)
-	return list
 }
 
 func stringOrEmpty(v types.String) string {

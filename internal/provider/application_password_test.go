@@ -49,7 +49,7 @@ func TestAccApplicationPassword(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectRootPassword(e, "pve1", 100, "it's $econd"),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100)),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(0).AtMapKey("step"), knownvalue.StringExact("set password")),
+					expectStepRan(res, 0, "set password"),
 				},
 			},
 			{

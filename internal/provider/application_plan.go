@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
@@ -62,7 +63,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if !req.State.Raw.IsNull() {
 		var state applicationModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		planUpdate(ctx, req, plan, state, resp)
+		r.planUpdate(ctx, req, plan, state, resp)
 		r.planRelocation(ctx, plan, state, resp)
 		r.planTakeOver(ctx, state, resp)
 	}
@@ -177,8 +178,13 @@ func (r *applicationResource) checkSources(
 }
 
 // planUpdate checks what an existing application cannot do, and says which
-// computed values the update will change.
-func planUpdate(ctx context.Context, req resource.ModifyPlanRequest, plan, state applicationModel, resp *resource.ModifyPlanResponse) {
+// computed values the update will change: deployment_log gets one more
+// operation only when the update runs steps (deploy's Change.RunsSteps, which
+// deploy.Update obeys), and ip_address and url are unknown only when the
+// address may move.
+func (r *applicationResource) planUpdate(
+	ctx context.Context, req resource.ModifyPlanRequest, plan, state applicationModel, resp *resource.ModifyPlanResponse,
+) {
 	if passwordChanges(ctx, req.Config, plan, state, &resp.Diagnostics) && plan.Status.ValueString() == statusStopped {
 		resp.Diagnostics.AddAttributeError(path.Root("status"), "A stopped application cannot change its password",
 			"The root password is set with chpasswd inside the running container. Apply with status = \"running\" first, "+
@@ -193,23 +199,46 @@ func planUpdate(ctx context.Context, req resource.ModifyPlanRequest, plan, state
 		set("public_port", types.Int64Unknown())
 		set("internal_port", types.Int64Unknown())
 		set("allocation_id", types.StringUnknown())
-		set("deployment_log", types.ListUnknown(stepType))
+		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics))
 		set("ip_address", types.StringUnknown())
 		set("url", types.StringUnknown())
 		return
 	}
-	// A redeploy or a status change rewrites the log and the address.
-	if !plan.Environment.Equal(state.Environment) || !plan.Status.Equal(state.Status) || !plan.RestartTriggers.Equal(state.RestartTriggers) ||
-		passwordChanges(ctx, req.Config, plan, state, &resp.Diagnostics) || !plan.IPConfig.Equal(state.IPConfig) ||
-		restoreChanges(plan, state) || plan.RestoreFrom.IsUnknown() || relocation(plan, state) != nil {
-		set("deployment_log", types.ListUnknown(stepType))
+	if configUnknown(req) {
+		// What the update does is known only at apply, when Terraform plans
+		// again with the values: leave room for whatever it is.
+		set("deployment_log", types.MapUnknown(operationType))
+		set("ip_address", types.StringUnknown())
+		set("url", types.StringUnknown())
+		return
+	}
+	// The same Change the apply makes (Update), so the same answer.
+	c := plan.change(ctx, state, "", r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
+	if c.RunsSteps() {
+		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics))
+	} else {
+		set("deployment_log", state.DeploymentLog)
+	}
+	if c.MovesAddress() {
 		set("ip_address", types.StringUnknown())
 		set("url", types.StringUnknown())
 	} else {
-		set("deployment_log", state.DeploymentLog)
 		set("ip_address", state.IPAddress)
 		set("url", state.URL)
 	}
+}
+
+// configUnknown reports whether a value of the configuration is not known
+// yet (it refers to another resource's computed attribute, for example).
+func configUnknown(req resource.ModifyPlanRequest) bool {
+	unknown := false
+	_ = tftypes.Walk(req.Config.Raw, func(_ *tftypes.AttributePath, v tftypes.Value) (bool, error) {
+		if !v.IsKnown() {
+			unknown = true
+		}
+		return !unknown, nil
+	})
+	return unknown
 }
 
 // configuredPasswordWO is password_wo as the configuration sets it: write-only

@@ -55,7 +55,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	created, err := r.data.apps.Create(ctx, spec, nil)
-	plan.setApp(created.App, &resp.Diagnostics)
+	plan.setApp(created.App, err, &resp.Diagnostics)
 	writeIdentity(ctx, resp.Private, created.Identity, &resp.Diagnostics)
 	writeAskedDisk(ctx, resp.Private, created.DiskGB, &resp.Diagnostics)
 	if err != nil {
@@ -172,22 +172,18 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		r.followContainer(ctx, resp, &plan, &state, err)
 	}
 	steps = append(takenOver, steps...)
+	plan.DeploymentLog = appliedHistory(plan.DeploymentLog, state.DeploymentLog,
+		deploy.NewOperation(updateOperation(c, takenOver != nil), steps, err), &resp.Diagnostics)
 	if err != nil {
+		recordFailedUpdate(ctx, resp, plan.DeploymentLog)
 		addError(&resp.Diagnostics, "Unable to update the application", fmt.Sprintf("updating %s: %v%s", state.ID.ValueString(), err,
 			interruption(ctx, plan.Timeouts, "update", 20*time.Minute, steps)), err)
 		return
 	}
-	if takenOver != nil {
-		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
-	}
-	if len(steps) > 0 && (c.Redeploy || c.Restart || c.Running != nil || c.Password != nil || c.Network != nil || c.RestoreFrom != "" || c.Relocate != nil) {
-		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
+	if c.MovesAddress() {
 		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}
 	keepUnknown(&plan, state)
-	if plan.DeploymentLog.IsUnknown() {
-		plan.DeploymentLog = stepList(steps, &resp.Diagnostics)
-	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

@@ -44,7 +44,8 @@ func TestAccApplicationLifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("memory"), knownvalue.Int64Exact(128)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("running")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log"), knownvalue.ListSizeExact(13)),
+					expectOperations(res, 1, "create"),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtMapKey("0001").AtMapKey("steps"), knownvalue.ListSizeExact(13)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
@@ -122,8 +123,7 @@ func TestAccApplicationMultiService(t *testing.T) {
 				Config: config(block, blog),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("node"), knownvalue.StringExact("pve2")),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(12).AtMapKey("message"),
-						knownvalue.StringExact("wordpress, db running")),
+					expectStep(res, 1, 12, "check services", "wordpress, db running"),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("disk_gb"), knownvalue.Int64Exact(8)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -136,7 +136,7 @@ func TestAccApplicationMultiService(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("disk_gb"), knownvalue.Int64Exact(12)),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(1).AtMapKey("step"), knownvalue.StringExact("compose restart")),
+					expectStepRan(res, 2, "compose restart"),
 				},
 			},
 			{

@@ -55,8 +55,7 @@ func TestAccApplicationRestore(t *testing.T) {
 					// The backed-up app still holds the backup's pair: the copy gets the next one.
 					statecheck.ExpectKnownValue(copyRes, tfjsonpath.New("public_port"), knownvalue.Int64Exact(8101)),
 					statecheck.ExpectKnownValue(copyRes, tfjsonpath.New("vmid"), knownvalue.Int64Exact(101)),
-					statecheck.ExpectKnownValue(copyRes, tfjsonpath.New("deployment_log").AtSliceIndex(5).AtMapKey("step"),
-						knownvalue.StringExact("restore container")),
+					expectStep(copyRes, 1, 5, "restore container", ""),
 					expectContainerFile(e, 101, "/srv/marker", "v1"),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -74,9 +73,9 @@ func TestAccApplicationRestore(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(webRes, tfjsonpath.New("vmid"), knownvalue.Int64Exact(100)),
 					statecheck.ExpectKnownValue(webRes, tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
-					statecheck.ExpectKnownValue(webRes, tfjsonpath.New("deployment_log").AtSliceIndex(0).AtMapKey("step"), knownvalue.StringExact("stop")),
-					statecheck.ExpectKnownValue(webRes, tfjsonpath.New("deployment_log").AtSliceIndex(1).AtMapKey("step"),
-						knownvalue.StringExact("restore container")),
+					expectOperations(webRes, 2, "create", "restore"),
+					expectStep(webRes, 2, 0, "stop", ""),
+					expectStep(webRes, 2, 1, "restore container", ""),
 					statecheck.ExpectKnownValue(webRes, tfjsonpath.New("status"), knownvalue.StringExact("running")),
 					expectContainerFile(e, 100, "/srv/marker", "v1"),
 				},

@@ -42,32 +42,33 @@ const (
 // applicationStatuses are the values of status.
 var applicationStatuses = []string{statusRunning, statusStopped}
 
-// stepAttributes are the fields of one deployment_log entry, with their
-// descriptions; stepType is their object type.
-var stepAttributes = map[string]schema.Attribute{
-	"step": schema.StringAttribute{
-		Computed:            true,
-		MarkdownDescription: "What the step did, for example `allocate ports` or `compose up`.",
-	},
-	"status": schema.StringAttribute{
-		Computed:            true,
-		MarkdownDescription: "How the step ended: `ok` or `failed`.",
-	},
-	"message": schema.StringAttribute{
-		Computed:            true,
-		MarkdownDescription: "What the step reported: its result, or the error it failed with.",
+// operationAttributes are the fields of one deployment_log entry, an
+// operation, with their descriptions; operationType is their object type. A
+// step is one line of text, not an object: an operation dropped from a full
+// history shows in the plan as one line a step.
+var operationAttributes = map[string]schema.Attribute{
+	"operation": schema.StringAttribute{
+		Computed: true,
+		MarkdownDescription: "What ran: `" + deploy.OperationCreate + "`, `" + deploy.OperationUpdate + "`, `" + deploy.OperationRestore +
+			"` (a new `restore_from`) or `" + deploy.OperationTakeOver + "` (the app deployed into an imported container).",
 	},
 	"started_at": schema.StringAttribute{
 		Computed:            true,
-		MarkdownDescription: "When the step started (RFC 3339).",
+		MarkdownDescription: "When the operation started (RFC 3339, UTC).",
 	},
-	"duration_ms": schema.Int64Attribute{
+	"status": schema.StringAttribute{
 		Computed:            true,
-		MarkdownDescription: "How long the step took, in milliseconds.",
+		MarkdownDescription: "How the operation ended: `ok` or `failed`.",
+	},
+	"steps": schema.ListAttribute{
+		Computed:    true,
+		ElementType: types.StringType,
+		MarkdownDescription: "The steps it ran, in order, one line each: `<step>: <ok|failed> in <n> ms[: <message>]`, for example " +
+			"`allocate ports: ok in 12 ms: public 8100, internal 9100`. A failed step's message is its error, on one line.",
 	},
 }
 
-var stepType = types.ObjectType{AttrTypes: attrTypes(stepAttributes)}
+var operationType = types.ObjectType{AttrTypes: attrTypes(operationAttributes)}
 
 // attrTypes is the type of each attribute, for an object type that matches
 // a nested schema.
@@ -96,6 +97,9 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	keepInt := []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
+		// Version 1: deployment_log holds operations, not the steps of the
+		// last one (UpgradeState).
+		Version: applicationSchemaVersion,
 		MarkdownDescription: "A catalog app running in its own LXC container: the container is created, started, given Docker and the " +
 			"app's compose project, and checked until every service runs. Needs the provider's `ssh` block.\n\n" +
 			"Each create gives its container an identity (a `px-id-` tag, kept in the resource's private state), which every refresh, " +
@@ -323,11 +327,16 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed:            true,
 				MarkdownDescription: "`http://<ip>:<main port>`.",
 			},
-			"deployment_log": schema.ListNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "Steps of the last create or update, in order.",
+			"deployment_log": schema.MapNestedAttribute{
+				Computed: true,
+				MarkdownDescription: fmt.Sprintf("The application's last operations, at most %d, by number: `\"0001\"` is its create "+
+					"(or the first operation on an imported container), then each update that ran steps, a restore, a take-over; "+
+					"the keys sort oldest first, and `values(deployment_log)` lists the operations in order. An update that runs no "+
+					"step (a change only Terraform records) leaves the log as it is. One that runs steps shows in the plan as one new "+
+					"key, known after apply, and, when the log holds %d, drops the oldest. A failed update is recorded too, with the "+
+					"step that failed.", deploy.HistoryLimit, deploy.HistoryLimit),
 				NestedObject: schema.NestedAttributeObject{
-					Attributes: stepAttributes,
+					Attributes: operationAttributes,
 				},
 			},
 		},

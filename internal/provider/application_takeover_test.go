@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -42,9 +41,7 @@ func TestAccTakeOverEnablesNesting(t *testing.T) {
 }
 `), rawHCL(e.appProvider()), plain, privileged)
 	nestingStep := func(res string, index int) statecheck.StateCheck {
-		return statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtSliceIndex(index), knownvalue.MapPartial(map[string]knownvalue.Check{
-			"step": knownvalue.StringExact("enable nesting"),
-		}))
+		return expectStep(res, 1, index, "enable nesting", "")
 	}
 	var steps []resource.TestStep
 	for vmid, res := range map[int]string{200: plain.address(), 201: privileged.address()} {

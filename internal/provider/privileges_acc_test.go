@@ -153,8 +153,7 @@ func minimalRoleLifecycle(t *testing.T, release string) {
 				Config:           config(block, backupsOfWeb, restoredWeb, webBackup, copyOf),
 				ConfigPlanChecks: empty,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(web.address(), tfjsonpath.New("deployment_log").AtSliceIndex(1).AtMapKey("step"),
-						knownvalue.StringExact("restore container")),
+					expectStep(web.address(), 0, 1, "restore container", ""),
 				},
 			},
 		},
