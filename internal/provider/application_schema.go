@@ -332,9 +332,10 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: fmt.Sprintf("The application's last operations, at most %d, by number: `\"0001\"` is its create "+
 					"(or the first operation on an imported container), then each update that ran steps, a restore, a take-over; "+
 					"the keys sort oldest first, and `values(deployment_log)` lists the operations in order. An update that runs no "+
-					"step (a change only Terraform records) leaves the log as it is. One that runs steps shows in the plan as one new "+
-					"key, known after apply, and, when the log holds %d, drops the oldest. A failed update is recorded too, with the "+
-					"step that failed.", deploy.HistoryLimit, deploy.HistoryLimit),
+					"step (a change only Terraform records) leaves the log as it is. One that runs steps adds the next key to the plan, "+
+					"known after apply (the plan's JSON lists it; its text shows a new key of unknown value not at all), and, when the "+
+					"log holds %d, drops the oldest. A failed update is recorded too, with the step that failed.",
+					deploy.HistoryLimit, deploy.HistoryLimit),
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: operationAttributes,
 				},
