@@ -105,7 +105,7 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 		return log.steps, err
 	}
 	if c.Relocate != nil { // relocate.go: every later step runs where the container now is
-		if node, err = d.relocate(ctx, node, vmid, *c.Relocate, &log); err != nil {
+		if node, err = d.relocate(ctx, node, vmid, &c, &log); err != nil {
 			return log.steps, err
 		}
 	}
