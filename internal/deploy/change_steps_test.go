@@ -17,7 +17,6 @@ var changeContext = map[string]bool{
 	"CatalogID":           true,
 	"Hostname":            true,
 	"Identity":            true,
-	"AllocationID":        true, // whose owner follows a rename (NewHostname)
 	"PublicPort":          true,
 	"InternalPort":        true,
 }

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 )
@@ -11,6 +12,11 @@ import (
 // check, each a step of the log. rendered is RenderCompose's file; it is
 // written as the compose the container has reads it (composeTool.file).
 func (d *Service) composeSteps(ctx context.Context, entry *catalog.App, rendered []byte, app App, log *stepLog) error {
+	// Before anything of the app: the second proof of the container's
+	// identity (ownership.go), for when its px-id- tag is removed.
+	if err := d.recordIdentity(ctx, app.Node, app.VMID, app.Identity); err != nil {
+		return fmt.Errorf("recording the app's identity in %s: %w", IdentityFile, err)
+	}
 	var tool composeTool
 	if err := log.run(ctx, "install container runtime", func() (string, error) {
 		var err error

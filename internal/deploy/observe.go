@@ -24,12 +24,15 @@ type Observed struct {
 	Identity                 string // the px-id- tag: which create made the container
 	PublicPort, InternalPort int
 	Deploying                bool
-	IP                       string
-	Bridge                   string
-	IPConfig, Gateway        string // net0's ip= (dhcp or a CIDR) and gw=
-	Storage                  string // of the root disk
-	Template                 string
-	URL                      string // where the app answers: set with IP
+	// own are Proximity's own tags as the container carries them; a state
+	// compares them with the ones it records (MissingTags).
+	own               []string
+	IP                string
+	Bridge            string
+	IPConfig, Gateway string // net0's ip= (dhcp or a CIDR) and gw=
+	Storage           string // of the root disk
+	Template          string
+	URL               string // where the app answers: set with IP
 }
 
 // Observe reads a container in two calls (config and status) and one more
@@ -72,6 +75,9 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		o.DiskGB, o.Storage = int(cfg.RootFS.Size>>30), cfg.RootFS.Storage()
 	}
 	for _, tag := range cfg.Tags {
+		if isOwnTag(tag) {
+			o.own = append(o.own, tag)
+		}
 		switch {
 		case tag == TagProximity:
 		case tag == TagDeploying:
@@ -129,15 +135,6 @@ func appURL(entry *catalog.App, ip string) string {
 	return fmt.Sprintf("http://%s:%d", ip, entry.MainPort())
 }
 
-// Forget releases the ports of an application whose container is found
-// gone: they are free again, and the create that follows takes a fresh pair.
-func (d *Service) Forget(ctx context.Context, allocationID string) error {
-	if allocationID == "" {
-		return nil
-	}
-	return d.Ports.Release(ctx, allocationID)
-}
-
 // Adopt records in the allocation table the pair an imported container of
 // an app carries in its tags, and returns the allocation's id; a container
 // without an app has none, and the id is "".
@@ -154,14 +151,6 @@ func NewIdentity() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// Confirm removes the deploying mark from a container that a Terraform state
-// now holds, so that no later deployment of the same hostname takes it over.
-func (d *Service) Confirm(ctx context.Context, node string, vmid int, o Observed) error {
-	defer d.invalidate()
-	tags := ownTags(o.Tags, o.CatalogID, o.Identity, o.PublicPort, o.InternalPort, false)
-	return d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Tags: tags})
 }
 
 // identityOf reads the px-id- tag among a container's tags.

@@ -173,7 +173,7 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 		if err != nil {
 			return "", err
 		}
-		if g := appNamed(guests, spec.Hostname); g != nil {
+		if g := appNamed(guests, spec.Hostname, entry.ID); g != nil {
 			return "", fmt.Errorf("the hostname %q is already the application %s of CT %d on %s; "+
 				"hostnames name applications: choose another, or import that one (terraform import ... %s/%d)",
 				spec.Hostname, strings.TrimPrefix(tagWithPrefix(g.Tags, TagApp), TagApp), g.VMID, g.Node, g.Node, g.VMID)

@@ -69,7 +69,13 @@ func TestCheckRelocationRefusals(t *testing.T) {
 func TestRelocateFailedStartOnTheTarget(t *testing.T) {
 	d, _ := newService(t)
 	ctx := context.Background()
-	addBridge(t, d, "pve1", "vmbr1")
+	res, err := d.Nodes.Run(ctx, "pve1", "pvesh create /nodes/pve1/network --iface vmbr1 --type bridge --autostart 1 && pvesh set /nodes/pve1/network", nil)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("adding vmbr1 on pve1: %v %d %s", err, res.ExitCode, res.Stderr)
+	}
+	if _, err := d.Client.WaitTask(ctx, strings.TrimSpace(res.Stdout)); err != nil {
+		t.Fatalf("applying the network of pve1 (%q): %v", res.Stdout, err)
+	}
 	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1", Bridge: "vmbr1"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -84,20 +90,5 @@ func TestRelocateFailedStartOnTheTarget(t *testing.T) {
 	node, found, err := d.Locate(ctx, app.VMID)
 	if err != nil || !found || node != "pve2" {
 		t.Errorf("Locate: %q %v %v, want pve2", node, found, err)
-	}
-}
-
-// addBridge adds an active bridge to a node, as an administrator would
-// (pvesh create, then the network reload that PUT .../network runs).
-func addBridge(t *testing.T, d *Service, node, bridge string) {
-	t.Helper()
-	ctx := context.Background()
-	res, err := d.Nodes.Run(ctx, node, "pvesh create /nodes/"+node+"/network --iface "+bridge+" --type bridge --autostart 1 && "+
-		"pvesh set /nodes/"+node+"/network", nil)
-	if err != nil || res.ExitCode != 0 {
-		t.Fatalf("adding %s on %s: %v %d %s", bridge, node, err, res.ExitCode, res.Stderr)
-	}
-	if _, err := d.Client.WaitTask(ctx, strings.TrimSpace(res.Stdout)); err != nil {
-		t.Fatalf("applying the network of %s (%q): %v", node, res.Stdout, err)
 	}
 }

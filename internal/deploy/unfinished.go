@@ -51,13 +51,18 @@ func taggedGuests(guests []pveclient.ClusterGuest) []allocstore.TaggedGuest {
 	return out
 }
 
-// appNamed finds a Proximity application that a state holds (its deploying
-// mark is gone) under this hostname: a second create of the same hostname,
-// from another workspace say, must not make a twin that the two states
-// then confuse.
-func appNamed(guests []pveclient.ClusterGuest, hostname string) *pveclient.ClusterGuest {
+// appNamed finds a Proximity application under this hostname that a create
+// of catalogID must not make a twin of (two states would then confuse
+// them): any, except a marked deployment of the same app, which is an
+// unfinished one for unfinished and provenUnfinished to judge. Since a
+// refresh writes nothing, an app a state holds may keep its deploying mark
+// until its next update: a mark alone does not make it free for another app.
+func appNamed(guests []pveclient.ClusterGuest, hostname, catalogID string) *pveclient.ClusterGuest {
 	for i, g := range guests {
-		if g.Type == "lxc" && g.Name == hostname && slices.Contains(g.Tags, TagProximity) && !slices.Contains(g.Tags, TagDeploying) {
+		if g.Type != "lxc" || g.Name != hostname || !slices.Contains(g.Tags, TagProximity) {
+			continue
+		}
+		if !slices.Contains(g.Tags, TagDeploying) || !slices.Contains(g.Tags, TagApp+catalogID) {
 			return &guests[i]
 		}
 	}

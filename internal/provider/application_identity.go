@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
@@ -48,20 +49,30 @@ func writeIdentity(ctx context.Context, p privateWriter, id string, diags *diag.
 	diags.Append(p.SetKey(ctx, identityKey, raw)...)
 }
 
-// belongs reports whether an observed container is the application state
-// records, by the identity when the state has one, else (a state from before
-// identities, or an imported container) by app, ports and hostname.
-func belongs(o deploy.Observed, identity string, state applicationModel) bool {
-	if identity == "" && o.Hostname != state.Hostname.ValueString() {
-		return false
+// recorded is what the state records of the application, for deploy to
+// compare a container with.
+func recorded(state applicationModel, identity string) deploy.Recorded {
+	return deploy.Recorded{
+		Identity: identity, CatalogID: state.CatalogID.ValueString(), Hostname: state.Hostname.ValueString(),
+		PublicPort: int(state.PublicPort.ValueInt64()), InternalPort: int(state.InternalPort.ValueInt64()),
 	}
-	return o.BelongsTo(identity, state.CatalogID.ValueString(), int(state.PublicPort.ValueInt64()), int(state.InternalPort.ValueInt64()))
+}
+
+// belongs reports whether an observed container is the application the
+// state records, by deploy's rule (Owns). A failed proof is a "no": an
+// update or a destroy then touches nothing.
+func (r *applicationResource) belongs(ctx context.Context, o deploy.Observed, identity string, state applicationModel) bool {
+	owned, err := r.data.apps.Owns(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), o, recorded(state, identity))
+	if err != nil {
+		tflog.Warn(ctx, "the container could not be proven to be the application", map[string]any{"vmid": state.VMID.ValueInt64(), "error": err.Error()})
+	}
+	return err == nil && owned
 }
 
 // notOursWarning is the warning of a container that is no longer the app.
 func notOursWarning(diags *diag.Diagnostics, state applicationModel, o deploy.Observed) {
 	diags.AddWarning("The container is no longer this application",
 		fmt.Sprintf("CT %d on %s is now %q (app %q, identity %q), not the application this state recorded: the app's container was deleted "+
-			"and PVE gave its VMID to another guest. That guest is left alone; the application is removed from the state and the next apply creates it anew.",
+			"and PVE gave its VMID to another guest. That guest is left alone; the next apply creates the application anew and releases its ports.",
 			state.VMID.ValueInt64(), state.Node.ValueString(), o.Hostname, o.CatalogID, o.Identity))
 }

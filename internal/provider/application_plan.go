@@ -25,6 +25,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if r.data == nil || req.Plan.Raw.IsNull() {
 		return
 	}
+	r.planGone(ctx, req, resp) // application_repairs.go
 	var plan applicationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() || plan.CatalogID.IsUnknown() {
@@ -214,6 +215,7 @@ func (r *applicationResource) planUpdate(
 	}
 	// The same Change the apply makes (Update), so the same answer.
 	c := plan.change(ctx, state, "", r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
+	r.planOwnTags(ctx, req, &c, plan, resp) // tags removed out of band are restored (application_repairs.go)
 	if c.RunsSteps() {
 		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics))
 	} else {

@@ -82,35 +82,36 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
+	// A refresh writes nothing, to PVE or to the allocation table: what it
+	// finds to repair is kept in the private state (Terraform's own) for
+	// the plan to show and the next apply to do.
 	o, err := r.observe(ctx, state)
 	if err != nil {
 		addError(&resp.Diagnostics, "Unable to read the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err), err)
 		return
 	}
 	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
-	if !o.Gone && !belongs(o, identity, state) {
-		// The VMID is someone else's guest now: never touch it.
-		notOursWarning(&resp.Diagnostics, state, o)
-		o.Gone = true
-	}
-	if o.Gone {
-		r.forget(ctx, state, resp)
+	rec := recorded(state, identity)
+	owned, err := r.data.apps.Owns(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), o, rec)
+	if err != nil {
+		addError(&resp.Diagnostics, "Unable to read the application",
+			fmt.Sprintf("checking that %s is still the application: %v", state.ID.ValueString(), err), err)
 		return
 	}
+	if !owned {
+		r.forget(ctx, state, o, resp)
+		return
+	}
+	writeGone(ctx, resp.Private, false, &resp.Diagnostics)
 	if identity == "" && o.Identity != "" {
 		// A state from before identities learns the container's.
 		writeIdentity(ctx, resp.Private, o.Identity, &resp.Diagnostics)
 	}
-	if o.Deploying {
-		// This state holds the app now: no later deployment of the same
-		// hostname may take the container over.
-		if err := r.data.apps.Confirm(ctx, node, vmid, o); err != nil {
-			resp.Diagnostics.AddWarning("Deployment mark not removed", fmt.Sprintf("%s keeps its %s tag until the next refresh: "+
-				"%v", state.ID.ValueString(), deploy.TagDeploying, err))
-		}
-	}
-	state.setObserved(ctx, o, &resp.Diagnostics)
+	// Proximity's own tags removed out of band, and a deploying mark left
+	// on an app this state holds: the next update of the app rewrites the
+	// tags (repairOwnTags); meanwhile the state keeps what it recorded.
+	writeOwnTags(ctx, resp.Private, ownTagsSeen{Missing: o.MissingTags(rec), Deploying: o.Deploying}, &resp.Diagnostics)
+	state.setObserved(ctx, o.WithRecorded(rec), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -125,14 +126,24 @@ func (r *applicationResource) observe(ctx context.Context, state applicationMode
 	return r.data.apps.ObserveCheap(ctx, node, vmid, running)
 }
 
-// forget removes an application deleted out of band from the state: deploy
-// frees its ports, and the plan will create the application anew with a
-// fresh pair.
-func (r *applicationResource) forget(ctx context.Context, state applicationModel, resp *resource.ReadResponse) {
-	if err := r.data.apps.Forget(ctx, state.AllocationID.ValueString()); err != nil {
-		resp.Diagnostics.AddWarning("Ports of a deleted application not released", err.Error())
+// forget handles an application whose container was deleted out of band,
+// or whose VMID is now someone else's guest (never touched). A refresh
+// writes nothing, so the application stays in the state, marked gone in
+// the private state: the plan replaces it (planGone), and the apply's
+// destroy releases its ports, exactly once, and deletes no guest (Delete
+// finds it gone or not the app's); removed from the configuration, it is
+// destroyed the same way. Dropping it from the state here would leave its
+// pair in the allocation table for good.
+func (r *applicationResource) forget(ctx context.Context, state applicationModel, o deploy.Observed, resp *resource.ReadResponse) {
+	if o.Gone {
+		resp.Diagnostics.AddWarning("The application's container is gone",
+			fmt.Sprintf("CT %d on %s no longer exists: it was deleted out of band. The next apply creates the application anew "+
+				"and releases its ports.", state.VMID.ValueInt64(), state.Node.ValueString()))
+	} else {
+		notOursWarning(&resp.Diagnostics, state, o)
 	}
-	resp.State.RemoveResource(ctx)
+	writeGone(ctx, resp.Private, true, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *applicationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -150,7 +161,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if o, err := r.data.apps.Observe(ctx, node, vmid); err != nil {
 		addError(&resp.Diagnostics, "Unable to update the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err), err)
 		return
-	} else if o.Gone || !belongs(o, identity, state) {
+	} else if o.Gone || !r.belongs(ctx, o, identity, state) {
 		resp.Diagnostics.AddError("The container is no longer this application",
 			fmt.Sprintf("%s is gone or is now another guest (%q); nothing was changed. Run terraform apply -refresh-only, then apply again to recreate "+
 				"the app.", state.ID.ValueString(), o.Hostname))
@@ -164,6 +175,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 	}
 	c := plan.change(ctx, state, identity, r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
+	applyOwnTagRepair(ctx, req.Private, resp.Private, &c, plan, &resp.Diagnostics) // as planned (planUpdate)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -283,7 +295,7 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	case o.Gone:
 		// Nothing to destroy; the VMID may be handed out again any moment.
 		vmid = 0
-	case !belongs(o, readIdentity(ctx, req.Private, &resp.Diagnostics), state):
+	case !r.belongs(ctx, o, readIdentity(ctx, req.Private, &resp.Diagnostics), state):
 		// Only the ports are the app's still; the guest is someone else's.
 		notOursWarning(&resp.Diagnostics, state, o)
 		vmid = 0

@@ -104,7 +104,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"app's compose project, and checked until every service runs. Needs the provider's `ssh` block.\n\n" +
 			"Each create gives its container an identity (a `px-id-` tag, kept in the resource's private state), which every refresh, " +
 			"update and destroy checks: when the app's container was deleted out of band and PVE handed its VMID to another guest, that " +
-			"guest is never changed or deleted; the app leaves the state with a warning and the next apply creates it anew. The tags " +
+			"guest is never changed or deleted; the app stays in the state with a warning and the next apply replaces it. The tags " +
 			"`proximity` and `px-*` are Proximity's own and cannot be set in `tags`.",
 		Attributes: map[string]schema.Attribute{
 			// Required attributes

@@ -103,14 +103,14 @@ func (c *countingFS) Mkdir(p string, perm fs.FileMode) error {
 	return c.changed("mkdir", p, c.FS.Mkdir(p, perm))
 }
 func (c *countingFS) MkdirAll(p string, perm fs.FileMode) error {
-	if st, err := c.FS.Stat(p); err == nil && st.IsDir() {
+	if st, err := c.Stat(p); err == nil && st.IsDir() {
 		return nil // mkdir -p of a directory that exists changes nothing
 	}
 	return c.changed("mkdir", p, c.FS.MkdirAll(p, perm))
 }
 func (c *countingFS) Remove(p string) error { return c.changed("remove", p, c.FS.Remove(p)) }
 func (c *countingFS) RemoveAll(p string) error {
-	if _, err := c.FS.Stat(p); errors.Is(err, fs.ErrNotExist) {
+	if _, err := c.Stat(p); errors.Is(err, fs.ErrNotExist) {
 		return c.FS.RemoveAll(p)
 	}
 	return c.changed("remove", p, c.FS.RemoveAll(p))

@@ -1,0 +1,111 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+)
+
+// A refresh writes nothing, so what it finds to repair waits in the
+// resource's private state (Terraform's, not PVE's) for the plan to show
+// and the apply to do: a container that is gone (goneKey), and Proximity's
+// own tags removed out of band or a deploying mark left behind (ownTagsKey).
+
+const (
+	goneKey    = "gone"
+	ownTagsKey = "own_tags"
+)
+
+// ownTagsSeen is what the last refresh found of Proximity's own tags.
+type ownTagsSeen struct {
+	Missing   []string `json:"missing,omitempty"`   // tags the app carries and the container lacks
+	Deploying bool     `json:"deploying,omitempty"` // the container still carries the deploying mark
+}
+
+func writeGone(ctx context.Context, p privateWriter, gone bool, diags *diag.Diagnostics) {
+	var value []byte // none: the key is removed
+	if gone {
+		value = []byte("true")
+	}
+	diags.Append(p.SetKey(ctx, goneKey, value)...)
+}
+
+func readGone(ctx context.Context, p privateReader, diags *diag.Diagnostics) bool {
+	raw, d := p.GetKey(ctx, goneKey)
+	diags.Append(d...)
+	return string(raw) == "true"
+}
+
+func writeOwnTags(ctx context.Context, p privateWriter, seen ownTagsSeen, diags *diag.Diagnostics) {
+	var value []byte
+	if len(seen.Missing) > 0 || seen.Deploying {
+		value, _ = json.Marshal(seen)
+	}
+	diags.Append(p.SetKey(ctx, ownTagsKey, value)...)
+}
+
+func readOwnTags(ctx context.Context, p privateReader, diags *diag.Diagnostics) ownTagsSeen {
+	var seen ownTagsSeen
+	raw, d := p.GetKey(ctx, ownTagsKey)
+	diags.Append(d...)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &seen); err != nil {
+			diags.AddError("Unreadable private state", fmt.Sprintf("the application's own tags in the private state do not parse: %v", err))
+		}
+	}
+	return seen
+}
+
+// repairOwnTags makes an update rewrite the container's tags (with the
+// app's own, without the deploying mark) when the refresh found Proximity's
+// tags missing, which alone is reason for an update, or found the deploying
+// mark while the update changes the container anyway. The plan (planUpdate)
+// and the apply (Update) both call it with the same private state, so they
+// agree on whether the update runs steps. It returns the missing tags.
+func repairOwnTags(ctx context.Context, p privateReader, c *deploy.Change, plan applicationModel, diags *diag.Diagnostics) []string {
+	seen := readOwnTags(ctx, p, diags)
+	if c.Tags == nil && (len(seen.Missing) > 0 || (seen.Deploying && c.RunsSteps())) {
+		c.Tags = nonNil(stringSet(ctx, plan.Tags, diags))
+	}
+	return seen.Missing
+}
+
+// applyOwnTagRepair is repairOwnTags in the apply; once the update rewrites
+// the tags, the private state no longer asks for it.
+func applyOwnTagRepair(ctx context.Context, from privateReader, to privateWriter, c *deploy.Change, plan applicationModel, diags *diag.Diagnostics) {
+	if repairOwnTags(ctx, from, c, plan, diags); c.Tags != nil {
+		writeOwnTags(ctx, to, ownTagsSeen{}, diags)
+	}
+}
+
+// planOwnTags is repairOwnTags in the plan, with a warning naming the tags
+// the apply puts back.
+func (r *applicationResource) planOwnTags(ctx context.Context, req resource.ModifyPlanRequest, c *deploy.Change, plan applicationModel,
+	resp *resource.ModifyPlanResponse) {
+	if missing := repairOwnTags(ctx, req.Private, c, plan, &resp.Diagnostics); len(missing) > 0 {
+		resp.Diagnostics.AddWarning("Proximity's tags to be restored",
+			fmt.Sprintf("CT %d on %s lacks %s, removed out of band; Proximity finds its apps and their ports by these tags. "+
+				"This apply puts them back.", plan.VMID.ValueInt64(), plan.Node.ValueString(), strings.Join(missing, ", ")))
+	}
+}
+
+// planGone plans the replacement of an application whose container the
+// refresh found gone, or someone else's guest (forget): its vmid is
+// unknown and forces replacement, so the apply destroys it (Delete releases
+// its ports and touches no guest that is not the app's) and creates it
+// anew.
+func (r *applicationResource) planGone(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !readGone(ctx, req.Private, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("vmid"), types.Int64Unknown())...)
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("vmid"))
+}
