@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,13 +70,7 @@ func TestCheckRelocationRefusals(t *testing.T) {
 func TestRelocateFailedStartOnTheTarget(t *testing.T) {
 	d, _ := newService(t)
 	ctx := context.Background()
-	res, err := d.Nodes.Run(ctx, "pve1", "pvesh create /nodes/pve1/network --iface vmbr1 --type bridge --autostart 1 && pvesh set /nodes/pve1/network", nil)
-	if err != nil || res.ExitCode != 0 {
-		t.Fatalf("adding vmbr1 on pve1: %v %d %s", err, res.ExitCode, res.Stderr)
-	}
-	if _, err := d.Client.WaitTask(ctx, strings.TrimSpace(res.Stdout)); err != nil {
-		t.Fatalf("applying the network of pve1 (%q): %v", res.Stdout, err)
-	}
+	addBridge(t, d, "pve1", "vmbr1")
 	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1", Bridge: "vmbr1"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -90,5 +85,44 @@ func TestRelocateFailedStartOnTheTarget(t *testing.T) {
 	node, found, err := d.Locate(ctx, app.VMID)
 	if err != nil || !found || node != "pve2" {
 		t.Errorf("Locate: %q %v %v, want pve2", node, found, err)
+	}
+}
+
+// addBridge adds an active bridge to a node, as an administrator would
+// (pvesh create, then the network reload that PUT .../network runs).
+func addBridge(t *testing.T, d *Service, node, bridge string) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := d.Nodes.Run(ctx, node, "pvesh create /nodes/"+node+"/network --iface "+bridge+" --type bridge --autostart 1 && "+
+		"pvesh set /nodes/"+node+"/network", nil)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("adding %s on %s: %v %d %s", bridge, node, err, res.ExitCode, res.Stderr)
+	}
+	if _, err := d.Client.WaitTask(ctx, strings.TrimSpace(res.Stdout)); err != nil {
+		t.Fatalf("applying the network of %s (%q): %v", node, res.Stdout, err)
+	}
+}
+
+// TestMigrationNeedsVMMigrate: migrate_vm's permission check is
+// ['perm', '/vms/{vmid}', ['VM.Migrate']] (pve-container API2/LXC.pm), so a
+// plan that changes an app's node asks for it on the guest, and no other
+// plan does; the README's list (RequiredPrivileges) holds it.
+func TestMigrationNeedsVMMigrate(t *testing.T) {
+	has := func(needs []PrivilegeNeed, path string) bool {
+		for _, n := range needs {
+			if n.Path == path && slices.Contains(n.Privs, "VM.Migrate") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(ApplicationNeeds(PlannedApplication{VMID: 100, Migrate: true}), "/vms/100") {
+		t.Error("a migration does not ask for VM.Migrate on /vms/100")
+	}
+	if has(ApplicationNeeds(PlannedApplication{VMID: 100}), "/vms/100") || has(ApplicationNeeds(PlannedApplication{}), "/vms") {
+		t.Error("an update or a create without a migration asks for VM.Migrate")
+	}
+	if !has(RequiredPrivileges(), "/vms") {
+		t.Error("the README's list lacks VM.Migrate on /vms")
 	}
 }
