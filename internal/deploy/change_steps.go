@@ -18,7 +18,8 @@ func (c Change) RunsSteps() bool {
 		c.Running != nil ||
 		c.Password != nil ||
 		c.RestoreFrom != "" ||
-		c.Relocate != nil
+		c.Relocate != nil ||
+		c.NewHostname != "" || c.Keys != nil || c.Ports != nil
 }
 
 // MovesAddress reports whether the container's address may differ after

@@ -17,6 +17,7 @@ var changeContext = map[string]bool{
 	"CatalogID":           true,
 	"Hostname":            true,
 	"Identity":            true,
+	"AllocationID":        true, // whose owner follows a rename (NewHostname)
 	"PublicPort":          true,
 	"InternalPort":        true,
 }

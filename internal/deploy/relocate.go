@@ -36,8 +36,9 @@ import (
 
 // Relocation is where an update moves an application's container: Node to
 // migrate to and Storage to move its root disk to; an empty field, or the
-// container's current value, stays.
-type Relocation struct{ Node, Storage string }
+// container's current value, stays. Bridge is net0's new bridge when the
+// same update changes it: the old one may not exist on the new node.
+type Relocation struct{ Node, Storage, Bridge string }
 
 // migratableStorageTypes are the local storage types PVE's migration copies
 // (Migrate.pm phase1: dir, zfspool, lvmthin, lvm, btrfs).
@@ -47,7 +48,8 @@ var migratableStorageTypes = []string{"dir", "zfspool", "lvmthin", "lvm", "btrfs
 // the node it is on afterwards: first the migration (which takes the root
 // disk to the new storage at once when the disk is on a local storage),
 // then a move of the disk on its node when it is not there yet.
-func (d *Service) relocate(ctx context.Context, node string, vmid int, to Relocation, log *stepLog) (string, error) {
+func (d *Service) relocate(ctx context.Context, node string, vmid int, c *Change, log *stepLog) (string, error) {
+	to := *c.Relocate
 	cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
 	if err != nil {
 		return node, err
@@ -64,6 +66,9 @@ func (d *Service) relocate(ctx context.Context, node string, vmid int, to Reloca
 			} else if !shared {
 				target = to.Storage // a local disk is copied anyway: copy it where it goes
 			}
+		}
+		if err := d.stopForNewBridge(ctx, node, vmid, to, c, log); err != nil {
+			return node, err
 		}
 		if err := log.run(ctx, "migrate", func() (string, error) {
 			msg := fmt.Sprintf("CT %d from %s to %s (restart mode)", vmid, node, to.Node)
@@ -85,6 +90,31 @@ func (d *Service) relocate(ctx context.Context, node string, vmid int, to Reloca
 		}
 	}
 	return node, nil
+}
+
+// stopForNewBridge shuts a running container down before a migration that
+// comes with a new bridge: restart mode would start it on the new node on
+// its old bridge, which that node may lack (the start fails there, and PVE
+// reports "migration problems"). The update's start step starts it once
+// net0 is on the new bridge.
+func (d *Service) stopForNewBridge(ctx context.Context, node string, vmid int, to Relocation, c *Change, log *stepLog) error {
+	if to.Bridge == "" {
+		return nil
+	}
+	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	if err != nil || st.Status != "running" {
+		return err
+	}
+	if err := log.run(ctx, "stop", func() (string, error) {
+		return "for the migration: net0 moves to bridge " + to.Bridge + " on " + to.Node, d.Client.ShutdownGuest(ctx, node, vmid, 60)
+	}); err != nil {
+		return err
+	}
+	if c.Running == nil {
+		running := true
+		c.Running = &running
+	}
+	return nil
 }
 
 // moveRootDisk moves the root disk to another storage of its node: PVE

@@ -48,9 +48,13 @@ type Change struct {
 	Password              *string // new root password, set with chpasswd; on a restore, the configured one
 	SSHPublicKeys         string  // on a restore, root's configured keys (empty keeps the archive's)
 	Network               *Network
-	RestoreFrom           string // a backup to restore over the container
-	CatalogID, Hostname   string
-	Identity              string // kept on the container when the tags are rewritten
+	RestoreFrom           string    // a backup to restore over the container
+	CatalogID, Hostname   string    // Hostname: the one the application has
+	NewHostname           string    // "": unchanged; else renamed in place (update_hostname.go)
+	AllocationID          string    // the app's own allocation ("" on a port_allocation_id): its owner follows a rename
+	Keys                  *Keys     // root's authorized keys, rewritten in place (update_keys.go); nil: unchanged
+	Ports                 *PortMove // a switch to another pair (update_ports.go); Tags are rewritten with it
+	Identity              string    // kept on the container when the tags are rewritten
 	PublicPort            int
 	InternalPort          int
 
@@ -59,11 +63,18 @@ type Change struct {
 	Relocate *Relocation
 }
 
-// Network is a new address for the container: ip= dhcp or a CIDR, and gw=.
-type Network struct{ IP, Gateway string }
+// Network is net0 changed in place: its bridge ("": unchanged) and address
+// (ip= dhcp or a CIDR, and gw=). PVE hot-plugs it into a running container
+// (pve-container src/PVE/LXC.pm update_net): the interface keeps its MAC
+// address and name, and moves to the new bridge.
+type Network struct{ Bridge, IP, Gateway string }
 
-// Update applies in-place changes and returns the steps it took.
-func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) ([]Step, error) {
+// Update applies in-place changes and returns the steps it took. A rename
+// and a move of the ports are checked before anything changes, and a pair
+// taken for the move or a hostname claimed for it is given back when a
+// later step fails; the app's previous pair is released only after every
+// step succeeded.
+func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (_ []Step, err error) {
 	if !c.RunsSteps() {
 		return nil, nil // the plan kept deployment_log as it is (RunsSteps)
 	}
@@ -84,42 +95,22 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 			c.Running = nil
 		}
 	}
-	if c.Relocate != nil { // relocate.go: every later step runs where the container now is
-		if node, err = d.relocate(ctx, node, vmid, *c.Relocate, &log); err != nil {
-			return log.steps, err
-		}
-	}
-	var update pveclient.ContainerConfigUpdate
-	if c.Memory != 0 {
-		update.Memory = &c.Memory
-	}
-	if c.Cores != 0 {
-		update.Cores = &c.Cores
-	}
-	if c.Description != nil && *c.Description == "" {
-		update.Delete = append(update.Delete, "description")
-	} else if c.Description != nil {
-		update.Description = c.Description
-	}
-	if c.Tags != nil {
-		update.Tags = ownTags(c.Tags, entry.ID, c.Identity, c.PublicPort, c.InternalPort, false)
-	}
-	if c.Network != nil {
-		// net0 is rewritten whole: keep its MAC address, name and bridge.
-		cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
+	undo, err := d.prepareUpdate(ctx, vmid, &c, &log)
+	defer func() {
 		if err != nil {
-			return nil, err
+			undo()
 		}
-		net0 := cfg.Networks[0]
-		net0.IP, net0.Gateway = cmp.Or(c.Network.IP, DefaultIPConfig), c.Network.Gateway
-		update.Networks = map[int]pveclient.ContainerNetwork{0: net0}
+	}()
+	if err != nil {
+		return log.steps, err
 	}
-	if n := update.Changes(); n > 0 {
-		if err := log.run(ctx, "update config", func() (string, error) {
-			return fmt.Sprintf("%d options", n), d.Client.UpdateContainerConfig(ctx, node, vmid, update)
-		}); err != nil {
+	if c.Relocate != nil { // relocate.go: every later step runs where the container now is
+		if node, err = d.relocate(ctx, node, vmid, &c, &log); err != nil {
 			return log.steps, err
 		}
+	}
+	if err := d.updateConfig(ctx, node, vmid, c, entry, &log); err != nil {
+		return log.steps, err
 	}
 	if c.DiskGB != 0 {
 		if err := log.run(ctx, "grow disk", func() (string, error) {
@@ -133,12 +124,8 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 			return log.steps, err
 		}
 	}
-	if c.Password != nil {
-		if err := log.run(ctx, "set password", func() (string, error) {
-			return "root", d.setRootPassword(ctx, node, vmid, *c.Password)
-		}); err != nil {
-			return log.steps, err
-		}
+	if err := d.updateInside(ctx, node, vmid, c, &log); err != nil {
+		return log.steps, err
 	}
 	if c.Redeploy || c.Restart {
 		if err := d.redeploy(ctx, node, vmid, c, entry, &log); err != nil {
@@ -150,7 +137,114 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 			return log.steps, err
 		}
 	}
+	if c.Ports != nil {
+		return log.steps, d.releaseMovedFrom(ctx, c.Ports, &log)
+	}
 	return log.steps, nil
+}
+
+// prepareUpdate checks a rename and takes the pair of a port move before
+// anything changes; undo gives back what it took.
+func (d *Service) prepareUpdate(ctx context.Context, vmid int, c *Change, log *stepLog) (undo func(), err error) {
+	unclaim, undoPorts := func() {}, func() {}
+	undo = func() { unclaim(); undoPorts() }
+	if c.NewHostname != "" {
+		if unclaim, err = d.checkRename(ctx, vmid, c.NewHostname, log); err != nil {
+			return undo, err
+		}
+	}
+	if c.Ports != nil {
+		if undoPorts, err = d.takeMovedPorts(ctx, vmid, cmp.Or(c.NewHostname, c.Hostname), c.Ports, log); err != nil {
+			return undo, err
+		}
+		c.PublicPort, c.InternalPort = c.Ports.Moved.PublicPort, c.Ports.Moved.InternalPort
+	}
+	return undo, nil
+}
+
+// updateConfig writes the container's config options an update changes in
+// one call: sizes, description, hostname, tags (with the app's pair), net0.
+func (d *Service) updateConfig(ctx context.Context, node string, vmid int, c Change, entry *catalog.App, log *stepLog) error {
+	update := pveclient.ContainerConfigUpdate{Hostname: c.NewHostname}
+	if c.Memory != 0 {
+		update.Memory = &c.Memory
+	}
+	if c.Cores != 0 {
+		update.Cores = &c.Cores
+	}
+	if c.Description != nil && *c.Description == "" {
+		update.Delete = append(update.Delete, "description")
+	} else if c.Description != nil {
+		update.Description = c.Description
+	}
+	if c.Network != nil || (c.Ports != nil && c.Tags == nil) {
+		cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
+		if err != nil {
+			return err
+		}
+		if c.Tags == nil && c.Ports != nil {
+			c.Tags = userTags(cfg.Tags)
+		}
+		if c.Network != nil {
+			// net0 is rewritten whole: keep its MAC address and name.
+			net0 := cfg.Networks[0]
+			net0.Bridge = cmp.Or(c.Network.Bridge, net0.Bridge)
+			net0.IP, net0.Gateway = cmp.Or(c.Network.IP, DefaultIPConfig), c.Network.Gateway
+			update.Networks = map[int]pveclient.ContainerNetwork{0: net0}
+		}
+	}
+	if c.Tags != nil {
+		update.Tags = ownTags(c.Tags, entry.ID, c.Identity, c.PublicPort, c.InternalPort, false)
+	}
+	n := update.Changes()
+	if n == 0 {
+		return nil
+	}
+	return log.run(ctx, "update config", func() (string, error) {
+		return fmt.Sprintf("%d options", n), d.Client.UpdateContainerConfig(ctx, node, vmid, update)
+	})
+}
+
+// updateInside makes the changes that are made in the container: its name,
+// root's password and SSH keys.
+func (d *Service) updateInside(ctx context.Context, node string, vmid int, c Change, log *stepLog) error {
+	if c.NewHostname != "" {
+		if err := log.run(ctx, "rename", func() (string, error) { return d.rename(ctx, node, vmid, c) }); err != nil {
+			return err
+		}
+	}
+	if c.Password != nil {
+		if err := log.run(ctx, "set password", func() (string, error) {
+			return "root", d.setRootPassword(ctx, node, vmid, *c.Password)
+		}); err != nil {
+			return err
+		}
+	}
+	if c.Keys != nil {
+		return log.run(ctx, "set ssh keys", func() (string, error) { return d.setAuthorizedKeys(ctx, node, vmid, *c.Keys) })
+	}
+	return nil
+}
+
+// rename follows a new hostname in the config: the owner of the app's own
+// pair, and the name inside a running container (a stopped one gets it from
+// PVE at its next start).
+func (d *Service) rename(ctx context.Context, node string, vmid int, c Change) (string, error) {
+	msg := c.Hostname + " -> " + c.NewHostname
+	if c.AllocationID != "" {
+		if err := d.Ports.Rename(ctx, c.AllocationID, c.NewHostname); err != nil {
+			return "", err
+		}
+	}
+	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	if err != nil {
+		return "", err
+	}
+	if st.Status != "running" {
+		return msg + "; inside at the next start", nil
+	}
+	inside, err := d.renameInside(ctx, node, vmid, c.Hostname, c.NewHostname)
+	return msg + "; " + inside, err
 }
 
 // setRootPassword changes root's password inside the container; the

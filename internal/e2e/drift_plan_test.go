@@ -17,9 +17,11 @@ import (
 )
 
 // maxDriftPlanLines bounds what `terraform plan` prints for a container
-// stopped out of band: the header, the resource with status, ip_address,
-// url and the log's one new operation, and the summary. Before the log kept
-// operations, the whole step log showed as removed: 105 lines.
+// stopped out of band: the header, the resource with status, ip_address and
+// url (the log's new operation, a map key of unknown value, is in the plan's
+// JSON only), and the summary. Before the log kept
+// operations, the whole step log showed as removed: 109 lines, counted the
+// same way.
 const maxDriftPlanLines = 25
 
 // TestDriftPlanIsShort stops an application's container out of band and

@@ -63,7 +63,13 @@ func expectStep(address string, op, index int, step, message string) statecheck.
 // expectStepRan checks that an operation (0: the last one) ran a step
 // named step, which ended ok, wherever it is among its steps.
 func expectStepRan(address string, op int, step string) statecheck.StateCheck {
-	pattern := regexp.MustCompile("^" + regexp.QuoteMeta(step) + `: ok in \d+ ms(: .*)?$`)
+	return expectStepMatching(address, op, "^"+regexp.QuoteMeta(step)+`: ok in \d+ ms(: .*)?$`)
+}
+
+// expectStepMatching checks that a step line of an operation (0: the last
+// one) matches pattern.
+func expectStepMatching(address string, op int, expr string) statecheck.StateCheck {
+	pattern := regexp.MustCompile(expr)
 	return logCheck{address: address, verify: func(log map[string]operationRecord) error {
 		key := operationKey(op)
 		if op == 0 {
@@ -78,7 +84,17 @@ func expectStepRan(address string, op int, step string) statecheck.StateCheck {
 				return nil
 			}
 		}
-		return fmt.Errorf("operation %s did not run %s: %q", key, step, log[key].steps)
+		return fmt.Errorf("no step of operation %s matches %s: %q", key, expr, log[key].steps)
+	}}
+}
+
+// expectOperationStatus checks how an operation ended: ok or failed.
+func expectOperationStatus(address string, op int, status string) statecheck.StateCheck {
+	return logCheck{address: address, verify: func(log map[string]operationRecord) error {
+		if got := log[operationKey(op)].status; got != status {
+			return fmt.Errorf("operation %s ended %q, want %q", operationKey(op), got, status)
+		}
+		return nil
 	}}
 }
 

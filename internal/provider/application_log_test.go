@@ -107,3 +107,82 @@ func TestAccDeploymentLogBounded(t *testing.T) {
 	}
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: providerFactories, Steps: steps})
 }
+
+// TestAccDeploymentLogUnknownConfiguration: a description that is not known
+// at plan time (another resource is replaced) plans the log unknown as a
+// whole, and the final plan at apply decides: the same description runs no
+// step and keeps the log, a new one adds the operation. Planning one new
+// operation instead would make Terraform refuse the final plan of the
+// first case as inconsistent.
+func TestAccDeploymentLogUnknownConfiguration(t *testing.T) {
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	source := func(trigger, input string) rawHCL {
+		return rawHCL(fmt.Sprintf("resource \"terraform_data\" \"text\" {\n  triggers_replace = %q\n  input = %q\n}\n", trigger, input))
+	}
+	web := application("web", "nginx", "web").set("description", "terraform_data.text.output")
+	res := web.address()
+	sameLog := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            config(block, source("1", "front"), web),
+				ConfigStateChecks: []statecheck.StateCheck{sameLog.AddStateValue(res, tfjsonpath.New("deployment_log"))},
+			},
+			{
+				Config: config(block, source("2", "front"), web),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(res, tfjsonpath.New("deployment_log")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{sameLog.AddStateValue(res, tfjsonpath.New("deployment_log"))},
+			},
+			{
+				Config: config(block, source("3", "back"), web),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(res, tfjsonpath.New("deployment_log")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectOperations(res, 2, "create", "update"),
+					expectStepRan(res, 2, "update config"),
+				},
+			},
+		},
+	})
+}
+
+// TestAccDeploymentLogFailedUpdate: an update that fails is recorded, with
+// the step that failed, in a state that otherwise keeps what it had; the
+// next apply runs the update again as a new operation.
+func TestAccDeploymentLogFailedUpdate(t *testing.T) {
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	web := application("web", "nginx", "web")
+	res := web.address()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{Config: config(block, web)},
+			{
+				PreConfig: func() {
+					e.must(e.client.ShutdownGuest(context.Background(), "pve3", 100, 30))
+					e.must(e.sim.SetFaults("taskfail:vzstart=1|startup for container '100' failed"))
+				},
+				Config:      config(block, web),
+				ExpectError: errorLike(`startup for container '100' failed`),
+			},
+			{
+				PreConfig: func() { e.must(e.sim.SetFaults("")) },
+				Config:    config(block, web),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectOperations(res, 3, "create", "update", "update"),
+					expectOperationStatus(res, 2, "failed"),
+					expectStepMatching(res, 2, `^start: failed in \d+ ms: .*startup for container '100' failed`),
+					expectOperationStatus(res, 3, "ok"),
+					expectStepRan(res, 3, "start"),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("running")),
+				},
+			},
+		},
+	})
+}

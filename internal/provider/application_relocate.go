@@ -30,6 +30,9 @@ func relocation(plan, state applicationModel) *deploy.Relocation {
 	if to == (deploy.Relocation{}) {
 		return nil
 	}
+	if to.Node != "" && plan.Bridge.ValueString() != state.Bridge.ValueString() {
+		to.Bridge = plan.Bridge.ValueString() // net0 moves to it before the app starts on the new node
+	}
 	return &to
 }
 

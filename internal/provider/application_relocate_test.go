@@ -81,10 +81,11 @@ func TestAccApplicationMigratesInPlace(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: config(rawHCL(e.appProvider()), web), ConfigStateChecks: first},
 			{
-				PreConfig:         func() { e.must(e.writeMarker(100)) },
-				Config:            config(rawHCL(e.appProvider()), onPVE2),
-				ConfigPlanChecks:  update(onPVE2),
-				ConfigStateChecks: relocatedChecks(e, onPVE2, "pve2", kept()),
+				PreConfig:        func() { e.must(e.writeMarker(100)) },
+				Config:           config(rawHCL(e.appProvider()), onPVE2),
+				ConfigPlanChecks: update(onPVE2),
+				ConfigStateChecks: relocatedChecks(e, onPVE2, "pve2", append(kept(),
+					expectOperationSteps(web, "0002", `^migrate: ok in \d+ ms: CT 100 from pve1 to pve2 \(restart mode\)$`))),
 			},
 			{
 				Config:           config(rawHCL(e.appProvider()), onPVE3Fast),
@@ -94,7 +95,8 @@ func TestAccApplicationMigratesInPlace(t *testing.T) {
 					expectContainerConfig(e, "pve3", 100, map[string]knownvalue.Check{
 						"rootfs": knownvalue.StringRegexp(regexp.MustCompile(`^fast:100/vm-100-disk-0\.raw,`)),
 						"lock":   knownvalue.Null(),
-					}))),
+					}),
+					expectOperationSteps(web, "0003", `^migrate: ok in \d+ ms: CT 100 from pve2 to pve3 \(restart mode\), root disk to storage fast$`))),
 			},
 		},
 	})
@@ -131,7 +133,8 @@ func TestAccApplicationMovesRootDiskInPlace(t *testing.T) {
 					expectContainerConfig(e, "pve1", 100, map[string]knownvalue.Check{
 						"rootfs":  knownvalue.StringRegexp(regexp.MustCompile(`^fast:100/vm-100-disk-0\.raw,`)),
 						"unused0": knownvalue.Null(),
-					}))),
+					}),
+					expectOperationSteps(web, "0002", `^stop: ok`, `^move root disk: ok in \d+ ms: from storage local-lvm to fast$`, `^start: ok`))),
 			},
 		},
 	})
@@ -165,6 +168,19 @@ func TestAccApplicationPlanRefusesRelocation(t *testing.T) {
 	if st := e.sim.Stats(); st.Tasks["vzmigrate"] != 0 || st.Tasks["move_volume"] != 0 {
 		t.Errorf("the refused plans moved the container: %v", st.Tasks)
 	}
+}
+
+// expectOperationSteps checks the first steps of one operation of the
+// app's deployment_log ("0001" is the create): a move is one operation,
+// whose steps begin with the move's own (the first update after a create
+// then also takes the px-deploying mark off, an "update config" step).
+func expectOperationSteps(app hclBlock, operation string, steps ...string) statecheck.StateCheck {
+	checks := map[int]knownvalue.Check{}
+	for i, s := range steps {
+		checks[i] = knownvalue.StringRegexp(regexp.MustCompile(s))
+	}
+	return statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("deployment_log").AtMapKey(operation).AtMapKey("steps"),
+		knownvalue.ListPartial(checks))
 }
 
 // writeMarker writes the marker file in a container, wherever it runs.

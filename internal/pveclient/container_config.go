@@ -302,6 +302,7 @@ func (r ContainerRestoreRequest) createBody(vmid int) map[string]any {
 // sets, those it deletes and, when given, the digest the config must still
 // have.
 type ContainerConfigUpdate struct {
+	Hostname    string // "" leaves it as it is
 	Memory      *int
 	Cores       *int
 	Description *string
@@ -315,6 +316,9 @@ type ContainerConfigUpdate struct {
 
 func (u ContainerConfigUpdate) body() map[string]any {
 	body := map[string]any{}
+	if u.Hostname != "" {
+		body["hostname"] = u.Hostname
+	}
 	if u.Memory != nil {
 		body["memory"] = *u.Memory
 	}
