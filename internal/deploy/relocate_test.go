@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,29 @@ func addBridge(t *testing.T, d *Service, node, bridge string) {
 	}
 	if _, err := d.Client.WaitTask(ctx, strings.TrimSpace(res.Stdout)); err != nil {
 		t.Fatalf("applying the network of %s (%q): %v", node, res.Stdout, err)
+	}
+}
+
+// TestMigrationNeedsVMMigrate: migrate_vm's permission check is
+// ['perm', '/vms/{vmid}', ['VM.Migrate']] (pve-container API2/LXC.pm), so a
+// plan that changes an app's node asks for it on the guest, and no other
+// plan does; the README's list (RequiredPrivileges) holds it.
+func TestMigrationNeedsVMMigrate(t *testing.T) {
+	has := func(needs []PrivilegeNeed, path string) bool {
+		for _, n := range needs {
+			if n.Path == path && slices.Contains(n.Privs, "VM.Migrate") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(ApplicationNeeds(PlannedApplication{VMID: 100, Migrate: true}), "/vms/100") {
+		t.Error("a migration does not ask for VM.Migrate on /vms/100")
+	}
+	if has(ApplicationNeeds(PlannedApplication{VMID: 100}), "/vms/100") || has(ApplicationNeeds(PlannedApplication{}), "/vms") {
+		t.Error("an update or a create without a migration asks for VM.Migrate")
+	}
+	if !has(RequiredPrivileges(), "/vms") {
+		t.Error("the README's list lacks VM.Migrate on /vms")
 	}
 }
