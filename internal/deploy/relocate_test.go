@@ -126,3 +126,34 @@ func TestMigrationNeedsVMMigrate(t *testing.T) {
 		t.Error("the README's list lacks VM.Migrate on /vms")
 	}
 }
+
+// TestRelocateAfterLostAnswers: a migrate or move_volume whose answer is
+// lost has started its task all the same; the retry must not start a
+// second one (the guest is locked 'migrate' or 'disk', or gone from the
+// node), and the update waits for the move to end and goes on.
+func TestRelocateAfterLostAnswers(t *testing.T) {
+	d, sim := newService(t)
+	ctx := context.Background()
+	onNode(t, d, "pve1", "pvesm add dir fast --path /srv/fast --content rootdir")
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.SetFaults("lost:POST /nodes/*/lxc/*/migrate=1x1;lost:POST /nodes/*/lxc/*/move_volume=1x1"); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetStats()
+	if _, err := d.Update(ctx, "pve1", app.VMID, Change{CatalogID: "nginx", Relocate: &Relocation{Node: "pve2"}}); err != nil {
+		t.Fatalf("migration: %v", err)
+	}
+	if _, err := d.Update(ctx, "pve2", app.VMID, Change{CatalogID: "nginx", Relocate: &Relocation{Storage: "fast"}}); err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	if st := sim.Stats(); st.Tasks["vzmigrate"] != 1 || st.Tasks["move_volume"] != 1 {
+		t.Errorf("tasks: %v, want one migration and one move", st.Tasks)
+	}
+	o, err := d.Observe(ctx, "pve2", app.VMID)
+	if err != nil || !o.Running || o.Storage != "fast" {
+		t.Errorf("on pve2: %+v %v", o, err)
+	}
+}
