@@ -230,7 +230,7 @@ func (d *Service) CheckRelocation(ctx context.Context, p PlannedRelocation) erro
 	if storage == p.FromStorage {
 		attribute = "node" // the disk stays on its storage's id, which the new node must have
 	}
-	return rootDiskStorage(storages, node, storage, p.DiskGB, attribute)
+	return rootDiskStorage(storages, node, storage, p.DiskGB, attribute, storage != p.FromStorage)
 }
 
 // checkTargetNode is a migration's target: in the cluster, online, with the
@@ -269,8 +269,10 @@ func (d *Service) checkMigratable(ctx context.Context, node, storage string) err
 	return nil
 }
 
-// rootDiskStorage checks that a node's storage can hold the root disk.
-func rootDiskStorage(storages []pveclient.Storage, node, storage string, diskGB int, attribute string) error {
+// rootDiskStorage checks that a node's storage can hold the root disk: a
+// copy of it needs room there, unless the disk stays where it is on a
+// shared storage (moving is false: the same storage id).
+func rootDiskStorage(storages []pveclient.Storage, node, storage string, diskGB int, attribute string, moving bool) error {
 	var takers []string
 	for _, s := range usableStorages(storages, "rootdir") {
 		takers = append(takers, s.ID)
@@ -286,7 +288,7 @@ func rootDiskStorage(storages []pveclient.Storage, node, storage string, diskGB 
 		if s.Enabled != 1 || s.Active != 1 || !s.Holds("rootdir") {
 			break
 		}
-		if need := int64(diskGB) << 30; s.Avail > 0 && s.Avail < need {
+		if need := int64(diskGB) << 30; (moving || s.Shared == 0) && s.Avail > 0 && s.Avail < need {
 			return &RelocationError{Attribute: attribute, Reason: fmt.Sprintf("storage %s on %s has %d GB free, and the root disk needs %d GB",
 				storage, node, s.Avail>>30, diskGB)}
 		}

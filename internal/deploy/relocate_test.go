@@ -14,11 +14,13 @@ import (
 // task, storage_check_enabled and the content check in Migrate.pm
 // prepare), a migration's target must be in the cluster, online and have
 // the app's memory free; a disk that stays on its storage needs that
-// storage on the new node (the error is then about node).
+// storage on the new node (the error is then about node), and room there
+// unless it is shared (nothing is copied).
 func TestCheckRelocationRefusals(t *testing.T) {
 	d, _ := newService(t)
 	onNode(t, d, "pve1", "pvesm add dir fast --path /srv/fast --content rootdir --nodes pve1 && "+
-		"pvesm add dir off --path /srv/off --content rootdir --disable 1")
+		"pvesm add dir off --path /srv/off --content rootdir --disable 1 && "+
+		"pvesm add nfs nas --server 192.0.2.10 --export /srv/pve --path /mnt/pve/nas --content rootdir")
 	from := PlannedRelocation{VMID: 100, FromNode: "pve1", FromStorage: "local-lvm", MemoryMB: 128, DiskGB: 2}
 	with := func(change func(p *PlannedRelocation)) PlannedRelocation {
 		p := from
@@ -35,7 +37,12 @@ func TestCheckRelocationRefusals(t *testing.T) {
 			"storage local on pve1 cannot hold the root disk: PVE puts container disks only on an enabled, active storage with content rootdir"},
 		{"a disabled storage", with(func(p *PlannedRelocation) { p.ToStorage = "off" }), "storage", "storages of pve1 that do: "},
 		{"a storage of the node", with(func(p *PlannedRelocation) { p.ToStorage = "fast" }), "", ""},
+		{"a storage without room", with(func(p *PlannedRelocation) { p.ToStorage, p.DiskGB = "fast", 1<<20 }), "storage",
+			"GB free, and the root disk needs 1048576 GB"},
 		{"another node", with(func(p *PlannedRelocation) { p.ToNode = "pve2" }), "", ""},
+		{"another node, the disk staying on shared storage", with(func(p *PlannedRelocation) {
+			p.FromStorage, p.ToNode, p.DiskGB = "nas", "pve2", 1<<30
+		}), "", ""},
 		{"a node not in the cluster", with(func(p *PlannedRelocation) { p.ToNode = "pve9" }), "node error", `node "pve9" is not in the cluster`},
 		{"a node without the memory", with(func(p *PlannedRelocation) { p.ToNode, p.MemoryMB = "pve2", 1<<24 }), "node",
 			"and the app needs 16777216 MB"},
