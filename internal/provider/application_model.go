@@ -122,11 +122,13 @@ func (m applicationModel) change(
 		running := m.Status.ValueString() == statusRunning
 		c.Running = &running
 	}
-	if !m.IPConfig.Equal(state.IPConfig) {
+	if !m.IPConfig.Equal(state.IPConfig) || m.Bridge.ValueString() != state.Bridge.ValueString() {
 		address, gateway := ipConfigOf(m.IPConfig)
-		c.Network = &deploy.Network{IP: address, Gateway: gateway}
+		c.Network = &deploy.Network{Bridge: m.Bridge.ValueString(), IP: address, Gateway: gateway}
 	}
 	c.Relocate = relocation(m, state) // another node or storage (application_relocate.go)
+	// hostname, ssh_public_keys, port_allocation_id (application_in_place.go)
+	m.renameKeysPorts(ctx, state, &c, diags)
 	return c
 }
 

@@ -30,4 +30,5 @@ const (
 var bridgeDescription = fmt.Sprintf("Network bridge (a Linux or OVS bridge, or an SDN VNet). Default `%s`. "+
 	"The plan fails when the node lacks it, since a container on a missing bridge does not start: the configured `node` must have it, "+
 	"else the provider's `default_node`; without either, some online node must have it, and the apply chooses among those that do. "+
-	"A bridge configured but not applied (pending network changes) counts as missing.", defaultBridge)
+	"A bridge configured but not applied (pending network changes) counts as missing. Changes in place: PVE moves net0 of a running "+
+	"container to the new bridge at once (hot-plug), keeping its MAC address and name.", defaultBridge)

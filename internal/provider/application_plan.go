@@ -65,6 +65,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		var state applicationModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		r.planUpdate(ctx, req, plan, state, resp)
+		r.planInPlace(ctx, plan, state, resp)
 		r.planRelocation(ctx, plan, state, resp)
 		r.planTakeOver(ctx, state, resp)
 	}

@@ -192,6 +192,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 			interruption(ctx, plan.Timeouts, "update", 20*time.Minute, steps)), err)
 		return
 	}
+	plan.setMovedPorts(c)
 	if c.MovesAddress() {
 		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}

@@ -116,13 +116,14 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				PlanModifiers: []planmodifier.String{replaceCatalogID()},
 			},
 			"hostname": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Container hostname: one RFC 1123 label (lower-case letters, digits, dashes). Changing it replaces the application.",
+				Required: true,
+				MarkdownDescription: "Container hostname: one RFC 1123 label (lower-case letters, digits, dashes). Changes in place: PVE renames " +
+					"the container, and a running one gets the name inside at once (its running name, `/etc/hostname` and PVE's section of " +
+					"`/etc/hosts`), a stopped one at its next start. The new name must not be another application's.",
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(hostnamePattern, "must be one DNS label: lower-case letters, digits and dashes, at most 63, not starting or "+
 						"ending with a dash"),
 				},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 
 			// Optional attributes
@@ -155,7 +156,6 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Default:             stringdefault.StaticString(defaultBridge),
 				MarkdownDescription: bridgeDescription,
 				Validators:          []validator.String{bridgeValidator()},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"ip_config": schema.SingleNestedAttribute{
 				Optional:            true,
@@ -187,9 +187,11 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				},
 			},
 			"ssh_public_keys": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Public keys for root in the container (one per line), set at creation.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Optional: true,
+				MarkdownDescription: "Public keys for root in the container (one per line). PVE writes them into root's `authorized_keys` at " +
+					"creation, in a section marked `# --- BEGIN PVE ---` / `# --- END PVE ---`. Changes in place: the provider rewrites that " +
+					"section inside the running container (keys added outside it stay; a key removed from here loses its access); removing " +
+					"the attribute removes the section. The application must run for the change (`status = \"running\"`).",
 			},
 			"memory": schema.Int64Attribute{
 				Optional:            true,
@@ -287,8 +289,10 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"port_allocation_id": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Use the pair of a `proximity_port_allocation` (its `id`) instead of allocating one; " +
-					"the pair stays allocated when the application is destroyed.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"the pair stays allocated when the application is destroyed. Changes in place: the ports live only in the container's " +
+					"tags and the allocation table (the app answers on its catalog port), so the tags are rewritten; leaving a pair of the " +
+					"application's own releases it after the switch, and removing the attribute gives the application a new pair of its own. " +
+					"The plan refuses (and the apply again, before changing anything) a pair another container records.",
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 

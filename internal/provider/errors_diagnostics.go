@@ -129,6 +129,9 @@ func remedyFor(err error) (remedy, bool) {
 		return remedy{path.Root("storage"), false,
 			"choose a storage that is enabled on the node and takes backup content, or leave storage unset for the default"}, true
 	}
+	if r, ok := inPlaceRemedy(err); ok {
+		return r, true
+	}
 	return placementRemedy(err)
 }
 
