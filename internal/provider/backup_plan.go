@@ -78,8 +78,9 @@ func warnApplicationChange(ctx context.Context, req resource.ModifyPlanRequest, 
 		return
 	}
 	resp.Diagnostics.AddAttributeWarning(path.Root("application_id"), "The backup keeps its archive",
-		fmt.Sprintf("application_id changes from %s (its application is replaced, or the configuration names another); the backup "+
-			"stays the archive %s of CT %d on %s and only records the new application_id. To back up the new container, add a "+
+		fmt.Sprintf("application_id changes from %s (its application is replaced or moved to another node, or the configuration "+
+			"names another); the backup stays the archive %s of CT %d on %s and only records the new application_id. To back up "+
+			"the new container, add a "+
 			"proximity_backup or replace this one (lifecycle replace_triggered_by); keep_on_destroy = true keeps the old archive then.",
 			state.ApplicationID.ValueString(), state.VolID.ValueString(), state.VMID.ValueInt64(), state.Node.ValueString()))
 }
