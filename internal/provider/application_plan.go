@@ -68,6 +68,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		r.planInPlace(ctx, plan, state, resp)
 		r.planRelocation(ctx, plan, state, resp)
 		r.planTakeOver(ctx, state, resp)
+		r.planHistory(ctx, req, state, resp) // last: it reads the plan as the rest left it
 	}
 }
 
@@ -179,11 +180,9 @@ func (r *applicationResource) checkSources(
 	}
 }
 
-// planUpdate checks what an existing application cannot do, and says which
-// computed values the update will change: deployment_log gets one more
-// operation only when the update runs steps (deploy's Change.RunsSteps, which
-// deploy.Update obeys), and ip_address and url are unknown only when the
-// address may move.
+// planUpdate checks what an existing application cannot do; on a container
+// imported without an app, the apply deploys one and gets its ports and
+// address.
 func (r *applicationResource) planUpdate(
 	ctx context.Context, req resource.ModifyPlanRequest, plan, state applicationModel, resp *resource.ModifyPlanResponse,
 ) {
@@ -193,17 +192,30 @@ func (r *applicationResource) planUpdate(
 				"or keep the previous password until the application runs.")
 	}
 	planDisk(ctx, req, state, resp)
+	if state.CatalogID.ValueString() == "" {
+		for name, v := range map[string]attr.Value{
+			"public_port": types.Int64Unknown(), "internal_port": types.Int64Unknown(), "allocation_id": types.StringUnknown(),
+			"ip_address": types.StringUnknown(), "url": types.StringUnknown(),
+		} {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), v)...)
+		}
+	}
+}
+
+// planHistory says whether an update changes deployment_log, ip_address
+// and url, from the plan as every other part of ModifyPlan left it (disk_gb
+// kept at a disk grown out of band, for one), which is the plan the apply's
+// Update reads: the log gets one more operation only when the update runs
+// steps (deploy's Change.RunsSteps, which deploy.Update obeys), and the
+// address is unknown only when it may move (Change.MovesAddress).
+func (r *applicationResource) planHistory(
+	ctx context.Context, req resource.ModifyPlanRequest, state applicationModel, resp *resource.ModifyPlanResponse,
+) {
 	set := func(name string, v attr.Value) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), v)...)
 	}
 	if state.CatalogID.ValueString() == "" {
-		// An imported container without an app: the apply deploys it.
-		set("public_port", types.Int64Unknown())
-		set("internal_port", types.Int64Unknown())
-		set("allocation_id", types.StringUnknown())
-		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics))
-		set("ip_address", types.StringUnknown())
-		set("url", types.StringUnknown())
+		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics)) // the take-over
 		return
 	}
 	if configUnknown(req) {
@@ -212,6 +224,10 @@ func (r *applicationResource) planUpdate(
 		set("deployment_log", types.MapUnknown(operationType))
 		set("ip_address", types.StringUnknown())
 		set("url", types.StringUnknown())
+		return
+	}
+	var plan applicationModel
+	if resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
 		return
 	}
 	// The same Change the apply makes (Update), so the same answer.
