@@ -24,8 +24,8 @@ func (c Change) RunsSteps() bool {
 
 // MovesAddress reports whether the container's address may differ after
 // Update: it starts or stops, gets a new network configuration, is
-// restored from a backup or moves (a migration restarts it). Only then are ip_address and url unknown in the
-// plan and read again after the apply.
+// restored from a backup or moves (a migration restarts it). Only then are
+// ip_address and url unknown in the plan and read again after the apply.
 func (c Change) MovesAddress() bool {
 	return c.Running != nil || c.Network != nil || c.RestoreFrom != "" || c.Relocate != nil
 }
