@@ -192,3 +192,35 @@ func (e *testEnv) writeMarker(vmid int) error {
 	_, err = e.inContainer(node, vmid, "printf '%s' '"+markerContent+"' > "+markerFile)
 	return err
 }
+
+// TestAccMigrationNeedsVMMigrate: migrate_vm checks VM.Migrate on the guest
+// (pve-container API2/LXC.pm), so with the README's roles less VM.Migrate
+// a change of node fails at plan, naming it on /vms/100, while other
+// changes plan as before; with it, the plan goes through.
+func TestAccMigrationNeedsVMMigrate(t *testing.T) {
+	e := newEnv(t, pvesim.Options{})
+	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken(minimalUser))))
+	web := application("web", "nginx", "web").str("node", "pve1").num("memory", 128)
+	withoutMigrate := func() {
+		e.pveumOK(`pveum role modify ProximityVMs --privs "VM.Allocate,VM.Audit,VM.Backup,VM.Config.CPU,VM.Config.Disk,VM.Config.Memory,` +
+			`VM.Config.Network,VM.Config.Options,VM.PowerMgmt"`)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		CheckDestroy:             e.nothingLeft(),
+		Steps: []resource.TestStep{
+			{Config: config(block, web)},
+			{
+				PreConfig:   withoutMigrate,
+				Config:      config(block, web.str("node", "pve2")),
+				PlanOnly:    true,
+				ExpectError: missingPrivilegePattern("/vms/100", "VM.Migrate", "ProximityVMs"),
+			},
+			{Config: config(block, web.num("memory", 256)), PlanOnly: true, ExpectNonEmptyPlan: true},
+			{
+				PreConfig: func() { e.pveumOK(`pveum role modify ProximityVMs --privs VM.Migrate --append 1`) },
+				Config:    config(block, web.str("node", "pve2")), PlanOnly: true, ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}

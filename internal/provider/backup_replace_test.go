@@ -57,8 +57,9 @@ func TestAccBackupOfReplacedApplication(t *testing.T) {
 				},
 			},
 			{
-				// On another node the app's id changes, known only at apply.
-				Config: config(block, web.str("catalog_id", "caddy").str("node", "pve2"), nightly),
+				// Replaced by an app on another node, the app's id changes, known
+				// only at apply (a change of node alone migrates the app in place).
+				Config: config(block, web.str("node", "pve2"), nightly),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(web.address(), plancheck.ResourceActionDestroyBeforeCreate),
