@@ -71,6 +71,16 @@ func (r *applicationResource) belongs(ctx context.Context, o deploy.Observed, id
 
 // notOursWarning is the warning of a container that is no longer the app.
 func notOursWarning(diags *diag.Diagnostics, state applicationModel, o deploy.Observed) {
+	if o.Identity == "" && o.Hostname == state.Hostname.ValueString() {
+		// Its px-id- tag was removed and the identity file could not
+		// stand in: a look-alike, or the app stopped or from before the file.
+		diags.AddWarning("The container cannot be proven to be this application",
+			fmt.Sprintf("CT %d on %s has the app's hostname but no %s tag, and %s in it (readable only while it runs) does not "+
+				"hold this application's identity. It is left alone. If it is the app, start it or put its %s tag back, then refresh; "+
+				"otherwise the next apply creates the application anew, which is refused while that container holds the hostname.",
+				state.VMID.ValueInt64(), state.Node.ValueString(), deploy.TagID, deploy.IdentityFile, deploy.TagID))
+		return
+	}
 	diags.AddWarning("The container is no longer this application",
 		fmt.Sprintf("CT %d on %s is now %q (app %q, identity %q), not the application this state recorded: the app's container was deleted "+
 			"and PVE gave its VMID to another guest. That guest is left alone; the next apply creates the application anew and releases its ports.",
