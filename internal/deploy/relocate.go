@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -75,7 +76,9 @@ func (d *Service) relocate(ctx context.Context, node string, vmid int, c *Change
 			if target != "" {
 				msg += ", root disk to storage " + target
 			}
-			return msg, d.Client.MigrateContainer(ctx, node, vmid, to.Node, target)
+			// SOURCE:TARGET maps the root disk's storage only: volumes of
+			// other storages stay on their storage's id.
+			return msg, d.Client.MigrateContainer(ctx, node, vmid, to.Node, pairOrEmpty(storage, target))
 		}); err != nil {
 			return node, err
 		}
@@ -115,6 +118,14 @@ func (d *Service) stopForNewBridge(ctx context.Context, node string, vmid int, t
 		c.Running = &running
 	}
 	return nil
+}
+
+// pairOrEmpty is a target-storage map entry from to target, or "".
+func pairOrEmpty(from, target string) string {
+	if target == "" {
+		return ""
+	}
+	return from + ":" + target
 }
 
 // moveRootDisk moves the root disk to another storage of its node: PVE
@@ -226,11 +237,16 @@ func (d *Service) CheckRelocation(ctx context.Context, p PlannedRelocation) erro
 			return err
 		}
 	}
+	if migrating {
+		if err := d.checkMountPoints(ctx, p, storages); err != nil {
+			return err
+		}
+	}
 	attribute := "storage"
 	if storage == p.FromStorage {
 		attribute = "node" // the disk stays on its storage's id, which the new node must have
 	}
-	return rootDiskStorage(storages, node, storage, p.DiskGB, attribute, storage != p.FromStorage)
+	return volumeStorage(storages, volumeAt{node, storage, "the root disk", p.DiskGB}, attribute, storage != p.FromStorage)
 }
 
 // checkTargetNode is a migration's target: in the cluster, online, with the
@@ -269,10 +285,50 @@ func (d *Service) checkMigratable(ctx context.Context, node, storage string) err
 	return nil
 }
 
-// rootDiskStorage checks that a node's storage can hold the root disk: a
-// copy of it needs room there, unless the disk stays where it is on a
-// shared storage (moving is false: the same storage id).
-func rootDiskStorage(storages []pveclient.Storage, node, storage string, diskGB int, attribute string, moving bool) error {
+// checkMountPoints checks a migration's other mount points (Migrate.pm
+// prepare): a bind or device mount point moves only when marked shared
+// (the path must then exist on every node), and a volume stays on its
+// storage's id, which the new node must have for container disks.
+func (d *Service) checkMountPoints(ctx context.Context, p PlannedRelocation, target []pveclient.Storage) error {
+	cfg, err := d.Client.ContainerConfig(ctx, p.FromNode, p.VMID)
+	if err != nil {
+		return nil // left to the apply
+	}
+	for _, i := range slices.Sorted(maps.Keys(cfg.MountPoints)) {
+		mp := cfg.MountPoints[i]
+		if strings.HasPrefix(mp.Volume, "/") {
+			if mp.Shared != nil && *mp.Shared {
+				continue
+			}
+			kind := "bind"
+			if strings.HasPrefix(mp.Volume, "/dev/") {
+				kind = "device"
+			}
+			return &RelocationError{Attribute: "node", Reason: fmt.Sprintf("CT %d has the local %s mount point mp%d (%s), which PVE does not "+
+				"migrate (\"cannot migrate local %s mount point\"); mark it shared=1 when the path is the same on every node, or remove it",
+				p.VMID, kind, i, mp.Volume, kind)}
+		}
+		if sid := mp.Storage(); sid != p.FromStorage {
+			if err := volumeStorage(target, volumeAt{p.ToNode, sid, fmt.Sprintf("mount point mp%d (it stays on its storage)", i), 0},
+				"node", false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// volumeAt is a container volume where a move puts it: a node's storage.
+type volumeAt struct {
+	node, storage, what string
+	diskGB              int
+}
+
+// volumeStorage checks that a node's storage can hold a volume: a copy of
+// it needs room there, unless it stays where it is on a shared storage
+// (moving is false: the same storage id).
+func volumeStorage(storages []pveclient.Storage, v volumeAt, attribute string, moving bool) error {
+	node, storage, diskGB := v.node, v.storage, v.diskGB
 	var takers []string
 	for _, s := range usableStorages(storages, "rootdir") {
 		takers = append(takers, s.ID)
@@ -289,12 +345,12 @@ func rootDiskStorage(storages []pveclient.Storage, node, storage string, diskGB 
 			break
 		}
 		if need := int64(diskGB) << 30; (moving || s.Shared == 0) && s.Avail > 0 && s.Avail < need {
-			return &RelocationError{Attribute: attribute, Reason: fmt.Sprintf("storage %s on %s has %d GB free, and the root disk needs %d GB",
-				storage, node, s.Avail>>30, diskGB)}
+			return &RelocationError{Attribute: attribute, Reason: fmt.Sprintf("storage %s on %s has %d GB free, and %s needs %d GB",
+				storage, node, s.Avail>>30, v.what, diskGB)}
 		}
 		return nil
 	}
-	return &RelocationError{Attribute: attribute, Reason: fmt.Sprintf("storage %s on %s cannot hold the root disk: PVE puts container disks "+
+	return &RelocationError{Attribute: attribute, Reason: fmt.Sprintf("storage %s on %s cannot hold %s: PVE puts container disks "+
 		"only on an enabled, active storage with content rootdir (alloc_disk: \"content type 'rootdir' is not available\"); %s",
-		storage, node, advice)}
+		storage, node, v.what, advice)}
 }

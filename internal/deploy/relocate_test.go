@@ -164,3 +164,31 @@ func TestRelocateAfterLostAnswers(t *testing.T) {
 		t.Errorf("on pve2: %+v %v", o, err)
 	}
 }
+
+// TestCheckRelocationMountPoints: Migrate.pm prepare dies "cannot migrate
+// local bind mount point" for a bind (or device) mount point not marked
+// shared, and a volume mount point stays on its storage's id, which must
+// take container disks on the target (storage_check_enabled, content
+// rootdir); the plan says so before anything stops. A container imported
+// into an app may have either.
+func TestCheckRelocationMountPoints(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	onNode(t, d, "pve1", "pvesm add dir fast --path /srv/fast --content rootdir --nodes pve1 && "+
+		"pct create 100 local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz --rootfs local-lvm:1 --unprivileged 1 && "+
+		"pct set 100 --mp0 /srv/data,mp=/data")
+	move := PlannedRelocation{VMID: 100, FromNode: "pve1", FromStorage: "local-lvm", ToNode: "pve2", MemoryMB: 128, DiskGB: 1}
+	err := d.CheckRelocation(ctx, move)
+	if want := "CT 100 has the local bind mount point mp0 (/srv/data), which PVE does not migrate"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("bind mount point: %v, want %q", err, want)
+	}
+	onNode(t, d, "pve1", "pct set 100 --mp0 /srv/data,mp=/data,shared=1 --mp1 fast:1,mp=/more")
+	err = d.CheckRelocation(ctx, move)
+	if want := "storage fast on pve2 cannot hold mount point mp1 (it stays on its storage)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("volume mount point: %v, want %q", err, want)
+	}
+	onNode(t, d, "pve1", "pct set 100 --delete mp1")
+	if err := d.CheckRelocation(ctx, move); err != nil {
+		t.Errorf("a shared bind mount point: %v", err)
+	}
+}
