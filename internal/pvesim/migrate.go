@@ -66,30 +66,7 @@ func (s *Simulator) runMigration(t *taskCtx, g *guest, n, tn *node, smap *storag
 	}
 	defer release()
 	s.mu.Lock()
-	vols, perr := s.prepareMigration(g, n, tn, smap, online, restart)
-	wasRunning, inPhase1 := g.Running, false
-	if perr == nil && wasRunning {
-		logm("shutdown CT %d", g.VMID)
-		s.powerOff(g)
-	}
-	if perr == nil {
-		logm("starting migration of CT %d to node '%s' (%s)", g.VMID, tn.Name, tn.IP)
-		g.Lock, inPhase1 = "migrate", true
-		s.writeGuestConf(g)
-		perr = s.checkMigratableVolumes(n, vols, logm)
-	}
-	if perr != nil && inPhase1 {
-		// phase1_cleanup, then final_cleanup on the source: unlock, and
-		// start again what restart mode shut down.
-		logm("aborting phase 1 - cleanup resources")
-		logm("start final cleanup")
-		g.Lock = ""
-		s.writeGuestConf(g)
-		if wasRunning {
-			logm("start container on source node")
-			s.powerOn(g)
-		}
-	}
+	vols, wasRunning, perr := s.beginMigration(g, n, tn, smap, online, restart, logm)
 	s.mu.Unlock()
 	if perr != nil {
 		return abort(perr)
@@ -121,6 +98,39 @@ func (s *Simulator) runMigration(t *taskCtx, g *guest, n, tn *node, smap *storag
 	}
 	logm("migration finished successfully (duration %s)", migrationDuration(started))
 	return nil
+}
+
+// beginMigration is prepare and the start of phase1, with s.mu held: the
+// checks, the shutdown of restart mode, the 'migrate' lock and phase1's
+// check of the local volumes. A failure after the lock is phase1_cleanup
+// and final_cleanup on the source: unlock, and start again what restart
+// mode shut down.
+func (s *Simulator) beginMigration(g *guest, n, tn *node, smap *storageMap, online, restart bool,
+	logm func(string, ...any),
+) (vols []migratingVolume, wasRunning bool, err error) {
+	vols, err = s.prepareMigration(g, n, tn, smap, online, restart)
+	if err != nil {
+		return nil, false, err
+	}
+	wasRunning = g.Running
+	if wasRunning {
+		logm("shutdown CT %d", g.VMID)
+		s.powerOff(g)
+	}
+	logm("starting migration of CT %d to node '%s' (%s)", g.VMID, tn.Name, tn.IP)
+	g.Lock = "migrate"
+	s.writeGuestConf(g)
+	if err = s.checkMigratableVolumes(n, vols, logm); err != nil {
+		logm("aborting phase 1 - cleanup resources")
+		logm("start final cleanup")
+		g.Lock = ""
+		s.writeGuestConf(g)
+		if wasRunning {
+			logm("start container on source node")
+			s.powerOn(g)
+		}
+	}
+	return vols, wasRunning, err
 }
 
 // migratingVolume is a local volume and the storage it goes to.
