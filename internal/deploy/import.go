@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
+	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
 )
 
 // FindForImport reads the container an import names. With a node, that
@@ -88,20 +89,36 @@ func (d *Service) Import(ctx context.Context, node string, vmid int, o Observed)
 }
 
 // importPorts tells whose the pair an application's container records is,
-// by the allocation table: an entry without an application is a
-// proximity_port_allocation's (allocstore.Allocation.Application), which
-// the app only uses. Any other pair is the app's own, recorded in the table
-// when it is not there yet.
+// by the allocation table, and only reads it: an import runs during a plan
+// when an import block asks for it, and a plan writes nothing. An entry
+// without an application is a proximity_port_allocation's
+// (allocstore.Allocation.Application), which the app only uses; an entry of
+// the app's own is its allocation. A pair the table does not hold (a table
+// on another machine, or lost) stays out of it: the container's px-pub- and
+// px-int- tags already keep every allocation from handing it out, and they
+// go with the container, so there is nothing for a destroy to release.
 func (d *Service) importPorts(ctx context.Context, o Observed) (allocationID, portAllocationID string, err error) {
+	if o.CatalogID == "" {
+		return "", "", nil
+	}
+	if o.PublicPort < 1 || o.PublicPort > 65535 || o.InternalPort < 1 || o.InternalPort > 65535 {
+		return "", "", fmt.Errorf("CT records ports %d and %d; a port is between 1 and 65535: fix its %s and %s tags",
+			o.PublicPort, o.InternalPort, allocstore.PublicTagPrefix, allocstore.InternalTagPrefix)
+	}
 	a, ok, err := d.Ports.Find(ctx, o.PublicPort)
-	if err != nil {
+	switch {
+	case err != nil:
 		return "", "", err
-	}
-	if ok && a.Application == "" && a.InternalPort == o.InternalPort {
+	case !ok:
+		return "", "", nil
+	case a.InternalPort != o.InternalPort:
+		return "", "", fmt.Errorf("the container records ports %d and %d, but the allocation table gives public port %d "+
+			"with internal port %d (allocation %s): fix the container's tags or the table", o.PublicPort, o.InternalPort, a.PublicPort, a.InternalPort, a.ID)
+	case a.Application == "":
 		return "", a.ID, nil
+	default:
+		return a.ID, "", nil
 	}
-	allocationID, err = d.Adopt(ctx, o)
-	return allocationID, "", err
 }
 
 // importedEnvironment is the environment an application runs with, read

@@ -67,3 +67,30 @@ func TestImportOnPortAllocation(t *testing.T) {
 		t.Errorf("%d allocations after the import, want the pair alone", n)
 	}
 }
+
+// TestImportOfAPairTheTableLacksWritesNothing: an import runs during a plan
+// when an import block asks for it, so it never writes the allocation table;
+// a pair the table does not hold (a table on another machine, or lost) stays
+// out of it, and the app owns no allocation a destroy would release.
+func TestImportOfAPairTheTableLacksWritesNothing(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ports.Release(ctx, app.AllocationID); err != nil {
+		t.Fatal(err)
+	}
+	_, o, err := d.FindForImport(ctx, app.Node, app.VMID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := d.Import(ctx, app.Node, app.VMID, o)
+	if err != nil || im.AllocationID != "" || im.PortAllocationID != "" {
+		t.Errorf("imported %+v (%v), want neither an allocation nor a port allocation", im, err)
+	}
+	if n := allocations(t, d); n != 0 {
+		t.Errorf("%d allocations after the import, want none: an import writes nothing", n)
+	}
+}

@@ -135,17 +135,6 @@ func appURL(entry *catalog.App, ip string) string {
 	return fmt.Sprintf("http://%s:%d", ip, entry.MainPort())
 }
 
-// Adopt records in the allocation table the pair an imported container of
-// an app carries in its tags, and returns the allocation's id; a container
-// without an app has none, and the id is "".
-func (d *Service) Adopt(ctx context.Context, o Observed) (allocationID string, err error) {
-	if o.CatalogID == "" {
-		return "", nil
-	}
-	a, err := d.Ports.Adopt(ctx, o.Hostname, o.PublicPort, o.InternalPort)
-	return a.ID, err
-}
-
 // NewIdentity is the id a create gives its container: 48 random bits.
 func NewIdentity() string {
 	b := make([]byte, 6)
