@@ -18,6 +18,7 @@ var changeContext = map[string]bool{
 	"Hostname":            true,
 	"Identity":            true,
 	"AllocationID":        true, // whose owner follows a rename (NewHostname)
+	"RenamedFrom":         true, // sent with NewHostname (ResumeRename)
 	"PublicPort":          true,
 	"InternalPort":        true,
 }

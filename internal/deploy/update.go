@@ -51,6 +51,7 @@ type Change struct {
 	RestoreFrom           string    // a backup to restore over the container
 	CatalogID, Hostname   string    // Hostname: the one the application has
 	NewHostname           string    // "": unchanged; else renamed in place (update_hostname.go)
+	RenamedFrom           string    // the name inside the container when a rename was left unfinished (ResumeRename)
 	AllocationID          string    // the app's own allocation ("" on a port_allocation_id): its owner follows a rename
 	Keys                  *Keys     // root's authorized keys, rewritten in place (update_keys.go); nil: unchanged
 	Ports                 *PortMove // a switch to another pair (update_ports.go); Tags are rewritten with it
@@ -73,7 +74,11 @@ type Network struct{ Bridge, IP, Gateway string }
 // and a move of the ports are checked before anything changes, and a pair
 // taken for the move or a hostname claimed for it is given back when a
 // later step fails; the app's previous pair is released only after every
-// step succeeded.
+// step succeeded. A rename is whole or not at all as far as PVE allows:
+// the allocation table's owner moves before the config is written (and
+// back when that fails), and once the config has the new name a failure
+// before the name changed inside the container is a
+// *RenameUnfinishedError, which the next apply finishes (ResumeRename).
 func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (_ []Step, err error) {
 	if !c.RunsSteps() {
 		return nil, nil // the plan kept deployment_log as it is (RunsSteps)
@@ -85,20 +90,15 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 		return nil, err
 	}
 	if c.RestoreFrom != "" {
-		if err := d.restoreInPlace(ctx, node, vmid, c, entry, &log); err != nil {
+		if err := d.restoreFirst(ctx, node, vmid, &c, entry, &log); err != nil {
 			return log.steps, err
 		}
-		// The restore ran the app with the configured environment and
-		// credentials, started.
-		c.Redeploy, c.Restart, c.Password = false, false, nil
-		if c.Running != nil && *c.Running {
-			c.Running = nil
-		}
 	}
-	undo, err := d.prepareUpdate(ctx, vmid, &c, &log)
+	undoRename, undoPorts, err := d.prepareUpdate(ctx, vmid, &c, &log)
 	defer func() {
 		if err != nil {
-			undo()
+			undoRename()
+			undoPorts()
 		}
 	}()
 	if err != nil {
@@ -112,54 +112,82 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 	if err := d.updateConfig(ctx, node, vmid, c, entry, &log); err != nil {
 		return log.steps, err
 	}
-	if c.DiskGB != 0 {
-		if err := log.run(ctx, "grow disk", func() (string, error) {
-			return d.growRootFS(ctx, node, vmid, c.DiskGB)
-		}); err != nil {
-			return log.steps, err
-		}
-	}
-	if c.Running != nil && *c.Running {
-		if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartGuest(ctx, node, vmid) }); err != nil {
-			return log.steps, err
-		}
-	}
-	if err := d.updateInside(ctx, node, vmid, c, &log); err != nil {
-		return log.steps, err
-	}
-	if c.Redeploy || c.Restart {
-		if err := d.redeploy(ctx, node, vmid, c, entry, &log); err != nil {
-			return log.steps, err
-		}
-	}
-	if c.Running != nil && !*c.Running {
-		if err := log.run(ctx, "stop", func() (string, error) { return "", d.Client.ShutdownGuest(ctx, node, vmid, 60) }); err != nil {
-			return log.steps, err
-		}
-	}
-	if c.Ports != nil {
-		return log.steps, d.releaseMovedFrom(ctx, c.Ports, &log)
+	// The config has the new name: the table's owner and the claim stay
+	// with it whatever fails next.
+	undoRename = func() {}
+	if err := d.finishUpdate(ctx, node, vmid, c, entry, &log); err != nil {
+		return log.steps, renameUnfinished(c, log.steps, err)
 	}
 	return log.steps, nil
 }
 
-// prepareUpdate checks a rename and takes the pair of a port move before
-// anything changes; undo gives back what it took.
-func (d *Service) prepareUpdate(ctx context.Context, vmid int, c *Change, log *stepLog) (undo func(), err error) {
-	unclaim, undoPorts := func() {}, func() {}
-	undo = func() { unclaim(); undoPorts() }
+// restoreFirst restores the container before the other changes; the
+// restore ran the app with the configured environment and credentials,
+// started, so those are no longer to do.
+func (d *Service) restoreFirst(ctx context.Context, node string, vmid int, c *Change, entry *catalog.App, log *stepLog) error {
+	if err := d.restoreInPlace(ctx, node, vmid, *c, entry, log); err != nil {
+		return err
+	}
+	c.Redeploy, c.Restart, c.Password = false, false, nil
+	if c.Running != nil && *c.Running {
+		c.Running = nil
+	}
+	return nil
+}
+
+// finishUpdate runs the steps after the config is written: the disk, the
+// start, what changes inside the container, compose, the stop, and last
+// the release of the pair the app moved away from.
+func (d *Service) finishUpdate(ctx context.Context, node string, vmid int, c Change, entry *catalog.App, log *stepLog) error {
+	if c.DiskGB != 0 {
+		if err := log.run(ctx, "grow disk", func() (string, error) {
+			return d.growRootFS(ctx, node, vmid, c.DiskGB)
+		}); err != nil {
+			return err
+		}
+	}
+	if c.Running != nil && *c.Running {
+		if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartGuest(ctx, node, vmid) }); err != nil {
+			return err
+		}
+	}
+	if err := d.updateInside(ctx, node, vmid, c, log); err != nil {
+		return err
+	}
+	if c.Redeploy || c.Restart {
+		if err := d.redeploy(ctx, node, vmid, c, entry, log); err != nil {
+			return err
+		}
+	}
+	if c.Running != nil && !*c.Running {
+		if err := log.run(ctx, "stop", func() (string, error) { return "", d.Client.ShutdownGuest(ctx, node, vmid, 60) }); err != nil {
+			return err
+		}
+	}
+	if c.Ports != nil {
+		return d.releaseMovedFrom(ctx, c.Ports, log)
+	}
+	return nil
+}
+
+// prepareUpdate checks a rename and moves the owner of the app's pair in
+// the allocation table to the new name, and takes the pair of a port move,
+// before anything in the container changes; undoRename and undoPorts give
+// back what it took.
+func (d *Service) prepareUpdate(ctx context.Context, vmid int, c *Change, log *stepLog) (undoRename, undoPorts func(), err error) {
+	undoRename, undoPorts = func() {}, func() {}
 	if c.NewHostname != "" {
-		if unclaim, err = d.checkRename(ctx, vmid, c.NewHostname, log); err != nil {
-			return undo, err
+		if undoRename, err = d.prepareRename(ctx, vmid, *c, log); err != nil {
+			return undoRename, undoPorts, err
 		}
 	}
 	if c.Ports != nil {
 		if undoPorts, err = d.takeMovedPorts(ctx, vmid, cmp.Or(c.NewHostname, c.Hostname), c.Ports, log); err != nil {
-			return undo, err
+			return undoRename, undoPorts, err
 		}
 		c.PublicPort, c.InternalPort = c.Ports.Moved.PublicPort, c.Ports.Moved.InternalPort
 	}
-	return undo, nil
+	return undoRename, undoPorts, nil
 }
 
 // updateConfig writes the container's config options an update changes in
@@ -226,16 +254,12 @@ func (d *Service) updateInside(ctx context.Context, node string, vmid int, c Cha
 	return nil
 }
 
-// rename follows a new hostname in the config: the owner of the app's own
-// pair, and the name inside a running container (a stopped one gets it from
-// PVE at its next start).
+// rename follows a new hostname in the config with the name inside a
+// running container (a stopped one gets it from PVE at its next start);
+// the table's owner moved before the config was written (prepareRename).
 func (d *Service) rename(ctx context.Context, node string, vmid int, c Change) (string, error) {
-	msg := c.Hostname + " -> " + c.NewHostname
-	if c.AllocationID != "" {
-		if err := d.Ports.Rename(ctx, c.AllocationID, c.NewHostname); err != nil {
-			return "", err
-		}
-	}
+	inside := cmp.Or(c.RenamedFrom, c.Hostname)
+	msg := inside + " -> " + c.NewHostname
 	st, err := d.Client.GuestStatus(ctx, node, vmid)
 	if err != nil {
 		return "", err
@@ -243,8 +267,8 @@ func (d *Service) rename(ctx context.Context, node string, vmid int, c Change) (
 	if st.Status != "running" {
 		return msg + "; inside at the next start", nil
 	}
-	inside, err := d.renameInside(ctx, node, vmid, c.Hostname, c.NewHostname)
-	return msg + "; " + inside, err
+	files, err := d.renameInside(ctx, node, vmid, inside, c.NewHostname)
+	return msg + "; " + files, err
 }
 
 // setRootPassword changes root's password inside the container; the

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -59,6 +60,83 @@ func (d *Service) CheckRename(ctx context.Context, vmid int, newName string) err
 		}
 	}
 	return nil
+}
+
+// prepareRename checks and claims the new name, then moves the owner of the
+// app's own pair in the allocation table to it, before the config changes:
+// a later create of the old name then finds neither. undo moves the owner
+// back and gives the claim up, for an update that fails before the config
+// has the new name.
+func (d *Service) prepareRename(ctx context.Context, vmid int, c Change, log *stepLog) (undo func(), err error) {
+	unclaim, err := d.checkRename(ctx, vmid, c.NewHostname, log)
+	if err != nil || c.AllocationID == "" {
+		return unclaim, err
+	}
+	err = log.run(ctx, "move allocation owner", func() (string, error) {
+		return c.AllocationID + " -> " + c.NewHostname, d.Ports.Rename(ctx, c.AllocationID, c.NewHostname)
+	})
+	if err != nil {
+		unclaim()
+		return func() {}, err
+	}
+	return func() {
+		// Best effort, after a failure: a failed move back leaves the owner
+		// at the new name, which the next rename or create takes back.
+		_ = d.Ports.Rename(context.WithoutCancel(ctx), c.AllocationID, c.Hostname)
+		unclaim()
+	}, nil
+}
+
+// RenameUnfinishedError is an update that failed after the container's
+// config took the new hostname and before the running system did: PVE
+// shows the new name, the container still answers to the old one. The
+// next apply finishes the rename (ResumeRename with From).
+type RenameUnfinishedError struct {
+	From, To string
+	Step     string // the step that failed
+	Err      error
+}
+
+func (e *RenameUnfinishedError) Error() string {
+	return fmt.Sprintf("step %q failed: %v; the container's config already has the hostname %q, but the running container still "+
+		"has %q: the next apply renames it inside", e.Step, e.Err, e.To, e.From)
+}
+
+func (e *RenameUnfinishedError) Unwrap() error { return e.Err }
+
+// renameUnfinished wraps an update's failure in a RenameUnfinishedError
+// when the config was written with a new name and the rename step did not
+// succeed.
+func renameUnfinished(c Change, steps []Step, err error) error {
+	if c.NewHostname == "" || err == nil {
+		return err
+	}
+	failed := ""
+	for _, s := range steps {
+		if s.Name == "rename" && s.Status == "ok" {
+			return err
+		}
+		if s.Status == "failed" {
+			failed = s.Name
+		}
+	}
+	return &RenameUnfinishedError{From: cmp.Or(c.RenamedFrom, c.Hostname), To: c.NewHostname, Step: failed, Err: err}
+}
+
+// ResumeRename makes c finish a rename that a failed update left
+// unfinished (from: the name the running container still has, from a
+// RenameUnfinishedError): the hostname the config has is written again
+// and given to the running container, unless c renames it anew, which then
+// starts inside from that name too. A Change with a rename runs steps, so
+// the plan shows the apply that finishes it.
+func (c *Change) ResumeRename(from string) {
+	if from == "" || from == cmp.Or(c.NewHostname, c.Hostname) {
+		return
+	}
+	if c.NewHostname == "" {
+		c.NewHostname = c.Hostname
+	}
+	c.RenamedFrom = from
 }
 
 // HostnameTakenError is a new hostname that another application has.

@@ -71,7 +71,7 @@ func TestUpdateRenamesKeysAndMovesPortsInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := stepNames(steps)
-	if want := "check hostname,move ports,update config,rename,set ssh keys,release previous ports"; names != want {
+	if want := "check hostname,move allocation owner,move ports,update config,rename,set ssh keys,release previous ports"; names != want {
 		t.Errorf("steps %s, want %s", names, want)
 	}
 	if c.Ports.Moved != (MovedPorts{PublicPort: pa.PublicPort, InternalPort: pa.InternalPort}) {
