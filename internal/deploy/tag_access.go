@@ -37,6 +37,22 @@ type TagWrite struct {
 	Proximity bool
 	// UserTags are the user's tags added or removed.
 	UserTags []string
+	// Ports is true when an update in place gives the app's port tags new
+	// values (a move of the ports); OwnTags are Proximity's own tags it
+	// puts back or takes off (Change.RepairedTags). Both only without
+	// Proximity, which writes them all.
+	Ports   bool
+	OwnTags []string
+}
+
+// OwnTagWrite is what an update in place writes of Proximity's own tags,
+// with the repair r it makes (RepairOwnTags): a move of the ports writes
+// new px-pub-/px-int- values, a repair puts back the tags removed out of
+// band and takes the deploying mark off. PVE checks those as it checks the
+// user's (assert_tag_permissions compares the old and new tag lists), so
+// the plan checks them with CheckTags.
+func (c Change) OwnTagWrite(r OwnTagRepair) TagWrite {
+	return TagWrite{CatalogID: c.CatalogID, Ports: c.Ports != nil, OwnTags: c.RepairedTags(r)}
 }
 
 // TagPlan is what a plan does to a container's tags, as the provider sees
@@ -148,7 +164,7 @@ func (d *Service) CheckTags(ctx context.Context, w TagWrite) error {
 	if err != nil {
 		return err
 	}
-	if root.Has("Sys.Modify", false) || !root.Has("Sys.Audit", false) || (!w.Proximity && len(w.UserTags) == 0) {
+	if root.Has("Sys.Modify", false) || !root.Has("Sys.Audit", false) || w.writesNothing() {
 		return nil
 	}
 	opts, err := d.tagOptions(ctx)
@@ -161,6 +177,10 @@ func (d *Service) CheckTags(ctx context.Context, w TagWrite) error {
 	}
 	e.AuthID, e.Token = d.Client.AuthID(), d.Client.IsToken()
 	return e
+}
+
+func (w TagWrite) writesNothing() bool {
+	return !w.Proximity && !w.Ports && len(w.UserTags) == 0 && len(w.OwnTags) == 0
 }
 
 // refusedTags applies assert_tag_permissions for an identity without
@@ -178,9 +198,12 @@ func refusedTags(opts pveclient.TagOptions, w TagWrite) *TagAccessError {
 			}
 		}
 	}
-	fixed := append([]string(nil), w.UserTags...)
-	if w.Proximity {
+	fixed := append(append([]string(nil), w.UserTags...), w.OwnTags...)
+	if w.Proximity || w.Ports {
 		for _, t := range createdTags(w.CatalogID) {
+			if !w.Proximity && t.picked != "port" {
+				continue // a move of the ports writes only these
+			}
 			if t.picked == "" {
 				fixed = append(fixed, t.name)
 				continue

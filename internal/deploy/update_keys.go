@@ -95,3 +95,31 @@ func keyLines(keys string) []string {
 	}
 	return out
 }
+
+// KeysChange is the change of root's keys from previous to keys; nil when
+// they stay, or when a restore sets the configured keys anyway (restoring:
+// Change.SSHPublicKeys, its own step).
+func KeysChange(keys, previous string, restoring bool) *Keys {
+	if keys == previous || restoring {
+		return nil
+	}
+	return &Keys{Keys: keys, Previous: previous}
+}
+
+// CheckKeys refuses, at plan time, a change of root's keys for an
+// application that is not to run after the update: the keys are written
+// inside the running container (setAuthorizedKeys).
+func CheckKeys(k *Keys, running bool) error {
+	if k != nil && !running {
+		return &StoppedKeysError{}
+	}
+	return nil
+}
+
+// StoppedKeysError is a change of root's keys for a stopped application.
+type StoppedKeysError struct{}
+
+func (e *StoppedKeysError) Error() string {
+	return "PVE takes SSH public keys only when it creates a container; a change is written into root's authorized_keys " +
+		"inside the running container, and this application is to be stopped"
+}
