@@ -3,7 +3,6 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -37,16 +36,4 @@ func timeoutRanOut(err error, t timeouts.Value, op string, def time.Duration) st
 	}
 	return fmt.Sprintf(". timeouts.%s = %s ran out; if the deployment needs longer, set a longer one in the resource's timeouts block",
 		op, configuredTimeout(t, op, def))
-}
-
-// shortDuration writes a duration as a timeouts block would: 30m, 1h30m.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
