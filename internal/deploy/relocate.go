@@ -37,9 +37,9 @@ import (
 
 // Relocation is where an update moves an application's container: Node to
 // migrate to and Storage to move its root disk to; an empty field, or the
-// container's current value, stays. Bridge is net0's new bridge when the
-// same update changes it: the old one may not exist on the new node.
-type Relocation struct{ Node, Storage, Bridge string }
+// container's current value, stays. A new bridge in the same update is the
+// Change's (Network.Bridge): relocate reads it there.
+type Relocation struct{ Node, Storage string }
 
 // migratableStorageTypes are the local storage types PVE's migration copies
 // (Migrate.pm phase1: dir, zfspool, lvmthin, lvm, btrfs).
@@ -68,7 +68,7 @@ func (d *Service) relocate(ctx context.Context, node string, vmid int, c *Change
 				target = to.Storage // a local disk is copied anyway: copy it where it goes
 			}
 		}
-		if err := d.stopForNewBridge(ctx, node, vmid, to, c, log); err != nil {
+		if err := d.stopForNewBridge(ctx, node, vmid, to.Node, newBridge(cfg, c), c, log); err != nil {
 			return node, err
 		}
 		if err := log.run(ctx, "migrate", func() (string, error) {
@@ -95,13 +95,22 @@ func (d *Service) relocate(ctx context.Context, node string, vmid int, c *Change
 	return node, nil
 }
 
+// newBridge is the bridge the update moves net0 to, "" when it keeps the
+// container's.
+func newBridge(cfg *pveclient.ContainerConfig, c *Change) string {
+	if c.Network == nil || c.Network.Bridge == "" || c.Network.Bridge == cfg.Networks[0].Bridge {
+		return ""
+	}
+	return c.Network.Bridge
+}
+
 // stopForNewBridge shuts a running container down before a migration that
 // comes with a new bridge: restart mode would start it on the new node on
 // its old bridge, which that node may lack (the start fails there, and PVE
 // reports "migration problems"). The update's start step starts it once
 // net0 is on the new bridge.
-func (d *Service) stopForNewBridge(ctx context.Context, node string, vmid int, to Relocation, c *Change, log *stepLog) error {
-	if to.Bridge == "" {
+func (d *Service) stopForNewBridge(ctx context.Context, node string, vmid int, target, bridge string, c *Change, log *stepLog) error {
+	if bridge == "" {
 		return nil
 	}
 	st, err := d.Client.GuestStatus(ctx, node, vmid)
@@ -109,7 +118,7 @@ func (d *Service) stopForNewBridge(ctx context.Context, node string, vmid int, t
 		return err
 	}
 	if err := log.run(ctx, "stop", func() (string, error) {
-		return "for the migration: net0 moves to bridge " + to.Bridge + " on " + to.Node, d.Client.ShutdownGuest(ctx, node, vmid, 60)
+		return "for the migration: net0 moves to bridge " + bridge + " on " + target, d.Client.ShutdownGuest(ctx, node, vmid, 60)
 	}); err != nil {
 		return err
 	}
@@ -185,6 +194,23 @@ func (d *Service) Locate(ctx context.Context, vmid int) (node string, found bool
 		}
 	}
 	return "", false, nil
+}
+
+// ObserveElsewhere reads a container that its node no longer has where the
+// cluster lists it now: migrated out of band (HA, pct migrate, a node's
+// maintenance), it keeps its VMID. found is false when no other node has
+// it. It only reads (one cluster listing, and the container's read there):
+// a refresh calls it, and whether the container is still the app is the
+// caller's question (Owns).
+func (d *Service) ObserveElsewhere(ctx context.Context, node string, vmid int) (at string, o Observed, found bool, err error) {
+	at, found, err = d.Locate(ctx, vmid)
+	if err != nil || !found || at == node {
+		return "", Observed{}, false, err
+	}
+	if o, err = d.Observe(ctx, at, vmid); err != nil || o.Gone {
+		return "", Observed{}, false, err // gone again meanwhile: nowhere
+	}
+	return at, o, true, nil
 }
 
 // RelocationError is a move PVE cannot make in place, or that would leave

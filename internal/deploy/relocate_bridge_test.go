@@ -21,7 +21,7 @@ func TestRelocateWithANewBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps, err := d.Update(ctx, "pve1", app.VMID, Change{
-		CatalogID: "nginx", Relocate: &Relocation{Node: "pve2", Bridge: "vmbr2"}, Network: &Network{Bridge: "vmbr2", IP: "dhcp"},
+		CatalogID: "nginx", Relocate: &Relocation{Node: "pve2"}, Network: &Network{Bridge: "vmbr2", IP: "dhcp"},
 	})
 	if err != nil {
 		t.Fatalf("update: %v (steps %+v)", err, steps)

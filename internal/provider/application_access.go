@@ -31,8 +31,11 @@ func (r *applicationResource) checkAccess(
 		Storage: stringOrEmpty(plan.Storage), Bridge: stringOrEmpty(plan.Bridge), RestoreFrom: stringOrEmpty(plan.RestoreFrom),
 	}
 	if !creating {
-		// A replacement (a new bridge, node or storage) is planned again by
-		// Terraform as a create, without state: this is an update in place.
+		// An update in place of the container at VMID (a replacement is
+		// planned again by Terraform as a create, without state). A change
+		// of node migrates it, which needs VM.Migrate; a node unknown here
+		// is checked in the final plan at apply, which runs ModifyPlan
+		// again with its value, before anything moves (planRelocation).
 		planned.VMID = int(state.VMID.ValueInt64())
 		if to := relocation(plan, state); to != nil {
 			planned.Migrate = to.Node != "" // a migration needs VM.Migrate

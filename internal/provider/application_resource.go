@@ -93,6 +93,9 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
 	rec := recorded(state, identity)
 	owned, err := r.data.apps.Owns(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), o, rec)
+	if err == nil && o.Gone { // migrated out of band? (application_relocate.go)
+		o, owned, err = r.followMoved(ctx, &state, o, rec, &resp.Diagnostics)
+	}
 	if err != nil {
 		addError(&resp.Diagnostics, "Unable to read the application",
 			fmt.Sprintf("checking that %s is still the application: %v", state.ID.ValueString(), err), err)

@@ -9,6 +9,7 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
 	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 	"github.com/proximity-project/terraform-provider-proximity/internal/nodeshell"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -132,6 +133,9 @@ func remedyFor(err error) (remedy, bool) {
 	if r, ok := inPlaceRemedy(err); ok {
 		return r, true
 	}
+	if r, ok := relocationRemedy(err); ok {
+		return r, true
+	}
 	return placementRemedy(err)
 }
 
@@ -185,4 +189,22 @@ func rangeAttribute(internal bool) string {
 		return "internal_port_range"
 	}
 	return "public_port_range"
+}
+
+// relocationRemedy maps deploy's verdicts on a move of an application
+// (relocate.go) onto the attribute they are about: a node not in the
+// cluster or offline is node's, a move PVE cannot make names its own
+// (node or storage); the messages say what to do.
+func relocationRemedy(err error) (remedy, bool) {
+	var (
+		node *deploy.NodeError
+		move *deploy.RelocationError
+	)
+	switch {
+	case errors.As(err, &node):
+		return remedy{attr: path.Root("node")}, true
+	case errors.As(err, &move):
+		return remedy{attr: path.Root(move.Attribute)}, true
+	}
+	return remedy{}, false
 }
