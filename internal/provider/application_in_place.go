@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,19 +23,11 @@ func (m applicationModel) renameKeysPorts(ctx context.Context, state application
 	if m.Hostname.ValueString() != c.Hostname {
 		c.NewHostname = m.Hostname.ValueString()
 	}
-	if keysChange(m, state) {
-		c.Keys = &deploy.Keys{Keys: m.SSHPublicKeys.ValueString(), Previous: state.SSHPublicKeys.ValueString()}
-	}
+	c.Keys = deploy.KeysChange(m.SSHPublicKeys.ValueString(), state.SSHPublicKeys.ValueString(), restoreChanges(m, state))
 	if m.PortAllocation.ValueString() != state.PortAllocation.ValueString() {
 		c.Ports = &deploy.PortMove{AllocationID: m.PortAllocation.ValueString(), OwnAllocationID: c.AllocationID}
 		c.Tags = nonNil(stringSet(ctx, m.Tags, diags)) // rewritten with the new pair
 	}
-}
-
-// keysChange reports whether an update rewrites root's authorized keys: a
-// restore sets the configured keys anyway (its own step).
-func keysChange(plan, state applicationModel) bool {
-	return plan.SSHPublicKeys.ValueString() != state.SSHPublicKeys.ValueString() && !restoreChanges(plan, state)
 }
 
 // planInPlace checks at plan time, reading only, what the in-place changes
@@ -41,16 +35,15 @@ func keysChange(plan, state applicationModel) bool {
 // a move of the ports changes as known after apply. A check that cannot
 // read the cluster is left to the apply, which checks again.
 func (r *applicationResource) planInPlace(ctx context.Context, plan, state applicationModel, resp *resource.ModifyPlanResponse) {
-	if keysChange(plan, state) && plan.Status.ValueString() == statusStopped {
-		resp.Diagnostics.AddAttributeError(path.Root("ssh_public_keys"), "A stopped application cannot change its SSH keys",
-			"PVE takes ssh_public_keys only when it creates a container; a change is written into root's authorized_keys inside the "+
-				"running container. Apply with status = \"running\" first, or keep the previous keys until the application runs.")
+	keys := deploy.KeysChange(plan.SSHPublicKeys.ValueString(), state.SSHPublicKeys.ValueString(), restoreChanges(plan, state))
+	if err := deploy.CheckKeys(keys, plan.Status.ValueString() != statusStopped); err != nil {
+		addError(&resp.Diagnostics, "A stopped application cannot change its SSH keys", err.Error(), err)
 	}
 	vmid := int(state.VMID.ValueInt64())
 	if name := plan.Hostname; !name.IsUnknown() && name.ValueString() != state.Hostname.ValueString() {
 		var taken *deploy.HostnameTakenError
 		if err := r.data.apps.CheckRename(ctx, vmid, name.ValueString()); errors.As(err, &taken) {
-			resp.Diagnostics.AddAttributeError(path.Root("hostname"), "Hostname already in use", err.Error())
+			addError(&resp.Diagnostics, "Hostname already in use", err.Error(), err)
 		}
 	}
 	moved := plan.PortAllocation
@@ -66,8 +59,7 @@ func (r *applicationResource) planInPlace(ctx context.Context, plan, state appli
 	}
 	var conflict *deploy.PortConflictError
 	if err := r.data.apps.CheckPortMove(ctx, vmid, moved.ValueString()); errors.As(err, &conflict) {
-		resp.Diagnostics.AddAttributeError(path.Root("port_allocation_id"), "The ports cannot move",
-			err.Error()+"; use a pair no other application uses, or leave port_allocation_id out")
+		addError(&resp.Diagnostics, "The ports cannot move", err.Error(), err)
 	}
 }
 
@@ -78,18 +70,37 @@ func (m *applicationModel) setMovedPorts(c deploy.Change) {
 	}
 }
 
-// inPlaceRemedy maps the errors of a rename and a move of the ports onto
-// the attribute that asked for them; the messages say what to do.
-func inPlaceRemedy(err error) (remedy, bool) {
-	var (
-		hostname *deploy.HostnameTakenError
-		ports    *deploy.PortConflictError
-	)
-	switch {
-	case errors.As(err, &hostname):
-		return remedy{attr: path.Root("hostname")}, true
-	case errors.As(err, &ports):
-		return remedy{attr: path.Root("port_allocation_id"), advice: "use a pair no other application uses, or leave port_allocation_id out"}, true
+// renameKey keeps, in the resource's private state, the name the running
+// container still has after an apply that failed in the middle of a rename
+// (deploy.RenameUnfinishedError): the refresh then reads the new name from
+// PVE, so only this record makes the next plan finish the rename.
+const renameKey = "rename_from"
+
+// resumeRename makes c finish a rename the private state records as
+// unfinished, by deploy's rule (Change.ResumeRename); it returns the name
+// the container still has, "" when none is recorded.
+func resumeRename(ctx context.Context, p privateReader, c *deploy.Change, diags *diag.Diagnostics) string {
+	raw, d := p.GetKey(ctx, renameKey)
+	diags.Append(d...)
+	var from string
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &from); err != nil {
+			diags.AddError("Unreadable private state", fmt.Sprintf("the unfinished rename in the private state does not parse: %v", err))
+		}
 	}
-	return remedy{}, false
+	c.ResumeRename(from)
+	return from
+}
+
+// recordRename records after an update whether a rename is left
+// unfinished; an update that failed otherwise keeps the record as it was.
+func recordRename(ctx context.Context, p privateWriter, err error, diags *diag.Diagnostics) {
+	var unfinished *deploy.RenameUnfinishedError
+	switch {
+	case errors.As(err, &unfinished):
+		value, _ := json.Marshal(unfinished.From) // private state values are JSON
+		diags.Append(p.SetKey(ctx, renameKey, value)...)
+	case err == nil:
+		diags.Append(p.SetKey(ctx, renameKey, nil)...)
+	}
 }

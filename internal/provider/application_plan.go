@@ -232,7 +232,7 @@ func (r *applicationResource) planHistory(
 	}
 	// The same Change the apply makes (Update), so the same answer.
 	c := plan.change(ctx, state, "", r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
-	r.planOwnTags(ctx, req, &c, plan, resp) // tags removed out of band are restored (application_repairs.go)
+	r.planRepairs(ctx, req, &c, plan, resp) // an unfinished rename, tags removed out of band (application_repairs.go)
 	if c.RunsSteps() {
 		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics))
 	} else {

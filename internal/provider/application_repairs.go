@@ -64,18 +64,16 @@ func readOwnTags(ctx context.Context, p privateReader, diags *diag.Diagnostics) 
 	return seen
 }
 
-// repairOwnTags makes an update rewrite the container's tags (with the
-// app's own, without the deploying mark) when the refresh found Proximity's
-// tags missing, which alone is reason for an update, or found the deploying
-// mark while the update changes the container anyway. The plan (planUpdate)
-// and the apply (Update) both call it with the same private state, so they
-// agree on whether the update runs steps. It returns the missing tags.
-func repairOwnTags(ctx context.Context, p privateReader, c *deploy.Change, plan applicationModel, diags *diag.Diagnostics) []string {
+// repairOwnTags asks deploy's rule (Change.RepairOwnTags) whether the
+// update rewrites the container's tags for what the refresh found of
+// Proximity's own. The plan (planRepairs) and the apply (applyRepairs)
+// both call it with the same private state, so they agree on whether the
+// update runs steps. It returns what the refresh found.
+func repairOwnTags(ctx context.Context, p privateReader, c *deploy.Change, plan applicationModel, diags *diag.Diagnostics) deploy.OwnTagRepair {
 	seen := readOwnTags(ctx, p, diags)
-	if c.Tags == nil && (len(seen.Missing) > 0 || (seen.Deploying && c.RunsSteps())) {
-		c.Tags = nonNil(stringSet(ctx, plan.Tags, diags))
-	}
-	return seen.Missing
+	found := deploy.OwnTagRepair{Missing: seen.Missing, Deploying: seen.Deploying}
+	c.RepairOwnTags(found, nonNil(stringSet(ctx, plan.Tags, diags)))
+	return found
 }
 
 // applyOwnTagRepair is repairOwnTags in the apply; once the update rewrites
@@ -86,15 +84,36 @@ func applyOwnTagRepair(ctx context.Context, from privateReader, to privateWriter
 	}
 }
 
-// planOwnTags is repairOwnTags in the plan, with a warning naming the tags
-// the apply puts back.
-func (r *applicationResource) planOwnTags(ctx context.Context, req resource.ModifyPlanRequest, c *deploy.Change, plan applicationModel,
+// applyRepairs is what the apply repairs with the update, as planned
+// (planRepairs): a rename left unfinished, then Proximity's own tags (a
+// resumed rename runs steps, which the deploying mark rides along).
+func applyRepairs(ctx context.Context, from privateReader, to privateWriter, c *deploy.Change, plan applicationModel, diags *diag.Diagnostics) {
+	resumeRename(ctx, from, c, diags)
+	applyOwnTagRepair(ctx, from, to, c, plan, diags)
+}
+
+// planRepairs is applyRepairs in the plan, with a warning for what the
+// apply repairs, and the check that PVE lets the identity write the tags
+// it repairs or moves (deploy's Change.OwnTagWrite).
+func (r *applicationResource) planRepairs(ctx context.Context, req resource.ModifyPlanRequest, c *deploy.Change, plan applicationModel,
 	resp *resource.ModifyPlanResponse) {
-	if missing := repairOwnTags(ctx, req.Private, c, plan, &resp.Diagnostics); len(missing) > 0 {
+	if from := resumeRename(ctx, req.Private, c, &resp.Diagnostics); c.RenamedFrom != "" {
+		resp.Diagnostics.AddWarning("An unfinished rename to be finished",
+			fmt.Sprintf("CT %d on %s has the hostname %s in its config, but the running container is still named %s: a previous apply "+
+				"failed in the middle of the rename. This apply renames it inside.", plan.VMID.ValueInt64(), plan.Node.ValueString(),
+				c.NewHostname, from))
+	}
+	found := repairOwnTags(ctx, req.Private, c, plan, &resp.Diagnostics)
+	if len(found.Missing) > 0 {
 		resp.Diagnostics.AddWarning("Proximity's tags to be restored",
 			fmt.Sprintf("CT %d on %s lacks %s, removed out of band; Proximity finds its apps and their ports by these tags. "+
-				"This apply puts them back.", plan.VMID.ValueInt64(), plan.Node.ValueString(), strings.Join(missing, ", ")))
+				"This apply puts them back.", plan.VMID.ValueInt64(), plan.Node.ValueString(), strings.Join(found.Missing, ", ")))
 	}
+	at := path.Empty()
+	if c.Ports != nil {
+		at = path.Root("port_allocation_id")
+	}
+	accessAllowed(&resp.Diagnostics, at, r.data.apps.CheckTags(ctx, c.OwnTagWrite(found)))
 }
 
 // planGone plans the replacement of an application whose container the

@@ -178,11 +178,12 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 	}
 	c := plan.change(ctx, state, identity, r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
-	applyOwnTagRepair(ctx, req.Private, resp.Private, &c, plan, &resp.Diagnostics) // as planned (planUpdate)
+	applyRepairs(ctx, req.Private, resp.Private, &c, plan, &resp.Diagnostics) // as planned (planRepairs)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	steps, err := r.data.apps.Update(ctx, node, vmid, c)
+	recordRename(ctx, resp.Private, err, &resp.Diagnostics) // a rename left unfinished is finished next time
 	if c.Relocate != nil {
 		r.followContainer(ctx, resp, &plan, &state, err)
 	}

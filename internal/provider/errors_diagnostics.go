@@ -191,6 +191,27 @@ func rangeAttribute(internal bool) string {
 	return "public_port_range"
 }
 
+// inPlaceRemedy maps the errors of deploy's changes in place (a rename, a
+// move of the ports, new SSH keys) onto the attribute that asked for them.
+func inPlaceRemedy(err error) (remedy, bool) {
+	var (
+		hostname *deploy.HostnameTakenError
+		ports    *deploy.PortConflictError
+		keys     *deploy.StoppedKeysError
+	)
+	switch {
+	case errors.As(err, &hostname):
+		// What to do is in the message.
+		return remedy{attr: path.Root("hostname")}, true
+	case errors.As(err, &ports):
+		return remedy{attr: path.Root("port_allocation_id"), advice: "use a pair no other application uses, or leave port_allocation_id out"}, true
+	case errors.As(err, &keys):
+		return remedy{attr: path.Root("ssh_public_keys"),
+			advice: "apply with status = \"running\" first, or keep the previous keys until the application runs"}, true
+	}
+	return remedy{}, false
+}
+
 // relocationRemedy maps deploy's verdicts on a move of an application
 // (relocate.go) onto the attribute they are about: a node not in the
 // cluster or offline is node's, a move PVE cannot make names its own

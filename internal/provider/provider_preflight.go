@@ -18,47 +18,104 @@ import (
 // anything: that the API answers, over a trusted connection, and takes the
 // credentials; and that each node the plan deploys to takes the SSH
 // credentials. A wrong token, endpoint, CA or key is then a plan error,
-// not a container left behind by a failed apply. Each check runs once per
-// provider process: a plan of fifty applications makes one API call and
-// one SSH handshake per node, and the SSH connection stays for the apply.
+// not a container left behind by a failed apply. A check that passed is
+// not run again in the provider process: a plan of fifty applications
+// makes one API call and one SSH handshake per node, and the SSH
+// connection stays for the apply. A failure is kept only when it is
+// certain (settled); a timeout, a refused connection or a cancelled
+// request is asked again by the next plan.
 type preflight struct {
-	api    once
-	online onceValue[[]string]
+	api    cached[struct{}]
+	online cached[[]string]
 	mu     sync.Mutex // guards nodes
-	nodes  map[string]*once
+	nodes  map[string]*cached[struct{}]
 }
 
-// once is a check run by its first caller, whose result the others share.
-type once struct {
-	do  sync.Once
-	err error
+// cached is a check whose success (or certain failure) is kept for the
+// process. One caller runs it at a time, with its own context; callers
+// that waited meanwhile take its answer, unless its caller's cancel cut it
+// short, and then run it themselves, so no caller's cancel decides another
+// caller's result. A caller arriving after a failure that is not kept runs
+// the check again.
+type cached[T any] struct {
+	init sync.Once
+	turn chan struct{} // held by the caller that runs the check
+
+	mu     sync.Mutex // guards the fields below
+	done   bool       // v and err are kept for the process
+	runs   int        // checks finished
+	shared bool       // the last check's answer is its waiters' too
+	v      T
+	err    error
 }
 
-func (o *once) run(check func() error) error {
-	o.do.Do(func() { o.err = check() })
-	return o.err
+func (c *cached[T]) get(ctx context.Context, fetch func(context.Context) (T, error)) (T, error) {
+	c.init.Do(func() { c.turn = make(chan struct{}, 1) })
+	c.mu.Lock()
+	v, err, done, seen := c.v, c.err, c.done, c.runs
+	c.mu.Unlock()
+	if done {
+		return v, err
+	}
+	select {
+	case c.turn <- struct{}{}:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+	defer func() { <-c.turn }()
+	c.mu.Lock()
+	if c.done || (c.runs != seen && c.shared) { // answered while this caller waited
+		v, err = c.v, c.err
+		c.mu.Unlock()
+		return v, err
+	}
+	c.mu.Unlock()
+	v, err = fetch(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.runs++
+	c.v, c.err = v, err
+	c.done = err == nil || settled(err)
+	c.shared = ctx.Err() == nil // an answer cut short by this caller's cancel is no one else's
+	return v, err
 }
 
-type onceValue[T any] struct {
-	do  sync.Once
-	v   T
-	err error
+// run is get for a check without a value.
+func (c *cached[T]) run(ctx context.Context, check func(context.Context) error) error {
+	_, err := c.get(ctx, func(ctx context.Context) (T, error) {
+		var zero T
+		return zero, check(ctx)
+	})
+	return err
 }
 
-func (o *onceValue[T]) get(fetch func() (T, error)) (T, error) {
-	o.do.Do(func() { o.v, o.err = fetch() })
-	return o.v, o.err
+// settled reports whether a preflight failure is certain to stay until the
+// configuration or the cluster changes, which restarts the provider
+// anyway: credentials refused, a certificate not trusted, an SSH key or a
+// host key refused, a configuration PVE or SSH cannot use.
+func settled(err error) bool {
+	var (
+		credentials *pveclient.CredentialsError
+		certificate *pveclient.CertificateError
+		clientCfg   *pveclient.ConfigError
+		auth        *nodeshell.AuthError
+		hostKey     *nodeshell.HostKeyError
+		shellCfg    *nodeshell.ConfigError
+	)
+	return errors.As(err, &credentials) || errors.As(err, &certificate) || errors.As(err, &clientCfg) ||
+		errors.As(err, &auth) || errors.As(err, &hostKey) || errors.As(err, &shellCfg)
 }
 
-func (p *preflight) node(name string) *once {
+func (p *preflight) node(name string) *cached[struct{}] {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.nodes == nil {
-		p.nodes = map[string]*once{}
+		p.nodes = map[string]*cached[struct{}]{}
 	}
 	o, ok := p.nodes[name]
 	if !ok {
-		o = &once{}
+		o = &cached[struct{}]{}
 		p.nodes[name] = o
 	}
 	return o
@@ -67,7 +124,7 @@ func (p *preflight) node(name string) *once {
 // checkReach runs the preflight for an application planned on node ("" when
 // the apply chooses it). ok is false after an error diagnostic.
 func (d *providerData) checkReach(ctx context.Context, node string, diags *diag.Diagnostics) (ok bool) {
-	if err := d.preflight.api.run(func() error { _, err := d.client.Version(ctx); return err }); err != nil {
+	if err := d.preflight.api.run(ctx, func(ctx context.Context) error { _, err := d.client.Version(ctx); return err }); err != nil {
 		addError(diags, apiFailureSummary(err), "checked before planning any change: "+err.Error(), err)
 		return false
 	}
@@ -80,7 +137,7 @@ func (d *providerData) checkReach(ctx context.Context, node string, diags *diag.
 		return false
 	}
 	for _, n := range nodes {
-		err := d.preflight.node(n).run(func() error { return d.nodes.Check(ctx, n) })
+		err := d.preflight.node(n).run(ctx, func(ctx context.Context) error { return d.nodes.Check(ctx, n) })
 		var unreachable *nodeshell.UnreachableError
 		switch {
 		case err == nil:
@@ -102,7 +159,7 @@ func (d *providerData) checkReach(ctx context.Context, node string, diags *diag.
 // online is left to the plan's check of the node, which names the nodes
 // there are.
 func (d *providerData) sshNodes(ctx context.Context, node string) ([]string, error) {
-	online, err := d.preflight.online.get(func() ([]string, error) { return d.client.OnlineNodes(ctx) })
+	online, err := d.preflight.online.get(ctx, d.client.OnlineNodes)
 	if err != nil || len(online) == 0 {
 		return nil, err // no online node: the apply says so
 	}
