@@ -86,16 +86,27 @@ func (o Observed) WithRecorded(r Recorded) Observed {
 	return o
 }
 
-// isOwnTag reports whether a tag is one of Proximity's own (ownTagSet's
-// names), not the user's.
+// Proximity's own tags by name (ownTagSet writes them): two whole tags,
+// and four prefixes followed by a value. isOwnTag and userTags, the only
+// readers of this rule, use these; TestOwnTagSetIsOwn keeps ownTagSet in
+// step with them.
+var (
+	ownTagNames    = []string{TagProximity, TagDeploying}
+	ownTagPrefixes = []string{TagApp, TagID, allocstore.PublicTagPrefix, allocstore.InternalTagPrefix}
+)
+
+// isOwnTag reports whether a tag is one of Proximity's own, not the user's.
 func isOwnTag(tag string) bool {
-	if tag == TagProximity || tag == TagDeploying {
-		return true
-	}
-	for _, prefix := range []string{TagApp, TagID, allocstore.PublicTagPrefix, allocstore.InternalTagPrefix} {
-		if strings.HasPrefix(tag, prefix) {
-			return true
+	return slices.Contains(ownTagNames, tag) || slices.ContainsFunc(ownTagPrefixes, func(p string) bool { return strings.HasPrefix(tag, p) })
+}
+
+// userTags are a container's tags without Proximity's own.
+func userTags(tags []string) []string {
+	out := []string{}
+	for _, t := range tags {
+		if !isOwnTag(t) {
+			out = append(out, t)
 		}
 	}
-	return false
+	return out
 }

@@ -69,9 +69,10 @@ func TestOwnsWithTheIdentityFileWhenTheTagIsGone(t *testing.T) {
 	}
 }
 
-// An app a state holds may keep its deploying mark until its next update
-// (a refresh writes nothing): a create of another app under its hostname is
-// refused all the same, instead of making a twin.
+// An app a state holds may keep its deploying mark until its next update:
+// one created by a version that left the mark for a later refresh to take
+// off (a refresh now writes nothing). A create of another app under its
+// hostname is refused all the same, instead of making a twin.
 func TestMarkedAppOfAnotherCatalogIDIsNoFreeHostname(t *testing.T) {
 	d, _ := newService(t)
 	ctx := context.Background()
@@ -79,9 +80,7 @@ func TestMarkedAppOfAnotherCatalogIDIsNoFreeHostname(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, _ := d.Observe(ctx, app.Node, app.VMID); !o.Deploying {
-		t.Fatal("the create took its mark away")
-	}
+	setTags(t, d, app.App, ownTags(nil, "nginx", app.Identity, app.PublicPort, app.InternalPort, true))
 	other, err := d.Create(ctx, Spec{CatalogID: "it-tools", Hostname: "web"}, func(App) {})
 	if err == nil || !strings.Contains(err.Error(), `the hostname "web" is already the application nginx`) || other.VMID != 0 {
 		t.Errorf("another app under a marked app's hostname: %+v %v", other, err)

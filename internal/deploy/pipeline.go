@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 const (
 	TagProximity = "proximity"
 	TagApp       = "px-app-"      // + catalog id
-	TagDeploying = "px-deploying" // no Terraform state is known to hold the container yet (see finish)
+	TagDeploying = "px-deploying" // a create of the container has not finished yet (see release)
 	TagID        = "px-id-"       // + the identity a create gave the container (see Observed.BelongsTo)
 )
 
@@ -128,178 +127,128 @@ func (d *Service) Create(ctx context.Context, spec Spec, onContainer func(App)) 
 	return Created{App: app, Exists: app.VMID != 0, Resumable: resumable}, err
 }
 
+// creation is one create as its phases share it.
+type creation struct {
+	spec    Spec
+	entry   *catalog.App
+	compose []byte
+	app     App // app.VMID is 0 while no container exists
+	log     stepLog
+	saved   func(App)
+	// requested is true once a create or restore request was sent: PVE
+	// may have made the container even if no answer came back.
+	requested bool
+	// created is true once PVE accepted the create or restore request.
+	created bool
+}
+
 // create is Create; app.VMID is 0 when no container exists. A create that
 // its context stopped returns an InterruptedError. A cancelled one cleans
 // nothing up once its create request may have reached PVE: the next run
-// resumes what it left, as after a kill.
+// resumes what it left, as after a kill. A create that succeeded takes the
+// deploying mark off as its very last write (release).
 func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app App, err error) {
-	log := newStepLog(spec.Hostname, spec.CatalogID, &app.VMID)
-	requested := false // a create or restore request was sent
+	c := &creation{spec: spec, saved: saved}
+	c.log = newStepLog(spec.Hostname, spec.CatalogID, &c.app.VMID)
 	defer func() {
-		app.Log = log.steps
-		err = interrupted(ctx, err, app, requested)
+		c.app.Log = c.log.steps
+		app, err = c.app, interrupted(ctx, err, c.app, c.requested)
 	}()
 	defer d.invalidate()
-
-	entry, err := d.CatalogApp(spec.CatalogID)
-	if err != nil {
-		return app, err
-	}
-	if errs := CheckSizes(entry, spec.Memory, spec.Cores, spec.DiskGB); len(errs) > 0 {
-		return app, errs[0]
-	}
-	leastMemory, leastCores, leastDisk := Minimums(entry)
-	app.Memory, app.Cores, app.DiskGB = max(spec.Memory, leastMemory), max(spec.Cores, leastCores), max(spec.DiskGB, leastDisk)
-	compose, err := RenderCompose(ctx, entry, spec.Environment)
-	if err != nil {
-		return app, err
+	if err := d.prepare(ctx, c); err != nil {
+		return c.app, err
 	}
 	defer func() {
-		if err != nil && app.VMID != 0 && !cancelled(ctx) {
+		if err != nil && c.app.VMID != 0 && !cancelled(ctx) {
 			// The caller records the container (Terraform taints it): it is
 			// no longer an unfinished deployment for another run to take.
 			// A cancelled one is, and keeps its mark.
-			d.unmark(ctx, spec, entry, app)
+			d.unmark(ctx, spec, c.entry, c.app)
 		}
 	}()
-
 	if !d.Claims.claim(spec.Hostname) {
-		return app, fmt.Errorf("another application of this configuration also has the hostname %q; "+
+		return c.app, fmt.Errorf("another application of this configuration also has the hostname %q; "+
 			"hostnames name applications, give each its own", spec.Hostname)
 	}
-	var guests []pveclient.ClusterGuest
-	if err := log.run(ctx, "look for an unfinished deployment", func() (string, error) {
-		guests, err = d.Client.ClusterGuests(ctx)
-		if err != nil {
+	guests, err := d.lookForUnfinished(ctx, c)
+	if err != nil {
+		return c.app, err
+	}
+	if c.app.VMID != 0 {
+		c.app, err = d.resume(ctx, spec, c.entry, c.compose, c.app, &c.log, saved)
+	} else {
+		err = d.createAnew(ctx, c, guests)
+	}
+	if err != nil {
+		return c.app, err
+	}
+	return c.app, d.release(ctx, c)
+}
+
+// prepare reads the catalog entry, checks the sizes asked for and renders
+// the compose file: everything a create can refuse before it asks PVE
+// anything.
+func (d *Service) prepare(ctx context.Context, c *creation) (err error) {
+	if c.entry, err = d.CatalogApp(c.spec.CatalogID); err != nil {
+		return err
+	}
+	if errs := CheckSizes(c.entry, c.spec.Memory, c.spec.Cores, c.spec.DiskGB); len(errs) > 0 {
+		return errs[0]
+	}
+	leastMemory, leastCores, leastDisk := Minimums(c.entry)
+	c.app.Memory, c.app.Cores, c.app.DiskGB = max(c.spec.Memory, leastMemory), max(c.spec.Cores, leastCores), max(c.spec.DiskGB, leastDisk)
+	c.compose, err = RenderCompose(ctx, c.entry, c.spec.Environment)
+	return err
+}
+
+// lookForUnfinished refuses a hostname that is another application's, and
+// finds the container a killed run of this app left under it (c.app then
+// holds it: resume goes on with it). It returns the cluster's guests, which
+// the port allocation reads.
+func (d *Service) lookForUnfinished(ctx context.Context, c *creation) (guests []pveclient.ClusterGuest, err error) {
+	spec := c.spec
+	err = c.log.run(ctx, "look for an unfinished deployment", func() (string, error) {
+		if guests, err = d.Client.ClusterGuests(ctx); err != nil {
 			return "", err
 		}
-		if g := appNamed(guests, spec.Hostname, entry.ID); g != nil {
-			return "", fmt.Errorf("the hostname %q is already the application %s of CT %d on %s; "+
-				"hostnames name applications: choose another, or import that one (terraform import ... %s/%d)",
-				spec.Hostname, strings.TrimPrefix(tagWithPrefix(g.Tags, TagApp), TagApp), g.VMID, g.Node, g.Node, g.VMID)
+		if g := appNamed(guests, spec.Hostname, c.entry.ID); g != nil {
+			return "", hostnameHeld(spec.Hostname, g)
 		}
-		if g := unfinished(guests, spec, entry); g != nil {
-			proven, why, err := d.provenUnfinished(ctx, spec, g)
-			if err != nil {
-				return "", fmt.Errorf("checking CT %d, which looks like an unfinished deployment, against the allocation table: %w", g.VMID, err)
-			}
-			if !proven {
-				tflog.Warn(ctx, "a container that looks like an unfinished deployment is left alone",
-					map[string]any{"vmid": g.VMID, "node": g.Node, "reason": why})
-				return fmt.Sprintf("CT %d on %s looks like one but %s: left alone", g.VMID, g.Node, why), nil
-			}
-			app.VMID, app.Node, app.Template, app.Storage = g.VMID, g.Node, spec.Template, spec.Storage
-			app.PublicPort, app.InternalPort = portsOf(g.Tags)
-			app.Identity = identityOf(g.Tags)
-			return fmt.Sprintf("CT %d on %s, left by an interrupted run: taking it over", g.VMID, g.Node), nil
+		g := unfinished(guests, spec, c.entry)
+		if g == nil {
+			return "none", nil
 		}
-		return "none", nil
-	}); err != nil {
-		return app, err
-	}
-	if app.VMID != 0 {
-		return d.resume(ctx, spec, entry, compose, app, &log, saved)
-	}
-	var source *backupSource
-	if spec.RestoreFrom != "" {
-		if err := log.run(ctx, "find backup", func() (string, error) {
-			source, err = d.findBackupSource(ctx, spec)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("on %s, made with public port %d and internal port %d", source.Node, source.PublicPort, source.InternalPort), nil
-		}); err != nil {
-			return app, err
+		proven, why, err := d.provenUnfinished(ctx, spec, g)
+		if err != nil {
+			return "", fmt.Errorf("checking CT %d, which looks like an unfinished deployment, against the allocation table: %w", g.VMID, err)
 		}
-	}
-	if err := d.takePorts(ctx, spec, guests, source, &app, &log); err != nil {
-		return app, err
-	}
-	app.Identity = NewIdentity()
-	created := false
-	defer func() {
-		if err != nil && requested && cancelled(ctx) {
-			return // the container, if PVE made it, keeps its pair for the next run
+		if !proven {
+			tflog.Warn(ctx, "a container that looks like an unfinished deployment is left alone",
+				map[string]any{"vmid": g.VMID, "node": g.Node, "reason": why})
+			return fmt.Sprintf("CT %d on %s looks like one but %s: left alone", g.VMID, g.Node, why), nil
 		}
-		if err != nil && created && d.gone(ctx, app) {
-			// PVE removes a container whose create or restore task failed:
-			// there is nothing to keep, so the ports go too.
-			created, app.VMID = false, 0
-		}
-		if err != nil && !created && app.AllocationID != "" {
-			_ = d.Ports.Release(context.WithoutCancel(ctx), app.AllocationID)
-			app.AllocationID = ""
-		}
-	}()
+		c.app.VMID, c.app.Node, c.app.Template, c.app.Storage = g.VMID, g.Node, spec.Template, spec.Storage
+		c.app.PublicPort, c.app.InternalPort = portsOf(g.Tags)
+		c.app.Identity = identityOf(g.Tags)
+		return fmt.Sprintf("CT %d on %s, left by an interrupted run: taking it over", g.VMID, g.Node), nil
+	})
+	return guests, err
+}
 
-	if err := log.run(ctx, "choose node", func() (string, error) {
-		if source != nil {
-			app.Node = source.Node
-			return app.Node + ", where the backup is", nil
-		}
-		app.Node, err = d.chooseNode(ctx, spec.Node, app.Memory, spec.Bridge)
-		return app.Node, err
-	}); err != nil {
-		return app, err
+// release takes the deploying mark off the container of a create that
+// succeeded, as its last write before Terraform records the app: from now
+// on no other run, of this state or another, takes the container for an
+// unfinished deployment. A run killed between this write and Terraform's
+// state write leaves an unmarked app that no state holds: the next create
+// of its hostname is refused (appNamed) and says to import it; nothing is
+// taken over, destroyed or leaked. A failed write fails the create (the
+// container is recorded, tainted), rather than leave a live app marked.
+func (d *Service) release(ctx context.Context, c *creation) error {
+	tags := ownTags(c.spec.Tags, c.entry.ID, c.app.Identity, c.app.PublicPort, c.app.InternalPort, false)
+	if err := d.Client.UpdateContainerConfig(ctx, c.app.Node, c.app.VMID, pveclient.ContainerConfigUpdate{Tags: tags}); err != nil {
+		return fmt.Errorf("the app runs in CT %d on %s, but its %s mark could not be removed: %w", c.app.VMID, c.app.Node, TagDeploying, err)
 	}
-	var storages []pveclient.Storage
-	if source == nil {
-		if err := log.run(ctx, "ensure template", func() (string, error) {
-			if storages, err = d.Client.Storages(ctx, app.Node); err != nil {
-				return "", err
-			}
-			app.Template, err = d.ensureTemplate(ctx, app.Node, storages, spec.Template)
-			return app.Template, err
-		}); err != nil {
-			return app, err
-		}
-	}
-	storage := spec.Storage
-	if err := log.run(ctx, "choose storage", func() (string, error) {
-		if storage == "" && storages == nil {
-			if storages, err = d.Client.Storages(ctx, app.Node); err != nil {
-				return "", err
-			}
-		}
-		if storage == "" {
-			storage, err = rootStorage(app.Node, storages)
-		}
-		return storage, err
-	}); err != nil {
-		return app, err
-	}
-
-	app.Storage = storage
-	create := newContainer(spec, entry, app, storage)
-	step, req := "create container", pveclient.ContainerCreation(create)
-	if source != nil {
-		step, req = "restore container", restoreRequest(create, spec.RestoreFrom, storage)
-	}
-	var upid string
-	requested = true
-	if err := log.run(ctx, step, func() (string, error) {
-		app.VMID, upid, err = d.createWithFreshVMID(ctx, app.Node, req, create.ContainerSettings)
-		return fmt.Sprintf("CT %d on %s", app.VMID, app.Node), err
-	}); err != nil {
-		return app, err
-	}
-	created = true
-	saved(app)
-	if err := log.run(ctx, "wait for create", func() (string, error) {
-		if upid == "" {
-			return "task id lost; waited for the create lock", d.waitCreated(ctx, app.Node, app.VMID)
-		}
-		_, err := d.Client.WaitTask(ctx, upid)
-		return "", err
-	}); err != nil {
-		return app, err
-	}
-	if source != nil {
-		if err := d.settleRestored(ctx, spec, source, &app, &log); err != nil {
-			return app, err
-		}
-	}
-	return d.finish(ctx, spec, entry, compose, app, &log, true)
+	return nil
 }
 
 // takePorts uses the pair of a proximity_port_allocation, or takes one for
@@ -368,9 +317,9 @@ func (d *Service) resume(ctx context.Context, spec Spec, entry *catalog.App, com
 
 // finish takes a created container to a running app: start, address,
 // runtime, compose file, compose up and the service check. The deploying
-// mark stays: Terraform records the app only after Create returns, and a run
-// killed in between must still find the container as its own. The first
-// read from a state that holds the app removes it (Confirm). A fresh
+// mark stays: a run killed meanwhile must still find the container as its
+// own; a create removes it once everything succeeded (release), a take-over
+// of an imported container or a restore in place never had it. A fresh
 // container cannot be running yet; one taken over may be.
 func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, fresh bool) (_ App, err error) {
 	start := d.Client.StartGuest

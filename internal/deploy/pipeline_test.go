@@ -82,8 +82,8 @@ func TestCreateAndDestroyMultiServiceApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The deploying mark stays until a state is known to hold the app (Confirm).
-	if cfg.Tags.String() != "proximity;px-app-wordpress;px-deploying;px-id-"+app.Identity+";px-int-9100;px-pub-8100" ||
+	// The deploying mark went with the create's last write (release).
+	if cfg.Tags.String() != "proximity;px-app-wordpress;px-id-"+app.Identity+";px-int-9100;px-pub-8100" ||
 		len(app.Identity) != 12 || cfg.Hostname != "blog" {
 		t.Errorf("tags %q hostname %q", cfg.Tags, cfg.Hostname)
 	}

@@ -61,7 +61,7 @@ func TestRestoreIntoNewAndInPlace(t *testing.T) {
 		t.Errorf("marker %q after the restore, want v1", got)
 	}
 	o, _ := d.Observe(ctx, restored.Node, restored.VMID)
-	if o.Hostname != "web2" || !o.Running || o.PublicPort != restored.PublicPort || !o.Deploying {
+	if o.Hostname != "web2" || !o.Running || o.PublicPort != restored.PublicPort || o.Deploying {
 		t.Errorf("restored container %+v", o)
 	}
 

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,11 +53,15 @@ func taggedGuests(guests []pveclient.ClusterGuest) []allocstore.TaggedGuest {
 }
 
 // appNamed finds a Proximity application under this hostname that a create
-// of catalogID must not make a twin of (two states would then confuse
-// them): any, except a marked deployment of the same app, which is an
-// unfinished one for unfinished and provenUnfinished to judge. Since a
-// refresh writes nothing, an app a state holds may keep its deploying mark
-// until its next update: a mark alone does not make it free for another app.
+// of catalogID must not make a twin of or take over (two states would then
+// confuse them): any, except a marked deployment of the same app, which is
+// an unfinished one for unfinished and provenUnfinished to judge. A create
+// takes its mark off as its last write (release), so every app a create
+// finished is found here, whichever state holds it. The marked ones it
+// skips are a create that has not finished: killed or cancelled, running
+// now in another workspace, or failed with its mark left (its removal is
+// best effort); and an app created by a version that left the mark for a
+// later refresh or update to remove (its next update does).
 func appNamed(guests []pveclient.ClusterGuest, hostname, catalogID string) *pveclient.ClusterGuest {
 	for i, g := range guests {
 		if g.Type != "lxc" || g.Name != hostname || !slices.Contains(g.Tags, TagProximity) {
@@ -67,6 +72,17 @@ func appNamed(guests []pveclient.ClusterGuest, hostname, catalogID string) *pvec
 		}
 	}
 	return nil
+}
+
+// hostnameHeld is the refusal of a create whose hostname is already an
+// application's. A run killed after its create took the deploying mark off
+// and before Terraform recorded the app meets it too: importing the
+// container into that resource is then the way back.
+func hostnameHeld(hostname string, g *pveclient.ClusterGuest) error {
+	return fmt.Errorf("the hostname %q is already the application %s of CT %d on %s; hostnames name applications: "+
+		"choose another, or, if it is this resource's app (a run killed as its create ended, before Terraform recorded it), "+
+		"import it (terraform import <address> %s/%d)",
+		hostname, strings.TrimPrefix(tagWithPrefix(g.Tags, TagApp), TagApp), g.VMID, g.Node, g.Node, g.VMID)
 }
 
 func tagWithPrefix(tags []string, prefix string) string {

@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/allocstore"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -132,19 +131,4 @@ func portHolder(guests []pveclient.ClusterGuest, vmid, public, internal int) str
 		return h
 	}
 	return in[internal]
-}
-
-// userTags are a container's tags without Proximity's own.
-func userTags(tags []string) []string {
-	out := []string{}
-	for _, t := range tags {
-		own := t == TagProximity || t == TagDeploying
-		for _, prefix := range []string{TagApp, TagID, allocstore.PublicTagPrefix, allocstore.InternalTagPrefix} {
-			own = own || strings.HasPrefix(t, prefix)
-		}
-		if !own {
-			out = append(out, t)
-		}
-	}
-	return out
 }

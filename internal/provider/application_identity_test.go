@@ -2,14 +2,17 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
@@ -63,11 +66,15 @@ func TestAccReusedVMIDIsNotTheApp(t *testing.T) {
 }
 
 // TestAccOneHostnameOneApp: two resources of one configuration with one
-// hostname, and a second workspace with the hostname of an existing app, are
-// refused; the existing app is not touched.
+// hostname, and a second workspace with the hostname of an app another
+// workspace's apply created, are refused; the existing app is not touched.
+// (Its create took its deploying mark off: before, the second workspace's
+// create of the same app resumed it as an unfinished deployment.)
 func TestAccOneHostnameOneApp(t *testing.T) {
 	e := newSimEnv(t, "")
 	block := rawHCL(e.appProvider())
+	var other deploy.App
+	var otherDigest string
 	// A refused apply may leave an empty state, after which plugin-testing
 	// runs no CheckDestroy: an empty configuration after each refusal is
 	// where the cluster is checked.
@@ -84,23 +91,31 @@ func TestAccOneHostnameOneApp(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{expectGuestCount(e, 0)},
 			},
 			{
-				// Another workspace's app "web" (a confirmed Proximity app: no
-				// deploying mark); this configuration asks for "web" too.
+				// Another workspace's apply created the app "web" (nginx);
+				// this configuration asks for the same app under "web" too.
 				PreConfig: func() {
-					e.createGuest("pve1", 150, plainContainer(pveclient.ContainerSettings{
-						Hostname: "web", Unprivileged: ptr(true), Memory: 333,
-						Tags: pveclient.ParseTags("proximity;px-app-nginx;px-id-0123456789ab;px-int-9150;px-pub-8150"),
-					}))
+					other = e.otherWorkspace(deploy.Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1"})
+					cfg, err := e.client.ContainerConfig(context.Background(), other.Node, other.VMID)
+					e.must(err)
+					otherDigest = cfg.Digest
 				},
 				Config:      config(block, application("web", "nginx", "web")),
-				ExpectError: errorLike(`the hostname "web" is already the application nginx of CT 150 on pve1`),
+				ExpectError: errorLike(`the hostname "web" is already the application nginx of CT \d+ on pve1; .*import it`),
 			},
 			{
-				// Only the other workspace's app is there, as it was.
-				Config: config(block),
-				ConfigStateChecks: []statecheck.StateCheck{
-					expectContainerConfig(e, "pve1", 150, map[string]knownvalue.Check{"memory": knownvalue.Int64Exact(333)}),
-					expectGuestCount(e, 1),
+				// Only the other workspace's app is there, as it was, with
+				// its own pair alone in the table.
+				Config:            config(block),
+				ConfigStateChecks: []statecheck.StateCheck{expectGuestCount(e, 1), expectAllocationCount(e.allocationFile, 1)},
+				Check: func(*terraform.State) error {
+					cfg, err := e.client.ContainerConfig(context.Background(), other.Node, other.VMID)
+					if err != nil || cfg.Digest != otherDigest || cfg.Hostname != "web" {
+						return fmt.Errorf("the other workspace's CT %d: %+v, %v; want its config unchanged", other.VMID, cfg, err)
+					}
+					if st, err := e.client.GuestStatus(context.Background(), other.Node, other.VMID); err != nil || st.Status != "running" {
+						return fmt.Errorf("the other workspace's CT %d: %+v, %v; want it running", other.VMID, st, err)
+					}
+					return nil
 				},
 			},
 		},
