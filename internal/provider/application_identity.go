@@ -60,13 +60,21 @@ func recorded(state applicationModel, identity string) deploy.Recorded {
 
 // belongs reports whether an observed container is the application the
 // state records, by deploy's rule (Owns). A failed proof is a "no": an
-// update or a destroy then touches nothing.
+// update then touches nothing. A destroy calls owns instead, and fails on
+// a failed proof.
 func (r *applicationResource) belongs(ctx context.Context, o deploy.Observed, identity string, state applicationModel) bool {
-	owned, err := r.data.apps.Owns(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), o, recorded(state, identity))
+	owned, err := r.owns(ctx, o, identity, state)
 	if err != nil {
 		tflog.Warn(ctx, "the container could not be proven to be the application", map[string]any{"vmid": state.VMID.ValueInt64(), "error": err.Error()})
 	}
 	return err == nil && owned
+}
+
+// owns is deploy's Owns for the container the state records: false for a
+// container gone or proven not the app, an error when it could not be
+// checked (its identity file could not be read).
+func (r *applicationResource) owns(ctx context.Context, o deploy.Observed, identity string, state applicationModel) (bool, error) {
+	return r.data.apps.Owns(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), o, recorded(state, identity))
 }
 
 // notOursWarning is the warning of a container that is no longer the app.

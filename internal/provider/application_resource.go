@@ -296,11 +296,19 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("reading %s: %v", state.ID.ValueString(), err), err)
 		return
 	}
+	// As Read does, a failed check fails: only a container proven gone or
+	// not the app lets the destroy go on without it.
+	owned, err := r.owns(ctx, o, readIdentity(ctx, req.Private, &resp.Diagnostics), state)
+	if err != nil {
+		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("checking that %s is still the application: %v; "+
+			"nothing was deleted or released, and the application stays in the state", state.ID.ValueString(), err), err)
+		return
+	}
 	switch {
 	case o.Gone:
 		// Nothing to destroy; the VMID may be handed out again any moment.
 		vmid = 0
-	case !r.belongs(ctx, o, readIdentity(ctx, req.Private, &resp.Diagnostics), state):
+	case !owned:
 		// Only the ports are the app's still; the guest is someone else's.
 		notOursWarning(&resp.Diagnostics, state, o)
 		vmid = 0
