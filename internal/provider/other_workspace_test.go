@@ -26,7 +26,8 @@ func (e *testEnv) otherWorkspace(spec deploy.Spec) deploy.App {
 	ports := &allocstore.Allocator{Store: &allocstore.LocalStore{Path: e.allocationFile},
 		Public:   allocstore.Range{From: defaultPublicRange[0], To: defaultPublicRange[1]},
 		Internal: allocstore.Range{From: defaultInternalRange[0], To: defaultInternalRange[1]}}
-	d := &deploy.Service{Client: e.client, Nodes: runner, Ports: ports, Catalog: cat, Backups: &backups.Service{Client: e.client}, Claims: &deploy.Claims{}}
+	d := &deploy.Service{Client: e.client, Nodes: runner, Ports: ports, Catalog: cat,
+		Backups: &backups.Service{Client: e.client}, Claims: &deploy.Claims{}}
 	created, err := d.Create(context.Background(), spec, nil)
 	e.must(err)
 	return created.App
