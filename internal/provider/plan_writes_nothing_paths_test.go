@@ -22,7 +22,7 @@ import (
 // writesNothing is a plan check that reports every change a client made on
 // the simulated cluster since the step's PreConfig reset the counters
 // (pvesim Stats.Writes: any API call but a GET, any file changed on a node
-// or in a container), and then ran, when set, which proves from the same
+// or in a container), then asks ran, when set, to prove from the same
 // counters that the path under test was taken. It reports with t.Errorf
 // rather than failing the step, so one run names every plan that writes.
 type writesNothing struct {
