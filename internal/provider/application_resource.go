@@ -298,7 +298,15 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 	// As Read does, a failed check fails: only a container proven gone or
 	// not the app lets the destroy go on without it.
-	owned, err := r.owns(ctx, o, readIdentity(ctx, req.Private, &resp.Diagnostics), state)
+	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
+	owned, err := r.owns(ctx, o, identity, state)
+	if err == nil && o.Gone {
+		// Migrated out of band since the last refresh (a destroy with
+		// -refresh=false): destroy it where it is, never release the ports
+		// of an app that still runs.
+		o, owned, err = r.followMoved(ctx, &state, o, recorded(state, identity), &resp.Diagnostics)
+		vmid = int(state.VMID.ValueInt64())
+	}
 	if err != nil {
 		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("checking that %s is still the application: %v; "+
 			"nothing was deleted or released, and the application stays in the state", state.ID.ValueString(), err), err)
