@@ -20,15 +20,15 @@ import (
 func TestDestroyWithoutRefreshFollowsAMigratedApp(t *testing.T) {
 	sim := pvesimtest.Start(t, pvesim.Options{})
 	c := newCLI(t, sim, `
-resource "proximity_application" "web" {
+resource "proximity_application" "moved" {
   catalog_id = "nginx"
-  hostname   = "web"
+  hostname   = "moved"
   memory     = 128
 }
 `)
 	client := simClient(t, sim)
 	c.apply()
-	before, ok := guestNamed(t, client, "web")
+	before, ok := guestNamed(t, client, "moved")
 	if !ok {
 		t.Fatal("no container after the apply")
 	}
@@ -44,7 +44,7 @@ resource "proximity_application" "web" {
 	if !strings.Contains(out, "Destroy complete") {
 		t.Fatalf("destroy did not complete:\n%s", out)
 	}
-	if g, ok := guestNamed(t, client, "web"); ok {
+	if g, ok := guestNamed(t, client, "moved"); ok {
 		t.Errorf("CT %d is left running on %s after the destroy, its ports released", g.VMID, g.Node)
 	}
 	if left := allocations(t, filepath.Join(c.dir, "allocations.json")); len(left) != 0 {

@@ -79,7 +79,7 @@ func TestAccApplicationFailedDeploymentIsReplaced(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					// Destroyed first, so the new container may take the same VMID.
-					expectRunningGuests(e, 1),
+					expectOneRunningGuest(e),
 					expectAllocationCount(e.allocationFile, 1),
 				},
 			},

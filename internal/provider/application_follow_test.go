@@ -40,7 +40,7 @@ func TestAccApplicationFollowsOutOfBandMigration(t *testing.T) {
 		return append([]statecheck.StateCheck{
 			statecheck.ExpectKnownValue(web.address(), tfjsonpath.New("node"), knownvalue.StringExact(node)),
 			statecheck.ExpectKnownValue(web.address(), tfjsonpath.New("id"), knownvalue.StringExact(node+"/100")),
-			expectRunningGuests(e, 1),
+			expectOneRunningGuest(e),
 			expectAllocationCount(e.allocationFile, 1),
 		}, kept()...)
 	}
@@ -56,7 +56,7 @@ func TestAccApplicationFollowsOutOfBandMigration(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(web.address(), "node", "pve2"),
 					resource.TestCheckResourceAttr(web.address(), "id", "pve2/100"),
-					destroyed(expectRunningGuests(e, 1), expectAllocationCount(e.allocationFile, 1)), // facts of the cluster, here after a refresh
+					destroyed(expectOneRunningGuest(e), expectAllocationCount(e.allocationFile, 1)), // facts of the cluster, here after a refresh
 					func(*terraform.State) error {
 						if w := e.sim.Stats().Writes; len(w) != 0 {
 							return fmt.Errorf("the refresh wrote: %v", w)
@@ -100,7 +100,7 @@ func TestAccApplicationFollowsOutOfBandMigration(t *testing.T) {
 // Terraform failed the apply: "Provider produced inconsistent final plan".
 func TestAccMigrationToANodeKnownOnlyAtApply(t *testing.T) {
 	e := newEnv(t, pvesim.Options{})
-	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken(minimalUser))))
+	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken())))
 	target := func(node string) rawHCL {
 		return rawHCL(fmt.Sprintf("resource \"terraform_data\" \"target\" {\n  input = %q\n}\n", node))
 	}
@@ -141,7 +141,7 @@ func TestAccMigrationToANodeKnownOnlyAtApply(t *testing.T) {
 				ConfigStateChecks: append([]statecheck.StateCheck{
 					statecheck.ExpectKnownValue(web.address(), tfjsonpath.New("node"), knownvalue.StringExact("pve3")),
 					statecheck.ExpectKnownValue(web.address(), tfjsonpath.New("id"), knownvalue.StringExact("pve3/100")),
-					expectRunningGuests(e, 1),
+					expectOneRunningGuest(e),
 				}, kept()...),
 			},
 		},

@@ -29,7 +29,7 @@ func relocatedChecks(e *testEnv, app hclBlock, node string, same []statecheck.St
 		statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("id"), knownvalue.StringExact(node+"/100")),
 		statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("status"), knownvalue.StringExact(statusRunning)),
 		expectContainerFile(e, 100, markerFile, markerContent),
-		expectRunningGuests(e, 1),
+		expectOneRunningGuest(e),
 		expectGuestCount(e, 1),
 	}, same...)
 }
@@ -162,7 +162,7 @@ func TestAccApplicationPlanRefusesRelocation(t *testing.T) {
 			refused(web.str("node", "pve9"), `Unknown node .* node "pve9" is not in the cluster`),
 			refused(web.str("node", "pve2").num("memory", 1<<24), `node pve2 has \d+ MB of memory free, and the app needs 16777216 MB`),
 			refused(web.str("node", "pve2").str("storage", "local"), `storage local on pve2 cannot hold the root disk`),
-			{Config: config(rawHCL(e.appProvider()), web), ConfigStateChecks: []statecheck.StateCheck{expectRunningGuests(e, 1)}},
+			{Config: config(rawHCL(e.appProvider()), web), ConfigStateChecks: []statecheck.StateCheck{expectOneRunningGuest(e)}},
 		},
 	})
 	if st := e.sim.Stats(); st.Tasks["vzmigrate"] != 0 || st.Tasks["move_volume"] != 0 {
@@ -199,7 +199,7 @@ func (e *testEnv) writeMarker(vmid int) error {
 // changes plan as before; with it, the plan goes through.
 func TestAccMigrationNeedsVMMigrate(t *testing.T) {
 	e := newEnv(t, pvesim.Options{})
-	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken(minimalUser))))
+	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken())))
 	web := application("web", "nginx", "web").str("node", "pve1").num("memory", 128)
 	withoutMigrate := func() {
 		e.pveumOK(`pveum role modify ProximityVMs --privs "VM.Allocate,VM.Audit,VM.Backup,VM.Config.CPU,VM.Config.Disk,VM.Config.Memory,` +

@@ -47,11 +47,11 @@ func readmePrivilegeCommands(t *testing.T, user string) []string {
 	return out
 }
 
-// minimalToken makes user with the README's minimal roles and a token
+// minimalToken makes minimalUser with the README's minimal roles and a token
 // without privilege separation, and returns "id=secret".
-func (e *testEnv) minimalToken(user string) string {
+func (e *testEnv) minimalToken() string {
 	e.t.Helper()
-	return e.tokenWith(user, readmePrivilegeCommands(e.t, user)...)
+	return e.tokenWith(minimalUser, readmePrivilegeCommands(e.t, minimalUser)...)
 }
 
 // tokenWith makes user, runs the grants, and returns a token without
@@ -117,7 +117,7 @@ func TestAccMinimalRoleLifecycle(t *testing.T) {
 
 func minimalRoleLifecycle(t *testing.T, release string) {
 	e := newEnv(t, pvesim.Options{PVEVersion: release})
-	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken(minimalUser))))
+	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken())))
 	// An auditor looking for drift: a plan that changes nothing asks for
 	// no privilege beyond reading.
 	auditor := rawHCL(e.appProvider(withAPIToken(e.tokenWith("auditor@pve", "pveum aclmod / -user auditor@pve -role PVEAuditor"))))
@@ -165,7 +165,7 @@ func minimalRoleLifecycle(t *testing.T, release string) {
 // path, and nothing is created.
 func TestAccMissingPrivilegeFailsThePlan(t *testing.T) {
 	e := newSimEnv(t, "")
-	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken(minimalUser))))
+	block := rawHCL(e.appProvider(withAPIToken(e.minimalToken())))
 	cfg := config(block, application("web", "nginx", "web"), backup("web").set("application_id", "proximity_application.web.id"))
 	var steps []resource.TestStep
 	for _, n := range deploy.RequiredPrivileges() {

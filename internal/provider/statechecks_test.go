@@ -86,9 +86,9 @@ type guestCount struct {
 // expectGuestCount holds when the cluster has exactly count guests.
 func expectGuestCount(e *testEnv, count int) guestCount { return guestCount{e: e, count: count} }
 
-// expectRunningGuests holds when the cluster has exactly count guests, all running.
-func expectRunningGuests(e *testEnv, count int) guestCount {
-	return guestCount{e: e, count: count, running: true}
+// expectOneRunningGuest holds when the cluster has exactly one guest, running.
+func expectOneRunningGuest(e *testEnv) guestCount {
+	return guestCount{e: e, count: 1, running: true}
 }
 
 func (c guestCount) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
