@@ -174,7 +174,8 @@ func hostKeyRemedy(problem nodeshell.HostKeyProblem) remedy {
 		return remedy{ssh.AtName("known_hosts_file"), true, ""}
 	}
 	return remedy{ssh.AtName("host_key"), true,
-		"ssh.host_key pins another key; if the node was reinstalled, update it, otherwise someone may be intercepting the connection"}
+		"ssh.host_key (or PROXIMITY_SSH_HOST_KEY) pins another key; if the node was reinstalled, update it, " +
+			"otherwise someone may be intercepting the connection"}
 }
 
 func portAttribute(internal bool) path.Path {

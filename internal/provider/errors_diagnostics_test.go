@@ -64,7 +64,7 @@ func TestLowerLayerErrorDiagnostics(t *testing.T) {
 		{"changed host key", pveNode(nodeshell.HostKeyChanged), deploying + sshTo + ": the host key does not match the known hosts file; " +
 			reinstall + "the entry" + intercepts, ssh.AtName("known_hosts_file"), true},
 		{"pinned host key mismatch", pveNode(nodeshell.HostKeyMismatch), deploying + sshTo + ": the host key does not match the pinned host key; " +
-			"ssh.host_key pins another key; " + reinstall + "it" + intercepts, ssh.AtName("host_key"), true},
+			"ssh.host_key (or PROXIMITY_SSH_HOST_KEY) pins another key; " + reinstall + "it" + intercepts, ssh.AtName("host_key"), true},
 		{"authentication", wrapped(&nodeshell.AuthError{Node: "pve1", Addr: "10.0.0.1:22", User: "root"}),
 			deploying + sshTo + " as root: authentication failed; check ssh.private_key or ssh.password", ssh, true},
 		{"no node address", wrapped(&nodeshell.AddressError{Node: "pve4", Err: errors.New("the cluster status lists node pve4 without an address")}),

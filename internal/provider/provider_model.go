@@ -32,6 +32,7 @@ type providerModel struct {
 	Insecure          types.Bool   `tfsdk:"insecure"`
 	InsecureHTTP      types.Bool   `tfsdk:"insecure_http"`
 	CACertPEM         types.String `tfsdk:"ca_cert_pem"`
+	CACertFile        types.String `tfsdk:"ca_cert_file"`
 	SSH               *sshModel    `tfsdk:"ssh"`
 	DefaultNode       types.String `tfsdk:"default_node"`
 	AllocationStore   types.String `tfsdk:"allocation_store"`
@@ -66,7 +67,11 @@ type retryModel struct {
 	MaxBackoff  types.String `tfsdk:"max_backoff"`
 }
 
-func checkCertificatePEM(v string) string {
+func checkCertificatePEM(v string) string { return certificateProblem("ca_cert_pem", v) }
+
+// certificateProblem says why v, the value of what (an attribute, a file),
+// holds no usable PEM certificate, or returns "".
+func certificateProblem(what, v string) string {
 	rest := []byte(v)
 	found := 0
 	for {
@@ -77,13 +82,13 @@ func checkCertificatePEM(v string) string {
 		}
 		if block.Type == "CERTIFICATE" {
 			if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-				return "ca_cert_pem holds a certificate that does not parse: " + err.Error()
+				return what + " holds a certificate that does not parse: " + err.Error()
 			}
 			found++
 		}
 	}
 	if found == 0 {
-		return "ca_cert_pem must hold a PEM certificate (-----BEGIN CERTIFICATE-----), for example the content of /etc/pve/pve-root-ca.pem"
+		return what + " must hold a PEM certificate (-----BEGIN CERTIFICATE-----), for example the content of /etc/pve/pve-root-ca.pem"
 	}
 	return ""
 }

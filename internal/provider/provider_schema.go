@@ -52,7 +52,8 @@ func providerSchema() schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "Proximity deploys self-hosted apps from a catalog into LXC containers on Proxmox VE. " +
 			"Every argument can also come from the environment (`PROXIMITY_*`, with the `PROXMOX_VE_*` names of the " +
-			"most used Proxmox provider as a fallback).",
+			"most used Proxmox provider as a fallback): an attribute in the provider block wins, then `PROXIMITY_*`, then `PROXMOX_VE_*`. " +
+			"SSH is on when the `ssh` block is set or the environment gives an SSH private key, password or agent.",
 		Attributes: map[string]schema.Attribute{
 			// Optional attributes: each has an environment variable or a default
 			"endpoint": schema.StringAttribute{
@@ -83,10 +84,11 @@ func providerSchema() schema.Schema {
 				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
 			},
 			"otp": schema.StringAttribute{
-				Optional:            true,
-				Sensitive:           true,
-				MarkdownDescription: "One-time password for a user with two-factor authentication. Env: `PROXIMITY_OTP`.",
-				Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "One-time password (TOTP) for a user with two-factor authentication, sent with the password at login. " +
+					"A code is valid for seconds, so set it per run, for example from the environment. Env: `PROXIMITY_OTP`, then `PROXMOX_VE_OTP`.",
+				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
 			},
 			"insecure": schema.BoolAttribute{
 				Optional: true,
@@ -103,6 +105,16 @@ func providerSchema() schema.Schema {
 				MarkdownDescription: "PEM certificate of the CA that signed the API certificate (a node's `/etc/pve/pve-root-ca.pem`). Env: " +
 					"`PROXIMITY_CA_CERT_PEM`.",
 				Validators: []validator.String{stringCheck{"a PEM certificate", checkCertificatePEM}},
+			},
+			"ca_cert_file": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Path of a PEM file holding that CA certificate (a copy of a node's `/etc/pve/pve-root-ca.pem`), read when the " +
+					"provider starts; instead of `ca_cert_pem`. Env: `PROXIMITY_CA_CERT_FILE`; a `ca_cert_pem` or `ca_cert_file` in the " +
+					"provider block wins over both variables.",
+				Validators: []validator.String{
+					stringvalidator.LengthAtLeast(1),
+					stringvalidator.ConflictsWith(path.MatchRoot("ca_cert_pem")),
+				},
 			},
 			"ssh": schema.SingleNestedAttribute{
 				Optional: true,
@@ -175,22 +187,24 @@ func sshAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"username": schema.StringAttribute{
 			Optional:            true,
-			MarkdownDescription: "SSH user. Default `root` (`pct` needs root). Env: `PROXIMITY_SSH_USERNAME`.",
+			MarkdownDescription: "SSH user. Default `root` (`pct` needs root). Env: `PROXIMITY_SSH_USERNAME`, then `PROXMOX_VE_SSH_USERNAME`.",
 		},
 		"private_key": schema.StringAttribute{
-			Optional:            true,
-			Sensitive:           true,
-			MarkdownDescription: "Private key (OpenSSH or PEM, unencrypted), for example `file(\"~/.ssh/id_ed25519\")`. Env: `PROXIMITY_SSH_PRIVATE_KEY`.",
-			Validators:          []validator.String{privateKeyValidator()},
+			Optional:  true,
+			Sensitive: true,
+			MarkdownDescription: "Private key (OpenSSH or PEM, unencrypted), for example `file(\"~/.ssh/id_ed25519\")`. Env: `PROXIMITY_SSH_PRIVATE_KEY`, " +
+				"then `PROXMOX_VE_SSH_PRIVATE_KEY`.",
+			Validators: []validator.String{privateKeyValidator()},
 		},
 		"password": schema.StringAttribute{
 			Optional:            true,
 			Sensitive:           true,
-			MarkdownDescription: "SSH password, when no key is used. Env: `PROXIMITY_SSH_PASSWORD`.",
+			MarkdownDescription: "SSH password, when no key is used. Env: `PROXIMITY_SSH_PASSWORD`, then `PROXMOX_VE_SSH_PASSWORD`.",
 		},
 		"agent": schema.BoolAttribute{
-			Optional:            true,
-			MarkdownDescription: "Use the keys of the running ssh-agent (`SSH_AUTH_SOCK`). Default `false`.",
+			Optional: true,
+			MarkdownDescription: "Use the keys of the running ssh-agent (`SSH_AUTH_SOCK`). Default `false`. Env: `PROXIMITY_SSH_AGENT`, then " +
+				"`PROXMOX_VE_SSH_AGENT` (`true` or `false`).",
 		},
 		"port": schema.Int64Attribute{
 			Optional:            true,
@@ -198,8 +212,9 @@ func sshAttributes() map[string]schema.Attribute {
 			Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 		},
 		"host_key": schema.StringAttribute{
-			Optional:            true,
-			MarkdownDescription: "Expected host key of the nodes, one `authorized_keys` line (`ssh-ed25519 AAAA...`).",
+			Optional: true,
+			MarkdownDescription: "Expected host key of the nodes, one `authorized_keys` line (`ssh-ed25519 AAAA...`). Env: `PROXIMITY_SSH_HOST_KEY`, " +
+				"used only when the block sets none of `host_key`, `known_hosts_file` and `insecure_ignore_host_key`.",
 			Validators: []validator.String{
 				hostKeyValidator(),
 				stringvalidator.ConflictsWith(
@@ -214,7 +229,9 @@ func sshAttributes() map[string]schema.Attribute {
 				"Each node is looked up under its name and under its address, as OpenSSH does with `HostKeyAlias` and `CheckHostIP`: " +
 				"an entry under either verifies, an entry holding another key of the same type is refused. " +
 				"The cluster's own list works as it is: `pvecm updatecerts` writes each node's name and key to " +
-				"`/etc/pve/nodes/<node>/ssh_known_hosts`, and `awk 1 /etc/pve/nodes/*/ssh_known_hosts` on a node prints them all.",
+				"`/etc/pve/nodes/<node>/ssh_known_hosts`, and `awk 1 /etc/pve/nodes/*/ssh_known_hosts` on a node prints them all. " +
+				"Env: `PROXIMITY_SSH_KNOWN_HOSTS_FILE`, used only when the block sets none of `host_key`, `known_hosts_file` and " +
+				"`insecure_ignore_host_key`.",
 			Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("insecure_ignore_host_key"))},
 		},
 		"insecure_ignore_host_key": schema.BoolAttribute{

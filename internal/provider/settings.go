@@ -105,7 +105,7 @@ func resolveCredentials(cfg providerModel, env envLookup, c *pveclient.Config, d
 	checkEnv(diags, "api_token", c.APIToken, from, checkAPIToken)
 	c.Username, _ = pick(cfg.Username, env, "PROXIMITY_USERNAME", "PROXMOX_VE_USERNAME")
 	c.Password, _ = pick(cfg.Password, env, "PROXIMITY_PASSWORD", "PROXMOX_VE_PASSWORD")
-	c.OTP, _ = pick(cfg.OTP, env, "PROXIMITY_OTP")
+	c.OTP, _ = pick(cfg.OTP, env, "PROXIMITY_OTP", "PROXMOX_VE_OTP")
 	switch {
 	case c.APIToken != "":
 		// A token wins over a password from the environment, but not over one in the configuration.
@@ -144,8 +144,7 @@ func resolveTLS(cfg providerModel, env envLookup, c *pveclient.Config, diags *di
 	if strings.HasPrefix(strings.ToLower(c.Endpoint), "http://") && !cfg.InsecureHTTP.ValueBool() {
 		diags.AddAttributeError(path.Root("endpoint"), "Cleartext endpoint", cleartextDetail(c.Endpoint))
 	}
-	c.CACertPEM, from = pick(cfg.CACertPEM, env, "PROXIMITY_CA_CERT_PEM")
-	checkEnv(diags, "ca_cert_pem", c.CACertPEM, from, checkCertificatePEM)
+	c.CACertPEM = resolveCACert(cfg, env, diags)
 }
 
 // resolveRetry is the client's retry policy: the defaults with the retry
@@ -210,53 +209,6 @@ func resolveCatalogPaths(configured types.List, env envLookup) []string {
 		}
 	}
 	return paths
-}
-
-func resolveSSH(m *sshModel, env envLookup, diags *diag.Diagnostics) *sshSettings {
-	key, keyFrom := "", ""
-	if m != nil {
-		key, keyFrom = pick(m.PrivateKey, env, "PROXIMITY_SSH_PRIVATE_KEY")
-	} else if k, ok := env("PROXIMITY_SSH_PRIVATE_KEY"); ok && k != "" {
-		key, keyFrom = k, "PROXIMITY_SSH_PRIVATE_KEY"
-	}
-	if m == nil && key == "" {
-		return nil
-	}
-	if keyFrom != "" {
-		if problem := checkPrivateKey(key); problem != "" {
-			diags.AddAttributeError(path.Root("ssh").AtName("private_key"), "Invalid "+keyFrom, "from the environment variable "+keyFrom+": "+problem)
-		}
-	}
-	s := &sshSettings{privateKey: key, username: "root", port: 22, nodes: map[string]string{}}
-	if m == nil {
-		return s
-	}
-	if u, _ := pick(m.Username, env, "PROXIMITY_SSH_USERNAME"); u != "" {
-		s.username = u
-	}
-	s.password, _ = pick(m.Password, env, "PROXIMITY_SSH_PASSWORD")
-	s.agent = m.Agent.ValueBool()
-	if !m.Port.IsNull() {
-		s.port = int(m.Port.ValueInt64())
-	}
-	s.hostKey = m.HostKey.ValueString()
-	s.knownHostsFile = m.KnownHostsFile.ValueString()
-	s.insecureIgnoreHostKey = m.InsecureIgnoreHostKey.ValueBool()
-	if s.insecureIgnoreHostKey {
-		diags.AddAttributeWarning(path.Root("ssh").AtName("insecure_ignore_host_key"), "SSH host keys are not verified",
-			"insecure_ignore_host_key = true accepts any host key, so a machine that answers in a node's place receives root's session. Set host_key or "+
-				"known_hosts_file.")
-	}
-	for name, v := range m.Nodes.Elements() {
-		if str, ok := v.(types.String); ok {
-			s.nodes[name] = str.ValueString()
-		}
-	}
-	if s.privateKey == "" && s.password == "" && !s.agent {
-		diags.AddAttributeError(path.Root("ssh"), "Missing SSH credentials",
-			"The ssh block needs private_key, password or agent = true (or PROXIMITY_SSH_PRIVATE_KEY).")
-	}
-	return s
 }
 
 func boolAsString(b types.Bool) types.String {
