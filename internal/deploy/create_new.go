@@ -30,7 +30,7 @@ func (d *Service) createAnew(ctx context.Context, c *creation, guests []pveclien
 	c.app.Identity = NewIdentity()
 	defer func() { d.giveBackPorts(ctx, c, err) }()
 
-	storage, err := d.place(ctx, c, source)
+	storage, err := d.place(ctx, c, source, guests)
 	if err != nil {
 		return err
 	}
@@ -61,14 +61,14 @@ func (d *Service) giveBackPorts(ctx context.Context, c *creation, err error) {
 
 // place chooses where the container goes: the node (the backup's, for a
 // restore), the template (none for a restore) and the root disk's storage.
-func (d *Service) place(ctx context.Context, c *creation, source *backupSource) (storage string, err error) {
+func (d *Service) place(ctx context.Context, c *creation, source *backupSource, guests []pveclient.ClusterGuest) (storage string, err error) {
 	app := &c.app
 	if err := c.log.run(ctx, "choose node", func() (string, error) {
 		if source != nil {
 			app.Node = source.Node
 			return app.Node + ", where the backup is", nil
 		}
-		app.Node, err = d.chooseNode(ctx, c.spec.Node, app.Memory, c.spec.Bridge)
+		app.Node, err = d.chooseNode(ctx, c.spec, app.Memory, guests)
 		return app.Node, err
 	}); err != nil {
 		return "", err

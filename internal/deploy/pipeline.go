@@ -39,10 +39,17 @@ type Service struct {
 	// Claims, when set, are the hostnames the creates of this run deploy:
 	// two resources of one run never get one container or one pair.
 	Claims *Claims
+	// Placement is the rule that chooses the node of an app that names
+	// none: PlacementPack (also when empty) or PlacementSpread.
+	Placement string
 }
 
-// Claims records the hostnames this provider process deploys.
-type Claims struct{ names sync.Map }
+// Claims records the hostnames this provider process deploys, and the
+// nodes it chose for them (chooseNode).
+type Claims struct {
+	names  sync.Map
+	placed placements
+}
 
 // claim takes a hostname for one create; false when another create of this
 // run has it.

@@ -3,8 +3,10 @@ package deploy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -106,12 +108,72 @@ func TestBridgeMustExistOnTheNode(t *testing.T) {
 	}
 
 	// pve3 has the most free memory, but only pve2 has vmbr1.
-	if node, err := d.chooseNode(ctx, "", 128, "vmbr1"); err != nil || node != "pve2" {
+	if node, err := d.chooseNode(ctx, Spec{Bridge: "vmbr1"}, 128, nil); err != nil || node != "pve2" {
 		t.Errorf("node for vmbr1: %q %v", node, err)
 	}
 	sim.ResetStats()
 	created, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1", Bridge: "vmbr1"}, nil)
 	if !errors.As(err, &be) || created.Exists || sim.Stats().Tasks["vzcreate"] != 0 {
 		t.Errorf("create on pve1 with vmbr1: %v (exists %v, %d creates)", err, created.Exists, sim.Stats().Tasks["vzcreate"])
+	}
+}
+
+// TestSpreadPlacesConcurrentCreatesApart: three creates of one run choose
+// at once from listings read before any of them made a container; spread
+// puts them on three nodes (pve3, the most free memory, first), counting
+// each other's choices (Claims), and reads no listing of its own. Pack
+// puts all three on pve3.
+func TestSpreadPlacesConcurrentCreatesApart(t *testing.T) {
+	d, sim := newService(t)
+	ctx := context.Background()
+	choose := func(prefix string) []string {
+		d.Claims = &Claims{}
+		nodes := make([]string, 3)
+		var wg sync.WaitGroup
+		for i := range nodes {
+			wg.Go(func() {
+				var err error
+				if nodes[i], err = d.chooseNode(ctx, Spec{Hostname: fmt.Sprintf("%s%d", prefix, i)}, 128, nil); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		slices.Sort(nodes)
+		return nodes
+	}
+	sim.ResetStats()
+	d.Placement = PlacementSpread
+	if got := choose("s"); !slices.Equal(got, []string{"pve1", "pve2", "pve3"}) {
+		t.Errorf("spread: %v, want one app on each node", got)
+	}
+	if n := sim.Stats().Requests["GET /cluster/resources"]; n != 0 {
+		t.Errorf("%d cluster listings, want none: the create's own listing is counted", n)
+	}
+	d.Placement = PlacementPack
+	if got := choose("p"); !slices.Equal(got, []string{"pve3", "pve3", "pve3"}) {
+		t.Errorf("pack: %v, want all on pve3", got)
+	}
+}
+
+// TestSpreadSkipsNodesWithoutTheBridge: pve1 has the fewest apps but not
+// the app's bridge; of pve2 and pve3, which have it and one app each, pve3
+// has the most free memory.
+func TestSpreadSkipsNodesWithoutTheBridge(t *testing.T) {
+	d, _ := newService(t)
+	d.Placement = PlacementSpread
+	for _, n := range []string{"pve2", "pve3"} {
+		onNode(t, d, n, "printf '\\nauto vmbr1\\niface vmbr1 inet manual\\n\\tbridge-ports none\\n' >> /etc/network/interfaces")
+	}
+	guests := []pveclient.ClusterGuest{
+		{VMID: 100, Node: "pve3", Type: "lxc", Name: "a", Tags: []string{TagProximity}},
+		{VMID: 101, Node: "pve2", Type: "lxc", Name: "b", Tags: []string{TagProximity}},
+	}
+	node, err := d.chooseNode(context.Background(), Spec{Hostname: "c", Bridge: "vmbr1"}, 128, guests)
+	if err != nil || node != "pve3" {
+		t.Errorf("node for vmbr1: %q %v, want pve3", node, err)
+	}
+	if node, err = d.chooseNode(context.Background(), Spec{Hostname: "d"}, 128, guests); err != nil || node != "pve1" {
+		t.Errorf("node for vmbr0: %q %v, want pve1, which has no app", node, err)
 	}
 }

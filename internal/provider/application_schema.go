@@ -130,7 +130,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"node": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				MarkdownDescription: "Node to run on. Default: `default_node`, else the online node with the most free memory that fits the app. " +
+				MarkdownDescription: "Node to run on. Default: `default_node`, else the online node the provider's `placement` chooses " +
+					"(by default the one with the most free memory that fits the app). " +
 					"Changes in place: PVE migrates the container in restart mode (a running app is shut down, moved with its disk and started " +
 					"on the new node), and it keeps its VMID, ports, data and identity; `id` changes with it. The plan checks the new node as " +
 					"a create does: online, with the bridge, the memory and the root disk's storage the app needs.",

@@ -115,6 +115,7 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 		Catalog:     apps,
 		Backups:     data.backups,
 		DefaultNode: set.defaultNode,
+		Placement:   set.placement,
 		// One cluster listing shared by the reads of a refresh.
 		Snapshot: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge},
 		Claims:   &deploy.Claims{},

@@ -35,6 +35,7 @@ type providerModel struct {
 	CACertFile        types.String `tfsdk:"ca_cert_file"`
 	SSH               *sshModel    `tfsdk:"ssh"`
 	DefaultNode       types.String `tfsdk:"default_node"`
+	Placement         types.String `tfsdk:"placement"`
 	AllocationStore   types.String `tfsdk:"allocation_store"`
 	AllocationFile    types.String `tfsdk:"allocation_file"`
 	CatalogPaths      types.List   `tfsdk:"catalog_paths"`

@@ -125,9 +125,10 @@ func providerSchema() schema.Schema {
 			},
 			"default_node": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Node for objects that do not name one. Default: the online node with the most free memory. Env: `PROXIMITY_DEFAULT_NODE`.",
+				MarkdownDescription: "Node for objects that do not name one. Default: the online node `placement` chooses. Env: `PROXIMITY_DEFAULT_NODE`.",
 				Validators:          []validator.String{stringvalidator.RegexMatches(nodeNamePattern, "must be a node name such as pve1")},
 			},
+			"placement": placementAttribute(),
 			"allocation_store": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Where port allocations are kept: `host` (the cluster file system `/etc/pve`, shared by every Terraform run; " +

@@ -22,6 +22,7 @@ type settings struct {
 	authMethod      string
 	ssh             *sshSettings
 	defaultNode     string
+	placement       string
 	allocationStore string
 	allocationFile  string
 	catalogPaths    []string
@@ -63,6 +64,9 @@ func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnosti
 	s.client, s.authMethod = resolveClient(cfg, env, &diags)
 	s.ssh = resolveSSH(cfg.SSH, env, &diags)
 	s.defaultNode, _ = pick(cfg.DefaultNode, env, "PROXIMITY_DEFAULT_NODE")
+	var from string
+	s.placement, from = pick(cfg.Placement, env, "PROXIMITY_PLACEMENT")
+	checkEnv(&diags, "placement", s.placement, from, checkPlacement)
 	s.allocationStore, s.allocationFile = resolveAllocationStore(cfg, env, s.ssh != nil, &diags)
 	s.catalogPaths = resolveCatalogPaths(cfg.CatalogPaths, env)
 	s.allowHostAccess = cfg.AllowHostAccess.ValueBool()
