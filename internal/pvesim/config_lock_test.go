@@ -147,9 +147,10 @@ func TestWorkerWaitsForConfigLock(t *testing.T) {
 	}
 	<-done
 
-	// 30 s simulated: longer than lock_config's 10 s.
+	// 300 s simulated (3 s real), far longer than lock_config's 10 s, so
+	// that a loaded machine's slow request cannot outlast the holder.
 	sshRun(t, sim, "pve1", "rm /tmp/held", "")
-	done = holdOnNode(t, sim, "pve1", "flock /run/lock/lxc/pve-config-101.lock sh -c 'touch /tmp/held; sleep 30'")
+	done = holdOnNode(t, sim, "pve1", "flock /run/lock/lxc/pve-config-101.lock sh -c 'touch /tmp/held; sleep 300'")
 	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/101/status/stop",
 		nil); st != "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout" {
 		t.Errorf("stop while the lock is held: %s", st)
