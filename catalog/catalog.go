@@ -1,7 +1,8 @@
 // Package catalog is Proximity's app catalog: one JSON file per app in apps/,
 // embedded in the provider, plus the loader for user catalogs in the
-// Proximity 1.0 layouts (a folder of app files, a folder with index.json, or
-// one file with {"items": [...]}).
+// Proximity 1.0 layouts (see loadPath: a 1.0 catalog folder with
+// apps/index.json or catalog.json, a folder of app files with or without
+// index.json, or one file with {"items": [...]}).
 package catalog
 
 import (
@@ -71,10 +72,15 @@ type rawApp struct {
 
 // decodeApp parses one entry, applying 1.0 defaults for missing minimums.
 func decodeApp(data []byte, source string) (*App, error) {
+	return decodeAppIn(data, source, data, 0)
+}
+
+// decodeAppIn parses an entry that starts at base in file, so that a
+// mistake is reported at its line in file.
+func decodeAppIn(data []byte, source string, file []byte, base int64) (*App, error) {
 	var raw rawApp
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, &FileError{File: source, Err: fmt.Errorf("bad JSON: %w", err)}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, &FileError{File: source, Err: badJSON(file, base, err)}
 	}
 	return fromRaw(raw, source), nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -19,61 +18,16 @@ func Load(paths []string) (*Catalog, error) {
 		return nil, err
 	}
 	for _, p := range paths {
-		apps, err := loadPath(p)
+		apps, warnings, err := loadPath(p)
 		if err != nil {
 			return nil, err
 		}
+		c.Warnings = append(c.Warnings, warnings...)
 		for _, a := range apps {
 			c.add(a)
 		}
 	}
 	return c, nil
-}
-
-// index is the index.json of a Proximity 1.0 catalog folder.
-type index struct {
-	Version    string          `json:"version"`
-	Apps       []string        `json:"apps"`
-	Categories json.RawMessage `json:"categories"`
-}
-
-// loadPath reads one user catalog in any of the 1.0 layouts.
-func loadPath(p string) ([]*App, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("catalog path %s: %w", p, err)
-	}
-	if !st.IsDir() {
-		return loadItemsFile(p)
-	}
-	indexPath := filepath.Join(p, "index.json")
-	if data, err := os.ReadFile(indexPath); err == nil {
-		var idx index
-		if err := json.Unmarshal(data, &idx); err != nil {
-			return nil, &FileError{File: indexPath, Err: fmt.Errorf("bad JSON: %w", err)}
-		}
-		extra, err := categoryNames(idx.Categories)
-		if err != nil {
-			return nil, &FileError{File: indexPath, Field: "categories", Err: err}
-		}
-		files := make([]string, 0, len(idx.Apps))
-		for _, name := range idx.Apps {
-			if !strings.HasSuffix(name, ".json") {
-				name += ".json"
-			}
-			if strings.Contains(name, "/") || strings.Contains(name, "..") {
-				return nil, &FileError{File: indexPath, Field: "apps", Err: fmt.Errorf("%q must be a file name in the same folder", name)}
-			}
-			files = append(files, filepath.Join(p, name))
-		}
-		return loadFiles(files, extra)
-	}
-	matches, err := filepath.Glob(filepath.Join(p, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(matches)
-	return loadFiles(matches, nil)
 }
 
 // categoryNames reads index.json categories, as names or as {"name": ...} objects.
@@ -144,15 +98,20 @@ func loadItemsFile(f string) ([]*App, error) {
 		Items []json.RawMessage `json:"items"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, &FileError{File: f, Err: fmt.Errorf("bad JSON: %w", err)}
+		return nil, &FileError{File: f, Err: badJSON(data, 0, err)}
 	}
 	if doc.Items == nil {
 		return nil, &FileError{File: f, Field: "items", Err: fmt.Errorf("missing; a single-file catalog is {\"items\": [...]}")}
 	}
+	offsets := itemOffsets(data)
 	seen := map[string]int{}
 	var out []*App
 	for i, raw := range doc.Items {
-		a, err := decodeApp(raw, fmt.Sprintf("%s (items[%d])", f, i))
+		var base int64
+		if i < len(offsets) {
+			base = offsets[i]
+		}
+		a, err := decodeAppIn(raw, fmt.Sprintf("%s (items[%d])", f, i), data, base)
 		if err != nil {
 			return nil, err
 		}

@@ -108,7 +108,7 @@ func (d *catalogAppDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 }
 
 func (d *catalogAppDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+	d.data = configureCatalogData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *catalogAppDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

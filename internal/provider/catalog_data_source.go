@@ -102,7 +102,7 @@ func (d *catalogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 }
 
 func (d *catalogDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+	d.data = configureCatalogData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *catalogDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -115,3 +115,51 @@ func TestAccUserCatalog(t *testing.T) {
 		},
 	})
 }
+
+// TestAccV1CatalogFolder: catalog_paths names Proximity 1.0 catalog folders
+// (its APP_CATALOG_PATH) as they are, one holding apps/index.json with the app
+// files beside it, one the legacy catalog.json; a file the index names but
+// that is missing stops the plan, naming the index. Before, both folders were
+// read as folders of app files: the first loaded nothing, the second failed.
+func TestAccV1CatalogFolder(t *testing.T) {
+	e := newSimEnv(t, "")
+	testdata := func(name string) string {
+		p, err := filepath.Abs(filepath.Join("..", "..", "catalog", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	indexed, legacy, missing := testdata("v1-indexed"), testdata("v1-legacy"), testdata("v1-missing-app")
+	withPaths := func(paths ...string) string {
+		return config(rawHCL(e.provider(withCatalogPaths(paths...))),
+			dataBlock("proximity_catalog_app", "whoami").str("id", "whoami"),
+			dataBlock("proximity_catalog_app", "uptime").str("id", "uptime"),
+			dataBlock("proximity_catalog", "games").str("category", "Games"),
+		)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: withPaths(missing, legacy),
+				ExpectError: errorLike(`Unable to load the app catalog .* catalog file ` + filepath.Join(missing, "apps", "index.json") +
+					`: field "apps": names gone.json, which is not in ` + filepath.Join(missing, "apps")),
+			},
+			{
+				Config: withPaths(indexed, legacy),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.whoami", tfjsonpath.New("source"),
+						knownvalue.StringExact(filepath.Join(indexed, "apps", "whoami.json"))),
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.whoami", tfjsonpath.New("min_cpu"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.uptime", tfjsonpath.New("source"),
+						knownvalue.StringExact(filepath.Join(legacy, "catalog.json")+" (items[0])")),
+					statecheck.ExpectKnownValue("data.proximity_catalog_app.uptime", tfjsonpath.New("name"), knownvalue.StringExact("Uptime Kuma (ours)")),
+					// The index's own category holds the app it lists.
+					statecheck.ExpectKnownValue("data.proximity_catalog.games", tfjsonpath.New("apps").AtSliceIndex(0).AtMapKey("id"),
+						knownvalue.StringExact("minetest")),
+				},
+			},
+		},
+	})
+}

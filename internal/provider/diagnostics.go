@@ -31,5 +31,9 @@ func configureData(given any, diags *diag.Diagnostics) *providerData {
 		unexpectedConfigureType(diags, given)
 		return nil
 	}
+	if data.offline.HasError() {
+		diags.Append(data.offline...)
+		return nil
+	}
 	return data
 }

@@ -53,6 +53,9 @@ type providerData struct {
 	backups *backups.Service
 	// preflight holds this process's checks of the API and the nodes' SSH.
 	preflight preflight
+	// offline, when it holds errors, says what the Proxmox connection lacks:
+	// only the catalog data sources work then (provider_offline.go).
+	offline diag.Diagnostics
 }
 
 func (p *proximityProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -75,22 +78,23 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	set, diags := resolveSettings(cfg, osEnv)
+	offline, diags := splitOffline(diags)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	apps := configureCatalog(set.catalogPaths, &resp.Diagnostics)
+	if apps == nil {
+		return
+	}
+	if offline.HasError() {
+		configureOffline(set, apps, offline, resp)
 		return
 	}
 	client, err := pveclient.New(set.client)
 	if err != nil {
 		addConfigError(&resp.Diagnostics, path.Empty(), "Unable to configure the Proxmox client", err)
 		return
-	}
-	apps, err := loadCatalog(set.catalogPaths)
-	if err != nil {
-		addConfigError(&resp.Diagnostics, path.Root("catalog_paths"), "Unable to load the app catalog", err)
-		return
-	}
-	for _, w := range apps.Warnings {
-		resp.Diagnostics.AddAttributeWarning(path.Root("catalog_paths"), "Catalog app overridden", w)
 	}
 	var runner *nodeshell.Runner
 	if s := set.ssh; s != nil {
