@@ -59,8 +59,7 @@ func providerSchema() schema.Schema {
 			"endpoint": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Address of the Proxmox VE API, for example `https://pve.example.com:8006`. Env: `PROXIMITY_ENDPOINT`, " +
-					"`PROXMOX_VE_ENDPOINT`. Without it (or without credentials) only the catalog data sources work; any other " +
-					"resource or data source then fails at plan, naming what is missing.",
+					"`PROXMOX_VE_ENDPOINT`.",
 				Validators: []validator.String{endpointValidator()},
 			},
 			"api_token": schema.StringAttribute{
@@ -87,8 +86,9 @@ func providerSchema() schema.Schema {
 			"otp": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
-				MarkdownDescription: "One-time password (TOTP) for a user with two-factor authentication, sent with the password at login. " +
-					"A code is valid for seconds, so set it per run, for example from the environment. Env: `PROXIMITY_OTP`, then `PROXMOX_VE_OTP`.",
+				MarkdownDescription: "One-time password for a user with two-factor authentication: the TOTP code an authenticator app shows " +
+					"(sent as `totp:<code>`), or `recovery:<key>`, with the password at login. A code is valid for seconds, so set it per run, " +
+					"for example from the environment; without it such a user's login fails saying so. Env: `PROXIMITY_OTP`, then `PROXMOX_VE_OTP`.",
 				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
 			},
 			"insecure": schema.BoolAttribute{
@@ -151,11 +151,8 @@ func providerSchema() schema.Schema {
 			"catalog_paths": schema.ListAttribute{
 				Optional:    true,
 				ElementType: stringType,
-				MarkdownDescription: "User catalogs added on top of the embedded one, in order. Each is a Proximity 1.0 catalog folder as 1.0 names it " +
-					"(its `APP_CATALOG_PATH`), holding `apps/index.json` with the app files beside it, or the legacy single `catalog.json`; when " +
-					"it holds both, `apps/index.json` is loaded, as 1.0 does, with a warning; or a folder of app JSON files (optionally with an " +
-					"`index.json`), or a single file `{\"items\": [...]}`. A file the index names must exist; a broken file stops the plan, " +
-					"naming the file with the field or the line and column. A later app with the same id overrides an earlier one, with a warning. " +
+				MarkdownDescription: "User catalogs added on top of the embedded one, in order: folders of app JSON files (optionally with a Proximity 1.0 " +
+					"`index.json`) or single files `{\"items\": [...]}`. A later app with the same id overrides an earlier one, with a warning. " +
 					"Env: `PROXIMITY_CATALOG_PATHS` (separated by `:`).",
 				Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},

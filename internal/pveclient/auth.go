@@ -90,7 +90,7 @@ func (a *ticketAuth) current(req *http.Request, base http.RoundTripper) (string,
 func (a *ticketAuth) login(orig *http.Request, base http.RoundTripper, password string) (string, string, error) {
 	form := url.Values{"username": {a.username}, "password": {password}}
 	if a.otp != "" {
-		form.Set("otp", a.otp)
+		form.Set("otp", tfaResponse(a.otp))
 	}
 	req, err := http.NewRequestWithContext(orig.Context(), http.MethodPost, a.endpoint+"/api2/json/access/ticket", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -112,13 +112,17 @@ func (a *ticketAuth) login(orig *http.Request, base http.RoundTripper, password 
 	}
 	var body struct {
 		Data struct {
-			Ticket string `json:"ticket"`
-			CSRF   string `json:"CSRFPreventionToken"`
+			Ticket  string `json:"ticket"`
+			CSRF    string `json:"CSRFPreventionToken"`
+			NeedTFA int    `json:"NeedTFA"`
 		} `json:"data"`
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err := json.Unmarshal(raw, &body); err != nil || body.Data.Ticket == "" {
 		return "", "", fmt.Errorf("login to %s answered without a ticket", a.endpoint)
+	}
+	if body.Data.NeedTFA == 1 {
+		return "", "", needTFAError(a.username)
 	}
 	return body.Data.Ticket, body.Data.CSRF, nil
 }

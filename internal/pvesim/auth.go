@@ -166,19 +166,24 @@ func (s *Simulator) postTicket(r *request) (any, error) {
 		time.Sleep(s.clock.real(3 * time.Second))
 		return nil, errAuthFailed
 	}
-	password := r.params["password"]
-	a := s.access()
-	ok := a.userEnabled(username, time.Now()) == nil && s.passwordMatches(a, username, password)
-	if !ok {
-		if u, valid := s.checkTicket(password); valid && u == username && a.userEnabled(username, time.Now()) == nil {
-			ok = true
-		}
-	}
+	now := time.Now()
+	ok, needTFA := s.ticketLogin(r, username, now)
 	if !ok {
 		time.Sleep(s.clock.real(3 * time.Second))
 		return nil, errAuthFailed
 	}
-	now := time.Now()
+	a := s.access()
+	if needTFA {
+		// No cap until the second factor (create_ticket: cap only
+		// without NeedTFA).
+		return map[string]any{
+			"username":            username,
+			"ticket":              s.newTFATicket(username, now),
+			"CSRFPreventionToken": s.csrfToken(username, now),
+			"clustername":         s.clusterName,
+			"NeedTFA":             1,
+		}, nil
+	}
 	return map[string]any{
 		"username":            username,
 		"ticket":              s.newTicket(username, now),
@@ -186,6 +191,42 @@ func (s *Simulator) postTicket(r *request) (any, error) {
 		"clustername":         s.clusterName,
 		"cap":                 a.capabilities(username),
 	}, nil
+}
+
+// ticketLogin is create_ticket_do: a valid ticket as the password renews
+// without a second factor; a password is checked by the user's realm, and
+// then, for a user with TOTP in priv/tfa.cfg, the otp parameter is the
+// second factor ("totp:<code>"), or without it the login answers NeedTFA
+// with a ticket for the second step; that step sends the ticket as
+// tfa-challenge and the response as the password.
+func (s *Simulator) ticketLogin(r *request, username string, now time.Time) (ok, needTFA bool) {
+	password := r.params["password"]
+	otp, hasOTP := r.params["otp"]
+	challenge, hasChallenge := r.params["tfa-challenge"]
+	a := s.access()
+	switch {
+	case a.userEnabled(username, now) != nil:
+		return false, false
+	case hasOTP && hasChallenge:
+		// "TFA response should be in 'password', not 'otp' when 'tfa-challenge' is set"
+		return false, false
+	case hasChallenge:
+		return s.checkTFATicket(challenge, username) && verifyTOTP(s.userTOTP(username), password, now), false
+	}
+	if u, valid := s.checkTicket(password); valid && u == username {
+		return true, false
+	}
+	if !s.passwordMatches(a, username, password) {
+		return false, false
+	}
+	factors := s.userTOTP(username)
+	switch {
+	case len(factors) == 0:
+		return true, false
+	case hasOTP:
+		return verifyTOTP(factors, otp, now), false
+	}
+	return true, true
 }
 
 // rootPassword is root's password on the nodes (pam realm, SSH); pveum
