@@ -59,7 +59,8 @@ func providerSchema() schema.Schema {
 			"endpoint": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Address of the Proxmox VE API, for example `https://pve.example.com:8006`. Env: `PROXIMITY_ENDPOINT`, " +
-					"`PROXMOX_VE_ENDPOINT`.",
+					"`PROXMOX_VE_ENDPOINT`. Without it (or without credentials) only the catalog data sources work; any other " +
+					"resource or data source then fails at plan, naming what is missing.",
 				Validators: []validator.String{endpointValidator()},
 			},
 			"api_token": schema.StringAttribute{
@@ -151,8 +152,11 @@ func providerSchema() schema.Schema {
 			"catalog_paths": schema.ListAttribute{
 				Optional:    true,
 				ElementType: stringType,
-				MarkdownDescription: "User catalogs added on top of the embedded one, in order: folders of app JSON files (optionally with a Proximity 1.0 " +
-					"`index.json`) or single files `{\"items\": [...]}`. A later app with the same id overrides an earlier one, with a warning. " +
+				MarkdownDescription: "User catalogs added on top of the embedded one, in order. Each is a Proximity 1.0 catalog folder as 1.0 names it " +
+					"(its `APP_CATALOG_PATH`), holding `apps/index.json` with the app files beside it, or the legacy single `catalog.json`; when " +
+					"it holds both, `apps/index.json` is loaded, as 1.0 does, with a warning; or a folder of app JSON files (optionally with an " +
+					"`index.json`), or a single file `{\"items\": [...]}`. A file the index names must exist; a broken file stops the plan, " +
+					"naming the file with the field or the line and column. A later app with the same id overrides an earlier one, with a warning. " +
 					"Env: `PROXIMITY_CATALOG_PATHS` (separated by `:`).",
 				Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
