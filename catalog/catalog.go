@@ -50,6 +50,10 @@ type App struct {
 	Author        string            `json:"author"`
 	Website       string            `json:"website"`
 
+	// Secrets are the Environment keys whose defaults are placeholders
+	// (change-me-*): each application gets a random value of its own instead.
+	Secrets []string `json:"secrets"`
+
 	// Source is the file the entry came from ("embedded:apps/x.json" for ours).
 	Source string `json:"-"`
 }

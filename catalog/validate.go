@@ -45,6 +45,9 @@ func (a *App) Validate(fileID string, extraCategories []string) error {
 			return fail("ports", "%d is not a port", p)
 		}
 	}
+	if err := a.checkSecrets(fail); err != nil {
+		return err
+	}
 	return a.checkCompose(fail)
 }
 

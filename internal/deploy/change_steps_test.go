@@ -13,6 +13,7 @@ import (
 var changeContext = map[string]bool{
 	"Environment":         true, // sent with Redeploy
 	"PreviousEnvironment": true, // sent with Redeploy
+	"GeneratedSecrets":    true, // sent with Redeploy
 	"SSHPublicKeys":       true, // sent with RestoreFrom
 	"CatalogID":           true,
 	"Hostname":            true,

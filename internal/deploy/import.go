@@ -57,6 +57,9 @@ type Imported struct {
 	// Environment is the configuration's environment as far as the
 	// container tells it (see importedEnvironment); nil when it has none.
 	Environment map[string]string
+	// GeneratedSecrets are the values the app runs with for the catalog's
+	// secrets: generated ones, which stay out of Environment.
+	GeneratedSecrets map[string]string
 	// EnvironmentUnread says why the environment was not read; "" when it was.
 	EnvironmentUnread string
 }
@@ -81,7 +84,7 @@ func (d *Service) Import(ctx context.Context, node string, vmid int, o Observed)
 		// then shows the configured one as a change, never a silent
 		// fallback to the catalog's defaults. The error itself may quote
 		// the file, secrets and all, so it is not passed on.
-		if im.Environment, err = d.importedEnvironment(ctx, entry, node, vmid); err != nil {
+		if im.Environment, im.GeneratedSecrets, err = d.importedEnvironment(ctx, entry, node, vmid); err != nil {
 			im.EnvironmentUnread = fmt.Sprintf("%s/compose.yaml in CT %d could not be read", appDir(entry), vmid)
 		}
 	}
@@ -125,15 +128,18 @@ func (d *Service) importPorts(ctx context.Context, o Observed) (allocationID, po
 // from its compose project in the container, as a configuration writes it:
 // only the keys whose value is not the catalog's default (and those the
 // catalog does not have). A key configured with its default value cannot be
-// told from one left unset, so it is left out.
-func (d *Service) importedEnvironment(ctx context.Context, entry *catalog.App, node string, vmid int) (map[string]string, error) {
+// told from one left unset, so it is left out. A secret of the catalog
+// with a value in the shape Proximity generates comes back apart, as the
+// generated value it is (importedSecrets).
+func (d *Service) importedEnvironment(
+	ctx context.Context, entry *catalog.App, node string, vmid int,
+) (env, secrets map[string]string, err error) {
 	running, err := d.runningEnvironment(ctx, entry, node, vmid)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var env map[string]string
 	for k, v := range running {
-		if def, known := entry.Environment[k]; (known && def == v) || CheckEnvironmentName(k) != "" {
+		if def, known := entry.Environment[k]; (known && def == v) || CheckEnvironmentName(k) != "" || isGenerated(entry, k, v) {
 			continue
 		}
 		if env == nil {
@@ -141,5 +147,5 @@ func (d *Service) importedEnvironment(ctx context.Context, entry *catalog.App, n
 		}
 		env[k] = v
 	}
-	return env, nil
+	return env, importedSecrets(entry, running), nil
 }

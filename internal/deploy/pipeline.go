@@ -83,6 +83,10 @@ type Spec struct {
 	// PortAllocationID uses a pair held by a proximity_port_allocation
 	// instead of allocating one; the pair then stays allocated on destroy.
 	PortAllocationID string
+	// GeneratedSecrets are the known values of the catalog's secrets that
+	// Environment does not set; a secret without one gets a new value
+	// (GeneratedSecrets). A restore keeps the backup's instead.
+	GeneratedSecrets map[string]string
 }
 
 // App is a deployed application.
@@ -99,6 +103,9 @@ type App struct {
 	Memory, Cores, DiskGB int
 	Template, Storage     string
 	Log                   []Step
+	// GeneratedSecrets are the values a create without a restore ran the
+	// app's secrets with (Spec.GeneratedSecrets).
+	GeneratedSecrets map[string]string
 }
 
 // Created is what a create leaves: the application as far as it got, and
@@ -204,7 +211,11 @@ func (d *Service) prepare(ctx context.Context, c *creation) (err error) {
 	}
 	leastMemory, leastCores, leastDisk := Minimums(c.entry)
 	c.app.Memory, c.app.Cores, c.app.DiskGB = max(c.spec.Memory, leastMemory), max(c.spec.Cores, leastCores), max(c.spec.DiskGB, leastDisk)
-	c.compose, err = RenderCompose(ctx, c.entry, c.spec.Environment)
+	secrets := GeneratedSecrets(c.entry, c.spec.Environment, c.spec.GeneratedSecrets)
+	if c.spec.RestoreFrom == "" {
+		c.app.GeneratedSecrets = secrets // a restore keeps the backup's (settleRestoredApp)
+	}
+	c.compose, err = RenderCompose(ctx, c.entry, withSecrets(c.spec.Environment, secrets))
 	return err
 }
 

@@ -35,7 +35,10 @@ func (d *Service) restoredEnvironment(
 		}
 	}
 	sort.Strings(kept)
-	return env, kept, nil
+	// A secret the backup does not hold (no compose file in it) gets a
+	// value of its own, never the catalog's placeholder; the provider reads
+	// the values back (RunningSecrets).
+	return withSecrets(env, GeneratedSecrets(entry, env, nil)), kept, nil
 }
 
 // layEnvironment lays the configured values over the environment an

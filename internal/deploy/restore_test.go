@@ -241,7 +241,9 @@ func TestRestoreInPlaceKeepsTheBackupsEnvironment(t *testing.T) {
 }
 
 // A backup without the app's compose file (another app's, or one made
-// before the file was written) leaves the configured environment alone.
+// before the file was written) leaves the configured environment alone,
+// with a generated value for each secret it does not set (never the
+// catalog's placeholder).
 func TestRestoredEnvironmentWithoutComposeFile(t *testing.T) {
 	d, _ := newService(t)
 	ctx := context.Background()
@@ -251,7 +253,8 @@ func TestRestoredEnvironmentWithoutComposeFile(t *testing.T) {
 	}
 	configured := map[string]string{"DB_PASSWORD": "configured"}
 	env, kept, err := d.restoredEnvironment(ctx, mustApp(t, d, "gitea"), app.App, configured)
-	if err != nil || len(kept) != 0 || len(env) != 1 || env["DB_PASSWORD"] != "configured" {
-		t.Errorf("restoredEnvironment = %v, %v, %v; want the configured environment alone", env, kept, err)
+	root := env["DB_ROOT_PASSWORD"]
+	if err != nil || len(kept) != 0 || len(env) != 2 || env["DB_PASSWORD"] != "configured" || root == "" || catalog.LooksLikePlaceholder(root) {
+		t.Errorf("restoredEnvironment = %d keys, kept %v, %v; want the configured environment and a generated DB_ROOT_PASSWORD", len(env), kept, err)
 	}
 }

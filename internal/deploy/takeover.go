@@ -22,7 +22,8 @@ func (d *Service) TakeOver(ctx context.Context, node string, vmid int, spec Spec
 	if err != nil {
 		return app, err
 	}
-	compose, err := RenderCompose(ctx, entry, spec.Environment)
+	secrets := GeneratedSecrets(entry, spec.Environment, spec.GeneratedSecrets)
+	compose, err := RenderCompose(ctx, entry, withSecrets(spec.Environment, secrets))
 	if err != nil {
 		return app, err
 	}

@@ -42,6 +42,7 @@ type Change struct {
 	Tags                  []string          // nil: unchanged
 	Environment           map[string]string // the configured environment, changed or not
 	PreviousEnvironment   map[string]string // the one configured before: a key it set that Environment drops goes back to the default
+	GeneratedSecrets      map[string]string // known values of the catalog's secrets (new ones for the rest); nil: an app from before them
 	Redeploy              bool              // environment changed: render and compose up again
 	Restart               bool              // restart triggers changed
 	Running               *bool
@@ -302,7 +303,11 @@ func (d *Service) redeploy(ctx context.Context, node string, vmid int, c Change,
 		if err != nil {
 			return err
 		}
-		rendered, err := RenderCompose(ctx, entry, layEnvironment(running, c.PreviousEnvironment, c.Environment))
+		env := layEnvironment(running, c.PreviousEnvironment, c.Environment)
+		if c.GeneratedSecrets != nil {
+			env = withSecrets(env, GeneratedSecrets(entry, c.Environment, c.GeneratedSecrets))
+		}
+		rendered, err := RenderCompose(ctx, entry, env)
 		if err != nil {
 			return err
 		}

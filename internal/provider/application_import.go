@@ -55,6 +55,7 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	m.setPorts(imported.AllocationID, o.PublicPort, o.InternalPort)
 	m.PortAllocation = stringOrNull(imported.PortAllocationID)
 	m.Environment = importedEnvironment(ctx, imported.Environment, &resp.Diagnostics)
+	m.GeneratedSecrets = importedEnvironment(ctx, imported.GeneratedSecrets, &resp.Diagnostics) // null when none, too
 	if imported.EnvironmentUnread != "" {
 		resp.Diagnostics.AddWarning("Environment not read",
 			fmt.Sprintf("the environment of %s was not read back (%s): a configuration that sets environment plans an in-place update "+

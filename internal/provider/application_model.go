@@ -47,6 +47,10 @@ type applicationModel struct {
 	URL             types.String   `tfsdk:"url"`
 	DeploymentLog   types.Map      `tfsdk:"deployment_log"`
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
+
+	// GeneratedSecrets are deploy's values for the catalog's secrets
+	// (application_secrets.go).
+	GeneratedSecrets types.Map `tfsdk:"generated_secrets"`
 }
 
 // spec is the deployment a create asks for; password is root's password,
@@ -73,6 +77,7 @@ func (m applicationModel) spec(ctx context.Context, password string, diags *diag
 		Stopped:          m.Status.ValueString() == statusStopped,
 		PortAllocationID: m.PortAllocation.ValueString(),
 		RestoreFrom:      m.RestoreFrom.ValueString(),
+		GeneratedSecrets: stringMap(ctx, m.GeneratedSecrets, diags),
 	}
 }
 
@@ -85,6 +90,8 @@ func (m applicationModel) takeOverSpec(ctx context.Context, diags *diag.Diagnost
 		Environment: stringMap(ctx, m.Environment, diags),
 		Tags:        stringSet(ctx, m.Tags, diags),
 		Stopped:     m.Status.ValueString() == statusStopped,
+
+		GeneratedSecrets: stringMap(ctx, m.GeneratedSecrets, diags),
 	}
 }
 
@@ -104,6 +111,7 @@ func (m applicationModel) change(
 		Password:     password,
 	}
 	c.PreviousEnvironment = stringMap(ctx, state.Environment, diags) // a key dropped from it goes back to the default
+	c.GeneratedSecrets = m.keptSecrets(ctx, state, diags)
 	c.Memory = changedInt(m.Memory, state.Memory)
 	c.Cores = changedInt(m.Cores, state.Cores)
 	c.DiskGB = changedInt(m.DiskGB, state.DiskGB)

@@ -56,6 +56,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	created, err := r.data.apps.Create(ctx, spec, nil)
 	plan.setApp(created.App, err, &resp.Diagnostics)
+	r.readGeneratedSecrets(ctx, &plan, created.GeneratedSecrets, err, &resp.Diagnostics)
 	writeIdentity(ctx, resp.Private, created.Identity, &resp.Diagnostics)
 	writeAskedDisk(ctx, resp.Private, created.DiskGB, &resp.Diagnostics)
 	if err != nil {
@@ -197,6 +198,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	plan.setMovedPorts(c)
+	r.readGeneratedSecrets(ctx, &plan, nil, nil, &resp.Diagnostics)
 	if c.MovesAddress() {
 		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}

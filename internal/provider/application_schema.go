@@ -224,7 +224,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				ElementType: types.StringType,
 				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project " +
 					"in place; a key it does not set keeps the value the app runs with (after a restore, the backup's, which its data was set up with), " +
-					"and a key removed from it goes back to the catalog's default.",
+					"and a key removed from it goes back to the catalog's default (a new generated value for a secret of the catalog: see " +
+					"`generated_secrets`).",
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(environmentNameValidator()),
 				},
@@ -323,6 +324,17 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Id of the port pair the application allocated itself, released on destroy; null with `port_allocation_id` " +
 					"and on a container imported without an app.",
 				PlanModifiers: keep,
+			},
+			"generated_secrets": schema.MapAttribute{
+				Computed:    true,
+				Sensitive:   true,
+				ElementType: types.StringType,
+				MarkdownDescription: "The values Proximity generated for the app's secrets: the catalog environment keys whose defaults are " +
+					"placeholders (`change-me-db`, listed as the catalog entry's `secrets`), which are never deployed as they are. Each " +
+					"application gets random values of its own (64 hex digits; `base64:` and 32 bytes where the placeholder is so written) " +
+					"for every secret `environment` does not set; a value `environment` sets wins and gets none here. They stay the same " +
+					"across updates; a restore keeps the backup's, which its data was set up with. An import reads them back from the " +
+					"compose file. Applications deployed before this attribute existed keep the values they run with (null here).",
 			},
 			"ip_address": schema.StringAttribute{
 				Computed:            true,
