@@ -56,33 +56,51 @@ func BenchmarkRequestsPerApplication(b *testing.B) {
 }
 
 // BenchmarkRefresh100 counts the API requests of refreshing 100 running
-// applications the way Terraform does, ten at a time, sharing one cluster
-// listing (goal: at most 1.1 per application).
-func BenchmarkRefresh100(b *testing.B) {
+// applications on three nodes the way Terraform does, ten at a time,
+// sharing one cluster listing (goal: at most 1.1 per application).
+func BenchmarkRefresh100(b *testing.B) { benchRefresh(b, false) }
+
+// BenchmarkRefresh100Services is BenchmarkRefresh100 reading each app's
+// compose services too, as a refresh does with SSH configured: the same
+// API requests, plus one SSH session per node (goal: at most 3).
+func BenchmarkRefresh100Services(b *testing.B) { benchRefresh(b, true) }
+
+func benchRefresh(b *testing.B, services bool) {
 	sim := pvesimtest.Start(b, pvesim.Options{TimeScale: 0.001})
 	d := benchService(b, sim)
 	const apps = 100
 	created := make([]Created, apps)
 	parallel(b, apps, func(i int) error {
 		var err error
-		created[i], err = d.Create(context.Background(), Spec{CatalogID: "it-tools", Hostname: fmt.Sprintf("app%d", i)}, func(App) {})
+		spec := Spec{CatalogID: "it-tools", Hostname: fmt.Sprintf("app%d", i), Node: fmt.Sprintf("pve%d", i%3+1)}
+		created[i], err = d.Create(context.Background(), spec, func(App) {})
 		return err
 	})
 	b.ResetTimer()
-	var requests int
+	var requests, sessions int
 	for n := 0; n < b.N; n++ {
 		d.Snapshot = &pveclient.GuestSnapshot{Client: d.Client, MaxAge: 10 * time.Second}
-		before := total(sim.Stats())
+		d.Services = &ServicesCache{}
+		sim.ResetStats()
 		parallel(b, apps, func(i int) error {
-			o, err := d.ObserveCheap(context.Background(), created[i].Node, created[i].VMID, true)
-			if err == nil && (!o.Running || o.Gone) {
-				err = fmt.Errorf("CT %d read as %+v", created[i].VMID, o)
+			node, vmid := created[i].Node, created[i].VMID
+			o, err := d.ObserveCheap(context.Background(), node, vmid, true)
+			if err == nil && services {
+				err = d.ObserveServices(context.Background(), node, vmid, &o)
+			}
+			if err == nil && (!o.Running || o.Gone || o.ServicesKnown != services || o.Degraded()) {
+				err = fmt.Errorf("CT %d read as %+v", vmid, o)
 			}
 			return err
 		})
-		requests += total(sim.Stats()) - before
+		st := sim.Stats()
+		requests += total(st)
+		for _, s := range st.SSHSessions {
+			sessions += s
+		}
 	}
 	b.ReportMetric(float64(requests)/float64(b.N*apps), "requests/app")
+	b.ReportMetric(float64(sessions)/float64(b.N), "ssh-sessions/refresh")
 }
 
 func benchService(b *testing.B, sim *pvesim.Simulator) *Service {

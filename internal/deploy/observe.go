@@ -33,6 +33,32 @@ type Observed struct {
 	Storage           string // of the root disk
 	Template          string
 	URL               string // where the app answers: set with IP
+	// Services are the app's compose services (ObserveServices); known
+	// is false when they were not read: the container is stopped, no SSH
+	// is configured, or the catalog no longer has the app.
+	Services      []ServiceState
+	ServicesKnown bool
+}
+
+// Degraded reports whether the container runs but some service of its app
+// does not: drift, which an apply repairs (compose up -d).
+func (o Observed) Degraded() bool {
+	return o.Running && o.ServicesKnown && Degraded(o.Services)
+}
+
+// ObserveServices reads the services of a running container's app into o,
+// sharing one SSH session per node with the other reads of the refresh
+// (ReadServices). A refresh reads, it writes nothing: docker ps only.
+func (d *Service) ObserveServices(ctx context.Context, node string, vmid int, o *Observed) error {
+	if !o.Running || o.Gone || o.CatalogID == "" {
+		return nil
+	}
+	services, known, err := d.ReadServices(ctx, node, vmid, o.CatalogID)
+	if err != nil {
+		return err
+	}
+	o.Services, o.ServicesKnown = services, known
+	return nil
 }
 
 // Observe reads a container in two calls (config and status) and one more

@@ -36,6 +36,10 @@ type Service struct {
 	// Snapshot, when set, shares one cluster listing between cheap reads;
 	// every change this process makes drops it.
 	Snapshot *pveclient.GuestSnapshot
+	// Services, when set, shares one read of each node's app services
+	// between the reads of a refresh (services_cache.go); every change
+	// this process makes drops it.
+	Services *ServicesCache
 	// Claims, when set, are the hostnames the creates of this run deploy:
 	// two resources of one run never get one container or one pair.
 	Claims *Claims
@@ -62,6 +66,7 @@ func (c *Claims) claim(hostname string) bool {
 }
 
 func (d *Service) invalidate() {
+	d.Services.drop()
 	if d.Snapshot != nil {
 		d.Snapshot.Invalidate()
 	}

@@ -46,6 +46,7 @@ type applicationModel struct {
 	IPAddress       types.String   `tfsdk:"ip_address"`
 	URL             types.String   `tfsdk:"url"`
 	DeploymentLog   types.Map      `tfsdk:"deployment_log"`
+	Services        types.List     `tfsdk:"services"`
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 
 	// GeneratedSecrets are deploy's values for the catalog's secrets
@@ -129,6 +130,11 @@ func (m applicationModel) change(
 	if !m.Status.Equal(state.Status) {
 		running := m.Status.ValueString() == statusRunning
 		c.Running = &running
+		if running && state.Status.ValueString() == statusDegraded {
+			// The container runs: compose up brings its services back,
+			// then the same check as a create (deploy's redeploy).
+			c.Running, c.Redeploy = nil, true
+		}
 	}
 	if !m.IPConfig.Equal(state.IPConfig) || m.Bridge.ValueString() != state.Bridge.ValueString() {
 		address, gateway := ipConfigOf(m.IPConfig)
@@ -183,6 +189,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 		m.DiskGB = types.Int64Value(int64(o.DiskGB))
 	}
 	m.Status = types.StringValue(statusOf(o.Running))
+	m.setServices(o, diags) // degraded, when a service is down (application_services.go)
 	m.Hostname = types.StringValue(o.Hostname)
 	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)
 	// A configured description that is the container's stays as written (a

@@ -246,6 +246,11 @@ func (r *applicationResource) planHistory(
 		set("ip_address", state.IPAddress)
 		set("url", state.URL)
 	}
+	if c.MovesAddress() || c.Redeploy || c.Restart {
+		set("services", types.ListUnknown(serviceType)) // read again after the apply (readServicesAfter)
+	} else {
+		set("services", state.Services)
+	}
 }
 
 // configUnknown reports whether a value of the configuration is not known

@@ -72,6 +72,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 			timeoutRanOut(err, plan.Timeouts, "create", 30*time.Minute)), err)
 		return
 	}
+	r.readServicesAfter(ctx, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -115,6 +116,11 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	// on an app this state holds: the next update of the app rewrites the
 	// tags (repairOwnTags); meanwhile the state keeps what it recorded.
 	writeOwnTags(ctx, resp.Private, ownTagsSeen{Missing: o.MissingTags(rec), Deploying: o.Deploying}, &resp.Diagnostics)
+	if err := r.data.apps.ObserveServices(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), &o); err != nil {
+		addError(&resp.Diagnostics, "Unable to read the application's services",
+			fmt.Sprintf("reading the services of %s: %v", state.ID.ValueString(), err), err)
+		return
+	}
 	state.setObserved(ctx, o.WithRecorded(rec), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -123,7 +129,7 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 // when the address is known, the status and the address only when they are
 // needed.
 func (r *applicationResource) observe(ctx context.Context, state applicationModel) (deploy.Observed, error) {
-	node, vmid, running := state.Node.ValueString(), int(state.VMID.ValueInt64()), state.Status.ValueString() == statusRunning
+	node, vmid, running := state.Node.ValueString(), int(state.VMID.ValueInt64()), state.Status.ValueString() != statusStopped // or degraded
 	if state.IPAddress.ValueString() == "" || !running {
 		return r.data.apps.Observe(ctx, node, vmid)
 	}
@@ -203,6 +209,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}
 	keepUnknown(&plan, state)
+	r.readServicesAfter(ctx, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

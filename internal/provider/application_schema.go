@@ -263,7 +263,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(defaultStatus),
-				MarkdownDescription: fmt.Sprintf("%s (default `%s`). Changes in place.", oneOfMarkdown(applicationStatuses), defaultStatus),
+				MarkdownDescription: statusDescription(),
 				Validators:          []validator.String{stringvalidator.OneOf(applicationStatuses...)},
 			},
 			"restart_triggers": schema.MapAttribute{
@@ -344,6 +344,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed:            true,
 				MarkdownDescription: "`http://<ip>:<main port>`.",
 			},
+			"services": servicesAttribute(),
 			"deployment_log": schema.MapNestedAttribute{
 				Computed: true,
 				MarkdownDescription: fmt.Sprintf("The application's last operations, at most %d, by number: `\"0001\"` is its create "+

@@ -122,6 +122,8 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 		Placement:   set.placement,
 		// One cluster listing shared by the reads of a refresh.
 		Snapshot: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge},
+		// One SSH session per node for the services of a refresh.
+		Services: &deploy.ServicesCache{},
 		Claims:   &deploy.Claims{},
 	}
 	resp.DataSourceData = data

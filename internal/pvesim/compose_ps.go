@@ -3,6 +3,7 @@ package pvesim
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -100,9 +101,10 @@ func dockerPS(c *shell.Call, g *guest, args []string, clk clock) int {
 					"Labels": "com.docker.compose.project=" + p.Name + ",com.docker.compose.service=" + svc.Name})
 				fmt.Fprintln(tw, string(line))
 			case format != "":
+				line := dockerLabels(format, map[string]string{"com.docker.compose.project": p.Name, "com.docker.compose.service": svc.Name})
 				r := strings.NewReplacer("{{.ID}}", svc.ID[:12], "{{.Names}}", svc.Container, "{{.Image}}", svc.Image,
 					"{{.State}}", svc.State, "{{.Status}}", dockerStatus(svc, clk), "{{.Ports}}", portsText(svc.Ports), "\\t", "\t")
-				fmt.Fprintln(tw, r.Replace(format))
+				fmt.Fprintln(tw, r.Replace(line))
 			default:
 				cmd := imageCommand(svc.Image)
 				if len(cmd) > 20 {
@@ -257,4 +259,17 @@ func texttable(rows [][]string) string {
 		}
 	}
 	return b.String()
+}
+
+// labelTemplate is docker's {{.Label "key"}} in a --format template
+// (docker/cli formatter ContainerContext.Label): the label's value, or
+// nothing for a label the container does not carry.
+var labelTemplate = regexp.MustCompile(`\{\{\s*\.Label\s+"([^"]*)"\s*\}\}`)
+
+// dockerLabels fills a format's {{.Label "key"}} from a compose
+// container's labels.
+func dockerLabels(format string, labels map[string]string) string {
+	return labelTemplate.ReplaceAllStringFunc(format, func(m string) string {
+		return labels[labelTemplate.FindStringSubmatch(m)[1]]
+	})
 }

@@ -172,6 +172,7 @@ func (s *Simulator) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, n *no
 			}
 			_ = req.Reply(true, nil)
 			s.stats.countCommand("sftp")
+			s.stats.countSession(n.Name)
 			go ssh.DiscardRequests(reqs)
 			code := 0
 			if err := s.serveSFTP(ch, n); err != nil {
@@ -196,6 +197,7 @@ func (s *Simulator) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, n *no
 			shellEnv.Vars = append(shellEnv.Vars, env...)
 			shellEnv.FS = s.countingFS(shellEnv.FS, "ssh "+n.Name)
 			s.stats.countCommand("ssh")
+			s.stats.countSession(n.Name)
 			ctx := withWriteOrigin(s.ctx, "ssh "+n.Name)
 			var code int
 			if req.Type == "exec" {

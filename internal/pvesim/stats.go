@@ -16,6 +16,9 @@ type Stats struct {
 	Faults   int            `json:"faults_injected"`
 	// Writes counts the changes clients made, by kind (write_counter.go).
 	Writes map[string]int `json:"writes"`
+	// SSHSessions counts the SSH sessions (exec, shell and sftp) per node:
+	// a refresh reads the services of a node's apps in one.
+	SSHSessions map[string]int `json:"ssh_sessions"`
 	// GuestBusy is the simulated time, in seconds, spent in tasks on each
 	// guest and in commands inside it: the length of that guest's critical
 	// path, against which a deployment's wall time can be judged.
@@ -36,7 +39,8 @@ func newStats() *stats {
 func (st *stats) reset() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.s = Stats{Requests: map[string]int{}, Tasks: map[string]int{}, Commands: map[string]int{}, GuestBusy: map[int]float64{}, Writes: map[string]int{}}
+	st.s = Stats{Requests: map[string]int{}, Tasks: map[string]int{}, Commands: map[string]int{}, GuestBusy: map[int]float64{}, Writes: map[string]int{},
+		SSHSessions: map[string]int{}}
 }
 
 func (st *stats) countRequest(method, route string) {
@@ -57,6 +61,12 @@ func (st *stats) countCommand(name string) {
 	st.mu.Unlock()
 }
 
+func (st *stats) countSession(node string) {
+	st.mu.Lock()
+	st.s.SSHSessions[node]++
+	st.mu.Unlock()
+}
+
 func (st *stats) countBusy(vmid int, d time.Duration) {
 	st.mu.Lock()
 	st.s.GuestBusy[vmid] += d.Seconds()
@@ -73,5 +83,5 @@ func (st *stats) snapshot() Stats {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return Stats{Requests: maps.Clone(st.s.Requests), Tasks: maps.Clone(st.s.Tasks), Commands: maps.Clone(st.s.Commands), Faults: st.s.Faults,
-		GuestBusy: maps.Clone(st.s.GuestBusy), Writes: maps.Clone(st.s.Writes)}
+		GuestBusy: maps.Clone(st.s.GuestBusy), Writes: maps.Clone(st.s.Writes), SSHSessions: maps.Clone(st.s.SSHSessions)}
 }

@@ -1,0 +1,137 @@
+package deploy
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ServicesMaxAge bounds how long the reads of a refresh share one read of
+// a node's services: Terraform refreshes resources concurrently (up to
+// -parallelism), so the first read of a node asks for every running app
+// of Proximity there and the others find theirs in it. A refresh of many
+// apps costs one SSH session per node. Every change this process makes
+// drops it (Service.invalidate).
+var ServicesMaxAge = time.Minute
+
+// ServicesCache holds the last services read of each node. Its zero value
+// is ready; a nil one shares nothing (every read asks its node alone).
+type ServicesCache struct {
+	mu    sync.Mutex // guards nodes
+	nodes map[string]*nodeServices
+}
+
+// nodeServices is one node's read; mu is held while the node is read, so
+// that concurrent readers of the node wait for one SSH session.
+type nodeServices struct {
+	mu     sync.Mutex
+	taken  time.Time
+	byVMID map[int]servicesRead
+}
+
+func (c *ServicesCache) node(name string) *nodeServices {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nodes == nil {
+		c.nodes = map[string]*nodeServices{}
+	}
+	if c.nodes[name] == nil {
+		c.nodes[name] = &nodeServices{}
+	}
+	return c.nodes[name]
+}
+
+// drop forgets every node's read.
+func (c *ServicesCache) drop() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nodes = nil
+}
+
+// ReadServices reads the compose services of the app of catalogID in CT
+// vmid on node, a running container, through the node's shared read.
+// known is false when the services cannot be read at all: no SSH is
+// configured, or the catalog no longer has the app.
+func (d *Service) ReadServices(ctx context.Context, node string, vmid int, catalogID string) (services []ServiceState, known bool, err error) {
+	entry, ok := d.Catalog.Get(catalogID)
+	if d.Nodes == nil || !ok {
+		return nil, false, nil
+	}
+	if d.Services == nil {
+		return d.ReadAppServices(ctx, node, vmid, catalogID)
+	}
+	ns := d.Services.node(node)
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if time.Since(ns.taken) > ServicesMaxAge {
+		ns.byVMID = nil
+	}
+	if r, ok := ns.byVMID[vmid]; ok && r.catalogID == catalogID {
+		return r.services, true, r.err
+	}
+	apps := append(d.appsOn(ctx, node, vmid), servicesApp{vmid: vmid, entry: entry})
+	reads, err := d.readServicesOn(ctx, node, apps)
+	if err != nil {
+		// Kept for the run like a result: the other reads of the node
+		// fail at once instead of each waiting on an unreachable node.
+		reads = map[int]servicesRead{}
+		for _, a := range apps {
+			reads[a.vmid] = servicesRead{catalogID: a.entry.ID, err: err}
+		}
+	}
+	if ns.byVMID == nil {
+		ns.byVMID, ns.taken = map[int]servicesRead{}, time.Now()
+	}
+	for id, r := range reads {
+		ns.byVMID[id] = r
+	}
+	r := reads[vmid]
+	return r.services, true, r.err
+}
+
+// appsOn is every other running app of Proximity on node, as the shared
+// cluster listing has them; none without one, or when it cannot be had
+// (the asked app is read alone then).
+func (d *Service) appsOn(ctx context.Context, node string, except int) []servicesApp {
+	if d.Snapshot == nil {
+		return nil
+	}
+	guests, err := d.Snapshot.Guests(ctx)
+	if err != nil {
+		return nil
+	}
+	var apps []servicesApp
+	for _, g := range guests {
+		if g.Node != node || g.Type != "lxc" || g.Status != "running" || g.VMID == except || !slices.Contains(g.Tags, TagProximity) {
+			continue
+		}
+		for _, tag := range g.Tags {
+			if id, ok := strings.CutPrefix(tag, TagApp); ok {
+				if entry, ok := d.Catalog.Get(id); ok {
+					apps = append(apps, servicesApp{vmid: g.VMID, entry: entry})
+				}
+			}
+		}
+	}
+	slices.SortFunc(apps, func(a, b servicesApp) int { return a.vmid - b.vmid })
+	return apps
+}
+
+// ReadAppServices reads the services of one app now, in a session of its
+// own: after an apply changed them, not shared with anything.
+func (d *Service) ReadAppServices(ctx context.Context, node string, vmid int, catalogID string) (services []ServiceState, known bool, err error) {
+	entry, ok := d.Catalog.Get(catalogID)
+	if d.Nodes == nil || !ok {
+		return nil, false, nil
+	}
+	reads, err := d.readServicesOn(ctx, node, []servicesApp{{vmid: vmid, entry: entry}})
+	if err != nil {
+		return nil, true, err
+	}
+	return reads[vmid].services, true, reads[vmid].err
+}

@@ -1,0 +1,140 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// TestServicesReadOneSessionPerNode: concurrent reads of the services of
+// five apps on two nodes, as a refresh makes them, cost one SSH session per
+// node (the first read of a node reads every app of Proximity there) and
+// write nothing; each app's services come back running, with their image.
+func TestServicesReadOneSessionPerNode(t *testing.T) {
+	d, sim := newService(t)
+	ctx := context.Background()
+	apps := createOn(t, d, map[string]int{"pve1": 3, "pve2": 2})
+	d.Snapshot = &pveclient.GuestSnapshot{Client: d.Client, MaxAge: time.Minute}
+	d.Services = &ServicesCache{}
+	sim.ResetStats()
+	var wg sync.WaitGroup
+	for _, a := range apps {
+		wg.Go(func() {
+			services, known, err := d.ReadServices(ctx, a.Node, a.VMID, "wordpress")
+			if err != nil || !known || len(services) != 2 || Degraded(services) {
+				t.Errorf("CT %d: %+v known=%v err=%v", a.VMID, services, known, err)
+				return
+			}
+			if services[0].Name != "wordpress" || services[0].Image == "" || services[1].Name != "db" {
+				t.Errorf("CT %d: %+v", a.VMID, services)
+			}
+		})
+	}
+	wg.Wait()
+	st := sim.Stats()
+	if st.SSHSessions["pve1"] != 1 || st.SSHSessions["pve2"] != 1 || st.SSHSessions["pve3"] != 0 {
+		t.Errorf("SSH sessions per node: %v, want one on each node with apps", st.SSHSessions)
+	}
+	if len(st.Writes) != 0 {
+		t.Errorf("a services read wrote %v", st.Writes)
+	}
+}
+
+// TestServicesReadSeesAServiceDown: a service stopped out of band reads as
+// exited, one removed with compose down as missing, and either makes the
+// app degraded; the main service's container, untouched, still runs.
+func TestServicesReadSeesAServiceDown(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	apps := createOn(t, d, map[string]int{"pve1": 2})
+	compose := func(a App, args ...string) {
+		argv := append([]string{"docker", "compose", "-f", "/opt/proximity/wordpress/compose.yaml", "-p", "wordpress"}, args...)
+		onNode(t, d, a.Node, PctExec(a.VMID, argv...))
+	}
+	compose(apps[0], "stop", "db")
+	compose(apps[1], "down")
+	d.Services = &ServicesCache{}
+	for i, want := range [][2]string{{"running", "exited"}, {ServiceMissing, ServiceMissing}} {
+		services, _, err := d.ReadServices(ctx, apps[i].Node, apps[i].VMID, "wordpress")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(services) != 2 || services[0].State != want[0] || services[1].State != want[1] || !Degraded(services) {
+			t.Errorf("CT %d: %+v, want wordpress %s and db %s, degraded", apps[i].VMID, services, want[0], want[1])
+		}
+	}
+}
+
+// createOn creates wordpress apps on the nodes given, in parallel.
+func createOn(t *testing.T, d *Service, perNode map[string]int) []App {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		apps []App
+		wg   sync.WaitGroup
+	)
+	for node, n := range perNode {
+		for i := range n {
+			wg.Go(func() {
+				c, err := d.Create(context.Background(), Spec{CatalogID: "wordpress", Hostname: fmt.Sprintf("wp-%s-%d", node, i), Node: node}, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				apps = append(apps, c.App)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return apps
+}
+
+// TestServicesReadWithoutSSH: without SSH the services are unknown, not
+// read and not an error (the provider records them as null).
+func TestServicesReadWithoutSSH(t *testing.T) {
+	d, sim := newService(t)
+	d.Nodes, d.Services = nil, &ServicesCache{}
+	sim.ResetStats()
+	services, known, err := d.ReadServices(context.Background(), "pve1", 100, "wordpress")
+	if services != nil || known || err != nil {
+		t.Errorf("got %v, %v, %v; want nothing known", services, known, err)
+	}
+	if n := len(sim.Stats().SSHSessions); n != 0 {
+		t.Errorf("%d SSH sessions", n)
+	}
+}
+
+// TestParseServicesOutput: each app's block is read up to its end marker;
+// a docker ps that failed is that app's error, with its output, and an app
+// whose block never ended (the script was cut short) is an error too, while
+// the others read.
+func TestParseServicesOutput(t *testing.T) {
+	cat, _ := catalog.Embedded()
+	wp, _ := cat.Get("wordpress")
+	apps := []servicesApp{{vmid: 101, entry: wp}, {vmid: 102, entry: wp}, {vmid: 103, entry: wp}}
+	out := "@@ begin 101\nwordpress|db|running|mariadb:11\nother|db|exited|x\nwordpress|wordpress|restarting|wordpress:6\n@@ end 101 0\n" +
+		"@@ begin 102\nCannot connect to the Docker daemon\n@@ end 102 1\n@@ begin 103\nwordpress|db|running|mariadb:11\n"
+	reads := parseServicesOutput(out, apps)
+	got := reads[101].services
+	if reads[101].err != nil || len(got) != 2 || got[0] != (ServiceState{"wordpress", "restarting", "wordpress:6"}) ||
+		got[1] != (ServiceState{"db", "running", "mariadb:11"}) {
+		t.Errorf("101: %+v %v", got, reads[101].err)
+	}
+	if err := reads[102].err; err == nil || !strings.Contains(err.Error(), "exited 1: Cannot connect to the Docker daemon") {
+		t.Errorf("102: %v", err)
+	}
+	if err := reads[103].err; err == nil || !strings.Contains(err.Error(), "ended before it") {
+		t.Errorf("103: %v", err)
+	}
+}
