@@ -51,7 +51,8 @@ type applicationModel struct {
 
 	// GeneratedSecrets are deploy's values for the catalog's secrets
 	// (application_secrets.go).
-	GeneratedSecrets types.Map `tfsdk:"generated_secrets"`
+	GeneratedSecrets  types.Map  `tfsdk:"generated_secrets"`
+	StrictEnvironment types.Bool `tfsdk:"strict_environment"`
 }
 
 // spec is the deployment a create asks for; password is root's password,

@@ -54,6 +54,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	r.checkSources(ctx, req, plan, resp)
 	r.checkBridge(ctx, req, plan, resp)
 	planGeneratedSecrets(ctx, req, plan, entry, resp) // application_secrets.go
+	planUnusedEnvironment(ctx, plan, entry, &resp.Diagnostics)
 	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
 			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")

@@ -230,6 +230,11 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 					mapvalidator.KeysAre(environmentNameValidator()),
 				},
 			},
+			"strict_environment": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "A key of `environment` the app does not use (neither its catalog environment nor its compose file " +
+					"names it) is a warning at plan, naming the closest key the app knows; with `true` it is an error.",
+			},
 			"password": schema.StringAttribute{
 				Optional:  true,
 				Computed:  true,
