@@ -19,6 +19,49 @@ func (a *App) EnvironmentKeys() []string {
 	for k := range a.Environment {
 		seen[k] = true
 	}
+	for _, names := range a.ServiceKeys() {
+		for k := range names {
+			seen[k] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ServiceKeys is, for each compose service, the variable names its
+// definition interpolates anywhere and those its own environment sets:
+// the keys that service reads.
+func (a *App) ServiceKeys() map[string]map[string]bool {
+	services, _ := a.DockerCompose["services"].(map[string]any)
+	out := make(map[string]map[string]bool, len(services))
+	for name, raw := range services {
+		seen := map[string]bool{}
+		collectReferences(raw, seen)
+		svc, _ := raw.(map[string]any)
+		switch env := svc["environment"].(type) {
+		case map[string]any:
+			for k := range env {
+				seen[k] = true
+			}
+		case []any:
+			for _, e := range env {
+				if s, ok := e.(string); ok {
+					k, _, _ := strings.Cut(s, "=")
+					seen[k] = true
+				}
+			}
+		}
+		out[name] = seen
+	}
+	return out
+}
+
+// collectReferences adds the variables v interpolates to seen.
+func collectReferences(v any, seen map[string]bool) {
 	var walk func(v any)
 	walk = func(v any) {
 		switch t := v.(type) {
@@ -38,30 +81,7 @@ func (a *App) EnvironmentKeys() []string {
 			}
 		}
 	}
-	walk(a.DockerCompose)
-	services, _ := a.DockerCompose["services"].(map[string]any)
-	for _, raw := range services {
-		svc, _ := raw.(map[string]any)
-		switch env := svc["environment"].(type) {
-		case map[string]any:
-			for k := range env {
-				seen[k] = true
-			}
-		case []any:
-			for _, e := range env {
-				if s, ok := e.(string); ok {
-					name, _, _ := strings.Cut(s, "=")
-					seen[name] = true
-				}
-			}
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for k := range seen {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	walk(v)
 }
 
 // ClosestKey is the known name nearest to a mistyped one, by edit distance

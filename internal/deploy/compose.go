@@ -40,9 +40,10 @@ func MergeEnvironment(app *catalog.App, user map[string]string) map[string]strin
 }
 
 // RenderCompose is the compose file written into the container: the
-// catalog's document with ${VAR} interpolated from the merged environment,
-// which is also given to every service (as Proximity 1.0 did) where the
-// service does not set the variable itself. compose-go loads and validates
+// catalog's document with ${VAR} interpolated from the merged environment.
+// Each variable is also given to the services that read it (serviceGets),
+// where the service does not set it itself, and to no other: Redis does
+// not get Nextcloud's admin password. compose-go loads and validates
 // it the way docker compose will. The document is already interpolated, so
 // every $ left in it is literal and is written as $$: compose interpolates
 // the file again when it reads it, and pa$word must arrive as pa$word.
@@ -55,12 +56,14 @@ func RenderCompose(ctx context.Context, app *catalog.App, user map[string]string
 	if err != nil {
 		return nil, err
 	}
+	reads := app.ServiceKeys()
+	main := app.ServiceNames()[0]
 	for name, svc := range project.Services {
 		if svc.Environment == nil {
 			svc.Environment = map[string]*string{}
 		}
 		for k, v := range merged {
-			if _, set := svc.Environment[k]; !set {
+			if _, set := svc.Environment[k]; !set && serviceGets(reads, name, main, k) {
 				value := v
 				svc.Environment[k] = &value
 			}
@@ -75,4 +78,23 @@ func RenderCompose(ctx context.Context, app *catalog.App, user map[string]string
 		return nil, fmt.Errorf("rendering the compose file of %s: %w", app.ID, err)
 	}
 	return out, nil
+}
+
+// serviceGets reports whether the service gets the variable key: when its
+// definition interpolates it or its own environment names it (reads), and
+// for the main service also when no service does (an image setting the
+// catalog leaves to the app, or a key the user adds).
+func serviceGets(reads map[string]map[string]bool, service, main, key string) bool {
+	if reads[service][key] {
+		return true
+	}
+	if service != main {
+		return false
+	}
+	for _, keys := range reads {
+		if keys[key] {
+			return false
+		}
+	}
+	return true
 }

@@ -47,12 +47,17 @@ func TestRenderedDollarsSurviveInterpolation(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, file)
 		}
-		for _, svc := range project.Services {
-			for _, k := range []string{"DB_PASSWORD", "EXTRA"} {
-				if got := svc.Environment[k]; got == nil || *got != dollarValues[k] {
-					t.Errorf("%s: service %s gets %s=%v, want %q", name, svc.Name, k, deref(got), dollarValues[k])
+		// DB_PASSWORD reaches both services, which read it; EXTRA, which no
+		// service reads, the main one alone (serviceGets).
+		for service, keys := range map[string][]string{"wordpress": {"DB_PASSWORD", "EXTRA"}, "db": {"DB_PASSWORD"}} {
+			for _, k := range keys {
+				if got := project.Services[service].Environment[k]; got == nil || *got != dollarValues[k] {
+					t.Errorf("%s: service %s gets %s=%v, want %q", name, service, k, deref(got), dollarValues[k])
 				}
 			}
+		}
+		if got, ok := project.Services["db"].Environment["EXTRA"]; ok {
+			t.Errorf("%s: service db gets EXTRA=%v, which it does not read", name, deref(got))
 		}
 		if got := project.Services["wordpress"].Environment["WORDPRESS_DB_PASSWORD"]; got == nil || *got != "pa$word" {
 			t.Errorf("%s: the catalog's ${DB_PASSWORD} gives %v, want pa$word", name, deref(got))

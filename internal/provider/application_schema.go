@@ -225,7 +225,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project " +
 					"in place; a key it does not set keeps the value the app runs with (after a restore, the backup's, which its data was set up with), " +
 					"and a key removed from it goes back to the catalog's default (a new generated value for a secret of the catalog: see " +
-					"`generated_secrets`).",
+					"`generated_secrets`). Each key reaches only the compose services that read it (their definition interpolates it or " +
+					"their own environment names it); a key no service reads goes to the main service alone.",
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(environmentNameValidator()),
 				},
