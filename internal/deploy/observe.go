@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ type Observed struct {
 	// is configured, or the catalog no longer has the app.
 	Services      []ServiceState
 	ServicesKnown bool
+	// ServicesProblem is why every service is ServiceUnknown: docker
+	// did not answer in the container (a DockerError), for a warning.
+	ServicesProblem string
 }
 
 // Degraded reports whether the container runs but some service of its app
@@ -54,6 +58,10 @@ func (d *Service) ObserveServices(ctx context.Context, node string, vmid int, o 
 		return nil
 	}
 	services, known, err := d.ReadServices(ctx, node, vmid, o.CatalogID)
+	var docker *DockerError
+	if errors.As(err, &docker) {
+		o.ServicesProblem, err = docker.Msg, nil
+	}
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,21 @@ import (
 // (after `docker compose down` or `docker rm`): docker has no state for it.
 const ServiceMissing = "missing"
 
+// ServiceUnknown is the state of every service of an app whose docker did
+// not answer (docker ps failed in the container: the daemon is down, or
+// Docker was removed): the app is not serving, so it is degraded.
+const ServiceUnknown = "unknown"
+
+// DockerError is a docker ps that failed in one app's container. The read
+// still gives the app's services, each ServiceUnknown: the refresh goes on
+// and shows the app degraded, with this as a warning.
+type DockerError struct {
+	VMID int
+	Msg  string
+}
+
+func (e *DockerError) Error() string { return e.Msg }
+
 // ServiceState is one compose service of an application as the docker in
 // its container reports it.
 type ServiceState struct {
@@ -104,15 +119,27 @@ func parseServicesOutput(out string, apps []servicesApp) map[int]servicesRead {
 		code, ended := status[a.vmid]
 		switch {
 		case !ended:
-			r.err = fmt.Errorf("reading the services in CT %d: the node's script ended before it", a.vmid)
+			r.services, r.err = unknownServices(a.entry), &DockerError{VMID: a.vmid,
+				Msg: fmt.Sprintf("reading the services in CT %d: the node's script ended before it", a.vmid)}
 		case code != 0:
-			r.err = fmt.Errorf("docker ps in CT %d exited %d: %s", a.vmid, code, strings.TrimSpace(strings.Join(blocks[a.vmid], "\n")))
+			r.services, r.err = unknownServices(a.entry), &DockerError{VMID: a.vmid,
+				Msg: fmt.Sprintf("docker ps in CT %d exited %d: %s", a.vmid, code, strings.TrimSpace(strings.Join(blocks[a.vmid], "\n")))}
 		default:
 			r.services = projectServices(blocks[a.vmid], a.entry)
 		}
 		reads[a.vmid] = r
 	}
 	return reads
+}
+
+// unknownServices is every service of the app, each ServiceUnknown.
+func unknownServices(entry *catalog.App) []ServiceState {
+	names := entry.ServiceNames()
+	services := make([]ServiceState, len(names))
+	for i, name := range names {
+		services[i] = ServiceState{Name: name, State: ServiceUnknown}
+	}
+	return services
 }
 
 // projectServices is each service of the app's compose project, in the

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -117,8 +118,8 @@ func TestServicesReadWithoutSSH(t *testing.T) {
 
 // TestParseServicesOutput: each app's block is read up to its end marker;
 // a docker ps that failed is that app's error, with its output, and an app
-// whose block never ended (the script was cut short) is an error too, while
-// the others read.
+// whose block never ended (the script was cut short) is one too, each a
+// DockerError with every service unknown, while the others read.
 func TestParseServicesOutput(t *testing.T) {
 	cat, _ := catalog.Embedded()
 	wp, _ := cat.Get("wordpress")
@@ -131,10 +132,17 @@ func TestParseServicesOutput(t *testing.T) {
 		got[1] != (ServiceState{"db", "running", "mariadb:11"}) {
 		t.Errorf("101: %+v %v", got, reads[101].err)
 	}
-	if err := reads[102].err; err == nil || !strings.Contains(err.Error(), "exited 1: Cannot connect to the Docker daemon") {
+	var docker *DockerError
+	if err := reads[102].err; !errors.As(err, &docker) || !strings.Contains(err.Error(), "exited 1: Cannot connect to the Docker daemon") {
 		t.Errorf("102: %v", err)
 	}
-	if err := reads[103].err; err == nil || !strings.Contains(err.Error(), "ended before it") {
+	if err := reads[103].err; !errors.As(err, &docker) || !strings.Contains(err.Error(), "ended before it") {
 		t.Errorf("103: %v", err)
+	}
+	// Docker not answering is a degraded app, every service unknown.
+	for _, vmid := range []int{102, 103} {
+		if s := reads[vmid].services; len(s) != 2 || s[0].State != ServiceUnknown || s[1].State != ServiceUnknown || !Degraded(s) {
+			t.Errorf("%d: %+v", vmid, s)
+		}
 	}
 }

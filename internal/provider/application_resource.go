@@ -120,6 +120,9 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 		addError(&resp.Diagnostics, "Unable to read the application's services",
 			fmt.Sprintf("reading the services of %s: %v", state.ID.ValueString(), err), err)
 		return
+	} else if o.ServicesProblem != "" {
+		resp.Diagnostics.AddWarning("The application's services did not answer",
+			fmt.Sprintf("%s: %s. The application reads as degraded; the next apply runs compose up in it.", state.ID.ValueString(), o.ServicesProblem))
 	}
 	state.setObserved(ctx, o.WithRecorded(rec), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

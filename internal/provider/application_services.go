@@ -35,7 +35,8 @@ var serviceAttributes = map[string]schema.Attribute{
 	"state": schema.StringAttribute{
 		Computed: true,
 		MarkdownDescription: "Its container's state as docker reports it (`running`, `restarting`, `exited`, `created`, `paused`, `dead`), " +
-			"or `" + deploy.ServiceMissing + "` when compose has no container for it (after `docker compose down`).",
+			"`" + deploy.ServiceMissing + "` when compose has no container for it (after `docker compose down`), or `" + deploy.ServiceUnknown +
+			"` when docker in the container did not answer (the refresh warns with its message).",
 	},
 	"image": schema.StringAttribute{
 		Computed:            true,
