@@ -31,17 +31,11 @@ type ownTagsSeen struct {
 }
 
 func writeGone(ctx context.Context, p privateWriter, gone bool, diags *diag.Diagnostics) {
-	var value []byte // none: the key is removed
-	if gone {
-		value = []byte("true")
-	}
-	diags.Append(p.SetKey(ctx, goneKey, value)...)
+	writeFlag(ctx, p, goneKey, gone, diags)
 }
 
 func readGone(ctx context.Context, p privateReader, diags *diag.Diagnostics) bool {
-	raw, d := p.GetKey(ctx, goneKey)
-	diags.Append(d...)
-	return string(raw) == "true"
+	return readFlag(ctx, p, goneKey, diags)
 }
 
 func writeOwnTags(ctx context.Context, p privateWriter, seen ownTagsSeen, diags *diag.Diagnostics) {

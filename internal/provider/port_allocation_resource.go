@@ -252,17 +252,11 @@ func (r *portAllocationResource) ImportState(ctx context.Context, req resource.I
 const missingKey = "missing_from_file"
 
 func markMissingFromFile(ctx context.Context, p privateWriter, missing bool, diags *diag.Diagnostics) {
-	var value []byte // none: the key is removed
-	if missing {
-		value = []byte("true")
-	}
-	diags.Append(p.SetKey(ctx, missingKey, value)...)
+	writeFlag(ctx, p, missingKey, missing, diags)
 }
 
 func missingFromFile(ctx context.Context, p privateReader, diags *diag.Diagnostics) bool {
-	raw, d := p.GetKey(ctx, missingKey)
-	diags.Append(d...)
-	return string(raw) == "true"
+	return readFlag(ctx, p, missingKey, diags)
 }
 
 // allocationOf is an allocation as the state holds it.
