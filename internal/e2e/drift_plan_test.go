@@ -17,17 +17,17 @@ import (
 )
 
 // maxDriftPlanLines bounds what `terraform plan` prints for a container
-// stopped out of band: the header, the resource with status, ip_address and
-// url (the log's new operation, a map key of unknown value, is in the plan's
-// JSON only), and the summary. Before the log kept
-// operations, the whole step log showed as removed: 109 lines, counted the
-// same way.
+// stopped out of band: the header, the resource with status, ip_address,
+// url and services (a started app's services are read again; the log's new
+// operation, a map key of unknown value, is in the plan's JSON only), and
+// the summary. Before the log kept operations, the whole step log showed
+// as removed: 109 lines, counted the same way.
 const maxDriftPlanLines = 25
 
 // TestDriftPlanIsShort stops an application's container out of band and
 // reads the plan as a CI drift job prints it: a few lines, of which the
-// changes are status, the address (a started container's) and one new
-// operation in deployment_log, every earlier one kept and hidden. The apply
+// changes are status, the address and services (a started container's)
+// and one new operation in deployment_log, every earlier one kept and hidden. The apply
 // of that plan starts the container and records the operation with its
 // start step. With the history full, the plan also drops the oldest
 // operation, a line a step.
@@ -54,7 +54,7 @@ resource "proximity_application" "web" {
 
 	expectShortPlan(t, c, "drift.tfplan", "web", maxDriftPlanLines)
 	change := plannedChange(t, c, "drift.tfplan", "proximity_application.web")
-	if got, want := change.changed(), []string{"deployment_log", "ip_address", "status", "url"}; !slices.Equal(got, want) {
+	if got, want := change.changed(), []string{"deployment_log", "ip_address", "services", "status", "url"}; !slices.Equal(got, want) {
 		t.Errorf("the plan changes %v, want %v", got, want)
 	}
 	change.expectOneOperationAppended(t, 0)
