@@ -208,6 +208,12 @@ func (r *Runner) dial(ctx context.Context, node string) (*ssh.Client, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("ssh to node %s (%s): %w", node, addr, ctx.Err())
 		}
+		if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+			// The dialer gives up at the context's deadline itself, and the
+			// context's own timer may not have fired yet on a busy machine:
+			// it is still the caller's time that ran out, not the node.
+			return nil, fmt.Errorf("ssh to node %s (%s): %w", node, addr, context.DeadlineExceeded)
+		}
 		var netErr net.Error
 		return nil, &UnreachableError{Node: node, Addr: addr, Timeout: errors.As(err, &netErr) && netErr.Timeout(), Err: err}
 	}
