@@ -35,6 +35,9 @@ func realSSHD(t *testing.T) (addr, dir string, clientKey []byte) {
 		}
 	}
 	if os.Geteuid() != 0 {
+		if os.Getenv("PROXIMITY_REQUIRE_SSHD") != "" {
+			t.Fatal("sshd is required (PROXIMITY_REQUIRE_SSHD) but its privilege separation needs root: run the tests as root")
+		}
 		t.Skip("sshd's privilege separation needs root; CI runs as root")
 	}
 	dir = t.TempDir()
