@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -91,6 +92,15 @@ func (d *Service) ReadServices(ctx context.Context, node string, vmid int, catal
 		ns.byVMID[id] = r
 	}
 	r := reads[vmid]
+	var docker *DockerError
+	if errors.As(r.err, &docker) {
+		// One more look, alone, before the app reads degraded: a docker ps
+		// that failed once may have met a passing fault; a broken Docker
+		// fails again.
+		services, known, err := d.ReadAppServices(ctx, node, vmid, catalogID)
+		ns.byVMID[vmid] = servicesRead{catalogID: catalogID, services: services, err: err}
+		return services, known, err
+	}
 	return r.services, true, r.err
 }
 
