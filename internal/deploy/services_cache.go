@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
 )
 
 // ServicesMaxAge bounds how long the reads of a refresh share one read of
@@ -72,9 +74,26 @@ func (d *Service) ReadServices(ctx context.Context, node string, vmid int, catal
 	if time.Since(ns.taken) > ServicesMaxAge {
 		ns.byVMID = nil
 	}
-	if r, ok := ns.byVMID[vmid]; ok && r.catalogID == catalogID {
-		return r.services, true, r.err
+	r, ok := ns.byVMID[vmid]
+	if !ok || r.catalogID != catalogID {
+		r = d.readNode(ctx, ns, node, vmid, entry)
 	}
+	var docker *DockerError
+	if errors.As(r.err, &docker) {
+		// Read again, alone, before the app reads degraded: a docker ps
+		// that failed in the shared read (this app's or another's) may
+		// have met a passing fault.
+		services, known, err := d.ReadAppServices(ctx, node, vmid, catalogID)
+		ns.byVMID[vmid] = servicesRead{catalogID: catalogID, services: services, err: err}
+		return services, known, err
+	}
+	return r.services, true, r.err
+}
+
+// readNode reads the services of the app in CT vmid and of every other
+// running app of Proximity on node, in one session, and keeps them in
+// ns (whose lock the caller holds).
+func (d *Service) readNode(ctx context.Context, ns *nodeServices, node string, vmid int, entry *catalog.App) servicesRead {
 	apps := append(d.appsOn(ctx, node, vmid), servicesApp{vmid: vmid, entry: entry})
 	reads, err := d.readServicesOn(ctx, node, apps)
 	if err != nil {
@@ -91,17 +110,7 @@ func (d *Service) ReadServices(ctx context.Context, node string, vmid int, catal
 	for id, r := range reads {
 		ns.byVMID[id] = r
 	}
-	r := reads[vmid]
-	var docker *DockerError
-	if errors.As(r.err, &docker) {
-		// One more look, alone, before the app reads degraded: a docker ps
-		// that failed once may have met a passing fault; a broken Docker
-		// fails again.
-		services, known, err := d.ReadAppServices(ctx, node, vmid, catalogID)
-		ns.byVMID[vmid] = servicesRead{catalogID: catalogID, services: services, err: err}
-		return services, known, err
-	}
-	return r.services, true, r.err
+	return reads[vmid]
 }
 
 // appsOn is every other running app of Proximity on node, as the shared
@@ -133,15 +142,29 @@ func (d *Service) appsOn(ctx context.Context, node string, except int) []service
 }
 
 // ReadAppServices reads the services of one app now, in a session of its
-// own: after an apply changed them, not shared with anything.
+// own: after an apply changed them, not shared with anything. A docker ps
+// that fails is tried again like every command the pipeline runs in a
+// container (retryCommand): one failed read of a working Docker is not
+// drift, while a broken Docker fails every attempt and reads degraded.
 func (d *Service) ReadAppServices(ctx context.Context, node string, vmid int, catalogID string) (services []ServiceState, known bool, err error) {
 	entry, ok := d.Catalog.Get(catalogID)
 	if d.Nodes == nil || !ok {
 		return nil, false, nil
 	}
-	reads, err := d.readServicesOn(ctx, node, []servicesApp{{vmid: vmid, entry: entry}})
-	if err != nil {
-		return nil, true, err
+	var read servicesRead
+	var sessionErr error
+	_ = retryCommand(ctx, func() error {
+		reads, err := d.readServicesOn(ctx, node, []servicesApp{{vmid: vmid, entry: entry}})
+		if err != nil {
+			// The node's SSH failed, after nodeshell's own tries.
+			sessionErr = err
+			return nil
+		}
+		read = reads[vmid]
+		return read.err
+	})
+	if sessionErr != nil {
+		return nil, true, sessionErr
 	}
-	return reads[vmid].services, true, reads[vmid].err
+	return read.services, true, read.err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,5 +145,59 @@ func TestParseServicesOutput(t *testing.T) {
 		if s := reads[vmid].services; len(s) != 2 || s[0].State != ServiceUnknown || s[1].State != ServiceUnknown || !Degraded(s) {
 			t.Errorf("%d: %+v", vmid, s)
 		}
+	}
+}
+
+// TestServicesReadRetriesAPassingDockerFault: a docker ps that fails three
+// times in a row (the shared read and two reads alone) is read again, as
+// every in-container command is, and the app reads running, not degraded;
+// a Docker that fails every time still reads degraded, with the error.
+func TestServicesReadRetriesAPassingDockerFault(t *testing.T) {
+	d, sim := newService(t)
+	ctx := context.Background()
+	apps := createOn(t, d, map[string]int{"pve1": 1})
+	d.Snapshot = &pveclient.GuestSnapshot{Client: d.Client, MaxAge: time.Minute}
+	d.Services = &ServicesCache{}
+	if err := sim.SetFaults("exec:docker=1x3"); err != nil {
+		t.Fatal(err)
+	}
+	services, known, err := d.ReadServices(ctx, apps[0].Node, apps[0].VMID, "wordpress")
+	if err != nil || !known || Degraded(services) {
+		t.Fatalf("after three passing faults: %+v known=%v err=%v, want running", services, known, err)
+	}
+	if err := sim.SetFaults("exec:docker=1"); err != nil {
+		t.Fatal(err)
+	}
+	d.Services = &ServicesCache{}
+	services, _, err = d.ReadServices(ctx, apps[0].Node, apps[0].VMID, "wordpress")
+	var docker *DockerError
+	if !errors.As(err, &docker) || !Degraded(services) || services[0].State != ServiceUnknown {
+		t.Errorf("a Docker that always fails: %+v err=%v, want unknown services and a DockerError", services, err)
+	}
+}
+
+// TestServicesReadRetriesAnotherAppsFault: the docker ps of one app fails
+// in the node's shared read that another app's refresh asked for; when
+// its own refresh finds that result, it reads again alone and is running.
+func TestServicesReadRetriesAnotherAppsFault(t *testing.T) {
+	d, sim := newService(t)
+	ctx := context.Background()
+	apps := createOn(t, d, map[string]int{"pve1": 2})
+	slices.SortFunc(apps, func(a, b App) int { return a.VMID - b.VMID })
+	d.Snapshot = &pveclient.GuestSnapshot{Client: d.Client, MaxAge: time.Minute}
+	d.Services = &ServicesCache{}
+	// The shared script reads the other apps first, in VMID order: the
+	// first app's docker ps is the one that fails.
+	if err := sim.SetFaults("exec:docker=1x1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []App{apps[1], apps[0]} {
+		services, _, err := d.ReadServices(ctx, a.Node, a.VMID, "wordpress")
+		if err != nil || Degraded(services) {
+			t.Errorf("CT %d: %+v err=%v, want running", a.VMID, services, err)
+		}
+	}
+	if n := sim.Stats().Faults; n != 1 {
+		t.Errorf("%d faults injected, want the one", n)
 	}
 }
