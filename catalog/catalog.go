@@ -52,6 +52,8 @@ type App struct {
 
 	// Secrets are the Environment keys whose defaults are placeholders
 	// (change-me-*): each application gets a random value of its own instead.
+	// A key whose default looks like one is a secret without being listed
+	// (SecretKeys), as in Proximity 1.0 catalogs, which have no such field.
 	Secrets []string `json:"secrets"`
 
 	// Source is the file the entry came from ("embedded:apps/x.json" for ours).

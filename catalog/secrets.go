@@ -3,11 +3,14 @@ package catalog
 import (
 	"regexp"
 	"slices"
+	"sort"
 )
 
 // placeholder matches the defaults catalogs publish for values each
 // installation must choose itself: change-me-db, changeme, CHANGE_ME,
-// base64:change-me-32-byte-key-base64=.
+// change-me-please, base64:change-me-32-byte-key-base64=. It is the one
+// rule of what a placeholder is: the provider, the deployment layer and the
+// catalog tests all ask LooksLikePlaceholder or SecretKeys.
 var placeholder = regexp.MustCompile(`(?i)(^|[^a-z])change[-_ ]?me`)
 
 // LooksLikePlaceholder reports whether a default value is a placeholder
@@ -16,10 +19,26 @@ func LooksLikePlaceholder(value string) bool {
 	return placeholder.MatchString(value)
 }
 
-// IsSecret reports whether key is one of the app's secrets: its default is
-// a placeholder, replaced by a random value per application.
+// SecretKeys lists, sorted, the environment keys of the app whose defaults
+// no application may run with: those its secrets field lists, and every key
+// whose default looks like a placeholder. The second part is what makes a
+// Proximity 1.0 catalog safe as it is: 1.0 has no secrets field, and its
+// catalogs publish defaults such as change-me-please.
+func (a *App) SecretKeys() []string {
+	keys := slices.Clone(a.Secrets)
+	for key, value := range a.Environment {
+		if LooksLikePlaceholder(value) && !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// IsSecret reports whether key is one of the app's secrets (SecretKeys):
+// its default is a placeholder, replaced by a random value per application.
 func (a *App) IsSecret(key string) bool {
-	return slices.Contains(a.Secrets, key)
+	return slices.Contains(a.Secrets, key) || LooksLikePlaceholder(a.Environment[key])
 }
 
 // checkSecrets makes sure every secret is a key of the environment, whose

@@ -11,8 +11,9 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 )
 
-// The catalog marks the environment defaults that are placeholders
-// (change-me-db) as secrets. No application runs with them: each gets a
+// The catalog says which environment defaults are placeholders
+// (change-me-db): its secrets list, and any default that looks like one
+// (catalog.SecretKeys), as in a Proximity 1.0 catalog. No application runs with them: each gets a
 // random value of its own for every secret its configuration does not set,
 // kept in the state (generated_secrets) so that it stays the same across
 // updates, and taken from the backup on a restore, whose data was
@@ -23,7 +24,7 @@ import (
 // a backup's), else a new random one. It is nil when there is none.
 func GeneratedSecrets(entry *catalog.App, configured, kept map[string]string) map[string]string {
 	var out map[string]string
-	for _, key := range entry.Secrets {
+	for _, key := range entry.SecretKeys() {
 		if _, set := configured[key]; set {
 			continue // a value the user sets wins
 		}
@@ -44,7 +45,7 @@ func GeneratedSecrets(entry *catalog.App, configured, kept map[string]string) ma
 // kept values, and leaves new ones to the apply, which makes them.
 func KeptSecrets(entry *catalog.App, configured, kept map[string]string) (_ map[string]string, ok bool) {
 	var out map[string]string
-	for _, key := range entry.Secrets {
+	for _, key := range entry.SecretKeys() {
 		if _, set := configured[key]; set {
 			continue
 		}
@@ -140,7 +141,7 @@ func importedSecrets(entry *catalog.App, running map[string]string) map[string]s
 // lacks gets none here: the caller's next change generates it.
 func runningSecrets(entry *catalog.App, running, configured map[string]string) map[string]string {
 	out := map[string]string{}
-	for _, key := range entry.Secrets {
+	for _, key := range entry.SecretKeys() {
 		_, set := configured[key]
 		if v, ok := running[key]; ok && !set {
 			out[key] = v
