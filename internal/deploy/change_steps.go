@@ -19,6 +19,7 @@ func (c Change) RunsSteps() bool {
 		c.Password != nil ||
 		c.RestoreFrom != "" ||
 		c.Relocate != nil ||
+		c.Mounts != nil ||
 		c.NewHostname != "" || c.Keys != nil || c.Ports != nil
 }
 

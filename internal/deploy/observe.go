@@ -42,6 +42,10 @@ type Observed struct {
 	// ServicesProblem is why every service is ServiceUnknown: docker
 	// did not answer in the container (a DockerError), for a warning.
 	ServicesProblem string
+	// MountPoints and Devices are the container's mpN and devN, in the
+	// order of their keys (mounts.go, devices.go).
+	MountPoints []MountPoint
+	Devices     []Device
 }
 
 // Degraded reports whether the container runs but some service of its app
@@ -105,6 +109,7 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		Memory:      cfg.Memory, Cores: max(cfg.Cores, 1),
 		Bridge: net0.Bridge, IPConfig: net0.IP, Gateway: net0.Gateway,
 	}
+	o.MountPoints, o.Devices = ObservedMountPoints(cfg), ObservedDevices(cfg)
 	if cfg.RootFS != nil {
 		o.DiskGB, o.Storage = int(cfg.RootFS.Size>>30), cfg.RootFS.Storage()
 	}

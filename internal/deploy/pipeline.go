@@ -92,6 +92,8 @@ type Spec struct {
 	// Environment does not set; a secret without one gets a new value
 	// (GeneratedSecrets). A restore keeps the backup's instead.
 	GeneratedSecrets map[string]string
+	// Mounts are the container's mount points and devices (mounts.go).
+	Mounts Mounts
 }
 
 // App is a deployed application.
@@ -345,6 +347,9 @@ func (d *Service) resume(ctx context.Context, spec Spec, entry *catalog.App, com
 // of an imported container or a restore in place never had it. A fresh
 // container cannot be running yet; one taken over may be.
 func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, fresh bool) (_ App, err error) {
+	if err := d.attachMounts(ctx, spec, app, log); err != nil { // before the start: no restart (mounts_apply.go)
+		return app, err
+	}
 	start := d.Client.StartGuest
 	if fresh {
 		start = d.Client.StartNewGuest

@@ -60,6 +60,10 @@ type Change struct {
 	PublicPort            int
 	InternalPort          int
 
+	// Mounts are the mount points and devices asked for, whole, when they
+	// changed (mounts_apply.go); nil: unchanged.
+	Mounts *Mounts
+
 	// Relocate moves the container to another node or its root disk to
 	// another storage (relocate.go); nil: it stays.
 	Relocate *Relocation
@@ -144,6 +148,11 @@ func (d *Service) finishUpdate(ctx context.Context, node string, vmid int, c Cha
 		if err := log.run(ctx, "grow disk", func() (string, error) {
 			return d.growRootFS(ctx, node, vmid, c.DiskGB)
 		}); err != nil {
+			return err
+		}
+	}
+	if c.Mounts != nil {
+		if err := d.updateMounts(ctx, node, vmid, *c.Mounts, log); err != nil {
 			return err
 		}
 	}

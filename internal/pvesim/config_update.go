@@ -180,6 +180,10 @@ func (s *Simulator) queueChanges(g *guest, n *node, next map[string]string, p *p
 			if _, err := parseProperties(s.confFormat(opt), value); err != nil {
 				return paramFail(opt, "invalid format - "+err.Error())
 			}
+		case isIndexedKey(opt, "dev"):
+			if aerr := s.checkDevice(n, opt, value); aerr != nil { // devices.go
+				return aerr
+			}
 		}
 		p.values[opt] = value
 		delete(p.deletes, opt)
