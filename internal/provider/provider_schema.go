@@ -88,8 +88,11 @@ func providerSchema() schema.Schema {
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "One-time password for a user with two-factor authentication: the TOTP code an authenticator app shows " +
-					"(sent as `totp:<code>`), or `recovery:<key>`, with the password at login. A code is valid for seconds, so set it per run, " +
-					"for example from the environment; without it such a user's login fails saying so. Env: `PROXIMITY_OTP`, then `PROXMOX_VE_OTP`.",
+					"(sent as `totp:<code>`), with the password at login. PVE takes a code for about 90 s (one 30 s step either side), and every " +
+					"Terraform process logs in again (a plan, then an apply), so set it per run from the environment and run a single " +
+					"`terraform apply -auto-approve` at once; for unattended runs use an API token instead. Recovery keys are single-use, " +
+					"so one run would spend several: do not use them here. Without it such a user's login fails saying so. " +
+					"Env: `PROXIMITY_OTP`, then `PROXMOX_VE_OTP`.",
 				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("username"))},
 			},
 			"insecure": schema.BoolAttribute{

@@ -3,10 +3,14 @@ package pvesim
 import (
 	"crypto/hmac"
 	"crypto/sha1" //nolint:gosec // TOTP (RFC 6238) as PVE's authenticator apps use it is HMAC-SHA1
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,9 +20,11 @@ import (
 // tfaCfgPath is priv/tfa.cfg, the users' second factors as proxmox-tfa's
 // TfaConfig writes them: {"users": {"<userid>": {"totp": [{"id": ...,
 // "description": ..., "created": ..., "enable": ..., "entry":
-// "otpauth://totp/...?secret=..."}]}}}. Only TOTP is modelled: WebAuthn,
-// U2F, Yubico and recovery keys need a device or are not used by clients
-// that log in unattended.
+// "otpauth://totp/...?secret=..."}], "webauthn": [...], "u2f": [...],
+// "yubico": [...], "recovery": {...}}}}. Only TOTP codes are checked:
+// WebAuthn, U2F, Yubico and recovery keys need a device or are not used by
+// clients that log in unattended, but a user who has any of them needs a
+// second factor all the same.
 const tfaCfgPath = "/priv/tfa.cfg"
 
 // totpFactor is one TOTP entry of a user.
@@ -26,14 +32,28 @@ type totpFactor struct {
 	secret []byte
 	digits int
 	period int64
+	hash   func() hash.Hash
 }
 
-// userTOTP lists userid's enabled TOTP entries (an entry without "enable"
-// is enabled: proxmox-tfa's default_tfa_enable).
-func (s *Simulator) userTOTP(userid string) []totpFactor {
+// userTFA is what priv/tfa.cfg holds for one user: whether a login needs a
+// second factor (any entry of any kind, enabled or not: proxmox-tfa's
+// TfaUserData::is_empty, which authentication_challenge asks), and the
+// enabled TOTP entries that can answer it (an entry without "enable" is
+// enabled: proxmox-tfa's default_tfa_enable).
+type userTFA struct {
+	needed bool
+	totp   []totpFactor
+}
+
+// errTFAConfig is a priv/tfa.cfg that does not parse: PVE's
+// parse_priv_tfa_config dies, so every login that reads it fails.
+var errTFAConfig = errors.New("priv/tfa.cfg does not parse")
+
+// userSecondFactors reads userid's second factors.
+func (s *Simulator) userSecondFactors(userid string) (userTFA, error) {
 	raw, err := s.cfs.ReadFile(tfaCfgPath)
 	if err != nil {
-		return nil
+		return userTFA{}, nil // no file: nobody has a second factor
 	}
 	var cfg struct {
 		Users map[string]struct {
@@ -41,36 +61,50 @@ func (s *Simulator) userTOTP(userid string) []totpFactor {
 				Enable *bool  `json:"enable"`
 				Entry  string `json:"entry"`
 			} `json:"totp"`
+			U2F      []json.RawMessage `json:"u2f"`
+			WebAuthn []json.RawMessage `json:"webauthn"`
+			Yubico   []json.RawMessage `json:"yubico"`
+			Recovery json.RawMessage   `json:"recovery"`
 		} `json:"users"`
 	}
 	if json.Unmarshal(raw, &cfg) != nil {
-		return nil
+		return userTFA{}, errTFAConfig
 	}
-	var out []totpFactor
-	for _, e := range cfg.Users[userid].TOTP {
+	u := cfg.Users[userid]
+	recovery := len(u.Recovery) > 0 && string(u.Recovery) != "null"
+	out := userTFA{needed: len(u.TOTP)+len(u.U2F)+len(u.WebAuthn)+len(u.Yubico) > 0 || recovery}
+	for _, e := range u.TOTP {
 		if f, ok := parseOTPAuth(e.Entry); ok && (e.Enable == nil || *e.Enable) {
-			out = append(out, f)
+			out.totp = append(out.totp, f)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // parseOTPAuth reads an otpauth://totp/ URI with the defaults of the key
-// URI format: 6 digits, 30 s period, SHA1 (the only algorithm modelled).
+// URI format: 6 digits, 30 s period, SHA1; SHA256 and SHA512 as
+// proxmox-tfa's Algorithm parses them.
 func parseOTPAuth(uri string) (totpFactor, bool) {
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" {
 		return totpFactor{}, false
 	}
 	q := u.Query()
-	if a := q.Get("algorithm"); a != "" && !strings.EqualFold(a, "SHA1") {
+	f := totpFactor{digits: 6, period: 30, hash: sha1.New}
+	switch strings.ToUpper(q.Get("algorithm")) {
+	case "", "SHA1":
+	case "SHA256":
+		f.hash = sha256.New
+	case "SHA512":
+		f.hash = sha512.New
+	default:
 		return totpFactor{}, false
 	}
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimRight(q.Get("secret"), "=")))
 	if err != nil || len(secret) == 0 {
 		return totpFactor{}, false
 	}
-	f := totpFactor{secret: secret, digits: 6, period: 30}
+	f.secret = secret
 	if d, err := strconv.Atoi(q.Get("digits")); err == nil && d > 0 {
 		f.digits = d
 	}
@@ -82,7 +116,11 @@ func parseOTPAuth(uri string) (totpFactor, bool) {
 
 // code is the factor's code for a time step (RFC 4226's HOTP of the step).
 func (f totpFactor) code(step int64) string {
-	mac := hmac.New(sha1.New, f.secret)
+	h := f.hash
+	if h == nil {
+		h = sha1.New
+	}
+	mac := hmac.New(h, f.secret)
 	_ = binary.Write(mac, binary.BigEndian, uint64(step)) //nolint:gosec // steps since 1970 are positive
 	sum := mac.Sum(nil)
 	off := sum[len(sum)-1] & 0x0f
@@ -97,7 +135,7 @@ func (f totpFactor) code(step int64) string {
 // verifyTOTP checks a TFA response as proxmox-tfa does for TOTP: the
 // response must be "totp:<code>" (TfaResponse::from_str: anything else is
 // "invalid tfa response"), and the code one of the current step's or its
-// neighbours'.
+// neighbours' (proxmox-tfa's verify_totp checks steps -1..=1).
 func verifyTOTP(factors []totpFactor, response string, now time.Time) bool {
 	code, ok := strings.CutPrefix(response, "totp:")
 	if !ok {

@@ -80,3 +80,64 @@ func TestTicketWithTOTP(t *testing.T) {
 		t.Errorf("renewal with the full ticket: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestTOTPCodeSHA256 pins the SHA256 code against RFC 6238's vectors.
+func TestTOTPCodeSHA256(t *testing.T) {
+	f, ok := parseOTPAuth("otpauth://totp/x?algorithm=SHA256&digits=8&secret=" +
+		base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte("12345678901234567890123456789012")))
+	if !ok {
+		t.Fatal("a SHA256 entry did not parse")
+	}
+	for at, want := range map[int64]string{59: "46119246", 1111111109: "68084774", 1234567890: "91819424"} {
+		if got := f.code(at / 30); got != want {
+			t.Errorf("code at %d: %s, want %s", at, got, want)
+		}
+	}
+}
+
+// TestSecondFactorsAsPVEDecides: whether a password login needs a second
+// factor is proxmox-tfa's TfaUserData::is_empty (any entry of any kind,
+// enabled or not), an otp sent for a user without one fails
+// (authenticate_2nd_new_do: "no such challenge"), and a tfa.cfg that does
+// not parse fails every login (parse_priv_tfa_config dies).
+func TestSecondFactorsAsPVEDecides(t *testing.T) {
+	sim := startSim(t, Options{})
+	pw := sim.Info().Password
+	login := func(form url.Values) apiResponse {
+		form.Set("username", "root@pam")
+		return callWith(t, sim, http.MethodPost, "/access/ticket", form, nil)
+	}
+	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte("proximity-tfa-secret"))
+	for _, c := range []struct {
+		name, user string
+		needTFA    bool
+	}{
+		{"no entry", `{}`, false},
+		{"a SHA256 TOTP", `{"totp":[{"id":"a","entry":"otpauth://totp/x?algorithm=SHA256&secret=` + secret + `"}]}`, true},
+		{"a disabled TOTP only", `{"totp":[{"id":"a","enable":false,"entry":"otpauth://totp/x?secret=` + secret + `"}]}`, true},
+		{"WebAuthn only", `{"webauthn":[{"id":"w","entry":{}}]}`, true},
+		{"recovery keys only", `{"recovery":{"secret":"00","entries":[]}}`, true},
+	} {
+		cfg := `{"users":{"root@pam":` + c.user + `}}`
+		if err := sim.cfs.WriteFile(tfaCfgPath, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := login(url.Values{"password": {pw}})
+		got := r.Status == 200 && mustMap(t, data(r))["NeedTFA"] == float64(1)
+		if r.Status != 200 || got != c.needTFA {
+			t.Errorf("%s: %d %s, want NeedTFA=%v", c.name, r.Status, r.Raw, c.needTFA)
+		}
+	}
+	if err := sim.cfs.WriteFile(tfaCfgPath, []byte(`{"users":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := login(url.Values{"password": {pw}, "otp": {"totp:123456"}}); r.Status != http.StatusUnauthorized {
+		t.Errorf("otp for a user without a second factor: %d, want 401 (no such challenge)", r.Status)
+	}
+	if err := sim.cfs.WriteFile(tfaCfgPath, []byte(`{"users":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := login(url.Values{"password": {pw}}); r.Status != http.StatusUnauthorized {
+		t.Errorf("login with a tfa.cfg that does not parse: %d, want 401", r.Status)
+	}
+}

@@ -195,10 +195,12 @@ func (s *Simulator) postTicket(r *request) (any, error) {
 
 // ticketLogin is create_ticket_do: a valid ticket as the password renews
 // without a second factor; a password is checked by the user's realm, and
-// then, for a user with TOTP in priv/tfa.cfg, the otp parameter is the
-// second factor ("totp:<code>"), or without it the login answers NeedTFA
-// with a ticket for the second step; that step sends the ticket as
-// tfa-challenge and the response as the password.
+// then, for a user with a second factor in priv/tfa.cfg, the otp parameter
+// is the second factor ("totp:<code>"), or without it the login answers
+// NeedTFA with a ticket for the second step; that step sends the ticket as
+// tfa-challenge and the response as the password. An otp for a user
+// without a second factor, or any login while tfa.cfg does not parse,
+// fails (authenticate_2nd_new_do, parse_priv_tfa_config).
 func (s *Simulator) ticketLogin(r *request, username string, now time.Time) (ok, needTFA bool) {
 	password := r.params["password"]
 	otp, hasOTP := r.params["otp"]
@@ -210,21 +212,25 @@ func (s *Simulator) ticketLogin(r *request, username string, now time.Time) (ok,
 	case hasOTP && hasChallenge:
 		// "TFA response should be in 'password', not 'otp' when 'tfa-challenge' is set"
 		return false, false
-	case hasChallenge:
-		return s.checkTFATicket(challenge, username) && verifyTOTP(s.userTOTP(username), password, now), false
 	}
-	if u, valid := s.checkTicket(password); valid && u == username {
+	if u, valid := s.checkTicket(password); valid && u == username && !hasChallenge {
 		return true, false
 	}
-	if !s.passwordMatches(a, username, password) {
+	if !hasChallenge && !s.passwordMatches(a, username, password) {
 		return false, false
 	}
-	factors := s.userTOTP(username)
+	tfa, err := s.userSecondFactors(username)
 	switch {
-	case len(factors) == 0:
-		return true, false
+	case err != nil:
+		return false, false
+	case hasChallenge:
+		return s.checkTFATicket(challenge, username) && verifyTOTP(tfa.totp, password, now), false
+	case !tfa.needed:
+		// authenticate_2nd_new_do: a response without a challenge to
+		// answer dies with "no such challenge".
+		return !hasOTP, false
 	case hasOTP:
-		return verifyTOTP(factors, otp, now), false
+		return verifyTOTP(tfa.totp, otp, now), false
 	}
 	return true, true
 }
