@@ -124,15 +124,16 @@ func (a *App) ComposeYAML() (string, error) {
 // ServiceNames lists the compose services, the app's main service first.
 func (a *App) ServiceNames() []string {
 	services, _ := a.DockerCompose["services"].(map[string]any)
+	main := a.mainService(services)
 	names := make([]string, 0, len(services))
 	for name := range services {
-		if name != a.ID {
+		if name != main {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
-	if _, ok := services[a.ID]; ok {
-		names = append([]string{a.ID}, names...)
+	if main != "" {
+		names = append([]string{main}, names...)
 	}
 	return names
 }
