@@ -180,6 +180,11 @@ func (s *Simulator) queueChanges(g *guest, n *node, next map[string]string, p *p
 			if _, err := parseProperties(s.confFormat(opt), value); err != nil {
 				return paramFail(opt, "invalid format - "+err.Error())
 			}
+			if aerr := s.checkNetMTU(n, opt, value); aerr != nil { // net_mtu.go
+				return aerr
+			}
+		case opt == "nameserver" || opt == "searchdomain":
+			value = normalizeDNSOption(opt, value) // net_dns.go
 		case isIndexedKey(opt, "dev"):
 			if aerr := s.checkDevice(n, opt, value); aerr != nil { // devices.go
 				return aerr

@@ -253,6 +253,9 @@ func (s *Simulator) createGuest(r *request) (any, error) {
 	if err := s.prepareConfig(cfg); err != nil {
 		return nil, err
 	}
+	if err := s.checkNetMTUs(n, cfg); err != nil { // net_mtu.go
+		return nil, err
+	}
 	if err := checkKeyctl(cfg); err != nil {
 		return nil, err
 	}
@@ -362,6 +365,8 @@ func (s *Simulator) prepareConfig(cfg map[string]string) *apiError {
 		switch {
 		case k == "tags":
 			cfg[k] = s.uniqueTags(v)
+		case k == "nameserver" || k == "searchdomain":
+			cfg[k] = normalizeDNSOption(k, v) // net_dns.go
 		case isIndexedKey(k, "net"):
 			net, err := s.canonicalNet(v)
 			if err != nil {
@@ -534,7 +539,7 @@ func (s *Simulator) guestInterfaces(r *request) (any, error) {
 	}
 	out := []any{map[string]any{"name": "lo", "hwaddr": "00:00:00:00:00:00", "inet": "127.0.0.1/8", "inet6": "::1/128"}}
 	hw := strings.ToLower(propertyValue(g.Config["net0"], "hwaddr"))
-	eth := map[string]any{"name": "eth0", "hwaddr": hw, "inet6": "fe80::be24:11ff:fe" + strings.ReplaceAll(hw[len(hw)-5:], ":", "") + "/64"}
+	eth := map[string]any{"name": "eth0", "hwaddr": hw, "inet6": linkLocal6(hw)} // net_ipv6.go
 	if g.IP != "" {
 		eth["inet"] = g.IP
 	}

@@ -37,6 +37,7 @@ func (s *Simulator) powerOn(g *guest) {
 	g.PID = 20000 + n.pidSeq
 	g.IP = s.assignIP(g)
 	setHostname(g)
+	s.setDNS(g) // net_dns.go
 	containerBooted(g)
 }
 
