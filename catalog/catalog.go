@@ -56,6 +56,11 @@ type App struct {
 	// (SecretKeys), as in Proximity 1.0 catalogs, which have no such field.
 	Secrets []string `json:"secrets"`
 
+	// HealthPath is the HTTP path on the main port that answers 2xx or 3xx
+	// while the app serves ("/status.php" for Nextcloud): an application's
+	// health_check asks for it unless it names its own. "" means "/".
+	HealthPath string `json:"healthPath,omitempty"`
+
 	// Source is the file the entry came from ("embedded:apps/x.json" for ours).
 	Source string `json:"-"`
 }
@@ -66,6 +71,14 @@ func (a *App) MainPort() int {
 		return 0
 	}
 	return a.Ports[0]
+}
+
+// HealthCheckPath is the path an app's health check asks for by default.
+func (a *App) HealthCheckPath() string {
+	if a.HealthPath == "" {
+		return "/"
+	}
+	return a.HealthPath
 }
 
 // rawApp reads the fields 1.0 files write loosely: min_cpu may be 0.5.

@@ -48,6 +48,11 @@ func (a *App) Validate(fileID string, extraCategories []string) error {
 	if err := a.checkSecrets(fail); err != nil {
 		return err
 	}
+	if a.HealthPath != "" {
+		if err := CheckHealthPath(a.HealthPath); err != nil {
+			return fail("healthPath", "%v", err)
+		}
+	}
 	return a.checkCompose(fail)
 }
 

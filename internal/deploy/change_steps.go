@@ -20,6 +20,7 @@ func (c Change) RunsSteps() bool {
 		c.RestoreFrom != "" ||
 		c.Relocate != nil ||
 		c.Mounts != nil ||
+		c.HealthPath != nil ||
 		c.NewHostname != "" || c.Keys != nil || c.Ports != nil
 }
 

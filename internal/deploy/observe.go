@@ -42,6 +42,9 @@ type Observed struct {
 	// ServicesProblem is why every service is ServiceUnknown: docker
 	// did not answer in the container (a DockerError), for a warning.
 	ServicesProblem string
+	// Health is the app's health check as the services read ran it
+	// (health_check.go); nil without one, or when not read.
+	Health *HealthResult
 	// MountPoints and Devices are the container's mpN and devN, in the
 	// order of their keys (mounts.go, devices.go).
 	MountPoints []MountPoint
@@ -51,7 +54,7 @@ type Observed struct {
 // Degraded reports whether the container runs but some service of its app
 // does not: drift, which an apply repairs (compose up -d).
 func (o Observed) Degraded() bool {
-	return o.Running && o.ServicesKnown && Degraded(o.Services)
+	return o.Running && (o.ServicesKnown && Degraded(o.Services) || o.Health != nil && !o.Health.OK)
 }
 
 // ObserveServices reads the services of a running container's app into o,
@@ -61,7 +64,7 @@ func (d *Service) ObserveServices(ctx context.Context, node string, vmid int, o 
 	if !o.Running || o.Gone || o.CatalogID == "" {
 		return nil
 	}
-	services, known, err := d.ReadServices(ctx, node, vmid, o.CatalogID)
+	services, health, known, err := d.ReadServicesHealth(ctx, node, vmid, o.CatalogID)
 	var docker *DockerError
 	if errors.As(err, &docker) {
 		o.ServicesProblem, err = docker.Msg, nil
@@ -69,7 +72,7 @@ func (d *Service) ObserveServices(ctx context.Context, node string, vmid int, o 
 	if err != nil {
 		return err
 	}
-	o.Services, o.ServicesKnown = services, known
+	o.Services, o.ServicesKnown, o.Health = services, known, health
 	return nil
 }
 

@@ -94,6 +94,9 @@ type Spec struct {
 	GeneratedSecrets map[string]string
 	// Mounts are the container's mount points and devices (mounts.go).
 	Mounts Mounts
+	// HealthPath is the path of the app's health check ("": none), which
+	// the create records and checks after the services (health_steps.go).
+	HealthPath string
 }
 
 // App is a deployed application.
@@ -370,6 +373,11 @@ func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, com
 	}
 	if err := d.composeSteps(ctx, entry, compose, app, log); err != nil {
 		return app, err
+	}
+	if spec.HealthPath != "" || spec.RestoreFrom != "" { // a restored archive may hold another check
+		if err := d.applyHealthCheck(ctx, app.Node, app.VMID, entry, spec.HealthPath, true, log); err != nil {
+			return app, err
+		}
 	}
 	if spec.Stopped {
 		if err := log.run(ctx, "stop", func() (string, error) { return "", d.Client.ShutdownGuest(ctx, app.Node, app.VMID, 60) }); err != nil {

@@ -61,12 +61,22 @@ func (c *ServicesCache) drop() {
 // known is false when the services cannot be read at all: no SSH is
 // configured, or the catalog no longer has the app.
 func (d *Service) ReadServices(ctx context.Context, node string, vmid int, catalogID string) (services []ServiceState, known bool, err error) {
+	services, _, known, err = d.ReadServicesHealth(ctx, node, vmid, catalogID)
+	return services, known, err
+}
+
+// ReadServicesHealth is ReadServices with the result of the app's health
+// check, which the same node read runs (health_check.go); nil when the app
+// has none.
+func (d *Service) ReadServicesHealth(ctx context.Context, node string, vmid int, catalogID string) (
+	services []ServiceState, health *HealthResult, known bool, err error,
+) {
 	entry, ok := d.Catalog.Get(catalogID)
 	if d.Nodes == nil || !ok {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	if d.Services == nil {
-		return d.ReadAppServices(ctx, node, vmid, catalogID)
+		return d.ReadAppServicesHealth(ctx, node, vmid, catalogID)
 	}
 	ns := d.Services.node(node)
 	ns.mu.Lock()
@@ -83,11 +93,11 @@ func (d *Service) ReadServices(ctx context.Context, node string, vmid int, catal
 		// Read again, alone, before the app reads degraded: a docker ps
 		// that failed in the shared read (this app's or another's) may
 		// have met a passing fault.
-		services, known, err := d.ReadAppServices(ctx, node, vmid, catalogID)
-		ns.byVMID[vmid] = servicesRead{catalogID: catalogID, services: services, err: err}
-		return services, known, err
+		services, health, known, err := d.ReadAppServicesHealth(ctx, node, vmid, catalogID)
+		ns.byVMID[vmid] = servicesRead{catalogID: catalogID, services: services, health: health, err: err}
+		return services, health, known, err
 	}
-	return r.services, true, r.err
+	return r.services, r.health, true, r.err
 }
 
 // readNode reads the services of the app in CT vmid and of every other
@@ -147,9 +157,17 @@ func (d *Service) appsOn(ctx context.Context, node string, except int) []service
 // container (retryCommand): one failed read of a working Docker is not
 // drift, while a broken Docker fails every attempt and reads degraded.
 func (d *Service) ReadAppServices(ctx context.Context, node string, vmid int, catalogID string) (services []ServiceState, known bool, err error) {
+	services, _, known, err = d.ReadAppServicesHealth(ctx, node, vmid, catalogID)
+	return services, known, err
+}
+
+// ReadAppServicesHealth is ReadAppServices with the app's health check.
+func (d *Service) ReadAppServicesHealth(ctx context.Context, node string, vmid int, catalogID string) (
+	services []ServiceState, health *HealthResult, known bool, err error,
+) {
 	entry, ok := d.Catalog.Get(catalogID)
 	if d.Nodes == nil || !ok {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	var read servicesRead
 	var sessionErr error
@@ -164,7 +182,7 @@ func (d *Service) ReadAppServices(ctx context.Context, node string, vmid int, ca
 		return read.err
 	})
 	if sessionErr != nil {
-		return nil, true, sessionErr
+		return nil, nil, true, sessionErr
 	}
-	return read.services, true, read.err
+	return read.services, read.health, true, read.err
 }

@@ -53,7 +53,8 @@ func (s serviceState) String() string {
 	return fmt.Sprintf("%s is %s (%s)", s.name, s.state, s.status)
 }
 
-// checkServices waits until every service of the app has run for
+// checkServices restarts the services found unhealthy (restartUnhealthy),
+// then waits until every service of the app has run for
 // ServicesSettle, polling docker; on failure the error carries the last
 // lines of the failing service's log. A restart between two polls shows in
 // the container's uptime, which docker's status gives to the second.
@@ -64,6 +65,10 @@ func (d *Service) checkServices(ctx context.Context, node string, vmid int, tool
 	if end, ok := ctx.Deadline(); ok {
 		// Leave time to fetch the logs that explain a failure.
 		deadline = minTime(deadline, end.Add(-min(15*time.Second, time.Until(end)/4)))
+	}
+	restarted, err := d.restartUnhealthy(ctx, node, vmid, tool, dir, entry)
+	if err != nil {
+		return "", err
 	}
 	var since time.Time // when every service was last seen settled, after not being so
 	for {
@@ -80,7 +85,7 @@ func (d *Service) checkServices(ctx context.Context, node string, vmid int, tool
 		}
 		if bad == nil && time.Since(since) >= settle {
 			if bad = restartedWithin(states, settle-time.Second); bad == nil {
-				return strings.Join(entry.ServiceNames(), ", ") + " running", nil
+				return restarted + strings.Join(entry.ServiceNames(), ", ") + " running", nil
 			}
 			since = time.Now() // it restarted unseen: its settle starts again
 		}

@@ -34,17 +34,51 @@ type ServiceState struct {
 	Name  string
 	State string // docker's (running, restarting, exited, created, paused, dead), or ServiceMissing
 	Image string // "" when missing
+	// Health is its Docker healthcheck's verdict while it runs (healthy,
+	// unhealthy, starting); "" when its image and compose file define no
+	// healthcheck, or it does not run.
+	Health string
 }
 
+// Health values a running container with a healthcheck reports.
+const (
+	HealthHealthy   = "healthy"
+	HealthUnhealthy = "unhealthy"
+	HealthStarting  = "starting"
+)
+
 // Degraded reports whether some service of a running application is not
-// running: the app is drift, which an apply repairs with compose up.
+// running, or runs but its healthcheck calls it unhealthy: it is not
+// serving, so the app is drift, which an apply repairs (compose up, and a
+// restart of the unhealthy ones: restartUnhealthy). A service still
+// starting is not: its first probes have not run yet.
 func Degraded(services []ServiceState) bool {
 	for _, s := range services {
-		if s.State != "running" {
+		if s.State != "running" || s.Health == HealthUnhealthy {
 			return true
 		}
 	}
 	return false
+}
+
+// healthOf reads the health from docker ps's STATUS, which the daemon
+// writes as "Up 2 minutes (healthy)", "Up 3 seconds (health: starting)"
+// or "Up 1 hour (unhealthy)" for a running container with a healthcheck
+// and without the parenthesis otherwise (moby container/state.go
+// State.String and container/health.go Health.String; Docker 20.10, in
+// Debian 12 with Compose v1, writes it the same).
+func healthOf(status string) string {
+	switch {
+	case !strings.HasPrefix(status, "Up "):
+		return ""
+	case strings.HasSuffix(status, "(healthy)"):
+		return HealthHealthy
+	case strings.HasSuffix(status, "(unhealthy)"):
+		return HealthUnhealthy
+	case strings.HasSuffix(status, "(health: starting)"):
+		return HealthStarting
+	}
+	return ""
 }
 
 // servicesApp is one application whose services a node read asks for.
@@ -57,24 +91,28 @@ type servicesApp struct {
 type servicesRead struct {
 	catalogID string
 	services  []ServiceState
+	health    *HealthResult // nil: the app has no health check (health_check.go)
 	err       error
 }
 
 // psFormat is what docker ps prints of each container: compose's labels
 // name its project and service (Compose v1 and v2 set both), so the one
-// command is the same whichever compose the container has. "|" is in no
-// project, service or image name.
-const psFormat = `{{.Label "com.docker.compose.project"}}|{{.Label "com.docker.compose.service"}}|{{.State}}|{{.Image}}`
+// command is the same whichever compose the container has; the status
+// carries the healthcheck's verdict (healthOf). "|" is in no project,
+// service or image name, and the status comes last.
+const psFormat = `{{.Label "com.docker.compose.project"}}|{{.Label "com.docker.compose.service"}}|{{.State}}|{{.Image}}|{{.Status}}`
 
 // servicesScript is one node script that lists the containers of docker
-// in each app's container, read-only (pct exec, docker ps), between
-// markers that carry each one's exit status: one app whose container
-// stopped meanwhile fails alone.
+// in each app's container, read-only (pct exec, docker ps), and runs its
+// health check if it has one (healthScript), between markers that carry
+// each docker ps's exit status: one app whose container stopped meanwhile
+// fails alone. One pct exec per app does both.
 func servicesScript(apps []servicesApp) string {
 	var b strings.Builder
 	for _, a := range apps {
 		id := strconv.Itoa(a.vmid)
-		fmt.Fprintf(&b, "echo '@@ begin %s'; %s 2>&1; echo \"@@ end %s $?\"\n", id, PctExec(a.vmid, "docker", "ps", "-a", "--format", psFormat), id)
+		inside := Command("docker", "ps", "-a", "--format", psFormat) + " 2>&1; s=$?; " + healthScript(a.entry) + "; exit $s"
+		fmt.Fprintf(&b, "echo '@@ begin %s'; %s 2>&1; echo \"@@ end %s $?\"\n", id, PctExecScript(a.vmid, inside), id)
 	}
 	return b.String()
 }
@@ -123,10 +161,11 @@ func parseServicesOutput(out string, apps []servicesApp) map[int]servicesRead {
 				Msg: fmt.Sprintf("reading the services in CT %d: the node's script ended before it", a.vmid)}
 		case code != 0:
 			r.services, r.err = unknownServices(a.entry), &DockerError{VMID: a.vmid,
-				Msg: fmt.Sprintf("docker ps in CT %d exited %d: %s", a.vmid, code, strings.TrimSpace(strings.Join(blocks[a.vmid], "\n")))}
+				Msg: fmt.Sprintf("docker ps in CT %d exited %d: %s", a.vmid, code, strings.TrimSpace(strings.Join(dockerLines(blocks[a.vmid]), "\n")))}
 		default:
 			r.services = projectServices(blocks[a.vmid], a.entry)
 		}
+		r.health = markDefault(parseHealth(blocks[a.vmid]), a.entry)
 		reads[a.vmid] = r
 	}
 	return reads
@@ -148,14 +187,14 @@ func unknownServices(entry *catalog.App) []ServiceState {
 func projectServices(lines []string, entry *catalog.App) []ServiceState {
 	found := map[string]ServiceState{}
 	for _, line := range lines {
-		f := strings.SplitN(line, "|", 4)
-		if len(f) != 4 || f[0] != entry.ID {
+		f := strings.SplitN(line, "|", 5)
+		if len(f) != 5 || f[0] != entry.ID {
 			continue
 		}
 		if had, ok := found[f[1]]; ok && had.State == "running" {
 			continue
 		}
-		found[f[1]] = ServiceState{Name: f[1], State: f[2], Image: f[3]}
+		found[f[1]] = ServiceState{Name: f[1], State: f[2], Image: f[3], Health: healthOf(f[4])}
 	}
 	names := entry.ServiceNames()
 	services := make([]ServiceState, 0, len(names))
@@ -167,4 +206,15 @@ func projectServices(lines []string, entry *catalog.App) []ServiceState {
 		services = append(services, s)
 	}
 	return services
+}
+
+// dockerLines are the lines of an app's block that docker ps wrote: those
+// before its health check's.
+func dockerLines(lines []string) []string {
+	for i, line := range lines {
+		if strings.HasPrefix(line, "@@ health ") {
+			return lines[:i]
+		}
+	}
+	return lines
 }

@@ -125,12 +125,13 @@ func TestParseServicesOutput(t *testing.T) {
 	cat, _ := catalog.Embedded()
 	wp, _ := cat.Get("wordpress")
 	apps := []servicesApp{{vmid: 101, entry: wp}, {vmid: 102, entry: wp}, {vmid: 103, entry: wp}}
-	out := "@@ begin 101\nwordpress|db|running|mariadb:11\nother|db|exited|x\nwordpress|wordpress|restarting|wordpress:6\n@@ end 101 0\n" +
-		"@@ begin 102\nCannot connect to the Docker daemon\n@@ end 102 1\n@@ begin 103\nwordpress|db|running|mariadb:11\n"
+	out := "@@ begin 101\nwordpress|db|running|mariadb:11|Up 2 hours (unhealthy)\nother|db|exited|x|Exited (0) 1 second ago\n" +
+		"wordpress|wordpress|restarting|wordpress:6|Restarting (1) 3 seconds ago\n@@ end 101 0\n" +
+		"@@ begin 102\nCannot connect to the Docker daemon\n@@ end 102 1\n@@ begin 103\nwordpress|db|running|mariadb:11|Up 1 second\n"
 	reads := parseServicesOutput(out, apps)
 	got := reads[101].services
-	if reads[101].err != nil || len(got) != 2 || got[0] != (ServiceState{"wordpress", "restarting", "wordpress:6"}) ||
-		got[1] != (ServiceState{"db", "running", "mariadb:11"}) {
+	if reads[101].err != nil || len(got) != 2 || got[0] != (ServiceState{"wordpress", "restarting", "wordpress:6", ""}) ||
+		got[1] != (ServiceState{"db", "running", "mariadb:11", HealthUnhealthy}) {
 		t.Errorf("101: %+v %v", got, reads[101].err)
 	}
 	var docker *DockerError
@@ -199,5 +200,32 @@ func TestServicesReadRetriesAnotherAppsFault(t *testing.T) {
 	}
 	if n := sim.Stats().Faults; n != 1 {
 		t.Errorf("%d faults injected, want the one", n)
+	}
+}
+
+// TestDegradedByHealth: a running service whose healthcheck reports it
+// unhealthy is degraded (it runs but does not serve); one whose first
+// probes have not run yet ("health: starting") is not, nor is one without
+// a healthcheck. The health comes from docker ps's status as the daemon
+// writes it.
+func TestDegradedByHealth(t *testing.T) {
+	for status, want := range map[string]string{
+		"Up 2 minutes (healthy)": HealthHealthy, "Up 3 seconds (health: starting)": HealthStarting,
+		"Up About an hour (unhealthy)": HealthUnhealthy, "Up 5 seconds": "", "Exited (1) 2 seconds ago": "",
+	} {
+		if got := healthOf(status); got != want {
+			t.Errorf("healthOf(%q) = %q, want %q", status, got, want)
+		}
+	}
+	running := func(health string) []ServiceState {
+		return []ServiceState{{Name: "web", State: "running", Health: health}, {Name: "db", State: "running"}}
+	}
+	if !Degraded(running(HealthUnhealthy)) {
+		t.Error("an unhealthy service is not degraded")
+	}
+	for _, h := range []string{HealthHealthy, HealthStarting, ""} {
+		if Degraded(running(h)) {
+			t.Errorf("a %q service is degraded", h)
+		}
 	}
 }

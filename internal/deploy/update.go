@@ -44,6 +44,7 @@ type Change struct {
 	PreviousEnvironment   map[string]string // the one configured before: a key it set that Environment drops goes back to the default
 	GeneratedSecrets      map[string]string // known values of the catalog's secrets (new ones for the rest); nil: an app from before them
 	Redeploy              bool              // environment changed: render and compose up again
+	HealthPath            *string           // the health check's path, written and checked (health_steps.go); "": none; nil: unchanged
 	Restart               bool              // restart triggers changed
 	Running               *bool
 	Password              *string // new root password, set with chpasswd; on a restore, the configured one
@@ -168,6 +169,9 @@ func (d *Service) finishUpdate(ctx context.Context, node string, vmid int, c Cha
 		if err := d.redeploy(ctx, node, vmid, c, entry, log); err != nil {
 			return err
 		}
+	}
+	if err := d.updateHealth(ctx, node, vmid, c, entry, log); err != nil { // health_steps.go
+		return err
 	}
 	if c.Running != nil && !*c.Running {
 		if err := log.run(ctx, "stop", func() (string, error) { return "", d.Client.ShutdownGuest(ctx, node, vmid, 60) }); err != nil {

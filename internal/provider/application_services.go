@@ -21,8 +21,9 @@ const statusDegraded = "degraded"
 // statusDescription describes status: the values users set, and degraded.
 func statusDescription() string {
 	return fmt.Sprintf("%s (default `%s`). Changes in place. A refresh reads `%s` when the container runs but "+
-		"some service of its app does not (see `services`): the plan shows that as drift, and the apply brings the services back "+
-		"(compose up, then the same check as a create). `%s` is read only, never set.",
+		"some service of its app does not, or runs unhealthy by its Docker healthcheck (see `services`): the plan shows that as drift, "+
+		"and the apply brings the services back (compose up, a restart of the unhealthy ones, then the same check as a create). "+
+		"`%s` is read only, never set.",
 		oneOfMarkdown(applicationStatuses), defaultStatus, statusDegraded, statusDegraded)
 }
 
@@ -41,6 +42,13 @@ var serviceAttributes = map[string]schema.Attribute{
 	"image": schema.StringAttribute{
 		Computed:            true,
 		MarkdownDescription: "The image its container runs; null when it is missing.",
+	},
+	"health": schema.StringAttribute{
+		Computed: true,
+		MarkdownDescription: "Its Docker healthcheck's verdict while it runs: `" + deploy.HealthHealthy + "`, `" + deploy.HealthUnhealthy +
+			"` (the container runs but does not serve: `status` reads `" + statusDegraded + "`, and the apply restarts it) or `" +
+			deploy.HealthStarting + "` (its first probes have not passed yet; not degraded). Null when its image and compose file define " +
+			"no healthcheck, or it does not run.",
 	},
 }
 
@@ -76,6 +84,7 @@ func servicesValue(services []deploy.ServiceState, known bool, diags *diag.Diagn
 	for _, s := range services {
 		obj, d := types.ObjectValue(serviceType.AttrTypes, map[string]attr.Value{
 			"name": types.StringValue(s.Name), "state": types.StringValue(s.State), "image": stringOrNull(s.Image),
+			"health": stringOrNull(s.Health),
 		})
 		diags.Append(d...)
 		elems = append(elems, obj)

@@ -1,6 +1,7 @@
 package pvesim
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -12,10 +13,21 @@ import (
 // default is 30 s, daemon/health.go defaultProbeInterval), then "healthy".
 // docker ps shows it in the status ("Up 5 seconds (health: starting)",
 // "(healthy)") and compose ps in Health. Probes are not run: a defined
-// check always passes.
+// check passes, unless the container's process hangs (HangService): then
+// each probe fails, and dockerd marks the container unhealthy once
+// Retries probes in a row failed (daemon/health.go: FailingStreak >=
+// retries, defaultProbeRetries 3), at the earliest Retries intervals after
+// the hang. It stays unhealthy while it runs: dockerd never restarts an
+// unhealthy container (only Swarm does), and neither does compose up,
+// which leaves a running container whose configuration is unchanged alone.
+// A restart starts a new process, healthy again after its first probe.
 
 // defaultHealthInterval is dockerd's probe interval when none is set.
 const defaultHealthInterval = 30 * time.Second
+
+// defaultHealthRetries is dockerd's count of failed probes in a row that
+// make a container unhealthy (daemon/health.go defaultProbeRetries).
+const defaultHealthRetries = 3
 
 // healthInterval reads compose-go's healthcheck: the interval, and false
 // when the service has none or disables it (disable: true, test: [NONE]).
@@ -51,15 +63,47 @@ func healthIntervalV1(raw any) (time.Duration, bool) {
 }
 
 // health is the container's health as docker reports it: "" without a
-// healthcheck, else starting or healthy by the simulated time since start.
+// healthcheck, else starting or healthy by the simulated time since start,
+// or unhealthy when its process hung long enough ago.
 func health(svc composeService, clk clock) string {
 	switch {
 	case !svc.Healthcheck || svc.State != "running":
 		return ""
+	case hung(svc) && clk.simulatedAge(svc.HungAt) >= defaultHealthRetries*svc.HealthInterval:
+		return "unhealthy"
 	case clk.simulatedAge(svc.StartedAt) < svc.HealthInterval:
 		return "starting"
 	}
 	return "healthy"
+}
+
+// hung tells whether the running container's process hangs: it hung after
+// its last start.
+func hung(svc composeService) bool {
+	return svc.State == "running" && !svc.HungAt.IsZero() && !svc.HungAt.Before(svc.StartedAt)
+}
+
+// HangService makes the process of a compose service's container in CT
+// vmid hang, as an app that deadlocked does, for tests of what a user sees
+// then: the container keeps running, its healthcheck probes fail (it turns
+// unhealthy after defaultHealthRetries intervals) and its published port
+// accepts connections but never answers (wget_busybox.go). A restart or a
+// recreate of the container ends it. It fails when the container is not
+// running.
+func (s *Simulator) HangService(vmid int, project, service string) error {
+	s.mu.Lock()
+	g, ok := s.currentGuest(vmid)
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("no CT %d", vmid)
+	}
+	p := loadProject(g, project)
+	if p == nil || p.service(service) == nil || p.service(service).State != "running" {
+		return fmt.Errorf("CT %d has no running container of service %s in project %s", vmid, service, project)
+	}
+	p.service(service).HungAt = time.Now()
+	saveProject(g, p)
+	return nil
 }
 
 // healthSuffix is the status' health part: " (health: starting)", " (healthy)".

@@ -36,6 +36,7 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 	switch {
 	case d.apk():
 		progs["apk"] = s.apkProgram(g, d)
+		progs["wget"] = s.wgetProgram(g) // busybox's applet (wget_busybox.go)
 		progs["rc-update"] = rcUpdateProgram(g)
 		progs["rc-service"] = s.rcServiceProgram(g)
 		progs["service"] = s.rcServiceProgram(g)

@@ -48,6 +48,9 @@ type composeService struct {
 	// HealthInterval (simulated) after each start (compose_health.go).
 	Healthcheck    bool          `json:"healthcheck,omitempty"`
 	HealthInterval time.Duration `json:"health_interval,omitempty"`
+	// HungAt is when the container's process stopped answering (a test's
+	// HangService); a start after it is a new process (compose_health.go).
+	HungAt time.Time `json:"hung_at,omitzero"`
 }
 
 type publishPort struct {
