@@ -29,7 +29,8 @@ func (c Change) RunsSteps() bool {
 // restored from a backup or moves (a migration restarts it). Only then are
 // ip_address and url unknown in the plan and read again after the apply.
 func (c Change) MovesAddress() bool {
-	return c.Running != nil || c.Network != nil || c.RestoreFrom != "" || c.Relocate != nil
+	return c.Running != nil || c.Network != nil || c.RestoreFrom != "" || c.Relocate != nil ||
+		(c.Mounts != nil && c.Mounts.Restarts) // a reboot for them (mounts_apply.go)
 }
 
 // Operation names what Update does, for the application's history.

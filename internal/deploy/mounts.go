@@ -110,11 +110,11 @@ func CheckMountPoints(mps []MountPoint) []*MountError {
 	return errs
 }
 
-// CheckMountStorage is a volume's storage on the node: PVE allocates
+// mountStorageProblem is a volume's storage on the node: PVE allocates
 // container volumes only where the storage is enabled, active and takes
 // rootdir content (update_pct_config: "storage '...' does not allow
 // content type 'rootdir' (Container)").
-func CheckMountStorage(storages []pveclient.Storage, node, storage string) string {
+func mountStorageProblem(storages []pveclient.Storage, node, storage string) string {
 	var takers []string
 	for _, s := range usableStorages(storages, "rootdir") {
 		if s.ID == storage {

@@ -15,6 +15,9 @@ import (
 type Mounts struct {
 	MountPoints []MountPoint
 	Devices     []Device
+	// Restarts is the plan's finding that the apply restarts the running
+	// container for them (MountsRestart): its address is read again.
+	Restarts bool
 }
 
 // Empty reports whether nothing is asked for.
@@ -252,7 +255,11 @@ func (d *Service) applyMounts(ctx context.Context, node string, vmid int, want M
 	if err != nil || st.Status != "running" {
 		return msg, err
 	}
-	return msg + "; restarted, as PVE applies these at the container's start", d.Client.RebootGuest(ctx, node, vmid)
+	if err := d.Client.RebootGuest(ctx, node, vmid); err != nil {
+		return msg, err
+	}
+	_, err = d.waitAddress(ctx, node, vmid) // as after a start: the app answers again
+	return msg + "; restarted, as PVE applies these at the container's start", err
 }
 
 // runAsRoot runs a node command that only root may run (pct set of a bind

@@ -53,6 +53,8 @@ type applicationModel struct {
 	// (application_secrets.go).
 	GeneratedSecrets  types.Map  `tfsdk:"generated_secrets"`
 	StrictEnvironment types.Bool `tfsdk:"strict_environment"`
+
+	applicationMounts // mount_points, devices (application_mounts.go)
 }
 
 // spec is the deployment a create asks for; password is root's password,
@@ -79,6 +81,7 @@ func (m applicationModel) spec(ctx context.Context, password string, diags *diag
 		Stopped:          m.Status.ValueString() == statusStopped,
 		PortAllocationID: m.PortAllocation.ValueString(),
 		RestoreFrom:      m.RestoreFrom.ValueString(),
+		Mounts:           m.mounts(ctx, diags),
 		GeneratedSecrets: stringMap(ctx, m.GeneratedSecrets, diags),
 	}
 }
@@ -142,6 +145,7 @@ func (m applicationModel) change(
 		c.Network = &deploy.Network{Bridge: m.Bridge.ValueString(), IP: address, Gateway: gateway}
 	}
 	c.Relocate = relocation(m, state) // another node or storage (application_relocate.go)
+	c.Mounts = m.mountsChange(ctx, state.applicationMounts, state.Status.ValueString() != statusStopped, diags)
 	// hostname, ssh_public_keys, port_allocation_id (application_in_place.go)
 	m.renameKeysPorts(ctx, state, &c, diags)
 	return c
@@ -193,6 +197,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 	m.setServices(o, diags) // degraded, when a service is down (application_services.go)
 	m.Hostname = types.StringValue(o.Hostname)
 	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)
+	m.setMounts(ctx, o, diags) // mount_points, devices (application_mounts.go)
 	// A configured description that is the container's stays as written (a
 	// heredoc's final newline never reaches PVE, see deploy.SameDescription).
 	if (o.Description != "" || !m.Description.IsNull()) && !deploy.SameDescription(m.Description.ValueString(), o.Description) {

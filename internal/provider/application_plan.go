@@ -32,6 +32,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 	if r.data.nodes == nil {
+		planMountsWithoutSSH(ctx, plan, &resp.Diagnostics) // the attributes that need it (application_mounts_plan.go)
 		resp.Diagnostics.AddError("SSH is not configured",
 			"Deploying an app runs commands inside its container (pct exec, pct push) through the node that hosts it, which needs SSH to the nodes. "+
 				"Add an ssh block to the provider, for example ssh = { private_key = file(\"~/.ssh/id_ed25519\") }.")
@@ -51,6 +52,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		r.checkNode(ctx, plan.Node, resp)
 	}
 	planMinimums(ctx, req, &plan, entry, resp)
+	r.planMounts(ctx, req, plan, resp) // application_mounts_plan.go
 	r.checkSources(ctx, req, plan, resp)
 	r.checkBridge(ctx, req, plan, resp)
 	planGeneratedSecrets(ctx, req, plan, entry, resp) // application_secrets.go

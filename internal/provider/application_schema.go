@@ -366,6 +366,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 		},
 	}
+	addMountAttributes(resp.Schema.Attributes) // mount_points, devices (application_mounts.go)
 }
 
 // oneOfMarkdown lists allowed values for a description: `a`, `b` or `c`.

@@ -1,0 +1,55 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// What a plan asks of mount points and devices, decided by the rules the
+// apply follows (planMounts), so that plan and apply agree.
+
+// CheckMountStorage reports, for a plan, a volume storage that cannot take
+// container volumes on the node (mountStorageProblem); "" when it can, or
+// when the storages cannot be listed (left to the apply).
+func (d *Service) CheckMountStorage(ctx context.Context, node, storage string) string {
+	storages, err := d.Client.Storages(ctx, node)
+	if err != nil {
+		return ""
+	}
+	return mountStorageProblem(storages, node, storage)
+}
+
+// MountsRestart reports whether taking a running container from the mount
+// points and devices it has (as a read found them) to want restarts it:
+// PVE applies a changed or removed mount point, and any device change, only
+// at the container's next start (vmconfig_hotplug_pending), so the apply
+// reboots a running container then. err is a change the apply refuses
+// (*StorageMoveError).
+func MountsRestart(have []MountPoint, haveDevices []Device, want Mounts) (bool, error) {
+	p, err := planMounts(configFrom(have, haveDevices), want)
+	return p.restart, err
+}
+
+// configFrom is a container config holding the mount points and devices a
+// read found, in their order.
+func configFrom(have []MountPoint, devices []Device) *pveclient.ContainerConfig {
+	cfg := &pveclient.ContainerConfig{MountPoints: map[int]pveclient.ContainerMountPoint{}, Extra: map[string]string{}}
+	for i, m := range have {
+		mp := pveclient.ContainerMountPoint{Path: m.Path, Volume: m.HostPath, ReadOnly: &m.ReadOnly}
+		if !m.Bind() {
+			mp.Volume = m.Volume
+			if mp.Volume == "" {
+				mp.Volume = fmt.Sprintf("%s:mp%d", m.Storage, i)
+			}
+			mp.Size, mp.Backup = int64(m.SizeGB)<<30, &m.Backup
+		}
+		cfg.MountPoints[i] = mp
+	}
+	for i, d := range devices {
+		cfg.Extra["dev"+strconv.Itoa(i)] = d.String()
+	}
+	return cfg
+}
