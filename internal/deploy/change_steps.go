@@ -21,7 +21,8 @@ func (c Change) RunsSteps() bool {
 		c.Relocate != nil ||
 		c.Mounts != nil ||
 		c.HealthPath != nil ||
-		c.NewHostname != "" || c.Keys != nil || c.Ports != nil
+		c.NewHostname != "" || c.Keys != nil || c.Ports != nil ||
+		c.Boot != nil
 }
 
 // MovesAddress reports whether the container's address may differ after

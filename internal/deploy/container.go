@@ -138,7 +138,7 @@ func (d *Service) pickAndCreate(ctx context.Context, node string, req pveclient.
 	case <-ctx.Done():
 		return 0, "", ctx.Err()
 	}
-	vmid, err := d.Client.NextID(ctx)
+	vmid, err := d.nextVMID(ctx)
 	if err != nil {
 		return 0, "", err
 	}

@@ -108,6 +108,7 @@ func (d *Service) makeContainer(ctx context.Context, c *creation, source *backup
 	app := &c.app
 	app.Storage = storage
 	create := newContainer(c.spec, c.entry, *app, storage)
+	c.spec.Boot.onCreate(&create.ContainerSettings)
 	step, req := "create container", pveclient.ContainerCreation(create)
 	if source != nil {
 		step, req = "restore container", restoreRequest(create, c.spec.RestoreFrom, storage)
@@ -115,7 +116,7 @@ func (d *Service) makeContainer(ctx context.Context, c *creation, source *backup
 	var upid string
 	c.requested = true
 	if err := c.log.run(ctx, step, func() (string, error) {
-		app.VMID, upid, err = d.createWithFreshVMID(ctx, app.Node, req, create.ContainerSettings)
+		app.VMID, upid, err = d.createWithVMID(ctx, c.spec.VMID, app.Node, req, create.ContainerSettings)
 		return fmt.Sprintf("CT %d on %s", app.VMID, app.Node), err
 	}); err != nil {
 		return err

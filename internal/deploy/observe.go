@@ -42,6 +42,9 @@ type Observed struct {
 	// ServicesProblem is why every service is ServiceUnknown: docker
 	// did not answer in the container (a DockerError), for a warning.
 	ServicesProblem string
+	// Boot are the container's boot and guard options, every field set
+	// (controls_boot.go).
+	Boot Boot
 	// Health is the app's health check as the services read ran it
 	// (health_check.go); nil without one, or when not read.
 	Health *HealthResult
@@ -111,6 +114,7 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		Description: strings.TrimSuffix(cfg.Description, "\n"),
 		Memory:      cfg.Memory, Cores: max(cfg.Cores, 1),
 		Bridge: net0.Bridge, IPConfig: net0.IP, Gateway: net0.Gateway,
+		Boot: observeBoot(cfg),
 	}
 	o.MountPoints, o.Devices = ObservedMountPoints(cfg), ObservedDevices(cfg)
 	if cfg.RootFS != nil {

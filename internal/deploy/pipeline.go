@@ -46,6 +46,9 @@ type Service struct {
 	// Placement is the rule that chooses the node of an app that names
 	// none: PlacementPack (also when empty) or PlacementSpread.
 	Placement string
+	// VMIDRange, when set, is where a create that names no VMID takes one
+	// (vmid.go).
+	VMIDRange *VMIDRange
 }
 
 // Claims records the hostnames this provider process deploys, and the
@@ -92,6 +95,10 @@ type Spec struct {
 	// Environment does not set; a secret without one gets a new value
 	// (GeneratedSecrets). A restore keeps the backup's instead.
 	GeneratedSecrets map[string]string
+	// VMID is the container's VMID; 0 lets the create choose (vmid.go).
+	VMID int
+	// Boot are the boot and guard options (controls_boot.go).
+	Boot Boot
 	// Mounts are the container's mount points and devices (mounts.go).
 	Mounts Mounts
 	// HealthPath is the path of the app's health check ("": none), which
@@ -273,7 +280,8 @@ func (d *Service) lookForUnfinished(ctx context.Context, c *creation) (guests []
 // container is recorded, tainted), rather than leave a live app marked.
 func (d *Service) release(ctx context.Context, c *creation) error {
 	tags := ownTags(c.spec.Tags, c.entry.ID, c.app.Identity, c.app.PublicPort, c.app.InternalPort, false)
-	if err := d.Client.UpdateContainerConfig(ctx, c.app.Node, c.app.VMID, pveclient.ContainerConfigUpdate{Tags: tags}); err != nil {
+	if err := d.Client.UpdateContainerConfig(ctx, c.app.Node, c.app.VMID, pveclient.ContainerConfigUpdate{Tags: tags,
+		Boot: pveclient.BootOptions{Protection: c.spec.Boot.protectOnRelease()}}); err != nil {
 		return fmt.Errorf("the app runs in CT %d on %s, but its %s mark could not be removed: %w", c.app.VMID, c.app.Node, TagDeploying, err)
 	}
 	return nil

@@ -20,13 +20,16 @@ func (d *Service) Destroy(ctx context.Context, node string, vmid int, allocation
 		if err := d.requireQuorum(ctx, node, vmid); err != nil {
 			return err
 		}
+		if err := d.refuseProtected(ctx, node, vmid); err != nil {
+			return err
+		}
 		if err := d.Client.ShutdownGuest(ctx, node, vmid, 30); err != nil && !pveclient.IsNotFound(err) {
 			if err := d.Client.StopGuest(ctx, node, vmid); err != nil && !pveclient.IsNotFound(err) {
 				return err
 			}
 		}
 		if err := d.Client.DeleteGuest(ctx, node, vmid); err != nil {
-			return err
+			return protectedDelete(node, vmid, err)
 		}
 	}
 	if allocationID != "" {
@@ -68,6 +71,10 @@ type Change struct {
 	// Relocate moves the container to another node or its root disk to
 	// another storage (relocate.go); nil: it stays.
 	Relocate *Relocation
+
+	// Boot changes onboot, startup, swap and protection (controls_boot.go);
+	// nil: unchanged.
+	Boot *Boot
 }
 
 // Network is net0 changed in place: its bridge ("": unchanged) and address
@@ -235,6 +242,7 @@ func (d *Service) updateConfig(ctx context.Context, node string, vmid int, c Cha
 			update.Networks = map[int]pveclient.ContainerNetwork{0: net0}
 		}
 	}
+	c.Boot.onUpdate(&update)
 	if c.Tags != nil {
 		update.Tags = ownTags(c.Tags, entry.ID, c.Identity, c.PublicPort, c.InternalPort, false)
 	}

@@ -54,6 +54,8 @@ type applicationModel struct {
 	GeneratedSecrets  types.Map  `tfsdk:"generated_secrets"`
 	StrictEnvironment types.Bool `tfsdk:"strict_environment"`
 
+	applicationBoot // onboot, startup, swap, protection (application_boot.go)
+
 	applicationMounts // mount_points, devices (application_mounts.go)
 }
 
@@ -83,6 +85,8 @@ func (m applicationModel) spec(ctx context.Context, password string, diags *diag
 		RestoreFrom:      m.RestoreFrom.ValueString(),
 		Mounts:           m.mounts(ctx, diags),
 		GeneratedSecrets: stringMap(ctx, m.GeneratedSecrets, diags),
+		VMID:             int(m.VMID.ValueInt64()),
+		Boot:             m.boot(),
 	}
 }
 
@@ -145,6 +149,7 @@ func (m applicationModel) change(
 		c.Network = &deploy.Network{Bridge: m.Bridge.ValueString(), IP: address, Gateway: gateway}
 	}
 	c.Relocate = relocation(m, state) // another node or storage (application_relocate.go)
+	c.Boot = m.bootChange(state.applicationBoot)
 	c.Mounts = m.mountsChange(ctx, state.applicationMounts, state.Status.ValueString() != statusStopped, diags)
 	// hostname, ssh_public_keys, port_allocation_id (application_in_place.go)
 	m.renameKeysPorts(ctx, state, &c, diags)
@@ -194,6 +199,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 		m.DiskGB = types.Int64Value(int64(o.DiskGB))
 	}
 	m.Status = types.StringValue(statusOf(o.Running))
+	m.setBoot(o.Boot)
 	m.setServices(o, diags) // degraded, when a service is down (application_services.go)
 	m.Hostname = types.StringValue(o.Hostname)
 	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)

@@ -52,6 +52,8 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		r.checkNode(ctx, plan.Node, resp)
 	}
 	planMinimums(ctx, req, &plan, entry, resp)
+	// vmid (application_boot.go)
+	r.planVMID(ctx, req, plan, resp)
 	r.planMounts(ctx, req, plan, resp) // application_mounts_plan.go
 	r.checkSources(ctx, req, plan, resp)
 	r.checkBridge(ctx, req, plan, resp)

@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
@@ -119,6 +118,5 @@ func (r *applicationResource) planGone(ctx context.Context, req resource.ModifyP
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !readGone(ctx, req.Private, &resp.Diagnostics) {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("vmid"), types.Int64Unknown())...)
-	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("vmid"))
+	planGoneReplacement(ctx, req.Config, resp) // vmid unknown, or id with a configured vmid (application_boot.go)
 }

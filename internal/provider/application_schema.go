@@ -310,11 +310,6 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "`node/vmid`.",
 				PlanModifiers:       keep,
 			},
-			"vmid": schema.Int64Attribute{
-				Computed:            true,
-				MarkdownDescription: "VMID of the container.",
-				PlanModifiers:       keepInt,
-			},
 			"public_port": schema.Int64Attribute{
 				Computed:            true,
 				MarkdownDescription: "Public port of the app, unique in the cluster; null on a container imported without an app until the apply deploys one.",
@@ -366,6 +361,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 		},
 	}
+	// vmid, onboot, startup, swap, protection (application_boot.go)
+	addBootAttributes(resp.Schema.Attributes)
 	addMountAttributes(resp.Schema.Attributes) // mount_points, devices (application_mounts.go)
 }
 

@@ -96,6 +96,9 @@ func remedyFor(err error) (remedy, bool) {
 		catalogFile *catalog.FileError
 		backupStore *backups.StorageError
 	)
+	if r, ok := bootRemedy(err); ok { // application_boot.go
+		return r, true
+	}
 	if r, ok := reachRemedy(err); ok {
 		return r, true
 	}

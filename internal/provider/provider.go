@@ -120,6 +120,7 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 		Backups:     data.backups,
 		DefaultNode: set.defaultNode,
 		Placement:   set.placement,
+		VMIDRange:   set.vmidRange,
 		// One cluster listing shared by the reads of a refresh.
 		Snapshot: &pveclient.GuestSnapshot{Client: client, MaxAge: guestSnapshotAge},
 		// One SSH session per node for the services of a refresh.

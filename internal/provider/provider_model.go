@@ -43,6 +43,8 @@ type providerModel struct {
 	PublicPortRange   *portRange   `tfsdk:"public_port_range"`
 	InternalPortRange *portRange   `tfsdk:"internal_port_range"`
 	Retry             *retryModel  `tfsdk:"retry"`
+
+	VMIDRange *vmidRangeModel `tfsdk:"vmid_range"` // provider_vmid.go
 }
 
 type sshModel struct {

@@ -134,6 +134,8 @@ func providerSchema() schema.Schema {
 				Validators:          []validator.String{stringvalidator.RegexMatches(nodeNamePattern, "must be a node name such as pve1")},
 			},
 			"placement": placementAttribute(),
+
+			"vmid_range": vmidRangeAttribute(), // provider_vmid.go
 			"allocation_store": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Where port allocations are kept: `host` (the cluster file system `/etc/pve`, shared by every Terraform run; " +

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
@@ -29,6 +30,7 @@ type settings struct {
 	allowHostAccess bool
 	publicRange     [2]int
 	internalRange   [2]int
+	vmidRange       *deploy.VMIDRange
 }
 
 type sshSettings struct {
@@ -70,6 +72,7 @@ func resolveSettings(cfg providerModel, env envLookup) (settings, diag.Diagnosti
 	s.allocationStore, s.allocationFile = resolveAllocationStore(cfg, env, s.ssh != nil, &diags)
 	s.catalogPaths = resolveCatalogPaths(cfg.CatalogPaths, env)
 	s.allowHostAccess = cfg.AllowHostAccess.ValueBool()
+	s.vmidRange = resolveVMIDRange(cfg.VMIDRange, env, &diags)
 	s.publicRange, s.internalRange = rangeOr(cfg.PublicPortRange, defaultPublicRange), rangeOr(cfg.InternalPortRange, defaultInternalRange)
 	return s, diags
 }

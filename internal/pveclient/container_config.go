@@ -207,6 +207,7 @@ type ContainerSettings struct {
 	Features      *ContainerFeatures
 	Unprivileged  *bool
 	OnBoot        *bool
+	Startup       string // PVE's startup property string; "" leaves it out
 	Tags          Tags
 	Password      string
 	SSHPublicKeys string
@@ -214,7 +215,7 @@ type ContainerSettings struct {
 
 func (s ContainerSettings) put(body map[string]any) {
 	for k, v := range map[string]string{"hostname": s.Hostname, "description": s.Description, "tags": s.Tags.String(),
-		"password": s.Password, "ssh-public-keys": s.SSHPublicKeys} {
+		"password": s.Password, "ssh-public-keys": s.SSHPublicKeys, "startup": s.Startup} {
 		if v != "" {
 			body[k] = v
 		}
@@ -310,6 +311,7 @@ type ContainerConfigUpdate struct {
 	Features    *ContainerFeatures
 	Networks    map[int]ContainerNetwork
 	MountPoints map[int]ContainerMountPoint // a Volume "STORAGE:GiB" allocates a new one
+	Boot        BootOptions
 	Delete      []string
 	Digest      string
 }
@@ -340,6 +342,7 @@ func (u ContainerConfigUpdate) body() map[string]any {
 	for i, mp := range u.MountPoints {
 		body["mp"+strconv.Itoa(i)] = mp.String()
 	}
+	u.Boot.put(body)
 	if len(u.Delete) > 0 {
 		body["delete"] = strings.Join(u.Delete, ",")
 	}

@@ -1,0 +1,70 @@
+package deploy
+
+import (
+	"testing"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
+)
+
+// TestParseStartup reads PVE's startup option as pve-common's
+// pve_parse_startup_order does (JSONSchema.pm): a bare number is the
+// order, and anything but order, up and down with a non-negative integer
+// is refused. String prints the form the API takes.
+func TestParseStartup(t *testing.T) {
+	for text, want := range map[string]string{
+		"order=2,up=10": "order=2,up=10",
+		"3":             "order=3",
+		"down=20,3":     "order=3,down=20",
+		" up=0 ":        "up=0",
+		"":              "",
+	} {
+		s, err := ParseStartup(text)
+		if err != nil {
+			t.Fatalf("ParseStartup(%q): %v", text, err)
+		}
+		if got := s.String(); got != want {
+			t.Errorf("ParseStartup(%q).String() = %q, want %q", text, got, want)
+		}
+	}
+	for _, bad := range []string{"order=-1", "up=x", "delay=3", "order=+2"} {
+		if _, err := ParseStartup(bad); err == nil {
+			t.Errorf("ParseStartup(%q) accepted it; PVE refuses it", bad)
+		}
+	}
+}
+
+// TestObserveBootDefaults: options a config leaves out read as PVE's
+// defaults (onboot 0, swap 512, protection 0, no startup), so an imported
+// container's plan compares real values.
+func TestObserveBootDefaults(t *testing.T) {
+	b := observeBoot(&pveclient.ContainerConfig{})
+	if *b.OnBoot || *b.Swap != 512 || *b.Protection || b.Startup != nil {
+		t.Errorf("observeBoot of an empty config = onboot %v, swap %d, protection %v, startup %v", *b.OnBoot, *b.Swap, *b.Protection, b.Startup)
+	}
+	yes, swap := true, 0
+	b = observeBoot(&pveclient.ContainerConfig{OnBoot: &yes, Swap: &swap, Extra: map[string]string{"protection": "1", "startup": "1,up=5"}})
+	if !*b.OnBoot || *b.Swap != 0 || !*b.Protection || b.Startup == nil || b.Startup.String() != "order=1,up=5" {
+		t.Errorf("observeBoot = onboot %v, swap %d, protection %v, startup %v", *b.OnBoot, *b.Swap, *b.Protection, b.Startup)
+	}
+}
+
+// TestBootOnUpdate: a startup without parts deletes the option, and a nil
+// Boot changes nothing; protection is never part of a create.
+func TestBootOnUpdate(t *testing.T) {
+	var u pveclient.ContainerConfigUpdate
+	(&Boot{Startup: &Startup{}}).onUpdate(&u)
+	if len(u.Delete) != 1 || u.Delete[0] != "startup" || u.Boot.Startup != nil {
+		t.Errorf("an empty startup: delete %v, startup %v", u.Delete, u.Boot.Startup)
+	}
+	var none pveclient.ContainerConfigUpdate
+	(*Boot)(nil).onUpdate(&none)
+	if none.Changes() != 0 {
+		t.Errorf("a nil Boot changes %d options", none.Changes())
+	}
+	yes := true
+	var s pveclient.ContainerSettings
+	Boot{Protection: &yes}.onCreate(&s)
+	if !*s.OnBoot || *s.Swap != DefaultSwap || s.Startup != "" {
+		t.Errorf("onCreate without options: onboot %v, swap %d, startup %q", *s.OnBoot, *s.Swap, s.Startup)
+	}
+}
