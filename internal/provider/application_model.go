@@ -57,6 +57,8 @@ type applicationModel struct {
 	applicationBoot // onboot, startup, swap, protection (application_boot.go)
 
 	applicationMounts // mount_points, devices (application_mounts.go)
+
+	applicationHealth // health_check, health (application_health.go)
 }
 
 // spec is the deployment a create asks for; password is root's password,
@@ -200,7 +202,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 	}
 	m.Status = types.StringValue(statusOf(o.Running))
 	m.setBoot(o.Boot)
-	m.setServices(o, diags) // degraded, when a service is down (application_services.go)
+	m.setServices(ctx, o, diags) // degraded, when a service is down (application_services.go)
 	m.Hostname = types.StringValue(o.Hostname)
 	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)
 	m.setMounts(ctx, o, diags) // mount_points, devices (application_mounts.go)

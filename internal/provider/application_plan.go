@@ -238,6 +238,7 @@ func (r *applicationResource) planHistory(
 	}
 	// The same Change the apply makes (Update), so the same answer.
 	c := plan.change(ctx, state, "", r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
+	r.healthChange(ctx, plan, state, &c, &resp.Diagnostics) // application_health.go
 	r.planRepairs(ctx, req, &c, plan, resp) // an unfinished rename, tags removed out of band (application_repairs.go)
 	if c.RunsSteps() {
 		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics))
@@ -255,6 +256,11 @@ func (r *applicationResource) planHistory(
 		set("services", types.ListUnknown(serviceType)) // read again after the apply (readServicesAfter)
 	} else {
 		set("services", state.Services)
+	}
+	if c.MovesAddress() || c.Redeploy || c.Restart || c.HealthPath != nil {
+		set("health", types.StringUnknown()) // checked again after the apply (readServicesAfter)
+	} else {
+		set("health", state.Health)
 	}
 }
 

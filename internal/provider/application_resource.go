@@ -51,6 +51,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		plan.Password = types.StringValue(password)
 	}
 	spec := plan.spec(ctx, password, &resp.Diagnostics)
+	spec.HealthPath = r.specHealthPath(ctx, plan, &resp.Diagnostics) // application_health.go
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -189,6 +190,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 	}
 	c := plan.change(ctx, state, identity, r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
+	r.healthChange(ctx, plan, state, &c, &resp.Diagnostics) // application_health.go
 	applyRepairs(ctx, req.Private, resp.Private, &c, plan, &resp.Diagnostics) // as planned (planRepairs)
 	if resp.Diagnostics.HasError() {
 		return

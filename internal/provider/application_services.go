@@ -68,11 +68,12 @@ func servicesAttribute() schema.ListNestedAttribute {
 
 // setServices records the services a read found, and a running container
 // whose services are not all running as degraded.
-func (m *applicationModel) setServices(o deploy.Observed, diags *diag.Diagnostics) {
+func (m *applicationModel) setServices(ctx context.Context, o deploy.Observed, diags *diag.Diagnostics) {
 	if o.Degraded() {
 		m.Status = types.StringValue(statusDegraded)
 	}
 	m.Services = servicesValue(o.Services, o.ServicesKnown, diags)
+	m.setHealth(ctx, o, diags) // health, health_check (application_health.go)
 }
 
 // servicesValue is the services attribute: null when they were not read.
@@ -98,19 +99,30 @@ func servicesValue(services []deploy.ServiceState, known bool, diags *diag.Diagn
 // changed, when the plan left them unknown; a failed read leaves them null
 // for the next refresh, with a warning.
 func (r *applicationResource) readServicesAfter(ctx context.Context, m *applicationModel, diags *diag.Diagnostics) {
-	if !m.Services.IsUnknown() {
+	servicesUnknown, healthUnknown := m.Services.IsUnknown(), m.Health.IsUnknown()
+	if !servicesUnknown && !healthUnknown {
 		return
 	}
-	m.Services = types.ListNull(serviceType)
+	if servicesUnknown {
+		m.Services = types.ListNull(serviceType)
+	}
+	if healthUnknown {
+		m.Health = types.StringNull()
+	}
 	if m.Status.ValueString() != statusRunning {
 		return
 	}
 	node, vmid := m.Node.ValueString(), int(m.VMID.ValueInt64())
-	services, known, err := r.data.apps.ReadAppServices(ctx, node, vmid, m.CatalogID.ValueString())
+	services, health, known, err := r.data.apps.ReadAppServicesHealth(ctx, node, vmid, m.CatalogID.ValueString())
 	if err != nil {
 		diags.AddWarning("Services not read", fmt.Sprintf("reading the services of %s after the apply: %v; the next refresh reads them",
 			m.ID.ValueString(), err))
 		return
 	}
-	m.Services = servicesValue(services, known, diags)
+	if servicesUnknown {
+		m.Services = servicesValue(services, known, diags)
+	}
+	if healthUnknown && known {
+		m.setHealthAfter(health) // the check the apply ran, run again (application_health.go)
+	}
 }

@@ -99,6 +99,9 @@ func remedyFor(err error) (remedy, bool) {
 	if r, ok := bootRemedy(err); ok { // application_boot.go
 		return r, true
 	}
+	if r, ok := healthRemedy(err); ok { // application_health.go
+		return r, true
+	}
 	if r, ok := reachRemedy(err); ok {
 		return r, true
 	}
