@@ -151,7 +151,9 @@ func (healthPathValidator) Description(context.Context) string {
 	return "starts with / and holds only URL path characters"
 }
 
-func (v healthPathValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v healthPathValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (healthPathValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

@@ -50,7 +50,7 @@ func TestAccApplicationHealthCheck(t *testing.T) {
 			},
 			{
 				Config: cfg,
-				Check: hasStep(a.address(), "0001", "health check", "GET /: HTTP/1.1 200 OK"),
+				Check:  hasStep(a.address(), "0001", "health check", "GET /: HTTP/1.1 200 OK"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(a.address(), tfjsonpath.New("health"), ok),
 					statecheck.ExpectKnownValue(a.address(), tfjsonpath.New("health_check").AtMapKey("path"), knownvalue.Null()),

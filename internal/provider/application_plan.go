@@ -238,7 +238,8 @@ func (r *applicationResource) planHistory(
 	}
 	// The same Change the apply makes (Update), so the same answer.
 	c := plan.change(ctx, state, "", r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
-	r.healthChange(ctx, plan, state, &c, &resp.Diagnostics) // application_health.go
+	// health_check changed, or recorded at a start (application_health.go).
+	r.healthChange(ctx, plan, state, &c, &resp.Diagnostics)
 	r.planRepairs(ctx, req, &c, plan, resp) // an unfinished rename, tags removed out of band (application_repairs.go)
 	if c.RunsSteps() {
 		set("deployment_log", plannedHistory(state.DeploymentLog, &resp.Diagnostics))

@@ -190,7 +190,8 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 	}
 	c := plan.change(ctx, state, identity, r.newPassword(ctx, req.Config, plan, state, &resp.Diagnostics), &resp.Diagnostics)
-	r.healthChange(ctx, plan, state, &c, &resp.Diagnostics) // application_health.go
+	// health_check changed, or recorded at a start (application_health.go).
+	r.healthChange(ctx, plan, state, &c, &resp.Diagnostics)
 	applyRepairs(ctx, req.Private, resp.Private, &c, plan, &resp.Diagnostics) // as planned (planRepairs)
 	if resp.Diagnostics.HasError() {
 		return

@@ -364,7 +364,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 	// vmid, onboot, startup, swap, protection (application_boot.go)
 	addBootAttributes(resp.Schema.Attributes)
 	addMountAttributes(resp.Schema.Attributes) // mount_points, devices (application_mounts.go)
-	addHealthAttributes(resp.Schema.Attributes) // health_check, health (application_health.go)
+	// health_check, health (application_health.go)
+	addHealthAttributes(resp.Schema.Attributes)
 }
 
 // oneOfMarkdown lists allowed values for a description: `a`, `b` or `c`.
