@@ -61,8 +61,9 @@ func BenchmarkRequestsPerApplication(b *testing.B) {
 func BenchmarkRefresh100(b *testing.B) { benchRefresh(b, false) }
 
 // BenchmarkRefresh100Services is BenchmarkRefresh100 reading each app's
-// compose services too, as a refresh does with SSH configured: the same
-// API requests, plus one SSH session per node (goal: at most 3).
+// compose services too, as a refresh does with SSH configured, and runs
+// each app's health check: the same API requests, plus one SSH session per
+// node (goal: at most 3).
 func BenchmarkRefresh100Services(b *testing.B) { benchRefresh(b, true) }
 
 func benchRefresh(b *testing.B, services bool) {
@@ -73,6 +74,9 @@ func benchRefresh(b *testing.B, services bool) {
 	parallel(b, apps, func(i int) error {
 		var err error
 		spec := Spec{CatalogID: "it-tools", Hostname: fmt.Sprintf("app%d", i), Node: fmt.Sprintf("pve%d", i%3+1)}
+		if services {
+			spec.HealthPath = "/" // a health check too, run by the same read
+		}
 		created[i], err = d.Create(context.Background(), spec, func(App) {})
 		return err
 	})
@@ -88,7 +92,7 @@ func benchRefresh(b *testing.B, services bool) {
 			if err == nil && services {
 				err = d.ObserveServices(context.Background(), node, vmid, &o)
 			}
-			if err == nil && (!o.Running || o.Gone || o.ServicesKnown != services || o.Degraded()) {
+			if err == nil && (!o.Running || o.Gone || o.ServicesKnown != services || o.Degraded() || services && o.Health == nil) {
 				err = fmt.Errorf("CT %d read as %+v", vmid, o)
 			}
 			return err
