@@ -59,7 +59,9 @@ func TestAccApplicationMountPoints(t *testing.T) {
 			{Config: with(`[{ path = "/m", size_gb = 1, storage = "local" }]`, ""), PlanOnly: true, ExpectError: errorLike(`does not take container volumes`)},
 			{Config: with(`[]`, `[{ path = "/tmp/gpu" }]`), PlanOnly: true, ExpectError: errorLike(`not a valid device path`)},
 			{
-				Config: with(`[`+fmt.Sprintf(dataVolume, 2)+`, `+mediaBind+`]`, gpu),
+				// PVE mounts a bind mount's directory at the start: it must exist.
+				PreConfig: func() { onNodeMust(t, e, "pve1", "mkdir -p /srv/media /srv/other") },
+				Config:    with(`[`+fmt.Sprintf(dataVolume, 2)+`, `+mediaBind+`]`, gpu),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, mp(0, "storage"), knownvalue.StringExact("local-lvm")),
 					statecheck.ExpectKnownValue(res, mp(0, "size_gb"), num(2)),
@@ -117,9 +119,7 @@ func TestAccApplicationMountPoints(t *testing.T) {
 				// Added out of band as root: the plan shows it going, and the
 				// volume grown out of band is no drift (size_gb is a minimum).
 				PreConfig: func() {
-					if out, code, err := e.onNode("pve1", "pct set 100 --mp4 /srv/other,mp=/other && pct resize 100 mp0 5G"); err != nil || code != 0 {
-						t.Fatalf("out of band: exit %d, %v: %s", code, err, out)
-					}
+					onNodeMust(t, e, "pve1", "pct set 100 --mp4 /srv/other,mp=/other && pct resize 100 mp0 5G")
 				},
 				Config: with(`[`+fmt.Sprintf(dataVolume, 3)+`]`, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -151,4 +151,12 @@ func TestAccApplicationBindMountNeedsSSH(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)Bind mounts need SSH.*mount_points\[0\] binds /srv/media.*Devices need SSH`),
 		}},
 	})
+}
+
+// onNodeMust runs a command on a node as root, out of band.
+func onNodeMust(t *testing.T, e *testEnv, node, command string) {
+	t.Helper()
+	if out, code, err := e.onNode(node, command); err != nil || code != 0 {
+		t.Fatalf("%s on %s: exit %d, %v: %s", command, node, code, err, out)
+	}
 }

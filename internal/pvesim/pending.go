@@ -239,6 +239,9 @@ func (s *Simulator) hotplugPending(g *guest, n *node, next map[string]string, p 
 		if aerr := s.checkNetPlug(n, next, opt, p.values[opt]); aerr != nil {
 			return aerr
 		}
+		if aerr := s.checkBindPlug(n, next, opt, p.values[opt]); aerr != nil { // mountpoints.go
+			return aerr
+		}
 		if aerr := s.applyPendingValue(g, n, next, opt, p.values[opt]); aerr != nil {
 			return aerr
 		}

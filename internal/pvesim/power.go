@@ -201,6 +201,9 @@ func (s *Simulator) startGuest(r *request) (any, error) {
 			if err := s.checkStartBridges(g); err != nil {
 				return err
 			}
+			if err := s.checkStartBindMounts(g); err != nil { // mountpoints.go
+				return err
+			}
 			s.powerOn(g)
 			return nil
 		},
