@@ -72,12 +72,13 @@ func newContainer(spec Spec, entry *catalog.App, app App, storage string) pvecli
 			Memory:      app.Memory,
 			Cores:       app.Cores,
 			Swap:        &swap,
-			Networks: map[int]pveclient.ContainerNetwork{0: {
+			Networks: map[int]pveclient.ContainerNetwork{0: spec.Net.net0(pveclient.ContainerNetwork{
 				Name:    "eth0",
 				Bridge:  cmp.Or(spec.Bridge, DefaultBridge),
 				IP:      cmp.Or(spec.IPConfig, DefaultIPConfig),
 				Gateway: spec.Gateway,
-			}},
+			})},
+			DNS:           spec.Net.dns(),
 			Features:      &pveclient.ContainerFeatures{Nesting: &yes},
 			Unprivileged:  &yes,
 			OnBoot:        &yes,

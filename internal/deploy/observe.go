@@ -42,6 +42,8 @@ type Observed struct {
 	// ServicesProblem is why every service is ServiceUnknown: docker
 	// did not answer in the container (a DockerError), for a warning.
 	ServicesProblem string
+	// Net are net0's controls and the DNS options (controls_network.go).
+	Net NetworkOptions
 	// Boot are the container's boot and guard options, every field set
 	// (controls_boot.go).
 	Boot Boot
@@ -114,6 +116,7 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		Description: strings.TrimSuffix(cfg.Description, "\n"),
 		Memory:      cfg.Memory, Cores: max(cfg.Cores, 1),
 		Bridge: net0.Bridge, IPConfig: net0.IP, Gateway: net0.Gateway,
+		Net:  observeNetwork(cfg),
 		Boot: observeBoot(cfg),
 	}
 	o.MountPoints, o.Devices = ObservedMountPoints(cfg), ObservedDevices(cfg)

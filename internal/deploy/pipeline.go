@@ -95,6 +95,9 @@ type Spec struct {
 	// Environment does not set; a secret without one gets a new value
 	// (GeneratedSecrets). A restore keeps the backup's instead.
 	GeneratedSecrets map[string]string
+	// Net are net0's controls beyond bridge and IPv4, and the DNS
+	// options (controls_network.go).
+	Net NetworkOptions
 	// VMID is the container's VMID; 0 lets the create choose (vmid.go).
 	VMID int
 	// Boot are the boot and guard options (controls_boot.go).

@@ -33,7 +33,9 @@ import (
 //     (AllocateSpace suffices for reading it; Datastore.AllocateTemplate
 //     when it is downloaded), backups made, listed, protected and removed
 //     (Datastore.AllocateSpace, with VM.Backup on the guest).
-//   - /sdn/zones/localnetwork/<bridge>: SDN.Use for net0's bridge.
+//   - /sdn/zones/localnetwork/<bridge>: SDN.Use for net0's bridge, on
+//     <bridge>/<tag> instead when net0 has a VLAN tag (NetworkNeed); an
+//     update that rewrites net0 needs it for the old net0 too.
 //   - /: Sys.Audit, for node memory (/nodes, placement), the cluster status
 //     (node addresses) and the full /cluster/options (tag rules).
 //
@@ -73,6 +75,11 @@ type PlannedApplication struct {
 	Bridge      string
 	RestoreFrom string // a backup volid
 	Migrate     bool   // moved to another node (migrate_vm checks VM.Migrate)
+	VLANTag     int    // net0's VLAN tag (0: untagged)
+	// OldBridge and OldVLANTag are net0's before an update that rewrites
+	// it (OldBridge "": net0 stays), which PVE checks as well.
+	OldBridge  string
+	OldVLANTag int
 }
 
 // ApplicationNeeds are the privileges creating or updating one application
@@ -100,8 +107,11 @@ func ApplicationNeeds(a PlannedApplication) []PrivilegeNeed {
 			needs = append(needs, PrivilegeNeed{Path: PathStorage + "/" + storage, Privs: []string{"Datastore.AllocateSpace"}})
 		}
 	}
-	needs = append(needs, PrivilegeNeed{Path: PathNetwork + "/" + cmp.Or(a.Bridge, DefaultBridge), Privs: []string{"SDN.Use"}},
+	needs = append(needs, NetworkNeed(cmp.Or(a.Bridge, DefaultBridge), a.VLANTag),
 		PrivilegeNeed{Path: PathRoot, Privs: []string{"Sys.Audit"}, Below: true})
+	if a.OldBridge != "" {
+		needs = append(needs, NetworkNeed(a.OldBridge, a.OldVLANTag))
+	}
 	return needs
 }
 

@@ -36,8 +36,9 @@ func (d *Service) applyRestoredNetwork(ctx context.Context, spec Spec, app App) 
 		return "", err
 	}
 	net0 := newContainer(spec, entry, app, "").Networks[0]
-	net0.HWAddr = cfg.Networks[0].HWAddr // "": PVE makes one
+	net0.HWAddr = cmp.Or(spec.Net.MAC, cfg.Networks[0].HWAddr) // "": PVE makes one
 	update := pveclient.ContainerConfigUpdate{Networks: map[int]pveclient.ContainerNetwork{0: net0}}
+	spec.Net.dnsUpdate(cfg, &update) // the archive's nameserver and searchdomain give way to the app's
 	for i := range cfg.Networks {
 		if i != 0 {
 			update.Delete = append(update.Delete, fmt.Sprintf("net%d", i))

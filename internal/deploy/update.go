@@ -81,7 +81,10 @@ type Change struct {
 // (ip= dhcp or a CIDR, and gw=). PVE hot-plugs it into a running container
 // (pve-container src/PVE/LXC.pm update_net): the interface keeps its MAC
 // address and name, and moves to the new bridge.
-type Network struct{ Bridge, IP, Gateway string }
+type Network struct {
+	Bridge, IP, Gateway string
+	Options             *NetworkOptions // tag, MAC, firewall, MTU, IPv6, DNS (controls_network.go); nil: as they are
+}
 
 // Update applies in-place changes and returns the steps it took. A rename
 // and a move of the ports are checked before anything changes, and a pair
@@ -239,6 +242,7 @@ func (d *Service) updateConfig(ctx context.Context, node string, vmid int, c Cha
 			net0 := cfg.Networks[0]
 			net0.Bridge = cmp.Or(c.Network.Bridge, net0.Bridge)
 			net0.IP, net0.Gateway = cmp.Or(c.Network.IP, DefaultIPConfig), c.Network.Gateway
+			c.Network.Options.onUpdate(cfg, &net0, &update)
 			update.Networks = map[int]pveclient.ContainerNetwork{0: net0}
 		}
 	}

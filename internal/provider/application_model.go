@@ -54,6 +54,8 @@ type applicationModel struct {
 	GeneratedSecrets  types.Map  `tfsdk:"generated_secrets"`
 	StrictEnvironment types.Bool `tfsdk:"strict_environment"`
 
+	applicationNetworkModel // vlan_tag, mac_address, firewall, mtu, ipv6_config, dns (application_network.go)
+
 	applicationBoot // onboot, startup, swap, protection (application_boot.go)
 
 	applicationMounts // mount_points, devices (application_mounts.go)
@@ -85,6 +87,7 @@ func (m applicationModel) spec(ctx context.Context, password string, diags *diag
 		Stopped:          m.Status.ValueString() == statusStopped,
 		PortAllocationID: m.PortAllocation.ValueString(),
 		RestoreFrom:      m.RestoreFrom.ValueString(),
+		Net:              m.options(ctx, diags),
 		Mounts:           m.mounts(ctx, diags),
 		GeneratedSecrets: stringMap(ctx, m.GeneratedSecrets, diags),
 		VMID:             int(m.VMID.ValueInt64()),
@@ -150,6 +153,8 @@ func (m applicationModel) change(
 		address, gateway := ipConfigOf(m.IPConfig)
 		c.Network = &deploy.Network{Bridge: m.Bridge.ValueString(), IP: address, Gateway: gateway}
 	}
+	// vlan_tag, mac_address, firewall, mtu, ipv6_config, dns (application_network.go)
+	m.changeNetwork(ctx, state, &c, diags)
 	c.Relocate = relocation(m, state) // another node or storage (application_relocate.go)
 	c.Boot = m.bootChange(state.applicationBoot)
 	c.Mounts = m.mountsChange(ctx, state.applicationMounts, state.Status.ValueString() != statusStopped, diags)
@@ -205,6 +210,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 	m.setServices(ctx, o, diags) // degraded, when a service is down (application_services.go)
 	m.Hostname = types.StringValue(o.Hostname)
 	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)
+	m.setNetwork(o.Net)
 	m.setMounts(ctx, o, diags) // mount_points, devices (application_mounts.go)
 	// A configured description that is the container's stays as written (a
 	// heredoc's final newline never reaches PVE, see deploy.SameDescription).

@@ -57,6 +57,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	created, err := r.data.apps.Create(ctx, spec, nil)
 	plan.setApp(created.App, err, &resp.Diagnostics)
+	r.readNetworkAfterCreate(ctx, &plan, created.App)          // the MAC address PVE generated (application_network.go)
 	plan.settleMounts(ctx, created.Storage, &resp.Diagnostics) // volumes on the root disk's storage (application_mounts.go)
 	r.readGeneratedSecrets(ctx, &plan, created.GeneratedSecrets, err, &resp.Diagnostics)
 	writeIdentity(ctx, resp.Private, created.Identity, &resp.Diagnostics)

@@ -366,6 +366,10 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 	addMountAttributes(resp.Schema.Attributes) // mount_points, devices (application_mounts.go)
 	// health_check, health (application_health.go)
 	addHealthAttributes(resp.Schema.Attributes)
+	// vlan_tag, mac_address, firewall, mtu, ipv6_config, dns (application_network.go)
+	for name, a := range networkAttributes() {
+		resp.Schema.Attributes[name] = a
+	}
 }
 
 // oneOfMarkdown lists allowed values for a description: `a`, `b` or `c`.

@@ -204,6 +204,7 @@ type ContainerSettings struct {
 	Swap          *int // MiB
 	Cores         int
 	Networks      map[int]ContainerNetwork
+	DNS           DNSOptions
 	Features      *ContainerFeatures
 	Unprivileged  *bool
 	OnBoot        *bool
@@ -230,6 +231,7 @@ func (s ContainerSettings) put(body map[string]any) {
 	}
 	putFlag(body, "unprivileged", s.Unprivileged)
 	putFlag(body, "onboot", s.OnBoot)
+	s.DNS.put(body)
 	if s.Features != nil {
 		body["features"] = s.Features.String()
 	}
@@ -310,6 +312,7 @@ type ContainerConfigUpdate struct {
 	Tags        Tags // nil leaves the tags as they are
 	Features    *ContainerFeatures
 	Networks    map[int]ContainerNetwork
+	DNS         DNSOptions
 	MountPoints map[int]ContainerMountPoint // a Volume "STORAGE:GiB" allocates a new one
 	Boot        BootOptions
 	Delete      []string
@@ -342,6 +345,7 @@ func (u ContainerConfigUpdate) body() map[string]any {
 	for i, mp := range u.MountPoints {
 		body["mp"+strconv.Itoa(i)] = mp.String()
 	}
+	u.DNS.put(body)
 	u.Boot.put(body)
 	if len(u.Delete) > 0 {
 		body["delete"] = strings.Join(u.Delete, ",")
