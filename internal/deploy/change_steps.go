@@ -22,7 +22,7 @@ func (c Change) RunsSteps() bool {
 		c.Mounts != nil ||
 		c.HealthPath != nil ||
 		c.NewHostname != "" || c.Keys != nil || c.Ports != nil ||
-		c.Boot != nil
+		c.Boot != nil || c.Features != nil
 }
 
 // MovesAddress reports whether the container's address may differ after
@@ -31,7 +31,8 @@ func (c Change) RunsSteps() bool {
 // ip_address and url unknown in the plan and read again after the apply.
 func (c Change) MovesAddress() bool {
 	return c.Running != nil || c.Network != nil || c.RestoreFrom != "" || c.Relocate != nil ||
-		(c.Mounts != nil && c.Mounts.Restarts) // a reboot for them (mounts_apply.go)
+		(c.Mounts != nil && c.Mounts.Restarts) || // a reboot for them (mounts_apply.go)
+		c.Features != nil // a running container restarts for them (controls_boot_features.go)
 }
 
 // Operation names what Update does, for the application's history.

@@ -68,3 +68,24 @@ func TestBootOnUpdate(t *testing.T) {
 		t.Errorf("onCreate without options: onboot %v, swap %d, startup %q", *s.OnBoot, *s.Swap, s.Startup)
 	}
 }
+
+// TestWithFeatures: nesting stays on whatever is asked, a flag PVE has that
+// the provider does not manage (force_rw_sys) is kept, and flags turned off
+// leave the value, as PVE keeps them.
+func TestWithFeatures(t *testing.T) {
+	yes := true
+	have := &pveclient.ContainerFeatures{Nesting: &yes, Fuse: &yes, ForceRWSys: &yes, Extra: map[string]string{"mknod": "1"}}
+	got := withFeatures(have, Features{KeyCtl: true, Mount: []string{"nfs", "cifs"}}).String()
+	if want := "force_rw_sys=1,keyctl=1,mount=cifs;nfs,nesting=1"; got != want {
+		t.Errorf("withFeatures = %q, want %q", got, want)
+	}
+	if got := withFeatures(nil, Features{}).String(); got != "nesting=1" {
+		t.Errorf("withFeatures of none = %q, want nesting=1", got)
+	}
+	if f := observeFeatures(&pveclient.ContainerConfig{Features: have}); !f.Fuse || !f.Mknod || f.KeyCtl || !f.Any() {
+		t.Errorf("observeFeatures = %+v", f)
+	}
+	if CheckFSType("nfs") != "" || CheckFSType("nfs;cifs") == "" || CheckFSType("") == "" {
+		t.Error("CheckFSType: nfs is a type, nfs;cifs two and empty none")
+	}
+}

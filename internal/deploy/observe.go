@@ -47,6 +47,8 @@ type Observed struct {
 	// Boot are the container's boot and guard options, every field set
 	// (controls_boot.go).
 	Boot Boot
+	// Features are its feature flags beyond nesting (controls_boot_features.go).
+	Features Features
 	// Health is the app's health check as the services read ran it
 	// (health_check.go); nil without one, or when not read.
 	Health *HealthResult
@@ -120,6 +122,7 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		Boot: observeBoot(cfg),
 	}
 	o.MountPoints, o.Devices = ObservedMountPoints(cfg), ObservedDevices(cfg)
+	o.Features = observeFeatures(cfg) // controls_boot_features.go
 	if cfg.RootFS != nil {
 		o.DiskGB, o.Storage = int(cfg.RootFS.Size>>30), cfg.RootFS.Storage()
 	}

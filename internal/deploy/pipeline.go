@@ -102,6 +102,8 @@ type Spec struct {
 	VMID int
 	// Boot are the boot and guard options (controls_boot.go).
 	Boot Boot
+	// Features are the feature flags beyond nesting (controls_boot_features.go).
+	Features Features
 	// Mounts are the container's mount points and devices (mounts.go).
 	Mounts Mounts
 	// HealthPath is the path of the app's health check ("": none), which
@@ -362,6 +364,9 @@ func (d *Service) resume(ctx context.Context, spec Spec, entry *catalog.App, com
 // container cannot be running yet; one taken over may be.
 func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, compose []byte, app App, log *stepLog, fresh bool) (_ App, err error) {
 	if err := d.attachMounts(ctx, spec, app, log); err != nil { // before the start: no restart (mounts_apply.go)
+		return app, err
+	}
+	if err := d.attachFeatures(ctx, spec, app, log); err != nil { // before the start too (controls_boot_features.go)
 		return app, err
 	}
 	start := d.Client.StartGuest

@@ -75,6 +75,9 @@ type Change struct {
 	// Boot changes onboot, startup, swap and protection (controls_boot.go);
 	// nil: unchanged.
 	Boot *Boot
+	// Features are the feature flags beyond nesting asked for, whole, when
+	// they change (controls_boot_features.go); nil: unchanged.
+	Features *Features
 }
 
 // Network is net0 changed in place: its bridge ("": unchanged) and address
@@ -166,6 +169,9 @@ func (d *Service) finishUpdate(ctx context.Context, node string, vmid int, c Cha
 		if err := d.updateMounts(ctx, node, vmid, *c.Mounts, log); err != nil {
 			return err
 		}
+	}
+	if err := d.updateFeatures(ctx, node, vmid, c.Features, log); err != nil {
+		return err
 	}
 	if c.Running != nil && *c.Running {
 		if err := log.run(ctx, "start", func() (string, error) { return "", d.Client.StartGuest(ctx, node, vmid) }); err != nil {

@@ -30,6 +30,7 @@ type applicationBoot struct {
 	Startup    types.Object `tfsdk:"startup"`
 	Swap       types.Int64  `tfsdk:"swap"`
 	Protection types.Bool   `tfsdk:"protection"`
+	Features   types.Object `tfsdk:"features"` // application_boot_features.go
 }
 
 // startupAttributes are PVE's startup option, one attribute per part.
@@ -79,6 +80,7 @@ func addBootAttributes(attributes map[string]schema.Attribute) {
 		Attributes: startupAttributes,
 		Validators: []validator.Object{startupNotEmpty{}},
 	}
+	attributes["features"] = featuresAttribute()
 	attributes["swap"] = schema.Int64Attribute{
 		Optional: true,
 		Computed: true,
@@ -157,8 +159,10 @@ func (b applicationBoot) bootChange(state applicationBoot) *deploy.Boot {
 	return &c
 }
 
-// setBoot records the boot options a read found.
-func (b *applicationBoot) setBoot(o deploy.Boot) {
+// setBoot records the boot options and feature flags a read found.
+func (b *applicationBoot) setBoot(observed deploy.Observed) {
+	b.setFeatures(observed.Features)
+	o := observed.Boot
 	if o.OnBoot != nil {
 		b.OnBoot = types.BoolValue(*o.OnBoot)
 	}

@@ -92,6 +92,7 @@ func (m applicationModel) spec(ctx context.Context, password string, diags *diag
 		GeneratedSecrets: stringMap(ctx, m.GeneratedSecrets, diags),
 		VMID:             int(m.VMID.ValueInt64()),
 		Boot:             m.boot(),
+		Features:         m.features(ctx, diags),
 	}
 }
 
@@ -157,6 +158,7 @@ func (m applicationModel) change(
 	m.changeNetwork(ctx, state, &c, diags)
 	c.Relocate = relocation(m, state) // another node or storage (application_relocate.go)
 	c.Boot = m.bootChange(state.applicationBoot)
+	c.Features = m.featuresChange(ctx, state.applicationBoot, diags)
 	c.Mounts = m.mountsChange(ctx, state.applicationMounts, state.Status.ValueString() != statusStopped, diags)
 	// hostname, ssh_public_keys, port_allocation_id (application_in_place.go)
 	m.renameKeysPorts(ctx, state, &c, diags)
@@ -206,7 +208,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 		m.DiskGB = types.Int64Value(int64(o.DiskGB))
 	}
 	m.Status = types.StringValue(statusOf(o.Running))
-	m.setBoot(o.Boot)
+	m.setBoot(o)
 	m.setServices(ctx, o, diags) // degraded, when a service is down (application_services.go)
 	m.Hostname = types.StringValue(o.Hostname)
 	m.IPConfig = ipConfigValue(m.IPConfig, o.IPConfig, o.Gateway)
