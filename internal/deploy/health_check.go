@@ -141,6 +141,10 @@ func wgetAnswer(out []string, code int) string {
 		return reason
 	case code == 0:
 		return "answered"
+	case code == 4:
+		return "no answer (wget exit status 4: connection refused, timed out or reset)"
+	case code == 8:
+		return "an error response (wget exit status 8)"
 	}
 	return fmt.Sprintf("wget exited %d", code)
 }

@@ -25,7 +25,8 @@ func TestParseHealth(t *testing.T) {
 		{"@@ health /\nwget: can't connect to remote host (127.0.0.1): Connection refused\n@@ health-exit 1", false,
 			"can't connect to remote host (127.0.0.1): Connection refused"},
 		{"@@ health /\nwget: download timed out\n@@ health-exit 1", false, "download timed out"},
-		{"@@ health /\n@@ health-exit 4", false, "wget exited 4"},
+		{"@@ health /\n@@ health-exit 4", false, "no answer (wget exit status 4: connection refused, timed out or reset)"},
+		{"@@ health /\n@@ health-exit 5", false, "wget exited 5"},
 		{"@@ health /\nsh: wget: not found\n@@ health-exit 127", false, "sh: wget: not found"},
 		{"@@ health /\n  HTTP/1.1 200 OK\n", false, "the check did not finish"},
 	}
@@ -79,5 +80,28 @@ func TestCreateRunsHealthCheck(t *testing.T) {
 	var he *HealthError
 	if !errors.As(err, &he) || !strings.Contains(err.Error(), "GET /missing: HTTP/1.1 404 Not Found") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestHealthCheckOnDebian: on Debian 12's template (Compose v1, GNU Wget)
+// the check passes as on Alpine's, and a stopped main service reads as GNU
+// Wget's exit status 4 says (it prints nothing with -q).
+func TestHealthCheckOnDebian(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "deb", HealthPath: "/",
+		Template: "debian-12-standard_12.7-1_amd64.tar.zst"}, func(App) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := app.Log[len(app.Log)-1]; last.Message != "GET /: HTTP/1.1 200 OK" {
+		t.Errorf("last step: %+v", last)
+	}
+	if err := d.inContainer(ctx, app.Node, app.VMID, "docker-compose", "-f", "/opt/proximity/nginx/compose.yaml", "-p", "nginx", "stop"); err != nil {
+		t.Fatal(err)
+	}
+	_, health, _, err := d.ReadAppServicesHealth(ctx, app.Node, app.VMID, "nginx")
+	if err != nil || health == nil || health.OK || !strings.Contains(health.Answer, "exit status 4") {
+		t.Errorf("stopped: %+v %v", health, err)
 	}
 }

@@ -139,50 +139,93 @@ func (s *Simulator) wgetResolve(g *guest, host string) (string, bool) {
 	return host, own != "" && host == own
 }
 
-// wgetFetch requests path, following redirects, as wget.c's
-// download_one_url does.
-func (s *Simulator) wgetFetch(c *shell.Call, g *guest, o wgetOptions, ip string, port int, path string) int {
-	if !o.quiet {
-		fmt.Fprintf(c.Stderr, "Connecting to %s:%d (%s:%d)\n", ip, port, ip, port)
-	}
-	for redirects := 16; ; {
+// wgetOutcome is what one wget run met: each response in order, and how
+// it ended when it did not end with a final answer.
+type wgetOutcome struct {
+	responses []httpAnswer
+	failure   string // "", "refused", "timeout", "reset" or "redirects"
+}
+
+// wgetRequest requests path on port of the container's own docker,
+// following redirects (at most maxRedirects), as both wgets do; code >= 0
+// is an exit status (130: interrupted).
+func (s *Simulator) wgetRequest(c *shell.Call, g *guest, timeout time.Duration, port int, path string, maxRedirects int) (wgetOutcome, int) {
+	var out wgetOutcome
+	for redirects := 0; ; redirects++ {
 		svc, listening := publishedService(g, port)
 		if !listening {
-			return c.Errorf("can't connect to remote host (%s): Connection refused", ip)
+			out.failure = "refused"
+			return out, -1
 		}
 		if hung(svc) {
-			if err := c.Env.Sleep(c.Ctx, o.timeout); err != nil {
-				return 130
+			if err := c.Env.Sleep(c.Ctx, timeout); err != nil {
+				return out, 130
 			}
-			return c.Errorf("download timed out")
+			out.failure = "timeout"
+			return out, -1
 		}
 		srv, known := imageServerOf(svc.Image)
 		if !known {
 			srv = unknownImageServer
 		}
 		if srv.noHTTP {
-			return c.Errorf("error getting response: Connection reset by peer")
+			out.failure = "reset"
+			return out, -1
 		}
 		a := srv.answer(strings.SplitN(path, "?", 2)[0], s.clock.simulatedAge(svc.StartedAt))
-		status := fmt.Sprintf("HTTP/1.1 %d %s", a.status, a.reason)
+		out.responses = append(out.responses, a)
+		if !a.redirect() {
+			return out, -1
+		}
+		if redirects+1 >= maxRedirects {
+			out.failure = "redirects"
+			return out, -1
+		}
+		path = a.location
+	}
+}
+
+// redirect tells whether a response sends wget on (wget.c: 300-303, 307,
+// 308 with a Location).
+func (a httpAnswer) redirect() bool {
+	return a.location != "" && (a.status >= 300 && a.status <= 303 || a.status == 307 || a.status == 308)
+}
+
+func (a httpAnswer) statusLine() string { return fmt.Sprintf("HTTP/1.1 %d %s", a.status, a.reason) }
+
+// wgetFetch is BusyBox's wget of path: -S prints each response line,
+// a failure dies with wget.c's message and status 1.
+func (s *Simulator) wgetFetch(c *shell.Call, g *guest, o wgetOptions, ip string, port int, path string) int {
+	if !o.quiet {
+		fmt.Fprintf(c.Stderr, "Connecting to %s:%d (%s:%d)\n", ip, port, ip, port)
+	}
+	out, code := s.wgetRequest(c, g, o.timeout, port, path, 16)
+	if code >= 0 {
+		return code
+	}
+	for _, a := range out.responses {
 		if o.serverResponse {
-			fmt.Fprintf(c.Stderr, "  %s\n", status)
+			fmt.Fprintf(c.Stderr, "  %s\n", a.statusLine())
 			if a.location != "" {
 				fmt.Fprintf(c.Stderr, "  Location: %s\n", a.location)
 			}
 		}
-		switch {
-		case a.status >= 200 && a.status <= 204:
-			return wgetSave(c, o, path)
-		case a.location != "" && (a.status >= 300 && a.status <= 303 || a.status == 307 || a.status == 308):
-			if redirects--; redirects == 0 {
-				return c.Errorf("too many redirections")
-			}
-			path = a.location
-		default:
-			return c.Errorf("server returned error: %s", status)
-		}
 	}
+	switch out.failure {
+	case "refused":
+		return c.Errorf("can't connect to remote host (%s): Connection refused", ip)
+	case "timeout":
+		return c.Errorf("download timed out")
+	case "reset":
+		return c.Errorf("error getting response: Connection reset by peer")
+	case "redirects":
+		return c.Errorf("too many redirections")
+	}
+	last := out.responses[len(out.responses)-1]
+	if last.status < 200 || last.status > 204 {
+		return c.Errorf("server returned error: %s", last.statusLine())
+	}
+	return wgetSave(c, o, path)
 }
 
 // publishedService is the running container that publishes port.

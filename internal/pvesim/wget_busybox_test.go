@@ -80,3 +80,32 @@ func TestBusyboxWget(t *testing.T) {
 		t.Errorf("stopped: exit %d: %s", code, out)
 	}
 }
+
+// TestGNUWget: a Debian container's wget is GNU Wget: -q prints only -S's
+// headers, and the exit status says what failed (wget(1): 4 a network
+// failure, 8 an error response), as Debian 12's wget 1.21.3 does.
+func TestGNUWget(t *testing.T) {
+	sim := startSim(t, Options{})
+	debian12Compose(t, sim, 151)
+	if code, _, errOut := inCT(t, sim, 151, "cat > /opt/app/compose.yaml && docker-compose -f /opt/app/compose.yaml -p app up -d", webFile); code != 0 {
+		t.Fatalf("up: %s", errOut)
+	}
+	for args, want := range map[string]struct {
+		code int
+		out  string
+	}{
+		"-q -S -O /dev/null -t 1 -T 5 http://127.0.0.1:8080/": {0, "  HTTP/1.1 200 OK\n"},
+		"-q -S -O /dev/null -t 1 http://127.0.0.1:8080/x":      {8, "  HTTP/1.1 404 Not Found\n"},
+		"-q -S -O /dev/null -t 1 http://127.0.0.1:9999/":       {4, ""},
+		"-q -S -O /dev/null http://127.0.0.1/":                 {0, "  HTTP/1.1 302 Found\n  Location: /login\n  HTTP/1.1 200 OK\n"},
+	} {
+		code, out, errOut := inCT(t, sim, 151, "wget "+args, "")
+		if code != want.code || out+errOut != want.out {
+			t.Errorf("wget %s: exit %d %q, want %d %q", args, code, out+errOut, want.code, want.out)
+		}
+	}
+	_, _, errOut := inCT(t, sim, 151, "wget -O /dev/null http://127.0.0.1:8080/x", "")
+	if !strings.Contains(errOut, "HTTP request sent, awaiting response... 404 Not Found\n") || !strings.Contains(errOut, "ERROR 404: Not Found.") {
+		t.Errorf("GNU wget's log: %q", errOut)
+	}
+}
