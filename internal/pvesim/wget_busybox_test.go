@@ -95,9 +95,9 @@ func TestGNUWget(t *testing.T) {
 		out  string
 	}{
 		"-q -S -O /dev/null -t 1 -T 5 http://127.0.0.1:8080/": {0, "  HTTP/1.1 200 OK\n"},
-		"-q -S -O /dev/null -t 1 http://127.0.0.1:8080/x":      {8, "  HTTP/1.1 404 Not Found\n"},
-		"-q -S -O /dev/null -t 1 http://127.0.0.1:9999/":       {4, ""},
-		"-q -S -O /dev/null http://127.0.0.1/":                 {0, "  HTTP/1.1 302 Found\n  Location: /login\n  HTTP/1.1 200 OK\n"},
+		"-q -S -O /dev/null -t 1 http://127.0.0.1:8080/x":     {8, "  HTTP/1.1 404 Not Found\n"},
+		"-q -S -O /dev/null -t 1 http://127.0.0.1:9999/":      {4, ""},
+		"-q -S -O /dev/null http://127.0.0.1/":                {0, "  HTTP/1.1 302 Found\n  Location: /login\n  HTTP/1.1 200 OK\n"},
 	} {
 		code, out, errOut := inCT(t, sim, 151, "wget "+args, "")
 		if code != want.code || out+errOut != want.out {
