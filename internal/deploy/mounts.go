@@ -75,7 +75,7 @@ func checkMountPath(p string) string {
 // CheckMountPoints is the one rule for the mount points a configuration
 // asks for, at plan time and before a create: each path valid and once,
 // a volume with a size of at least 1 GB and no host path, a bind mount
-// with an absolute host path and no size or storage, at most
+// with an absolute host path and no size, storage or backup, at most
 // MaxMountPoints.
 func CheckMountPoints(mps []MountPoint) []*MountError {
 	var errs []*MountError
@@ -98,8 +98,13 @@ func CheckMountPoints(mps []MountPoint) []*MountError {
 			if reason := checkMountPath(m.HostPath); reason != "" {
 				bad(i, "host_path", reason)
 			}
-			if m.SizeGB != 0 || m.Storage != "" {
-				bad(i, "size_gb", "a bind mount has no size or storage: set host_path for a bind mount, or size_gb (and storage) for a volume")
+			for field, set := range map[string]bool{"size_gb": m.SizeGB != 0, "storage": m.Storage != "", "backup": m.Backup} {
+				if set {
+					// PVE keeps no size or storage for a bind mount, and vzdump
+					// never saves one (backup applies to volumes only).
+					bad(i, field, fmt.Sprintf("a bind mount has no %s: set host_path for a bind mount, or size_gb (and storage, backup) for a volume",
+						field))
+				}
 			}
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -52,4 +53,30 @@ func configFrom(have []MountPoint, devices []Device) *pveclient.ContainerConfig 
 		cfg.Extra["dev"+strconv.Itoa(i)] = d.String()
 	}
 	return cfg
+}
+
+// MissingHostDirs returns those of dirs that are no directory on the node,
+// asked in one read-only SSH command (test -d): PVE mounts a bind mount's
+// directory when the container starts, and fails the start without it
+// (mountpoint_mount: "directory '...' does not exist"). Nothing when the
+// node cannot be asked: the apply meets PVE's own check.
+func (d *Service) MissingHostDirs(ctx context.Context, node string, dirs []string) []string {
+	if d.Nodes == nil || len(dirs) == 0 {
+		return nil
+	}
+	tests := make([]string, 0, len(dirs))
+	for _, dir := range dirs {
+		tests = append(tests, "[ -d "+Quote(dir)+" ] || printf '%s\\n' "+Quote(dir))
+	}
+	res, err := d.Nodes.Run(ctx, node, strings.Join(tests, "; "), nil)
+	if err != nil || res.ExitCode != 0 {
+		return nil
+	}
+	var missing []string
+	for _, line := range strings.Split(res.Stdout, "\n") {
+		if line != "" {
+			missing = append(missing, line)
+		}
+	}
+	return missing
 }

@@ -30,7 +30,9 @@ func TestCheckMountPoints(t *testing.T) {
 		{"duplicate", []MountPoint{{Path: "/data", SizeGB: 1}, {Path: "/data/", HostPath: "/srv"}}, "path", "mount point 0's path too"},
 		{"size zero", []MountPoint{{Path: "/data"}}, "size_gb", "at least 1"},
 		{"bind relative host", []MountPoint{{Path: "/m", HostPath: "srv"}}, "host_path", "not an absolute path"},
-		{"bind with size", []MountPoint{{Path: "/m", HostPath: "/srv", SizeGB: 2}}, "size_gb", "no size or storage"},
+		{"bind with size", []MountPoint{{Path: "/m", HostPath: "/srv", SizeGB: 2}}, "size_gb", "a bind mount has no size_gb"},
+		{"bind with storage", []MountPoint{{Path: "/m", HostPath: "/srv", Storage: "local-lvm"}}, "storage", "a bind mount has no storage"},
+		{"bind in backups", []MountPoint{{Path: "/m", HostPath: "/srv", Backup: true}}, "backup", "a bind mount has no backup"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := CheckMountPoints(tc.mps)

@@ -82,8 +82,8 @@ func addMountAttributes(attrs map[string]schema.Attribute) {
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 				MarkdownDescription: "Include the volume in backups (PVE's `backup=1`: vzdump, and `proximity_backup`, save it with " +
-					"the root disk; without it the volume is left out). Default `false`, as in PVE. Ignored for bind mounts, which " +
-					"vzdump never saves.",
+					"the root disk; without it the volume is left out). Default `false`, as in PVE. Volumes only: vzdump never " +
+					"saves a bind mount, and the plan refuses `backup = true` on one.",
 			},
 			"host_path": schema.StringAttribute{
 				Optional: true,
@@ -249,7 +249,7 @@ func sortedBy[T any](items []T, key func(T) string, order map[string]int) []T {
 type mountPointsValidator struct{}
 
 func (mountPointsValidator) Description(context.Context) string {
-	return "paths absolute and distinct, a volume's size at least 1, a bind mount's host path absolute"
+	return "paths absolute and distinct, a volume's size at least 1, a bind mount's host path absolute and no size, storage or backup"
 }
 
 func (v mountPointsValidator) MarkdownDescription(ctx context.Context) string {
@@ -270,7 +270,7 @@ func (mountPointsValidator) ValidateList(ctx context.Context, req validator.List
 			return // checked when the values are known
 		}
 		mps = append(mps, deploy.MountPoint{Path: m.Path.ValueString(), HostPath: m.HostPath.ValueString(),
-			Storage: m.Storage.ValueString(), SizeGB: int(m.SizeGB.ValueInt64())})
+			Storage: m.Storage.ValueString(), SizeGB: int(m.SizeGB.ValueInt64()), Backup: m.Backup.ValueBool()})
 	}
 	for _, e := range deploy.CheckMountPoints(mps) {
 		resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(e.Index).AtName(e.Field), "Invalid mount point",

@@ -73,6 +73,7 @@ func (r *applicationResource) planMounts(ctx context.Context, req resource.Modif
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.checkHostDirs(ctx, req, planned, had, plan, resp)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("mount_points"), mountPointsList(planned, &resp.Diagnostics))...)
 	writeAskedMounts(ctx, resp.Private, asked, &resp.Diagnostics)
 	if state != nil {
@@ -133,6 +134,39 @@ func (r *applicationResource) planMountPoint(ctx context.Context, req resource.M
 		return
 	}
 	m.SizeGB = types.Int64Value(int64(size))
+}
+
+// checkHostDirs refuses, when the plan changes the app and its node is
+// known, a new bind mount whose directory the node lacks
+// (deploy.MissingHostDirs: one read-only SSH command).
+func (r *applicationResource) checkHostDirs(ctx context.Context, req resource.ModifyPlanRequest, planned []mountPointModel,
+	had map[string]mountPointModel, plan applicationModel, resp *resource.ModifyPlanResponse) {
+	node := stringOrEmpty(plan.Node)
+	if node == "" || !plansChange(req) {
+		return
+	}
+	var dirs []string
+	at := map[string][]int{}
+	for i, m := range planned {
+		if m.HostPath.IsNull() || m.HostPath.IsUnknown() || m.Path.IsUnknown() {
+			continue
+		}
+		if old, ok := had[posixpath.Clean(m.Path.ValueString())]; ok && old.HostPath.Equal(m.HostPath) {
+			continue // mounted already
+		}
+		dir := m.HostPath.ValueString()
+		if at[dir] == nil {
+			dirs = append(dirs, dir)
+		}
+		at[dir] = append(at[dir], i)
+	}
+	for _, dir := range r.data.apps.MissingHostDirs(ctx, node, dirs) {
+		for _, i := range at[dir] {
+			resp.Diagnostics.AddAttributeError(path.Root("mount_points").AtListIndex(i).AtName("host_path"), "Host directory missing",
+				fmt.Sprintf("mount_points[%d].host_path: %s is no directory on %s. PVE mounts it when the container starts and fails "+
+					"the start without it (\"directory '%s' does not exist\"); create it on the node first.", i, dir, node, dir))
+		}
+	}
 }
 
 // warnMountsRestart says when the apply restarts a running container for

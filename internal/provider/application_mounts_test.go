@@ -56,8 +56,10 @@ func TestAccApplicationMountPoints(t *testing.T) {
 			{Config: with(`[{ path = "/a", size_gb = 1 }, { path = "/a/", host_path = "/srv" }]`, ""), PlanOnly: true,
 				ExpectError: errorLike(`mount point 0's path too`)},
 			{Config: with(`[{ path = "/m", host_path = "srv" }]`, ""), PlanOnly: true, ExpectError: errorLike(`"srv" is not an absolute path`)},
+			{Config: with(`[{ path = "/m", host_path = "/srv", backup = true }]`, ""), PlanOnly: true, ExpectError: errorLike(`a bind mount has no backup`)},
 			{Config: with(`[{ path = "/m", size_gb = 1, storage = "local" }]`, ""), PlanOnly: true, ExpectError: errorLike(`does not take container volumes`)},
 			{Config: with(`[]`, `[{ path = "/tmp/gpu" }]`), PlanOnly: true, ExpectError: errorLike(`not a valid device path`)},
+			{Config: with(`[`+mediaBind+`]`, ""), PlanOnly: true, ExpectError: errorLike(`/srv/media is no directory on pve1`)},
 			{
 				// PVE mounts a bind mount's directory at the start: it must exist.
 				PreConfig: func() { onNodeMust(t, e, "pve1", "mkdir -p /srv/media /srv/other") },
