@@ -95,6 +95,9 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 		return nil, err
 	}
 	changedNet := next["net0"] != g.Config["net0"]
+	if g.Running && changedNet {
+		g.IP6 = ip6AfterUpdate(g.Config["net0"], next["net0"], g.IP6) // net_ipv6.go
+	}
 	// A new hostname changes nothing inside the container until its next
 	// start (ct_setup.go).
 	g.Config, g.Pending = next, p.section()

@@ -136,13 +136,16 @@ func (s *Simulator) ipProgram(g *guest) shell.Program {
 	return func(c *shell.Call) int {
 		var words []string
 		oneLine, only4 := false, false
+		only6 := false // -6: the IPv6 addresses alone (net_ipv6.go)
 		for _, a := range c.Args[1:] {
 			switch a {
 			case "-4":
 				only4 = true
 			case "-o", "-oneline":
 				oneLine = true
-			case "-6", "-br", "-j":
+			case "-6":
+				only6 = true
+			case "-br", "-j":
 			default:
 				words = append(words, a)
 			}
@@ -150,6 +153,7 @@ func (s *Simulator) ipProgram(g *guest) shell.Program {
 		s.mu.Lock()
 		addr := g.IP
 		hw := strings.ToLower(propertyValue(g.Config["net0"], "hwaddr"))
+		ip6, ip6Configured := g.IP6, propertyValue(g.Config["net0"], "ip6")
 		s.mu.Unlock()
 		if len(words) > 0 && (words[0] == "route" || words[0] == "r") {
 			if addr != "" {
@@ -170,11 +174,23 @@ func (s *Simulator) ipProgram(g *guest) shell.Program {
 			fmt.Fprintf(c.Stderr, "Device \"%s\" does not exist.\n", dev)
 			return 1
 		}
+		inet := func(a string) string { // net_ipv6.go: -6 prints no IPv4 address
+			if only6 {
+				return ""
+			}
+			return a
+		}
 		if dev == "" || dev == "lo" {
-			printIface(c, oneLine, only4, 1, "lo", "LOOPBACK,UP,LOWER_UP", "00:00:00:00:00:00", "127.0.0.1/8", "host")
+			printIface(c, oneLine, only4 || only6, 1, "lo", "LOOPBACK,UP,LOWER_UP", "00:00:00:00:00:00", inet("127.0.0.1/8"), "host")
+			if !only4 {
+				printIface6(c, oneLine, 1, "lo", "", "", "00:00:00:00:00:00")
+			}
 		}
 		if dev == "" || dev == "eth0" {
-			printIface(c, oneLine, only4, 2, "eth0@if12", "BROADCAST,MULTICAST,UP,LOWER_UP", hw, addr, "global")
+			printIface(c, oneLine, only4 || only6, 2, "eth0@if12", "BROADCAST,MULTICAST,UP,LOWER_UP", hw, inet(addr), "global")
+			if !only4 {
+				printIface6(c, oneLine, 2, "eth0@if12", ip6, ip6Configured, hw)
+			}
 		}
 		return 0
 	}

@@ -77,6 +77,7 @@ type guest struct {
 	Lock      string
 	RootFS    *vfs.Tree
 	IP        string
+	IP6       string // eth0's global IPv6 address (net_ipv6.go)
 	StartedAt time.Time
 	PID       int
 	// UTSName is the running system's name: the configured hostname at its

@@ -157,3 +157,54 @@ func TestVLANTagNeedsSDNUseOnTheTag(t *testing.T) {
 		t.Errorf("another tag: %d %q", r.Status, r.Reason)
 	}
 }
+
+// TestIPv6AddressesInTheContainer: eth0's global IPv6 address as the
+// container sees it (ip -6 addr): a static ip6 at start, and at once when
+// a running container's net0 changes to another (update_ipconfig adds it
+// and deletes the old one); auto is SLAAC on the simulated router's prefix
+// with the EUI-64 identifier of the MAC address, taken up at the next start
+// (update_ipconfig adds no address for auto or dhcp); the link-local
+// address always.
+func TestIPv6AddressesInTheContainer(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	createCT(t, sim, "pve1", 100, url.Values{"start": {"1"},
+		"net0": {"name=eth0,bridge=vmbr0,ip=dhcp,hwaddr=02:00:5E:AA:BB:CC,ip6=2001:db8::10/64,gw6=2001:db8::1"}})
+	ip6 := func() string {
+		t.Helper()
+		code, out := runInCT(t, sim, "pve1", "pct exec 100 -- ip -6 addr show eth0")
+		if code != 0 {
+			t.Fatalf("ip: exit %d: %s", code, out)
+		}
+		return out
+	}
+	want := "2: eth0@if12: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000\n" +
+		"    inet6 2001:db8::10/64 scope global \n       valid_lft forever preferred_lft forever\n" +
+		"    inet6 fe80::5eff:feaa:bbcc/64 scope link \n       valid_lft forever preferred_lft forever\n"
+	if got := ip6(); got != want {
+		t.Errorf("static at start:\n%q\nwant\n%q", got, want)
+	}
+	put := func(net0 string) {
+		t.Helper()
+		if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"net0": {net0}}); r.Status != 200 {
+			t.Fatalf("update: %d %s", r.Status, r.Raw)
+		}
+	}
+	put("name=eth0,bridge=vmbr0,ip=dhcp,hwaddr=02:00:5E:AA:BB:CC,ip6=2001:db8::20/64")
+	if got := ip6(); !strings.Contains(got, "inet6 2001:db8::20/64 scope global \n") || strings.Contains(got, "2001:db8::10") {
+		t.Errorf("static changed while running:\n%s", got)
+	}
+	put("name=eth0,bridge=vmbr0,ip=dhcp,hwaddr=02:00:5E:AA:BB:CC,ip6=auto")
+	if got := ip6(); strings.Contains(got, "scope global") {
+		t.Errorf("auto while running keeps a global address before the next start:\n%s", got)
+	}
+	if st := runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/reboot", nil); st != "OK" {
+		t.Fatalf("reboot: %s", st)
+	}
+	if got := ip6(); !strings.Contains(got, "inet6 fd10:10::5eff:feaa:bbcc/64 scope global dynamic mngtmpaddr \n") {
+		t.Errorf("auto after the next start:\n%s", got)
+	}
+	code, out := runInCT(t, sim, "pve1", "pct exec 100 -- ip -4 addr show eth0")
+	if code != 0 || strings.Contains(out, "inet6") || !strings.Contains(out, "inet 10.10.") {
+		t.Errorf("ip -4 shows: %s", out)
+	}
+}

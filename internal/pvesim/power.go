@@ -36,6 +36,7 @@ func (s *Simulator) powerOn(g *guest) {
 	n.pidSeq++
 	g.PID = 20000 + n.pidSeq
 	g.IP = s.assignIP(g)
+	g.IP6 = s.assignIP6(g) // net_ipv6.go
 	setHostname(g)
 	s.setDNS(g) // net_dns.go
 	containerBooted(g)
@@ -43,7 +44,7 @@ func (s *Simulator) powerOn(g *guest) {
 
 func (s *Simulator) powerOff(g *guest) {
 	g.Running = false
-	g.IP = ""
+	g.IP, g.IP6 = "", ""
 	g.PID = 0
 	containerHalted(g)
 }
