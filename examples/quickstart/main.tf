@@ -43,7 +43,7 @@ resource "proximity_application" "tools" {
 resource "proximity_application" "blog" {
   catalog_id = "wordpress"
   hostname   = "blog"
-  environment = {
+  secret_environment = {
     DB_PASSWORD = "demo-only-password"
   }
 }

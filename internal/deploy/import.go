@@ -56,7 +56,10 @@ type Imported struct {
 	PortAllocationID string
 	// Environment is the configuration's environment as far as the
 	// container tells it (see importedEnvironment); nil when it has none.
-	Environment map[string]string
+	// SecretEnvironment holds the part of it that looks secret
+	// (SplitEnvironment), which stays out of Environment.
+	Environment       map[string]string
+	SecretEnvironment map[string]string
 	// GeneratedSecrets are the values the app runs with for the catalog's
 	// secrets: generated ones, which stay out of Environment.
 	GeneratedSecrets map[string]string
@@ -87,6 +90,7 @@ func (d *Service) Import(ctx context.Context, node string, vmid int, o Observed)
 		if im.Environment, im.GeneratedSecrets, err = d.importedEnvironment(ctx, entry, node, vmid); err != nil {
 			im.EnvironmentUnread = fmt.Sprintf("%s/compose.yaml in CT %d could not be read", appDir(entry), vmid)
 		}
+		im.Environment, im.SecretEnvironment = SplitEnvironment(entry, im.Environment)
 	}
 	return im, nil
 }

@@ -34,8 +34,11 @@ func TestImportReadsTheApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !maps.Equal(im.Environment, env) || im.EnvironmentUnread != "" {
+	if !maps.Equal(JoinEnvironment(im.Environment, im.SecretEnvironment), env) || im.EnvironmentUnread != "" {
 		t.Errorf("environment %v (%q), want %v", im.Environment, im.EnvironmentUnread, env)
+	}
+	if _, secret := im.SecretEnvironment["GOTIFY_DEFAULTUSER_PASS"]; !secret || len(im.SecretEnvironment) != 1 {
+		t.Errorf("the password is not alone in the secret environment: ordinary %v", im.Environment)
 	}
 	if im.AllocationID != app.AllocationID || im.PortAllocationID != "" {
 		t.Errorf("ports: %+v, want the app's own allocation %s", im, app.AllocationID)

@@ -71,7 +71,7 @@ func (d *Service) runningEnvironment(ctx context.Context, entry *catalog.App, no
 	path := appDir(entry) + "/compose.yaml"
 	text, err := d.output(ctx, node, vmid, "sh", "-c", `[ -f "$1" ] || exit 0; printf '%s' "$1:"; cat "$1"`, "sh", path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the environment of the application from %s: %w", path, err)
+		return nil, fmt.Errorf("reading the environment of the application from %s: %w", path, withoutOutput(err, path+":"))
 	}
 	text, found := strings.CutPrefix(text, path+":")
 	if !found {
@@ -79,9 +79,33 @@ func (d *Service) runningEnvironment(ctx context.Context, entry *catalog.App, no
 	}
 	env, err := composeEnvironment(ctx, entry, []byte(text))
 	if err != nil {
-		return nil, fmt.Errorf("reading the environment of the application from %s: %w", path, err)
+		// The parser's message may quote the file, values and all.
+		return nil, fmt.Errorf("reading the environment of the application from %s: it is no compose file the provider can read "+
+			"(the parser's message is left out: it may quote a secret)", path)
 	}
 	return env, nil
+}
+
+// quietError is an error whose text leaves out what a command printed on
+// its standard output, which held a file of secrets; errors.As still finds
+// what it wraps.
+type quietError struct {
+	text string
+	err  error
+}
+
+func (e *quietError) Error() string { return e.text }
+func (e *quietError) Unwrap() error { return e.err }
+
+// withoutOutput cuts err's text where the command's output began (marker,
+// which the command printed first): what precedes it (the exit code, the
+// standard error) stays.
+func withoutOutput(err error, marker string) error {
+	text, _, cut := strings.Cut(err.Error(), marker)
+	if !cut {
+		return err
+	}
+	return &quietError{text: strings.TrimSpace(text) + " (its output is left out: it holds the compose file)", err: err}
 }
 
 // composeEnvironment reads the application environment back out of a

@@ -55,6 +55,8 @@ func (r *applicationResource) ImportState(ctx context.Context, req resource.Impo
 	m.setPorts(imported.AllocationID, o.PublicPort, o.InternalPort)
 	m.PortAllocation = stringOrNull(imported.PortAllocationID)
 	m.Environment = importedEnvironment(ctx, imported.Environment, &resp.Diagnostics)
+	// The keys that look secret (deploy.SplitEnvironment).
+	m.SecretEnvironment = importedEnvironment(ctx, imported.SecretEnvironment, &resp.Diagnostics)
 	m.GeneratedSecrets = importedEnvironment(ctx, imported.GeneratedSecrets, &resp.Diagnostics) // null when none, too
 	if imported.EnvironmentUnread != "" {
 		resp.Diagnostics.AddWarning("Environment not read",

@@ -35,12 +35,13 @@ var noChangeOnImport = resource.ConfigPlanChecks{
 // TestAccApplicationImportEnvironment imports an app deployed with an
 // environment (a catalog key set to another value, a key of the user's own
 // with a "$"): the environment comes back from the compose project, without
-// the catalog's defaults, so the same configuration plans nothing.
+// the catalog's defaults, so the same configuration plans nothing: the
+// password in secret_environment, TZ in environment.
 func TestAccApplicationImportEnvironment(t *testing.T) {
 	e := newSimEnv(t, "")
 	block := rawHCL(e.appProvider())
 	app := application("notify", "gotify", "notify").str("node", "pve1").
-		set("environment", `{ GOTIFY_DEFAULTUSER_PASS = "s3cr$t", TZ = "Europe/Paris" }`)
+		set("environment", `{ TZ = "Europe/Paris" }`).set("secret_environment", `{ GOTIFY_DEFAULTUSER_PASS = "s3cr$t" }`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		CheckDestroy:             e.nothingLeft(),
@@ -52,8 +53,10 @@ func TestAccApplicationImportEnvironment(t *testing.T) {
 				ConfigPlanChecks: noChangeOnImport,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"TZ": knownvalue.StringExact("Europe/Paris"),
+					})),
+					statecheck.ExpectKnownValue(app.address(), tfjsonpath.New("secret_environment"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"GOTIFY_DEFAULTUSER_PASS": knownvalue.StringExact("s3cr$t"),
-						"TZ":                      knownvalue.StringExact("Europe/Paris"),
 					})),
 				},
 			},

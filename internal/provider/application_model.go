@@ -54,6 +54,10 @@ type applicationModel struct {
 	GeneratedSecrets  types.Map  `tfsdk:"generated_secrets"`
 	StrictEnvironment types.Bool `tfsdk:"strict_environment"`
 
+	// SecretEnvironment is the environment plans hide
+	// (application_secret_environment.go).
+	SecretEnvironment types.Map `tfsdk:"secret_environment"`
+
 	applicationNetworkModel // vlan_tag, mac_address, firewall, mtu, ipv6_config, dns (application_network.go)
 
 	applicationBoot // onboot, startup, swap, protection (application_boot.go)
@@ -82,7 +86,7 @@ func (m applicationModel) spec(ctx context.Context, password string, diags *diag
 		Memory:           int(m.Memory.ValueInt64()),
 		Cores:            int(m.Cores.ValueInt64()),
 		DiskGB:           int(m.DiskGB.ValueInt64()),
-		Environment:      stringMap(ctx, m.Environment, diags),
+		Environment:      m.environment(ctx, diags),
 		Tags:             stringSet(ctx, m.Tags, diags),
 		Stopped:          m.Status.ValueString() == statusStopped,
 		PortAllocationID: m.PortAllocation.ValueString(),
@@ -102,7 +106,7 @@ func (m applicationModel) takeOverSpec(ctx context.Context, diags *diag.Diagnost
 	return deploy.Spec{
 		CatalogID:   m.CatalogID.ValueString(),
 		Hostname:    m.Hostname.ValueString(),
-		Environment: stringMap(ctx, m.Environment, diags),
+		Environment: m.environment(ctx, diags),
 		Tags:        stringSet(ctx, m.Tags, diags),
 		Stopped:     m.Status.ValueString() == statusStopped,
 
@@ -120,12 +124,12 @@ func (m applicationModel) change(
 		Identity:     identity,
 		PublicPort:   int(state.PublicPort.ValueInt64()),
 		InternalPort: int(state.InternalPort.ValueInt64()),
-		Environment:  stringMap(ctx, m.Environment, diags),
-		Redeploy:     !m.Environment.Equal(state.Environment),
+		Environment:  m.environment(ctx, diags),
+		Redeploy:     m.environmentChanges(ctx, state, diags),
 		Restart:      !m.RestartTriggers.Equal(state.RestartTriggers),
 		Password:     password,
 	}
-	c.PreviousEnvironment = stringMap(ctx, state.Environment, diags) // a key dropped from it goes back to the default
+	c.PreviousEnvironment = state.environment(ctx, diags) // a key dropped from it goes back to the default
 	c.GeneratedSecrets = m.keptSecrets(ctx, state, diags)
 	c.Memory = changedInt(m.Memory, state.Memory)
 	c.Cores = changedInt(m.Cores, state.Cores)

@@ -59,6 +59,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	r.checkBridge(ctx, req, plan, resp)
 	planGeneratedSecrets(ctx, req, plan, entry, resp) // application_secrets.go
 	planUnusedEnvironment(ctx, plan, entry, &resp.Diagnostics)
+	planExposedSecrets(ctx, plan, entry, &resp.Diagnostics) // application_secret_environment.go
 	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
 			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")
@@ -87,7 +88,7 @@ func (r *applicationResource) checkApp(ctx context.Context, plan applicationMode
 		diags.AddAttributeError(path.Root("catalog_id"), "Unknown catalog app", unknownAppDetail(err))
 		return nil, false
 	}
-	reach := entry.HostReach(stringMap(ctx, plan.Environment, diags))
+	reach := entry.HostReach(plan.environment(ctx, diags))
 	if len(reach) == 0 {
 		return entry, true
 	}

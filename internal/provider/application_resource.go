@@ -42,6 +42,9 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
+	// No log line or diagnostic shows a secret value (application_secret_environment.go).
+	ctx = hideSecrets(ctx, plan.secretValues(ctx))
+	defer func() { redactSecrets(&resp.Diagnostics, plan.secretValues(ctx)) }()
 
 	password := plan.Password.ValueString()
 	if writeOnlyPassword(ctx, req.Config, &resp.Diagnostics) {
@@ -171,6 +174,9 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
+	// No log line or diagnostic shows a secret value, new or old (application_secret_environment.go).
+	ctx = hideSecrets(ctx, append(plan.secretValues(ctx), state.secretValues(ctx)...))
+	defer func() { redactSecrets(&resp.Diagnostics, append(plan.secretValues(ctx), state.secretValues(ctx)...)) }()
 
 	node, vmid := state.Node.ValueString(), int(state.VMID.ValueInt64())
 	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
@@ -245,6 +251,7 @@ func (r *applicationResource) takeOver(
 	plan.setAddress(app.IP, app.URL)
 	state.CatalogID, state.PublicPort, state.InternalPort = plan.CatalogID, plan.PublicPort, plan.InternalPort
 	state.Tags, state.Environment, state.Status, state.RestartTriggers = plan.Tags, plan.Environment, plan.Status, plan.RestartTriggers
+	state.SecretEnvironment = plan.SecretEnvironment
 	return app.Log, app.Identity, true
 }
 

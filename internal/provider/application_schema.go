@@ -220,9 +220,11 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"environment": schema.MapAttribute{
 				Optional:    true,
-				Sensitive:   true,
 				ElementType: types.StringType,
-				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`). A change redeploys the compose project " +
+				MarkdownDescription: "Environment laid over the catalog's defaults (see `proximity_catalog_app`), shown in plans; put values that must " +
+					"not show in `secret_environment`, the same environment to the app. A key the catalog entry declares a secret, or whose name " +
+					"has a credential word (`PASSWORD`, `PASSWD`, `PASS`, `PWD`, `PASSPHRASE`, `SECRET`, `TOKEN`, `CREDENTIALS`, `SALT`, `API_KEY`, " +
+					"`PRIVATE_KEY`, `ACCESS_KEY`, ... as a whole part between underscores), is a warning at plan. A change redeploys the compose project " +
 					"in place; a key it does not set keeps the value the app runs with (after a restore, the backup's, which its data was set up with), " +
 					"and a key removed from it goes back to the catalog's default (a new generated value for a secret of the catalog: see " +
 					"`generated_secrets`). Each key reaches only the compose services that read it (their definition interpolates it or " +
@@ -233,7 +235,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"strict_environment": schema.BoolAttribute{
 				Optional: true,
-				MarkdownDescription: "A key of `environment` the app does not use (neither its catalog environment nor its compose file " +
+				MarkdownDescription: "A key of `environment` or `secret_environment` the app does not use (neither its catalog environment " +
+					"nor its compose file " +
 					"names it) is a warning at plan, naming the closest key the app knows; with `true` it is an error.",
 			},
 			"password": schema.StringAttribute{
@@ -331,9 +334,10 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Sensitive:   true,
 				ElementType: types.StringType,
 				MarkdownDescription: "The values Proximity generated for the app's secrets: the catalog environment keys whose defaults are " +
-					"placeholders (`change-me-db`, listed as the catalog entry's `secrets`), which are never deployed as they are. Each " +
+					"placeholders (`change-me-db`, `changeme`: those the catalog entry's `secrets` lists, and any default that looks like one, as in a " +
+					"Proximity 1.0 catalog), which are never deployed as they are. Each " +
 					"application gets random values of its own (64 hex digits; `base64:` and 32 bytes where the placeholder is so written) " +
-					"for every secret `environment` does not set; a value `environment` sets wins and gets none here. They stay the same " +
+					"for every secret neither `environment` nor `secret_environment` sets; a value they set wins and gets none here. They stay the same " +
 					"across updates; a restore keeps the backup's, which its data was set up with. An import reads them back from the " +
 					"compose file. Applications deployed before this attribute existed keep the values they run with (null here).",
 			},
@@ -363,6 +367,8 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 	}
 	// vmid, onboot, startup, swap, protection (application_boot.go)
 	addBootAttributes(resp.Schema.Attributes)
+	// secret_environment (application_secret_environment.go)
+	addSecretEnvironmentAttribute(resp.Schema.Attributes)
 	addMountAttributes(resp.Schema.Attributes) // mount_points, devices (application_mounts.go)
 	// health_check, health (application_health.go)
 	addHealthAttributes(resp.Schema.Attributes)

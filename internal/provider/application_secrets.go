@@ -27,7 +27,7 @@ func planGeneratedSecrets(
 	defer func() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("generated_secrets"), planned)...)
 	}()
-	if req.State.Raw.IsNull() || len(resp.RequiresReplace) > 0 || plan.Environment.IsUnknown() || plan.RestoreFrom.IsUnknown() {
+	if req.State.Raw.IsNull() || len(resp.RequiresReplace) > 0 || plan.environmentUnknown() || plan.RestoreFrom.IsUnknown() {
 		return
 	}
 	var state applicationModel
@@ -38,7 +38,7 @@ func planGeneratedSecrets(
 		planned = types.MapNull(types.StringType) // deployed before secrets were generated
 		return
 	}
-	kept, ok := deploy.KeptSecrets(entry, stringMap(ctx, plan.Environment, &resp.Diagnostics), stringMap(ctx, state.GeneratedSecrets, &resp.Diagnostics))
+	kept, ok := deploy.KeptSecrets(entry, plan.environment(ctx, &resp.Diagnostics), stringMap(ctx, state.GeneratedSecrets, &resp.Diagnostics))
 	if ok {
 		planned = secretsValue(ctx, kept, &resp.Diagnostics)
 	}
@@ -77,7 +77,7 @@ func (r *applicationResource) readGeneratedSecrets(
 		return
 	}
 	secrets, readErr := r.data.apps.RunningSecrets(ctx, plan.CatalogID.ValueString(), plan.Node.ValueString(), int(plan.VMID.ValueInt64()),
-		stringMap(ctx, plan.Environment, diags))
+		plan.environment(ctx, diags))
 	if readErr != nil {
 		diags.AddAttributeWarning(path.Root("generated_secrets"), "Generated secrets not read back",
 			fmt.Sprintf("reading the secrets of %s from its compose file: %v. The state records none; the app keeps the values it runs with.",

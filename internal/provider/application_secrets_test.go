@@ -33,7 +33,7 @@ func TestAccApplicationGeneratedSecrets(t *testing.T) {
 }
 ` + e.appProvider())
 	git := application("git", "gitea", "git").str("node", "pve1")
-	mine := git.set("environment", `{ DB_ROOT_PASSWORD = "mine-root" }`)
+	mine := git.set("secret_environment", `{ DB_ROOT_PASSWORD = "mine-root" }`)
 	gitBackup := backup("git").set("application_id", "proximity_application.git.id")
 	copied := application("copy", "gitea", "git-copy").str("node", "pve1").set("restore_from", "proximity_backup.git.volid")
 	secret := func(key string) tfjsonpath.Path { return tfjsonpath.New("generated_secrets").AtMapKey(key) }

@@ -5,7 +5,9 @@ resource "proximity_application" "cloud" {
   memory     = 4096
   disk_gb    = 50
 
-  environment = {
+  # Values plans must not show; ordinary settings go in environment, which
+  # plans show.
+  secret_environment = {
     DB_PASSWORD              = var.db_password
     NEXTCLOUD_ADMIN_PASSWORD = var.admin_password
   }
