@@ -15,7 +15,7 @@ func TestNetworkChecksArePVEs(t *testing.T) {
 	for mac, ok := range map[string]bool{
 		"BC:24:11:2A:3B:4C": true, "bc:24:11:2a:3b:4c": true, "02:00:00:00:00:01": true,
 		"01:00:5E:00:00:01": false, // multicast: the I/G bit is set
-		"BC:24:11:2A:3B": false, "BC-24-11-2A-3B-4C": false, "BC:24:11:2A:3B:4G": false,
+		"BC:24:11:2A:3B":    false, "BC-24-11-2A-3B-4C": false, "BC:24:11:2A:3B:4G": false,
 	} {
 		if err := CheckMAC(mac); (err == nil) != ok {
 			t.Errorf("CheckMAC(%q) = %v, want ok %v", mac, err, ok)

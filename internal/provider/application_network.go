@@ -279,7 +279,9 @@ func (m applicationModel) changeNetwork(ctx context.Context, state applicationMo
 // planNetworkAccess adds net0's VLAN tags to what the plan-time privilege
 // check asks: the planned net0's, and the state's when an update rewrites
 // net0, since PVE checks both (check_ct_modify_config_perm).
-func planNetworkAccess(ctx context.Context, plan, state applicationModel, creating bool, planned *deploy.PlannedApplication, diags *diag.Diagnostics) {
+func planNetworkAccess(
+	ctx context.Context, plan, state applicationModel, creating bool, planned *deploy.PlannedApplication, diags *diag.Diagnostics,
+) {
 	planned.VLANTag = int(plan.VLANTag.ValueInt64())
 	if creating {
 		return
