@@ -54,3 +54,24 @@ func TestDevicePassthrough(t *testing.T) {
 		t.Errorf("dev1 after the reboot = %v", got)
 	}
 }
+
+// The path formats of mount points and devices are checked with the
+// request's parameters, as check_format runs verify_lxc_mp_string and
+// verify_lxc_dev_string (pve-container src/PVE/LXC/Config.pm): a 400 naming
+// the key inside the property string.
+func TestMountAndDevicePathFormats(t *testing.T) {
+	sim := startSim(t, Options{})
+	createCT(t, sim, "pve1", 100, nil)
+	for _, tc := range []struct{ param, value, key, want string }{
+		{"mp0", "local-lvm:1,mp=/data/../etc", "mp0.mp", "invalid format - /data/../etc contains illegal character sequences"},
+		{"mp0", "local-lvm:1,mp=/data/.", "mp0.mp", "invalid format - /data/. contains illegal character sequences"},
+		{"dev0", "/dev/../etc/shadow", "dev0.path", "invalid format - /dev/../etc/shadow is not a valid device path"},
+		{"dev0", "/tmp/gpu", "dev0.path", "invalid format - /tmp/gpu is not a valid device path"},
+	} {
+		r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{tc.param: {tc.value}})
+		errs, _ := r.Body["errors"].(map[string]any)
+		if r.Status != 400 || !strings.Contains(mustString(t, errs[tc.param]), tc.key+": "+tc.want) {
+			t.Errorf("%s=%s: %d %s, want 400 with %s: %s", tc.param, tc.value, r.Status, r.Raw, tc.key, tc.want)
+		}
+	}
+}

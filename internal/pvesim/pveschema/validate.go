@@ -350,6 +350,9 @@ func CheckFormat(format, value string) string {
 			return "value does not look like a valid realm"
 		}
 	default:
+		if msg, ok := checkLxcFormat(format, value); ok { // lxc_formats.go
+			return msg
+		}
 		return checkAccessFormat(format, value)
 	}
 	return ""
