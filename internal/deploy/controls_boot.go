@@ -22,6 +22,11 @@ type Boot struct {
 	// Protection is set only once a create fully succeeded (release), so
 	// that every cleanup of a failed create can still destroy its container.
 	Protection *bool
+	// Pool is the resource pool the container belongs to ("" none). It is
+	// no config option: a create passes it, an update moves the container
+	// with PUT /pools, and a read finds it in the cluster listing
+	// (controls_boot_pool.go).
+	Pool *string
 }
 
 // Defaults a create keeps when the Spec leaves the option out: Proximity
@@ -100,6 +105,9 @@ func (b Boot) onCreate(s *pveclient.ContainerSettings) {
 	s.OnBoot, s.Swap = &onboot, &swap
 	if b.Startup != nil && !b.Startup.IsZero() {
 		s.Startup = b.Startup.String()
+	}
+	if b.Pool != nil {
+		s.Pool = *b.Pool
 	}
 }
 

@@ -122,7 +122,9 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		Boot: observeBoot(cfg),
 	}
 	o.MountPoints, o.Devices = ObservedMountPoints(cfg), ObservedDevices(cfg)
-	o.Features = observeFeatures(cfg) // controls_boot_features.go
+	if err := d.observeControls(ctx, vmid, cfg, &o); err != nil { // features, pool (controls_boot_pool.go)
+		return Observed{}, err
+	}
 	if cfg.RootFS != nil {
 		o.DiskGB, o.Storage = int(cfg.RootFS.Size>>30), cfg.RootFS.Storage()
 	}

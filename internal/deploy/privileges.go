@@ -80,6 +80,10 @@ type PlannedApplication struct {
 	// it (OldBridge "": net0 stays), which PVE checks as well.
 	OldBridge  string
 	OldVLANTag int
+	// Pool is the app's resource pool; PoolMoves an update that moves it
+	// there from OldPool (either "": none) (controls_boot_pool.go).
+	Pool, OldPool string
+	PoolMoves     bool
 }
 
 // ApplicationNeeds are the privileges creating or updating one application
@@ -112,6 +116,7 @@ func ApplicationNeeds(a PlannedApplication) []PrivilegeNeed {
 	if a.OldBridge != "" {
 		needs = append(needs, NetworkNeed(a.OldBridge, a.OldVLANTag))
 	}
+	needs = append(needs, poolNeeds(a)...)
 	return needs
 }
 

@@ -170,7 +170,7 @@ func (d *Service) finishUpdate(ctx context.Context, node string, vmid int, c Cha
 			return err
 		}
 	}
-	if err := d.updateFeatures(ctx, node, vmid, c.Features, log); err != nil {
+	if err := d.updateControls(ctx, node, vmid, c, log); err != nil { // features, pool (controls_boot_pool.go)
 		return err
 	}
 	if c.Running != nil && *c.Running {

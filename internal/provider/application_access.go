@@ -31,6 +31,7 @@ func (r *applicationResource) checkAccess(
 		Storage: stringOrEmpty(plan.Storage), Bridge: stringOrEmpty(plan.Bridge), RestoreFrom: stringOrEmpty(plan.RestoreFrom),
 	}
 	planNetworkAccess(ctx, plan, state, creating, &planned, &resp.Diagnostics) // net0's VLAN tags (application_network.go)
+	planBootAccess(plan, state, creating, &planned)                            // the pool (application_boot.go)
 	if !creating {
 		// An update in place of the container at VMID (a replacement is
 		// planned again by Terraform as a create, without state). A change

@@ -31,6 +31,7 @@ type applicationBoot struct {
 	Swap       types.Int64  `tfsdk:"swap"`
 	Protection types.Bool   `tfsdk:"protection"`
 	Features   types.Object `tfsdk:"features"` // application_boot_features.go
+	Pool       types.String `tfsdk:"pool"`
 }
 
 // startupAttributes are PVE's startup option, one attribute per part.
@@ -81,6 +82,14 @@ func addBootAttributes(attributes map[string]schema.Attribute) {
 		Validators: []validator.Object{startupNotEmpty{}},
 	}
 	attributes["features"] = featuresAttribute()
+	attributes["pool"] = schema.StringAttribute{
+		Optional: true,
+		MarkdownDescription: "Resource pool of the container, which must exist. Changes in place (PVE's `PUT /pools`, moving the " +
+			"container out of the pool it was in). Read back from the cluster listing, which shows a guest's pool only to an " +
+			"identity with `Pool.Audit` on it: the plan checks for `Pool.Audit`, and for `Pool.Allocate` on both pools when it " +
+			"moves. Leaving it out takes the container out of its pool.",
+		Validators: []validator.String{stringCheck{"a pool name such as apps or apps/media", deploy.CheckPoolID}},
+	}
 	attributes["swap"] = schema.Int64Attribute{
 		Optional: true,
 		Computed: true,
@@ -130,6 +139,7 @@ func (b applicationBoot) boot() deploy.Boot {
 		Startup:    startupOf(b.Startup),
 		Swap:       bootInt(b.Swap),
 		Protection: bootBool(b.Protection),
+		Pool:       b.Pool.ValueStringPointer(),
 	}
 }
 
@@ -146,6 +156,10 @@ func (b applicationBoot) bootChange(state applicationBoot) *deploy.Boot {
 	}
 	if !b.Protection.IsUnknown() && !b.Protection.Equal(state.Protection) {
 		c.Protection, changed = bootBool(b.Protection), true
+	}
+	if !b.Pool.IsUnknown() && !b.Pool.Equal(state.Pool) {
+		pool := b.Pool.ValueString() // "": out of its pool
+		c.Pool, changed = &pool, true
 	}
 	if !b.Startup.IsUnknown() && !b.Startup.Equal(state.Startup) {
 		c.Startup, changed = startupOf(b.Startup), true
@@ -173,6 +187,18 @@ func (b *applicationBoot) setBoot(observed deploy.Observed) {
 		b.Protection = types.BoolValue(*o.Protection)
 	}
 	b.Startup = startupValue(o.Startup)
+	if o.Pool != nil {
+		b.Pool = stringOrNull(*o.Pool)
+	}
+}
+
+// planBootAccess adds the pool to the privileges a plan checks: Pool.Audit
+// on it, and Pool.Allocate on both pools of a move (deploy's poolNeeds).
+func planBootAccess(plan, state applicationModel, creating bool, planned *deploy.PlannedApplication) {
+	planned.Pool = stringOrEmpty(plan.Pool)
+	if !creating && !plan.Pool.IsUnknown() && !plan.Pool.Equal(state.Pool) {
+		planned.PoolMoves, planned.OldPool = true, stringOrEmpty(state.Pool)
+	}
 }
 
 func bootBool(v types.Bool) *bool {

@@ -209,6 +209,7 @@ type ContainerSettings struct {
 	Unprivileged  *bool
 	OnBoot        *bool
 	Startup       string // PVE's startup property string; "" leaves it out
+	Pool          string // the resource pool a create or restore adds the guest to
 	Tags          Tags
 	Password      string
 	SSHPublicKeys string
@@ -216,7 +217,7 @@ type ContainerSettings struct {
 
 func (s ContainerSettings) put(body map[string]any) {
 	for k, v := range map[string]string{"hostname": s.Hostname, "description": s.Description, "tags": s.Tags.String(),
-		"password": s.Password, "ssh-public-keys": s.SSHPublicKeys, "startup": s.Startup} {
+		"password": s.Password, "ssh-public-keys": s.SSHPublicKeys, "startup": s.Startup, "pool": s.Pool} {
 		if v != "" {
 			body[k] = v
 		}

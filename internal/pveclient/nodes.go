@@ -101,6 +101,7 @@ type ClusterGuest struct {
 	Name   string
 	Status string
 	Tags   []string
+	Pool   string // its resource pool, listed only to an identity with Pool.Audit on it
 }
 
 // ClusterGuests lists every guest of the cluster, in one call.
@@ -112,6 +113,7 @@ func (c *Client) ClusterGuests(ctx context.Context) ([]ClusterGuest, error) {
 		Name   string `json:"name"`
 		Status string `json:"status"`
 		Tags   string `json:"tags"`
+		Pool   string `json:"pool"`
 	}
 	if err := c.do(ctx, "listing the cluster's guests", func(ctx context.Context) error {
 		items = nil
@@ -121,7 +123,7 @@ func (c *Client) ClusterGuests(ctx context.Context) ([]ClusterGuest, error) {
 	}
 	out := make([]ClusterGuest, 0, len(items))
 	for _, it := range items {
-		g := ClusterGuest{VMID: it.VMID, Node: it.Node, Type: it.Type, Name: it.Name, Status: it.Status}
+		g := ClusterGuest{VMID: it.VMID, Node: it.Node, Type: it.Type, Name: it.Name, Status: it.Status, Pool: it.Pool}
 		g.Tags = strings.FieldsFunc(it.Tags, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 		out = append(out, g)
 	}

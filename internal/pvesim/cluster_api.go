@@ -160,7 +160,7 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	typ := r.params["type"]
-	out := []any{}
+	out := s.poolResources(r, typ) // pools.go; Cluster.pm lists them first
 	if typ == "" || typ == "vm" {
 		for _, g := range s.sortedGuests() {
 			if !r.acc.has(r.authid, "/vms/"+itoa(g.VMID), "VM.Audit") {
@@ -170,6 +170,7 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 			item["id"] = "lxc/" + strconv.Itoa(g.VMID)
 			item["node"] = g.Node
 			item["type"] = "lxc"
+			guestPool(r, item, g.VMID) // pools.go
 			item["maxcpu"] = item["cpus"]
 			delete(item, "cpus")
 			for _, k := range []string{"maxswap", "swap", "pid", "ha"} {

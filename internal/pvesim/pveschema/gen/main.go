@@ -28,6 +28,8 @@ var servedPaths = []string{
 	"/cluster/status",
 	"/cluster/nextid",
 	"/cluster/resources",
+	"/pools",
+	"/pools/{poolid}",
 	"/cluster/tasks",
 	"/nodes/{node}/lxc",
 	"/nodes/{node}/lxc/{vmid}",
