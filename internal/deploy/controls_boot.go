@@ -167,6 +167,27 @@ func (e *ProtectedError) Error() string {
 		"nothing was stopped or deleted. Set protection = false and apply, then destroy or replace the application", e.VMID, e.Node)
 }
 
+// ProtectedRestoreError is a restore over a container whose protection
+// flag is set, which PVE refuses (create_vm's check_protection, "unable to
+// restore CT N - protection mode enabled"). The restore runs before any
+// config change of the same update, so turning protection off in the same
+// apply is too late.
+type ProtectedRestoreError struct{ VMID int }
+
+func (e *ProtectedRestoreError) Error() string {
+	return fmt.Sprintf("CT %d has protection mode enabled, and PVE refuses to restore a backup over a protected container; "+
+		"set protection = false and apply first, then set restore_from", e.VMID)
+}
+
+// CheckRestore is the plan's check of a restore over the container: nil
+// unless the container is protected now.
+func CheckRestore(vmid int, protected bool) error {
+	if protected {
+		return &ProtectedRestoreError{VMID: vmid}
+	}
+	return nil
+}
+
 // refuseProtected reads the container's protection flag before a destroy
 // stops anything: PVE would stop it and only then refuse the delete. A
 // container already gone is the destroy's to handle.

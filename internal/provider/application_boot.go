@@ -196,6 +196,9 @@ func (b *applicationBoot) setBoot(observed deploy.Observed) {
 // on it, and Pool.Allocate on both pools of a move (deploy's poolNeeds).
 func planBootAccess(plan, state applicationModel, creating bool, planned *deploy.PlannedApplication) {
 	planned.Pool = stringOrEmpty(plan.Pool)
+	if creating && !plan.VMID.IsNull() && !plan.VMID.IsUnknown() {
+		planned.VMID = int(plan.VMID.ValueInt64()) // create_vm checks VM.Allocate on /vms/<vmid>
+	}
 	if !creating && !plan.Pool.IsUnknown() && !plan.Pool.Equal(state.Pool) {
 		planned.PoolMoves, planned.OldPool = true, stringOrEmpty(state.Pool)
 	}
@@ -250,17 +253,23 @@ func startupValue(s *deploy.Startup) types.Object {
 // planVMID checks at plan time a VMID the configuration names for a new
 // container (a create, or a replacement because vmid changed): another
 // guest holding it is an error naming that guest. It reads the cluster
-// listing the refresh shares, and writes nothing.
+// listing the refresh shares, and writes nothing. It also refuses a
+// restore over a protected container (deploy.CheckRestore).
 func (r *applicationResource) planVMID(ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse) {
-	if plan.VMID.IsNull() || plan.VMID.IsUnknown() {
-		return
-	}
 	if !req.State.Raw.IsNull() {
-		var had types.Int64
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("vmid"), &had)...)
-		if had.Equal(plan.VMID) {
+		var state applicationModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if restoreChanges(plan, state) {
+			if err := deploy.CheckRestore(int(state.VMID.ValueInt64()), state.Protection.ValueBool()); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("restore_from"), "Protected container", err.Error())
+			}
+		}
+		if state.VMID.Equal(plan.VMID) {
 			return
 		}
+	}
+	if plan.VMID.IsNull() || plan.VMID.IsUnknown() {
+		return
 	}
 	err := r.data.apps.CheckVMID(ctx, int(plan.VMID.ValueInt64()))
 	var taken *deploy.VMIDTakenError

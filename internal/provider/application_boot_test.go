@@ -156,6 +156,12 @@ func TestAccApplicationProtectionRefusesDestroy(t *testing.T) {
 				Config:            config(block, protected),
 				ConfigStateChecks: []statecheck.StateCheck{expectContainerConfig(e, "pve1", 100, map[string]knownvalue.Check{"protection": knownvalue.Int64Exact(1)})},
 			},
+			{
+				// PVE refuses a restore over it too (create_vm: check_protection).
+				Config:      config(block, protected.str("restore_from", "local:backup/vzdump-lxc-100-2026_01_01-00_00_00.tar.zst")),
+				PlanOnly:    true,
+				ExpectError: errorLike(`CT 100 has protection mode enabled, and PVE refuses to restore a backup over a protected container`),
+			},
 			{Config: config(block, protected), Destroy: true, ExpectError: errorLike(advice)},
 			{
 				// A replacement (another vmid) destroys first: refused the same way.
