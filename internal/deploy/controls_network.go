@@ -109,10 +109,12 @@ func CheckNameserver(s string) error {
 	return nil
 }
 
-// searchDomainPattern is one name of a search list: PVE's own check is
-// none ("todo: should we add checks for valid dns domains?"), so this is
-// the resolver's: dot-separated labels of letters, digits and dashes.
-var searchDomainPattern = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$`)
+// searchDomainPattern is one name of a search list as the API's schema
+// checks it (searchdomain is a dns-name-list: pve-common's
+// pve_verify_dns_name for each, dot-separated labels of letters, digits
+// and dashes, no final dot); verify_searchdomain_list adds no check of its
+// own.
+var searchDomainPattern = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 
 // CheckSearchDomain reports a search domain no resolver takes; one value
 // may list several, separated by spaces, as resolv.conf's search line.
@@ -122,7 +124,7 @@ func CheckSearchDomain(s string) error {
 		return fmt.Errorf("the search domain is empty; leave it out for none")
 	}
 	for _, d := range domains {
-		if len(d) > 253 || !searchDomainPattern.MatchString(d) {
+		if !searchDomainPattern.MatchString(d) {
 			return fmt.Errorf("%q is not a DNS domain (dot-separated labels of letters, digits and dashes), such as example.com", d)
 		}
 	}

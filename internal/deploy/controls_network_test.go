@@ -35,6 +35,12 @@ func TestNetworkChecksArePVEs(t *testing.T) {
 			t.Errorf("CheckNameserver(%q) = %v, want ok %v", ns, err, ok)
 		}
 	}
+	for d, ok := range map[string]bool{"example.com": true, "a.example b-1.example,c.example": true, "localdomain": true,
+		"example.com.": false, "-bad.example": false, "bad_domain": false, "": false} {
+		if err := CheckSearchDomain(d); (err == nil) != ok {
+			t.Errorf("CheckSearchDomain(%q) = %v, want ok %v", d, err, ok)
+		}
+	}
 	if err := CheckIPv6Gateway("dhcp", "2001:db8::1"); err == nil {
 		t.Error("a gateway beside dhcp passes")
 	}
