@@ -251,8 +251,9 @@ func startupValue(s *deploy.Startup) types.Object {
 }
 
 // planVMID checks at plan time a VMID the configuration names for a new
-// container (a create, or a replacement because vmid changed): another
-// guest holding it is an error naming that guest. It reads the cluster
+// container (a create, a replacement because vmid changed, or one because
+// the app's container is gone, when PVE may have given its VMID to another
+// guest): another guest holding it is an error naming that guest. It reads the cluster
 // listing the refresh shares, and writes nothing. It also refuses a
 // restore over a protected container (deploy.CheckRestore).
 func (r *applicationResource) planVMID(ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse) {
@@ -264,7 +265,9 @@ func (r *applicationResource) planVMID(ctx context.Context, req resource.ModifyP
 				resp.Diagnostics.AddAttributeError(path.Root("restore_from"), "Protected container", err.Error())
 			}
 		}
-		if state.VMID.Equal(plan.VMID) {
+		var configured types.Int64
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("vmid"), &configured)...)
+		if state.VMID.Equal(plan.VMID) && (configured.IsNull() || !readGone(ctx, req.Private, &resp.Diagnostics)) {
 			return
 		}
 	}

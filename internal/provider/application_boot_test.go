@@ -310,3 +310,42 @@ func (c distinctVMIDs) verify(_ context.Context, view *stateView) error {
 	}
 	return nil
 }
+
+// TestAccApplicationVMIDTakenAfterGone: an app whose configured VMID PVE
+// gave to another guest after the app's container was deleted out of band
+// cannot be replaced under it: the plan says which guest holds it, and
+// that guest is never touched; without vmid the replacement takes another.
+func TestAccApplicationVMIDTakenAfterGone(t *testing.T) {
+	e := newSimEnv(t, "")
+	block := rawHCL(e.appProvider())
+	web := application("web", "it-tools", "tools").str("node", "pve1").num("vmid", 150)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		CheckDestroy:             destroyed(expectGuestCount(e, 1), expectAllocationCount(e.allocationFile, 0)),
+		Steps: []resource.TestStep{
+			{Config: config(block, web)},
+			{
+				PreConfig: func() {
+					e.must(e.client.StopGuest(context.Background(), "pve1", 150))
+					e.must(e.client.DeleteGuest(context.Background(), "pve1", 150))
+					e.createGuest("pve2", 150, plainContainer(pveclient.ContainerSettings{Hostname: "newcomer"}))
+				},
+				Config:      config(block, web),
+				PlanOnly:    true,
+				ExpectError: errorLike(`VMID 150 is already taken by the container "newcomer" on pve2`),
+			},
+			{
+				Config: config(block, application("web", "it-tools", "tools").str("node", "pve1")),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("proximity_application.web", tfjsonpath.New("vmid"), knownvalue.Int64Func(func(v int64) error {
+						if v == 150 {
+							return fmt.Errorf("the replacement took VMID 150, the other guest's")
+						}
+						return nil
+					})),
+					expectGuestCount(e, 2),
+				},
+			},
+		},
+	})
+}
