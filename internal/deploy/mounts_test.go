@@ -185,3 +185,27 @@ func TestObservedMounts(t *testing.T) {
 		t.Errorf("devices %+v", devs)
 	}
 }
+
+// TestMountsRestart is the plan's view of the apply's rule, from what a
+// read found: new mount points alone are hot-plugged; a removal, a changed
+// flag and a device change wait for the start, so the running container
+// restarts.
+func TestMountsRestart(t *testing.T) {
+	have := []MountPoint{{Path: "/data", Storage: "local-lvm", SizeGB: 2, Backup: true, Volume: "local-lvm:vm-100-disk-1"}}
+	for _, tc := range []struct {
+		name string
+		want Mounts
+		ok   bool
+	}{
+		{"unchanged and grown", Mounts{MountPoints: []MountPoint{{Path: "/data", SizeGB: 4, Backup: true}}}, false},
+		{"a new volume and bind mount", Mounts{MountPoints: []MountPoint{{Path: "/data", SizeGB: 2, Backup: true},
+			{Path: "/c", SizeGB: 1}, {Path: "/m", HostPath: "/srv"}}}, false},
+		{"removed", Mounts{}, true},
+		{"backup off", Mounts{MountPoints: []MountPoint{{Path: "/data", SizeGB: 2}}}, true},
+		{"a device", Mounts{MountPoints: []MountPoint{{Path: "/data", SizeGB: 2, Backup: true}}, Devices: []Device{{Path: "/dev/net/tun"}}}, true},
+	} {
+		if got, err := MountsRestart(have, nil, tc.want); err != nil || got != tc.ok {
+			t.Errorf("%s: restart %v, %v; want %v", tc.name, got, err, tc.ok)
+		}
+	}
+}
