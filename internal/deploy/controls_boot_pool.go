@@ -51,7 +51,7 @@ func (d *Service) guestPool(ctx context.Context, vmid int) (string, error) {
 // applyPool moves the container into the pool want ("" none): out of the
 // pool it is in (PUT /pools with delete=1), or into want, moving it from
 // another pool (allow-move). The current pool is read afresh.
-func (d *Service) applyPool(ctx context.Context, node string, vmid int, want string) (string, error) {
+func (d *Service) applyPool(ctx context.Context, vmid int, want string) (string, error) {
 	d.invalidate()
 	have, err := d.guestPool(ctx, vmid)
 	switch {
@@ -81,7 +81,7 @@ func (d *Service) updateControls(ctx context.Context, node string, vmid int, c C
 		return nil
 	}
 	want := *c.Boot.Pool
-	return log.run(ctx, "pool", func() (string, error) { return d.applyPool(ctx, node, vmid, want) })
+	return log.run(ctx, "pool", func() (string, error) { return d.applyPool(ctx, vmid, want) })
 }
 
 // PathPool is where a pool's privileges sit (/pool/<name>).

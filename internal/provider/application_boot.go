@@ -256,7 +256,9 @@ func startupValue(s *deploy.Startup) types.Object {
 // guest): another guest holding it is an error naming that guest. It reads the cluster
 // listing the refresh shares, and writes nothing. It also refuses a
 // restore over a protected container (deploy.CheckRestore).
-func (r *applicationResource) planVMID(ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse) {
+func (r *applicationResource) planVMID(
+	ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel, resp *resource.ModifyPlanResponse,
+) {
 	if !req.State.Raw.IsNull() {
 		var state applicationModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)

@@ -15,10 +15,10 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
-// bootConfig checks the boot options of CT vmid on pve1 as PVE's config
+// bootConfig checks the boot options of CT 150 on pve1 as PVE's config
 // file holds them (nil: the option is not in the file).
-func bootConfig(e *testEnv, vmid int, onboot, startup, swap, protection knownvalue.Check) containerConfig {
-	return expectContainerConfig(e, "pve1", vmid, map[string]knownvalue.Check{
+func bootConfig(e *testEnv, onboot, startup, swap, protection knownvalue.Check) containerConfig {
+	return expectContainerConfig(e, "pve1", 150, map[string]knownvalue.Check{
 		"onboot": onboot, "startup": startup, "swap": swap, "protection": protection,
 	})
 }
@@ -63,14 +63,14 @@ func TestAccApplicationBootControls(t *testing.T) {
 				ConfigStateChecks: append(bootState(res, false, 256, true, startupObject(num(2), num(10), knownvalue.Null())),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), num(150)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("id"), knownvalue.StringExact("pve1/150")),
-					bootConfig(e, 150, num(0), knownvalue.StringExact("order=2,up=10"), num(256), num(1))),
+					bootConfig(e, num(0), knownvalue.StringExact("order=2,up=10"), num(256), num(1))),
 			},
 			{
 				Config:           config(block, changed),
 				ConfigPlanChecks: inPlaceChecks(res),
 				ConfigStateChecks: append(bootState(res, true, 1024, false, startupObject(num(3), knownvalue.Null(), num(20))),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), num(150)),
-					bootConfig(e, 150, num(1), knownvalue.StringExact("order=3,down=20"), num(1024), num(0))),
+					bootConfig(e, num(1), knownvalue.StringExact("order=3,down=20"), num(1024), num(0))),
 			},
 			{
 				ResourceName: res, ImportState: true, ImportStateVerify: true, ImportStateId: "pve1/150",
@@ -96,7 +96,7 @@ func TestAccApplicationBootControls(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					bootConfig(e, 150, num(1), knownvalue.StringExact("order=3,down=20"), num(1024), num(0)),
+					bootConfig(e, num(1), knownvalue.StringExact("order=3,down=20"), num(1024), num(0)),
 				},
 			},
 			{
@@ -104,7 +104,7 @@ func TestAccApplicationBootControls(t *testing.T) {
 				Config:           config(block, application("web", "it-tools", "tools").str("node", "pve1").num("vmid", 150)),
 				ConfigPlanChecks: inPlaceChecks(res),
 				ConfigStateChecks: append(bootState(res, true, 512, false, knownvalue.Null()),
-					bootConfig(e, 150, num(1), knownvalue.Null(), num(512), num(0))),
+					bootConfig(e, num(1), knownvalue.Null(), num(512), num(0))),
 			},
 			{
 				// Deleted out of band: the replacement keeps the configured
@@ -123,7 +123,7 @@ func TestAccApplicationBootControls(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), num(150)),
-					bootConfig(e, 150, num(1), knownvalue.Null(), num(512), knownvalue.Null()),
+					bootConfig(e, num(1), knownvalue.Null(), num(512), knownvalue.Null()),
 				},
 			},
 		},
@@ -153,8 +153,10 @@ func TestAccApplicationProtectionRefusesDestroy(t *testing.T) {
 		CheckDestroy:             e.nothingLeft(),
 		Steps: []resource.TestStep{
 			{
-				Config:            config(block, protected),
-				ConfigStateChecks: []statecheck.StateCheck{expectContainerConfig(e, "pve1", 100, map[string]knownvalue.Check{"protection": knownvalue.Int64Exact(1)})},
+				Config: config(block, protected),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectContainerConfig(e, "pve1", 100, map[string]knownvalue.Check{"protection": knownvalue.Int64Exact(1)}),
+				},
 			},
 			{
 				// PVE refuses a restore over it too (create_vm: check_protection).

@@ -38,7 +38,8 @@ func TestPoolsAsPoolPmKeepsThem(t *testing.T) {
 					t.Fatalf("create pool %s: %d %s", p, r.Status, r.Reason)
 				}
 			}
-			if r := callAs(t, sim, admin, http.MethodPost, "/pools", url.Values{"poolid": {"apps"}}); r.Reason != "create pool failed: pool 'apps' already exists" {
+			r := callAs(t, sim, admin, http.MethodPost, "/pools", url.Values{"poolid": {"apps"}})
+			if r.Reason != "create pool failed: pool 'apps' already exists" {
 				t.Errorf("a second create: %d %s", r.Status, r.Reason)
 			}
 			put := func(path string, form url.Values) apiResponse {
@@ -56,7 +57,8 @@ func TestPoolsAsPoolPmKeepsThem(t *testing.T) {
 				want string
 			}{
 				{"/pools/apps", url.Values{"vms": {"100"}}, "update pools failed: VM 100 is already a pool member"},
-				{"/pools", url.Values{"poolid": {"media"}, "vms": {"100"}}, "update pools failed: VM 100 belongs already to pool 'apps' and 'allow-move' is not set"},
+				{"/pools", url.Values{"poolid": {"media"}, "vms": {"100"}},
+					"update pools failed: VM 100 belongs already to pool 'apps' and 'allow-move' is not set"},
 				{"/pools", url.Values{"poolid": {"media"}, "vms": {"100"}, "delete": {"1"}}, "update pools failed: VM 100 is not a pool member"},
 				{"/pools/nope", url.Values{"vms": {"100"}}, "update pools failed: pool 'nope' does not exist"},
 			} {
@@ -64,7 +66,8 @@ func TestPoolsAsPoolPmKeepsThem(t *testing.T) {
 					t.Errorf("PUT %s %v: %d %s, want 500 %s", tc.path, tc.form, r.Status, r.Reason, tc.want)
 				}
 			}
-			if r := callAs(t, sim, admin, http.MethodDelete, "/pools/apps", nil); r.Reason != "delete pool failed: pool 'apps' is not empty (contains VM 100)" {
+			r = callAs(t, sim, admin, http.MethodDelete, "/pools/apps", nil)
+			if r.Reason != "delete pool failed: pool 'apps' is not empty (contains VM 100)" {
 				t.Errorf("delete a pool with a guest: %d %s", r.Status, r.Reason)
 			}
 			if r := put("/pools", url.Values{"poolid": {"media"}, "vms": {"100"}, "allow-move": {"1"}}); r.Status != http.StatusOK {
