@@ -307,3 +307,27 @@ func TestRedactSecrets(t *testing.T) {
 		t.Errorf("the warning changed: %v", diags[1])
 	}
 }
+
+// TestPlanUnusedSecretEnvironment: a key of secret_environment the app does
+// not use draws the same warning as one of environment, on that key of
+// secret_environment, naming the key and never its value.
+func TestPlanUnusedSecretEnvironment(t *testing.T) {
+	ctx := context.Background()
+	c, err := catalog.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _ := c.Get("gitea")
+	secret, _ := types.MapValueFrom(ctx, types.StringType, map[string]string{"DB_PASSWROD": "v-secret", "DB_PASSWORD": "v-other"})
+	var diags diag.Diagnostics
+	planUnusedEnvironment(ctx, applicationModel{SecretEnvironment: secret, StrictEnvironment: types.BoolNull()}, app, &diags)
+	if diags.HasError() || diags.WarningsCount() != 1 {
+		t.Fatalf("diagnostics %v, want one warning", diags)
+	}
+	d := diags.Warnings()[0]
+	withPath, _ := d.(diag.DiagnosticWithPath)
+	if withPath == nil || !withPath.Path().Equal(path.Root("secret_environment").AtMapKey("DB_PASSWROD")) ||
+		!strings.Contains(d.Detail(), "(did you mean DB_PASSWORD?)") || strings.Contains(d.Detail(), "v-secret") {
+		t.Errorf("warning %v", d)
+	}
+}
