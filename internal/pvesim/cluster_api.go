@@ -148,12 +148,13 @@ func (s *Simulator) nextID(r *request) (any, error) {
 		}
 		return strconv.Itoa(id), nil
 	}
-	for id := 100; id < 1000000; id++ {
+	lower, upper := s.readDatacenterConfig().nextIDRange() // nextid.go
+	for id := lower; id < upper; id++ {
 		if _, taken := s.guests[id]; !taken {
 			return strconv.Itoa(id), nil
 		}
 	}
-	return nil, fail("unable to get any free VMID in range [100, 999999]")
+	return nil, fail("unable to get any free VMID in range [%d, %d]", lower, upper)
 }
 
 func (s *Simulator) clusterResources(r *request) (any, error) {
