@@ -386,6 +386,10 @@ func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, com
 		if compose, err = d.settleRestoredApp(ctx, spec, entry, app, log); err != nil {
 			return app, err
 		}
+	} else if !fresh {
+		if compose, app, err = d.resumedSecrets(ctx, spec, entry, compose, app); err != nil { // secrets_kept.go
+			return app, err
+		}
 	}
 	if err := d.composeSteps(ctx, entry, compose, app, log); err != nil {
 		return app, err

@@ -335,9 +335,7 @@ func (d *Service) redeploy(ctx context.Context, node string, vmid int, c Change,
 			return err
 		}
 		env := layEnvironment(running, c.PreviousEnvironment, c.Environment)
-		if c.GeneratedSecrets != nil {
-			env = withSecrets(env, GeneratedSecrets(entry, c.Environment, c.GeneratedSecrets))
-		}
+		env = withSecrets(env, updatedSecrets(entry, c.Environment, c.GeneratedSecrets, running)) // secrets_kept.go
 		rendered, err := RenderCompose(ctx, entry, env)
 		if err != nil {
 			return err
