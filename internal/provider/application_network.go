@@ -66,7 +66,8 @@ func networkAttributes() map[string]schema.Attribute {
 			Computed: true,
 			Default:  booldefault.StaticBool(false),
 			MarkdownDescription: "Whether PVE's firewall filters the container's interface (net0 `firewall=1`; the rules themselves " +
-				"are PVE's, set outside this resource). Default: `false`. Changes in place: PVE plugs a running container's interface " +
+				"are PVE's, set outside this resource). Default: `false`; PVE's web interface turns it on for the containers it makes, so " +
+				"set `true` to keep it on one imported. Changes in place: PVE plugs a running container's interface " +
 				"again, at once. PVE asks the same privileges as for any change of the interface (`VM.Config.Network`, `SDN.Use`).",
 		},
 		"mtu": schema.Int64Attribute{
