@@ -194,6 +194,7 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 	if err := d.prepare(ctx, c); err != nil {
 		return c.app, err
 	}
+	ctx = hideGenerated(ctx, c.app.GeneratedSecrets) // secrets_kept.go
 	defer func() {
 		if err != nil && c.app.VMID != 0 && !cancelled(ctx) {
 			// The caller records the container (Terraform taints it): it is

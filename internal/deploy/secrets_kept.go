@@ -4,6 +4,8 @@ import (
 	"context"
 	"maps"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 )
 
@@ -49,4 +51,18 @@ func (d *Service) resumedSecrets(ctx context.Context, spec Spec, entry *catalog.
 	}
 	app.GeneratedSecrets = secrets
 	return rendered, app, nil
+}
+
+// hideGenerated masks the secrets a create generated in every log line
+// written with the returned context: a step's message may quote the app's
+// own output. The provider masks the configured ones before it calls.
+func hideGenerated(ctx context.Context, secrets map[string]string) context.Context {
+	values := make([]string, 0, len(secrets))
+	for _, v := range secrets {
+		values = append(values, v)
+	}
+	if len(values) == 0 {
+		return ctx
+	}
+	return tflog.MaskMessageStrings(tflog.MaskAllFieldValuesStrings(ctx, values...), values...)
 }

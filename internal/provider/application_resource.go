@@ -59,6 +59,7 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	created, err := r.data.apps.Create(ctx, spec, nil)
+	created.Log = redactSteps(created.Log, createdSecretValues(ctx, plan, created.GeneratedSecrets)) // deployment_log shows no secret
 	plan.setApp(created.App, err, &resp.Diagnostics)
 	r.readNetworkAfterCreate(ctx, &plan, created.App)          // the MAC address PVE generated (application_network.go)
 	plan.settleMounts(ctx, created.Storage, &resp.Diagnostics) // volumes on the root disk's storage (application_mounts.go)
@@ -208,7 +209,7 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if c.Relocate != nil {
 		r.followContainer(ctx, resp, &plan, &state, err)
 	}
-	steps = append(takenOver, steps...)
+	steps = redactSteps(append(takenOver, steps...), append(plan.secretValues(ctx), state.secretValues(ctx)...))
 	plan.DeploymentLog = appliedHistory(plan.DeploymentLog, state.DeploymentLog,
 		deploy.NewOperation(updateOperation(c, takenOver != nil), steps, err), &resp.Diagnostics)
 	if err != nil {

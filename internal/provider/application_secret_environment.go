@@ -178,3 +178,34 @@ func redactSecrets(diags *diag.Diagnostics, values []string) {
 	}
 	*diags = out
 }
+
+// redactSteps replaces the secret values in the messages of steps before
+// they go into deployment_log, which is not sensitive and shows in plans:
+// a failed services check quotes the app's own logs, and an app may print
+// its settings when it fails.
+func redactSteps(steps []deploy.Step, values []string) []deploy.Step {
+	if len(values) == 0 {
+		return steps
+	}
+	out := make([]deploy.Step, len(steps))
+	for i, s := range steps {
+		for _, v := range values {
+			s.Message = strings.ReplaceAll(s.Message, v, "(sensitive value)")
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// createdSecretValues are the values no part of a create's record may show:
+// the configured secrets and those the create generated.
+func createdSecretValues(ctx context.Context, plan applicationModel, generated map[string]string) []string {
+	values := plan.secretValues(ctx)
+	for _, v := range generated {
+		if len(v) >= 4 {
+			values = append(values, v)
+		}
+	}
+	sort.Slice(values, func(i, j int) bool { return len(values[i]) > len(values[j]) })
+	return values
+}
