@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/catalog"
 )
 
 // TestAccApplicationGeneratedSecrets: an app whose catalog defaults are
@@ -117,8 +119,13 @@ func (c composeHoldsSecretsFact) verify(ctx context.Context, view *stateView) er
 	if err != nil {
 		return err
 	}
-	if strings.Contains(text, "change-me") {
-		return fmt.Errorf("%s in CT %d holds a placeholder:\n%s", file, c.vmid, text)
+	for _, line := range strings.Split(text, "\n") {
+		// Every value, by the catalog's own placeholder rule: change-me,
+		// changeme, CHANGE_ME...
+		_, value, _ := strings.Cut(strings.TrimSpace(line), ": ")
+		if catalog.LooksLikePlaceholder(strings.Trim(value, `"'`)) {
+			return fmt.Errorf("%s in CT %d holds a placeholder (%s):\n%s", file, c.vmid, strings.TrimSpace(line), text)
+		}
 	}
 	for key, v := range values {
 		if s, _ := v.(string); s == "" || !strings.Contains(text, s) {
