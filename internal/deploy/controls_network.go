@@ -98,16 +98,23 @@ func SameSearchDomain(a, b string) bool {
 	return slices.Equal(pveclient.SplitList(a), pveclient.SplitList(b))
 }
 
-// CheckNameserver reports a DNS server PVE refuses (verify_ip_with_ll_iface:
-// an IPv4 or IPv6 address; a link-local IPv6 one may name its interface,
-// fe80::1%eth0).
+// CheckNameserver reports a DNS server PVE refuses (pve-container's
+// verify_ip_with_ll_iface: an IPv4 or IPv6 address; one written
+// fe80:...%<interface> may name the interface of its link).
 func CheckNameserver(s string) error {
-	a, err := netip.ParseAddr(s)
-	if err != nil || (a.Zone() != "" && !a.Is6()) || (a.Zone() != "" && !a.IsLinkLocalUnicast()) {
+	if addr, iface, ok := strings.Cut(s, "%"); ok && strings.HasPrefix(addr, "fe80:") && ifacePattern.MatchString(iface) {
+		if a, err := netip.ParseAddr(addr); err == nil && a.Is6() {
+			return nil
+		}
+	}
+	if a, err := netip.ParseAddr(s); err != nil || a.Zone() != "" {
 		return fmt.Errorf("%q is not an IP address (IPv4, IPv6, or link-local IPv6 with its interface as fe80::1%%eth0)", s)
 	}
 	return nil
 }
+
+// ifacePattern is pve-common's pve_verify_iface: an interface name.
+var ifacePattern = regexp.MustCompile(`(?i)^[a-z][a-z0-9_]{1,20}([:.]\d+)?$`)
 
 // searchDomainPattern is one name of a search list as the API's schema
 // checks it (searchdomain is a dns-name-list: pve-common's

@@ -29,8 +29,8 @@ func TestNetworkChecksArePVEs(t *testing.T) {
 			t.Errorf("CheckIPv6Config(%q) = %v, want ok %v", ip6, err, ok)
 		}
 	}
-	for ns, ok := range map[string]bool{"1.1.1.1": true, "2606:4700:4700::1111": true, "fe80::1%eth0": true, "2001:db8::1%eth0": false,
-		"dns.example": false, "1.1.1.1/32": false} {
+	for ns, ok := range map[string]bool{"1.1.1.1": true, "2606:4700:4700::1111": true, "fe80::1%eth0": true,
+		"2001:db8::1%eth0": false, "fe90::1%eth0": false, "fe80::1%e": false, "dns.example": false, "1.1.1.1/32": false} {
 		if err := CheckNameserver(ns); (err == nil) != ok {
 			t.Errorf("CheckNameserver(%q) = %v, want ok %v", ns, err, ok)
 		}

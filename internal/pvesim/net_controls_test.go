@@ -208,3 +208,34 @@ func TestIPv6AddressesInTheContainer(t *testing.T) {
 		t.Errorf("ip -4 shows: %s", out)
 	}
 }
+
+// TestNetFormatsRefusedAsPVE: the API's parameter check refuses what
+// pve-common's and pve-container's format verifiers refuse: a nameserver
+// that is no IP address (verify_ip_with_ll_iface, where only a fe80:
+// address may name an interface) and an ip or ip6 CIDR with a prefix of
+// 7 bits or less (pve_verify_cidrv4, pve_verify_cidrv6).
+func TestNetFormatsRefusedAsPVE(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	createCT(t, sim, "pve1", 100, nil)
+	for opt, value := range map[string]string{
+		"nameserver": "dns.example", "searchdomain": "example.com.",
+	} {
+		r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{opt: {value}})
+		if r.Status != 400 || !strings.Contains(r.Raw, "value does not look like a valid") {
+			t.Errorf("%s=%s: %d %s", opt, value, r.Status, r.Raw)
+		}
+	}
+	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"nameserver": {"1.1.1.1 fe80::1%eth0 2001:db8::53"}})
+	if r.Status != 200 {
+		t.Errorf("a link-local server with its interface: %d %s", r.Status, r.Raw)
+	}
+	if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"nameserver": {"2001:db8::53%eth0"}}); r.Status != 400 {
+		t.Errorf("a global address with an interface: %d %s", r.Status, r.Raw)
+	}
+	for _, net0 := range []string{"name=eth0,bridge=vmbr0,ip6=2001:db8::/7", "name=eth0,bridge=vmbr0,ip=10.0.0.1/7"} {
+		if r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/100/config", url.Values{"net0": {net0}}); r.Status != 400 ||
+			!strings.Contains(r.Raw, "network configuration") {
+			t.Errorf("%s: %d %s", net0, r.Status, r.Raw)
+		}
+	}
+}

@@ -321,16 +321,18 @@ func CheckFormat(format, value string) string {
 		}
 	case "pve-ipv4-config":
 		if value != "dhcp" && value != "manual" {
-			if p, err := netip.ParsePrefix(value); err != nil || !p.Addr().Is4() {
+			if p, err := netip.ParsePrefix(value); err != nil || !p.Addr().Is4() || !cidrPrefixOK(p) {
 				return "value does not look like a valid IPv4 network configuration"
 			}
 		}
 	case "pve-ipv6-config":
 		if value != "dhcp" && value != "manual" && value != "auto" {
-			if p, err := netip.ParsePrefix(value); err != nil || !p.Addr().Is6() {
+			if p, err := netip.ParsePrefix(value); err != nil || !p.Addr().Is6() || !cidrPrefixOK(p) {
 				return "value does not look like a valid IPv6 network configuration"
 			}
 		}
+	case "lxc-ip-with-ll-iface":
+		return checkIPWithLLIface(value) // net_formats.go
 	case "disk-size":
 		if !diskSizeRe.MatchString(value) {
 			return "value does not look like a valid disk size"
