@@ -46,3 +46,11 @@ func (s *Simulator) checkDevice(n *node, opt, value string) *apiError {
 	}
 	return fail("Device %s does not exist", p)
 }
+
+// devHotplugged says whether a new devN reaches a running container at
+// once: PVE 9 hot-plugs it (pve-container 6.0.4, "implement device
+// hotplug": vmconfig_hotplug_pending's devN case, which skips an existing
+// one), PVE 8 keeps every devN change pending until the next start.
+func (s *Simulator) devHotplugged(opt string, exists bool) bool {
+	return s.release == release91 && isIndexedKey(opt, "dev") && !exists
+}

@@ -75,3 +75,23 @@ func TestMountAndDevicePathFormats(t *testing.T) {
 		}
 	}
 }
+
+// PVE 9 hot-plugs a new device into a running container (pve-container
+// 6.0.4 vmconfig_hotplug_pending, device_passthrough_hotplug); a changed one
+// still waits for the start.
+func TestDeviceHotplugPVE9(t *testing.T) {
+	sim := startSim(t, Options{PVEVersion: "9.1"})
+	createCT(t, sim, "pve1", 100, nil)
+	runTask(t, sim, http.MethodPost, "/nodes/pve1/lxc/100/status/start", nil)
+	onNode(t, sim, "pve1", "pct set 100 --dev0 /dev/net/tun")
+	current := func() map[string]any {
+		return mustMap(t, data(call(t, sim, http.MethodGet, "/nodes/pve1/lxc/100/config", url.Values{"current": {"1"}})))
+	}
+	if got := current()["dev0"]; got != "/dev/net/tun" {
+		t.Errorf("dev0 = %v, want it hot-plugged", got)
+	}
+	onNode(t, sim, "pve1", "pct set 100 --dev0 /dev/net/tun,mode=0666")
+	if got := current()["dev0"]; got != "/dev/net/tun" {
+		t.Errorf("a changed dev0 = %v, want the old value until the start", got)
+	}
+}

@@ -232,7 +232,7 @@ func (s *Simulator) hotplugPending(g *guest, n *node, next map[string]string, p 
 		}
 		_, exists := next[opt]
 		hot := fastplugOptions[opt] || isIndexedKey(opt, "net") || opt == "cpulimit" || opt == "cpuunits" || opt == "memory" || opt == "swap" ||
-			(isIndexedKey(opt, "mp") && !exists)
+			(isIndexedKey(opt, "mp") && !exists) || s.devHotplugged(opt, exists) // devices.go
 		if !hot {
 			continue
 		}
