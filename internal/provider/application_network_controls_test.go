@@ -9,14 +9,23 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
 )
 
 // TestAccApplicationNetworkControls creates an app with every network
 // control set, reads them back as PVE stores them, changes each in place
 // (the container and its VMID stay), puts back a change made out of band
-// with pct set, and imports the app with the same values.
+// with pct set, and imports the app with the same values, on both
+// releases (their net0 and DNS schemas are the same).
 func TestAccApplicationNetworkControls(t *testing.T) {
-	e := newSimEnv(t, "")
+	for _, release := range []string{"8.4", "9.1"} {
+		t.Run(release, func(t *testing.T) { networkControls(t, release) })
+	}
+}
+
+func networkControls(t *testing.T, release string) {
+	e := newEnv(t, pvesim.Options{PVEVersion: release})
 	block := rawHCL(e.appProvider())
 	web := application("web", "nginx", "web").str("node", "pve1").
 		num("vlan_tag", 10).str("mac_address", "02:AB:CD:00:11:22").set("firewall", "true").num("mtu", 1400).
