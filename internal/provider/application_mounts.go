@@ -58,7 +58,8 @@ func addMountAttributes(attrs map[string]schema.Attribute) {
 			"before is refused at plan time). A changed `backup`, `read_only` or `host_path`, and a removed mount point, reach " +
 			"a running container only at its next start in PVE, so the apply restarts a running container then (the plan " +
 			"warns). **A removed volume is not deleted:** PVE detaches it as `unusedN` in the container's config, data " +
-			"intact (reattach it with `pct set`), and deletes it with the container when the application is destroyed. " +
+			"intact (reattach it with `pct set`), and deletes it with the container when the application is destroyed or a " +
+			"backup is restored over it (`restore_from`). " +
 			"Moving a volume to another `storage` is refused. Mount points added or changed out of band show in the plan.",
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			"path": schema.StringAttribute{
@@ -82,7 +83,8 @@ func addMountAttributes(attrs map[string]schema.Attribute) {
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 				MarkdownDescription: "Include the volume in backups (PVE's `backup=1`: vzdump, and `proximity_backup`, save it with " +
-					"the root disk; without it the volume is left out). Default `false`, as in PVE. Volumes only: vzdump never " +
+					"the root disk; without it the volume is left out, and a restore over the application (`restore_from`) loses its data, " +
+					"as PVE's restore destroys the container's volumes first). Default `false`, as in PVE. Volumes only: vzdump never " +
 					"saves a bind mount, and the plan refuses `backup = true` on one.",
 			},
 			"host_path": schema.StringAttribute{
