@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
@@ -224,6 +225,48 @@ func (d *Service) ObserveNetwork(ctx context.Context, node string, vmid int) (Ne
 		return NetworkOptions{}, err
 	}
 	return observeNetwork(cfg), nil
+}
+
+// DefaultBridgeMTU is a bridge's MTU when its configuration sets none: the
+// kernel's for Ethernet.
+const DefaultBridgeMTU = 1500
+
+// BridgeMTUError is an mtu above the MTU of the app's bridge on its node,
+// which PVE refuses when it writes net0 (update_pct_config, for a create as
+// for an update: "net0: MTU size '9000' is bigger than bridge MTU '1500'").
+type BridgeMTUError struct {
+	Node, Bridge   string
+	MTU, BridgeMTU int
+}
+
+func (e *BridgeMTUError) Error() string {
+	return fmt.Sprintf("mtu %d is above the MTU of bridge %s on node %s (%d), which PVE refuses; set mtu to at most %d, "+
+		"or raise the bridge's MTU (its mtu option in the node's network configuration)", e.MTU, e.Bridge, e.Node, e.BridgeMTU, e.BridgeMTU)
+}
+
+// CheckBridgeMTU reports, as a *BridgeMTUError, an mtu above the MTU of
+// the bridge on the app's node (the asked one, else the default node; a
+// node the apply chooses is not known yet, and PVE's own check then
+// stands). The bridge's MTU is its configured mtu option, else
+// DefaultBridgeMTU, as PVE reads it from the running bridge.
+func (d *Service) CheckBridgeMTU(ctx context.Context, node, bridge string, mtu int) error {
+	node, bridge = cmp.Or(node, d.DefaultNode), cmp.Or(bridge, DefaultBridge)
+	if mtu == 0 || node == "" {
+		return nil
+	}
+	list, err := d.Client.Bridges(ctx, node)
+	if err != nil {
+		return err
+	}
+	for _, b := range list {
+		if b.Name != bridge {
+			continue
+		}
+		if limit := cmp.Or(int(b.MTU), DefaultBridgeMTU); mtu > limit {
+			return &BridgeMTUError{Node: node, Bridge: bridge, MTU: mtu, BridgeMTU: limit}
+		}
+	}
+	return nil // a missing bridge is CheckNodeBridge's to report
 }
 
 // NetworkNeed is the privilege net0 takes on PVE's SDN path, as

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/backups"
@@ -49,5 +50,31 @@ func TestRestoreTakesTheAppsNetworkControls(t *testing.T) {
 	if o.Net.VLANTag != 20 || o.Net.MAC != "02:AB:CD:00:11:22" || o.Net.Firewall || o.Net.MTU != 0 || o.Net.IP6 != "auto" ||
 		len(o.Net.DNSServers) != 2 || o.Net.SearchDomain != "" {
 		t.Errorf("observed %+v", o.Net)
+	}
+}
+
+// TestCheckBridgeMTUFollowsTheBridge: the plan's MTU check takes the
+// bridge's MTU from the node's network configuration (the mtu option, a
+// string in PVE's answer; 1500 without one), as PVE's check in
+// update_pct_config reads the running bridge's.
+func TestCheckBridgeMTUFollowsTheBridge(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	var above *BridgeMTUError
+	if err := d.CheckBridgeMTU(ctx, "pve1", "vmbr0", 1501); !errors.As(err, &above) || above.BridgeMTU != 1500 {
+		t.Errorf("1501 on a bridge without mtu: %v", err)
+	}
+	if err := d.CheckBridgeMTU(ctx, "pve1", "vmbr0", 1500); err != nil {
+		t.Errorf("1500: %v", err)
+	}
+	onNode(t, d, "pve1", "pvesh set /nodes/pve1/network/vmbr0 -type bridge -mtu 9000 && pvesh set /nodes/pve1/network")
+	if err := d.CheckBridgeMTU(ctx, "pve1", "vmbr0", 9000); err != nil {
+		t.Errorf("9000 on a bridge of 9000: %v", err)
+	}
+	if err := d.CheckBridgeMTU(ctx, "pve1", "vmbr0", 9001); !errors.As(err, &above) || above.BridgeMTU != 9000 {
+		t.Errorf("9001 on a bridge of 9000: %v", err)
+	}
+	if _, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "jumbo", Node: "pve1", Net: NetworkOptions{MTU: 9000}}, nil); err != nil {
+		t.Errorf("PVE refuses what the check lets through: %v", err)
 	}
 }

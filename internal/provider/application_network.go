@@ -73,7 +73,8 @@ func networkAttributes() map[string]schema.Attribute {
 		"mtu": schema.Int64Attribute{
 			Optional: true,
 			MarkdownDescription: fmt.Sprintf("MTU of the container's interface, %d to %d (PVE's range); PVE refuses one above the "+
-				"bridge's MTU. Default: the bridge's. Changes in place, but takes effect at the container's next start: PVE writes it "+
+				"bridge's MTU, and so does the plan when it knows the node (`node` or `default_node`). Default: the bridge's. "+
+				"Changes in place, but takes effect at the container's next start: PVE writes it "+
 				"to the config at once, and sets it when it creates the interface at start (pve-container's `update_net` changes no "+
 				"MTU of a running container's interface).", deploy.MTUMin, deploy.MTUMax),
 			Validators: []validator.Int64{int64validator.Between(deploy.MTUMin, deploy.MTUMax)},

@@ -114,6 +114,8 @@ func TestAccApplicationNetworkControlsValidation(t *testing.T) {
 			bad(web.str("mac_address", "01:00:5E:00:00:01"), `"01:00:5E:00:00:01" does not look like a valid unicast MAC address`),
 			bad(web.str("mac_address", "BC:24:11:AA:BB"), `"BC:24:11:AA:BB" does not look like a valid unicast MAC address`),
 			bad(web.num("mtu", 63), `mtu value must be between 64 and 65535, got: 63`),
+			// Above vmbr0's 1500 on pve1: PVE would refuse it (update_pct_config).
+			bad(web.num("mtu", 9000), `mtu 9000 is above the MTU of bridge vmbr0 on node pve1 \(1500\), which PVE refuses`),
 			bad(web.set("ipv6_config", `{ address = "2001:db8::10" }`), `"2001:db8::10" must be auto, dhcp or a static IPv6 address`),
 			bad(web.set("ipv6_config", `{ address = "192.168.1.5/24" }`), `"192.168.1.5/24" must be auto, dhcp or a static IPv6`),
 			bad(web.set("ipv6_config", `{ address = "auto", gateway = "2001:db8::1" }`), `with auto the router gives the IPv6 gateway`),

@@ -13,6 +13,8 @@ type NetworkInterface struct {
 	// Active is 1 when the applied configuration brought the interface up;
 	// an interface only in the pending interfaces.new is listed with 0.
 	Active int `json:"active"`
+	// MTU is the mtu option of the interface (network_mtu.go); 0: unset.
+	MTU NetworkMTU `json:"mtu"`
 }
 
 // Bridges lists what a container's net0 can name as its bridge on a node:
