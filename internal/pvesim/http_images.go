@@ -19,9 +19,11 @@ import (
 //   - nextcloud: status.php answers 200 with its JSON status to anyone
 //     (core's status.php); "/" sends a guest to the login form with a 302
 //     (core's index.php, OC_Util::redirectToDefaultPage).
-//   - gitea, forgejo: GET /api/healthz is their health endpoint (routers/
-//     common/healthz.go, Gitea 1.17+), "/" the public home page.
-//   - vaultwarden: GET /alive (src/api/web.rs alive), "/" the web vault.
+//   - gitea, forgejo: GET /api/healthz is their health endpoint, served
+//     before any session or login (routers/web/web.go: routes.Get(
+//     "/api/healthz", healthcheck.Check)), "/" the public home page.
+//   - vaultwarden: GET /alive (src/api/web.rs alive, which also checks the
+//     database connection), "/" the web vault.
 //   - grafana: GET /api/health (pkg/api/health.go), "/" redirects a guest
 //     to /login.
 //   - jellyfin: GET /health ("Healthy", ASP.NET health checks), "/"
