@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
@@ -41,15 +43,22 @@ var featureAttributes = map[string]schema.Attribute{
 	},
 }
 
-// featuresAttribute is the application's features.
+// featuresAttribute is the application's features. It is optional and
+// computed: left out, the flags stay as the container has them (a
+// container imported with keyctl=1 keeps it, which a take-over relies on),
+// and they are read into the state.
 func featuresAttribute() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		Optional: true,
+		Computed: true,
 		MarkdownDescription: "Feature flags of the container beyond `nesting`, which every application's container has " +
 			"(Docker needs it). PVE lets only root@pam change them, which no API token is: the provider sets them with `pct set` " +
 			"as root over SSH, so no API privilege is needed for them. Changes in place; PVE applies them at the container's " +
-			"next start, so a running container is restarted (the app is briefly down). Leaving it out turns them off.",
-		Attributes: featureAttributes,
+			"next start, so a running container is restarted (the app is briefly down). Left out, the container keeps the flags " +
+			"it has (none for a container the provider creates) and a change out of band is not drift; `features = {}` turns " +
+			"them all off.",
+		Attributes:    featureAttributes,
+		PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
 	}
 }
 
@@ -80,14 +89,17 @@ func (b applicationBoot) featuresChange(ctx context.Context, state applicationBo
 	return &f
 }
 
-// setFeatures records the flags a read found: null when there are none
-// and the model has none, so that an application without features stays
-// without the attribute.
+// settleFeatures gives features left out of a create the value the
+// create made: no flag beyond nesting.
+func (b *applicationBoot) settleFeatures() {
+	if b.Features.IsUnknown() {
+		b.setFeatures(deploy.Features{})
+	}
+}
+
+// setFeatures records the flags a read found.
 func (b *applicationBoot) setFeatures(f deploy.Features) {
 	objectType := attrTypes(featureAttributes)
-	if !f.Any() && b.Features.IsNull() {
-		return
-	}
 	mount := basetypes.NewSetNull(types.StringType)
 	if len(f.Mount) > 0 {
 		values := make([]attr.Value, len(f.Mount))

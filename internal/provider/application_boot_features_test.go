@@ -20,7 +20,8 @@ func featuresOf(e *testEnv, value string) containerConfig {
 // not, pve-container check_ct_modify_config_perm), read back, changed in
 // place (a running container restarts, as PVE applies them at its start),
 // imported, and a change out of band is drift the apply puts back; nesting
-// stays on throughout, and leaving features out turns the others off.
+// stays on throughout; left out, features stay as they are, and
+// features = {} turns the others off.
 func TestAccApplicationFeatures(t *testing.T) {
 	e := newSimEnv(t, "")
 	block := rawHCL(e.appProvider())
@@ -72,11 +73,21 @@ func TestAccApplicationFeatures(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{featuresOf(e, "keyctl=1,mknod=1,mount=cifs;nfs,nesting=1")},
 			},
 			{
-				Config:           config(block, base),
+				// Left out, the container keeps the flags it has.
+				Config: config(block, base),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{featuresOf(e, "keyctl=1,mknod=1,mount=cifs;nfs,nesting=1")},
+			},
+			{
+				// features = {} turns them off; nesting stays.
+				Config:           config(block, base.set("features", "{}")),
 				ConfigPlanChecks: inPlaceChecks(res),
 				ConfigStateChecks: []statecheck.StateCheck{
 					featuresOf(e, "nesting=1"),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("features"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("features").AtMapKey("keyctl"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("features").AtMapKey("mount"), knownvalue.Null()),
 				},
 			},
 		},

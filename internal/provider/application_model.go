@@ -199,6 +199,7 @@ func (m *applicationModel) setApp(a deploy.App, err error, diags *diag.Diagnosti
 	m.Cores = types.Int64Value(int64(a.Cores))
 	m.DiskGB = types.Int64Value(int64(a.DiskGB))
 	m.setPorts(a.AllocationID, a.PublicPort, a.InternalPort)
+	m.settleFeatures() // features left out: none (application_boot_features.go)
 	m.setAddress(a.IP, a.URL)
 	m.DeploymentLog = newHistory(deploy.NewOperation(deploy.OperationCreate, a.Log, err), diags)
 }
