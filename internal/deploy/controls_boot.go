@@ -213,3 +213,18 @@ func protectedDelete(node string, vmid int, err error) error {
 	}
 	return err
 }
+
+// keepBootOnRestore keeps a restore from taking boot options from the
+// archive, which PVE's restore_configuration copies for every option the
+// request leaves out: protection is off (a backup of a protected app would
+// otherwise make the restored container protected before the pipeline
+// ends, so that the cleanup of a failed restore could not destroy it; a
+// finished create sets it, release), and a restore in place keeps the
+// container's startup (cfg, nil for a new container).
+func keepBootOnRestore(s *pveclient.ContainerSettings, cfg *pveclient.ContainerConfig) {
+	off := false
+	s.Protection = &off
+	if cfg != nil && s.Startup == "" {
+		s.Startup = cfg.Extra["startup"]
+	}
+}

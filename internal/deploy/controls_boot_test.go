@@ -89,3 +89,19 @@ func TestWithFeatures(t *testing.T) {
 		t.Error("CheckFSType: nfs is a type, nfs;cifs two and empty none")
 	}
 }
+
+// TestRestoreTakesNoProtectionFromTheArchive: PVE's restore_configuration
+// copies every option the request leaves out from the archive's config, so
+// both restores send protection=0, and a restore in place sends the
+// container's startup.
+func TestRestoreTakesNoProtectionFromTheArchive(t *testing.T) {
+	req := restoreRequest(pveclient.ContainerCreateRequest{}, "local:backup/x.tar.zst", "local-lvm")
+	if req.Protection == nil || *req.Protection {
+		t.Errorf("a restoring create sends protection %v, want 0", req.Protection)
+	}
+	var s pveclient.ContainerSettings
+	keepBootOnRestore(&s, &pveclient.ContainerConfig{Extra: map[string]string{"startup": "order=2"}})
+	if s.Protection == nil || *s.Protection || s.Startup != "order=2" {
+		t.Errorf("a restore in place: protection %v, startup %q", s.Protection, s.Startup)
+	}
+}

@@ -58,7 +58,9 @@ func (d *Service) findBackupSource(ctx context.Context, spec Spec) (*backupSourc
 // template, its disk size on the chosen storage, and a new MAC address
 // (unique), since the backed-up app may still run.
 func restoreRequest(create pveclient.ContainerCreateRequest, volid, storage string) pveclient.ContainerRestoreRequest {
-	return pveclient.ContainerRestoreRequest{Archive: volid, Storage: storage, Unique: true, ContainerSettings: create.ContainerSettings}
+	settings := create.ContainerSettings
+	keepBootOnRestore(&settings, nil) // not the archive's protection (controls_boot.go)
+	return pveclient.ContainerRestoreRequest{Archive: volid, Storage: storage, Unique: true, ContainerSettings: settings}
 }
 
 // restoreInPlace restores a backup over an application's container: a
@@ -90,6 +92,7 @@ func (d *Service) restoreInPlace(ctx context.Context, node string, vmid int, c C
 		OnBoot:       cfg.OnBoot,
 		Unprivileged: cfg.Unprivileged,
 	}}
+	keepBootOnRestore(&req.ContainerSettings, cfg) // startup, and not the archive's protection (controls_boot.go)
 	if cfg.RootFS != nil {
 		req.Storage = cfg.RootFS.Storage()
 	}

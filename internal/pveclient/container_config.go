@@ -210,6 +210,7 @@ type ContainerSettings struct {
 	OnBoot        *bool
 	Startup       string // PVE's startup property string; "" leaves it out
 	Pool          string // the resource pool a create or restore adds the guest to
+	Protection    *bool  // a restore keeps the archive's flag unless told
 	Tags          Tags
 	Password      string
 	SSHPublicKeys string
@@ -232,6 +233,7 @@ func (s ContainerSettings) put(body map[string]any) {
 	}
 	putFlag(body, "unprivileged", s.Unprivileged)
 	putFlag(body, "onboot", s.OnBoot)
+	putFlag(body, "protection", s.Protection)
 	s.DNS.put(body)
 	if s.Features != nil {
 		body["features"] = s.Features.String()
