@@ -23,6 +23,9 @@ resource "proximity_application" "cloud" {
   # GET /status.php (the catalog's health path) inside the container at
   # create and at every refresh: while it fails, status reads "degraded".
   health_check = {}
+
+  # Started first when its node boots (order), 30 s before the next guest.
+  startup = { order = 1, up = 30 }
 }
 
 variable "root_password" {
