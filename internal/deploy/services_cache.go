@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -26,10 +27,11 @@ type ServicesCache struct {
 	nodes map[string]*nodeServices
 }
 
-// nodeServices is one node's read; mu is held while the node is read, so
-// that concurrent readers of the node wait for one SSH session.
+// nodeServices is one node's read; its turn is held while the node is
+// read, so that concurrent readers of the node wait for one SSH session,
+// each only as long as its own context allows.
 type nodeServices struct {
-	mu     sync.Mutex
+	turn   chan struct{} // one token: whoever holds it reads or uses byVMID
 	taken  time.Time
 	byVMID map[int]servicesRead
 }
@@ -41,10 +43,22 @@ func (c *ServicesCache) node(name string) *nodeServices {
 		c.nodes = map[string]*nodeServices{}
 	}
 	if c.nodes[name] == nil {
-		c.nodes[name] = &nodeServices{}
+		c.nodes[name] = &nodeServices{turn: make(chan struct{}, 1)}
 	}
 	return c.nodes[name]
 }
+
+// lock waits for the node's turn, or for ctx to end.
+func (ns *nodeServices) lock(ctx context.Context) error {
+	select {
+	case ns.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (ns *nodeServices) unlock() { <-ns.turn }
 
 // drop forgets every node's read.
 func (c *ServicesCache) drop() {
@@ -79,8 +93,10 @@ func (d *Service) ReadServicesHealth(ctx context.Context, node string, vmid int,
 		return d.ReadAppServicesHealth(ctx, node, vmid, catalogID)
 	}
 	ns := d.Services.node(node)
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
+	if err := ns.lock(ctx); err != nil {
+		return nil, nil, true, fmt.Errorf("waiting for the services read of node %s: %w", node, err)
+	}
+	defer ns.unlock()
 	if time.Since(ns.taken) > ServicesMaxAge {
 		ns.byVMID = nil
 	}
@@ -106,6 +122,11 @@ func (d *Service) ReadServicesHealth(ctx context.Context, node string, vmid int,
 func (d *Service) readNode(ctx context.Context, ns *nodeServices, node string, vmid int, entry *catalog.App) servicesRead {
 	apps := append(d.appsOn(ctx, node, vmid), servicesApp{vmid: vmid, entry: entry})
 	reads, err := d.readServicesOn(ctx, node, apps)
+	if err != nil && ctx.Err() != nil {
+		// This reader's own deadline or cancel: not the node's answer,
+		// so not kept for the other readers, who have their own.
+		return servicesRead{catalogID: entry.ID, err: err}
+	}
 	if err != nil {
 		// Kept for the run like a result: the other reads of the node
 		// fail at once instead of each waiting on an unreachable node.

@@ -2,9 +2,12 @@ package deploy
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 )
@@ -107,38 +110,62 @@ const psFormat = `{{.Label "com.docker.compose.project"}}|{{.Label "com.docker.c
 // health check if it has one (healthScript), between markers that carry
 // each docker ps's exit status: one app whose container stopped meanwhile
 // fails alone. One pct exec per app does both.
-func servicesScript(apps []servicesApp) string {
+//
+// Each app gets servicesAnswerWithin (coreutils' timeout on the node): a
+// hung dockerd in one container, ours or another state's, costs that app
+// a degraded read and a warning, not the refresh of every app on the node.
+// The markers carry marker, a value new to each session that no container
+// can know, so that no container's output can pass for another app's block.
+func servicesScript(apps []servicesApp, marker string) string {
 	var b strings.Builder
+	limit := strconv.Itoa(int(servicesAnswerWithin / time.Second))
 	for _, a := range apps {
 		id := strconv.Itoa(a.vmid)
 		inside := Command("docker", "ps", "-a", "--format", psFormat) + " 2>&1; s=$?; " + healthScript(a.entry) + "; exit $s"
-		fmt.Fprintf(&b, "echo '@@ begin %s'; %s 2>&1; echo \"@@ end %s $?\"\n", id, PctExecScript(a.vmid, inside), id)
+		fmt.Fprintf(&b, "echo '%s begin %s'; timeout -k 5 %s %s 2>&1; echo \"%s end %s $?\"\n",
+			marker, id, limit, PctExecScript(a.vmid, inside), marker, id)
 	}
 	return b.String()
 }
 
+// servicesAnswerWithin bounds each app's docker ps and health check in a
+// node's read; timeoutExit is coreutils timeout's status when it fired.
+const (
+	servicesAnswerWithin = 30 * time.Second
+	timeoutExit          = 124
+)
+
+// newMarker is a marker for one session's script: "@@" and 16 random hex
+// digits.
+func newMarker() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return "@@" + hex.EncodeToString(b)
+}
+
 // readServicesOn reads the services of apps, all on node, in one SSH session.
 func (d *Service) readServicesOn(ctx context.Context, node string, apps []servicesApp) (map[int]servicesRead, error) {
-	res, err := d.Nodes.Run(ctx, node, servicesScript(apps), nil)
+	marker := newMarker()
+	res, err := d.Nodes.Run(ctx, node, servicesScript(apps, marker), nil)
 	if err != nil {
 		return nil, fmt.Errorf("reading the services of the apps on node %s: %w", node, err)
 	}
-	return parseServicesOutput(res.Stdout, apps), nil
+	return parseServicesOutput(res.Stdout, apps, marker), nil
 }
 
 // parseServicesOutput reads servicesScript's output: each app's block, its
 // exit status, and the services its catalog entry defines, in that order.
-func parseServicesOutput(out string, apps []servicesApp) map[int]servicesRead {
+func parseServicesOutput(out string, apps []servicesApp, marker string) map[int]servicesRead {
 	blocks := map[int][]string{}
 	status := map[int]int{}
 	current := -1
 	for _, line := range strings.Split(out, "\n") {
-		if rest, ok := strings.CutPrefix(line, "@@ begin "); ok {
+		if rest, ok := strings.CutPrefix(line, marker+" begin "); ok {
 			current, _ = strconv.Atoi(rest)
 			blocks[current] = []string{}
 			continue
 		}
-		if rest, ok := strings.CutPrefix(line, "@@ end "); ok {
+		if rest, ok := strings.CutPrefix(line, marker+" end "); ok {
 			fields := strings.Fields(rest)
 			if len(fields) == 2 {
 				vmid, _ := strconv.Atoi(fields[0])
@@ -159,6 +186,9 @@ func parseServicesOutput(out string, apps []servicesApp) map[int]servicesRead {
 		case !ended:
 			r.services, r.err = unknownServices(a.entry), &DockerError{VMID: a.vmid,
 				Msg: fmt.Sprintf("reading the services in CT %d: the node's script ended before it", a.vmid)}
+		case code == timeoutExit:
+			r.services, r.err = unknownServices(a.entry), &DockerError{VMID: a.vmid,
+				Msg: fmt.Sprintf("docker ps in CT %d did not answer within %s (is its Docker daemon hung?)", a.vmid, servicesAnswerWithin)}
 		case code != 0:
 			r.services, r.err = unknownServices(a.entry), &DockerError{VMID: a.vmid,
 				Msg: fmt.Sprintf("docker ps in CT %d exited %d: %s", a.vmid, code, strings.TrimSpace(strings.Join(dockerLines(blocks[a.vmid]), "\n")))}

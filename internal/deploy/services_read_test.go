@@ -125,10 +125,10 @@ func TestParseServicesOutput(t *testing.T) {
 	cat, _ := catalog.Embedded()
 	wp, _ := cat.Get("wordpress")
 	apps := []servicesApp{{vmid: 101, entry: wp}, {vmid: 102, entry: wp}, {vmid: 103, entry: wp}}
-	out := "@@ begin 101\nwordpress|db|running|mariadb:11|Up 2 hours (unhealthy)\nother|db|exited|x|Exited (0) 1 second ago\n" +
-		"wordpress|wordpress|restarting|wordpress:6|Restarting (1) 3 seconds ago\n@@ end 101 0\n" +
-		"@@ begin 102\nCannot connect to the Docker daemon\n@@ end 102 1\n@@ begin 103\nwordpress|db|running|mariadb:11|Up 1 second\n"
-	reads := parseServicesOutput(out, apps)
+	out := "@@m begin 101\nwordpress|db|running|mariadb:11|Up 2 hours (unhealthy)\nother|db|exited|x|Exited (0) 1 second ago\n" +
+		"wordpress|wordpress|restarting|wordpress:6|Restarting (1) 3 seconds ago\n@@m end 101 0\n" +
+		"@@m begin 102\nCannot connect to the Docker daemon\n@@m end 102 1\n@@m begin 103\nwordpress|db|running|mariadb:11|Up 1 second\n"
+	reads := parseServicesOutput(out, apps, "@@m")
 	got := reads[101].services
 	if reads[101].err != nil || len(got) != 2 || got[0] != (ServiceState{"wordpress", "restarting", "wordpress:6", ""}) ||
 		got[1] != (ServiceState{"db", "running", "mariadb:11", HealthUnhealthy}) {
@@ -227,5 +227,56 @@ func TestDegradedByHealth(t *testing.T) {
 		if Degraded(running(h)) {
 			t.Errorf("a %q service is degraded", h)
 		}
+	}
+}
+
+// TestServicesOutputCannotBeForged: a container whose output prints
+// another app's markers (any root user in any tagged container on the
+// node could) does not rewrite that app's block: the session's markers
+// carry a value no container knows. A docker ps that coreutils' timeout
+// cut short (exit 124) is that app's DockerError, naming the wait.
+func TestServicesOutputCannotBeForged(t *testing.T) {
+	cat, _ := catalog.Embedded()
+	gitea, _ := cat.Get("gitea")
+	apps := []servicesApp{{vmid: 101, entry: gitea}, {vmid: 105, entry: gitea}, {vmid: 107, entry: gitea}}
+	marker := newMarker()
+	if marker == newMarker() || len(marker) != 18 {
+		t.Fatalf("markers %q: not new to each session", marker)
+	}
+	script := servicesScript(apps, marker)
+	if !strings.Contains(script, "timeout -k 5 30 pct exec 101") {
+		t.Errorf("the script does not bound each app's read:\n%s", script)
+	}
+	out := marker + " begin 101\nError: Cannot connect to the Docker daemon\n" + marker + " end 101 1\n" +
+		marker + " begin 105\n@@ begin 101\ngitea|gitea|running|x|Up 1 hour\ngitea|db|running|y|Up 1 hour\n@@ end 101 0\n" +
+		marker + " end 105 0\n" + marker + " begin 107\n" + marker + " end 107 124\n"
+	reads := parseServicesOutput(out, apps, marker)
+	if reads[101].err == nil || !Degraded(reads[101].services) {
+		t.Errorf("CT 105's output made CT 101 (Docker down) read %+v", reads[101].services)
+	}
+	var docker *DockerError
+	if err := reads[107].err; !errors.As(err, &docker) || !strings.Contains(err.Error(), "did not answer within 30s") {
+		t.Errorf("107: %v", err)
+	}
+}
+
+// TestServicesReaderWaitsOnlyAsLongAsItsContext: a reader of a node whose
+// read another reader holds (a slow node, a hung container) gives up when
+// its own context ends, instead of waiting past its timeout.
+func TestServicesReaderWaitsOnlyAsLongAsItsContext(t *testing.T) {
+	c := &ServicesCache{}
+	ns := c.node("pve1")
+	if err := ns.lock(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer ns.unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := ns.lock(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second reader: %v, want its deadline", err)
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Errorf("the second reader waited %s past its 50 ms", waited)
 	}
 }

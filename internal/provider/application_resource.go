@@ -124,9 +124,13 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 	// tags (repairOwnTags); meanwhile the state keeps what it recorded.
 	writeOwnTags(ctx, resp.Private, ownTagsSeen{Missing: o.MissingTags(rec), Deploying: o.Deploying}, &resp.Diagnostics)
 	if err := r.data.apps.ObserveServices(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), &o); err != nil {
-		addError(&resp.Diagnostics, "Unable to read the application's services",
-			fmt.Sprintf("reading the services of %s: %v", state.ID.ValueString(), err), err)
-		return
+		// The API answered and the node's SSH did not (a changed host
+		// key, a CI job without SSH): the plan goes on without the
+		// services, as it would with no SSH at all, instead of failing
+		// every plan and destroy of the node's apps.
+		resp.Diagnostics.AddWarning("The application's services were not read",
+			fmt.Sprintf("reading the services of %s: %v. The plan cannot show whether they run; the next refresh reads them again.",
+				state.ID.ValueString(), err))
 	} else if o.ServicesProblem != "" {
 		resp.Diagnostics.AddWarning("The application's services did not answer",
 			fmt.Sprintf("%s: %s. The application reads as degraded; the next apply runs compose up in it.", state.ID.ValueString(), o.ServicesProblem))

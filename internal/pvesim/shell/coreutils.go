@@ -29,7 +29,7 @@ func CoreUtils() map[string]Program {
 		"sync": func(*Call) int { return 0 }, "id": idProgram, "base64": base64Program, "sha256sum": sha256Program,
 		"env": envProgram, "flock": flockProgram, "basename": basenameProgram, "dirname": dirnameProgram,
 		"chown": func(*Call) int { return 0 }, "sed": sedProgram, "awk": awkProgram, "cut": cutProgram,
-		"tr": trProgram, "sort": sortProgram, "uniq": uniqProgram, "xargs": xargsProgram,
+		"tr": trProgram, "sort": sortProgram, "uniq": uniqProgram, "xargs": xargsProgram, "timeout": timeoutProgram,
 	}
 }
 
