@@ -18,7 +18,8 @@ import (
 
 // maxDriftPlanLines bounds what `terraform plan` prints for a container
 // stopped out of band: the header, the resource with status, ip_address,
-// url and services (a started app's services are read again; the log's new
+// url, services and health (a started app's services and health check are
+// read again; the log's new
 // operation, a map key of unknown value, is in the plan's JSON only), and
 // the summary. Before the log kept operations, the whole step log showed
 // as removed: 109 lines, counted the same way.
@@ -54,7 +55,7 @@ resource "proximity_application" "web" {
 
 	expectShortPlan(t, c, "drift.tfplan", "web", maxDriftPlanLines)
 	change := plannedChange(t, c, "drift.tfplan", "proximity_application.web")
-	if got, want := change.changed(), []string{"deployment_log", "ip_address", "services", "status", "url"}; !slices.Equal(got, want) {
+	if got, want := change.changed(), []string{"deployment_log", "health", "ip_address", "services", "status", "url"}; !slices.Equal(got, want) {
 		t.Errorf("the plan changes %v, want %v", got, want)
 	}
 	change.expectOneOperationAppended(t, 0)
@@ -138,12 +139,35 @@ func plannedChange(t *testing.T, c *cli, planFile, address string) change {
 func (c change) changed() []string {
 	var names []string
 	for name := range maps.Keys(c.Before) {
-		if !reflect.DeepEqual(c.Before[name], c.After[name]) || c.AfterUnknown[name] != nil && c.AfterUnknown[name] != false {
+		if !reflect.DeepEqual(c.Before[name], c.After[name]) || anyUnknown(c.AfterUnknown[name]) {
 			names = append(names, name)
 		}
 	}
 	slices.Sort(names)
 	return names
+}
+
+// anyUnknown reports whether an after_unknown value marks something
+// unknown: true, or a true anywhere in the object or list it mirrors (an
+// object attribute with nothing unknown in it is {} or {"x": false}).
+func anyUnknown(v any) bool {
+	switch u := v.(type) {
+	case bool:
+		return u
+	case map[string]any:
+		for _, e := range u {
+			if anyUnknown(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range u {
+			if anyUnknown(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // expectOneOperationAppended checks that the planned deployment_log is the
