@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -40,13 +41,32 @@ func (t composeTool) file(rendered []byte) ([]byte, error) {
 const composeProbe = "if docker compose version >/dev/null 2>&1; then echo plugin; docker compose version --short; " +
 	"elif docker-compose version >/dev/null 2>&1; then echo standalone; docker-compose version --short; else echo none; fi"
 
-// findCompose asks the container for its compose; ok is false when it has none.
+// findCompose asks the container for its compose; ok is false when it has
+// none. "None" is asked again like a failed command (retryCommand): a
+// `docker compose version` that failed once (a busy daemon, a passing
+// fault) would otherwise read as a container without compose.
 func (d *Service) findCompose(ctx context.Context, node string, vmid int) (tool composeTool, ok bool, err error) {
-	out, err := d.output(ctx, node, vmid, "sh", "-c", composeProbe)
-	if err != nil {
+	errNone := errors.New("no compose answered")
+	err = retryCommand(ctx, func() error {
+		res, err := d.Nodes.Run(ctx, node, PctExec(vmid, "sh", "-c", composeProbe), nil)
+		switch {
+		case err != nil:
+			return err
+		case res.ExitCode != 0:
+			return fmt.Errorf("sh exited %d: %s", res.ExitCode, strings.TrimSpace(res.Stderr+"\n"+res.Stdout))
+		}
+		if tool, ok, err = parseComposeProbe(res.Stdout); err == nil && !ok {
+			return errNone
+		}
+		return err
+	})
+	switch {
+	case errors.Is(err, errNone):
+		return tool, false, nil
+	case err != nil:
 		return tool, false, fmt.Errorf("finding docker compose in CT %d: %w", vmid, err)
 	}
-	return parseComposeProbe(out)
+	return tool, ok, nil
 }
 
 // parseComposeProbe reads composeProbe's answer.
