@@ -120,13 +120,34 @@ func (b Boot) protectOnRelease() *bool {
 	return nil
 }
 
+// protectsLast reports whether the update turns protection on: PVE's
+// check_protection refuses mount point changes of a protected container,
+// so it is the update's last write (protectLast), as it is a create's.
+func (b *Boot) protectsLast() bool {
+	return b != nil && b.Protection != nil && *b.Protection
+}
+
+// protectLast turns protection on once every other change is done.
+func (d *Service) protectLast(ctx context.Context, node string, vmid int, b *Boot, log *stepLog) error {
+	if !b.protectsLast() {
+		return nil
+	}
+	return log.run(ctx, "protect", func() (string, error) {
+		return "protection=1", d.Client.UpdateContainerConfig(ctx, node, vmid,
+			pveclient.ContainerConfigUpdate{Boot: pveclient.BootOptions{Protection: b.Protection}})
+	})
+}
+
 // onUpdate puts a change of the boot options into a config update; a nil
 // Boot changes nothing.
 func (b *Boot) onUpdate(u *pveclient.ContainerConfigUpdate) {
 	if b == nil {
 		return
 	}
-	u.Boot = pveclient.BootOptions{OnBoot: b.OnBoot, Swap: b.Swap, Protection: b.Protection}
+	u.Boot = pveclient.BootOptions{OnBoot: b.OnBoot, Swap: b.Swap}
+	if !b.protectsLast() {
+		u.Boot.Protection = b.Protection // turned off first, before the other changes
+	}
 	if b.Startup != nil && b.Startup.IsZero() {
 		u.Delete = append(u.Delete, "startup")
 	} else if b.Startup != nil {

@@ -109,7 +109,11 @@ func (p *mountsPlan) change(i int, cur MountPoint, raw pveclient.ContainerMountP
 		if cur.Bind() && w.Bind() && cur.HostPath == w.HostPath && cur.ReadOnly == w.ReadOnly && cur.Path == w.Path {
 			return nil
 		}
-		p.set(i, w, nil, rootStorage)
+		var keep *pveclient.ContainerMountPoint
+		if cur.Bind() && w.Bind() {
+			keep = &raw // the same kind: its other options stay
+		}
+		p.set(i, w, keep, rootStorage)
 	}
 	p.restart = true
 	p.done = append(p.done, fmt.Sprintf("mp%d %s changed", i, w.Path))
@@ -120,7 +124,14 @@ func (p *mountsPlan) change(i int, cur MountPoint, raw pveclient.ContainerMountP
 // which PVE allocates; an existing one keeps its volume and size), a bind
 // mount through pct set.
 func (p *mountsPlan) set(i int, w MountPoint, existing *pveclient.ContainerMountPoint, rootStorage string) {
-	mp := pveclient.ContainerMountPoint{Path: w.Path}
+	var mp pveclient.ContainerMountPoint
+	if existing != nil {
+		// What the app does not own stays as an admin set it: shared=1
+		// (which a migration with a bind mount needs), mountoptions, acl,
+		// quota, replicate.
+		mp = *existing
+	}
+	mp.Path, mp.ReadOnly = w.Path, nil
 	if w.ReadOnly {
 		yes := true
 		mp.ReadOnly = &yes

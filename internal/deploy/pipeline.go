@@ -259,6 +259,12 @@ func (d *Service) lookForUnfinished(ctx context.Context, c *creation) (guests []
 		if g == nil {
 			return "none", nil
 		}
+		if spec.VMID != 0 && g.VMID != spec.VMID {
+			// Resuming it would give the app another VMID than the
+			// configuration's; a second container would leave it behind.
+			return "", fmt.Errorf("CT %d on %s, left by an interrupted run of %s, has VMID %d, not the configured vmid %d: "+
+				"remove vmid from the configuration to resume it, or delete CT %d first", g.VMID, g.Node, spec.Hostname, g.VMID, spec.VMID, g.VMID)
+		}
 		proven, why, err := d.provenUnfinished(ctx, spec, g)
 		if err != nil {
 			return "", fmt.Errorf("checking CT %d, which looks like an unfinished deployment, against the allocation table: %w", g.VMID, err)

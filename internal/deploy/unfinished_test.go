@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -139,5 +140,27 @@ func TestOneRunNeverDeploysAHostnameTwice(t *testing.T) {
 	_, err := d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web"}, func(App) {})
 	if err == nil || !strings.Contains(err.Error(), `another application of this configuration also has the hostname "web"`) {
 		t.Errorf("second create of the hostname in one run: %v", err)
+	}
+}
+
+// TestResumeRefusesAnotherConfiguredVMID: a create whose configuration now
+// sets a vmid other than that of the container a killed run left refuses,
+// naming both, instead of resuming it under the other VMID (the state
+// would then disagree with the configuration) or leaving it behind.
+func TestResumeRefusesAnotherConfiguredVMID(t *testing.T) {
+	d, _ := newService(t)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	first, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web"}, func(App) { cancel(errors.New("killed")) })
+	if err == nil || first.VMID == 0 {
+		t.Fatalf("the first run was not interrupted after creating its container: %+v %v", first, err)
+	}
+	want := first.VMID + 400
+	_, err = d.Create(context.Background(), Spec{CatalogID: "nginx", Hostname: "web", VMID: want}, func(App) {})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("not the configured vmid %d", want)) {
+		t.Fatalf("create with vmid %d: %v, want a refusal naming CT %d", want, err, first.VMID)
+	}
+	guests, _ := d.Client.ClusterGuests(context.Background())
+	if len(guests) != 1 {
+		t.Errorf("%d containers, want the interrupted one alone", len(guests))
 	}
 }

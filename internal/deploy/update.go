@@ -137,7 +137,7 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 	if err := d.finishUpdate(ctx, node, vmid, c, entry, &log); err != nil {
 		return log.steps, renameUnfinished(c, log.steps, err)
 	}
-	return log.steps, nil
+	return log.steps, d.protectLast(ctx, node, vmid, c.Boot, &log) // controls_boot.go
 }
 
 // restoreFirst restores the container before the other changes; the

@@ -164,6 +164,16 @@ func (m applicationModel) change(
 	c.Boot = m.bootChange(state.applicationBoot)
 	c.Features = m.featuresChange(ctx, state.applicationBoot, diags)
 	c.Mounts = m.mountsChange(ctx, state.applicationMounts, state.Status.ValueString() != statusStopped, diags)
+	if restoreChanges(m, state) {
+		// The restored config has the archive's mount points, devices
+		// and flags: the configured ones are applied again after it.
+		whole := m.mounts(ctx, diags)
+		c.Mounts = &whole
+		if !m.Features.IsNull() && !m.Features.IsUnknown() {
+			f := m.features(ctx, diags)
+			c.Features = &f
+		}
+	}
 	// hostname, ssh_public_keys, port_allocation_id (application_in_place.go)
 	m.renameKeysPorts(ctx, state, &c, diags)
 	return c

@@ -46,7 +46,7 @@ func addMountAttributes(attrs map[string]schema.Attribute) {
 		Optional: true,
 		MarkdownDescription: "Extra mount points of the container (PVE's `mp0`, `mp1`, ...), each either a **volume** (`size_gb`, " +
 			"optional `storage` and `backup`), the data volumes media apps need, or a **bind mount** of a directory of the node " +
-			"(`host_path`). A mount point is known by its `path`: changing the list's order changes nothing.\n\n" +
+			"(`host_path`). A mount point is known by its `path`: reordering the list plans an update that changes nothing on the container.\n\n" +
 			"Volumes are made through the API with the provider's identity (`VM.Config.Disk` on the container, " +
 			"`Datastore.AllocateSpace` on the storage). Bind mounts are root@pam's alone in PVE, which no API token is: the " +
 			"provider sets them with `pct set` as root over SSH on the node (the provider's `ssh` block must log in as root), " +

@@ -47,6 +47,7 @@ func planMountsWithoutSSH(ctx context.Context, plan applicationModel, diags *dia
 // a running container is a warning.
 func (r *applicationResource) planMounts(ctx context.Context, req resource.ModifyPlanRequest, plan applicationModel,
 	resp *resource.ModifyPlanResponse) {
+	checkProtectedMounts(ctx, req, plan, resp) // application_mounts_protection.go
 	if plan.MountPoints.IsNull() || plan.MountPoints.IsUnknown() {
 		return
 	}
@@ -58,17 +59,20 @@ func (r *applicationResource) planMounts(ctx context.Context, req resource.Modif
 		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 	}
 	had := map[string]mountPointModel{}
+	var priorPaths []string // the state's paths by index
 	if state != nil && !state.MountPoints.IsNull() && !state.MountPoints.IsUnknown() {
 		var models []mountPointModel
 		resp.Diagnostics.Append(state.MountPoints.ElementsAs(ctx, &models, false)...)
 		for _, m := range models {
 			had[posixpath.Clean(m.Path.ValueString())] = m
+			priorPaths = append(priorPaths, posixpath.Clean(m.Path.ValueString()))
 		}
 	}
 	before := readAskedMounts(ctx, req.Private, &resp.Diagnostics)
 	asked := map[string]int{}
 	for i := range planned {
 		r.planMountPoint(ctx, req, i, &planned[i], had, before, asked, plan, resp)
+		keepConfiguredSize(&planned[i], i, priorPaths, asked)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -204,4 +208,24 @@ func writeAskedMounts(ctx context.Context, p privateWriter, asked map[string]int
 		raw, _ = json.Marshal(asked)
 	}
 	diags.Append(p.SetKey(ctx, askedMountsKey, raw)...)
+}
+
+// keepConfiguredSize plans the configured size_gb where planMountPoint
+// kept a volume's larger real size (size_gb is a minimum) but the state
+// holds another mount point at that place in the list: size_gb is not
+// computed, so Terraform accepts only the configured value or the prior
+// one at the same index ("Provider produced invalid plan" after a volume
+// grew out of band and the list was reordered). The volume keeps its size:
+// the apply grows a volume, never shrinks one, and the next refresh reads
+// the real size back.
+func keepConfiguredSize(m *mountPointModel, i int, priorPaths []string, asked map[string]int) {
+	if m.Path.IsUnknown() || m.SizeGB.IsNull() || m.SizeGB.IsUnknown() {
+		return
+	}
+	key := posixpath.Clean(m.Path.ValueString())
+	want, ok := asked[key]
+	if !ok || int(m.SizeGB.ValueInt64()) == want || (i < len(priorPaths) && priorPaths[i] == key) {
+		return
+	}
+	m.SizeGB = types.Int64Value(int64(want))
 }
