@@ -397,6 +397,7 @@ func (d *Service) finish(ctx context.Context, spec Spec, entry *catalog.App, com
 		if compose, app, err = d.resumedSecrets(ctx, spec, entry, compose, app); err != nil { // secrets_kept.go
 			return app, err
 		}
+		ctx = hideGenerated(ctx, app.GeneratedSecrets) // those read back from its compose file too
 	}
 	if err := d.composeSteps(ctx, entry, compose, app, log); err != nil {
 		return app, err

@@ -1,8 +1,13 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/proximity-project/terraform-provider-proximity/catalog"
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -74,5 +79,43 @@ func TestDroppedSecretKeepsItsRunningValue(t *testing.T) {
 		if got := running["DB_PASSWORD"]; got != "mine-db" || catalog.LooksLikePlaceholder(got) {
 			t.Errorf("state secrets %v: DB_PASSWORD is %q after the redeploy, want the running mine-db", kept, got)
 		}
+	}
+}
+
+// TestResumedSecretsAreMaskedInLogs: the secrets a resumed create reads
+// back from the container's compose file (values the create did not
+// generate, so the provider could not mask them beforehand) appear in no
+// log line of the rest of the create (the steps after the file was read).
+func TestResumedSecretsAreMaskedInLogs(t *testing.T) {
+	d, _ := newService(t)
+	spec := Spec{CatalogID: "gitea", Hostname: "git"}
+	first, err := d.Create(context.Background(), spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, _ := d.CatalogApp("gitea")
+	tags := ownTags(nil, entry.ID, first.Identity, first.PublicPort, first.InternalPort, true)
+	if err := d.Client.UpdateContainerConfig(context.Background(), first.Node, first.VMID, pveclient.ContainerConfigUpdate{Tags: tags}); err != nil {
+		t.Fatal(err)
+	}
+	d.invalidate()
+	var logs bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	// A step message that quotes the secret, as a failing app's logs would.
+	secret := first.GeneratedSecrets["DB_PASSWORD"]
+	ctx = tflog.SetField(ctx, "quoted", "db said: password "+secret+" refused")
+	if _, err := d.Create(ctx, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("the create logged nothing; the test proves nothing")
+	}
+	// From the first step after the compose file was read on.
+	_, after, found := strings.Cut(logs.String(), `"step":"install container runtime"`)
+	if !found {
+		t.Fatalf("no install container runtime step in the log:\n%s", logs.String())
+	}
+	if strings.Contains(after, secret) {
+		t.Errorf("a log line of the resumed create shows DB_PASSWORD read back from its compose file:\n%s", after)
 	}
 }
