@@ -120,15 +120,16 @@ func knownString(v attr.Value) (string, bool) {
 	return s.ValueString(), true
 }
 
-// portRangeOrder rejects a range whose from is above its to.
-type portRangeOrder struct{}
+// rangeOrder rejects a { from, to } range whose from is above its to;
+// noun names what the range holds (port, VMID).
+type rangeOrder struct{ noun string }
 
-func (portRangeOrder) Description(context.Context) string { return "from must not be greater than to" }
-func (portRangeOrder) MarkdownDescription(context.Context) string {
+func (rangeOrder) Description(context.Context) string { return "from must not be greater than to" }
+func (rangeOrder) MarkdownDescription(context.Context) string {
 	return "`from` must not be greater than `to`"
 }
 
-func (portRangeOrder) ValidateObject(_ context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+func (o rangeOrder) ValidateObject(_ context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
 	attrs, ok := objectAttrs(req.ConfigValue)
 	if !ok {
 		return
@@ -136,8 +137,9 @@ func (portRangeOrder) ValidateObject(_ context.Context, req validator.ObjectRequ
 	from, okFrom := knownInt(attrs["from"])
 	to, okTo := knownInt(attrs["to"])
 	if okFrom && okTo && from > to {
-		resp.Diagnostics.AddAttributeError(req.Path, "Inverted port range",
-			fmt.Sprintf("%s goes from %d down to %d; write the lower port in from, for example { from = %d, to = %d }", req.Path, from, to, to, from))
+		resp.Diagnostics.AddAttributeError(req.Path, "Inverted "+o.noun+" range",
+			fmt.Sprintf("%s goes from %d down to %d; write the lower %s in from, for example { from = %d, to = %d }",
+				req.Path, from, to, o.noun, to, from))
 	}
 }
 

@@ -44,7 +44,7 @@ func portRangeAttribute(name string, def [2]int) schema.SingleNestedAttribute {
 				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 			},
 		},
-		Validators: []validator.Object{portRangeOrder{}},
+		Validators: []validator.Object{rangeOrder{noun: "port"}},
 	}
 }
 

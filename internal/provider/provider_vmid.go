@@ -1,9 +1,6 @@
 package provider
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -35,28 +32,7 @@ func vmidRangeAttribute() schema.SingleNestedAttribute {
 			"from": schema.Int64Attribute{Required: true, MarkdownDescription: "First VMID of the range.", Validators: vmid},
 			"to":   schema.Int64Attribute{Required: true, MarkdownDescription: "Last VMID of the range.", Validators: vmid},
 		},
-		Validators: []validator.Object{vmidRangeOrder{}},
-	}
-}
-
-// vmidRangeOrder rejects a range whose from is above its to.
-type vmidRangeOrder struct{}
-
-func (vmidRangeOrder) Description(context.Context) string { return "from must not be greater than to" }
-func (vmidRangeOrder) MarkdownDescription(context.Context) string {
-	return "`from` must not be greater than `to`"
-}
-
-func (vmidRangeOrder) ValidateObject(_ context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
-	attrs, ok := objectAttrs(req.ConfigValue)
-	if !ok {
-		return
-	}
-	from, okFrom := knownInt(attrs["from"])
-	to, okTo := knownInt(attrs["to"])
-	if okFrom && okTo && from > to {
-		resp.Diagnostics.AddAttributeError(req.Path, "Inverted VMID range",
-			fmt.Sprintf("vmid_range goes from %d down to %d; write the lower VMID in from, for example { from = %d, to = %d }", from, to, to, from))
+		Validators: []validator.Object{rangeOrder{noun: "VMID"}},
 	}
 }
 
