@@ -95,12 +95,7 @@ func readDevices(cfg *pveclient.ContainerConfig) map[int]Device {
 
 // ObservedDevices are the container's devices in the order of their devN keys.
 func ObservedDevices(cfg *pveclient.ContainerConfig) []Device {
-	byIndex := readDevices(cfg)
-	out := make([]Device, 0, len(byIndex))
-	for _, i := range sortedIndexes(byIndex) {
-		out = append(out, byIndex[i])
-	}
-	return out
+	return inIndexOrder(readDevices(cfg))
 }
 
 // DeviceError is a device the configuration asks for that PVE would refuse.

@@ -156,8 +156,13 @@ func readMountPoints(cfg *pveclient.ContainerConfig) map[int]MountPoint {
 // ObservedMountPoints are the container's mount points in the order of
 // their mpN keys.
 func ObservedMountPoints(cfg *pveclient.ContainerConfig) []MountPoint {
-	byIndex := readMountPoints(cfg)
-	out := make([]MountPoint, 0, len(byIndex))
+	return inIndexOrder(readMountPoints(cfg))
+}
+
+// inIndexOrder lists the values of a config's numbered keys (mpN, devN)
+// in the order of N.
+func inIndexOrder[T any](byIndex map[int]T) []T {
+	out := make([]T, 0, len(byIndex))
 	for _, i := range sortedIndexes(byIndex) {
 		out = append(out, byIndex[i])
 	}
