@@ -25,6 +25,7 @@ type Observed struct {
 	Identity                 string // the px-id- tag: which create made the container
 	PublicPort, InternalPort int
 	Deploying                bool
+	Unpublished              bool // the px-unpublished tag: the gateway serves no route for it
 	// own are Proximity's own tags as the container carries them; a state
 	// compares them with the ones it records (MissingTags).
 	own               []string
@@ -136,6 +137,8 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 		case tag == TagProximity:
 		case tag == TagDeploying:
 			o.Deploying = true
+		case tag == TagUnpublished:
+			o.Unpublished = true // publish = false (gateway_routes.go)
 		case strings.HasPrefix(tag, TagApp):
 			o.CatalogID = strings.TrimPrefix(tag, TagApp)
 		case strings.HasPrefix(tag, TagID):

@@ -49,6 +49,10 @@ type Service struct {
 	// VMIDRange, when set, is where a create that names no VMID takes one
 	// (vmid.go).
 	VMIDRange *VMIDRange
+	// GatewayAddress, when set, shares one lookup of the gateway's address
+	// between the reads of a refresh (gateway_urls.go); every change this
+	// process makes drops it.
+	GatewayAddress *GatewayAddressCache
 }
 
 // Claims records the hostnames this provider process deploys, and the
@@ -70,6 +74,7 @@ func (c *Claims) claim(hostname string) bool {
 
 func (d *Service) invalidate() {
 	d.Services.drop()
+	d.GatewayAddress.drop()
 	if d.Snapshot != nil {
 		d.Snapshot.Invalidate()
 	}

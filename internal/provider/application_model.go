@@ -45,6 +45,9 @@ type applicationModel struct {
 	PortAllocation  types.String   `tfsdk:"port_allocation_id"`
 	IPAddress       types.String   `tfsdk:"ip_address"`
 	URL             types.String   `tfsdk:"url"`
+	EmbedURL        types.String   `tfsdk:"embed_url"`
+	DirectURL       types.String   `tfsdk:"direct_url"`
+	Publish         types.Bool     `tfsdk:"publish"`
 	DeploymentLog   types.Map      `tfsdk:"deployment_log"`
 	Services        types.List     `tfsdk:"services"`
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
@@ -87,7 +90,7 @@ func (m applicationModel) spec(ctx context.Context, password string, diags *diag
 		Cores:            int(m.Cores.ValueInt64()),
 		DiskGB:           int(m.DiskGB.ValueInt64()),
 		Environment:      m.environment(ctx, diags),
-		Tags:             stringSet(ctx, m.Tags, diags),
+		Tags:             deploy.PublishTags(stringSet(ctx, m.Tags, diags), m.published()),
 		Stopped:          m.Status.ValueString() == statusStopped,
 		PortAllocationID: m.PortAllocation.ValueString(),
 		RestoreFrom:      m.RestoreFrom.ValueString(),
@@ -107,7 +110,7 @@ func (m applicationModel) takeOverSpec(ctx context.Context, diags *diag.Diagnost
 		CatalogID:   m.CatalogID.ValueString(),
 		Hostname:    m.Hostname.ValueString(),
 		Environment: m.environment(ctx, diags),
-		Tags:        stringSet(ctx, m.Tags, diags),
+		Tags:        deploy.PublishTags(stringSet(ctx, m.Tags, diags), m.published()),
 		Stopped:     m.Status.ValueString() == statusStopped,
 
 		GeneratedSecrets: stringMap(ctx, m.GeneratedSecrets, diags),
@@ -138,8 +141,8 @@ func (m applicationModel) change(
 		d := m.Description.ValueString()
 		c.Description = &d
 	}
-	if !m.Tags.Equal(state.Tags) {
-		c.Tags = nonNil(stringSet(ctx, m.Tags, diags))
+	if !m.Tags.Equal(state.Tags) || m.published() != state.published() {
+		c.Tags = nonNil(deploy.PublishTags(stringSet(ctx, m.Tags, diags), m.published()))
 	}
 	if restoreChanges(m, state) {
 		c.RestoreFrom = m.RestoreFrom.ValueString()
@@ -234,6 +237,7 @@ func (m *applicationModel) setObserved(ctx context.Context, o deploy.Observed, d
 	if (o.Description != "" || !m.Description.IsNull()) && !deploy.SameDescription(m.Description.ValueString(), o.Description) {
 		m.Description = types.StringValue(o.Description)
 	}
+	m.Publish = types.BoolValue(!o.Unpublished)
 	if len(o.Tags) > 0 || !m.Tags.IsNull() {
 		tags, d := types.SetValueFrom(ctx, types.StringType, nonNil(o.Tags))
 		diags.Append(d...)

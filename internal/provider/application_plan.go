@@ -203,6 +203,7 @@ func (r *applicationResource) planUpdate(
 		for name, v := range map[string]attr.Value{
 			"public_port": types.Int64Unknown(), "internal_port": types.Int64Unknown(), "allocation_id": types.StringUnknown(),
 			"ip_address": types.StringUnknown(), "url": types.StringUnknown(),
+			"embed_url": types.StringUnknown(), "direct_url": types.StringUnknown(),
 		} {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), v)...)
 		}
@@ -230,7 +231,7 @@ func (r *applicationResource) planHistory(
 		// again with the values: leave room for whatever it is.
 		set("deployment_log", types.MapUnknown(operationType))
 		set("ip_address", types.StringUnknown())
-		set("url", types.StringUnknown())
+		planURLs(set, state, true) // application_urls.go
 		return
 	}
 	var plan applicationModel
@@ -249,11 +250,10 @@ func (r *applicationResource) planHistory(
 	}
 	if c.MovesAddress() {
 		set("ip_address", types.StringUnknown())
-		set("url", types.StringUnknown())
 	} else {
 		set("ip_address", state.IPAddress)
-		set("url", state.URL)
 	}
+	planURLs(set, state, c.MovesAddress() || plan.published() != state.published()) // application_urls.go
 	if c.MovesAddress() || c.Redeploy || c.Restart {
 		set("services", types.ListUnknown(serviceType)) // read again after the apply (readServicesAfter)
 	} else {

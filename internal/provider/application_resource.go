@@ -80,6 +80,8 @@ func (r *applicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	r.readServicesAfter(ctx, &plan, &resp.Diagnostics)
+	r.syncGateway(ctx, "the create of "+plan.ID.ValueString(), &resp.Diagnostics) // application_urls.go
+	r.setURLs(ctx, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -136,6 +138,7 @@ func (r *applicationResource) Read(ctx context.Context, req resource.ReadRequest
 			fmt.Sprintf("%s: %s. The application reads as degraded; the next apply runs compose up in it.", state.ID.ValueString(), o.ServicesProblem))
 	}
 	state.setObserved(ctx, o.WithRecorded(rec), &resp.Diagnostics)
+	r.setURLs(ctx, &state, &resp.Diagnostics) // through the gateway when there is one (application_urls.go)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -227,6 +230,10 @@ func (r *applicationResource) Update(ctx context.Context, req resource.UpdateReq
 	if c.MovesAddress() {
 		r.readAddress(ctx, &plan, state, &resp.Diagnostics)
 	}
+	r.syncGateway(ctx, "the update of "+state.ID.ValueString(), &resp.Diagnostics) // application_urls.go
+	if plan.URL.IsUnknown() || plan.EmbedURL.IsUnknown() || plan.DirectURL.IsUnknown() {
+		r.setURLs(ctx, &plan, &resp.Diagnostics) // planned unknown: the address or publish changed
+	}
 	keepUnknown(&plan, state)
 	r.readServicesAfter(ctx, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -303,6 +310,8 @@ func keepUnknown(plan *applicationModel, state applicationModel) {
 		{&plan.Storage, &state.Storage},
 		{&plan.IPAddress, &state.IPAddress},
 		{&plan.URL, &state.URL},
+		{&plan.EmbedURL, &state.EmbedURL},
+		{&plan.DirectURL, &state.DirectURL},
 		{&plan.AllocationID, &state.AllocationID},
 	} {
 		if v.planned.IsUnknown() {
@@ -353,5 +362,7 @@ func (r *applicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	if err := r.data.apps.Destroy(ctx, state.Node.ValueString(), vmid, state.AllocationID.ValueString()); err != nil {
 		addError(&resp.Diagnostics, "Unable to delete the application", fmt.Sprintf("deleting %s: %v%s", state.ID.ValueString(), err,
 			interruption(ctx, state.Timeouts, "delete", 10*time.Minute, nil)), err)
+		return
 	}
+	r.syncGateway(ctx, "the delete of "+state.ID.ValueString(), &resp.Diagnostics) // its route goes (application_urls.go)
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"regexp"
 	"strings"
 
@@ -280,6 +281,14 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				ElementType:         types.StringType,
 				MarkdownDescription: "Any change to these values restarts the app's services without recreating anything.",
 			},
+			"publish": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+				MarkdownDescription: "Whether the cluster's `proximity_gateway` serves the app on its port pair. `false` keeps it off the " +
+					"gateway (the container carries the tag `" + deploy.TagUnpublished + "`, which every route sync reads): `url` is then " +
+					"`direct_url` and `embed_url` is null. Changes in place.",
+			},
 			"tags": schema.SetAttribute{
 				Optional:    true,
 				ElementType: types.StringType,
@@ -346,8 +355,20 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "IPv4 address of the container.",
 			},
 			"url": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "Where the app answers. With a `proximity_gateway` in the cluster and `publish` on: " +
+					"`http://<gateway address>:<public_port>`. Otherwise `direct_url`, and the port pair is only reserved for the app " +
+					"(a gateway created later serves it there). A refresh follows a gateway that appears or goes.",
+			},
+			"embed_url": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "With a gateway and `publish` on: `http://<gateway address>:<internal_port>`, the same app with the " +
+					"response headers that forbid framing removed (`X-Frame-Options`, and `frame-ancestors` of `Content-Security-Policy`), " +
+					"for a dashboard that embeds it. Null otherwise.",
+			},
+			"direct_url": schema.StringAttribute{
 				Computed:            true,
-				MarkdownDescription: "`http://<ip>:<main port>`.",
+				MarkdownDescription: "`http://<ip_address>:<main port>`: the app on its own container's address, gateway or not.",
 			},
 			"services": servicesAttribute(),
 			"deployment_log": schema.MapNestedAttribute{

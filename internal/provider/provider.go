@@ -126,13 +126,15 @@ func (p *proximityProvider) Configure(ctx context.Context, req provider.Configur
 		// One SSH session per node for the services of a refresh.
 		Services: &deploy.ServicesCache{},
 		Claims:   &deploy.Claims{},
+		// One lookup of the gateway's address for the apps' URLs.
+		GatewayAddress: &deploy.GatewayAddressCache{},
 	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
 
 func (p *proximityProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newPortAllocationResource, newApplicationResource, newBackupResource}
+	return []func() resource.Resource{newPortAllocationResource, newApplicationResource, newBackupResource, newGatewayResource}
 }
 
 func (p *proximityProvider) DataSources(context.Context) []func() datasource.DataSource {

@@ -1,0 +1,77 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
+)
+
+// ModifyPlan checks a create where the plan can (SSH configured, no other
+// gateway in the cluster) and shows stale routes as drift: it reads the
+// cluster (a listing and the apps' addresses; it writes nothing) and, when
+// the gateway serves anything else, plans routes as known after apply with
+// a warning listing the differences. The value is left unknown rather than
+// planned exactly because apps created in the same apply change it too.
+func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || req.Plan.Raw.IsNull() {
+		return
+	}
+	if r.data.nodes == nil {
+		resp.Diagnostics.AddError("SSH is not configured",
+			"The gateway's HAProxy is installed and configured inside its container (pct exec, pct push) through the node that hosts it, "+
+				"which needs SSH to the nodes. Add an ssh block to the provider, for example ssh = { private_key = file(\"~/.ssh/id_ed25519\") }.")
+		return
+	}
+	if r.data.apps.Client == nil {
+		return // offline: nothing to compare with
+	}
+	if req.State.Raw.IsNull() {
+		r.refuseSecondGateway(ctx, resp)
+		return
+	}
+	var state gatewayModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || state.Routes.IsNull() && state.IPAddress.IsNull() {
+		return // stopped or unread: nothing served to compare
+	}
+	r.planRoutes(ctx, state, resp)
+}
+
+// refuseSecondGateway fails the plan of a gateway when the cluster has one:
+// one gateway serves every app, and a second would compete for the ports.
+func (r *gatewayResource) refuseSecondGateway(ctx context.Context, resp *resource.ModifyPlanResponse) {
+	_, gateways, err := r.data.apps.ClusterRoutes(ctx)
+	if err != nil {
+		addError(&resp.Diagnostics, "Unable to plan the gateway", fmt.Sprintf("reading the cluster's applications: %v", err), err)
+		return
+	}
+	if len(gateways) > 0 {
+		g := gateways[0]
+		resp.Diagnostics.AddError("The cluster has a gateway",
+			fmt.Sprintf("CT %d on %s is already this cluster's Proximity gateway; one gateway serves every application. Import it "+
+				"instead of creating another: terraform import <address of this resource> %s/%d", g.VMID, g.Node, g.Node, g.VMID))
+	}
+}
+
+// planRoutes compares what the gateway serves with what the cluster asks.
+func (r *gatewayResource) planRoutes(ctx context.Context, state gatewayModel, resp *resource.ModifyPlanResponse) {
+	want, _, err := r.data.apps.ClusterRoutes(ctx)
+	if err != nil {
+		resp.Diagnostics.AddWarning("Gateway routes not compared", fmt.Sprintf("reading the cluster's applications: %v; the next plan compares them", err))
+		return
+	}
+	have := routesOf(ctx, state.Routes, &resp.Diagnostics)
+	if deploy.SameRoutes(have, want) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("routes"), types.MapUnknown(routeType))...)
+	resp.Diagnostics.AddWarning("The gateway's routes are stale",
+		fmt.Sprintf("The gateway %s serves routes that differ from the cluster's applications; the apply syncs them:\n  %s",
+			state.ID.ValueString(), strings.Join(deploy.RouteDifferences(have, want), "\n  ")))
+}
