@@ -54,7 +54,7 @@ func run() error {
 	}
 
 	step("starting the simulated cluster (state in .demo/pvesim-state.json)")
-	sim, err := pvesim.New(pvesim.Options{StatePath: filepath.Join(work, "pvesim-state.json"), TimeScale: 0.05})
+	sim, err := pvesim.New(pvesim.Options{StatePath: filepath.Join(work, "pvesim-state.json"), TimeScale: 0.05, GuestNetwork: "127.10.0.0/16"})
 	if err != nil {
 		return err
 	}

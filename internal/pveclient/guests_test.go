@@ -66,7 +66,7 @@ func TestGuestLifecycle(t *testing.T) {
 	}
 	st, _ := c.GuestStatus(ctx, "pve1", vmid)
 	ip, err := c.GuestIPv4(ctx, "pve1", vmid)
-	if st.Status != "running" || st.MaxMem != 2048<<20 || !strings.HasPrefix(ip, "10.10.") || err != nil {
+	if st.Status != "running" || st.MaxMem != 2048<<20 || !strings.HasPrefix(ip, strings.TrimSuffix(sim.GuestNetwork(), "0/24")) || err != nil {
 		t.Errorf("status %+v ip %q %v", st, ip, err)
 	}
 	if err := c.GrowDisk(ctx, "pve1", vmid, "rootfs", "+2G"); err != nil {

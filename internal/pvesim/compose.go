@@ -85,6 +85,7 @@ func (s *Simulator) compose(c *shell.Call, g *guest, pkg distroPackage, plugin b
 	if !dockerdRunning(g) {
 		return cli.daemonDown()
 	}
+	defer s.pokeNetwork() // up, down, stop, start change the served ports
 	for _, svc := range services {
 		if _, ok := spec.Services[svc]; !ok && cmd != "ps" && cmd != "logs" {
 			return cli.noSuchService(svc)

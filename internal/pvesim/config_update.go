@@ -103,6 +103,7 @@ func (s *Simulator) putGuestConfig(r *request) (any, error) {
 	g.Config, g.Pending = next, p.section()
 	if g.Running && changedNet {
 		g.IP = s.assignIP(g)
+		s.pokeNetwork() // its listeners move to the new address
 	}
 	s.writeGuestConf(g)
 	s.persistSoon()

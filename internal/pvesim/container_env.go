@@ -156,10 +156,7 @@ func (s *Simulator) ipProgram(g *guest) shell.Program {
 		ip6, ip6Configured := g.IP6, propertyValue(g.Config["net0"], "ip6")
 		s.mu.Unlock()
 		if len(words) > 0 && (words[0] == "route" || words[0] == "r") {
-			if addr != "" {
-				fmt.Fprintln(c.Stdout, "default via 10.10.0.1 dev eth0")
-				fmt.Fprintln(c.Stdout, "10.10.0.0/16 dev eth0 proto kernel scope link src "+strings.Split(addr, "/")[0])
-			}
+			s.printGuestRoutes(c, addr) // guest_network.go
 			return 0
 		}
 		if len(words) == 0 || (words[0] != "addr" && words[0] != "a" && words[0] != "address") {

@@ -23,10 +23,21 @@ var listenerSources []func(s *Simulator, g *guest) []listenerSpec
 
 // bridgeLeases give a guest's interface on a bridge its DHCP address when
 // the bridge is one the source serves (an SDN vnet with DHCP, sdn_dhcp.go);
-// ok is false for a bridge it does not serve.
+// ok is false for a bridge it does not serve. They run with s.mu held
+// (assignIP's caller holds it), so they must not take it.
 var bridgeLeases []func(s *Simulator, g *guest, netKey, bridge string) (ip string, ok bool)
 
 // pokeNetwork tells the guest network that what guests serve may have
 // changed (a start, a stop, a compose up, a proxy reload), so that it
-// binds and closes listeners now rather than at its next tick.
-func (s *Simulator) pokeNetwork() {}
+// binds and closes listeners now rather than at its next tick. It never
+// blocks (callers hold s.mu): pokes that arrive while one is pending
+// coalesce into one reconcile.
+func (s *Simulator) pokeNetwork() {
+	if s.gnet == nil {
+		return
+	}
+	select {
+	case s.gnet.poke <- struct{}{}:
+	default:
+	}
+}

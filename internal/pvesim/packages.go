@@ -416,6 +416,7 @@ func (s *Simulator) serviceAction(c *shell.Call, g *guest, svc, action, started,
 	if svc != "docker" {
 		return 0
 	}
+	defer s.pokeNetwork() // the containers' ports follow the daemon
 	switch action {
 	case "start", "restart", "reload":
 		if err := c.Env.Sleep(c.Ctx, time.Second); err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // assignIP gives a started guest its address: the static ip= of net0, or a
-// DHCP lease from the simulated bridge's 10.10.0.0/16 pool.
+// DHCP lease (leaseIP).
 func (s *Simulator) assignIP(g *guest) string {
 	ip := propertyValue(g.Config["net0"], "ip")
 	switch {
@@ -23,8 +23,7 @@ func (s *Simulator) assignIP(g *guest) string {
 		}
 		return ""
 	}
-	s.ipSeq++
-	return fmt.Sprintf("10.10.%d.%d/16", 1+s.ipSeq/250, 2+s.ipSeq%250)
+	return s.leaseIP(g) // guest_network.go
 }
 
 // powerOn marks a guest running; the docker engine inside brings back the
@@ -40,6 +39,7 @@ func (s *Simulator) powerOn(g *guest) {
 	setHostname(g)
 	s.setDNS(g) // net_dns.go
 	containerBooted(g)
+	s.pokeNetwork() // its ports now serve (guest_network_serve.go)
 }
 
 func (s *Simulator) powerOff(g *guest) {
@@ -47,6 +47,7 @@ func (s *Simulator) powerOff(g *guest) {
 	g.IP, g.IP6 = "", ""
 	g.PID = 0
 	containerHalted(g)
+	s.pokeNetwork()
 }
 
 // unlockedGuest finds an unlocked guest for an action (skiplock=1 skips the lock check).

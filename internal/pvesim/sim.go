@@ -54,6 +54,11 @@ type Options struct {
 	// break it; default 120 s as on PVE. It is not scaled.
 	LockLifetime time.Duration
 
+	// GuestNetwork is an IPv4 range (127.10.0.0/16) guests lease their
+	// DHCP addresses from and serve their apps on, on real sockets
+	// (guest_network.go); empty: the 10.10.0.0/16 pool, nothing bound.
+	GuestNetwork string
+
 	Logf func(format string, args ...any)
 }
 
@@ -87,6 +92,7 @@ type Simulator struct {
 	guests      map[int]*guest
 	cfs         *vfs.Tree
 	ipSeq       int
+	gnet        *guestNetwork // guest_network.go
 	// storages ties storage.cfg to every storage's volumes (storage_sync.go).
 	storages storageRegistry
 
@@ -141,6 +147,11 @@ func New(opts Options) (*Simulator, error) {
 	if err := s.faults.set(opts.Faults); err != nil {
 		return nil, err
 	}
+	gnet, err := newGuestNetwork(opts.GuestNetwork)
+	if err != nil {
+		return nil, err
+	}
+	s.gnet = gnet
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	// The state file, when there is one, holds the release it was made
 	// with; an empty PVEVersion takes it (else 8.4), another one is an error.
@@ -208,6 +219,7 @@ func (s *Simulator) Start() error {
 		s.wg.Add(1)
 		go s.persistLoop()
 	}
+	s.startGuestNetwork() // guest_network_serve.go
 	return nil
 }
 
@@ -256,6 +268,8 @@ type Info struct {
 	// pve-manager build (pve-manager/9.1.2/9d436f37a0ac4172).
 	PVEVersion string `json:"pve_version"`
 	PVEManager string `json:"pve_manager"`
+	// GuestNetwork is the range guests serve on ("" when off).
+	GuestNetwork string `json:"guest_network,omitempty"`
 }
 
 // Info describes the running simulator.
@@ -274,7 +288,7 @@ func (s *Simulator) Info() Info {
 		Username:         "root@pam", Password: s.sec.Password, CACertPEM: s.sec.CACertPEM,
 		SSHUser: "root", SSHPrivateKey: s.sec.SSHUserKeyPEM, SSHHostKey: s.sshHostKeyLine(),
 		SSHNodes: s.sshAddrs, Nodes: names, NodeAddresses: addrs,
-		PVEVersion: s.release, PVEManager: s.rel().pveversion(),
+		PVEVersion: s.release, PVEManager: s.rel().pveversion(), GuestNetwork: s.GuestNetwork(),
 	}
 }
 

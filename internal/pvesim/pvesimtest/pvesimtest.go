@@ -13,11 +13,15 @@ const FastTimeScale = 0.001
 // TimeScale means FastTimeScale. Its Info carries both tokens: api_token
 // (root@pam!proximity) and pveadmin_api_token (terraform@pve!proximity with
 // PVEAdmin on /, as the README tells users to set up), which tests of the
-// provider use.
+// provider use. Its guests serve their apps on real loopback sockets, in a
+// /24 of their own (GuestNetwork).
 func Start(t testing.TB, opts pvesim.Options) *pvesim.Simulator {
 	t.Helper()
 	if opts.TimeScale == 0 {
 		opts.TimeScale = FastTimeScale
+	}
+	if opts.GuestNetwork == "" {
+		opts.GuestNetwork = NextGuestNetwork() // guest_network.go
 	}
 	sim, err := pvesim.New(opts)
 	if err != nil {

@@ -43,6 +43,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 1, "seed for fault injection")
 	faults := fs.String("faults", "", "fault injection rules:\n"+pvesim.FaultSpecHelp)
 	timeScale := fs.Float64("time-scale", 1, "multiplies every simulated duration (0.01: a 2 s task takes 20 ms)")
+	guestNetwork := fs.String("guest-network", "",
+		"IPv4 range (127.10.0.0/16) guests lease addresses from and serve their apps on, on real sockets\n"+
+			"(default: the 10.10.0.0/16 pool, nothing served)")
 	info := fs.String("info", "", "write connection details as JSON to this file once listening")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -56,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := pvesim.Options{
 		Listen: *listen, SSHListen: *sshListen, Password: *password, PVEVersion: *pveVersion, LXCPveVersion: *lxcPveVersion,
-		StatePath: *state, Seed: *seed, Faults: *faults, TimeScale: *timeScale,
+		StatePath: *state, Seed: *seed, Faults: *faults, TimeScale: *timeScale, GuestNetwork: *guestNetwork,
 		Logf: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) },
 	}
 	if err := parseNodes(*nodes, *nodeAddresses, &opts); err != nil {
@@ -78,6 +81,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if _, err := pvesim.ParseFaults(*faults); err != nil {
 		fmt.Fprintf(stderr, "pvesim: invalid -faults: %v\n", err)
 		return 2
+	}
+	if *guestNetwork != "" {
+		if _, err := pvesim.ParseGuestNetwork(*guestNetwork); err != nil {
+			fmt.Fprintf(stderr, "pvesim: -guest-network: %v\n", err)
+			return 2
+		}
 	}
 	if *timeScale <= 0 {
 		fmt.Fprintf(stderr, "pvesim: -time-scale must be greater than 0, got %g\n", *timeScale)
@@ -170,6 +179,9 @@ func printSummary(w io.Writer, d pvesim.Info, state string) {
 	fmt.Fprintf(w, "  token     %s, PVEAdmin on / as the README sets up (pveadmin_api_token in -info)\n", strings.SplitN(d.PVEAdminAPIToken, "=", 2)[0])
 	for _, n := range d.Nodes {
 		fmt.Fprintf(w, "  ssh       %s (%s) -> %s (user root)\n", n, d.NodeAddresses[n], d.SSHNodes[n])
+	}
+	if d.GuestNetwork != "" {
+		fmt.Fprintf(w, "  guests    %s (their apps answer on real sockets there)\n", d.GuestNetwork)
 	}
 	if state != "" {
 		fmt.Fprintf(w, "  state     %s\n", state)

@@ -28,6 +28,9 @@ func TestBadInputExitsTwo(t *testing.T) {
 		"bad faults":    {[]string{"-faults", "500:GET /x=7"}, "invalid -faults"},
 		"bad token":     {[]string{"-token", "nope"}, "USER@REALM!TOKENID=SECRET"},
 		"bad scale":     {[]string{"-time-scale", "0"}, "-time-scale must be greater than 0"},
+		"guest network": {[]string{"-guest-network", "127.10.0.0"}, `-guest-network: guest network "127.10.0.0" is not an IPv4 prefix`},
+		"ipv6 network":  {[]string{"-guest-network", "fd00::/64"}, `guest network "fd00::/64" is not an IPv4 prefix such as 127.10.0.0/16`},
+		"tiny network":  {[]string{"-guest-network", "127.10.0.0/31"}, "needs a /30 or wider prefix"},
 		"corrupt state": {[]string{"-state", corrupt, "-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0"}, "is corrupt"},
 		"extra arg":     {[]string{"now"}, "unexpected argument"},
 		"bad release":   {[]string{"-pve-version", "9.0"}, `-pve-version must be 8.4 or 9.1, got "9.0"`},
@@ -130,9 +133,14 @@ func TestRunAsPVE91WithNamedNodes(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-pve-version", "9.1",
-			"-nodes", "pve,pve2", "-node-addresses", "127.0.0.2,127.0.0.3", "-info", infoPath, "-state", statePath, "-time-scale", "0.01"}, &out, &errOut)
+			"-nodes", "pve,pve2", "-node-addresses", "127.0.0.2,127.0.0.3", "-info", infoPath, "-state", statePath, "-time-scale", "0.01",
+			"-guest-network", "127.77.3.9/24"}, &out, &errOut)
 	}()
 	info := waitInfo(t, infoPath, &errOut)
+	// The flag's host bits are dropped; -info (and the summary, below) name the range.
+	if info.GuestNetwork != "127.77.3.0/24" {
+		t.Errorf("guest network %q", info.GuestNetwork)
+	}
 	if info.PVEVersion != "9.1" || !strings.HasPrefix(info.PVEManager, "pve-manager/9.1.") || strings.Join(info.Nodes, ",") != "pve,pve2" ||
 		info.NodeAddresses["pve2"] != "127.0.0.3" || !strings.HasPrefix(info.SSHNodes["pve2"], "127.0.0.3:") ||
 		!strings.HasPrefix(info.SSHNodes["pve"], "127.0.0.2:") {
@@ -153,6 +161,9 @@ func TestRunAsPVE91WithNamedNodes(t *testing.T) {
 	}
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "guests    127.77.3.0/24") {
+		t.Errorf("summary %s", out.String())
 	}
 	errOut.Reset()
 	if code := run([]string{"-listen", "127.0.0.1:0", "-ssh-listen", "127.0.0.1:0", "-pve-version", "8.4", "-state", statePath}, &out,
