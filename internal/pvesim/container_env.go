@@ -40,6 +40,7 @@ func (s *Simulator) containerEnv(g *guest) *shell.Env {
 		progs["rc-update"] = rcUpdateProgram(g)
 		progs["rc-service"] = s.rcServiceProgram(g)
 		progs["service"] = s.rcServiceProgram(g)
+		progs["haproxy"] = requireBinary(s.haproxyProgram(d), haproxyBinary) // haproxy_program.go
 	case d.apt():
 		progs["apt-get"] = s.aptProgram(g, d)
 		progs["wget"] = s.gnuWgetProgram(g) // GNU Wget of the standard templates (wget_gnu.go)

@@ -66,6 +66,8 @@ func alpineDistro(versionID, branch, docker, dockerPkg, composePkg string) *dist
 			"tzdata":          {Version: "2025b-r0", Files: []string{"/usr/share/zoneinfo/UTC"}},
 			"openrc":          {Version: "0.62.6-r0", Files: []string{"/sbin/openrc"}},
 			"iptables":        {Version: "1.8.11-r1", Files: []string{"/sbin/iptables"}},
+			"haproxy":         haproxyPackage(branch), // haproxy_package.go
+			"haproxy-openrc":  haproxyOpenRCPackage(branch),
 		},
 	}
 }

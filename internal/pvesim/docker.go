@@ -160,6 +160,7 @@ func containerBooted(g *guest) {
 	if dockerEnabled(g) {
 		dockerdStart(g)
 	}
+	haproxyBooted(g) // haproxy_service.go
 }
 
 // containerHalted drops runtime state; /run is a tmpfs.
