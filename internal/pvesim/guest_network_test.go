@@ -130,7 +130,17 @@ func TestGuestNetworkServesAppPorts(t *testing.T) {
 	}
 	eventually(t, "after compose start", func() fetched { return fetchPage(client, target) }, func(f fetched) bool { return f.status == 200 })
 
-	r := call(t, sim, http.MethodPost, "/nodes/pve1/lxc/150/status/stop", nil)
+	// A new address (a static one set while running) moves the listener.
+	moved := netip.AddrPortFrom(netip.MustParsePrefix(network).Addr().Next().Next().Next().Next(), 8080) // .4
+	r := call(t, sim, http.MethodPut, "/nodes/pve1/lxc/150/config", url.Values{"net0": {"name=eth0,bridge=vmbr0,ip=" + moved.Addr().String() + "/24"}})
+	if r.Status != 200 {
+		t.Fatalf("set a static address: %s", r.Raw)
+	}
+	eventually(t, "the old address", func() fetched { return fetchPage(client, target) }, refused)
+	target = "http://" + moved.String() + "/"
+	eventually(t, "the new address", func() fetched { return fetchPage(client, target) }, func(f fetched) bool { return f.status == 200 })
+
+	r = call(t, sim, http.MethodPost, "/nodes/pve1/lxc/150/status/stop", nil)
 	if status := waitTask(t, sim, mustString(t, data(r))); status != "OK" {
 		t.Fatalf("stop: %s", status)
 	}
