@@ -159,3 +159,12 @@ func RouteDifferences(have, want []Route) []string {
 	}
 	return out
 }
+
+// ServedRoutes reads the routes the gateway serves now, from its
+// configuration file (one pct exec cat: a plan may call it). ok is false
+// with the reason when they could not be read.
+func (d *Service) ServedRoutes(ctx context.Context, node string, vmid int) (routes []Route, problem string) {
+	gw := Gateway{Node: node, VMID: vmid, Running: true}
+	d.readServedRoutes(ctx, &gw)
+	return gw.Routes, gw.RoutesProblem
+}

@@ -66,7 +66,14 @@ func (r *gatewayResource) planRoutes(ctx context.Context, state gatewayModel, re
 		resp.Diagnostics.AddWarning("Gateway routes not compared", fmt.Sprintf("reading the cluster's applications: %v; the next plan compares them", err))
 		return
 	}
-	have := routesOf(ctx, state.Routes, &resp.Diagnostics)
+	// What the gateway serves now, not what the state last read: an app's
+	// create syncs the gateway without touching the gateway's state, so
+	// the state trails until the next refresh, and that is no drift.
+	have, problem := r.data.apps.ServedRoutes(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
+	if problem != "" {
+		resp.Diagnostics.AddWarning("Gateway routes not compared", problem+"; the next plan compares them")
+		return
+	}
 	if deploy.SameRoutes(have, want) {
 		return
 	}
