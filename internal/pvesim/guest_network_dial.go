@@ -41,6 +41,14 @@ func (s *Simulator) dialGuest(ctx context.Context, network, addr string) (net.Co
 		Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 }
 
+// DialGuest is dialGuest for a test's HTTP client (its Transport's
+// DialContext): it reaches what a guest serves even where the real socket
+// could not be bound, as for a user who is not root and an app on a port
+// under 1024.
+func (s *Simulator) DialGuest(ctx context.Context, network, addr string) (net.Conn, error) {
+	return s.dialGuest(ctx, network, addr)
+}
+
 // servePipe serves one connection with h and returns the client's end.
 // An idle connection is closed after a while, so a client that forgets
 // one leaks nothing.

@@ -205,7 +205,7 @@ func TestDialGuestOutsideTheGuestNetwork(t *testing.T) {
 	if !netip.MustParsePrefix("10.10.0.0/16").Contains(addr) || sim.GuestNetwork() != "" || sim.Info().GuestNetwork != "" {
 		t.Fatalf("CT 152 at %s, guest network %q", addr, sim.GuestNetwork())
 	}
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: sim.dialGuest}}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: sim.DialGuest}}
 	checkAppPage(t, fetchPage(client, "http://"+netip.AddrPortFrom(addr, 8082).String()+"/"), 152)
 	if f := fetchPage(client, "http://10.10.250.250:8082/"); !refused(f) {
 		t.Errorf("no guest there: %+v", f)
