@@ -34,10 +34,17 @@ data "proximity_nodes" "cluster" {}
 
 data "proximity_catalog" "store" {}
 
+# The gateway serves every app on its public port (url) and, with framing
+# allowed, on its internal port (embed_url).
+resource "proximity_gateway" "main" {}
+
 # A single-service app and a multi-service one (WordPress with MariaDB).
+# They depend on the gateway so that their first apply already gives
+# gateway URLs; without it they would get them at their next refresh.
 resource "proximity_application" "tools" {
   catalog_id = "it-tools"
   hostname   = "tools"
+  depends_on = [proximity_gateway.main]
 }
 
 resource "proximity_application" "blog" {
@@ -46,6 +53,7 @@ resource "proximity_application" "blog" {
   secret_environment = {
     DB_PASSWORD = "demo-only-password"
   }
+  depends_on = [proximity_gateway.main]
 }
 
 # A backup of the blog, which could be restored with restore_from.
@@ -74,11 +82,21 @@ output "apps" {
   description = "Where the apps run."
   value = {
     for a in [proximity_application.tools, proximity_application.blog] : a.hostname => {
-      url   = a.url
-      node  = a.node
-      vmid  = a.vmid
-      ports = "${a.public_port}/${a.internal_port}"
+      url        = a.url
+      embed_url  = a.embed_url
+      direct_url = a.direct_url
+      node       = a.node
+      vmid       = a.vmid
+      ports      = "${a.public_port}/${a.internal_port}"
     }
+  }
+}
+
+output "gateway" {
+  description = "The gateway's address and what it serves, by public port."
+  value = {
+    address = proximity_gateway.main.ip_address
+    routes  = { for port, r in proximity_gateway.main.routes : port => "CT ${r.vmid} at ${r.backend}" }
   }
 }
 

@@ -106,6 +106,14 @@ func run() error {
 	if code, err := tf("apply", "-auto-approve", "-input=false", "-no-color"); err != nil || code != 0 {
 		return fmt.Errorf("apply exited %d: %v", code, err)
 	}
+	step("refreshing: the gateway's routes as it serves them")
+	if code, err := tf("apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"); err != nil || code != 0 {
+		return fmt.Errorf("refresh exited %d: %v", code, err)
+	}
+	step("opening every app's url and embed_url, as a browser on this machine would")
+	if err := checkURLs(cli, filepath.Join(work, "quickstart"), env); err != nil {
+		return err
+	}
 	step("planning again: the configuration must have converged")
 	code, err := tf("plan", "-detailed-exitcode", "-input=false", "-no-color")
 	if err != nil {

@@ -63,7 +63,7 @@ func TestAccApplicationNetworkAndResizeDrift(t *testing.T) {
 				Config:           app(""),
 				ConfigPlanChecks: inPlace,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://(\d+\.){3}\d+:80$`))),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("ip_config"), knownvalue.Null()),
 				},
 			},

@@ -43,7 +43,7 @@ func TestAccApplicationLifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("public_port"), knownvalue.Int64Exact(8100)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("memory"), knownvalue.Int64Exact(128)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("status"), knownvalue.StringExact("running")),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://10\.10\.\d+\.\d+:80$`))),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://(\d+\.){3}\d+:80$`))),
 					expectOperations(res, 1, "create"),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("deployment_log").AtMapKey("0001").AtMapKey("steps"), knownvalue.ListSizeExact(13)),
 				},

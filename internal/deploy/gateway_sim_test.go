@@ -1,0 +1,110 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// getThrough GETs a URL, giving the route a few seconds to come up.
+func getThrough(url string) (*http.Response, string, error) {
+	client := &http.Client{Timeout: 3 * time.Second}
+	var lastErr error
+	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := client.Get(url)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return resp, string(body), nil
+		}
+		lastErr = fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil, "", lastErr
+}
+
+func TestGatewayCreateServesTheClustersApps(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	web, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := d.Create(ctx, Spec{CatalogID: "httpd", Hostname: "docs", Node: "pve2"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve1", Identity: NewIdentity()})
+	if err != nil {
+		t.Fatalf("%v\n%v", err, gw.Log)
+	}
+	if len(gw.Routes) != 2 || gw.IP == "" {
+		t.Fatalf("gateway %+v", gw)
+	}
+	for _, app := range []Created{web, docs} {
+		resp, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(body, strconv.Itoa(app.VMID)) || resp.Header.Get("X-Frame-Options") == "" {
+			t.Fatalf("CT %d through the gateway: %v %q", app.VMID, resp.Header, body)
+		}
+		resp, _, err = getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.InternalPort) + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Header.Get("X-Frame-Options") != "" || strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors") {
+			t.Fatalf("the embed port of CT %d keeps the framing headers: %v", app.VMID, resp.Header)
+		}
+	}
+	observed, err := d.ObserveGateway(ctx, gw.Node, gw.VMID, gw.Identity)
+	if err != nil || !observed.RoutesKnown || !SameRoutes(observed.Routes, gw.Routes) {
+		t.Fatalf("read back %+v (%v), created with %+v", observed, err, gw.Routes)
+	}
+
+	// A sync with nothing changed writes nothing; after a delete, the route goes.
+	if sync, err := d.SyncGateway(ctx); err != nil || len(sync.Reloaded) != 0 {
+		t.Fatalf("a sync of an unchanged cluster: %+v, %v", sync, err)
+	}
+	if err := d.Destroy(ctx, docs.Node, docs.VMID, docs.AllocationID); err != nil {
+		t.Fatal(err)
+	}
+	sync, err := d.SyncGateway(ctx)
+	if err != nil || len(sync.Routes) != 1 || len(sync.Reloaded) != 1 || sync.Routes[0].VMID != web.VMID {
+		t.Fatalf("after the delete: %+v, %v", sync, err)
+	}
+	if u, err := d.URLs(ctx, "nginx", web.IP, web.PublicPort, web.InternalPort, true); err != nil ||
+		u.URL != fmt.Sprintf("http://%s:%d", gw.IP, web.PublicPort) || u.DirectURL != web.URL {
+		t.Fatalf("urls %+v, %v", u, err)
+	}
+
+	// A configuration HAProxy refuses is not installed: the gateway keeps
+	// serving the one it has.
+	if _, err := d.pushGatewayConfig(ctx, gw.Node, gw.VMID, []byte("frontend broken\n    bindd :1\n")); err == nil ||
+		!strings.Contains(err.Error(), "refused its new configuration") {
+		t.Fatalf("an invalid configuration: %v", err)
+	}
+	if _, _, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(web.PublicPort) + "/"); err != nil {
+		t.Fatalf("the gateway stopped serving after a refused configuration: %v", err)
+	}
+	if err := d.DestroyGateway(ctx, gw.Node, gw.VMID, "another-identity"); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.ObserveGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil || o.Gone {
+		t.Fatalf("a destroy under another identity touched the gateway: %+v %v", o, err)
+	}
+	if err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := d.URLs(ctx, "nginx", web.IP, web.PublicPort, web.InternalPort, true); err != nil || u.URL != web.URL || u.EmbedURL != "" {
+		t.Fatalf("urls without a gateway %+v, %v", u, err)
+	}
+}
