@@ -19,6 +19,8 @@ type accessState struct {
 	mu        sync.Mutex
 	privs     map[string]privSet                    // authid + "\x00" + path
 	poolRoles map[string]map[string]map[string]bool // authid -> /vms/N or /storage/X -> roles
+	// vnetZone is the SDN zone of a vnet, "" for another bridge (sdn_node.go).
+	vnetZone func(bridge string) string
 }
 
 // privSet is the privileges an identity holds on one path: the keys, each
@@ -46,6 +48,7 @@ func (s *Simulator) access() *accessState {
 		versions:  v,
 		privs:     map[string]privSet{},
 		poolRoles: map[string]map[string]map[string]bool{},
+		vnetZone:  s.sdnVnetZone,
 	}
 	s.accessCur = st
 	return st

@@ -198,6 +198,7 @@ func (s *Simulator) clusterResources(r *request) (any, error) {
 			}
 			out = append(out, map[string]any{"id": "sdn/" + n.Name + "/localnetwork", "sdn": "localnetwork", "node": n.Name, "type": "sdn", "status": "ok"})
 		}
+		out = append(out, s.sdnResources(r)...) // sdn_api.go
 	}
 	return out, nil
 }

@@ -259,7 +259,8 @@ func isIndexed(opt, base string) bool {
 }
 
 // checkBridgeAccess is check_vnet_access for a network option: SDN.Use on
-// the bridge in the local zone, or on its VLAN tag (each trunk tag too).
+// the bridge in its zone (a vnet's, else the local zone), or on its VLAN
+// tag (each trunk tag too).
 func (a *accessState) checkBridgeAccess(authid, raw string) *apiError {
 	if authid == "root@pam" {
 		return nil
@@ -267,7 +268,7 @@ func (a *accessState) checkBridgeAccess(authid, raw string) *apiError {
 	bridge := propertyValue(raw, "bridge")
 	tag := propertyValue(raw, "tag")
 	trunks := propertyValue(raw, "trunks")
-	base := "/sdn/zones/localnetwork/" + bridge
+	base := "/sdn/zones/" + a.zoneOfBridge(bridge) + "/" + bridge
 	if tag != "" {
 		if err := a.check(authid, base+"/"+tag, "SDN.Use"); err != nil {
 			return err

@@ -74,6 +74,9 @@ func (s *Simulator) nodeBridges(n *node) map[string]bool {
 			out[name] = true
 		}
 	}
+	for _, vnet := range sdnNodeBridges(n) { // sdn_node.go
+		out[vnet] = true
+	}
 	return out
 }
 
@@ -124,6 +127,7 @@ func (s *Simulator) listNetwork(r *request) (any, error) {
 		}
 		out = append(out, d.apiValue())
 	}
+	out = s.sdnLocalVnets(r, n, filter, out) // sdn_node.go
 	if changes != "" {
 		return withChanges{data: out, changes: changes}, nil
 	}
@@ -185,6 +189,7 @@ func (s *Simulator) reloadNetwork(r *request) (any, error) {
 			}
 			_ = n.FS.Remove(interfacesNewPath)
 		}
+		s.generateSDNNodeConfig(n) // sdn_node.go
 		s.persistSoon()
 		return nil
 	})

@@ -337,6 +337,7 @@ func (s *Simulator) destroyWorker(t *taskCtx, n *node, g *guest, force bool) err
 	if !s.quorate() {
 		return s.destroyWithoutQuorum(t, n, g)
 	}
+	s.sdnReleaseGuest(g) // sdn_dhcp.go
 	s.dropGuestLocked(g)
 	s.removeVMAccess(g.VMID)
 	return nil

@@ -67,7 +67,7 @@ func (s *Simulator) buildRoutes() *router {
 	// Each area of the API registers its paths in its own file.
 	for _, area := range []map[string]map[string]handlerFunc{
 		s.coreRoutes(), s.guestOpRoutes(), s.storageConfigRoutes(), s.downloadRoutes(), s.networkRoutes(),
-		s.clusterConfigRoutes(), s.poolRoutes(),
+		s.clusterConfigRoutes(), s.poolRoutes(), s.sdnRoutes(),
 	} {
 		for template, hs := range area {
 			if handlers[template] == nil {

@@ -355,6 +355,9 @@ func CheckFormat(format, value string) string {
 		if msg, ok := checkLxcFormat(format, value); ok { // lxc_formats.go
 			return msg
 		}
+		if msg, ok := checkSDNFormat(format, value); ok { // sdn_formats.go
+			return msg
+		}
 		return checkAccessFormat(format, value)
 	}
 	return ""

@@ -80,6 +80,15 @@ var servedPaths = []string{
 	"/nodes/{node}/lxc/{vmid}/status",
 	"/nodes/{node}/storage/{storage}",
 	"/cluster/config/nodes",
+	// SDN (sdn_*.go): simple zones, their vnets and subnets, and the apply.
+	"/cluster/sdn",
+	"/cluster/sdn/zones",
+	"/cluster/sdn/zones/{zone}",
+	"/cluster/sdn/vnets",
+	"/cluster/sdn/vnets/{vnet}",
+	"/cluster/sdn/vnets/{vnet}/subnets",
+	"/cluster/sdn/vnets/{vnet}/subnets/{subnet}",
+	"/cluster/sdn/ipams/{ipam}/status",
 	// PVE 9.1 and later only; the 8.4 subset goes without it.
 	"/nodes/{node}/storage/{storage}/oci-registry-pull",
 }

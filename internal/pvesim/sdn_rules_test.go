@@ -1,0 +1,135 @@
+package pvesim
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestSDNRefusals pins the plugins' checks and PVE's messages. Checks made
+// inside lock_sdn_config (SDN.pm) die as "<errmsg>: <error>", a 500, a
+// parameter exception stringified into it (PVE::Exception stringify).
+func TestSDNRefusals(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	admin := sdnAdmin(sim)
+	createPxnet(t, sim, admin)
+	cases := []struct {
+		name, method, path string
+		form               url.Values
+		status             int
+		reason, message    string
+	}{
+		// Zones/Plugin.pm parse_sdn_zone_id, via the schema's format.
+		{"zone ID too long", http.MethodPost, "/cluster/sdn/zones", url.Values{"zone": {"pxnetwork"}, "type": {"simple"}}, 400,
+			"Parameter verification failed.", "zone ID 'pxnetwork' can't be more length than 8 characters"},
+		{"zone ID with a dash", http.MethodPost, "/cluster/sdn/zones", url.Values{"zone": {"px-net"}, "type": {"simple"}}, 400,
+			"Parameter verification failed.", "zone ID 'px-net' contains illegal characters"},
+		// SectionConfig check_value: an option of another zone type.
+		{"bridge on a simple zone", http.MethodPost, "/cluster/sdn/zones", url.Values{"zone": {"z2"}, "type": {"simple"}, "bridge": {"vmbr0"}}, 500,
+			"unexpected property 'bridge'", ""},
+		// Zones.pm create: the only IPAM is pve.
+		{"unknown ipam", http.MethodPost, "/cluster/sdn/zones", url.Values{"zone": {"z2"}, "type": {"simple"}, "ipam": {"netbox"}}, 500,
+			"create sdn zone object failed: 400 Parameter verification failed.", "ipam: netbox not existing"},
+		{"zone exists", http.MethodPost, "/cluster/sdn/zones", url.Values{"zone": {"pxnet"}, "type": {"simple"}}, 500,
+			"create sdn zone object failed: sdn zone object ID 'pxnet' already defined", ""},
+		// Zones/Plugin.pm on_delete_hook (a die without newline: Perl says where).
+		{"zone with a vnet", http.MethodDelete, "/cluster/sdn/zones/pxnet", nil, 500,
+			"delete sdn zone object failed: zone pxnet is used by vnet pxvnet at /usr/share/perl5/PVE/Network/SDN/Zones/Plugin.pm line 138.", ""},
+		// SimplePlugin.pm vnet_update_hook.
+		{"tag on a simple vnet", http.MethodPost, "/cluster/sdn/vnets", url.Values{"vnet": {"v2"}, "zone": {"pxnet"}, "tag": {"10"}}, 500,
+			"create sdn vnet object failed: 400 Parameter verification failed.", "tag: vlan tag is not allowed on simple zone"},
+		// VnetPlugin.pm on_delete_hook.
+		{"vnet with a subnet", http.MethodDelete, "/cluster/sdn/vnets/pxvnet", nil, 500,
+			"delete sdn vnet object failed: 400 Parameter verification failed.", "vnet: Can't delete vnet if subnets exists"},
+		{"unknown vnet", http.MethodDelete, "/cluster/sdn/vnets/nothere", nil, 500, "sdn vnet 'nothere' does not exist", ""},
+		// SubnetPlugin.pm on_update_hook and validate_dhcp_ranges.
+		{"gateway outside", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets",
+			url.Values{"subnet": {"10.30.0.0/24"}, "type": {"subnet"}, "gateway": {"10.40.0.1"}}, 500,
+			"create sdn subnet object failed: 400 Parameter verification failed.", "gateway: 10.40.0.1 is not in subnet 10.30.0.0/24"},
+		{"range outside", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets",
+			url.Values{"subnet": {"10.30.0.0/24"}, "type": {"subnet"}, "dhcp-range": {"start-address=10.30.0.10,end-address=10.30.1.5"}}, 500,
+			"create sdn subnet object failed: 400 Parameter verification failed.", "dhcp-range: end-address 10.30.1.5 is not in subnet 10.30.0.0/24"},
+		{"range backwards", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets",
+			url.Values{"subnet": {"10.30.0.0/24"}, "type": {"subnet"}, "dhcp-range": {"start-address=10.30.0.50,end-address=10.30.0.10"}}, 500,
+			"create sdn subnet object failed: 400 Parameter verification failed.",
+			"dhcp-range: start-address 10.30.0.50 must be smaller than end-address 10.30.0.10"},
+		{"subnet exists", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets", url.Values{"subnet": {"10.20.0.0/24"}, "type": {"subnet"}}, 500,
+			"create sdn subnet object failed: sdn subnet object ID 'pxnet-10.20.0.0-24' already defined", ""},
+		// SubnetPlugin.pm parse_sdn_subnet_id.
+		{"not a CIDR", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets", url.Values{"subnet": {"10.30.0.0/4"}, "type": {"subnet"}}, 400,
+			"Parameter verification failed.", "value does not look like a valid CIDR network"},
+		// Subnets.pm read.
+		{"subnet of another vnet", http.MethodGet, "/cluster/sdn/vnets/pxvnet/subnets/pxnet-10.99.0.0-24", nil, 500,
+			"sdn subnet 'pxnet-10.99.0.0-24' does not exist", ""},
+	}
+	for _, c := range cases {
+		r := callAs(t, sim, admin, c.method, c.path, c.form)
+		if r.Status != c.status || r.Reason != c.reason || !strings.Contains(r.Raw, c.message) {
+			t.Errorf("%s: %d %q %s", c.name, r.Status, r.Reason, r.Raw)
+		}
+	}
+	if got := cfsText(t, sim, sdnZonesPath); got != "simple: pxnet\n\tdhcp dnsmasq\n\tipam pve\n\n" {
+		t.Errorf("a refused change wrote zones.cfg: %q", got)
+	}
+}
+
+// TestSDNDeleteInOrderAndPendingDeletion: a subnet, then its vnet, then the
+// zone go (the reverse of their creation); after an apply, a deleted object
+// stays in the pending view as deleted until the next apply
+// (pending_config), and the IPAM forgets the subnet (PVEPlugin.pm
+// del_subnet, which a lone gateway does not hold up).
+func TestSDNDeleteInOrderAndPendingDeletion(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	admin := sdnAdmin(sim)
+	createPxnet(t, sim, admin)
+	applySDNAndWait(t, sim, admin)
+	mustOK(t, callAs(t, sim, admin, http.MethodDelete, "/cluster/sdn/vnets/pxvnet/subnets/pxnet-10.20.0.0-24", nil), "delete subnet")
+	mustOK(t, callAs(t, sim, admin, http.MethodDelete, "/cluster/sdn/vnets/pxvnet", nil), "delete vnet")
+	mustOK(t, callAs(t, sim, admin, http.MethodDelete, "/cluster/sdn/zones/pxnet", nil), "delete zone")
+	zones := mustSlice(t, data(callAs(t, sim, admin, http.MethodGet, "/cluster/sdn/zones", url.Values{"pending": {"1"}})))
+	if len(zones) != 1 || mustMap(t, zones[0])["state"] != "deleted" || mustMap(t, zones[0])["dhcp"] != "dnsmasq" {
+		t.Errorf("deleted zone in the pending view: %v", zones)
+	}
+	if ipam := cfsText(t, sim, ipamDBPath); strings.Contains(ipam, "10.20.0.0/24") {
+		t.Errorf("IPAM keeps the deleted subnet: %s", ipam)
+	}
+	applySDNAndWait(t, sim, admin)
+	if zones := mustSlice(t, data(callAs(t, sim, admin, http.MethodGet, "/cluster/sdn/zones", url.Values{"pending": {"1"}}))); len(zones) != 0 {
+		t.Errorf("zones after the second apply: %v", zones)
+	}
+	if bridges := sdnNodeBridges(sim.nodeByName("pve1")); len(bridges) != 0 {
+		t.Errorf("bridges after the vnet's removal was applied: %v", bridges)
+	}
+}
+
+// TestSDNReleaseDifferences: 9.x's SDN index lists fabrics, and its
+// writes take a lock-token (the global lock of SDN.pm lock_sdn_config),
+// which 8.4's schema does not have.
+func TestSDNReleaseDifferences(t *testing.T) {
+	for _, c := range []struct {
+		release  string
+		fabrics  bool
+		lockOK   bool
+		ipamLine string
+	}{{"8.4", false, false, "line 283."}, {"9.1", true, true, "line 319."}} {
+		sim := startSim(t, Options{Nodes: 1, PVEVersion: c.release})
+		admin := sdnAdmin(sim)
+		index := mustSlice(t, data(callAs(t, sim, admin, http.MethodGet, "/cluster/sdn", nil)))
+		hasFabrics := false
+		for _, e := range index {
+			hasFabrics = hasFabrics || mustMap(t, e)["id"] == "fabrics"
+		}
+		if hasFabrics != c.fabrics {
+			t.Errorf("%s: index %v", c.release, index)
+		}
+		r := callAs(t, sim, admin, http.MethodPost, "/cluster/sdn/zones", url.Values{"zone": {"pxnet"}, "type": {"simple"}, "lock-token": {"x"}})
+		if (r.Status == 200) != c.lockOK {
+			t.Errorf("%s: lock-token: %d %s", c.release, r.Status, r.Raw)
+		}
+		r = callAs(t, sim, admin, http.MethodGet, "/cluster/sdn/ipams/netbox/status", nil)
+		if r.Status != 500 || !strings.HasSuffix(r.Reason, c.ipamLine) {
+			t.Errorf("%s: status of another IPAM: %d %q", c.release, r.Status, r.Reason)
+		}
+	}
+}
