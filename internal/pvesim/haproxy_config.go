@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // HAProxy's configuration as the gateway uses it, parsed as haproxy 3.0 and
@@ -32,7 +33,7 @@ type haproxyProxy struct {
 	Servers        []haproxyServer
 	ReqRules       []haproxyHeaderRule
 	RespRules      []haproxyHeaderRule
-	Timeouts       map[string]bool
+	Timeouts       map[string]time.Duration
 	MonitorURI     string // answered by haproxy itself (http_ana.c)
 }
 
@@ -62,7 +63,8 @@ func (p *haproxyProxy) backend() bool  { return p.Kind == "backend" || p.Kind ==
 type haproxyParse struct {
 	cfg     *haproxyConfig
 	msgs    []haproxyMsg
-	alerted bool
+	alerted bool   // a fatal alert (ERR_FATAL)
+	aborted bool   // an alert that stops the read (ERR_ABORT)
 	section string // the current section keyword
 	cur     *haproxyProxy
 	def     *haproxyProxy
@@ -77,6 +79,12 @@ type haproxyMsg struct {
 func (ps *haproxyParse) alert(text string) {
 	ps.msgs = append(ps.msgs, haproxyMsg{Alert: true, Text: text})
 	ps.alerted = true
+}
+
+// noteAlert is an alert that is not an error: haproxy prints it and
+// goes on.
+func (ps *haproxyParse) noteAlert(line int, text string) {
+	ps.msgs = append(ps.msgs, haproxyMsg{Alert: true, Text: fmt.Sprintf("parsing [%s:%d] : %s", ps.cfg.File, line, text)})
 }
 
 func (ps *haproxyParse) alertf(line int, format string, args ...any) {
@@ -107,6 +115,11 @@ func parseHAProxyConfig(file, text string) (cfg *haproxyConfig, msgs []haproxyMs
 			continue
 		}
 		ps.line(i+1, args)
+		if ps.aborted {
+			// haproxy.c: an ERR_ABORT ends the read and the process.
+			ps.alert("Error(s) found in configuration file : " + file)
+			return ps.cfg, ps.msgs, false
+		}
 	}
 	if ps.alerted {
 		ps.alert("Error(s) found in configuration file : " + file)
@@ -138,9 +151,12 @@ func (ps *haproxyParse) line(n int, args []string) {
 	case "global":
 		ps.globalKeyword(n, args)
 	case "defaults", "frontend", "backend", "listen":
-		if ps.cur != nil {
-			ps.proxyKeyword(n, args)
+		if ps.cur == nil {
+			// cfg_parse_listen: the section line created no proxy.
+			ps.alertf(n, "'listen' or 'defaults' expected.")
+			return
 		}
+		ps.proxyKeyword(n, args)
 	}
 }
 
@@ -149,7 +165,7 @@ func (ps *haproxyParse) openSection(n int, args []string) {
 	ps.section, ps.cur = args[0], nil
 	switch args[0] {
 	case "defaults":
-		ps.def = &haproxyProxy{Kind: "defaults", Line: n, Timeouts: map[string]bool{}}
+		ps.def = &haproxyProxy{Kind: "defaults", Line: n, Timeouts: map[string]time.Duration{}}
 		if len(args) > 1 {
 			ps.def.Name = args[1]
 		}
@@ -161,13 +177,15 @@ func (ps *haproxyParse) openSection(n int, args []string) {
 	}
 	if len(args) < 2 {
 		ps.alertf(n, "'%s' expects an <id> argument", args[0])
+		ps.aborted = true
 		return
 	}
 	if len(args) > 2 && (len(args) != 4 || args[2] != "from") {
 		// cfg_parse_listen: addresses on the section line are gone since
-		// 1.x's "listen name addr:port"; haproxy then has no such proxy.
+		// 1.x's "listen name addr:port". The alert itself is no error, but
+		// haproxy creates no proxy, so each line of the section is one.
 		if args[0] != "backend" {
-			ps.alertf(n, "please use the 'bind' keyword for listening addresses.")
+			ps.noteAlert(n, "please use the 'bind' keyword for listening addresses.")
 		}
 		return
 	}
@@ -177,12 +195,12 @@ func (ps *haproxyParse) openSection(n int, args []string) {
 				ps.cfg.File, n, args[0], args[1], other.Kind, other.Name, ps.cfg.File, other.Line))
 		}
 	}
-	p := &haproxyProxy{Kind: args[0], Name: args[1], Line: n, Timeouts: map[string]bool{}}
+	p := &haproxyProxy{Kind: args[0], Name: args[1], Line: n, Timeouts: map[string]time.Duration{}}
 	if ps.def != nil { // a proxy inherits the last defaults section
 		p.Mode = ps.def.Mode
 		p.DefaultBackend = ps.def.DefaultBackend
-		for k := range ps.def.Timeouts {
-			p.Timeouts[k] = true
+		for k, v := range ps.def.Timeouts {
+			p.Timeouts[k] = v
 		}
 		p.ReqRules = append(p.ReqRules, ps.def.ReqRules...)
 		p.RespRules = append(p.RespRules, ps.def.RespRules...)
@@ -252,7 +270,7 @@ func (ps *haproxyParse) checkValidity() {
 // backend with servers and no timeout connect or server. haproxy's default
 // mode is tcp, which the warning covers too.
 func (ps *haproxyParse) missingTimeouts(p *haproxyProxy) {
-	if (!p.frontend() || p.Timeouts["client"]) && (!p.backend() || len(p.Servers) == 0 || p.Timeouts["connect"] && p.Timeouts["server"]) {
+	if (!p.frontend() || p.Timeouts["client"] > 0) && (!p.backend() || len(p.Servers) == 0 || p.Timeouts["connect"] > 0 && p.Timeouts["server"] > 0) {
 		return
 	}
 	ps.msgs = append(ps.msgs, haproxyMsg{Text: fmt.Sprintf("missing timeouts for %s '%s'.\n"+

@@ -72,7 +72,9 @@ func TestHAProxyConfigParsesTheGatewayShape(t *testing.T) {
 // 3.2 (src/cfgparse-listen.c cfg_parse_listen's unknown keyword with
 // cfg_find_best_match's hint, src/cfgparse.c check_config_validity's
 // "unable to find required default_backend", proxy.c
-// proxy_parse_timeout) and the summary lines of src/haproxy.c.
+// proxy_parse_timeout) and the summary lines of src/haproxy.c; each was
+// also seen, word for word, from Debian 12's haproxy 2.6.12 -c on the same
+// file.
 func TestHAProxyConfigRefusesAsHAProxyDoes(t *testing.T) {
 	const f = "/etc/haproxy/haproxy.cfg"
 	cases := []struct {
@@ -119,8 +121,22 @@ func TestHAProxyConfigAcceptsWhatHAProxyAccepts(t *testing.T) {
 	if !ok || len(msgs) != 2 || msgs[0].Alert || !strings.HasPrefix(msgs[0].Text, "missing timeouts for frontend 'web'.\n   | While") {
 		t.Errorf("no timeouts: %v %q", ok, haproxyTexts(msgs))
 	}
+	// The example's section line alone is no error: haproxy creates no
+	// proxy and refuses each line of its body (cfg_parse_listen's
+	// "'listen' or 'defaults' expected."), as Debian 12's haproxy 2.6.12
+	// does with the same lines.
 	_, msgs, ok = parseHAProxyConfig(f, haproxyDefaultConfig)
-	if ok || len(msgs) == 0 || msgs[0].Text != "parsing ["+f+":29] : please use the 'bind' keyword for listening addresses." {
-		t.Errorf("the package's example: %v %q", ok, haproxyTexts(msgs))
+	body := "'listen' or 'defaults' expected."
+	want := []string{"parsing [" + f + ":29] : please use the 'bind' keyword for listening addresses.",
+		"parsing [" + f + ":30] : " + body, "parsing [" + f + ":31] : " + body, "parsing [" + f + ":32] : " + body,
+		"parsing [" + f + ":33] : " + body, "Error(s) found in configuration file : " + f, "Fatal errors found in configuration."}
+	if ok || strings.Join(haproxyTexts(msgs), "\n") != strings.Join(want, "\n") {
+		t.Errorf("the package's example: %v\n got %q\nwant %q", ok, haproxyTexts(msgs), want)
+	}
+	// A proxy without a name stops the read at once (ERR_ABORT): no
+	// "Fatal errors" line follows.
+	_, msgs, ok = parseHAProxyConfig(f, "frontend\n    bind :80\n")
+	if got := haproxyTexts(msgs); ok || len(got) != 2 || got[0] != "parsing ["+f+":1] : 'frontend' expects an <id> argument" {
+		t.Errorf("a frontend without a name: %v %q", ok, got)
 	}
 }

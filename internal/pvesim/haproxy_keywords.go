@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // proxyKeyword parses one line of a defaults, frontend, backend or listen
@@ -138,7 +139,7 @@ func (ps *haproxyParse) timeout(n int, args []string) {
 		ps.warnf(n, "'timeout %s' will be ignored because %s '%s' has no %s capability", name, p.Kind, p.Name, need)
 		return
 	}
-	p.Timeouts[name] = true
+	p.Timeouts[name] = haproxyDuration(value)
 }
 
 // haproxyTimeError is parse_time_err's verdict: the first character that
@@ -156,6 +157,19 @@ func haproxyTimeError(v string) byte {
 		return 0
 	}
 	return v[i]
+}
+
+// haproxyDuration is a valid timeout value: milliseconds unless a unit
+// says otherwise.
+func haproxyDuration(v string) time.Duration {
+	i := strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' })
+	if i < 0 {
+		i = len(v)
+	}
+	n, _ := strconv.Atoi(v[:i])
+	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond, "s": time.Second,
+		"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[v[i:]]
+	return time.Duration(n) * unit
 }
 
 // option is cfg_parse_listen's "option" (and "no option"); args start

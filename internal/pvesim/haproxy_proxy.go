@@ -2,13 +2,13 @@ package pvesim
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 )
 
 // The running haproxy of a guest serves its loaded configuration on the
@@ -101,7 +101,10 @@ func newHAProxyHandler(cfg *haproxyConfig, fe *haproxyProxy, dial func(ctx conte
 				applyHeaderRules(pr.Out.Header, h.be.ReqRules)
 			}
 		},
-		Transport: &http.Transport{DialContext: dial, ResponseHeaderTimeout: time.Minute, MaxIdleConnsPerHost: 4},
+		// Each request dials its server: an idle in-memory connection would
+		// outlive a stopped app, which a real one does not. timeout server
+		// bounds the wait for the answer.
+		Transport: &http.Transport{DialContext: dial, ResponseHeaderTimeout: h.be.Timeouts["server"], DisableKeepAlives: true},
 		ModifyResponse: func(r *http.Response) error {
 			if h.be != h.fe {
 				applyHeaderRules(r.Header, h.be.RespRules)
@@ -109,7 +112,7 @@ func newHAProxyHandler(cfg *haproxyConfig, fe *haproxyProxy, dial func(ctx conte
 			applyHeaderRules(r.Header, h.fe.RespRules)
 			return nil
 		},
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { haproxyError503(w) },
+		ErrorHandler: haproxyProxyError,
 		ErrorLog:     nullLogger(),
 	}
 	return h
@@ -130,10 +133,23 @@ func (h *haproxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const (
 	haproxy503Body = "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n"
 	haproxy200Body = "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n"
+	haproxy504Body = "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n"
 )
 
 func haproxyError503(w http.ResponseWriter) {
 	haproxyPage(w, http.StatusServiceUnavailable, haproxy503Body)
+}
+
+// haproxyProxyError is haproxy's answer when forwarding fails: a server
+// that did not answer within timeout server is 504, a server it could not
+// connect to (after its retries) 503.
+func haproxyProxyError(w http.ResponseWriter, _ *http.Request, err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		haproxyPage(w, http.StatusGatewayTimeout, haproxy504Body)
+		return
+	}
+	haproxyError503(w)
 }
 
 // haproxyPage is one of haproxy's own answers, with its headers.

@@ -114,3 +114,28 @@ func TestHAProxyHandlerAnswersItsMonitorURI(t *testing.T) {
 		}
 	}
 }
+
+// TestHAProxyHandlerAnswers504AfterTimeoutServer: a server that does not
+// answer within timeout server gets haproxy's 504 page
+// (http_err_msgs[HTTP_ERR_504], src/http.c).
+func TestHAProxyHandlerAnswers504AfterTimeoutServer(t *testing.T) {
+	release := make(chan struct{})
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer app.Close()
+	defer close(release)
+	cfg, _, ok := parseHAProxyConfig(haproxyConfFile, strings.Replace(gatewayHAProxyConfig, "timeout server 60s", "timeout server 150ms", 1))
+	if !ok {
+		t.Fatal("config refused")
+	}
+	var asked string
+	rec := httptest.NewRecorder()
+	haproxySpecs(cfg, 120, dialTo(app, &asked))[0].Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if rec.Code != 504 || rec.Body.String() != haproxy504Body {
+		t.Errorf("hung server: %d %q", rec.Code, rec.Body.String())
+	}
+}

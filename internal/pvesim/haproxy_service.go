@@ -127,6 +127,12 @@ func (s *Simulator) haproxyLoad(stderr io.Writer, g *guest) bool {
 		out.print("ALERT", "[/usr/sbin/haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting.")
 		return false
 	}
+	if alerts, ok := s.haproxyBindFailure(g, cfg); !ok {
+		for _, a := range alerts {
+			out.print("ALERT", a)
+		}
+		return false
+	}
 	_ = g.RootFS.MkdirAll("/run/.simulator", 0o755)
 	_ = g.RootFS.WriteFile(haproxyLoadedFile, raw, 0o600)
 	_ = g.RootFS.WriteFile(haproxyPIDFile, []byte(fmt.Sprintf("%d\n", out.pid)), 0o644)
