@@ -34,6 +34,7 @@ func (s *Simulator) powerOn(g *guest) {
 	n := s.nodeByName(g.Node)
 	n.pidSeq++
 	g.PID = 20000 + n.pidSeq
+	s.sdnMapGuest(g) // sdn_dhcp.go: the prestart hook's DHCP mappings
 	g.IP = s.assignIP(g)
 	g.IP6 = s.assignIP6(g) // net_ipv6.go
 	setHostname(g)

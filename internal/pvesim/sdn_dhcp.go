@@ -23,33 +23,20 @@ func init() {
 // sdnBridgeLease is the bridgeLeases source of SDN: ok only for a vnet of
 // the running config, in a zone with DHCP and an IPAM, that the guest's
 // node has brought up. The IPAM mapping is made whatever the interface's
-// ip= says (as PVE's prestart hook does), but only ip=dhcp takes it: with a
-// static address ok is false and the guest keeps its own. ip is the
-// address with its subnet's prefix length ("10.20.0.100/24"), as g.IP
-// holds it, and "" when the
-// subnets have no free address in their dhcp-range (PVE's start dies there
-// with "can't find any free ip in zone <zone> for IPv4").
+// ip= says (as PVE's prestart hook does, sdnMapGuest), but only ip=dhcp
+// takes it: with a static address ok is false and the guest keeps its own.
+// ip is the address with its subnet's prefix length ("10.20.0.100/24"), as
+// g.IP holds it, and "" when the subnets have no free address in their
+// dhcp-range (PVE's start dies there with "can't find any free ip in zone
+// <zone> for IPv4"). It serves any netN, so a gateway's second interface
+// on the vnet can ask for its address too.
 //
 // It reads g.Config, g.VMID and g.Node: the caller holds s.mu or passes a
 // guest no one else changes. It takes no simulator lock itself, only
 // pmxcfs's lock of the IPAM file.
 func sdnBridgeLease(s *Simulator, g *guest, netKey, bridge string) (string, bool) {
-	run := s.sdnRunningConfig()
-	zoneID, zone := runningVnetZone(run, bridge)
-	if zone == nil || zone["dhcp"] == nil || zone["ipam"] == nil {
-		return "", false
-	}
-	n := s.nodeByName(g.Node)
-	if n == nil || !containsString(sdnNodeBridges(n), bridge) {
-		return "", false
-	}
-	raw := g.Config[netKey]
-	mac := propertyValue(raw, "hwaddr")
-	ip, cidr := s.ipamFindMAC(zoneID, mac)
-	if ip == "" {
-		ip, cidr = s.allocateLease(run, zoneID, bridge, mac, g)
-	}
-	if propertyValue(raw, "ip") != "dhcp" {
+	ip, cidr, served := s.sdnMapping(g, netKey, bridge)
+	if !served || propertyValue(g.Config[netKey], "ip") != "dhcp" {
 		return "", false
 	}
 	if ip == "" {
@@ -57,6 +44,37 @@ func sdnBridgeLease(s *Simulator, g *guest, netKey, bridge string) (string, bool
 	}
 	p, _ := netip.ParsePrefix(cidr)
 	return ip + "/" + strconv.Itoa(p.Bits()), true
+}
+
+// sdnMapGuest is the SDN part of lxc-pve-prestart-hook: every netN on a
+// served vnet gets its IPAM mapping (add_dhcp_mapping) before the guest
+// starts. powerOn calls it holding s.mu.
+func (s *Simulator) sdnMapGuest(g *guest) {
+	for key, raw := range g.Config {
+		if strings.HasPrefix(key, "net") {
+			s.sdnMapping(g, key, propertyValue(raw, "bridge"))
+		}
+	}
+}
+
+// sdnMapping is add_dhcp_mapping for one interface: the IPv4 address the
+// IPAM holds for its MAC in the vnet's zone, allocated when it has none;
+// served is false for a bridge that is no served vnet.
+func (s *Simulator) sdnMapping(g *guest, netKey, bridge string) (ip, cidr string, served bool) {
+	run := s.sdnRunningConfig()
+	zoneID, zone := runningVnetZone(run, bridge)
+	if zone == nil || zone["dhcp"] == nil || zone["ipam"] == nil {
+		return "", "", false
+	}
+	n := s.nodeByName(g.Node)
+	if n == nil || !containsString(sdnNodeBridges(n), bridge) {
+		return "", "", false
+	}
+	mac := propertyValue(g.Config[netKey], "hwaddr")
+	if ip, cidr = s.ipamFindMAC(zoneID, mac); ip == "" {
+		ip, cidr = s.allocateLease(run, zoneID, bridge, mac, g)
+	}
+	return ip, cidr, true
 }
 
 // runningVnetZone is the running zone of a vnet, nil when the bridge is no

@@ -120,3 +120,36 @@ func TestVnetNeedsSDNUseOnItsZone(t *testing.T) {
 	pveum(t, sim, "aclmod /sdn/zones/pxnet/pxvnet -user vm@pve -role PVESDNUser")
 	mustOK(t, callAs(t, sim, token, http.MethodPut, "/nodes/pve1/lxc/100/config", net1), "vnet with SDN.Use")
 }
+
+// TestSDNStartMapsEveryInterface: lxc-pve-prestart-hook maps every netN on
+// a vnet with DHCP (add_dhcp_mapping), whatever its ip=: a gateway's second
+// interface on the isolated network gets its address in the IPAM at start,
+// and a static interface an entry too, while the uplink's net0 gets none.
+func TestSDNStartMapsEveryInterface(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	admin := sdnAdmin(sim)
+	createPxnet(t, sim, admin)
+	applySDNAndWait(t, sim, admin)
+	createCT(t, sim, "pve1", 120, url.Values{"net1": {"name=eth1,bridge=pxvnet,ip=dhcp"}})
+	createCT(t, sim, "pve1", 121, url.Values{"net0": {"name=eth0,bridge=pxvnet,ip=10.20.0.50/24,gw=10.20.0.1"}})
+	for _, vmid := range []int{120, 121} {
+		if status := startCT(t, sim, "pve1", vmid); status != "OK" {
+			t.Fatalf("start CT %d: %s", vmid, status)
+		}
+	}
+	sim.mu.Lock()
+	hw120 := propertyValue(sim.guests[120].Config["net1"], "hwaddr")
+	hw121 := propertyValue(sim.guests[121].Config["net0"], "hwaddr")
+	sim.mu.Unlock()
+	ipam := cfsText(t, sim, ipamDBPath)
+	if !strings.Contains(ipam, `"10.20.0.100":{"hostname":"CT120","mac":"`+hw120+`","vmid":"120"}`) ||
+		!strings.Contains(ipam, `"10.20.0.101":{"hostname":"CT121","mac":"`+hw121+`","vmid":"121"}`) {
+		t.Errorf("IPAM after the starts: %s", ipam)
+	}
+	if ip, ok := leaseOf(t, sim, 120, "net1"); ip != "10.20.0.100/24" || !ok {
+		t.Errorf("the gateway's net1 lease: %q %v", ip, ok)
+	}
+	if ip, ok := leaseOf(t, sim, 120, "net0"); ok || ip != "" {
+		t.Errorf("net0 on vmbr0 is no vnet: %q %v", ip, ok)
+	}
+}
