@@ -1,6 +1,7 @@
 package pvesim
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -131,5 +132,43 @@ func TestSDNReleaseDifferences(t *testing.T) {
 		if r.Status != 500 || !strings.HasSuffix(r.Reason, c.ipamLine) {
 			t.Errorf("%s: status of another IPAM: %d %q", c.release, r.Status, r.Reason)
 		}
+	}
+}
+
+// TestSDNDhcpRangeIsAList: dhcp-range is an array parameter (SubnetPlugin.pm
+// properties), sent as repeated form keys or a JSON array, written one line
+// per range (SectionConfig format_config_line) and read back as objects
+// (Subnets.pm get_dhcp_ranges); overlapping ranges are refused
+// (validate_dhcp_ranges).
+func TestSDNDhcpRangeIsAList(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	admin := sdnAdmin(sim)
+	createPxnet(t, sim, admin)
+	mustOK(t, callAs(t, sim, admin, http.MethodPost, "/cluster/sdn/vnets", url.Values{"vnet": {"v2"}, "zone": {"pxnet"}}), "vnet v2")
+	mustOK(t, callAs(t, sim, admin, http.MethodPost, "/cluster/sdn/vnets/v2/subnets", url.Values{"subnet": {"10.30.0.0/24"}, "type": {"subnet"},
+		"dhcp-range": {"start-address=10.30.0.10,end-address=10.30.0.19", "start-address=10.30.0.100,end-address=10.30.0.199"}}), "two ranges")
+	if got := cfsText(t, sim, sdnSubnetsPath); !strings.Contains(got, "subnet: pxnet-10.30.0.0-24\n\tvnet v2\n"+
+		"\tdhcp-range start-address=10.30.0.10,end-address=10.30.0.19\n\tdhcp-range start-address=10.30.0.100,end-address=10.30.0.199\n\n") {
+		t.Errorf("subnets.cfg: %q", got)
+	}
+	sub := mustMap(t, data(callAs(t, sim, admin, http.MethodGet, "/cluster/sdn/vnets/v2/subnets/pxnet-10.30.0.0-24", nil)))
+	if ranges := mustSlice(t, sub["dhcp-range"]); len(ranges) != 2 || mustMap(t, ranges[1])["end-address"] != "10.30.0.199" {
+		t.Errorf("ranges read back: %v", sub["dhcp-range"])
+	}
+	body := `{"subnet":"10.40.0.0/24","type":"subnet","dhcp-range":["start-address=10.40.0.10,end-address=10.40.0.20"]}`
+	r := callWith(t, sim, http.MethodPost, "/cluster/sdn/vnets/v2/subnets", nil, func(req *http.Request) {
+		req.Header.Set("Authorization", "PVEAPIToken="+admin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.ContentLength = int64(len(body))
+	})
+	mustOK(t, r, "JSON body")
+	if got := cfsText(t, sim, sdnSubnetsPath); !strings.Contains(got, "\tdhcp-range start-address=10.40.0.10,end-address=10.40.0.20\n") {
+		t.Errorf("subnets.cfg after the JSON create: %q", got)
+	}
+	r = callAs(t, sim, admin, http.MethodPut, "/cluster/sdn/vnets/v2/subnets/pxnet-10.30.0.0-24",
+		url.Values{"dhcp-range": {"start-address=10.30.0.10,end-address=10.30.0.50", "start-address=10.30.0.40,end-address=10.30.0.60"}})
+	if r.Status != 500 || !strings.Contains(r.Raw, "dhcp-range: dhcp ranges must not overlap") {
+		t.Errorf("overlapping ranges: %d %s", r.Status, r.Raw)
 	}
 }
