@@ -18,10 +18,30 @@ func (s *Simulator) haproxyBindFailure(g *guest, cfg *haproxyConfig) (alerts []s
 	s.mu.Lock()
 	own := g.IP
 	s.mu.Unlock()
+	return haproxyBindCheck(cfg, own, composePorts(g))
+}
+
+// composePorts are the TCP ports the running compose services of a guest
+// publish while dockerd runs (what appListeners serves, read without the
+// simulator's lock, which a boot holds).
+func composePorts(g *guest) map[int]bool {
 	taken := map[int]bool{}
-	for _, spec := range appListeners(s, g) { // guest_network_apps.go
-		taken[spec.Port] = true
+	if !dockerdRunning(g) {
+		return taken
 	}
+	for _, p := range loadProjects(g) {
+		for _, svc := range p.Services {
+			for _, port := range svc.Ports {
+				if svc.State == "running" && (port.Protocol == "" || port.Protocol == "tcp") {
+					taken[port.Published] = true
+				}
+			}
+		}
+	}
+	return taken
+}
+
+func haproxyBindCheck(cfg *haproxyConfig, own string, taken map[int]bool) (alerts []string, ok bool) {
 	for _, p := range cfg.Proxies {
 		if !p.frontend() {
 			continue

@@ -30,11 +30,16 @@ type haproxyProxy struct {
 	Binds          []haproxyBind
 	DefaultBackend string
 	UseBackends    []string
-	Servers        []haproxyServer
-	ReqRules       []haproxyHeaderRule
-	RespRules      []haproxyHeaderRule
-	Timeouts       map[string]time.Duration
-	MonitorURI     string // answered by haproxy itself (http_ana.c)
+	// UseAlways is the first use_backend without a condition: every
+	// request the rules before it (conditional, not evaluated) leave goes
+	// there, before default_backend.
+	UseAlways  string
+	Servers    []haproxyServer
+	ReqRules   []haproxyHeaderRule
+	RespRules  []haproxyHeaderRule
+	Timeouts   map[string]time.Duration
+	MonitorURI string // answered by haproxy itself (http_ana.c)
+	Options    map[string]bool
 }
 
 type haproxyBind struct {
@@ -165,7 +170,7 @@ func (ps *haproxyParse) openSection(n int, args []string) {
 	ps.section, ps.cur = args[0], nil
 	switch args[0] {
 	case "defaults":
-		ps.def = &haproxyProxy{Kind: "defaults", Line: n, Timeouts: map[string]time.Duration{}}
+		ps.def = &haproxyProxy{Kind: "defaults", Line: n, Timeouts: map[string]time.Duration{}, Options: map[string]bool{}}
 		if len(args) > 1 {
 			ps.def.Name = args[1]
 		}
@@ -195,12 +200,15 @@ func (ps *haproxyParse) openSection(n int, args []string) {
 				ps.cfg.File, n, args[0], args[1], other.Kind, other.Name, ps.cfg.File, other.Line))
 		}
 	}
-	p := &haproxyProxy{Kind: args[0], Name: args[1], Line: n, Timeouts: map[string]time.Duration{}}
+	p := &haproxyProxy{Kind: args[0], Name: args[1], Line: n, Timeouts: map[string]time.Duration{}, Options: map[string]bool{}}
 	if ps.def != nil { // a proxy inherits the last defaults section
 		p.Mode = ps.def.Mode
 		p.DefaultBackend = ps.def.DefaultBackend
 		for k, v := range ps.def.Timeouts {
 			p.Timeouts[k] = v
+		}
+		for k, v := range ps.def.Options {
+			p.Options[k] = v
 		}
 		p.ReqRules = append(p.ReqRules, ps.def.ReqRules...)
 		p.RespRules = append(p.RespRules, ps.def.RespRules...)

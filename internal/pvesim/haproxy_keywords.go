@@ -14,7 +14,7 @@ func (ps *haproxyParse) proxyKeyword(n int, args []string) {
 	p := ps.cur
 	kw, a1 := args[0], haproxyArg(args, 1)
 	if (kw == "no" || kw == "default") && a1 == "option" {
-		ps.option(n, args[2:])
+		ps.option(n, args[2:], false)
 		return
 	}
 	switch kw {
@@ -44,7 +44,7 @@ func (ps *haproxyParse) proxyKeyword(n int, args []string) {
 		}
 		p.MonitorURI = a1
 	case "option":
-		ps.option(n, args[1:])
+		ps.option(n, args[1:], true)
 	case "http-request", "http-response":
 		ps.headerRule(n, args)
 	default:
@@ -110,6 +110,9 @@ func (ps *haproxyParse) backendRef(n int, args []string) {
 		return
 	}
 	p.UseBackends = append(p.UseBackends, args[1])
+	if len(args) == 2 && p.UseAlways == "" {
+		p.UseAlways = args[1]
+	}
 }
 
 // timeout is proxy_parse_timeout (proxy.c); args start after "timeout".
@@ -172,11 +175,12 @@ func haproxyDuration(v string) time.Duration {
 	return time.Duration(n) * unit
 }
 
-// option is cfg_parse_listen's "option" (and "no option"); args start
-// after "option".
-func (ps *haproxyParse) option(n int, args []string) {
+// option is cfg_parse_listen's "option" (and "no option", on false);
+// args start after "option".
+func (ps *haproxyParse) option(n int, args []string, on bool) {
 	name := haproxyArg(args, 0)
 	if haproxyOptions[name] {
+		ps.cur.Options[name] = on
 		return
 	}
 	if best := haproxyBestMatch(name, haproxyOptionList); best != "" {

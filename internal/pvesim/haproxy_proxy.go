@@ -96,6 +96,12 @@ func newHAProxyHandler(cfg *haproxyConfig, fe *haproxyProxy, dial func(ctx conte
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", target
 			pr.Out.Host = pr.In.Host // haproxy passes the Host header through
+			if h.fe.Options["forwardfor"] || h.be.Options["forwardfor"] {
+				// option forwardfor: the client's address for the app's logs.
+				if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+					pr.Out.Header.Set("X-Forwarded-For", ip)
+				}
+			}
 			applyHeaderRules(pr.Out.Header, h.fe.ReqRules)
 			if h.be != h.fe {
 				applyHeaderRules(pr.Out.Header, h.be.ReqRules)
@@ -162,13 +168,14 @@ func haproxyPage(w http.ResponseWriter, code int, body string) {
 	_, _ = w.Write([]byte(body))
 }
 
-// backendOf is the backend a frontend's requests go to: its
-// default_backend, or itself for a listen section with servers. The
-// conditions of use_backend rules are not evaluated.
+// backendOf is the backend a frontend's requests go to: its first
+// unconditional use_backend, else its default_backend, else itself for a
+// listen section with servers. Conditional use_backend rules are not
+// evaluated (their requests take the same way).
 func (cfg *haproxyConfig) backendOf(fe *haproxyProxy) *haproxyProxy {
-	if fe.DefaultBackend != "" {
+	for _, name := range []string{fe.UseAlways, fe.DefaultBackend} {
 		for _, p := range cfg.Proxies {
-			if p.backend() && p.Name == fe.DefaultBackend {
+			if name != "" && p.backend() && p.Name == name {
 				return p
 			}
 		}

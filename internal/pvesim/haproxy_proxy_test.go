@@ -139,3 +139,45 @@ func TestHAProxyHandlerAnswers504AfterTimeoutServer(t *testing.T) {
 		t.Errorf("hung server: %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+// TestHAProxyHandlerSetsHeadersAndFollowsUseBackend: an unconditional
+// use_backend wins over default_backend (use_backend rules are evaluated
+// first), http-request set-header reaches the server and http-response
+// set-header the client.
+func TestHAProxyHandlerSetsHeadersAndFollowsUseBackend(t *testing.T) {
+	var seen, forwardedFor string
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, forwardedFor = r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-For")
+		w.Header().Set("Server", "nginx")
+	}))
+	defer app.Close()
+	cfg, msgs, ok := parseHAProxyConfig(haproxyConfFile, gatewayHAProxyConfig+`
+frontend other
+    bind :8200
+    http-request set-header X-Forwarded-Proto http
+    http-response set-header Server proximity-gateway
+    use_backend app_102 if { path_beg /api }
+    use_backend app_103
+    default_backend app_101
+
+backend app_102
+    server app 10.10.1.3:8080
+
+backend app_103
+    server app 10.10.1.4:8080
+`)
+	if !ok {
+		t.Fatalf("refused: %q", haproxyTexts(msgs))
+	}
+	var asked string
+	specs := haproxySpecs(cfg, 120, dialTo(app, &asked))
+	rec := httptest.NewRecorder()
+	specs[2].Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if asked != "10.10.1.4:8080" || seen != "http" || rec.Header().Get("Server") != "proximity-gateway" {
+		t.Errorf("dialled %q, server saw X-Forwarded-Proto %q, client got Server %q", asked, seen, rec.Header().Get("Server"))
+	}
+	// option forwardfor, from the defaults section.
+	if forwardedFor != "192.0.2.1" {
+		t.Errorf("X-Forwarded-For: %q", forwardedFor)
+	}
+}

@@ -158,9 +158,10 @@ func haproxyPackageVersion(g *guest) string {
 	return ""
 }
 
-// haproxyBooted is OpenRC's default runlevel at boot: an enabled haproxy
-// starts on the file as it is then (quietly failing on an invalid one, as
-// a boot does, with its messages in no terminal).
+// haproxyBooted is OpenRC's default runlevel at boot (after docker, which
+// has brought its services back): an enabled haproxy starts on the file as
+// it is then, and does not on an invalid file or a taken port, with its
+// messages in no terminal. The guest's address is set (powerOn).
 func haproxyBooted(g *guest) {
 	if _, err := g.RootFS.Stat("/etc/runlevels/default/haproxy"); err != nil {
 		return
@@ -171,6 +172,9 @@ func haproxyBooted(g *guest) {
 	}
 	cfg, _, ok := parseHAProxyConfig(haproxyConfFile, string(raw))
 	if !ok || len(cfg.listeners()) == 0 {
+		return
+	}
+	if _, ok := haproxyBindCheck(cfg, g.IP, composePorts(g)); !ok {
 		return
 	}
 	_ = g.RootFS.MkdirAll("/run/.simulator", 0o755)
