@@ -41,6 +41,10 @@ var checkCfsQuorumRoutes = map[string]bool{
 	"POST /nodes/{node}/lxc/{vmid}/clone":        true,
 	"POST /nodes/{node}/lxc/{vmid}/migrate":      true,
 	"POST /nodes/{node}/lxc/{vmid}/status/start": true,
+	// pve-network src/PVE/API2/Network/SDN/Zones.pm, Vnets.pm, Subnets.pm create.
+	"POST /cluster/sdn/zones":                true,
+	"POST /cluster/sdn/vnets":                true,
+	"POST /cluster/sdn/vnets/{vnet}/subnets": true,
 }
 
 // quorumWriteFiles are the files other API writes change, by route prefix:

@@ -50,6 +50,9 @@ func (s *Simulator) applySDN(r *request) (any, error) {
 		if aerr := s.lockSDN("could not commit SDN config", commit); aerr != nil {
 			return nil, aerr
 		}
+	} else if !s.quorate() {
+		// cfs_write_file of the running config on a read-only pmxcfs.
+		return nil, fail("unable to open file '/etc/pve%s.tmp.%d' - Permission denied", sdnRunningPath, s.pvedaemonPID())
 	} else if err := commit(); err != nil {
 		return nil, fail("%s", err.Error())
 	}

@@ -172,3 +172,32 @@ func TestSDNDhcpRangeIsAList(t *testing.T) {
 		t.Errorf("overlapping ranges: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestSDNWithoutQuorum: creates begin with check_cfs_quorum (Zones.pm,
+// Vnets.pm, Subnets.pm create); other changes fail taking the SDN lock
+// (cfs_lock_file: "no quorum!"); 8.4's apply fails writing the running
+// config (cfs_write_file), 9.1's taking the lock first.
+func TestSDNWithoutQuorum(t *testing.T) {
+	for _, release := range []string{"8.4", "9.1"} {
+		sim := startSim(t, Options{Nodes: 3, PVEVersion: release})
+		admin := sdnAdmin(sim)
+		createPxnet(t, sim, admin)
+		sim.SetQuorate(false)
+		r := callAs(t, sim, admin, http.MethodPost, "/cluster/sdn/zones", url.Values{"zone": {"z2"}, "type": {"simple"}})
+		if r.Status != 500 || r.Reason != "cluster not ready - no quorum?" {
+			t.Errorf("%s create: %d %q", release, r.Status, r.Reason)
+		}
+		r = callAs(t, sim, admin, http.MethodDelete, "/cluster/sdn/vnets/pxvnet/subnets/pxnet-10.20.0.0-24", nil)
+		if r.Status != 500 || r.Reason != "delete sdn subnet object failed: cfs-lock 'file-sdn__running-config' error: no quorum!" {
+			t.Errorf("%s delete: %d %q", release, r.Status, r.Reason)
+		}
+		want := "unable to open file '/etc/pve/sdn/.running-config.tmp.1342' - Permission denied"
+		if release == "9.1" {
+			want = "could not commit SDN config: cfs-lock 'file-sdn__running-config' error: no quorum!"
+		}
+		if r = callAs(t, sim, admin, http.MethodPut, "/cluster/sdn", nil); r.Status != 500 || r.Reason != want {
+			t.Errorf("%s apply: %d %q", release, r.Status, r.Reason)
+		}
+		mustOK(t, callAs(t, sim, admin, http.MethodGet, "/cluster/sdn/zones", nil), release+" read")
+	}
+}
