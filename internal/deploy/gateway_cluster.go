@@ -108,3 +108,12 @@ func (d *Service) FindGateway(ctx context.Context, node string, vmid int) (Gatew
 	}
 	return GatewayGuest{}, fmt.Errorf("%s has no container %d", where, vmid)
 }
+
+// Gateways lists the cluster's finished gateway containers (one listing).
+func (d *Service) Gateways(ctx context.Context) ([]GatewayGuest, error) {
+	guests, err := d.Client.ClusterGuests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return findGateways(guests), nil
+}

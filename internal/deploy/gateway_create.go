@@ -40,6 +40,7 @@ type Gateway struct {
 	Log                []Step
 	RoutesKnown        bool // false when the configuration could not be read (stopped, or no SSH)
 	RoutesProblem      string
+	ProxyRunning       bool // HAProxy runs in it: a stopped one serves no route
 }
 
 // ErrGatewayNeedsSSH is the gateway's need for the node commands: its proxy

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -64,13 +65,26 @@ func (d *Service) readServedRoutes(ctx context.Context, gw *Gateway) {
 		gw.RoutesProblem = ErrGatewayNeedsSSH.Error()
 		return
 	}
-	out, err := d.output(ctx, gw.Node, gw.VMID, "cat", GatewayConfigPath)
+	out, err := d.output(ctx, gw.Node, gw.VMID, "sh", "-c", servedRoutesScript)
 	if err != nil {
 		gw.RoutesProblem = fmt.Sprintf("reading %s in CT %d: %v", GatewayConfigPath, gw.VMID, err)
 		return
 	}
-	gw.Routes, gw.RoutesKnown = ParseGatewayRoutes([]byte(out)), true
+	config, status, _ := strings.Cut(out, servedStatusMarker)
+	gw.RoutesKnown = true
+	if gw.ProxyRunning = strings.TrimSpace(status) == "running"; gw.ProxyRunning {
+		gw.Routes = ParseGatewayRoutes([]byte(config))
+	}
 }
+
+// servedRoutesScript prints the configuration file and whether HAProxy
+// runs: a stopped proxy serves nothing, whatever its file says. It reads
+// only.
+const (
+	servedStatusMarker = "\n@@ haproxy "
+	servedRoutesScript = "cat " + GatewayConfigPath + "; printf '\\n@@ haproxy '; " +
+		"if rc-service haproxy status >/dev/null 2>&1; then echo running; else echo stopped; fi"
+)
 
 // findMovedGateway looks for the gateway under its VMID on another node.
 func (d *Service) findMovedGateway(ctx context.Context, vmid int, identity string) (string, bool, error) {

@@ -32,7 +32,7 @@ func TestGatewayRoutesArePureFunctionOfTheCluster(t *testing.T) {
 		appGuest(102, "hidden", "nginx", "8101", "9101", TagUnpublished),
 		appGuest(104, "creating", "nginx", "8103", "9103", TagDeploying),
 		appGuest(105, "stopped", "nginx", "8104", "9104"),
-		appGuest(106, "copy", "nginx", "8100", "9100"),         // claims web1's pair: the lower VMID keeps it
+		appGuest(106, "copy", "nginx", "8100", "9100"),          // claims web1's pair: the lower VMID keeps it
 		appGuest(107, "unknown", "no-such-app", "8105", "9105"), // the catalog no longer has it
 		{VMID: 108, Node: "pve2", Type: "lxc", Name: "someone-else", Tags: []string{"px-pub-8106", "px-int-9106"}},
 		{VMID: 120, Node: "pve1", Type: "lxc", Name: "gw", Tags: []string{TagProximity, TagGateway, TagID + "g"}},

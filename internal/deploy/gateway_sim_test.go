@@ -86,6 +86,21 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 		t.Fatalf("urls %+v, %v", u, err)
 	}
 
+	// HAProxy stopped inside the gateway serves nothing, whatever its file
+	// says; a sync of the unchanged file starts it again.
+	if err := d.inContainer(ctx, gw.Node, gw.VMID, "rc-service", "haproxy", "stop"); err != nil {
+		t.Fatal(err)
+	}
+	if served, problem := d.ServedRoutes(ctx, gw.Node, gw.VMID); problem != "" || len(served) != 0 {
+		t.Fatalf("a stopped HAProxy reads as serving %+v (%s)", served, problem)
+	}
+	if _, err := d.SyncGateway(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if served, _ := d.ServedRoutes(ctx, gw.Node, gw.VMID); len(served) != 1 {
+		t.Fatalf("after the sync HAProxy serves %+v", served)
+	}
+
 	// A configuration HAProxy refuses is not installed: the gateway keeps
 	// serving the one it has.
 	if _, err := d.pushGatewayConfig(ctx, gw.Node, gw.VMID, []byte("frontend broken\n    bindd :1\n")); err == nil ||

@@ -129,7 +129,10 @@ func gatewaySyncScript(vmid int, want string) string {
 		`file=$(mktemp "$stage/file.XXXXXX") || exit 1`,
 		`cat > "$file" || exit 1`,
 		`have=$(` + Command("pct", "exec", id, "--", "sh", "-c", `sha256sum < `+live+` 2>/dev/null`) + `)`,
-		`case "$have" in ` + Quote(want) + `*) echo "@@ unchanged"; exit 0;; esac`,
+		// The same file: written already; start HAProxy if it stopped.
+		`case "$have" in ` + Quote(want) + `*) echo "@@ unchanged"; ` +
+			Command("pct", "exec", id, "--", "sh", "-c", `rc-service haproxy status >/dev/null 2>&1 || rc-service haproxy start`) +
+			`; exit $?;; esac`,
 		Command("pct", "push", id) + ` "$file" ` + next + " --perms 0600 || exit $?",
 		Command("pct", "exec", id, "--", "sh", "-c", inside),
 	}, "\n")

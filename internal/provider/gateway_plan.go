@@ -46,7 +46,7 @@ func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 // refuseSecondGateway fails the plan of a gateway when the cluster has one:
 // one gateway serves every app, and a second would compete for the ports.
 func (r *gatewayResource) refuseSecondGateway(ctx context.Context, resp *resource.ModifyPlanResponse) {
-	_, gateways, err := r.data.apps.ClusterRoutes(ctx)
+	gateways, err := r.data.apps.Gateways(ctx)
 	if err != nil {
 		addError(&resp.Diagnostics, "Unable to plan the gateway", fmt.Sprintf("reading the cluster's applications: %v", err), err)
 		return
