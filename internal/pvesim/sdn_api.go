@@ -43,7 +43,9 @@ func (s *Simulator) sdnIndex(r *request) (any, error) {
 // task on the node that answered runs `pvesh set /nodes/<node>/network` for
 // every node, as root: each node's srvreload task writes its
 // /etc/network/interfaces.d/sdn (generateSDNNodeConfig) and brings the
-// vnets up.
+// vnets up. The other nodes' reloads may end after the apply task: a client
+// that needs the vnet on a node waits for /cluster/resources to show the
+// zone "available" there.
 func (s *Simulator) applySDN(r *request) (any, error) {
 	commit := func() error { return s.commitSDN() }
 	if strings.HasPrefix(s.release, "9") {
@@ -65,9 +67,27 @@ func (s *Simulator) applySDN(r *request) (any, error) {
 		}
 		for _, n := range nodes {
 			t.logf("%s: reloading network config", n.Name)
-			if _, err := s.reloadNetwork(&request{method: "PUT", route: "/nodes/{node}/network", authid: "root@pam",
-				acc: r.acc, params: map[string]string{"node": n.Name}}); err != nil {
+			// pvesh proxies to the node; for one that is down it dies
+			// (exit 255), which the worker only warns about.
+			if s.checkNodeReachable(n.Name) != nil {
+				t.warnf("command 'pvesh set /nodes/%s/network' failed: exit code 255", n.Name)
+				continue
+			}
+			upid, err := s.reloadNetwork(&request{method: "PUT", route: "/nodes/{node}/network", authid: "root@pam",
+				acc: r.acc, params: map[string]string{"node": n.Name}})
+			if err != nil {
 				t.warnf("%s", err.Error())
+				continue
+			}
+			// pvesh runs the local node's srvreload in the foreground (a CLI
+			// fork_worker); another node's API only returns its UPID, so
+			// that reload may still run when this task ends.
+			if tk, ferr := s.findTask(n.Name, upid.(string)); ferr == nil && n == s.nodes[0] {
+				select {
+				case <-tk.done:
+				case <-t.Done():
+					return t.Err()
+				}
 			}
 		}
 		return t.sleep(time.Second)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sdnAdmin is the README's identity, terraform@pve with PVEAdmin on /: the
@@ -46,6 +47,29 @@ func applySDNAndWait(t *testing.T, sim *Simulator, token string) {
 	if status := waitTask(t, sim, upid); status != "OK" {
 		t.Fatalf("apply task: %s", status)
 	}
+	waitSDNAvailable(t, sim, token)
+}
+
+// waitSDNAvailable waits, as a client would, until /cluster/resources
+// shows every applied zone "available" on every node (the other nodes'
+// reloads may end after the apply task).
+func waitSDNAvailable(t *testing.T, sim *Simulator, token string, nodes ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		pending := false
+		for _, e := range mustSlice(t, data(callAs(t, sim, token, http.MethodGet, "/cluster/resources", url.Values{"type": {"sdn"}}))) {
+			m := mustMap(t, e)
+			if m["status"] == "pending" && (len(nodes) == 0 || containsString(nodes, mustString(t, m["node"]))) {
+				pending = true
+			}
+		}
+		if !pending {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("SDN zones still pending on a node")
 }
 
 func cfsText(t *testing.T, sim *Simulator, path string) string {

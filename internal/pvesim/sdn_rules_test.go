@@ -201,3 +201,25 @@ func TestSDNWithoutQuorum(t *testing.T) {
 		mustOK(t, callAs(t, sim, admin, http.MethodGet, "/cluster/sdn/zones", nil), release+" read")
 	}
 }
+
+// TestSDNApplyWithANodeDown: SDN.pm reload's worker warns about a node it
+// cannot reload (warn $@ of run_command) and goes on with the others; the
+// task ends with warnings and the node that was down has no vnet bridge.
+func TestSDNApplyWithANodeDown(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 3})
+	admin := sdnAdmin(sim)
+	createPxnet(t, sim, admin)
+	sim.mu.Lock()
+	sim.nodeByName("pve3").Online = false
+	sim.mu.Unlock()
+	r := mustOK(t, callAs(t, sim, admin, http.MethodPut, "/cluster/sdn", nil), "apply")
+	if status := waitTask(t, sim, mustString(t, data(r))); status != "WARNINGS: 1" {
+		t.Errorf("apply task with pve3 down: %s", status)
+	}
+	waitSDNAvailable(t, sim, admin, "pve2")
+	for node, want := range map[string]int{"pve1": 1, "pve2": 1, "pve3": 0} {
+		if got := len(sdnNodeBridges(sim.nodeByName(node))); got != want {
+			t.Errorf("%s vnet bridges: %d, want %d", node, got, want)
+		}
+	}
+}
