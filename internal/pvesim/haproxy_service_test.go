@@ -120,3 +120,17 @@ func TestHAProxyServiceServesItsLoadedConfig(t *testing.T) {
 		t.Errorf("stop: %d %v", code, haproxyPorts(sim))
 	}
 }
+
+// TestHAProxyVersionFollowsTheBranch: Alpine 3.21 ships haproxy 3.0.17-r0
+// and 3.22 3.2.13-r0 (pkgs.alpinelinux.org); -v prints each branch's
+// PRODUCT_STATUS (include/haproxy/version.h of 3.0 and 3.2).
+func TestHAProxyVersionFollowsTheBranch(t *testing.T) {
+	for branch, want := range map[string]string{
+		"v3.21": "3.0.17-5f3b1e4 Q2 2029", "v3.22": "3.2.13-5f3b1e4 Q2 2030",
+	} {
+		v, _, status := haproxyVersion(haproxyVersions[branch])
+		if got := v + " " + strings.TrimSuffix(status[len(status)-8:], "."); got != want {
+			t.Errorf("%s: %q, want %q", branch, got, want)
+		}
+	}
+}
