@@ -82,7 +82,8 @@ func (s *Simulator) applySDN(r *request) (any, error) {
 			// pvesh runs the local node's srvreload in the foreground (a CLI
 			// fork_worker); another node's API only returns its UPID, so
 			// that reload may still run when this task ends.
-			if tk, ferr := s.findTask(n.Name, upid.(string)); ferr == nil && n == s.nodes[0] {
+			id, _ := upid.(string)
+			if tk, ferr := s.findTask(n.Name, id); ferr == nil && n == s.nodes[0] {
 				select {
 				case <-tk.done:
 				case <-t.Done():
