@@ -104,7 +104,7 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 	// A configuration HAProxy refuses is not installed: the gateway keeps
 	// serving the one it has.
 	if _, err := d.pushGatewayConfig(ctx, gw.Node, gw.VMID, []byte("frontend broken\n    bindd :1\n")); err == nil ||
-		!strings.Contains(err.Error(), "refused its new configuration") {
+		!strings.Contains(err.Error(), "refused its new configuration") || !strings.Contains(err.Error(), "bindd") {
 		t.Fatalf("an invalid configuration: %v", err)
 	}
 	if _, _, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(web.PublicPort) + "/"); err != nil {

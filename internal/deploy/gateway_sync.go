@@ -119,7 +119,7 @@ func gatewaySyncScript(vmid int, want string) string {
 	inside := strings.Join([]string{
 		`set -- $(sha256sum < ` + next + `)`,
 		`[ "$1" = ` + Quote(want) + ` ] || { echo "the pushed file has sha256 $1" >&2; exit ` + strconv.Itoa(exitGatewayTruncated) + `; }`,
-		`haproxy -c -q -f ` + next + ` >&2 || { rm -f ` + next + `; exit ` + strconv.Itoa(exitGatewayInvalid) + `; }`,
+		`haproxy -c -f ` + next + ` >&2 || { rm -f ` + next + `; exit ` + strconv.Itoa(exitGatewayInvalid) + `; }`,
 		`mv ` + next + ` ` + live + ` || exit 1`,
 		`if rc-service haproxy status >/dev/null 2>&1; then rc-service haproxy reload; else rc-service haproxy start; fi`,
 	}, "\n")
