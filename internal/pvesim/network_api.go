@@ -119,7 +119,8 @@ func (s *Simulator) listNetwork(r *request) (any, error) {
 			continue
 		}
 		isBridge := d.Type == "bridge" || d.Type == "OVSBridge"
-		if filter != "" && filter != d.Type && (!isBridge || (filter != "any_bridge" && filter != "any_local_bridge")) {
+		// 9.x's include_sdn keeps every interface and adds the SDN ones (sdn_node.go).
+		if filter != "" && filter != "include_sdn" && filter != d.Type && (!isBridge || (filter != "any_bridge" && filter != "any_local_bridge")) {
 			continue
 		}
 		if isBridge && r.authid != "root@pam" && !s.canSeeBridge(r, name) {

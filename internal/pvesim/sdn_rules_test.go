@@ -223,3 +223,31 @@ func TestSDNApplyWithANodeDown(t *testing.T) {
 		}
 	}
 }
+
+// TestSDNVnetsInTheNodeListingByRelease: pve-manager PVE/API2/Network.pm
+// index adds the vnets for type any_bridge; 9.x also for vnet and
+// include_sdn, which keeps every other interface too. On 8.4, type=vnet
+// matches no interface of /etc/network/interfaces.
+func TestSDNVnetsInTheNodeListingByRelease(t *testing.T) {
+	for _, c := range []struct {
+		release, filter string
+		want            []string
+	}{
+		{"8.4", "any_bridge", []string{"pxvnet", "vmbr0"}},
+		{"8.4", "vnet", nil},
+		{"9.1", "vnet", []string{"pxvnet"}},
+		{"9.1", "include_sdn", []string{"eno1", "eno2", "pxvnet", "vmbr0"}},
+	} {
+		sim := startSim(t, Options{Nodes: 1, PVEVersion: c.release})
+		admin := sdnAdmin(sim)
+		createPxnet(t, sim, admin)
+		applySDNAndWait(t, sim, admin)
+		var got []string
+		for _, e := range mustSlice(t, data(callAs(t, sim, admin, http.MethodGet, "/nodes/pve1/network", url.Values{"type": {c.filter}}))) {
+			got = append(got, mustString(t, mustMap(t, e)["iface"]))
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s type=%s: %v, want %v", c.release, c.filter, got, c.want)
+		}
+	}
+}
