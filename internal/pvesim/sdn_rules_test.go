@@ -55,6 +55,13 @@ func TestSDNRefusals(t *testing.T) {
 			url.Values{"subnet": {"10.30.0.0/24"}, "type": {"subnet"}, "dhcp-range": {"start-address=10.30.0.50,end-address=10.30.0.10"}}, 500,
 			"create sdn subnet object failed: 400 Parameter verification failed.",
 			"dhcp-range: start-address 10.30.0.50 must be smaller than end-address 10.30.0.10"},
+		// JSONSchema.pm check_prop of each array item.
+		{"range without its end", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets",
+			url.Values{"subnet": {"10.30.0.0/24"}, "type": {"subnet"}, "dhcp-range": {"start-address=10.30.0.10"}}, 400,
+			"Parameter verification failed.", `"dhcp-range[0]":"invalid format - format error\nend-address: property is missing and it is not optional"`},
+		{"range of no address", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets",
+			url.Values{"subnet": {"10.30.0.0/24"}, "type": {"subnet"}, "dhcp-range": {"start-address=10.30.0.x,end-address=10.30.0.20"}}, 500,
+			"create sdn subnet object failed: 400 Parameter verification failed.", "dhcp-range: start-address is not a valid IP 10.30.0.x"},
 		{"subnet exists", http.MethodPost, "/cluster/sdn/vnets/pxvnet/subnets", url.Values{"subnet": {"10.20.0.0/24"}, "type": {"subnet"}}, 500,
 			"create sdn subnet object failed: sdn subnet object ID 'pxnet-10.20.0.0-24' already defined", ""},
 		// SubnetPlugin.pm parse_sdn_subnet_id.

@@ -60,6 +60,26 @@ func (s *Simulator) subnetUpdateHook(zoneID, id string, sub, old sdnObj) error {
 	return nil
 }
 
+// checkDhcpRangeItems is JSONSchema.pm check_prop of the dhcp-range array:
+// each item against pve-sdn-dhcp-range, errors under "dhcp-range[<i>]".
+// It runs before the handler's own checks, as the schema's validation.
+func checkDhcpRangeItems(params map[string]string) *apiError {
+	raw, ok := params["dhcp-range"]
+	if !ok {
+		return nil
+	}
+	errs := map[string]string{}
+	for i, item := range sdnDhcpRangeList(raw) {
+		if msg := pveschema.CheckFormat("pve-sdn-dhcp-range", sdnString(item)); msg != "" {
+			errs[fmt.Sprintf("dhcp-range[%d]", i)] = "invalid format - " + msg
+		}
+	}
+	if len(errs) > 0 {
+		return paramError(errs)
+	}
+	return nil
+}
+
 // dhcpRanges is Subnets.pm get_dhcp_ranges: the ranges that parse (a range
 // that does not is warned about and left out).
 func dhcpRanges(sub sdnObj) []sdnDhcpRange {
@@ -77,8 +97,18 @@ func dhcpRanges(sub sdnObj) []sdnDhcpRange {
 	return out
 }
 
-// validateDhcpRanges is SubnetPlugin.pm validate_dhcp_ranges.
+// validateDhcpRanges is SubnetPlugin.pm validate_dhcp_ranges (Net::IP
+// refuses what is no address).
 func validateDhcpRanges(sub sdnObj, p netip.Prefix) ([]sdnDhcpRange, error) {
+	list, _ := sub["dhcp-range"].([]any)
+	for _, item := range list {
+		r, _ := pveschema.ParsePropertyString(dhcpRangeFormat, sdnString(item))
+		for _, k := range []string{"start-address", "end-address"} {
+			if _, err := netip.ParseAddr(r[k]); r[k] != "" && err != nil {
+				return nil, sdnParamExc("dhcp-range", fmt.Sprintf("%s is not a valid IP %s", k, r[k]))
+			}
+		}
+	}
 	ranges := dhcpRanges(sub)
 	for i, r := range ranges {
 		if r.start.Compare(r.end) > 0 {

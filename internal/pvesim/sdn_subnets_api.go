@@ -99,6 +99,9 @@ func (s *Simulator) readSubnet(r *request) (any, error) {
 // "<zone>-<address>-<mask>".
 func (s *Simulator) createSubnet(r *request) (any, error) {
 	vnet := r.params["vnet"]
+	if aerr := checkDhcpRangeItems(r.params); aerr != nil {
+		return nil, aerr
+	}
 	if aerr := s.checkVnetAccess(r, vnet, "SDN.Allocate"); aerr != nil {
 		return nil, aerr
 	}
@@ -124,6 +127,9 @@ func (s *Simulator) createSubnet(r *request) (any, error) {
 // updateSubnet is Subnets.pm update.
 func (s *Simulator) updateSubnet(r *request) (any, error) {
 	vnet, id := r.params["vnet"], r.params["subnet"]
+	if aerr := checkDhcpRangeItems(r.params); aerr != nil {
+		return nil, aerr
+	}
 	if aerr := s.checkVnetAccess(r, vnet, "SDN.Allocate"); aerr != nil {
 		return nil, aerr
 	}

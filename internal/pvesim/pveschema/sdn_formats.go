@@ -30,6 +30,10 @@ func checkSDNFormat(format, value string) (msg string, ok bool) {
 			return "value does not look like a valid CIDR network", true
 		}
 		return "", true
+	case "pve-sdn-dhcp-range":
+		// SubnetPlugin.pm's property string; its keys are of type 'ip',
+		// which the schema check does not verify (validate_dhcp_ranges does).
+		return checkPropertyString("", dhcpRangeDict, value), true
 	case "ip":
 		// pve-common JSONSchema.pm pve_verify_ip.
 		if a, err := netip.ParseAddr(value); err != nil || a.Zone() != "" {
@@ -39,6 +43,8 @@ func checkSDNFormat(format, value string) (msg string, ok bool) {
 	}
 	return "", false
 }
+
+var dhcpRangeDict = map[string]*Prop{"start-address": {Type: "ip"}, "end-address": {Type: "ip"}}
 
 // SDNSubnetCIDR is SubnetPlugin.pm parse_sdn_subnet_id: a subnet is named by
 // its CIDR (at create) or by "<zone>-<address>-<mask>" (its section ID); the
