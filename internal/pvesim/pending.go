@@ -180,6 +180,8 @@ func (s *Simulator) applyPending(g *guest, n *node, next map[string]string, p *p
 					return aerr
 				}
 			}
+		case isIndexedKey(opt, "net"):
+			s.sdnReleaseNet(old) // sdn_dhcp.go
 		case isIndexedKey(opt, "unused") && !s.volumeInUse(g, next, old):
 			// A failed delete stays pending ($add_apply_error).
 			if err := s.deleteMountpointVolume(n, g.VMID, old); err != nil {
@@ -221,6 +223,9 @@ func (s *Simulator) hotplugPending(g *guest, n *node, next map[string]string, p 
 				if err := s.deleteMountpointVolume(n, g.VMID, old); err != nil {
 					return paramFail(opt, "unable to hotplug "+opt+": "+err.Error())
 				}
+			}
+			if isIndexedKey(opt, "net") {
+				s.sdnReleaseNet(old) // sdn_dhcp.go
 			}
 			delete(next, opt)
 			delete(p.deletes, opt)
@@ -264,6 +269,7 @@ func (s *Simulator) applyPendingValue(g *guest, n *node, next map[string]string,
 			return paramFail(opt, "invalid format - "+err.Error())
 		}
 		value = net
+		s.sdnNetChanged(g, next[opt], value) // sdn_dhcp.go
 	case opt == "description" && storedDescription(value) == "":
 		delete(next, opt) // written as no line, read back as none
 		return nil

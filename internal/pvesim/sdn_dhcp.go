@@ -113,30 +113,63 @@ func (s *Simulator) allocateLease(run *sdnRunning, zoneID, vnet, mac string, g *
 	return "", ""
 }
 
-// sdnReleaseGuest is delete_ifaces_ipams_ips: each netN's addresses in the
-// IPAM (found by MAC in the zone of its vnet, a zone with DHCP and an IPAM
-// in the pending config) are deleted. Failures are warnings in PVE, so
-// they are ignored. It takes no simulator lock: destroyWorker calls it
-// holding s.mu.
+// sdnReleaseGuest is delete_ifaces_ipams_ips: each netN's addresses are
+// released (sdnReleaseNet). It takes no simulator lock: destroyWorker
+// calls it holding s.mu.
 func (s *Simulator) sdnReleaseGuest(g *guest) {
-	vnets, zones := s.readSDN(sdnVnetsPath), s.readSDN(sdnZonesPath)
 	for key, raw := range g.Config {
-		if !strings.HasPrefix(key, "net") {
-			continue
+		if strings.HasPrefix(key, "net") {
+			s.sdnReleaseNet(raw)
 		}
-		v := vnets.IDs[propertyValue(raw, "bridge")]
-		if v == nil {
-			continue
-		}
-		zoneID := sdnString(v["zone"])
-		zone := zones.IDs[zoneID]
-		if zone == nil || zone["dhcp"] == nil || zone["ipam"] == nil {
-			continue
-		}
-		mac := propertyValue(raw, "hwaddr")
-		if ip, cidr := s.ipamFindMAC(zoneID, mac); ip != "" {
-			_ = s.ipamDelIP(zoneID, cidr, ip)
-		}
+	}
+}
+
+// pendingDhcpZone is the zone of a vnet in the pending config when it has
+// DHCP and an IPAM (Vnets.pm get_vnet and Zones.pm get_zone read the
+// pending files), "" otherwise.
+func (s *Simulator) pendingDhcpZone(bridge string) string {
+	v := s.readSDN(sdnVnetsPath).IDs[bridge]
+	if v == nil {
+		return ""
+	}
+	zoneID := sdnString(v["zone"])
+	zone := s.readSDN(sdnZonesPath).IDs[zoneID]
+	if zone == nil || zone["dhcp"] == nil || zone["ipam"] == nil {
+		return ""
+	}
+	return zoneID
+}
+
+// sdnReleaseNet is Vnets.pm del_ips_from_mac for one interface: its
+// address in the IPAM, found by MAC in its vnet's zone, is deleted.
+// Failures are warnings in PVE, so they are ignored.
+func (s *Simulator) sdnReleaseNet(raw string) {
+	zoneID := s.pendingDhcpZone(propertyValue(raw, "bridge"))
+	if zoneID == "" {
+		return
+	}
+	if ip, cidr := s.ipamFindMAC(zoneID, propertyValue(raw, "hwaddr")); ip != "" {
+		_ = s.ipamDelIP(zoneID, cidr, ip)
+	}
+}
+
+// sdnNetChanged is what vmconfig_apply_pending (a stopped container,
+// pve-container src/PVE/LXC/Config.pm) and update_net (a running one,
+// src/PVE/LXC.pm) do with SDN when netN is set: a new interface, or one on
+// another bridge or with another MAC, gets an address reserved
+// (add_next_free_cidr), the old one's released first. The caller holds
+// s.mu; a full range leaves the interface without a reservation (PVE
+// refuses the change there: "can't find any free ip in zone").
+func (s *Simulator) sdnNetChanged(g *guest, oldRaw, newRaw string) {
+	bridge, mac := propertyValue(newRaw, "bridge"), propertyValue(newRaw, "hwaddr")
+	if oldRaw != "" && propertyValue(oldRaw, "bridge") == bridge && propertyValue(oldRaw, "hwaddr") == mac {
+		return
+	}
+	if oldRaw != "" {
+		s.sdnReleaseNet(oldRaw)
+	}
+	if zoneID := s.pendingDhcpZone(bridge); zoneID != "" {
+		s.allocateLease(s.sdnRunningConfig(), zoneID, bridge, mac, g)
 	}
 }
 

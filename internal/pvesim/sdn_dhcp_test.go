@@ -153,3 +153,40 @@ func TestSDNStartMapsEveryInterface(t *testing.T) {
 		t.Errorf("net0 on vmbr0 is no vnet: %q %v", ip, ok)
 	}
 }
+
+// TestSDNConfigChangesReserveAndRelease: a stopped container's new netN on
+// a vnet with DHCP gets an address reserved when the change is applied
+// (pve-container src/PVE/LXC/Config.pm vmconfig_apply_pending:
+// add_next_free_cidr), moving it to another bridge or deleting it releases
+// the address (del_ips_from_mac); pct create itself reserves none (create_vm
+// calls create_ifaces_ipams_ips only for a unique restore).
+func TestSDNConfigChangesReserveAndRelease(t *testing.T) {
+	sim := startSim(t, Options{Nodes: 1})
+	admin := sdnAdmin(sim)
+	createPxnet(t, sim, admin)
+	applySDNAndWait(t, sim, admin)
+	createCT(t, sim, "pve1", 130, url.Values{"net1": {"name=eth1,bridge=pxvnet,ip=dhcp"}})
+	if ipam := cfsText(t, sim, ipamDBPath); strings.Contains(ipam, `"vmid":"130"`) {
+		t.Errorf("pct create reserved an address: %s", ipam)
+	}
+	put := func(form url.Values) {
+		t.Helper()
+		mustOK(t, call(t, sim, http.MethodPut, "/nodes/pve1/lxc/130/config", form), "config")
+	}
+	put(url.Values{"net2": {"name=eth2,bridge=pxvnet,ip=dhcp"}})
+	sim.mu.Lock()
+	hw2 := propertyValue(sim.guests[130].Config["net2"], "hwaddr")
+	sim.mu.Unlock()
+	if ipam := cfsText(t, sim, ipamDBPath); !strings.Contains(ipam, `"10.20.0.100":{"hostname":"CT130","mac":"`+hw2+`","vmid":"130"}`) {
+		t.Errorf("net2 added on the vnet: %s", ipam)
+	}
+	put(url.Values{"net2": {"name=eth2,bridge=vmbr0,ip=dhcp,hwaddr=" + hw2}})
+	if ipam := cfsText(t, sim, ipamDBPath); strings.Contains(ipam, `"vmid":"130"`) {
+		t.Errorf("net2 moved to vmbr0 keeps its address: %s", ipam)
+	}
+	put(url.Values{"net2": {"name=eth2,bridge=pxvnet,ip=dhcp,hwaddr=" + hw2}})
+	put(url.Values{"delete": {"net2"}})
+	if ipam := cfsText(t, sim, ipamDBPath); strings.Contains(ipam, `"vmid":"130"`) {
+		t.Errorf("net2 deleted keeps its address: %s", ipam)
+	}
+}
