@@ -24,6 +24,9 @@ type GatewaySpec struct {
 	Memory                            int
 	VMID                              int // 0: the create chooses
 	Identity                          string
+	// IsolatedCIDR, when set, gives the gateway an isolated app network
+	// (gateway_network.go) and a second interface on it.
+	IsolatedCIDR string
 }
 
 // Gateway is a gateway container as a create or a read finds it.
@@ -40,7 +43,8 @@ type Gateway struct {
 	Log                []Step
 	RoutesKnown        bool // false when the configuration could not be read (stopped, or no SSH)
 	RoutesProblem      string
-	ProxyRunning       bool // HAProxy runs in it: a stopped one serves no route
+	IsolatedCIDR       string // the isolated app network it serves, "" without one
+	ProxyRunning       bool   // HAProxy runs in it: a stopped one serves no route
 }
 
 // ErrGatewayNeedsSSH is the gateway's need for the node commands: its proxy
@@ -82,6 +86,18 @@ func (d *Service) CreateGateway(ctx context.Context, spec GatewaySpec) (gw Gatew
 		return gw.Template + " on " + gw.Storage, err
 	}); err != nil {
 		return gw, err
+	}
+	if spec.IsolatedCIDR != "" {
+		if err := log.run(ctx, "isolated network", func() (string, error) {
+			layout, err := LayoutIsolated(spec.IsolatedCIDR)
+			if err != nil {
+				return "", err
+			}
+			gw.IsolatedCIDR = layout.CIDR
+			return fmt.Sprintf("SDN zone %s, vnet %s, subnet %s", IsolatedZone, IsolatedVnet, layout.CIDR), d.ensureIsolated(ctx, layout)
+		}); err != nil {
+			return gw, err
+		}
 	}
 	if err := d.makeGateway(ctx, spec, &gw, &log); err != nil {
 		return gw, err
@@ -181,7 +197,7 @@ func (d *Service) makeGateway(ctx context.Context, spec GatewaySpec, gw *Gateway
 	yes, swap := true, 0
 	settings := pveclient.ContainerSettings{
 		Hostname: gw.Hostname, Memory: gw.Memory, Cores: 1, Swap: &swap,
-		Networks:     map[int]pveclient.ContainerNetwork{0: {Name: "eth0", Bridge: gw.Bridge, IP: gw.IPConfig, Gateway: gw.Gateway}},
+		Networks:     gatewayNetworks(*gw),
 		Unprivileged: &yes, OnBoot: &yes, Tags: gatewayTags(gw.Identity, true),
 		Description: "Proximity gateway: serves every app of the cluster on its public port (terraform-provider-proximity).",
 	}
@@ -213,4 +229,14 @@ func (d *Service) makeGateway(ctx context.Context, spec GatewaySpec, gw *Gateway
 		gw.IP, err = d.waitAddress(ctx, gw.Node, gw.VMID)
 		return gw.IP, err
 	})
+}
+
+// gatewayNetworks are the gateway's interfaces: eth0 where its users reach
+// it, and eth1 on the isolated network, at the subnet's second address.
+func gatewayNetworks(gw Gateway) map[int]pveclient.ContainerNetwork {
+	nets := map[int]pveclient.ContainerNetwork{0: {Name: "eth0", Bridge: gw.Bridge, IP: gw.IPConfig, Gateway: gw.Gateway}}
+	if layout, err := LayoutIsolated(gw.IsolatedCIDR); gw.IsolatedCIDR != "" && err == nil {
+		nets[1] = pveclient.ContainerNetwork{Name: "eth1", Bridge: IsolatedVnet, IP: layout.GatewayAddress}
+	}
+	return nets
 }

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -43,6 +44,11 @@ func (d *Service) ObserveGateway(ctx context.Context, node string, vmid int, ide
 		Bridge: net0.Bridge, IPConfig: net0.IP, Gateway: net0.Gateway, Running: st.Status == "running"}
 	if cfg.RootFS != nil {
 		gw.Storage = cfg.RootFS.Storage()
+	}
+	if net1, ok := cfg.Networks[1]; ok && net1.Bridge == IsolatedVnet {
+		if p, err := netip.ParsePrefix(net1.IP); err == nil {
+			gw.IsolatedCIDR = p.Masked().String()
+		}
 	}
 	if gw.Running {
 		if gw.IP, err = d.Client.GuestIPv4(ctx, node, vmid); err != nil {
@@ -139,6 +145,13 @@ func (d *Service) DestroyGateway(ctx context.Context, node string, vmid int, ide
 	}
 	if err := d.Client.DeleteGuest(ctx, gw.Node, vmid); err != nil && !pveclient.IsNotFound(err) {
 		return fmt.Errorf("destroying the gateway CT %d on %s: %w", vmid, gw.Node, err)
+	}
+	if gw.IsolatedCIDR != "" {
+		// The isolated network goes with its last guest; apps still on it
+		// keep it (and a later gateway finds it).
+		if _, err := d.removeIsolatedIfUnused(ctx); err != nil {
+			return fmt.Errorf("the gateway CT %d is destroyed, but its unused isolated network could not be removed: %w", vmid, err)
+		}
 	}
 	return nil
 }

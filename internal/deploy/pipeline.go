@@ -231,6 +231,9 @@ func (d *Service) create(ctx context.Context, spec Spec, saved func(App)) (app A
 // the compose file: everything a create can refuse before it asks PVE
 // anything.
 func (d *Service) prepare(ctx context.Context, c *creation) (err error) {
+	if err := d.placeIsolated(ctx, &c.spec); err != nil { // the gateway's node (gateway_network.go)
+		return err
+	}
 	if c.entry, err = d.CatalogApp(c.spec.CatalogID); err != nil {
 		return err
 	}

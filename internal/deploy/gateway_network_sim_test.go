@@ -1,0 +1,71 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestLayoutIsolated(t *testing.T) {
+	l, err := LayoutIsolated("10.20.0.7/24")
+	if err != nil || l.CIDR != "10.20.0.0/24" || l.NodeGateway != "10.20.0.1" || l.GatewayAddress != "10.20.0.2/24" ||
+		l.RangeStart != "10.20.0.10" || l.RangeEnd != "10.20.0.254" {
+		t.Fatalf("%+v %v", l, err)
+	}
+	for _, bad := range []string{"10.20.0.0/30", "10.0.0.0/8", "fd00::/64", "nonsense"} {
+		if _, err := LayoutIsolated(bad); err == nil {
+			t.Errorf("%s laid out", bad)
+		}
+	}
+}
+
+// TestIsolatedNetworkServesAppsOnlyThroughTheGateway builds the gateway's
+// isolated network on the simulator's SDN and puts an app on it: the app
+// gets a DHCP address of the subnet on the gateway's node, and answers
+// through the gateway's public port.
+func TestIsolatedNetworkServesAppsOnlyThroughTheGateway(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	if err := d.CheckIsolatedNetwork(ctx, "10.20.0.0/24"); err != nil {
+		t.Fatalf("plan check: %v", err)
+	}
+	if _, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "early", Bridge: IsolatedVnet}, nil); err == nil ||
+		!strings.Contains(err.Error(), "needs the isolated network of a proximity_gateway") {
+		t.Fatalf("an app on the isolated network before it exists: %v", err)
+	}
+	gw, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve2", Identity: NewIdentity(), IsolatedCIDR: "10.20.0.0/24"})
+	if err != nil {
+		t.Fatalf("%v\n%v", err, gw.Log)
+	}
+	var wrongNode *IsolatedNetworkError
+	if _, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "elsewhere", Bridge: IsolatedVnet, Node: "pve1"}, nil); !errors.As(err, &wrongNode) {
+		t.Fatalf("an isolated app on another node than the gateway's: %v", err)
+	}
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "inside", Bridge: IsolatedVnet}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.Node != "pve2" || !strings.HasPrefix(app.IP, "10.20.0.") {
+		t.Fatalf("the isolated app runs on %s at %s, want pve2 and 10.20.0.x", app.Node, app.IP)
+	}
+	sync, err := d.SyncGateway(ctx)
+	if err != nil || len(sync.Routes) != 1 || sync.Routes[0].Backend != app.IP+":80" {
+		t.Fatalf("sync %+v, %v", sync, err)
+	}
+	if _, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/"); err != nil || !strings.Contains(body, strconv.Itoa(app.VMID)) {
+		t.Fatalf("the isolated app through the gateway: %q, %v", body, err)
+	}
+	observed, err := d.ObserveGateway(ctx, gw.Node, gw.VMID, gw.Identity)
+	if err != nil || observed.IsolatedCIDR != "10.20.0.0/24" {
+		t.Fatalf("read back %+v, %v", observed, err)
+	}
+	// The gateway goes; the network stays for the app on it.
+	if err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet); err != nil || !found {
+		t.Fatalf("the isolated network went with the gateway while an app is on it: %v %v", found, err)
+	}
+}
