@@ -276,6 +276,11 @@ func (d *Service) CheckBridgeMTU(ctx context.Context, node, bridge string, mtu i
 // propagates to it), else on the bridge.
 func NetworkNeed(bridge string, vlanTag int) PrivilegeNeed {
 	path := PathNetwork + "/" + bridge
+	if bridge == IsolatedVnet {
+		// A vnet's path is under its own zone (the isolated network's,
+		// gateway_network.go), not localnetwork.
+		path = "/sdn/zones/" + IsolatedZone + "/" + bridge
+	}
 	if vlanTag != 0 {
 		path += "/" + strconv.Itoa(vlanTag)
 	}

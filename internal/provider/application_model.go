@@ -24,6 +24,7 @@ type applicationModel struct {
 	Template        types.String   `tfsdk:"template"`
 	Storage         types.String   `tfsdk:"storage"`
 	Bridge          types.String   `tfsdk:"bridge"`
+	Network         types.String   `tfsdk:"network"`
 	IPConfig        types.Object   `tfsdk:"ip_config"`
 	RestoreFrom     types.String   `tfsdk:"restore_from"`
 	SSHPublicKeys   types.String   `tfsdk:"ssh_public_keys"`
@@ -264,6 +265,7 @@ func (m *applicationModel) setImported(id string, o deploy.Observed, diags *diag
 	m.ID = types.StringValue(id)
 	m.Hostname = types.StringValue(o.Hostname)
 	m.Bridge = types.StringValue(o.Bridge)
+	m.Network = isolatedNetworkOf(o.Bridge) // application_isolated.go
 	m.Storage = types.StringValue(o.Storage)
 	m.Status = types.StringValue(statusRunning) // the read that follows sets what it is
 	m.DeploymentLog = emptyHistory(diags)

@@ -56,7 +56,9 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	r.planVMID(ctx, req, plan, resp)
 	r.planMounts(ctx, req, plan, resp) // application_mounts_plan.go
 	r.checkSources(ctx, req, plan, resp)
-	r.checkBridge(ctx, req, plan, resp)
+	if r.planIsolated(ctx, req, &plan, resp) { // network = "proximity" (application_isolated.go)
+		r.checkBridge(ctx, req, plan, resp)
+	}
 	planGeneratedSecrets(ctx, req, plan, entry, resp) // application_secrets.go
 	planUnusedEnvironment(ctx, plan, entry, &resp.Diagnostics)
 	planExposedSecrets(ctx, plan, entry, &resp.Diagnostics) // application_secret_environment.go

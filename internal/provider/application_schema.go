@@ -159,6 +159,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: bridgeDescription,
 				Validators:          []validator.String{bridgeValidator()},
 			},
+			"network": isolatedNetworkAttribute(), // application_isolated.go
 			"ip_config": schema.SingleNestedAttribute{
 				Optional:            true,
 				MarkdownDescription: "Address of the container on `bridge`. Default: DHCP. Changes in place (the app keeps its container and data).",

@@ -22,6 +22,7 @@ type gatewayModel struct {
 	Memory        types.Int64    `tfsdk:"memory"`
 	Bridge        types.String   `tfsdk:"bridge"`
 	IPConfig      types.Object   `tfsdk:"ip_config"`
+	Network       types.Object   `tfsdk:"network"`
 	Storage       types.String   `tfsdk:"storage"`
 	Template      types.String   `tfsdk:"template"`
 	VMID          types.Int64    `tfsdk:"vmid"`
@@ -38,6 +39,7 @@ func (m gatewayModel) spec(identity string) deploy.GatewaySpec {
 		Hostname: m.Hostname.ValueString(), Node: stringOrEmpty(m.Node), Storage: stringOrEmpty(m.Storage),
 		Template: stringOrEmpty(m.Template), Bridge: m.Bridge.ValueString(), IPConfig: address, Gateway: gateway,
 		Memory: int(m.Memory.ValueInt64()), VMID: int(m.VMID.ValueInt64()), Identity: identity,
+		IsolatedCIDR: m.isolatedCIDR(),
 	}
 }
 
@@ -72,6 +74,9 @@ func (m *gatewayModel) set(ctx context.Context, gw deploy.Gateway, diags *diag.D
 	}
 	if gw.Storage != "" {
 		m.Storage = types.StringValue(gw.Storage)
+	}
+	if gw.IsolatedCIDR != "" || !gw.Gone && gw.Bridge != "" {
+		m.Network = isolatedNetworkValue(gw.IsolatedCIDR) // gateway_network.go
 	}
 	if gw.Template != "" {
 		m.Template = types.StringValue(gw.Template)

@@ -33,6 +33,10 @@ func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	if req.State.Raw.IsNull() {
 		r.refuseSecondGateway(ctx, resp)
+		var plan gatewayModel
+		if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
+			r.planIsolatedNetwork(ctx, plan, resp) // gateway_network.go
+		}
 		return
 	}
 	var state gatewayModel

@@ -92,6 +92,30 @@ func (r *gatewayResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()},
 				Validators:          []validator.Int64{int64validator.Between(100, 999999999)},
 			},
+			"network": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "An isolated app network, as Proximity 1.0's, built on PVE's own SDN (PVE 8.1 and later): a simple " +
+					"zone `" + deploy.IsolatedZone + "` with DHCP (dnsmasq) and PVE's IPAM, a vnet `" + deploy.IsolatedVnet + "` and a subnet " +
+					"with source NAT, whose first address is the node's and whose second is the gateway's second interface; apps get " +
+					"addresses from the tenth on. An app joins it with `network = \"proximity\"`: it runs on the gateway's node (a simple " +
+					"zone joins only the guests of one node), reaches out through the node's NAT, and is reached only through the " +
+					"gateway's ports. The plan checks the release, the CIDR and the privileges the identity needs (`SDN.Allocate` on " +
+					"`/sdn`, `/sdn/zones` and below, `SDN.Use` on the vnet: the built-in `PVESDNAdmin` role on `/sdn` holds them). An " +
+					"existing network of the same CIDR is reused; destroying the gateway removes the network only when no guest is on it. " +
+					"Changing it replaces the gateway.",
+				Attributes: map[string]schema.Attribute{
+					"cidr": schema.StringAttribute{
+						Required:            true,
+						MarkdownDescription: "IPv4 network of the apps, between a /16 and a /28, such as `10.20.0.0/24`.",
+						Validators:          []validator.String{isolatedCIDRValidator{}},
+					},
+					"bridge": schema.StringAttribute{
+						Computed:            true,
+						MarkdownDescription: "The vnet the apps' containers attach to: `" + deploy.IsolatedVnet + "`.",
+					},
+				},
+				PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplace()},
+			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 
 			// Computed.
