@@ -59,7 +59,9 @@ func (isolatedCIDRValidator) Description(context.Context) string {
 	return "an IPv4 network address between a /16 and a /28"
 }
 
-func (v isolatedCIDRValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v isolatedCIDRValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (isolatedCIDRValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
