@@ -54,7 +54,8 @@ func TestIsolatedNetworkServesAppsOnlyThroughTheGateway(t *testing.T) {
 	if err != nil || len(sync.Routes) != 1 || sync.Routes[0].Backend != app.IP+":80" {
 		t.Fatalf("sync %+v, %v", sync, err)
 	}
-	if _, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/"); err != nil || !strings.Contains(body, strconv.Itoa(app.VMID)) {
+	_, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
+	if err != nil || !strings.Contains(body, strconv.Itoa(app.VMID)) {
 		t.Fatalf("the isolated app through the gateway: %q, %v", body, err)
 	}
 	observed, err := d.ObserveGateway(ctx, gw.Node, gw.VMID, gw.Identity)

@@ -37,7 +37,8 @@ func TestGatewayRoutesArePureFunctionOfTheCluster(t *testing.T) {
 		{VMID: 108, Node: "pve2", Type: "lxc", Name: "someone-else", Tags: []string{"px-pub-8106", "px-int-9106"}},
 		{VMID: 120, Node: "pve1", Type: "lxc", Name: "gw", Tags: []string{TagProximity, TagGateway, TagID + "g"}},
 	}
-	addresses := map[int]string{101: "10.0.0.1", 102: "10.0.0.2", 103: "10.0.0.3", 104: "10.0.0.4", 106: "10.0.0.6", 107: "10.0.0.7", 108: "10.0.0.8", 120: "10.0.0.20"}
+	addresses := map[int]string{101: "10.0.0.1", 102: "10.0.0.2", 103: "10.0.0.3", 104: "10.0.0.4", 106: "10.0.0.6", 107: "10.0.0.7",
+		108: "10.0.0.8", 120: "10.0.0.20"}
 	routes := GatewayRoutes(guests, addresses, cat)
 	port := nginx.MainPort()
 	want := []Route{

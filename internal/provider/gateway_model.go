@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -120,32 +118,4 @@ func routesValue(routes []deploy.Route, diags *diag.Diagnostics) types.Map {
 	m, d := types.MapValue(routeType, elems)
 	diags.Append(d...)
 	return m
-}
-
-// routesOf reads the routes attribute back.
-func routesOf(ctx context.Context, v types.Map, diags *diag.Diagnostics) []deploy.Route {
-	if v.IsNull() || v.IsUnknown() {
-		return nil
-	}
-	var raw map[string]struct {
-		InternalPort int64  `tfsdk:"internal_port"`
-		VMID         int64  `tfsdk:"vmid"`
-		Backend      string `tfsdk:"backend"`
-	}
-	diags.Append(v.ElementsAs(ctx, &raw, false)...)
-	var out []deploy.Route
-	for port, r := range raw {
-		p, err := strconv.Atoi(port)
-		if err != nil {
-			diags.AddError("Unreadable state", fmt.Sprintf("a route of the gateway's state has the key %q, not a port", port))
-			continue
-		}
-		out = append(out, deploy.Route{PublicPort: p, InternalPort: int(r.InternalPort), VMID: int(r.VMID), Backend: r.Backend})
-	}
-	return sortRoutes(out)
-}
-
-func sortRoutes(routes []deploy.Route) []deploy.Route {
-	slices.SortFunc(routes, func(a, b deploy.Route) int { return a.PublicPort - b.PublicPort })
-	return routes
 }

@@ -37,7 +37,7 @@ func attrOf(s *terraform.State, address, key string) (string, error) {
 // fetchPage GETs a URL the way a browser on this machine would, giving a
 // route a few seconds to appear (the simulator binds listeners as the
 // proxy reloads, as a real one does).
-func fetchPage(url string) (*http.Response, string, error) {
+func fetchPage(url string) (http.Header, string, error) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	var lastErr error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -56,7 +56,7 @@ func fetchPage(url string) (*http.Response, string, error) {
 			lastErr = fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
 			continue
 		}
-		return resp, string(body), nil
+		return resp.Header, string(body), nil
 	}
 	return nil, "", lastErr
 }
@@ -80,7 +80,7 @@ func servesApps(gateway string, apps ...string) resource.TestCheckFunc {
 			if want := "http://" + gwIP + ":" + public; url != want {
 				return fmt.Errorf("%s url = %s, want %s (through the gateway)", address, url, want)
 			}
-			resp, body, err := fetchPage(url)
+			header, body, err := fetchPage(url)
 			if err != nil {
 				return fmt.Errorf("%s url: %w", address, err)
 			}
@@ -88,21 +88,21 @@ func servesApps(gateway string, apps ...string) resource.TestCheckFunc {
 			if !strings.Contains(body, vmid) {
 				return fmt.Errorf("%s url answered a page that does not name CT %s: %q", address, vmid, body)
 			}
-			if resp.Header.Get("X-Frame-Options") == "" {
+			if header.Get("X-Frame-Options") == "" {
 				return fmt.Errorf("%s url lost the app's X-Frame-Options: only embed_url removes it", address)
 			}
 			embed, _ := attrOf(s, address, "embed_url")
-			resp, body, err = fetchPage(embed)
+			header, body, err = fetchPage(embed)
 			if err != nil {
 				return fmt.Errorf("%s embed_url: %w", address, err)
 			}
 			if !strings.Contains(body, vmid) {
 				return fmt.Errorf("%s embed_url answered a page that does not name CT %s: %q", address, vmid, body)
 			}
-			if v := resp.Header.Get("X-Frame-Options"); v != "" {
+			if v := header.Get("X-Frame-Options"); v != "" {
 				return fmt.Errorf("%s embed_url keeps X-Frame-Options: %s", address, v)
 			}
-			if csp := resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, "frame-ancestors") {
+			if csp := header.Get("Content-Security-Policy"); strings.Contains(csp, "frame-ancestors") {
 				return fmt.Errorf("%s embed_url keeps frame-ancestors: %s", address, csp)
 			}
 		}

@@ -43,16 +43,18 @@ func (r *gatewayResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 		Attributes: map[string]schema.Attribute{
 			// Required and optional.
 			"node": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "Node of the gateway's container. Default: the provider's `default_node`, else the first online node. Changing it replaces the gateway.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Node of the gateway's container. Default: the provider's `default_node`, else the first online node. " +
+					"Changing it replaces the gateway.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"hostname": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(deploy.DefaultGatewayHostname),
-				MarkdownDescription: fmt.Sprintf("Hostname of the container. Default: `%s`. Changes in place (PVE applies it inside the container at its next start).", deploy.DefaultGatewayHostname),
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(deploy.DefaultGatewayHostname),
+				MarkdownDescription: fmt.Sprintf("Hostname of the container. Default: `%s`. Changes in place (PVE applies it inside the "+
+					"container at its next start).", deploy.DefaultGatewayHostname),
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(hostnamePattern, "must be one DNS label: lower-case letters, digits and dashes, at most 63, not starting or "+
 						"ending with a dash"),
@@ -66,11 +68,12 @@ func (r *gatewayResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				Validators:          []validator.Int64{int64validator.Between(64, 8192)},
 			},
 			"bridge": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(deploy.DefaultBridge),
-				MarkdownDescription: "Bridge of the gateway's network interface: the network the apps' users reach it on. Default: `vmbr0`. Changing it replaces the gateway.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(deploy.DefaultBridge),
+				MarkdownDescription: "Bridge of the gateway's network interface: the network the apps' users reach it on. Default: `vmbr0`. " +
+					"Changing it replaces the gateway.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"ip_config": gatewayIPConfigAttribute(),
 			"storage": schema.StringAttribute{
@@ -80,10 +83,11 @@ func (r *gatewayResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"template": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "Alpine template (a volid or a file name). Default: the newest Alpine on the node or in its appliance index. Changing it replaces the gateway.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Alpine template (a volid or a file name). Default: the newest Alpine on the node or in its appliance " +
+					"index. Changing it replaces the gateway.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"vmid": schema.Int64Attribute{
 				Optional:            true,
@@ -154,8 +158,9 @@ func (r *gatewayResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 // gatewayIPConfigAttribute is the gateway's address, in the application's shape.
 func gatewayIPConfigAttribute() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
-		Optional:            true,
-		MarkdownDescription: "Address of the gateway on `bridge`. Default: DHCP. A static address keeps every app's `url` stable. Changing it replaces the gateway.",
+		Optional: true,
+		MarkdownDescription: "Address of the gateway on `bridge`. Default: DHCP. A static address keeps every app's `url` stable. " +
+			"Changing it replaces the gateway.",
 		Attributes: map[string]schema.Attribute{
 			"address": schema.StringAttribute{
 				Required:            true,
