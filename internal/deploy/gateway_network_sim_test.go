@@ -70,3 +70,28 @@ func TestIsolatedNetworkServesAppsOnlyThroughTheGateway(t *testing.T) {
 		t.Fatalf("the isolated network went with the gateway while an app is on it: %v %v", found, err)
 	}
 }
+
+// TestGatewayAndIsolatedNetworkOnPVE9 runs the gateway with its isolated
+// network on a PVE 9.1 cluster (Alpine 3.22's HAProxy 3.2, pve-network 1.x).
+func TestGatewayAndIsolatedNetworkOnPVE9(t *testing.T) {
+	d := newServiceOn(t, "9.1")
+	ctx := context.Background()
+	gw, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve1", Identity: NewIdentity(), IsolatedCIDR: "10.30.0.0/24"})
+	if err != nil {
+		t.Fatalf("%v\n%v", err, gw.Log)
+	}
+	if !strings.Contains(gw.Template, "alpine-3.22") {
+		t.Errorf("the gateway's template on 9.1 is %s, want the newest Alpine (3.22)", gw.Template)
+	}
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "inside", Bridge: IsolatedVnet}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SyncGateway(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
+	if err != nil || !strings.Contains(body, strconv.Itoa(app.VMID)) {
+		t.Fatalf("the isolated app through the gateway on 9.1: %q, %v", body, err)
+	}
+}
