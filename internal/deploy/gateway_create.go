@@ -75,6 +75,9 @@ func (d *Service) CreateGateway(ctx context.Context, spec GatewaySpec) (gw Gatew
 	defer func() { gw.Log = log.steps }()
 	gw = Gateway{Hostname: spec.Hostname, Identity: spec.Identity, Memory: cmp.Or(spec.Memory, DefaultGatewayMemory),
 		Bridge: cmp.Or(spec.Bridge, DefaultBridge), IPConfig: cmp.Or(spec.IPConfig, DefaultIPConfig), Gateway: spec.Gateway}
+	if err := log.run(ctx, "look for another gateway", func() (string, error) { return "none", d.refuseSecondGateway(ctx) }); err != nil {
+		return gw, err
+	}
 	if err := log.run(ctx, "choose node", func() (string, error) {
 		gw.Node, err = d.gatewayNode(ctx, spec.Node)
 		return gw.Node, err
@@ -115,12 +118,39 @@ func (d *Service) CreateGateway(ctx context.Context, spec GatewaySpec) (gw Gatew
 	}); err != nil {
 		return gw, err
 	}
-	err = log.run(ctx, "sync routes", func() (string, error) {
+	// The gateway is made: a sync that fails now is repeated by the next
+	// app change or the gateway's next apply (its plan shows the routes
+	// missing), so it is a warning, not a failed create that Terraform
+	// would replace with a new VMID and address.
+	syncErr := log.run(ctx, "sync routes", func() (string, error) {
 		sync, err := d.syncRoutes(ctx, &GatewayGuest{VMID: gw.VMID, Node: gw.Node, Identity: gw.Identity})
 		gw.Routes, gw.RoutesKnown = sync.Routes, err == nil
 		return fmt.Sprintf("%d routes", len(sync.Routes)), err
 	})
-	return gw, err
+	if syncErr != nil {
+		gw.RoutesProblem = syncErr.Error()
+	}
+	return gw, nil
+}
+
+// SecondGatewayError is a create of a gateway in a cluster that has one.
+type SecondGatewayError struct{ Existing GatewayGuest }
+
+func (e *SecondGatewayError) Error() string {
+	g := e.Existing
+	return fmt.Sprintf("CT %d on %s is already this cluster's Proximity gateway; one gateway serves every application. Import it "+
+		"instead of creating another (terraform import <address of this resource> %s/%d), or destroy it first; nothing was created",
+		g.VMID, g.Node, g.Node, g.VMID)
+}
+
+// refuseSecondGateway fails a create when the cluster has a finished
+// gateway. It runs at apply: a replacement destroys the old gateway first.
+func (d *Service) refuseSecondGateway(ctx context.Context) error {
+	gateways, err := d.Gateways(ctx)
+	if err == nil && len(gateways) > 0 {
+		err = &SecondGatewayError{Existing: gateways[0]}
+	}
+	return err
 }
 
 // gatewayNode is the asked node, else the provider's default node, else

@@ -12,8 +12,8 @@ import (
 	"github.com/proximity-project/terraform-provider-proximity/internal/deploy"
 )
 
-// ModifyPlan checks a create where the plan can (SSH configured, no other
-// gateway in the cluster) and shows stale routes as drift: it reads the
+// ModifyPlan checks a create where the plan can (SSH configured, the
+// isolated network) and shows stale routes as drift: it reads the
 // cluster (a listing and the apps' addresses; it writes nothing) and, when
 // the gateway serves anything else, plans routes as known after apply with
 // a warning listing the differences. The value is left unknown rather than
@@ -32,7 +32,9 @@ func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return // offline: nothing to compare with
 	}
 	if req.State.Raw.IsNull() {
-		r.refuseSecondGateway(ctx, resp)
+		// One gateway per cluster is checked at apply (CreateGateway):
+		// a replacement plans its new object without a prior state while
+		// the old one still exists, so the plan cannot tell the two apart.
 		var plan gatewayModel
 		if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
 			r.planIsolatedNetwork(ctx, plan, resp) // gateway_network.go
@@ -45,22 +47,6 @@ func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return // stopped or unread: nothing served to compare
 	}
 	r.planRoutes(ctx, state, resp)
-}
-
-// refuseSecondGateway fails the plan of a gateway when the cluster has one:
-// one gateway serves every app, and a second would compete for the ports.
-func (r *gatewayResource) refuseSecondGateway(ctx context.Context, resp *resource.ModifyPlanResponse) {
-	gateways, err := r.data.apps.Gateways(ctx)
-	if err != nil {
-		addError(&resp.Diagnostics, "Unable to plan the gateway", fmt.Sprintf("reading the cluster's applications: %v", err), err)
-		return
-	}
-	if len(gateways) > 0 {
-		g := gateways[0]
-		resp.Diagnostics.AddError("The cluster has a gateway",
-			fmt.Sprintf("CT %d on %s is already this cluster's Proximity gateway; one gateway serves every application. Import it "+
-				"instead of creating another: terraform import <address of this resource> %s/%d", g.VMID, g.Node, g.Node, g.VMID))
-	}
 }
 
 // planRoutes compares what the gateway serves with what the cluster asks.

@@ -54,6 +54,12 @@ func (r *gatewayResource) Create(ctx context.Context, req resource.CreateRequest
 	}
 	if err != nil {
 		addError(&resp.Diagnostics, "Unable to create the gateway", fmt.Sprintf("creating the gateway %s: %v", plan.Hostname.ValueString(), err), err)
+		return
+	}
+	if gw.RoutesProblem != "" {
+		resp.Diagnostics.AddWarning("The gateway's routes were not synced",
+			fmt.Sprintf("The gateway %s is made, but its first route sync failed: %s. The next plan shows the missing routes and its apply "+
+				"syncs them.", plan.ID.ValueString(), gw.RoutesProblem))
 	}
 }
 

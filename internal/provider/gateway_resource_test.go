@@ -379,9 +379,27 @@ func TestAccGatewayPublishAndInPlaceChanges(t *testing.T) {
 				},
 			},
 			{
+				// A second gateway is refused before anything is made.
 				Config: config(block, gw.num("memory", 256).str("hostname", "edge"), hidden.set("publish", "true"),
 					gatewayBlock("second").str("node", "pve3")),
 				ExpectError: errorLike(`CT \d+ on pve2 is already this cluster's Proximity gateway`),
+			},
+			{
+				// A replacement (a new vmid) is not a second gateway: the old
+				// one goes first, and the new one serves the app.
+				Config: config(block, gw.num("memory", 256).str("hostname", "edge").num("vmid", 150), hidden.set("publish", "true")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("vmid"), knownvalue.Int64Exact(150)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("routes"), knownvalue.MapSizeExact(1)),
+				},
+			},
+			{
+				Config:           config(block, gw.num("memory", 256).str("hostname", "edge").num("vmid", 150), hidden.set("publish", "true")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            servesApps(res, "web"),
 			},
 		},
 	})
