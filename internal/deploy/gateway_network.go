@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -107,37 +106,124 @@ func (d *Service) isolatedState(ctx context.Context, want IsolatedLayout) (exist
 		"to it (its apps keep their addresses), or remove its apps first", strings.Join(have, ", "), want.CIDR)}
 }
 
+// sdnPicture is the cluster's SDN configuration as the pending view shows
+// it, as far as the isolated network cares.
+type sdnPicture struct {
+	zone    *pveclient.SDNZone // the isolated zone, nil when missing
+	ours    bool               // some of the isolated network's objects have pending changes
+	foreign []string           // other objects with pending changes
+}
+
+// readSDN reads the zones, vnets and subnets with their pending state.
+func (d *Service) readSDN(ctx context.Context) (sdnPicture, error) {
+	var pic sdnPicture
+	zones, err := d.Client.SDNZones(ctx)
+	if err != nil {
+		return pic, err
+	}
+	for _, z := range zones {
+		if z.ID == IsolatedZone {
+			pic.zone = &z
+			pic.ours = pic.ours || z.State != ""
+		} else if z.State != "" {
+			pic.foreign = append(pic.foreign, fmt.Sprintf("zone %s (%s)", z.ID, z.State))
+		}
+	}
+	vnets, err := d.Client.SDNVnets(ctx)
+	if err != nil {
+		return pic, err
+	}
+	for _, v := range vnets {
+		mine := v.ID == IsolatedVnet && v.Alias == isolatedAlias
+		if v.State != "" {
+			if mine {
+				pic.ours = true
+			} else {
+				pic.foreign = append(pic.foreign, fmt.Sprintf("vnet %s (%s)", v.ID, v.State))
+			}
+		}
+		subnets, err := d.Client.SDNSubnets(ctx, v.ID)
+		if err != nil {
+			return pic, err
+		}
+		for _, sub := range subnets {
+			if sub.State == "" {
+				continue
+			}
+			if mine {
+				pic.ours = true
+			} else {
+				pic.foreign = append(pic.foreign, fmt.Sprintf("subnet %s of %s (%s)", sub.CIDR, v.ID, sub.State))
+			}
+		}
+	}
+	return pic, nil
+}
+
+// check refuses a cluster whose SDN the isolated network cannot be applied
+// to without side effects: PVE's apply (PUT /cluster/sdn) makes every
+// pending change of the cluster live, so changes someone else staged must
+// be applied or reverted first; and a zone of the isolated network's name
+// must be a simple zone with DHCP and PVE's IPAM.
+func (p sdnPicture) check() error {
+	if len(p.foreign) > 0 {
+		return &IsolatedNetworkError{Msg: fmt.Sprintf("the cluster's SDN has pending changes that are not Proximity's: %s. Applying the "+
+			"isolated network would make them live on every node (PVE applies the whole SDN configuration at once): apply or revert "+
+			"them first (Datacenter > SDN), then run this again", strings.Join(p.foreign, ", "))}
+	}
+	if z := p.zone; z != nil && (z.Type != "simple" || z.DHCP != "dnsmasq" || z.IPAM != "pve") {
+		return &IsolatedNetworkError{Msg: fmt.Sprintf("the SDN zone %s exists as type=%s dhcp=%s ipam=%s; the isolated network needs a "+
+			"simple zone with dhcp=dnsmasq and ipam=pve under that name: remove or rename that zone, or leave network unset",
+			IsolatedZone, z.Type, z.DHCP, z.IPAM)}
+	}
+	return nil
+}
+
 // ensureIsolated makes the zone, vnet and subnet where they are missing,
-// and applies the SDN configuration when it made anything or something is
-// still pending.
+// and applies the SDN configuration only when the isolated network has
+// changes to apply; it refuses when others' changes are pending.
 func (d *Service) ensureIsolated(ctx context.Context, layout IsolatedLayout) error {
 	exists, err := d.isolatedState(ctx, layout)
 	if err != nil {
 		return err
 	}
+	pic, err := d.readSDN(ctx)
+	if err != nil {
+		return err
+	}
+	if exists && !pic.ours {
+		return nil // made and applied: nothing to change, nothing to reload
+	}
+	if err := pic.check(); err != nil {
+		return err
+	}
 	if !exists {
-		zones, err := d.Client.SDNZoneIDs(ctx)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(zones, IsolatedZone) {
-			if err := d.Client.CreateSDNSimpleZone(ctx, IsolatedZone); err != nil && !alreadyDefined(err) {
-				return err
-			}
-		}
-		if _, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet); err != nil {
-			return err
-		} else if !found {
-			if err := d.Client.CreateSDNVnet(ctx, IsolatedVnet, IsolatedZone, isolatedAlias); err != nil && !alreadyDefined(err) {
-				return err
-			}
-		}
-		if err := d.Client.CreateSDNSubnet(ctx, IsolatedVnet, layout.CIDR, layout.NodeGateway, layout.RangeStart, layout.RangeEnd); err != nil &&
-			!alreadyDefined(err) {
+		if err := d.makeIsolated(ctx, layout, pic.zone != nil); err != nil {
 			return err
 		}
 	}
 	return d.Client.ApplySDN(ctx)
+}
+
+// makeIsolated creates what is missing of the zone, vnet and subnet.
+func (d *Service) makeIsolated(ctx context.Context, layout IsolatedLayout, zoneExists bool) error {
+	if !zoneExists {
+		if err := d.Client.CreateSDNSimpleZone(ctx, IsolatedZone); err != nil && !alreadyDefined(err) {
+			return err
+		}
+	}
+	if _, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet); err != nil {
+		return err
+	} else if !found {
+		if err := d.Client.CreateSDNVnet(ctx, IsolatedVnet, IsolatedZone, isolatedAlias); err != nil && !alreadyDefined(err) {
+			return err
+		}
+	}
+	err := d.Client.CreateSDNSubnet(ctx, IsolatedVnet, layout.CIDR, layout.NodeGateway, layout.RangeStart, layout.RangeEnd)
+	if err != nil && !alreadyDefined(err) {
+		return err
+	}
+	return nil
 }
 
 // alreadyDefined is PVE's answer to a create whose object exists (a retry
@@ -149,38 +235,49 @@ func alreadyDefined(err error) bool {
 
 // removeIsolatedIfUnused removes the isolated network once no guest holds
 // an address on it (the IPAM lists the guests' leases; the subnet's own
-// gateway entry has no VMID): its zone, vnet and subnet, then an apply.
-// A network in use stays, for the apps on it and a later gateway.
-func (d *Service) removeIsolatedIfUnused(ctx context.Context) (removed bool, err error) {
+// gateway entry has no VMID): its subnet, vnet and zone, then an apply. A
+// network in use stays, for the apps on it and a later gateway; so does
+// one whose removal would apply others' pending SDN changes. kept says why
+// it stayed, "" when it went or was not Proximity's.
+func (d *Service) removeIsolatedIfUnused(ctx context.Context) (kept string, err error) {
 	vnet, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet)
 	if err != nil || !found || vnet.Alias != isolatedAlias {
-		return false, err
+		return "", err
 	}
 	leases, err := d.Client.SDNLeases(ctx, IsolatedZone)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	for _, l := range leases {
 		if l.VMID != nil && fmt.Sprint(l.VMID) != "" {
-			return false, nil
+			return fmt.Sprintf("CT %v still has an address on it", l.VMID), nil
 		}
+	}
+	pic, err := d.readSDN(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := pic.check(); err != nil {
+		return err.Error(), nil
 	}
 	subnets, err := d.Client.SDNSubnets(ctx, IsolatedVnet)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	for _, s := range subnets {
 		if err := d.Client.DeleteSDNSubnet(ctx, IsolatedVnet, s.ID); err != nil && !pveclient.IsNotFound(err) {
-			return false, err
+			return "", err
 		}
 	}
 	if err := d.Client.DeleteSDNVnet(ctx, IsolatedVnet); err != nil && !pveclient.IsNotFound(err) {
-		return false, err
+		return "", err
 	}
+	// PVE refuses to delete a zone that still has vnets: a zone of that
+	// name with someone else's vnets in it stays.
 	if err := d.Client.DeleteSDNZone(ctx, IsolatedZone); err != nil && !pveclient.IsNotFound(err) {
-		return false, err
+		return "", err
 	}
-	return true, d.Client.ApplySDN(ctx)
+	return "", d.Client.ApplySDN(ctx)
 }
 
 // isolatedPrivileges are the privileges the isolated network needs, by path
@@ -223,8 +320,18 @@ func (d *Service) CheckIsolatedNetwork(ctx context.Context, cidr string) error {
 		return &IsolatedNetworkError{Msg: fmt.Sprintf("%s lacks %s. Grant them, for example: pveum aclmod /sdn -user <user> -role PVESDNAdmin "+
 			"(with -token for a token with privilege separation); or leave network unset", d.Client.AuthID(), strings.Join(missing, "; "))}
 	}
-	_, err = d.isolatedState(ctx, layout)
-	return err
+	exists, err := d.isolatedState(ctx, layout)
+	if err != nil {
+		return err
+	}
+	pic, err := d.readSDN(ctx)
+	if err != nil {
+		return err
+	}
+	if exists && !pic.ours {
+		return nil // nothing to apply: others' pending changes stay theirs
+	}
+	return pic.check()
 }
 
 // atLeastVersion compares PVE's version string ("8.4.1", "9.1.3") with

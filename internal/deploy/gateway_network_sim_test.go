@@ -63,8 +63,8 @@ func TestIsolatedNetworkServesAppsOnlyThroughTheGateway(t *testing.T) {
 		t.Fatalf("read back %+v, %v", observed, err)
 	}
 	// The gateway goes; the network stays for the app on it.
-	if err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil {
-		t.Fatal(err)
+	if kept, err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil || !strings.Contains(kept, "still has an address") {
+		t.Fatalf("destroying the gateway with an app on its network: kept %q, %v", kept, err)
 	}
 	if _, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet); err != nil || !found {
 		t.Fatalf("the isolated network went with the gateway while an app is on it: %v %v", found, err)
@@ -93,5 +93,64 @@ func TestGatewayAndIsolatedNetworkOnPVE9(t *testing.T) {
 	_, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
 	if err != nil || !strings.Contains(body, strconv.Itoa(app.VMID)) {
 		t.Fatalf("the isolated app through the gateway on 9.1: %q, %v", body, err)
+	}
+}
+
+// TestIsolatedNetworkLeavesOthersPendingSDNAlone: PVE's apply makes every
+// pending SDN change live, so with someone else's change staged the plan
+// check and the create refuse, name it, and leave it pending; a network
+// already made and applied is reused without an apply.
+func TestIsolatedNetworkLeavesOthersPendingSDNAlone(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	if err := d.Client.CreateSDNSimpleZone(ctx, "lab"); err != nil {
+		t.Fatal(err)
+	}
+	err := d.CheckIsolatedNetwork(ctx, "10.20.0.0/24")
+	if err == nil || !strings.Contains(err.Error(), "zone lab (new)") {
+		t.Fatalf("plan check with a foreign pending zone: %v", err)
+	}
+	gw, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve1", Identity: NewIdentity(), IsolatedCIDR: "10.20.0.0/24"})
+	if err == nil || gw.VMID != 0 || !strings.Contains(err.Error(), "zone lab (new)") {
+		t.Fatalf("create with a foreign pending zone: CT %d, %v", gw.VMID, err)
+	}
+	zones, err := d.Client.SDNZones(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones {
+		if z.ID == "lab" && z.State != "new" || z.ID == IsolatedZone {
+			t.Fatalf("the refused create changed the SDN: %+v", zones)
+		}
+	}
+	// Once the admin applied their change, the network is made and applied.
+	if err := d.Client.ApplySDN(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if gw, err = d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve1", Identity: NewIdentity(), IsolatedCIDR: "10.20.0.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	// Staged again by someone else, the change stays staged when the
+	// gateway is destroyed: the unused network is kept, with the reason.
+	if err := d.Client.CreateSDNSimpleZone(ctx, "lab2"); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity)
+	if err != nil || !strings.Contains(kept, "zone lab2 (new)") {
+		t.Fatalf("destroy with a foreign pending zone: kept %q, %v", kept, err)
+	}
+	// The kept network is reused by the next gateway without an apply, so
+	// the staged zone stays staged.
+	if _, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw2", Node: "pve1", Identity: NewIdentity(), IsolatedCIDR: "10.20.0.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	zones, err = d.Client.SDNZones(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones {
+		if z.ID == "lab2" && z.State != "new" {
+			t.Fatalf("a gateway reusing the network applied someone else's zone: %+v", z)
+		}
 	}
 }

@@ -129,31 +129,33 @@ func (d *Service) UpdateGateway(ctx context.Context, node string, vmid int, c Ga
 // DestroyGateway stops and destroys the gateway container, after checking
 // that the container under its VMID is still this gateway. The apps keep
 // running on their own addresses. A container already gone is fine.
-func (d *Service) DestroyGateway(ctx context.Context, node string, vmid int, identity string) error {
+func (d *Service) DestroyGateway(ctx context.Context, node string, vmid int, identity string) (kept string, err error) {
 	defer d.invalidate()
 	gw, err := d.ObserveGateway(ctx, node, vmid, identity)
 	if err != nil || gw.Gone {
-		return err
+		return "", err
 	}
 	if err := d.requireQuorum(ctx, gw.Node, vmid); err != nil {
-		return err
+		return "", err
 	}
 	if err := d.Client.ShutdownGuest(ctx, gw.Node, vmid, 30); err != nil && !pveclient.IsNotFound(err) {
 		if err := d.Client.StopGuest(ctx, gw.Node, vmid); err != nil && !pveclient.IsNotFound(err) {
-			return err
+			return "", err
 		}
 	}
 	if err := d.Client.DeleteGuest(ctx, gw.Node, vmid); err != nil && !pveclient.IsNotFound(err) {
-		return fmt.Errorf("destroying the gateway CT %d on %s: %w", vmid, gw.Node, err)
+		return "", fmt.Errorf("destroying the gateway CT %d on %s: %w", vmid, gw.Node, err)
 	}
-	if gw.IsolatedCIDR != "" {
-		// The isolated network goes with its last guest; apps still on it
-		// keep it (and a later gateway finds it).
-		if _, err := d.removeIsolatedIfUnused(ctx); err != nil {
-			return fmt.Errorf("the gateway CT %d is destroyed, but its unused isolated network could not be removed: %w", vmid, err)
-		}
+	if gw.IsolatedCIDR == "" {
+		return "", nil
 	}
-	return nil
+	// The isolated network goes with its last guest; apps still on it
+	// keep it (and a later gateway finds it).
+	kept, err = d.removeIsolatedIfUnused(ctx)
+	if err != nil {
+		return "", fmt.Errorf("the gateway CT %d is destroyed, but its unused isolated network could not be removed: %w", vmid, err)
+	}
+	return kept, nil
 }
 
 // DescribeRoute is a route as a person reads it in a message.

@@ -110,13 +110,13 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 	if _, _, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(web.PublicPort) + "/"); err != nil {
 		t.Fatalf("the gateway stopped serving after a refused configuration: %v", err)
 	}
-	if err := d.DestroyGateway(ctx, gw.Node, gw.VMID, "another-identity"); err != nil {
+	if _, err := d.DestroyGateway(ctx, gw.Node, gw.VMID, "another-identity"); err != nil {
 		t.Fatal(err)
 	}
 	if o, err := d.ObserveGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil || o.Gone {
 		t.Fatalf("a destroy under another identity touched the gateway: %+v %v", o, err)
 	}
-	if err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil {
+	if _, err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil {
 		t.Fatal(err)
 	}
 	if u, err := d.URLs(ctx, "nginx", web.IP, web.PublicPort, web.InternalPort, true); err != nil || u.URL != web.URL || u.EmbedURL != "" {

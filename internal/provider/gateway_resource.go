@@ -117,8 +117,15 @@ func (r *gatewayResource) Delete(ctx context.Context, req resource.DeleteRequest
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
-	if err := r.data.apps.DestroyGateway(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), identity); err != nil {
+	kept, err := r.data.apps.DestroyGateway(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), identity)
+	if err != nil {
 		addError(&resp.Diagnostics, "Unable to destroy the gateway", fmt.Sprintf("destroying the gateway %s: %v", state.ID.ValueString(), err), err)
+		return
+	}
+	if kept != "" {
+		resp.Diagnostics.AddWarning("The isolated network stays",
+			fmt.Sprintf("The gateway %s is destroyed; its isolated network (SDN zone %s, vnet %s) stays: %s. A later gateway with the same "+
+				"network block uses it again.", state.ID.ValueString(), deploy.IsolatedZone, deploy.IsolatedVnet, kept))
 	}
 }
 

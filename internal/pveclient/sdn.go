@@ -50,22 +50,23 @@ func (c *Client) SDNVnets(ctx context.Context) ([]SDNVnet, error) {
 	return out, err
 }
 
-// SDNZoneIDs lists the zones in the pending view.
-func (c *Client) SDNZoneIDs(ctx context.Context) ([]string, error) {
-	var zones []struct {
-		Zone string `json:"zone"`
-	}
-	if err := c.do(ctx, "listing SDN zones", func(ctx context.Context) error {
-		zones = nil
-		return c.api.Get(ctx, "/cluster/sdn/zones?pending=1", &zones)
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]string, len(zones))
-	for i, z := range zones {
-		out[i] = z.Zone
-	}
-	return out, nil
+// SDNZone is a zone as the pending view shows it.
+type SDNZone struct {
+	ID    string `json:"zone"`
+	Type  string `json:"type"`
+	DHCP  string `json:"dhcp"`
+	IPAM  string `json:"ipam"`
+	State string `json:"state"`
+}
+
+// SDNZones lists the zones in the pending view.
+func (c *Client) SDNZones(ctx context.Context) ([]SDNZone, error) {
+	var out []SDNZone
+	err := c.do(ctx, "listing SDN zones", func(ctx context.Context) error {
+		out = nil
+		return c.api.Get(ctx, "/cluster/sdn/zones?pending=1", &out)
+	})
+	return out, err
 }
 
 // SDNSubnets lists a vnet's subnets in the pending view.
