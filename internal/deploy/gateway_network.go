@@ -371,7 +371,8 @@ func (d *Service) PlaceIsolated(ctx context.Context) (IsolatedPlacement, error) 
 func CheckIsolatedNode(p IsolatedPlacement, node string) error {
 	if p.Ready && node != "" && node != p.Node {
 		return &IsolatedNetworkError{Msg: fmt.Sprintf("an app on the isolated network runs on the gateway's node %s (PVE's simple "+
-			"zone joins only the guests of one node); set node = %q, or leave node unset", p.Node, p.Node)}
+			"zone joins only the guests of one node), not %s: set node = %q (a new app may also leave node unset; an existing "+
+			"one moves there with it)", p.Node, node, p.Node)}
 	}
 	return nil
 }
@@ -394,5 +395,31 @@ func (d *Service) placeIsolated(ctx context.Context, spec *Spec) error {
 		return err
 	}
 	spec.Node = p.Node
+	return nil
+}
+
+// checkIsolatedMove refuses, before anything changes, an update that puts
+// an app on the isolated network on another node than its gateway's (a
+// relocation in the same update counts where it goes), or before the
+// network exists: the plan can check it only when the gateway exists then.
+func (d *Service) checkIsolatedMove(ctx context.Context, node string, c Change) error {
+	if c.Network == nil || c.Network.Bridge != IsolatedVnet {
+		return nil
+	}
+	if c.Relocate != nil && c.Relocate.Node != "" {
+		node = c.Relocate.Node
+	}
+	p, err := d.PlaceIsolated(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.Ready {
+		return &IsolatedNetworkError{Msg: "network = \"proximity\" needs the isolated network of a proximity_gateway (its network " +
+			"block), and there is none in the cluster: create the gateway with network first; nothing was changed"}
+	}
+	if node != p.Node {
+		return &IsolatedNetworkError{Msg: fmt.Sprintf("this app runs on %s, and the isolated network's gateway on %s (PVE's simple zone "+
+			"joins only the guests of one node): set node = %q to move the app there with it; nothing was changed", node, p.Node, p.Node)}
+	}
 	return nil
 }

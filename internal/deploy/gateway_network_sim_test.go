@@ -154,3 +154,30 @@ func TestIsolatedNetworkLeavesOthersPendingSDNAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestMovingAnAppOntoTheIsolatedNetworkChecksItsNode: an update that puts
+// an app on the vnet of another node than the gateway's is refused before
+// anything changes; a move to the gateway's node in the same update is not.
+func TestMovingAnAppOntoTheIsolatedNetworkChecksItsNode(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	app, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onto := Change{CatalogID: "nginx", Hostname: "web", Identity: app.Identity, PublicPort: app.PublicPort, InternalPort: app.InternalPort,
+		Network: &Network{Bridge: IsolatedVnet, IP: "dhcp"}}
+	if _, err := d.Update(ctx, app.Node, app.VMID, onto); err == nil || !strings.Contains(err.Error(), "none in the cluster") {
+		t.Fatalf("onto a network that does not exist: %v", err)
+	}
+	if _, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve2", Identity: NewIdentity(), IsolatedCIDR: "10.20.0.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Update(ctx, app.Node, app.VMID, onto); err == nil || !strings.Contains(err.Error(), "this app runs on pve1") {
+		t.Fatalf("onto the gateway's network from another node: %v", err)
+	}
+	cfg, err := d.Client.ContainerConfig(ctx, app.Node, app.VMID)
+	if err != nil || cfg.Networks[0].Bridge != DefaultBridge {
+		t.Fatalf("a refused move changed net0: %+v, %v", cfg.Networks[0], err)
+	}
+}

@@ -108,6 +108,9 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 	if err != nil {
 		return nil, err
 	}
+	if err := d.checkIsolatedMove(ctx, node, c); err != nil { // gateway_network.go
+		return nil, err
+	}
 	if c.RestoreFrom != "" {
 		if err := d.restoreFirst(ctx, node, vmid, &c, entry, &log); err != nil {
 			return log.steps, err

@@ -66,6 +66,7 @@ func (r *applicationResource) planIsolated(
 	if !placement.Ready {
 		return false
 	}
+	// The node the app will run on: the configured one, else where it runs.
 	if err := deploy.CheckIsolatedNode(placement, stringOrEmpty(plan.Node)); err != nil {
 		addAttributeError(&resp.Diagnostics, path.Root("node"), "Not the gateway's node", err.Error(), err)
 		return false
