@@ -123,3 +123,18 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 		t.Fatalf("urls without a gateway %+v, %v", u, err)
 	}
 }
+
+func TestTheGatewayIsNotImportedAsAnApplication(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	gw, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve1", Identity: NewIdentity()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.FindForImport(ctx, "", gw.VMID); err == nil || !strings.Contains(err.Error(), "import it as a proximity_gateway") {
+		t.Fatalf("importing the gateway as an app: %v", err)
+	}
+	if _, err := d.FindGateway(ctx, "", gw.VMID); err != nil {
+		t.Fatalf("importing the gateway as a gateway: %v", err)
+	}
+}

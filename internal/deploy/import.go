@@ -13,6 +13,17 @@ import (
 // is. Without one (a bare VMID), the cluster listing (/cluster/resources)
 // finds its node.
 func (d *Service) FindForImport(ctx context.Context, node string, vmid int) (string, Observed, error) {
+	found, o, err := d.findForImport(ctx, node, vmid)
+	if err == nil && o.IsGateway {
+		// Taken over as an app, it would lose its px-gateway tag and get
+		// Docker: the gateway is imported as what it is.
+		err = fmt.Errorf("CT %d on %s is the cluster's Proximity gateway, not an application: import it as a proximity_gateway "+
+			"(terraform import proximity_gateway.<name> %s/%d)", vmid, found, found, vmid)
+	}
+	return found, o, err
+}
+
+func (d *Service) findForImport(ctx context.Context, node string, vmid int) (string, Observed, error) {
 	if node != "" {
 		o, err := d.Observe(ctx, node, vmid)
 		if err != nil || !o.Gone {

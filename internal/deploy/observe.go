@@ -26,6 +26,7 @@ type Observed struct {
 	PublicPort, InternalPort int
 	Deploying                bool
 	Unpublished              bool // the px-unpublished tag: the gateway serves no route for it
+	IsGateway                bool // the px-gateway tag: the cluster's gateway
 	// own are Proximity's own tags as the container carries them; a state
 	// compares them with the ones it records (MissingTags).
 	own               []string
@@ -139,6 +140,8 @@ func (d *Service) observe(ctx context.Context, node string, vmid int, withAddres
 			o.Deploying = true
 		case tag == TagUnpublished:
 			o.Unpublished = true // publish = false (gateway_routes.go)
+		case tag == TagGateway:
+			o.IsGateway = true // the cluster's gateway, never an app (gateway_create.go)
 		case strings.HasPrefix(tag, TagApp):
 			o.CatalogID = strings.TrimPrefix(tag, TagApp)
 		case strings.HasPrefix(tag, TagID):
