@@ -33,19 +33,31 @@ func findGateways(guests []pveclient.ClusterGuest) []GatewayGuest {
 // so that a hundred apps do not open a hundred connections at once.
 const addressReaders = 8
 
-// appAddresses reads the current IPv4 address of every app container the
-// gateway may publish (one interfaces call each, concurrently); a stopped
-// container has none, and one deleted since the listing is left out.
-func (d *Service) appAddresses(ctx context.Context, guests []pveclient.ClusterGuest) (map[int]string, error) {
-	candidates := routeCandidates(guests)
+// addresses are the apps' current IPv4 addresses by VMID, and the VMIDs
+// whose address could not be read (a node that does not answer).
+type addresses struct {
+	ip     map[int]string
+	unread map[int]error
+}
+
+// readAddresses reads the current IPv4 address of every app container the
+// gateway may publish that known does not have yet (one interfaces call
+// each, concurrently); a stopped container has none, and one deleted since
+// the listing is left out.
+func (d *Service) readAddresses(ctx context.Context, guests []pveclient.ClusterGuest, known *addresses) addresses {
+	out := addresses{ip: map[int]string{}, unread: map[int]error{}}
 	var (
-		mu      sync.Mutex
-		out     = make(map[int]string, len(candidates))
-		wg      sync.WaitGroup
-		firstEr error
-		turn    = make(chan struct{}, addressReaders)
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		turn = make(chan struct{}, addressReaders)
 	)
-	for _, c := range candidates {
+	for _, c := range routeCandidates(guests) {
+		if known != nil {
+			if ip, ok := known.ip[c.guest.VMID]; ok {
+				out.ip[c.guest.VMID] = ip
+				continue
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -57,31 +69,50 @@ func (d *Service) appAddresses(ctx context.Context, guests []pveclient.ClusterGu
 			switch {
 			case pveclient.IsNotFound(err):
 			case err != nil:
-				if firstEr == nil {
-					firstEr = fmt.Errorf("reading the address of CT %d on %s: %w", c.guest.VMID, c.guest.Node, err)
-				}
+				out.unread[c.guest.VMID] = fmt.Errorf("reading the address of CT %d on %s: %w", c.guest.VMID, c.guest.Node, err)
 			case ip != "":
-				out[c.guest.VMID] = ip
+				out.ip[c.guest.VMID] = ip
 			}
 		}()
 	}
 	wg.Wait()
-	return out, firstEr
+	return out
 }
 
 // ClusterRoutes is what the gateway should serve now: one cluster listing
-// and the addresses of the apps it lists. It reads, it writes nothing, so a
-// plan may call it.
-func (d *Service) ClusterRoutes(ctx context.Context) ([]Route, []GatewayGuest, error) {
+// and the addresses of the apps it lists. An app whose address cannot be
+// read keeps the route served holds for it (an unanswering node must not
+// take every app's route down); unread lists them. It reads, it writes
+// nothing, so a plan may call it.
+func (d *Service) ClusterRoutes(ctx context.Context, served []Route) (routes []Route, gateways []GatewayGuest, unread []int, err error) {
 	guests, err := d.Client.ClusterGuests(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	addresses, err := d.appAddresses(ctx, guests)
-	if err != nil {
-		return nil, nil, err
+	a := d.readAddresses(ctx, guests, nil)
+	routes, unread = routesKeeping(GatewayRoutes(guests, a.ip, d.Catalog), served, a.unread)
+	return routes, findGateways(guests), unread, nil
+}
+
+// routesKeeping adds to routes the served routes of the apps whose address
+// could not be read, unless their ports went to another app meanwhile.
+func routesKeeping(routes, served []Route, unread map[int]error) ([]Route, []int) {
+	var kept []int
+	for vmid := range unread {
+		kept = append(kept, vmid)
 	}
-	return GatewayRoutes(guests, addresses, d.Catalog), findGateways(guests), nil
+	slices.Sort(kept)
+	used := map[int]bool{}
+	for _, r := range routes {
+		used[r.PublicPort], used[r.InternalPort] = true, true
+	}
+	for _, r := range served {
+		if _, ok := unread[r.VMID]; ok && !used[r.PublicPort] && !used[r.InternalPort] {
+			routes = append(routes, r)
+		}
+	}
+	slices.SortFunc(routes, func(a, b Route) int { return a.PublicPort - b.PublicPort })
+	return routes, kept
 }
 
 // FindGateway finds the gateway container an import names: its VMID, on

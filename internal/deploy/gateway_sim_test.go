@@ -138,3 +138,38 @@ func TestTheGatewayIsNotImportedAsAnApplication(t *testing.T) {
 		t.Fatalf("importing the gateway as a gateway: %v", err)
 	}
 }
+
+// TestAnUnreadableAddressKeepsItsServedRoute: a node that does not answer
+// for one app's address (595) must not take that app's route down, nor
+// stop the sync of the others.
+func TestAnUnreadableAddressKeepsItsServedRoute(t *testing.T) {
+	d, sim := newService(t)
+	ctx := context.Background()
+	web, err := d.Create(ctx, Spec{CatalogID: "nginx", Hostname: "web", Node: "pve1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := d.Create(ctx, Spec{CatalogID: "httpd", Hostname: "docs", Node: "pve2"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve1", Identity: NewIdentity()})
+	if err != nil || len(gw.Routes) != 2 {
+		t.Fatalf("%+v %v", gw.Routes, err)
+	}
+	if err := sim.SetFaults("595:GET /nodes/pve2/lxc/*/interfaces=1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Destroy(ctx, web.Node, web.VMID, web.AllocationID); err != nil {
+		t.Fatal(err)
+	}
+	sync, err := d.SyncGateway(ctx)
+	if err != nil || len(sync.Routes) != 1 || sync.Routes[0].VMID != docs.VMID || len(sync.Reloaded) != 1 {
+		t.Fatalf("a sync with docs' node silent: %+v, %v", sync, err)
+	}
+	served, _ := d.ServedRoutes(ctx, gw.Node, gw.VMID)
+	want, _, unread, err := d.ClusterRoutes(ctx, served)
+	if err != nil || len(unread) != 1 || unread[0] != docs.VMID || !SameRoutes(want, served) {
+		t.Fatalf("the plan's view: %+v unread %v, %v", want, unread, err)
+	}
+}

@@ -41,13 +41,25 @@ func (d *Service) syncRoutes(ctx context.Context, own *GatewayGuest) (GatewaySyn
 	if err != nil || own == nil && len(findGateways(guests)) == 0 {
 		return out, err
 	}
+	// The addresses are read before the lock, which a slow node would
+	// otherwise hold past its budget; under it, the listing is taken again
+	// and only the apps it adds are read.
+	before := d.readAddresses(ctx, guests, nil)
 	err = d.Ports.WithLock(ctx, func(ctx context.Context) error {
-		routes, gateways, err := d.ClusterRoutes(ctx)
+		guests, err := d.Client.ClusterGuests(ctx)
 		if err != nil {
 			return err
 		}
+		a := d.readAddresses(ctx, guests, &before)
+		gateways := findGateways(guests)
 		if own != nil && !slices.ContainsFunc(gateways, func(g GatewayGuest) bool { return g.VMID == own.VMID }) {
 			gateways = append(gateways, *own)
+		}
+		routes := GatewayRoutes(guests, a.ip, d.Catalog)
+		if len(a.unread) > 0 {
+			if routes, err = d.keepServedRoutes(ctx, gateways, routes, a.unread); err != nil {
+				return err
+			}
 		}
 		out = GatewaySync{Gateways: gateways, Routes: routes}
 		config := RenderGatewayConfig(routes)
@@ -63,6 +75,25 @@ func (d *Service) syncRoutes(ctx context.Context, own *GatewayGuest) (GatewaySyn
 		return nil
 	})
 	return out, err
+}
+
+// keepServedRoutes keeps, for the apps whose address could not be read,
+// the routes the first gateway serves for them.
+func (d *Service) keepServedRoutes(ctx context.Context, gateways []GatewayGuest, routes []Route, unread map[int]error) ([]Route, error) {
+	var first error
+	for _, e := range unread {
+		first = e
+		break
+	}
+	if len(gateways) == 0 {
+		return routes, nil
+	}
+	served, problem := d.ServedRoutes(ctx, gateways[0].Node, gateways[0].VMID)
+	if problem != "" {
+		return nil, fmt.Errorf("%w; and the routes the gateway serves for it could not be read to keep them: %s", first, problem)
+	}
+	routes, _ = routesKeeping(routes, served, unread)
+	return routes, nil
 }
 
 // Exit statuses of the sync script beyond the commands' own.
