@@ -17,8 +17,9 @@ const (
 	GatewayConfigPath = "/etc/haproxy/haproxy.cfg"
 	// gatewayHealthPort answers the gateway's own health check; it is
 	// below the port ranges an allocation may take (1024 and up).
-	gatewayHealthPort = "80"
-	gatewayHealthPath = "/proximity-gateway"
+	gatewayHealthPort       = "80"
+	gatewayHealthPortNumber = 80
+	gatewayHealthPath       = "/proximity-gateway"
 )
 
 // gatewayPreamble is what every configuration starts with: HTTP mode with

@@ -106,7 +106,9 @@ func GatewayRoutes(guests []pveclient.ClusterGuest, addresses map[int]string, ca
 	slices.SortFunc(routes, func(a, b Route) int {
 		return cmp.Or(cmp.Compare(a.PublicPort, b.PublicPort), cmp.Compare(a.VMID, b.VMID))
 	})
-	used := map[int]bool{}
+	// The gateway's own health port is never an app's (a port range that
+	// reaches down to it would otherwise share it).
+	used := map[int]bool{gatewayHealthPortNumber: true}
 	kept := routes[:0]
 	for _, r := range routes {
 		if used[r.PublicPort] || used[r.InternalPort] {

@@ -34,11 +34,12 @@ func TestGatewayRoutesArePureFunctionOfTheCluster(t *testing.T) {
 		appGuest(105, "stopped", "nginx", "8104", "9104"),
 		appGuest(106, "copy", "nginx", "8100", "9100"),          // claims web1's pair: the lower VMID keeps it
 		appGuest(107, "unknown", "no-such-app", "8105", "9105"), // the catalog no longer has it
+		appGuest(109, "health", "nginx", "80", "9109"),          // the gateway's own health port
 		{VMID: 108, Node: "pve2", Type: "lxc", Name: "someone-else", Tags: []string{"px-pub-8106", "px-int-9106"}},
 		{VMID: 120, Node: "pve1", Type: "lxc", Name: "gw", Tags: []string{TagProximity, TagGateway, TagID + "g"}},
 	}
 	addresses := map[int]string{101: "10.0.0.1", 102: "10.0.0.2", 103: "10.0.0.3", 104: "10.0.0.4", 106: "10.0.0.6", 107: "10.0.0.7",
-		108: "10.0.0.8", 120: "10.0.0.20"}
+		108: "10.0.0.8", 109: "10.0.0.9", 120: "10.0.0.20"}
 	routes := GatewayRoutes(guests, addresses, cat)
 	port := nginx.MainPort()
 	want := []Route{

@@ -22,7 +22,8 @@ func isolatedNetworkAttribute() schema.StringAttribute {
 		MarkdownDescription: "`\"" + deploy.IsolatedNetworkName + "\"` puts the app on the isolated app network of the cluster's " +
 			"`proximity_gateway` (its `network` block): the container attaches to the vnet `" + deploy.IsolatedVnet + "` with a DHCP " +
 			"address of that network, runs on the gateway's node (PVE's simple zone joins only one node's guests: a `node` other than " +
-			"the gateway's fails the plan), and is reached only through the gateway (`url`, `embed_url`). Cannot be set with `bridge` or " +
+			"the gateway's fails the plan), and is not published on your LAN: users reach it through the gateway (`url`, `embed_url`). " +
+			"Cannot be set with `bridge` or " +
 			"`ip_config`. Changes in place, as a change of `bridge` does. Read back from the container's bridge.",
 		Validators: []validator.String{
 			stringvalidator.OneOf(deploy.IsolatedNetworkName),

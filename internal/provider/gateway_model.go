@@ -76,7 +76,8 @@ func (m *gatewayModel) set(ctx context.Context, gw deploy.Gateway, diags *diag.D
 	if gw.IsolatedCIDR != "" || !gw.Gone && gw.Bridge != "" {
 		m.Network = isolatedNetworkValue(gw.IsolatedCIDR) // gateway_network.go
 	}
-	if gw.Template != "" {
+	// A template named by file name stays in that form (deploy.SameTemplate).
+	if gw.Template != "" && (m.Template.IsNull() || m.Template.IsUnknown() || !deploy.SameTemplate(m.Template.ValueString(), gw.Template)) {
 		m.Template = types.StringValue(gw.Template)
 	}
 	if m.Template.IsUnknown() {

@@ -415,3 +415,40 @@ func TestAccGatewayNeedsSSH(t *testing.T) {
 		}},
 	})
 }
+
+// TestAccGatewayTemplateByNameAndImport: a template named by file name
+// stays in that form (no perpetual replacement by its volid), and an
+// imported gateway, whose template PVE does not keep, records the
+// configured one in place instead of being replaced.
+func TestAccGatewayTemplateByNameAndImport(t *testing.T) {
+	e := newSimEnv(t, "")
+	gw := gatewayBlock("gw").str("node", "pve1").str("template", "alpine-3.21-default_20241217_amd64.tar.xz")
+	cfg := config(rawHCL(e.appProvider()), gw)
+	res := gw.address()
+	// The import's plan would replace the gateway if an unknown template
+	// counted as another one.
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactories,
+		CheckDestroy:             e.nothingLeft(),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("template"), knownvalue.StringExact("alpine-3.21-default_20241217_amd64.tar.xz")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// Forgotten (the container stays), then imported again.
+				Config: config(rawHCL(e.appProvider()), forget(res)),
+			},
+			{
+				Config: config(rawHCL(e.appProvider()), importBlock(res, "pve1/100"), gw),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}

@@ -86,8 +86,8 @@ func (r *gatewayResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				Optional: true,
 				Computed: true,
 				MarkdownDescription: "Alpine template (a volid or a file name). Default: the newest Alpine on the node or in its appliance " +
-					"index. Changing it replaces the gateway.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+					"index. Changing it replaces the gateway (a file name and the volid of that file are the same template).",
+				PlanModifiers: gatewayTemplatePlanModifiers(),
 			},
 			"vmid": schema.Int64Attribute{
 				Optional:            true,
@@ -102,8 +102,11 @@ func (r *gatewayResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 					"zone `" + deploy.IsolatedZone + "` with DHCP (dnsmasq) and PVE's IPAM, a vnet `" + deploy.IsolatedVnet + "` and a subnet " +
 					"with source NAT, whose first address is the node's and whose second is the gateway's second interface; apps get " +
 					"addresses from the tenth on. An app joins it with `network = \"proximity\"`: it runs on the gateway's node (a simple " +
-					"zone joins only the guests of one node), reaches out through the node's NAT, and is reached only through the " +
-					"gateway's ports. The plan checks the release, the CIDR and the privileges the identity needs (`SDN.Allocate` on " +
+					"zone joins only the guests of one node), reaches out through the node's NAT, and is not published on your LAN: " +
+					"users reach it through the gateway's ports (the node itself, which routes the subnet, reaches it too). PVE's SDN " +
+					"DHCP needs `dnsmasq` on the nodes (`apt install dnsmasq`, then `systemctl disable --now dnsmasq`). PVE applies " +
+					"the whole SDN configuration at once, so the plan and the apply refuse while SDN changes of others are pending. " +
+					"The plan checks the release, the CIDR and the privileges the identity needs (`SDN.Allocate` on " +
 					"`/sdn`, `/sdn/zones` and below, `SDN.Use` on the vnet: the built-in `PVESDNAdmin` role on `/sdn` holds them). An " +
 					"existing network of the same CIDR is reused; destroying the gateway removes the network only when no guest is on it. " +
 					"Changing it replaces the gateway.",
@@ -174,5 +177,24 @@ func gatewayIPConfigAttribute() schema.SingleNestedAttribute {
 			},
 		},
 		PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplace()},
+	}
+}
+
+// gatewayTemplatePlanModifiers plan template as an application's (the
+// state's form of the same template, application_template_plan.go), and
+// replace the gateway only for another template: an imported gateway's
+// template is unknown to PVE (null in the state), and the configured one
+// is then recorded, not made anew.
+func gatewayTemplatePlanModifiers() []planmodifier.String {
+	const description = "Replaces the gateway for another template; an imported gateway records the configured one."
+	return []planmodifier.String{
+		stringplanmodifier.UseStateForUnknown(),
+		sameTemplateForm{},
+		stringplanmodifier.RequiresReplaceIf(
+			func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+				resp.RequiresReplace = !req.StateValue.IsNull() && !req.ConfigValue.IsNull() && !req.ConfigValue.IsUnknown() &&
+					!deploy.SameTemplate(req.ConfigValue.ValueString(), req.StateValue.ValueString())
+			},
+			description, description),
 	}
 }
