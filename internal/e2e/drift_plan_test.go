@@ -55,7 +55,8 @@ resource "proximity_application" "web" {
 
 	expectShortPlan(t, c, "drift.tfplan", "web", maxDriftPlanLines)
 	change := plannedChange(t, c, "drift.tfplan", "proximity_application.web")
-	if got, want := change.changed(), []string{"deployment_log", "direct_url", "embed_url", "health", "ip_address", "services", "status", "url"}; !slices.Equal(got, want) {
+	want := []string{"deployment_log", "direct_url", "embed_url", "health", "ip_address", "services", "status", "url"}
+	if got := change.changed(); !slices.Equal(got, want) {
 		t.Errorf("the plan changes %v, want %v", got, want)
 	}
 	change.expectOneOperationAppended(t, 0)
