@@ -14,6 +14,9 @@ type GatewayGuest struct {
 	VMID     int
 	Node     string
 	Identity string
+	// Stopped is the listing's word that it does not run: a sync skips
+	// it (pct push needs a running container), and its own apply starts it.
+	Stopped bool
 }
 
 // findGateways lists the gateway containers of the cluster whose create
@@ -22,7 +25,7 @@ func findGateways(guests []pveclient.ClusterGuest) []GatewayGuest {
 	var out []GatewayGuest
 	for _, g := range guests {
 		if slices.Contains(g.Tags, TagGateway) && slices.Contains(g.Tags, TagProximity) && !slices.Contains(g.Tags, TagDeploying) {
-			out = append(out, GatewayGuest{VMID: g.VMID, Node: g.Node, Identity: identityOf(g.Tags)})
+			out = append(out, GatewayGuest{VMID: g.VMID, Node: g.Node, Identity: identityOf(g.Tags), Stopped: g.Status == "stopped"})
 		}
 	}
 	slices.SortFunc(out, func(a, b GatewayGuest) int { return a.VMID - b.VMID })

@@ -114,16 +114,36 @@ type GatewayChange struct {
 
 // UpdateGateway changes the gateway's memory and hostname in place (PVE
 // applies a hostname inside the container at its next start, as for any
-// container), then syncs its routes, which is how an apply repairs routes
-// that went stale.
-func (d *Service) UpdateGateway(ctx context.Context, node string, vmid int, c GatewayChange) (GatewaySync, error) {
+// container), starts it when it was stopped, reads its address (ip), then
+// syncs its routes, which is how an apply repairs routes that went stale.
+func (d *Service) UpdateGateway(ctx context.Context, node string, vmid int, identity string, c GatewayChange) (GatewaySync, string, error) {
 	defer d.invalidate()
 	if c.Memory != nil || c.Hostname != "" {
 		if err := d.Client.UpdateContainerConfig(ctx, node, vmid, pveclient.ContainerConfigUpdate{Memory: c.Memory, Hostname: c.Hostname}); err != nil {
-			return GatewaySync{}, err
+			return GatewaySync{}, "", err
 		}
 	}
-	return d.SyncGateway(ctx)
+	// A gateway stopped out of band serves nothing: its apply starts it.
+	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	if err != nil {
+		return GatewaySync{}, "", err
+	}
+	ip := ""
+	if st.Status != "running" {
+		if err := d.Client.StartGuest(ctx, node, vmid); err != nil {
+			return GatewaySync{}, "", err
+		}
+		if ip, err = d.waitAddress(ctx, node, vmid); err != nil {
+			return GatewaySync{}, "", err
+		}
+	}
+	if ip == "" {
+		if ip, err = d.Client.GuestIPv4(ctx, node, vmid); err != nil {
+			return GatewaySync{}, "", err
+		}
+	}
+	sync, err := d.syncRoutes(ctx, &GatewayGuest{VMID: vmid, Node: node, Identity: identity})
+	return sync, ip, err
 }
 
 // DestroyGateway stops and destroys the gateway container, after checking

@@ -64,6 +64,9 @@ func (d *Service) syncRoutes(ctx context.Context, own *GatewayGuest) (GatewaySyn
 		out = GatewaySync{Gateways: gateways, Routes: routes}
 		config := RenderGatewayConfig(routes)
 		for _, g := range gateways {
+			if g.Stopped && (own == nil || g.VMID != own.VMID) {
+				continue // synced when it starts: its own apply starts it (UpdateGateway)
+			}
 			changed, err := d.pushGatewayConfig(ctx, g.Node, g.VMID, config)
 			if err != nil {
 				return err
@@ -142,6 +145,12 @@ func (d *Service) pushGatewayConfig(ctx context.Context, node string, vmid int, 
 	return changed, err
 }
 
+// startHAProxy starts a HAProxy that does not run. OpenRC answers "already
+// started" to a start of a service it marked started whose process died
+// (status "crashed"), so its mark is reset first (zap, which a stopped
+// service ignores).
+const startHAProxy = `rc-service haproxy zap >/dev/null 2>&1; rc-service haproxy start`
+
 // gatewaySyncScript is the node side of pushGatewayConfig. The content
 // comes on stdin; want is its SHA-256.
 func gatewaySyncScript(vmid int, want string) string {
@@ -152,7 +161,7 @@ func gatewaySyncScript(vmid int, want string) string {
 		`[ "$1" = ` + Quote(want) + ` ] || { echo "the pushed file has sha256 $1" >&2; exit ` + strconv.Itoa(exitGatewayTruncated) + `; }`,
 		`haproxy -c -f ` + next + ` >&2 || { rm -f ` + next + `; exit ` + strconv.Itoa(exitGatewayInvalid) + `; }`,
 		`mv ` + next + ` ` + live + ` || exit 1`,
-		`if rc-service haproxy status >/dev/null 2>&1; then rc-service haproxy reload; else rc-service haproxy start; fi`,
+		`if rc-service haproxy status >/dev/null 2>&1; then rc-service haproxy reload; else ` + startHAProxy + `; fi`,
 	}, "\n")
 	return strings.Join([]string{
 		"stage=$(mktemp -d " + Quote(stagingParent+"/proximity-push.XXXXXXXXXX") + ") || exit 1",
@@ -162,7 +171,7 @@ func gatewaySyncScript(vmid int, want string) string {
 		`have=$(` + Command("pct", "exec", id, "--", "sh", "-c", `sha256sum < `+live+` 2>/dev/null`) + `)`,
 		// The same file: written already; start HAProxy if it stopped.
 		`case "$have" in ` + Quote(want) + `*) echo "@@ unchanged"; ` +
-			Command("pct", "exec", id, "--", "sh", "-c", `rc-service haproxy status >/dev/null 2>&1 || rc-service haproxy start`) +
+			Command("pct", "exec", id, "--", "sh", "-c", `rc-service haproxy status >/dev/null 2>&1 || { `+startHAProxy+`; }`) +
 			`; exit $?;; esac`,
 		Command("pct", "push", id) + ` "$file" ` + next + " --perms 0600 || exit $?",
 		Command("pct", "exec", id, "--", "sh", "-c", inside),

@@ -43,8 +43,17 @@ func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	var state gatewayModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.Routes.IsNull() && state.IPAddress.IsNull() {
-		return // stopped or unread: nothing served to compare
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.IPAddress.IsNull() {
+		// The refresh found it stopped: it serves nothing; the apply
+		// starts it and syncs.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("routes"), types.MapUnknown(routeType))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ip_address"), types.StringUnknown())...)
+		resp.Diagnostics.AddWarning("The gateway is stopped",
+			fmt.Sprintf("The gateway %s does not run, so no app answers through it; the apply starts it and syncs its routes.", state.ID.ValueString()))
+		return
 	}
 	r.planRoutes(ctx, state, resp)
 }

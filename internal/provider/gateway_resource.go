@@ -97,13 +97,17 @@ func (r *gatewayResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, 10*time.Minute, &resp.Diagnostics)
 	defer cancel()
-	sync, err := r.data.apps.UpdateGateway(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), plan.change(state))
+	identity := readIdentity(ctx, req.Private, &resp.Diagnostics)
+	sync, ip, err := r.data.apps.UpdateGateway(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()), identity, plan.change(state))
 	if err != nil {
 		addError(&resp.Diagnostics, "Unable to update the gateway", fmt.Sprintf("updating the gateway %s: %v", state.ID.ValueString(), err), err)
 		return
 	}
 	if plan.Routes.IsUnknown() {
 		plan.Routes = routesValue(sync.Routes, &resp.Diagnostics)
+	}
+	if plan.IPAddress.IsUnknown() {
+		plan.IPAddress = stringOrNull(ip) // planned unknown for a stopped gateway (gateway_plan.go)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }

@@ -401,6 +401,21 @@ func TestAccGatewayPublishAndInPlaceChanges(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				Check:            servesApps(res, "web"),
 			},
+			{
+				// Stopped out of band, it serves nothing: the plan shows it
+				// and the apply starts it and syncs.
+				PreConfig: func() { e.must(e.client.StopGuest(context.Background(), "pve2", 150)) },
+				Config:    config(block, gw.num("memory", 256).str("hostname", "edge").num("vmid", 150), hidden.set("publish", "true")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config:           config(block, gw.num("memory", 256).str("hostname", "edge").num("vmid", 150), hidden.set("publish", "true")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            servesApps(res, "web"),
+			},
 		},
 	})
 }
