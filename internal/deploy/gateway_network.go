@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -197,6 +198,9 @@ func (d *Service) ensureIsolated(ctx context.Context, layout IsolatedLayout) err
 	if err := pic.check(); err != nil {
 		return err
 	}
+	if err := d.checkDnsmasq(ctx); err != nil {
+		return err
+	}
 	if !exists {
 		if err := d.makeIsolated(ctx, layout, pic.zone != nil); err != nil {
 			return err
@@ -320,6 +324,9 @@ func (d *Service) CheckIsolatedNetwork(ctx context.Context, cidr string) error {
 		return &IsolatedNetworkError{Msg: fmt.Sprintf("%s lacks %s. Grant them, for example: pveum aclmod /sdn -user <user> -role PVESDNAdmin "+
 			"(with -token for a token with privilege separation); or leave network unset", d.Client.AuthID(), strings.Join(missing, "; "))}
 	}
+	if err := d.checkDnsmasq(ctx); err != nil {
+		return err
+	}
 	exists, err := d.isolatedState(ctx, layout)
 	if err != nil {
 		return err
@@ -332,6 +339,42 @@ func (d *Service) CheckIsolatedNetwork(ctx context.Context, cidr string) error {
 		return nil // nothing to apply: others' pending changes stay theirs
 	}
 	return pic.check()
+}
+
+// dnsmasqCheck is pve-network's assert_dnsmasq_installed (Dhcp/Dnsmasq.pm)
+// as a read-only test on a node: without the binary and its unit, PVE's
+// reload of the node's network dies before the vnets come up.
+const dnsmasqCheck = "test -e /usr/sbin/dnsmasq && test -e /lib/systemd/system/dnsmasq.service"
+
+// checkDnsmasq refuses the isolated network when an online node lacks
+// dnsmasq, which PVE's SDN DHCP needs and PVE does not ship: the SDN apply
+// reloads every node, and on such a node it fails and leaves its vnets
+// down, so apps there would wait for an address until their timeout.
+func (d *Service) checkDnsmasq(ctx context.Context) error {
+	if d.Nodes == nil {
+		return ErrGatewayNeedsSSH
+	}
+	online, err := d.Client.OnlineNodes(ctx)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, n := range online {
+		res, err := d.Nodes.Run(ctx, n, dnsmasqCheck, nil)
+		if err != nil {
+			return fmt.Errorf("checking for dnsmasq on node %s: %w", n, err)
+		}
+		if res.ExitCode != 0 {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return &IsolatedNetworkError{Msg: fmt.Sprintf("dnsmasq is missing on %s; PVE's SDN DHCP needs it and PVE does not install it: "+
+			"run `apt install dnsmasq && systemctl disable --now dnsmasq` on each node (the PVE admin guide's SDN DHCP section), "+
+			"or leave network unset", strings.Join(missing, ", "))}
+	}
+	return nil
 }
 
 // atLeastVersion compares PVE's version string ("8.4.1", "9.1.3") with

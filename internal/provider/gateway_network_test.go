@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 // TestAccGatewayIsolatedNetwork builds the isolated app network on the
@@ -24,6 +26,7 @@ func TestAccGatewayIsolatedNetwork(t *testing.T) {
 	e := newSimEnv(t, "")
 	block := rawHCL(e.appProvider())
 	gw := gatewayBlock("gw").str("node", "pve1").set("network", `{ cidr = "10.20.0.0/24" }`)
+	noDnsmasq := config(block, gw)
 	inside := application("inside", "nginx", "inside").str("network", "proximity").set("depends_on", "[proximity_gateway.gw]")
 	outside := application("outside", "httpd", "outside").set("depends_on", "[proximity_gateway.gw]")
 	res, in := gw.address(), inside.address()
@@ -36,7 +39,13 @@ func TestAccGatewayIsolatedNetwork(t *testing.T) {
 				ExpectError: regexp.MustCompile(`not a network address; write 10\.20\.0\.0/24`),
 			},
 			{
-				Config: config(block, gw, inside, outside),
+				// PVE does not install dnsmasq, which its SDN DHCP needs.
+				Config:      noDnsmasq,
+				ExpectError: regexp.MustCompile(`(?s)dnsmasq is missing on pve1, pve2, pve3.*apt install dnsmasq`),
+			},
+			{
+				PreConfig: func() { pvesimtest.InstallDnsmasq(t, e.sim) },
+				Config:    config(block, gw, inside, outside),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("network").AtMapKey("bridge"), knownvalue.StringExact("pxvnet")),
 					statecheck.ExpectKnownValue(in, tfjsonpath.New("node"), knownvalue.StringExact("pve1")),

@@ -190,6 +190,9 @@ func (s *Simulator) reloadNetwork(r *request) (any, error) {
 			}
 			_ = n.FS.Remove(interfacesNewPath)
 		}
+		if err := s.sdnDHCPReady(n, t); err != nil { // generate_dhcp_config dies first (sdn_node.go)
+			return err
+		}
 		s.generateSDNNodeConfig(n) // sdn_node.go
 		s.persistSoon()
 		return nil

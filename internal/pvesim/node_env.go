@@ -22,6 +22,8 @@ func (s *Simulator) nodeEnv(n *node) *shell.Env {
 	progs["ip"] = s.nodeIPProgram(n)
 	progs["pvesh"] = s.pveshProgram()
 	progs["pveum"] = s.pveumProgram()
+	progs["apt"], progs["apt-get"] = nodeAptProgram(n), nodeAptProgram(n) // node_packages.go
+	progs["systemctl"] = nodeSystemctlProgram(n)
 	return &shell.Env{
 		FS:       s.nodeFS(n),
 		Programs: progs, Home: "/root", Locks: n.locks(),

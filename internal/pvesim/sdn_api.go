@@ -89,6 +89,14 @@ func (s *Simulator) applySDN(r *request) (any, error) {
 				case <-t.Done():
 					return t.Err()
 				}
+				// A failed reload (dnsmasq missing) fails pvesh, which
+				// the worker only warns about.
+				tk.mu.Lock()
+				exit := tk.ExitStatus
+				tk.mu.Unlock()
+				if exit != "OK" && !strings.HasPrefix(exit, "WARNINGS") {
+					t.warnf("command 'pvesh set /nodes/%s/network' failed: exit code 255", n.Name)
+				}
 			}
 		}
 		return t.sleep(time.Second)

@@ -27,6 +27,7 @@ func mustOK(t *testing.T, r apiResponse, what string) apiResponse {
 // gateway and a DHCP range.
 func createPxnet(t *testing.T, sim *Simulator, token string) {
 	t.Helper()
+	installDnsmasq(t, sim) // as an admin does before using SDN DHCP (node_packages.go)
 	mustOK(t, callAs(t, sim, token, http.MethodPost, "/cluster/sdn/zones",
 		url.Values{"zone": {"pxnet"}, "type": {"simple"}, "dhcp": {"dnsmasq"}, "ipam": {"pve"}}), "create zone")
 	mustOK(t, callAs(t, sim, token, http.MethodPost, "/cluster/sdn/vnets",

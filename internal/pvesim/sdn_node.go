@@ -174,3 +174,24 @@ func (a *accessState) zoneOfBridge(bridge string) string {
 	}
 	return "localnetwork"
 }
+
+// sdnDHCPReady is the DHCP half of a node's reload (API2/Network.pm
+// reload_network_config runs generate_zone_config, then
+// generate_dhcp_config, then ifreload): a running zone with dnsmasq DHCP on
+// a node without dnsmasq makes before_configure die, so the task fails and
+// ifreload never brings the vnets up (here: the new interfaces.d/sdn is not
+// taken).
+func (s *Simulator) sdnDHCPReady(n *node, t *taskCtx) error {
+	if nodeHasDnsmasq(n) {
+		return nil
+	}
+	run := s.sdnRunningConfig()
+	for _, id := range sortedKeys(run.Zones.IDs) {
+		zone := run.Zones.IDs[id]
+		if sdnString(zone["dhcp"]) == "dnsmasq" && zoneOnNode(zone, n.Name) {
+			t.logf("WARN: please install the 'dnsmasq' package in order to use the DHCP feature!")
+			return fmt.Errorf("Could not run before_configure for DHCP server %s cannot reload with missing 'dnsmasq' package", id)
+		}
+	}
+	return nil
+}

@@ -1,6 +1,8 @@
 package pvesimtest
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim"
@@ -32,4 +34,18 @@ func Start(t testing.TB, opts pvesim.Options) *pvesim.Simulator {
 	}
 	t.Cleanup(func() { _ = sim.Close() })
 	return sim
+}
+
+// InstallDnsmasq prepares every node for PVE's SDN DHCP as the PVE admin
+// guide tells an admin to (apt install dnsmasq, then systemctl disable
+// --now dnsmasq): a PVE installation, simulated or not, lacks it.
+func InstallDnsmasq(t testing.TB, sim *pvesim.Simulator) {
+	t.Helper()
+	for _, n := range sim.Info().Nodes {
+		var out strings.Builder
+		code, err := sim.RunOnNode(context.Background(), n, "apt install -y dnsmasq && systemctl disable --now dnsmasq", nil, &out, &out)
+		if err != nil || code != 0 {
+			t.Fatalf("installing dnsmasq on %s: exit %d %v: %s", n, code, err, out.String())
+		}
+	}
 }
