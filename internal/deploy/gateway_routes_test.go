@@ -110,3 +110,20 @@ func TestPublishTagsTravelWithTheUsersTags(t *testing.T) {
 		t.Fatalf("publish off gives %v", got)
 	}
 }
+
+// TestURLsFollowTheRouteDecision: of two running containers that claim one
+// port, the lower VMID is served there (GatewayRoutes), so only its URL
+// goes through the gateway; a stopped lower one serves nothing and leaves
+// the port to the other.
+func TestURLsFollowTheRouteDecision(t *testing.T) {
+	original := appGuest(101, "web", "nginx", "8100", "9100")
+	copied := appGuest(105, "web-copy", "nginx", "8100", "9100")
+	both := []pveclient.ClusterGuest{original, copied}
+	if !losesPort(both, 105, 8100, 9100) || losesPort(both, 101, 8100, 9100) {
+		t.Fatal("the higher VMID must lose the port, the lower keep it")
+	}
+	original.Status = "stopped"
+	if losesPort([]pveclient.ClusterGuest{original, copied}, 105, 8100, 9100) {
+		t.Fatal("a stopped original took the port")
+	}
+}

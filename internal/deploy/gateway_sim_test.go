@@ -81,7 +81,7 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 	if err != nil || len(sync.Routes) != 1 || len(sync.Reloaded) != 1 || sync.Routes[0].VMID != web.VMID {
 		t.Fatalf("after the delete: %+v, %v", sync, err)
 	}
-	if u, err := d.URLs(ctx, "nginx", web.IP, web.PublicPort, web.InternalPort, true); err != nil ||
+	if u, err := d.URLs(ctx, web.VMID, "nginx", web.IP, web.PublicPort, web.InternalPort, true); err != nil ||
 		u.URL != fmt.Sprintf("http://%s:%d", gw.IP, web.PublicPort) || u.DirectURL != web.URL {
 		t.Fatalf("urls %+v, %v", u, err)
 	}
@@ -119,7 +119,7 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 	if _, err := d.DestroyGateway(ctx, gw.Node, gw.VMID, gw.Identity); err != nil {
 		t.Fatal(err)
 	}
-	if u, err := d.URLs(ctx, "nginx", web.IP, web.PublicPort, web.InternalPort, true); err != nil || u.URL != web.URL || u.EmbedURL != "" {
+	if u, err := d.URLs(ctx, web.VMID, "nginx", web.IP, web.PublicPort, web.InternalPort, true); err != nil || u.URL != web.URL || u.EmbedURL != "" {
 		t.Fatalf("urls without a gateway %+v, %v", u, err)
 	}
 }

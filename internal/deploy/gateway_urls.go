@@ -20,7 +20,7 @@ type AppURLs struct {
 
 // URLs is the one rule for an app's addresses. ip is the container's
 // address ("" when unknown: then DirectURL is empty too).
-func (d *Service) URLs(ctx context.Context, catalogID, ip string, publicPort, internalPort int, published bool) (AppURLs, error) {
+func (d *Service) URLs(ctx context.Context, vmid int, catalogID, ip string, publicPort, internalPort int, published bool) (AppURLs, error) {
 	var u AppURLs
 	if entry, ok := d.Catalog.Get(catalogID); ok && ip != "" && entry.MainPort() > 0 {
 		u.DirectURL = appURL(entry, ip)
@@ -33,6 +33,9 @@ func (d *Service) URLs(ctx context.Context, catalogID, ip string, publicPort, in
 	}
 	gw, err := d.gatewayAddress(ctx)
 	if err != nil || gw == "" {
+		return u, err
+	}
+	if lost, err := d.portLost(ctx, vmid, publicPort, internalPort); err != nil || lost {
 		return u, err
 	}
 	u.URL = fmt.Sprintf("http://%s:%d", gw, publicPort)
@@ -101,4 +104,26 @@ func (d *Service) listGuests(ctx context.Context) ([]pveclient.ClusterGuest, err
 		return d.Snapshot.Guests(ctx)
 	}
 	return d.Client.ClusterGuests(ctx)
+}
+
+// portLost reports whether another running app with a lower VMID claims one
+// of the app's ports (a restored copy beside its original): the gateway
+// serves that one there (GatewayRoutes), so this app's URL is its own.
+func (d *Service) portLost(ctx context.Context, vmid, publicPort, internalPort int) (bool, error) {
+	guests, err := d.listGuests(ctx)
+	if err != nil {
+		return false, err
+	}
+	return losesPort(guests, vmid, publicPort, internalPort), nil
+}
+
+// losesPort is portLost's rule on a listing.
+func losesPort(guests []pveclient.ClusterGuest, vmid, publicPort, internalPort int) bool {
+	for _, c := range routeCandidates(guests) {
+		claims := c.publicPort == publicPort || c.internalPort == internalPort || c.publicPort == internalPort || c.internalPort == publicPort
+		if c.guest.VMID < vmid && claims && c.guest.Status != "stopped" {
+			return true
+		}
+	}
+	return false
 }

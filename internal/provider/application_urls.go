@@ -14,7 +14,7 @@ import (
 // there is one). A failed lookup of the gateway keeps what the model had,
 // with a warning; an unknown value falls back to null.
 func (r *applicationResource) setURLs(ctx context.Context, m *applicationModel, diags *diag.Diagnostics) {
-	u, err := r.data.apps.URLs(ctx, m.CatalogID.ValueString(), m.IPAddress.ValueString(),
+	u, err := r.data.apps.URLs(ctx, int(m.VMID.ValueInt64()), m.CatalogID.ValueString(), m.IPAddress.ValueString(),
 		int(m.PublicPort.ValueInt64()), int(m.InternalPort.ValueInt64()), m.published())
 	if err != nil {
 		diags.AddWarning("The application's URLs were not read",
