@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
@@ -43,23 +44,30 @@ type addresses struct {
 	unread map[int]error
 }
 
+// addressBudget bounds the address reads of one sync or plan together:
+// they run under the allocation lock, whose budget a silent node must not
+// exhaust with its retries; what is not read by then is unread.
+const addressBudget = 20 * time.Second
+
 // readAddresses reads the current IPv4 address of every app container the
-// gateway may publish that known does not have yet (one interfaces call
-// each, concurrently); a stopped container has none, and one deleted since
-// the listing is left out.
-func (d *Service) readAddresses(ctx context.Context, guests []pveclient.ClusterGuest, known *addresses) addresses {
+// gateway may publish (one interfaces call each, concurrently); a stopped
+// container has none, and one deleted since the listing is left out. A
+// container the listing shows in status unknown (pvestatd has not heard
+// from its node) is not asked: it is unread, as is one whose read fails or
+// does not finish within addressBudget.
+func (d *Service) readAddresses(ctx context.Context, guests []pveclient.ClusterGuest) addresses {
 	out := addresses{ip: map[int]string{}, unread: map[int]error{}}
+	ctx, cancel := context.WithTimeout(ctx, addressBudget)
+	defer cancel()
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
 		turn = make(chan struct{}, addressReaders)
 	)
 	for _, c := range routeCandidates(guests) {
-		if known != nil {
-			if ip, ok := known.ip[c.guest.VMID]; ok {
-				out.ip[c.guest.VMID] = ip
-				continue
-			}
+		if c.guest.Status == "unknown" {
+			out.unread[c.guest.VMID] = fmt.Errorf("CT %d on %s: its node's status is unknown to the cluster", c.guest.VMID, c.guest.Node)
+			continue
 		}
 		wg.Add(1)
 		go func() {
@@ -92,7 +100,7 @@ func (d *Service) ClusterRoutes(ctx context.Context, served []Route) (routes []R
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	a := d.readAddresses(ctx, guests, nil)
+	a := d.readAddresses(ctx, guests)
 	routes, unread = routesKeeping(GatewayRoutes(guests, a.ip, d.Catalog), served, a.unread)
 	return routes, findGateways(guests), unread, nil
 }

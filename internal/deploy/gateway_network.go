@@ -83,8 +83,8 @@ func (e *IsolatedNetworkError) Error() string { return e.Msg }
 // else's or its subnet is another one.
 func (d *Service) isolatedState(ctx context.Context, want IsolatedLayout) (exists bool, err error) {
 	vnet, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet)
-	if err != nil || !found {
-		return false, err
+	if err != nil || !found || vnet.State == "deleted" {
+		return false, err // a removal not applied yet: made anew
 	}
 	if vnet.Alias != isolatedAlias || vnet.Zone != IsolatedZone {
 		return false, &IsolatedNetworkError{Msg: fmt.Sprintf("the SDN vnet %s exists (zone %s, alias %q) and is not Proximity's; "+
@@ -124,8 +124,10 @@ func (d *Service) readSDN(ctx context.Context) (sdnPicture, error) {
 	}
 	for _, z := range zones {
 		if z.ID == IsolatedZone {
-			pic.zone = &z
 			pic.ours = pic.ours || z.State != ""
+			if z.State != "deleted" {
+				pic.zone = &z
+			}
 		} else if z.State != "" {
 			pic.foreign = append(pic.foreign, fmt.Sprintf("zone %s (%s)", z.ID, z.State))
 		}
@@ -142,6 +144,9 @@ func (d *Service) readSDN(ctx context.Context) (sdnPicture, error) {
 			} else {
 				pic.foreign = append(pic.foreign, fmt.Sprintf("vnet %s (%s)", v.ID, v.State))
 			}
+		}
+		if v.State == "deleted" {
+			continue // PVE lists no subnets of a vnet whose removal is pending
 		}
 		subnets, err := d.Client.SDNSubnets(ctx, v.ID)
 		if err != nil {
@@ -216,9 +221,9 @@ func (d *Service) makeIsolated(ctx context.Context, layout IsolatedLayout, zoneE
 			return err
 		}
 	}
-	if _, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet); err != nil {
+	if v, found, err := d.Client.SDNVnetByID(ctx, IsolatedVnet); err != nil {
 		return err
-	} else if !found {
+	} else if !found || v.State == "deleted" {
 		if err := d.Client.CreateSDNVnet(ctx, IsolatedVnet, IsolatedZone, isolatedAlias); err != nil && !alreadyDefined(err) {
 			return err
 		}
@@ -362,7 +367,8 @@ func (d *Service) checkDnsmasq(ctx context.Context) error {
 	for _, n := range online {
 		res, err := d.Nodes.Run(ctx, n, dnsmasqCheck, nil)
 		if err != nil {
-			return fmt.Errorf("checking for dnsmasq on node %s: %w", n, err)
+			return fmt.Errorf("checking for dnsmasq on node %s over SSH: %w; the isolated network's DHCP runs on every node, so the "+
+				"provider's ssh block must reach each online node (its nodes map names the address of one that /cluster/status gets wrong)", n, err)
 		}
 		if res.ExitCode != 0 {
 			missing = append(missing, n)
@@ -445,11 +451,22 @@ func (d *Service) placeIsolated(ctx context.Context, spec *Spec) error {
 // an app on the isolated network on another node than its gateway's (a
 // relocation in the same update counts where it goes), or before the
 // network exists: the plan can check it only when the gateway exists then.
-func (d *Service) checkIsolatedMove(ctx context.Context, node string, c Change) error {
+func (d *Service) checkIsolatedMove(ctx context.Context, node string, vmid int, c Change) error {
 	if c.Network == nil || c.Network.Bridge != IsolatedVnet {
 		return nil
 	}
-	if c.Relocate != nil && c.Relocate.Node != "" {
+	relocating := c.Relocate != nil && c.Relocate.Node != "" && c.Relocate.Node != node
+	if !relocating {
+		// Already on it, the rest of net0 may change (firewall, DNS...)
+		// with or without a gateway: only a move onto it is checked.
+		cfg, err := d.Client.ContainerConfig(ctx, node, vmid)
+		if err != nil {
+			return err
+		}
+		if cfg.Networks[0].Bridge == IsolatedVnet {
+			return nil
+		}
+	} else {
 		node = c.Relocate.Node
 	}
 	p, err := d.PlaceIsolated(ctx)

@@ -217,3 +217,11 @@ func (d *Service) ServedRoutes(ctx context.Context, node string, vmid int) (rout
 	d.readServedRoutes(ctx, &gw)
 	return gw.Routes, gw.RoutesProblem
 }
+
+// GatewayRunning reads whether the gateway container runs (one status
+// call): a plan tells a stopped gateway from a running one without an
+// address.
+func (d *Service) GatewayRunning(ctx context.Context, node string, vmid int) (bool, error) {
+	st, err := d.Client.GuestStatus(ctx, node, vmid)
+	return st.Status == "running", err
+}

@@ -41,16 +41,15 @@ func (d *Service) syncRoutes(ctx context.Context, own *GatewayGuest) (GatewaySyn
 	if err != nil || own == nil && len(findGateways(guests)) == 0 {
 		return out, err
 	}
-	// The addresses are read before the lock, which a slow node would
-	// otherwise hold past its budget; under it, the listing is taken again
-	// and only the apps it adds are read.
-	before := d.readAddresses(ctx, guests, nil)
+	// Under the lock, the listing and the addresses are read again, so the
+	// last sync to hold it renders the freshest cluster; a silent node's
+	// apps are bounded by addressBudget and keep their served routes.
 	err = d.Ports.WithLock(ctx, func(ctx context.Context) error {
 		guests, err := d.Client.ClusterGuests(ctx)
 		if err != nil {
 			return err
 		}
-		a := d.readAddresses(ctx, guests, &before)
+		a := d.readAddresses(ctx, guests)
 		gateways := findGateways(guests)
 		if own != nil && !slices.ContainsFunc(gateways, func(g GatewayGuest) bool { return g.VMID == own.VMID }) {
 			gateways = append(gateways, *own)
@@ -81,17 +80,18 @@ func (d *Service) syncRoutes(ctx context.Context, own *GatewayGuest) (GatewaySyn
 }
 
 // keepServedRoutes keeps, for the apps whose address could not be read,
-// the routes the first gateway serves for them.
+// the routes the first running gateway serves for them.
 func (d *Service) keepServedRoutes(ctx context.Context, gateways []GatewayGuest, routes []Route, unread map[int]error) ([]Route, error) {
 	var first error
 	for _, e := range unread {
 		first = e
 		break
 	}
-	if len(gateways) == 0 {
-		return routes, nil
+	running := slices.IndexFunc(gateways, func(g GatewayGuest) bool { return !g.Stopped })
+	if running < 0 {
+		return routes, nil // no gateway is synced now: nothing to keep
 	}
-	served, problem := d.ServedRoutes(ctx, gateways[0].Node, gateways[0].VMID)
+	served, problem := d.ServedRoutes(ctx, gateways[running].Node, gateways[running].VMID)
 	if problem != "" {
 		return nil, fmt.Errorf("%w; and the routes the gateway serves for it could not be read to keep them: %s", first, problem)
 	}

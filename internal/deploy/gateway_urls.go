@@ -119,6 +119,9 @@ func (d *Service) portLost(ctx context.Context, vmid, publicPort, internalPort i
 
 // losesPort is portLost's rule on a listing.
 func losesPort(guests []pveclient.ClusterGuest, vmid, publicPort, internalPort int) bool {
+	if publicPort == gatewayHealthPortNumber || internalPort == gatewayHealthPortNumber {
+		return true // the gateway's own health port is never an app's route
+	}
 	for _, c := range routeCandidates(guests) {
 		claims := c.publicPort == publicPort || c.internalPort == internalPort || c.publicPort == internalPort || c.internalPort == publicPort
 		if c.guest.VMID < vmid && claims && c.guest.Status != "stopped" {

@@ -108,7 +108,7 @@ func (d *Service) Update(ctx context.Context, node string, vmid int, c Change) (
 	if err != nil {
 		return nil, err
 	}
-	if err := d.checkIsolatedMove(ctx, node, c); err != nil { // gateway_network.go
+	if err := d.checkIsolatedMove(ctx, node, vmid, c); err != nil { // gateway_network.go
 		return nil, err
 	}
 	if c.RestoreFrom != "" {

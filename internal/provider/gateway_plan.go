@@ -47,6 +47,15 @@ func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	if state.IPAddress.IsNull() {
+		running, err := r.data.apps.GatewayRunning(ctx, state.Node.ValueString(), int(state.VMID.ValueInt64()))
+		if err != nil || running {
+			// Running without an IPv4 address on eth0 (a lease that went):
+			// nothing the apply could fix.
+			resp.Diagnostics.AddWarning("The gateway has no address",
+				fmt.Sprintf("The gateway %s runs without an IPv4 address on eth0 (or its status could not be read: %v), so no app "+
+					"answers through it; check its DHCP lease or set ip_config to a static address.", state.ID.ValueString(), err))
+			return
+		}
 		// The refresh found it stopped: it serves nothing; the apply
 		// starts it and syncs.
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("routes"), types.MapUnknown(routeType))...)

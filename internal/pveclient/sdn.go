@@ -14,18 +14,47 @@ import (
 // SDNVnet is a vnet as the pending view shows it; State is "" once
 // applied, else new, changed or deleted.
 type SDNVnet struct {
-	ID    string `json:"vnet"`
-	Zone  string `json:"zone"`
-	Alias string `json:"alias"`
-	State string `json:"state"`
+	ID      string         `json:"vnet"`
+	Zone    string         `json:"zone"`
+	Alias   string         `json:"alias"`
+	State   string         `json:"state"`
+	Pending map[string]any `json:"pending"`
 }
 
 // SDNSubnet is a subnet of a vnet.
 type SDNSubnet struct {
-	ID      string `json:"subnet"`
-	CIDR    string `json:"cidr"`
-	Gateway string `json:"gateway"`
-	State   string `json:"state"`
+	ID      string         `json:"subnet"`
+	CIDR    string         `json:"cidr"`
+	Gateway string         `json:"gateway"`
+	State   string         `json:"state"`
+	Pending map[string]any `json:"pending"`
+}
+
+// The pending view (SDN.pm pending_config) keeps the applied values of an
+// object on top and its changed ones under "pending" ("deleted" for a
+// value that goes); an object not applied yet has only its type and ids on
+// top. pendingValue is what an object's value will be once applied.
+func pendingValue(top string, pending map[string]any, key string) string {
+	v, ok := pending[key]
+	if !ok {
+		return top
+	}
+	if s, _ := v.(string); s != "deleted" {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+func (v *SDNVnet) settle() {
+	v.Zone, v.Alias = pendingValue(v.Zone, v.Pending, "zone"), pendingValue(v.Alias, v.Pending, "alias")
+}
+
+func (s *SDNSubnet) settle() {
+	s.CIDR, s.Gateway = pendingValue(s.CIDR, s.Pending, "cidr"), pendingValue(s.Gateway, s.Pending, "gateway")
+}
+
+func (z *SDNZone) settle() {
+	z.Type, z.DHCP, z.IPAM = pendingValue(z.Type, z.Pending, "type"), pendingValue(z.DHCP, z.Pending, "dhcp"), pendingValue(z.IPAM, z.Pending, "ipam")
 }
 
 // SDNVnetByID reads one vnet in the pending view; found is false when there
@@ -37,6 +66,7 @@ func (c *Client) SDNVnetByID(ctx context.Context, vnet string) (v SDNVnet, found
 	if IsNotFound(err) || err == nil && v.ID == "" {
 		return SDNVnet{}, false, nil
 	}
+	v.settle()
 	return v, err == nil, err
 }
 
@@ -47,16 +77,20 @@ func (c *Client) SDNVnets(ctx context.Context) ([]SDNVnet, error) {
 		out = nil
 		return c.api.Get(ctx, "/cluster/sdn/vnets?pending=1", &out)
 	})
+	for i := range out {
+		out[i].settle()
+	}
 	return out, err
 }
 
 // SDNZone is a zone as the pending view shows it.
 type SDNZone struct {
-	ID    string `json:"zone"`
-	Type  string `json:"type"`
-	DHCP  string `json:"dhcp"`
-	IPAM  string `json:"ipam"`
-	State string `json:"state"`
+	ID      string         `json:"zone"`
+	Type    string         `json:"type"`
+	DHCP    string         `json:"dhcp"`
+	IPAM    string         `json:"ipam"`
+	State   string         `json:"state"`
+	Pending map[string]any `json:"pending"`
 }
 
 // SDNZones lists the zones in the pending view.
@@ -66,6 +100,9 @@ func (c *Client) SDNZones(ctx context.Context) ([]SDNZone, error) {
 		out = nil
 		return c.api.Get(ctx, "/cluster/sdn/zones?pending=1", &out)
 	})
+	for i := range out {
+		out[i].settle()
+	}
 	return out, err
 }
 
@@ -76,6 +113,9 @@ func (c *Client) SDNSubnets(ctx context.Context, vnet string) ([]SDNSubnet, erro
 		out = nil
 		return c.api.Get(ctx, "/cluster/sdn/vnets/"+url.PathEscape(vnet)+"/subnets?pending=1", &out)
 	})
+	for i := range out {
+		out[i].settle()
+	}
 	return out, err
 }
 
