@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
@@ -144,13 +145,26 @@ func (e *SecondGatewayError) Error() string {
 }
 
 // refuseSecondGateway fails a create when the cluster has a finished
-// gateway. It runs at apply: a replacement destroys the old gateway first.
+// gateway, or one whose create did not finish. It runs at apply: a
+// replacement destroys the old gateway first.
 func (d *Service) refuseSecondGateway(ctx context.Context) error {
-	gateways, err := d.Gateways(ctx)
-	if err == nil && len(gateways) > 0 {
-		err = &SecondGatewayError{Existing: gateways[0]}
+	guests, err := d.Client.ClusterGuests(ctx)
+	if err != nil {
+		return err
 	}
-	return err
+	if gateways := findGateways(guests); len(gateways) > 0 {
+		return &SecondGatewayError{Existing: gateways[0]}
+	}
+	for _, g := range guests {
+		if slices.Contains(g.Tags, TagGateway) && slices.Contains(g.Tags, TagProximity) && slices.Contains(g.Tags, TagDeploying) {
+			// A killed run's, or another workspace's still running: which
+			// one is not knowable here, so nothing touches it.
+			return fmt.Errorf("CT %d on %s is a Proximity gateway whose create has not finished (%s): another apply may be creating "+
+				"it, or a killed run left it. If no other apply runs, destroy it (pct destroy %d on %s) and apply again; nothing was "+
+				"created", g.VMID, g.Node, TagDeploying, g.VMID, g.Node)
+		}
+	}
+	return nil
 }
 
 // gatewayNode is the asked node, else the provider's default node, else

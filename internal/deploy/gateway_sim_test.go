@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
 )
 
 // getThrough GETs a URL, giving the route a few seconds to come up.
@@ -171,5 +173,31 @@ func TestAnUnreadableAddressKeepsItsServedRoute(t *testing.T) {
 	want, _, unread, err := d.ClusterRoutes(ctx, served)
 	if err != nil || len(unread) != 1 || unread[0] != docs.VMID || !SameRoutes(want, served) {
 		t.Fatalf("the plan's view: %+v unread %v, %v", want, unread, err)
+	}
+}
+
+// TestAnUnfinishedGatewayIsNamedNotDuplicated: a gateway container whose
+// create did not finish (a killed run's, or another workspace's in
+// progress) is neither taken nor ignored: a new create names it and makes
+// nothing.
+func TestAnUnfinishedGatewayIsNamedNotDuplicated(t *testing.T) {
+	d, _ := newService(t)
+	ctx := context.Background()
+	gw, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw", Node: "pve1", Identity: NewIdentity()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a run killed before its last step leaves it.
+	if err := d.Client.UpdateContainerConfig(ctx, gw.Node, gw.VMID, pveclient.ContainerConfigUpdate{Tags: gatewayTags(gw.Identity, true)}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := d.CreateGateway(ctx, GatewaySpec{Hostname: "gw2", Node: "pve2", Identity: NewIdentity()})
+	if err == nil || again.VMID != 0 || !strings.Contains(err.Error(), "whose create has not finished") ||
+		!strings.Contains(err.Error(), "pct destroy "+strconv.Itoa(gw.VMID)) {
+		t.Fatalf("a create beside an unfinished gateway: CT %d, %v", again.VMID, err)
+	}
+	guests, err := d.Client.ClusterGuests(ctx)
+	if err != nil || len(guests) != 1 {
+		t.Fatalf("the refused create changed the cluster: %+v %v", guests, err)
 	}
 }
