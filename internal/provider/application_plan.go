@@ -62,10 +62,7 @@ func (r *applicationResource) ModifyPlan(ctx context.Context, req resource.Modif
 	planGeneratedSecrets(ctx, req, plan, entry, resp) // application_secrets.go
 	planUnusedEnvironment(ctx, plan, entry, &resp.Diagnostics)
 	planExposedSecrets(ctx, plan, entry, &resp.Diagnostics) // application_secret_environment.go
-	if address, gateway := ipConfigOf(plan.IPConfig); address == "dhcp" && gateway != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("ip_config").AtName("gateway"), "Gateway without a static address",
-			"DHCP gives the gateway; set ip_config.address to a static address such as 192.168.1.50/24, or leave gateway out.")
-	}
+	checkIPConfigGateway(plan.IPConfig, &resp.Diagnostics)  // ip_config_schema.go
 	if writeOnlyPassword(ctx, req.Config, &resp.Diagnostics) {
 		// The password is not stored: password_wo takes its place.
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())...)

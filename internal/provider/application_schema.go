@@ -163,18 +163,7 @@ func (r *applicationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"ip_config": schema.SingleNestedAttribute{
 				Optional:            true,
 				MarkdownDescription: "Address of the container on `bridge`. Default: DHCP. Changes in place (the app keeps its container and data).",
-				Attributes: map[string]schema.Attribute{
-					"address": schema.StringAttribute{
-						Required:            true,
-						MarkdownDescription: "`dhcp`, or a static IPv4 address with its prefix length, such as `192.168.1.50/24`.",
-						Validators:          []validator.String{ipAddressValidator()},
-					},
-					"gateway": schema.StringAttribute{
-						Optional:            true,
-						MarkdownDescription: "Default gateway for a static address, such as `192.168.1.1`.",
-						Validators:          []validator.String{gatewayValidator()},
-					},
-				},
+				Attributes:          ipConfigAttributes("192.168.1.50/24"), // ip_config_schema.go
 			},
 			"restore_from": schema.StringAttribute{
 				Optional: true,

@@ -37,7 +37,8 @@ func (r *gatewayResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		// the old one still exists, so the plan cannot tell the two apart.
 		var plan gatewayModel
 		if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
-			r.planIsolatedNetwork(ctx, plan, resp) // gateway_network.go
+			checkIPConfigGateway(plan.IPConfig, &resp.Diagnostics) // ip_config_schema.go
+			r.planIsolatedNetwork(ctx, plan, resp)                 // gateway_network.go
 		}
 		return
 	}

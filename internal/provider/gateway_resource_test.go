@@ -447,6 +447,11 @@ func TestAccGatewayTemplateByNameAndImport(t *testing.T) {
 		CheckDestroy:             e.nothingLeft(),
 		Steps: []resource.TestStep{
 			{
+				// The application's ip_config rule holds for the gateway.
+				Config:      config(rawHCL(e.appProvider()), gw.set("ip_config", `{ address = "dhcp", gateway = "192.168.1.1" }`)),
+				ExpectError: errorLike(`Gateway without a static address`),
+			},
+			{
 				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("template"), knownvalue.StringExact("alpine-3.21-default_20241217_amd64.tar.xz")),

@@ -164,18 +164,7 @@ func gatewayIPConfigAttribute() schema.SingleNestedAttribute {
 		Optional: true,
 		MarkdownDescription: "Address of the gateway on `bridge`. Default: DHCP. A static address keeps every app's `url` stable. " +
 			"Changing it replaces the gateway.",
-		Attributes: map[string]schema.Attribute{
-			"address": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "`dhcp`, or a static IPv4 address with its prefix length, such as `192.168.1.40/24`.",
-				Validators:          []validator.String{ipAddressValidator()},
-			},
-			"gateway": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Default gateway for a static address, such as `192.168.1.1`.",
-				Validators:          []validator.String{gatewayValidator()},
-			},
-		},
+		Attributes:    ipConfigAttributes("192.168.1.40/24"), // ip_config_schema.go
 		PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplace()},
 	}
 }
