@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 func TestLayoutIsolated(t *testing.T) {
@@ -55,7 +57,7 @@ func TestIsolatedNetworkServesAppsOnlyThroughTheGateway(t *testing.T) {
 	if err != nil || len(sync.Routes) != 1 || sync.Routes[0].Backend != app.IP+":80" {
 		t.Fatalf("sync %+v, %v", sync, err)
 	}
-	_, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
+	_, body, err := pvesimtest.GetPage("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
 	if err != nil || !strings.Contains(body, strconv.Itoa(app.VMID)) {
 		t.Fatalf("the isolated app through the gateway: %q, %v", body, err)
 	}
@@ -92,7 +94,7 @@ func TestGatewayAndIsolatedNetworkOnPVE9(t *testing.T) {
 	if _, err := d.SyncGateway(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
+	_, body, err := pvesimtest.GetPage("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
 	if err != nil || !strings.Contains(body, strconv.Itoa(app.VMID)) {
 		t.Fatalf("the isolated app through the gateway on 9.1: %q, %v", body, err)
 	}

@@ -3,35 +3,14 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/proximity-project/terraform-provider-proximity/internal/pveclient"
-)
 
-// getThrough GETs a URL, giving the route a few seconds to come up.
-func getThrough(url string) (http.Header, string, error) {
-	client := &http.Client{Timeout: 3 * time.Second}
-	var lastErr error
-	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		resp, err := client.Get(url)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		body, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			return resp.Header, string(body), nil
-		}
-		lastErr = fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return nil, "", lastErr
-}
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
+)
 
 func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 	d, _ := newService(t)
@@ -52,14 +31,14 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 		t.Fatalf("gateway %+v", gw)
 	}
 	for _, app := range []Created{web, docs} {
-		header, body, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
+		header, body, err := pvesimtest.GetPage("http://" + gw.IP + ":" + strconv.Itoa(app.PublicPort) + "/")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(body, strconv.Itoa(app.VMID)) || header.Get("X-Frame-Options") == "" {
 			t.Fatalf("CT %d through the gateway: %v %q", app.VMID, header, body)
 		}
-		header, _, err = getThrough("http://" + gw.IP + ":" + strconv.Itoa(app.InternalPort) + "/")
+		header, _, err = pvesimtest.GetPage("http://" + gw.IP + ":" + strconv.Itoa(app.InternalPort) + "/")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +88,7 @@ func TestGatewayCreateServesTheClustersApps(t *testing.T) {
 		!strings.Contains(err.Error(), "refused its new configuration") || !strings.Contains(err.Error(), "bindd") {
 		t.Fatalf("an invalid configuration: %v", err)
 	}
-	if _, _, err := getThrough("http://" + gw.IP + ":" + strconv.Itoa(web.PublicPort) + "/"); err != nil {
+	if _, _, err := pvesimtest.GetPage("http://" + gw.IP + ":" + strconv.Itoa(web.PublicPort) + "/"); err != nil {
 		t.Fatalf("the gateway stopped serving after a refused configuration: %v", err)
 	}
 	if _, err := d.DestroyGateway(ctx, gw.Node, gw.VMID, "another-identity"); err != nil {

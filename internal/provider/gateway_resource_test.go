@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/proximity-project/terraform-provider-proximity/internal/pvesim/pvesimtest"
 )
 
 func gatewayBlock(name string) hclBlock { return resourceBlock("proximity_gateway", name) }
@@ -32,33 +33,6 @@ func attrOf(s *terraform.State, address, key string) (string, error) {
 		return "", fmt.Errorf("%s has no %s", address, key)
 	}
 	return v, nil
-}
-
-// fetchPage GETs a URL the way a browser on this machine would, giving a
-// route a few seconds to appear (the simulator binds listeners as the
-// proxy reloads, as a real one does).
-func fetchPage(url string) (http.Header, string, error) {
-	client := &http.Client{Timeout: 5 * time.Second}
-	var lastErr error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		resp, err := client.Get(url)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		body, err := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		if resp.StatusCode != http.StatusOK {
-			lastErr = fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
-			continue
-		}
-		return resp.Header, string(body), nil
-	}
-	return nil, "", lastErr
 }
 
 // servesApps checks that each app answers on its url through the gateway
@@ -80,7 +54,7 @@ func servesApps(gateway string, apps ...string) resource.TestCheckFunc {
 			if want := "http://" + gwIP + ":" + public; url != want {
 				return fmt.Errorf("%s url = %s, want %s (through the gateway)", address, url, want)
 			}
-			header, body, err := fetchPage(url)
+			header, body, err := pvesimtest.GetPage(url)
 			if err != nil {
 				return fmt.Errorf("%s url: %w", address, err)
 			}
@@ -92,7 +66,7 @@ func servesApps(gateway string, apps ...string) resource.TestCheckFunc {
 				return fmt.Errorf("%s url lost the app's X-Frame-Options: only embed_url removes it", address)
 			}
 			embed, _ := attrOf(s, address, "embed_url")
-			header, body, err = fetchPage(embed)
+			header, body, err = pvesimtest.GetPage(embed)
 			if err != nil {
 				return fmt.Errorf("%s embed_url: %w", address, err)
 			}
